@@ -1,0 +1,107 @@
+/* libphost: the C API for applications.
+ *
+ * An application creates a host, loads plugins into it, registers its own
+ * processes and calls processes by name. Values are built and read through
+ * the same function table plugins get: phost_get_api(PHOST_ABI_MAJOR).
+ * Every function is thread-safe except phost_host_destroy, which must not
+ * race with any other use of that host.
+ */
+#ifndef PHOST_PHOST_H
+#define PHOST_PHOST_H
+
+#include <phost/plugin_api.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#if defined(PHOST_BUILDING_HOST)
+#define PHOST_API __declspec(dllexport)
+#else
+#define PHOST_API __declspec(dllimport)
+#endif
+#else
+#define PHOST_API __attribute__((visibility("default")))
+#endif
+
+/* One registry, its plugins and their logs. Several may live in a process. */
+typedef struct phost_host phost_host;
+
+/* Cancels every call made with it, from any thread. */
+typedef struct phost_cancel phost_cancel;
+
+/* Receives every log line of a host (its own and its plugins'). logger is
+ * "phost" or "phost.<plugin>". Both views are borrowed for the call. It may
+ * be called from any thread, concurrently. */
+typedef void(PHOST_CALL* phost_log_fn)(void* log_data, int32_t level, phost_str logger,
+                                       phost_str message);
+
+typedef struct phost_host_config {
+  uint32_t struct_size;  /* sizeof(phost_host_config) */
+  uint32_t max_depth;    /* nested call limit; 0 = 256 */
+  phost_log_fn log;      /* NULL: log to stderr */
+  void* log_data;
+  int32_t log_level;     /* PHOST_LOG_*; lines below it are dropped */
+  uint32_t reserved0;
+} phost_host_config;
+
+typedef struct phost_call_options {
+  uint32_t struct_size;       /* sizeof(phost_call_options) */
+  uint32_t reserved0;
+  phost_str session;          /* copied for the call's duration */
+  const phost_value* subject; /* authorized subject, borrowed, or NULL */
+  const phost_value* global;  /* global map (object), borrowed, or NULL */
+  int64_t timeout_ms;         /* 0 = none */
+  const phost_cancel* cancel; /* or NULL */
+} phost_call_options;
+
+/* The value and call function table (also what plugins receive). NULL for
+ * an ABI major this library does not serve. Valid for the process's life. */
+PHOST_API const phost_api* PHOST_CALL phost_get_api(uint32_t abi_major);
+
+/* config may be NULL. On failure *out is NULL. */
+PHOST_API phost_status PHOST_CALL phost_host_create(const phost_host_config* config,
+                                                    phost_host** out);
+/* Runs every plugin's on_unload (last loaded first), then the finalizers of
+ * all processes, then unloads the libraries. NULL is ignored. */
+PHOST_API void PHOST_CALL phost_host_destroy(phost_host* host);
+
+/* Loads a plugin library (path as given to the OS loader). config: an object
+ * handed to the plugin (borrowed; the host keeps its own reference), or NULL.
+ * Distinct errors: PHOST_E_NOT_FOUND (no such file), PHOST_E_LOAD (not a
+ * shared library, no entry symbol, entry failed, process name taken),
+ * PHOST_E_VERSION (built for another ABI major). A failed load leaves
+ * nothing registered. The plugin stays loaded until phost_host_destroy. */
+PHOST_API phost_status PHOST_CALL phost_load_plugin(phost_host* host, phost_str path,
+                                                    const phost_value* config);
+
+/* Registers an application process (same rules as phost_api.register_process). */
+PHOST_API phost_status PHOST_CALL phost_register(phost_host* host, const phost_process_desc* desc);
+PHOST_API phost_status PHOST_CALL phost_unregister(phost_host* host, phost_str name);
+/* Makes alias another name of the registered process name. */
+PHOST_API phost_status PHOST_CALL phost_alias(phost_host* host, phost_str name, phost_str alias);
+
+/* Calls a process. args: an array or NULL; options may be NULL. On PHOST_OK
+ * *out_result is a new reference; otherwise phost_last_error says why
+ * (status, HTTP-like code, message). */
+PHOST_API phost_status PHOST_CALL phost_call(phost_host* host, phost_str name,
+                                             const phost_value* args,
+                                             const phost_call_options* options,
+                                             phost_value** out_result);
+
+/* Every registered name, as an array of objects {name, description,
+ * plugin, group}, sorted by name. New reference. */
+PHOST_API phost_status PHOST_CALL phost_list(phost_host* host, phost_value** out);
+
+PHOST_API void PHOST_CALL phost_last_error(phost_error* out);
+
+PHOST_API phost_cancel* PHOST_CALL phost_cancel_new(void);
+PHOST_API void PHOST_CALL phost_cancel_trigger(phost_cancel* cancel);
+PHOST_API void PHOST_CALL phost_cancel_free(phost_cancel* cancel);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PHOST_PHOST_H */

@@ -1,0 +1,372 @@
+// The C boundary: every function here catches everything and turns it into a
+// status plus the thread's last error (guard()). No C++ exception leaves.
+#define PHOST_BUILDING_HOST 1
+#include "api.hpp"
+
+#include "error.hpp"
+#include "host.hpp"
+#include "log.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+using phost::Error;
+using phost::guard;
+
+namespace {
+
+std::string_view view(phost_str s) noexcept { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
+phost_str str(std::string_view s) noexcept { return phost_str{s.data(), s.size()}; }
+
+template <class T>
+void require(T* p, const char* what) {
+  if (!p) throw Error(PHOST_E_INVALID_ARG, std::string(what) + " is NULL");
+}
+
+template <class Make>
+phost_status make(phost_value** out, Make&& fn) noexcept {
+  return guard([&] {
+    require(out, "out");
+    *out = nullptr;
+    *out = fn().release();
+  });
+}
+
+const phost_value* kind_checked(const phost_value* v, phost_kind kind, const char* what) {
+  require(v, "value");
+  if (v->kind != kind) throw Error(PHOST_E_TYPE, std::string("value is not ") + what);
+  return v;
+}
+
+phost_status PHOST_CALL call_through(phost_plugin* self, phost_call_ctx* parent, phost_str name,
+                                     const phost_value* args, phost_value** out) {
+  static const phost::CallScope kNoScope;
+  const phost_status status = guard([&] {
+    require(out, "out_result");
+    *out = nullptr;
+    phost::Host* host = parent ? parent->host : self ? &self->host : nullptr;
+    require(host, "self");
+    *out = host->call(parent, parent ? *parent->scope : kNoScope, view(name), args);
+  });
+  if (status != PHOST_OK && parent) {
+    const phost::LastError& e = phost::last_error();
+    parent->nested_status = e.status;
+    parent->nested_code = e.code;
+    try {
+      parent->nested_message = e.message;
+    } catch (...) {
+    }
+  }
+  return status;
+}
+
+// The table's functions, in table order.
+void PHOST_CALL last_error(phost_error* out) {
+  if (!out || out->struct_size < offsetof(phost_error, message) + sizeof(phost_str)) return;
+  const phost::LastError& e = phost::last_error();
+  out->status = e.status;
+  out->code = e.status == PHOST_OK ? 0 : e.code;
+  out->message = e.status == PHOST_OK ? phost_str{"", 0} : str(e.message);
+}
+
+void PHOST_CALL error_set(phost_status status, int32_t code, phost_str msg) {
+  phost::set_last_error(status, code, view(msg));
+}
+
+const phost_value* PHOST_CALL plugin_config(const phost_plugin* self) { return self ? self->config.get() : nullptr; }
+
+void PHOST_CALL plugin_log(const phost_plugin* self, int32_t level, phost_str msg) {
+  if (!self || !self->logger) return;
+  try {
+    self->logger->log(phost::to_spdlog_level(level), "{}", view(msg));
+  } catch (...) {  // A log line is never worth failing the caller.
+  }
+}
+
+int64_t PHOST_CALL clock_ns() { return phost::clock_ns(); }
+
+phost_status PHOST_CALL register_process(phost_plugin* self, const phost_process_desc* desc) {
+  return guard([&] {
+    if (!self) {
+      if (desc && desc->struct_size >= sizeof(phost_process_desc) && desc->finalize)
+        desc->finalize(desc->user_data);
+      throw Error(PHOST_E_INVALID_ARG, "register_process: self is NULL");
+    }
+    self->host.registry().add(desc, self);
+  });
+}
+
+phost_status PHOST_CALL unregister_process(phost_plugin* self, phost_str name) {
+  return guard([&] {
+    require(self, "self");
+    self->host.registry().remove(view(name), self);
+  });
+}
+
+phost_status PHOST_CALL ctx_info(const phost_call_ctx* ctx, phost_call_info* out) {
+  return guard([&] {
+    require(ctx, "ctx");
+    require(out, "out");
+    phost_call_info info{};
+    info.struct_size = static_cast<uint32_t>(std::min<size_t>(out->struct_size, sizeof info));
+    info.depth = ctx->depth;
+    info.name = str(ctx->name);
+    info.id = str(ctx->id);
+    info.method = str(ctx->method);
+    info.session = str(ctx->scope->session);
+    info.subject = ctx->scope->subject;
+    info.global = ctx->scope->global;
+    info.deadline_ns = ctx->scope->deadline_ns;
+    std::memcpy(out, &info, info.struct_size);
+  });
+}
+
+int32_t PHOST_CALL ctx_cancelled(const phost_call_ctx* ctx) {
+  return ctx && phost::scope_stopped(*ctx->scope) != PHOST_OK;
+}
+
+void PHOST_CALL ctx_set_error(phost_call_ctx* ctx, int32_t code, phost_str msg) {
+  if (!ctx) return;
+  ctx->has_error = true;
+  ctx->error_code = code;
+  try {
+    ctx->error_message.assign(view(msg));
+  } catch (...) {
+    ctx->error_message.clear();
+  }
+}
+
+phost_status PHOST_CALL value_null(phost_value** out) {
+  return make(out, [] { return phost::make_value(PHOST_NULL); });
+}
+phost_status PHOST_CALL value_bool(int32_t b, phost_value** out) {
+  return make(out, [b] {
+    auto v = phost::make_value(PHOST_BOOL);
+    v->b = b != 0;
+    return v;
+  });
+}
+phost_status PHOST_CALL value_int(int64_t i, phost_value** out) {
+  return make(out, [i] {
+    auto v = phost::make_value(PHOST_INT);
+    v->i = i;
+    return v;
+  });
+}
+phost_status PHOST_CALL value_double(double d, phost_value** out) {
+  return make(out, [d] {
+    if (!std::isfinite(d)) throw Error(PHOST_E_INVALID_ARG, "NaN and infinities are not values");
+    auto v = phost::make_value(PHOST_DOUBLE);
+    v->d = d;
+    return v;
+  });
+}
+phost_status PHOST_CALL value_string(phost_str s, phost_value** out) {
+  return make(out, [s] { return phost::make_string(view(s)); });
+}
+phost_status PHOST_CALL value_bytes(phost_str b, phost_value** out) {
+  return make(out, [b] {
+    auto v = phost::make_value(PHOST_BYTES);
+    v->text.assign(view(b));
+    return v;
+  });
+}
+phost_status PHOST_CALL value_array(size_t capacity, phost_value** out) {
+  return make(out, [capacity] {
+    auto v = phost::make_value(PHOST_ARRAY);
+    v->items.reserve(std::min<size_t>(capacity, 1 << 20));
+    return v;
+  });
+}
+phost_status PHOST_CALL value_object(size_t capacity, phost_value** out) {
+  return make(out, [capacity] {
+    auto v = phost::make_value(PHOST_OBJECT);
+    v->items.reserve(std::min<size_t>(capacity, 1 << 20));
+    v->keys.reserve(std::min<size_t>(capacity, 1 << 20));
+    return v;
+  });
+}
+phost_status PHOST_CALL value_push(phost_value* array, phost_value* item) {
+  return guard([&] { phost::push(array, item); });
+}
+phost_status PHOST_CALL value_set(phost_value* object, phost_str key, phost_value* item) {
+  return guard([&] { phost::set(object, view(key), item); });
+}
+void PHOST_CALL value_retain(const phost_value* v) { phost::retain(v); }
+void PHOST_CALL value_release(const phost_value* v) { phost::release(v); }
+
+phost_kind PHOST_CALL value_kind(const phost_value* v) { return v ? v->kind : PHOST_NULL; }
+
+phost_status PHOST_CALL value_get_bool(const phost_value* v, int32_t* out) {
+  return guard([&] {
+    require(out, "out");
+    *out = kind_checked(v, PHOST_BOOL, "a bool")->b;
+  });
+}
+phost_status PHOST_CALL value_get_int(const phost_value* v, int64_t* out) {
+  return guard([&] {
+    require(out, "out");
+    *out = kind_checked(v, PHOST_INT, "an int")->i;
+  });
+}
+phost_status PHOST_CALL value_get_double(const phost_value* v, double* out) {
+  return guard([&] {
+    require(out, "out");
+    require(v, "value");
+    if (v->kind == PHOST_INT) {
+      *out = static_cast<double>(v->i);
+      return;
+    }
+    *out = kind_checked(v, PHOST_DOUBLE, "a number")->d;
+  });
+}
+phost_status PHOST_CALL value_get_str(const phost_value* v, phost_str* out) {
+  return guard([&] {
+    require(out, "out");
+    require(v, "value");
+    if (v->kind != PHOST_STRING && v->kind != PHOST_BYTES)
+      throw Error(PHOST_E_TYPE, "value is not a string or bytes");
+    *out = str(v->text);
+  });
+}
+size_t PHOST_CALL value_len(const phost_value* v) {
+  return v && (v->kind == PHOST_ARRAY || v->kind == PHOST_OBJECT) ? v->items.size() : 0;
+}
+const phost_value* PHOST_CALL value_at(const phost_value* v, size_t i, phost_str* out_key) {
+  if (!v || (v->kind != PHOST_ARRAY && v->kind != PHOST_OBJECT) || i >= v->items.size()) return nullptr;
+  if (out_key) *out_key = v->kind == PHOST_OBJECT ? str(v->keys[i]) : phost_str{"", 0};
+  return v->items[i];
+}
+const phost_value* PHOST_CALL value_find(const phost_value* object, phost_str key) {
+  return phost::find(object, view(key));
+}
+phost_status PHOST_CALL value_from_json(phost_str json, phost_value** out) {
+  return make(out, [json] { return phost::from_json(view(json)); });
+}
+phost_status PHOST_CALL value_to_json(const phost_value* v, phost_sink_fn sink, void* sink_data) {
+  return guard([&] {
+    require(sink, "sink");
+    const std::string text = phost::to_json(v);
+    sink(sink_data, str(text));
+  });
+}
+
+constexpr phost_api kApi = {
+    sizeof(phost_api), PHOST_ABI_MAJOR, PHOST_ABI_MINOR, 0,
+    last_error, error_set, plugin_config, plugin_log, clock_ns,
+    register_process, unregister_process, call_through,
+    ctx_info, ctx_cancelled, ctx_set_error,
+    value_null, value_bool, value_int, value_double, value_string, value_bytes, value_array, value_object,
+    value_push, value_set, value_retain, value_release,
+    value_kind, value_get_bool, value_get_int, value_get_double, value_get_str, value_len, value_at, value_find,
+    value_from_json, value_to_json,
+};
+
+}  // namespace
+
+const phost_api* phost::api_table() noexcept { return &kApi; }
+
+// ---- the application C API ---------------------------------------------
+
+extern "C" {
+
+PHOST_API const phost_api* PHOST_CALL phost_get_api(uint32_t abi_major) {
+  return abi_major == PHOST_ABI_MAJOR ? &kApi : nullptr;
+}
+
+PHOST_API phost_status PHOST_CALL phost_host_create(const phost_host_config* config, phost_host** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = nullptr;
+    phost_host_config c{};
+    c.log_level = PHOST_LOG_INFO;
+    if (config) {
+      if (config->struct_size < sizeof(uint32_t))
+        throw Error(PHOST_E_INVALID_ARG, "config->struct_size is not set");
+      std::memcpy(&c, config, std::min<size_t>(config->struct_size, sizeof c));
+    }
+    *out = std::make_unique<phost_host>(c).release();
+  });
+}
+
+PHOST_API void PHOST_CALL phost_host_destroy(phost_host* host) { delete host; }
+
+PHOST_API phost_status PHOST_CALL phost_load_plugin(phost_host* host, phost_str path, const phost_value* config) {
+  return guard([&] {
+    require(host, "host");
+    host->impl.load_plugin(view(path), config);
+  });
+}
+
+PHOST_API phost_status PHOST_CALL phost_register(phost_host* host, const phost_process_desc* desc) {
+  if (!host) return register_process(nullptr, desc);
+  return register_process(&host->impl.application(), desc);
+}
+
+PHOST_API phost_status PHOST_CALL phost_unregister(phost_host* host, phost_str name) {
+  return guard([&] {
+    require(host, "host");
+    host->impl.registry().remove(view(name), nullptr);
+  });
+}
+
+PHOST_API phost_status PHOST_CALL phost_alias(phost_host* host, phost_str name, phost_str alias) {
+  return guard([&] {
+    require(host, "host");
+    host->impl.registry().alias(view(name), view(alias));
+  });
+}
+
+PHOST_API phost_status PHOST_CALL phost_call(phost_host* host, phost_str name, const phost_value* args,
+                                             const phost_call_options* options, phost_value** out) {
+  return guard([&] {
+    require(out, "out_result");
+    *out = nullptr;
+    require(host, "host");
+    phost::CallScope scope;
+    if (options) {
+      phost_call_options o{};
+      std::memcpy(&o, options, std::min<size_t>(options->struct_size, sizeof o));
+      scope.session = view(o.session);
+      scope.subject = o.subject;
+      scope.global = o.global;
+      scope.cancel = o.cancel;
+      if (o.global && o.global->kind != PHOST_OBJECT)
+        throw Error(PHOST_E_INVALID_ARG, "options->global must be an object");
+      if (o.timeout_ms > 0) scope.deadline_ns = phost::clock_ns() + o.timeout_ms * 1'000'000;
+    }
+    *out = host->impl.call(nullptr, scope, view(name), args);
+  });
+}
+
+PHOST_API phost_status PHOST_CALL phost_list(phost_host* host, phost_value** out) {
+  return make(out, [host] {
+    require(host, "host");
+    auto list = phost::make_value(PHOST_ARRAY);
+    for (const phost::ProcessListing& p : host->impl.registry().list()) {
+      auto entry = phost::make_value(PHOST_OBJECT);
+      phost::set(entry.get(), "name", phost::make_string(p.name).release());
+      phost::set(entry.get(), "description", phost::make_string(p.description).release());
+      const char* plugin = p.owner && p.owner->info.name ? p.owner->info.name : "";
+      phost::set(entry.get(), "plugin", phost::make_string(plugin).release());
+      auto group = phost::make_value(PHOST_BOOL);
+      group->b = p.group;
+      phost::set(entry.get(), "group", group.release());
+      phost::push(list.get(), entry.release());
+    }
+    return list;
+  });
+}
+
+PHOST_API void PHOST_CALL phost_last_error(phost_error* out) { last_error(out); }
+
+PHOST_API phost_cancel* PHOST_CALL phost_cancel_new(void) { return new (std::nothrow) phost_cancel; }
+PHOST_API void PHOST_CALL phost_cancel_trigger(phost_cancel* cancel) {
+  if (cancel) cancel->cancelled.store(true, std::memory_order_relaxed);
+}
+PHOST_API void PHOST_CALL phost_cancel_free(phost_cancel* cancel) { delete cancel; }
+
+}  // extern "C"

@@ -1,0 +1,55 @@
+// What a call carries: the scope shared by a call and its nested calls, and
+// the per-invocation phost_call_ctx a handler sees.
+#pragma once
+
+#include <phost/plugin_api.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+struct phost_cancel {
+  std::atomic<bool> cancelled{false};
+};
+
+namespace phost {
+
+class Host;
+
+struct CallScope {
+  std::string_view session;
+  const phost_value* subject = nullptr;
+  const phost_value* global = nullptr;
+  int64_t deadline_ns = 0;
+  const phost_cancel* cancel = nullptr;
+};
+
+int64_t clock_ns() noexcept;
+
+// Why a scope can no longer run calls: PHOST_OK, PHOST_E_CANCELLED or PHOST_E_TIMEOUT.
+inline phost_status scope_stopped(const CallScope& scope) noexcept {
+  if (scope.cancel && scope.cancel->cancelled.load(std::memory_order_relaxed)) return PHOST_E_CANCELLED;
+  if (scope.deadline_ns && clock_ns() >= scope.deadline_ns) return PHOST_E_TIMEOUT;
+  return PHOST_OK;
+}
+
+}  // namespace phost
+
+struct phost_call_ctx {
+  phost::Host* host;
+  const phost::CallScope* scope;
+  uint32_t depth;
+  std::string_view name, id, method;
+
+  // Set by ctx_set_error.
+  bool has_error = false;
+  int32_t error_code = 0;
+  std::string error_message;
+
+  // The last failed nested call made through this ctx, forwarded when the
+  // handler returns a failure without ctx_set_error.
+  phost_status nested_status = PHOST_OK;
+  int32_t nested_code = 0;
+  std::string nested_message;
+};

@@ -1,0 +1,57 @@
+#include "error.hpp"
+
+namespace phost {
+
+int32_t default_code(phost_status status) noexcept {
+  switch (status) {
+    case PHOST_OK: return 0;
+    case PHOST_E_INVALID_ARG:
+    case PHOST_E_TYPE: return 400;
+    case PHOST_E_NOT_FOUND: return 404;
+    case PHOST_E_TIMEOUT: return 408;
+    case PHOST_E_EXISTS: return 409;
+    case PHOST_E_LIMIT: return 413;
+    case PHOST_E_CANCELLED: return 499;
+    case PHOST_E_UNSUPPORTED: return 501;
+    case PHOST_E_NO_MEMORY: return 507;
+    default: return 500;
+  }
+}
+
+const char* status_name(phost_status status) noexcept {
+  switch (status) {
+    case PHOST_OK: return "PHOST_OK";
+    case PHOST_E_INVALID_ARG: return "PHOST_E_INVALID_ARG";
+    case PHOST_E_NOT_FOUND: return "PHOST_E_NOT_FOUND";
+    case PHOST_E_TYPE: return "PHOST_E_TYPE";
+    case PHOST_E_EXISTS: return "PHOST_E_EXISTS";
+    case PHOST_E_UNSUPPORTED: return "PHOST_E_UNSUPPORTED";
+    case PHOST_E_NO_MEMORY: return "PHOST_E_NO_MEMORY";
+    case PHOST_E_LIMIT: return "PHOST_E_LIMIT";
+    case PHOST_E_TIMEOUT: return "PHOST_E_TIMEOUT";
+    case PHOST_E_CANCELLED: return "PHOST_E_CANCELLED";
+    case PHOST_E_PROCESS: return "PHOST_E_PROCESS";
+    case PHOST_E_LOAD: return "PHOST_E_LOAD";
+    case PHOST_E_VERSION: return "PHOST_E_VERSION";
+    case PHOST_E_INTERNAL: return "PHOST_E_INTERNAL";
+    default: return "unknown status";
+  }
+}
+
+LastError& last_error() noexcept {
+  thread_local LastError error;
+  return error;
+}
+
+void set_last_error(phost_status status, int32_t code, std::string_view message) noexcept {
+  LastError& e = last_error();
+  e.status = status;
+  e.code = code ? code : default_code(status);
+  try {
+    e.message.assign(message);
+  } catch (...) {
+    e.message.clear();  // No memory for the text; the status still tells.
+  }
+}
+
+}  // namespace phost

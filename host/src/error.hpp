@@ -1,0 +1,65 @@
+// Errors inside libphost: thrown as phost::Error, turned into a status and the
+// thread's last error exactly once, at the C boundary (guard()).
+#pragma once
+
+#include <phost/plugin_api.h>
+
+#include <exception>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace phost {
+
+int32_t default_code(phost_status status) noexcept;
+const char* status_name(phost_status status) noexcept;
+
+class Error : public std::exception {
+public:
+  Error(phost_status status, std::string message, int32_t code = 0)
+      : status_(status), code_(code ? code : default_code(status)), message_(std::move(message)) {}
+  phost_status status() const noexcept { return status_; }
+  int32_t code() const noexcept { return code_; }
+  const std::string& message() const noexcept { return message_; }
+  const char* what() const noexcept override { return message_.c_str(); }
+
+private:
+  phost_status status_;
+  int32_t code_;
+  std::string message_;
+};
+
+// The calling thread's last error (phost_api.last_error).
+struct LastError {
+  phost_status status = PHOST_OK;
+  int32_t code = 0;
+  std::string message;
+};
+LastError& last_error() noexcept;
+void set_last_error(phost_status status, int32_t code, std::string_view message) noexcept;
+inline void clear_last_error() noexcept { last_error().status = PHOST_OK; }
+
+// Runs body, returning PHOST_OK or the status of what it threw, recorded as
+// the thread's last error. No exception leaves it.
+template <class Body>
+phost_status guard(Body&& body) noexcept {
+  try {
+    body();
+    clear_last_error();
+    return PHOST_OK;
+  } catch (const Error& e) {
+    set_last_error(e.status(), e.code(), e.message());
+    return e.status();
+  } catch (const std::bad_alloc&) {
+    set_last_error(PHOST_E_NO_MEMORY, 0, "out of memory");
+    return PHOST_E_NO_MEMORY;
+  } catch (const std::exception& e) {
+    set_last_error(PHOST_E_INTERNAL, 0, e.what());
+    return PHOST_E_INTERNAL;
+  } catch (...) {
+    set_last_error(PHOST_E_INTERNAL, 0, "unknown exception");
+    return PHOST_E_INTERNAL;
+  }
+}
+
+}  // namespace phost

@@ -1,0 +1,99 @@
+#include "host.hpp"
+
+#include "error.hpp"
+#include "log.hpp"
+
+#include <chrono>
+
+namespace phost {
+namespace {
+
+constexpr uint32_t kDefaultMaxDepth = 256;
+
+bool known_status(phost_status s) noexcept { return s > PHOST_OK && s <= PHOST_E_INTERNAL; }
+
+}  // namespace
+
+int64_t clock_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Host::Host(const phost_host_config& config)
+    : max_depth_(config.max_depth ? config.max_depth : kDefaultMaxDepth),
+      level_(to_spdlog_level(config.log_level)),
+      sinks_(make_sinks(config.log, config.log_data)),
+      logger_(make_logger("phost", sinks_, level_)),
+      application_(std::make_unique<phost_plugin>(*this, "")) {
+  application_->info.name = "application";
+  application_->logger = logger_;
+}
+
+Host::~Host() {
+  // on_unload (last loaded first), then finalizers, then the libraries.
+  for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it) {
+    phost_plugin& p = **it;
+    if (p.info.on_unload) p.info.on_unload(p.info.plugin_data);
+  }
+  registry_.clear();
+  while (!plugins_.empty()) plugins_.pop_back();
+}
+
+std::shared_ptr<spdlog::logger> Host::make_plugin_logger(std::string_view plugin_name) const {
+  return make_logger("phost." + std::string(plugin_name), sinks_, level_);
+}
+
+phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::string_view name,
+                        const phost_value* args) {
+  char buffer[kMaxNameLength];
+  const ProcessName parsed = parse_process_name(name, buffer);
+  const uint32_t depth = parent ? parent->depth + 1 : 1;
+  if (depth > max_depth_)
+    throw Error(PHOST_E_LIMIT, "call depth limit of " + std::to_string(max_depth_) + " exceeded calling '" +
+                                   std::string(name) + "'");
+  if (!args) {
+    args = empty_array();
+  } else if (args->kind != PHOST_ARRAY) {
+    throw Error(PHOST_E_INVALID_ARG, "arguments of '" + std::string(name) + "' must be an array");
+  }
+  const std::shared_ptr<Process> process = registry_.resolve(parsed);
+  if (const phost_status stopped = scope_stopped(scope))
+    throw Error(stopped, std::string(stopped == PHOST_E_TIMEOUT ? "deadline passed" : "cancelled") +
+                             " before '" + std::string(name) + "' started");
+
+  phost_call_ctx ctx;
+  ctx.host = this;
+  ctx.scope = &scope;
+  ctx.depth = depth;
+  ctx.name = name;
+  if (process->flags & PHOST_PROCESS_GROUP) {
+    ctx.id = parsed.id;
+    ctx.method = parsed.method;
+  }
+  phost_value* result = nullptr;
+  phost_status status;
+  if (process->flags & PHOST_PROCESS_SERIAL) {
+    std::lock_guard lock(process->serial);
+    status = process->handler(process->user_data, &ctx, args, &result);
+  } else {
+    status = process->handler(process->user_data, &ctx, args, &result);
+  }
+  if (status == PHOST_OK) {
+    if (!result)
+      throw Error(PHOST_E_INTERNAL, "process '" + std::string(name) + "' returned PHOST_OK but no value");
+    return result;
+  }
+  release(result);
+  if (ctx.has_error)
+    throw Error(known_status(status) ? status : PHOST_E_PROCESS, std::move(ctx.error_message), ctx.error_code);
+  if (ctx.nested_status != PHOST_OK)
+    throw Error(ctx.nested_status, std::move(ctx.nested_message), ctx.nested_code);
+  if (!known_status(status))
+    throw Error(PHOST_E_INTERNAL,
+                "process '" + std::string(name) + "' returned unknown status " + std::to_string(status));
+  throw Error(status, "process '" + std::string(name) + "' failed with " + status_name(status) +
+                          " and gave no message");
+}
+
+}  // namespace phost

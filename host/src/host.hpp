@@ -1,0 +1,55 @@
+// phost_host: one registry, its plugins and their logs.
+#pragma once
+
+#include "call_context.hpp"
+#include "plugin.hpp"
+#include "registry.hpp"
+
+#include <phost/phost.h>
+
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace phost {
+
+class Host {
+public:
+  explicit Host(const phost_host_config& config);
+  ~Host();
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  Registry& registry() noexcept { return registry_; }
+  spdlog::logger& logger() noexcept { return *logger_; }
+  phost_plugin& application() noexcept { return *application_; }
+
+  // Throws Error; see phost_load_plugin for the cases.
+  void load_plugin(std::string_view path, const phost_value* config);
+
+  // Calls name with args (an array or NULL) in scope. parent: the handler
+  // ctx making a nested call, or NULL. Throws Error on any failure.
+  phost_value* call(phost_call_ctx* parent, const CallScope& scope, std::string_view name,
+                    const phost_value* args);
+
+  std::shared_ptr<spdlog::logger> make_plugin_logger(std::string_view plugin_name) const;
+
+private:
+  uint32_t max_depth_;
+  spdlog::level::level_enum level_;
+  std::vector<spdlog::sink_ptr> sinks_;
+  std::shared_ptr<spdlog::logger> logger_;
+  Registry registry_;
+  std::unique_ptr<phost_plugin> application_;
+  std::mutex plugins_mutex_;
+  std::vector<std::unique_ptr<phost_plugin>> plugins_;  // in load order
+};
+
+}  // namespace phost
+
+struct phost_host {
+  explicit phost_host(const phost_host_config& config) : impl(config) {}
+  phost::Host impl;
+};

@@ -1,0 +1,109 @@
+// Loading plugins with Boost.DLL: resolve the versioned entry, negotiate the
+// ABI, run the entry; a failed load leaves nothing behind.
+#include "api.hpp"
+#include "error.hpp"
+#include "host.hpp"
+
+#include <boost/dll/shared_library.hpp>
+
+#include <dlfcn.h>
+
+#include <filesystem>
+#include <type_traits>
+
+namespace phost {
+namespace {
+
+using EntryFn = std::remove_pointer_t<phost_plugin_entry_v1_fn>;
+
+std::string loader_message() {
+#ifndef _WIN32
+  if (const char* detail = dlerror()) return detail;
+#endif
+  return "the system loader refused it";
+}
+
+// A plugin that exports only phost_plugin_entry_vN for a later N.
+uint32_t newer_major(const boost::dll::shared_library& library) {
+  for (uint32_t major = PHOST_ABI_MAJOR + 1; major < PHOST_ABI_MAJOR + 16; ++major)
+    if (library.has("phost_plugin_entry_v" + std::to_string(major))) return major;
+  return 0;
+}
+
+}  // namespace
+
+std::string plugin_label(const phost_plugin* plugin) {
+  if (!plugin) return "nobody";
+  if (plugin->path.empty()) return "the application";
+  if (plugin->info.name) return "plugin '" + std::string(plugin->info.name) + "' (" + plugin->path + ")";
+  return "plugin " + plugin->path;
+}
+
+void Host::load_plugin(std::string_view path_text, const phost_value* config) {
+  const std::string path(path_text);
+  if (config && config->kind != PHOST_OBJECT)
+    throw Error(PHOST_E_INVALID_ARG, "config of plugin '" + path + "' must be an object");
+  std::error_code fs_error;
+  if (!std::filesystem::is_regular_file(path, fs_error))
+    throw Error(PHOST_E_NOT_FOUND, "plugin file not found: " + path);
+
+  auto library = std::make_unique<boost::dll::shared_library>();
+  boost::dll::fs::error_code ec;
+  library->load(path, ec, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  if (ec) throw Error(PHOST_E_LOAD, "cannot load plugin " + path + ": " + loader_message());
+  if (!library->has(PHOST_PLUGIN_ENTRY_SYMBOL)) {
+    if (const uint32_t major = newer_major(*library))
+      throw Error(PHOST_E_VERSION, "plugin " + path + " was built for phost ABI " + std::to_string(major) +
+                                       "; this host serves ABI " + std::to_string(PHOST_ABI_MAJOR));
+    throw Error(PHOST_E_LOAD, "plugin " + path + " is not a phost plugin: it exports no " +
+                                  PHOST_PLUGIN_ENTRY_SYMBOL);
+  }
+  EntryFn& entry = library->get<EntryFn>(PHOST_PLUGIN_ENTRY_SYMBOL);
+
+  auto plugin = std::make_unique<phost_plugin>(*this, path);
+  plugin->info.struct_size = sizeof(phost_plugin_info);
+  if (config) {
+    retain(config);
+    plugin->config.reset(const_cast<phost_value*>(config));
+  }
+  plugin->logger = logger_;
+
+  clear_last_error();
+  const phost_status status = entry(api_table(), plugin.get(), &plugin->info);
+  const LastError why = last_error();
+
+  auto undo = [&] {
+    if (plugin->info.on_unload) plugin->info.on_unload(plugin->info.plugin_data);
+    registry_.remove_owned_by(plugin.get());
+  };
+  if (status != PHOST_OK) {
+    undo();
+    std::string message = "plugin " + path + " failed to initialise: ";
+    message += why.status != PHOST_OK && !why.message.empty() ? why.message : status_name(status);
+    throw Error(PHOST_E_LOAD, message, why.status != PHOST_OK ? why.code : 0);
+  }
+  if (plugin->info.abi_major != PHOST_ABI_MAJOR) {
+    undo();
+    throw Error(PHOST_E_VERSION, "plugin " + path + " declares phost ABI " +
+                                     std::to_string(plugin->info.abi_major) + "." +
+                                     std::to_string(plugin->info.abi_minor) + "; this host serves ABI " +
+                                     std::to_string(PHOST_ABI_MAJOR) + "." + std::to_string(PHOST_ABI_MINOR));
+  }
+  if (!plugin->info.name || !*plugin->info.name) {
+    undo();
+    throw Error(PHOST_E_LOAD, "plugin " + path + " did not set info->name");
+  }
+  plugin->logger = make_plugin_logger(plugin->info.name);
+  plugin->library = std::move(library);
+  logger_->info("loaded plugin '{}' {} from {}", plugin->info.name,
+                plugin->info.version ? plugin->info.version : "", path);
+  std::lock_guard lock(plugins_mutex_);
+  plugins_.push_back(std::move(plugin));
+}
+
+}  // namespace phost
+
+phost_plugin::phost_plugin(phost::Host& owner, std::string library_path)
+    : host(owner), path(std::move(library_path)) {}
+
+phost_plugin::~phost_plugin() = default;

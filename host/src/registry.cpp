@@ -1,0 +1,158 @@
+#include "registry.hpp"
+
+#include "error.hpp"
+#include "plugin.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace phost {
+namespace {
+
+constexpr size_t kDescV1Size = offsetof(phost_process_desc, finalize) + sizeof(phost_finalize_fn);
+
+// Reads a desc of any size a peer may send: a shorter one must still hold
+// every v1.0 member; a longer one (newer minor) must be zero past ours.
+phost_process_desc read_desc(const phost_process_desc* in) {
+  if (!in) throw Error(PHOST_E_INVALID_ARG, "register_process: desc is NULL");
+  if (in->struct_size < kDescV1Size)
+    throw Error(PHOST_E_INVALID_ARG, "register_process: desc->struct_size " +
+                                         std::to_string(in->struct_size) + " is smaller than ABI v1.0's");
+  phost_process_desc desc{};
+  std::memcpy(&desc, in, std::min<size_t>(in->struct_size, sizeof desc));
+  const auto* tail = reinterpret_cast<const unsigned char*>(in);
+  for (size_t i = sizeof desc; i < in->struct_size; ++i)
+    if (tail[i] != 0)
+      throw Error(PHOST_E_UNSUPPORTED,
+                  "register_process: desc uses members this host does not know (newer ABI minor)");
+  return desc;
+}
+
+}  // namespace
+
+Process::Process(const phost_process_desc& desc, const phost_plugin* owner_plugin)
+    : flags(desc.flags),
+      handler(desc.handler),
+      user_data(desc.user_data),
+      finalize(desc.finalize),
+      owner(owner_plugin) {}
+
+Process::~Process() {
+  if (finalize) finalize(user_data);
+}
+
+void Registry::add(const phost_process_desc* in, const phost_plugin* owner) {
+  const phost_process_desc desc = read_desc(in);
+  // From here on the finalizer runs exactly once, whatever happens.
+  std::shared_ptr<Process> process;
+  try {
+    process = std::make_shared<Process>(desc, owner);
+  } catch (...) {
+    if (desc.finalize) desc.finalize(desc.user_data);
+    throw;
+  }
+  if (!desc.handler) throw Error(PHOST_E_INVALID_ARG, "register_process: handler is NULL");
+  if (desc.flags & ~uint32_t(PHOST_PROCESS_GROUP | PHOST_PROCESS_SERIAL))
+    throw Error(PHOST_E_UNSUPPORTED, "register_process: unknown flags");
+  const std::string_view name(desc.name.ptr ? desc.name.ptr : "", desc.name.ptr ? desc.name.len : 0);
+  char buffer[kMaxNameLength];
+  const ProcessName parsed = parse_process_name(name, buffer);
+  const bool group = desc.flags & PHOST_PROCESS_GROUP;
+  if (group && parsed.segments != 1)
+    throw Error(PHOST_E_INVALID_ARG, "group name '" + std::string(name) + "' must be a single segment");
+  process->name.assign(name);
+  process->key.assign(parsed.lower);
+  if (desc.description.ptr) process->description.assign(desc.description.ptr, desc.description.len);
+
+  std::unique_lock lock(mutex_);
+  Table& table = group ? groups_ : exact_;
+  auto [it, inserted] = table.try_emplace(std::string(parsed.lower), process);
+  if (!inserted)
+    throw Error(PHOST_E_EXISTS, std::string(group ? "group '" : "process '") + std::string(name) +
+                                    "' is already registered by " + plugin_label(it->second->owner));
+}
+
+void Registry::remove(std::string_view name, const phost_plugin* owner) {
+  char buffer[kMaxNameLength];
+  const ProcessName parsed = parse_process_name(name, buffer);
+  std::shared_ptr<Process> doomed;  // finalizer runs outside the lock
+  std::unique_lock lock(mutex_);
+  for (Table* table : {&exact_, &groups_}) {
+    auto it = table->find(parsed.lower);
+    if (it == table->end()) continue;
+    if (owner && it->second->owner != owner)
+      throw Error(PHOST_E_INVALID_ARG, "process '" + std::string(name) + "' belongs to another plugin");
+    doomed = std::move(it->second);
+    table->erase(it);
+    return;
+  }
+  throw Error(PHOST_E_NOT_FOUND, "no process named '" + std::string(name) + "'");
+}
+
+void Registry::alias(std::string_view name, std::string_view alias_name) {
+  char buffer[kMaxNameLength], alias_buffer[kMaxNameLength];
+  const ProcessName target = parse_process_name(name, buffer);
+  const ProcessName alias = parse_process_name(alias_name, alias_buffer);
+  std::unique_lock lock(mutex_);
+  auto it = exact_.find(target.lower);
+  if (it == exact_.end()) throw Error(PHOST_E_NOT_FOUND, "no process named '" + std::string(name) + "' to alias");
+  std::shared_ptr<Process> process = it->second;
+  if (!exact_.try_emplace(std::string(alias.lower), std::move(process)).second)
+    throw Error(PHOST_E_EXISTS, "process '" + std::string(alias_name) + "' is already registered");
+}
+
+std::shared_ptr<Process> Registry::resolve(const ProcessName& name) const {
+  {
+    std::shared_lock lock(mutex_);
+    if (auto it = exact_.find(name.lower); it != exact_.end()) return it->second;
+    if (name.segments >= 3)
+      if (auto it = groups_.find(name.group); it != groups_.end()) return it->second;
+  }
+  std::string message = "no process named '" + std::string(name.lower) + "'";
+  if (name.segments < 3) {
+    std::shared_lock lock(mutex_);
+    if (groups_.count(name.group))
+      message += " (group '" + std::string(name.group) + "' takes names like " + std::string(name.group) +
+                 ".<id>.<Method>)";
+  }
+  throw Error(PHOST_E_NOT_FOUND, message);
+}
+
+void Registry::remove_owned_by(const phost_plugin* owner) {
+  std::vector<std::shared_ptr<Process>> doomed;
+  std::unique_lock lock(mutex_);
+  for (Table* table : {&exact_, &groups_}) {
+    for (auto it = table->begin(); it != table->end();) {
+      if (it->second->owner == owner) {
+        doomed.push_back(std::move(it->second));
+        it = table->erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  lock.unlock();
+}
+
+std::vector<ProcessListing> Registry::list() const {
+  std::vector<ProcessListing> out;
+  {
+    std::shared_lock lock(mutex_);
+    for (const auto& [key, p] : exact_)
+      out.push_back({key == p->key ? p->name : key, p->description, p->owner, false});
+    for (const auto& [key, p] : groups_) out.push_back({p->name, p->description, p->owner, true});
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  return out;
+}
+
+void Registry::clear() {
+  Table exact, groups;
+  {
+    std::unique_lock lock(mutex_);
+    exact.swap(exact_);
+    groups.swap(groups_);
+  }
+}
+
+}  // namespace phost

@@ -1,0 +1,64 @@
+// The process registry: names and groups to handlers, safe for concurrent
+// calls and (un)registration. A call holds a shared_ptr to its Process, so an
+// unregistered process finishes its calls before its finalizer runs.
+#pragma once
+
+#include "process_name.hpp"
+#include "string_hash.hpp"
+
+#include <phost/plugin_api.h>
+
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+namespace phost {
+
+struct Process {
+  Process(const phost_process_desc& desc, const phost_plugin* owner);
+  ~Process();  // runs the finalizer
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  std::string name;  // as registered
+  std::string key;   // lower-cased name
+  std::string description;
+  uint32_t flags;
+  phost_handler_fn handler;
+  void* user_data;
+  phost_finalize_fn finalize;
+  const phost_plugin* owner;
+  std::mutex serial;  // taken around each call when PHOST_PROCESS_SERIAL
+};
+
+struct ProcessListing {
+  std::string name;
+  std::string description;
+  const phost_plugin* owner;
+  bool group;
+};
+
+class Registry {
+public:
+  // Takes ownership of desc->user_data unconditionally (see phost_api).
+  void add(const phost_process_desc* desc, const phost_plugin* owner);
+  // owner NULL: remove whatever holds the name; otherwise only its own.
+  void remove(std::string_view name, const phost_plugin* owner);
+  void alias(std::string_view name, std::string_view alias);
+  // Throws Error(PHOST_E_NOT_FOUND) when nothing takes the name.
+  std::shared_ptr<Process> resolve(const ProcessName& name) const;
+  void remove_owned_by(const phost_plugin* owner);
+  std::vector<ProcessListing> list() const;
+  // Drops every entry; finalizers run as the last uses end.
+  void clear();
+
+private:
+  using Table = StringMap<std::shared_ptr<Process>>;
+  mutable std::shared_mutex mutex_;
+  Table exact_;   // lower-cased full names and aliases
+  Table groups_;  // lower-cased group names
+};
+
+}  // namespace phost

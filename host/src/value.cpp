@@ -1,0 +1,149 @@
+#include "value.hpp"
+
+#include "error.hpp"
+
+#include <utility>
+
+namespace phost {
+namespace {
+
+constexpr size_t kIndexThreshold = 16;
+
+void destroy_tree(phost_value* root) noexcept {
+  // Iterative so that a deep value cannot overflow the stack.
+  std::vector<phost_value*> doomed{root};
+  while (!doomed.empty()) {
+    phost_value* v = doomed.back();
+    doomed.pop_back();
+    for (phost_value* child : v->items) {
+      if (child->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) doomed.push_back(child);
+    }
+    delete v;
+  }
+}
+
+void require_exclusive(const phost_value* container, phost_kind kind, const char* what) {
+  if (!container) throw Error(PHOST_E_INVALID_ARG, std::string(what) + ": container is NULL");
+  if (container->kind != kind)
+    throw Error(PHOST_E_TYPE, std::string(what) + ": container is not an " +
+                                  (kind == PHOST_ARRAY ? "array" : "object"));
+  if (container->refs.load(std::memory_order_acquire) != 1)
+    throw Error(PHOST_E_INVALID_ARG,
+                std::string(what) + ": value is shared (frozen); build it before passing it on");
+}
+
+}  // namespace
+
+void ValueDeleter::operator()(const phost_value* v) const noexcept { release(v); }
+
+ValuePtr make_value(phost_kind kind) { return ValuePtr(new phost_value(kind)); }
+
+ValuePtr make_string(std::string_view utf8) {
+  if (!valid_utf8(utf8)) throw Error(PHOST_E_INVALID_ARG, "string is not valid UTF-8");
+  ValuePtr v = make_value(PHOST_STRING);
+  v->text.assign(utf8);
+  return v;
+}
+
+void retain(const phost_value* v) noexcept {
+  if (v) v->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+void release(const phost_value* v) noexcept {
+  if (v && v->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    destroy_tree(const_cast<phost_value*>(v));
+}
+
+void push(phost_value* array, phost_value* item) {
+  ValuePtr owned(item);
+  require_exclusive(array, PHOST_ARRAY, "value_push");
+  if (!item) throw Error(PHOST_E_INVALID_ARG, "value_push: item is NULL");
+  array->items.push_back(owned.get());
+  owned.release();
+}
+
+void set(phost_value* object, std::string_view key, phost_value* item) {
+  ValuePtr owned(item);
+  require_exclusive(object, PHOST_OBJECT, "value_set");
+  if (!item) throw Error(PHOST_E_INVALID_ARG, "value_set: item is NULL");
+  if (!valid_utf8(key)) throw Error(PHOST_E_INVALID_ARG, "value_set: key is not valid UTF-8");
+  if (const phost_value* old = find(object, key)) {
+    for (auto& slot : object->items) {
+      if (slot == old) {
+        slot = owned.release();
+        release(old);
+        return;
+      }
+    }
+  }
+  object->keys.emplace_back(key);
+  object->items.push_back(owned.get());
+  owned.release();
+  const size_t n = object->keys.size();
+  if (object->index) {
+    object->index->emplace(object->keys.back(), n - 1);
+  } else if (n > kIndexThreshold) {
+    object->index = std::make_unique<StringMap<size_t>>();
+    object->index->reserve(n * 2);
+    for (size_t i = 0; i < n; ++i) object->index->emplace(object->keys[i], i);
+  }
+}
+
+const phost_value* find(const phost_value* object, std::string_view key) noexcept {
+  if (!object || object->kind != PHOST_OBJECT) return nullptr;
+  if (object->index) {
+    auto it = object->index->find(key);
+    return it == object->index->end() ? nullptr : object->items[it->second];
+  }
+  for (size_t i = 0; i < object->keys.size(); ++i)
+    if (object->keys[i] == key) return object->items[i];
+  return nullptr;
+}
+
+bool valid_utf8(std::string_view s) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    size_t n;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (static_cast<size_t>(end - p) <= n) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      if ((p[k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[k] & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are invalid.
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    p += n + 1;
+  }
+  return true;
+}
+
+const phost_value* empty_array() noexcept {
+  // Never released: one extra reference keeps it frozen and alive.
+  static phost_value* const empty = [] {
+    auto* v = new phost_value(PHOST_ARRAY);
+    v->refs.store(2);
+    return v;
+  }();
+  return empty;
+}
+
+}  // namespace phost

@@ -1,0 +1,64 @@
+// The value model behind phost_value: a refcounted tree, mutable only while
+// its holder has the only reference.
+#pragma once
+
+#include <phost/plugin_api.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "string_hash.hpp"
+
+struct phost_value {
+  explicit phost_value(phost_kind k) noexcept : kind(k) {}
+
+  mutable std::atomic<uint32_t> refs{1};
+  const phost_kind kind;
+  union {
+    bool b;
+    int64_t i = 0;
+    double d;
+  };
+  std::string text;                 // PHOST_STRING, PHOST_BYTES
+  std::vector<phost_value*> items;  // PHOST_ARRAY items, PHOST_OBJECT values (owned refs)
+  std::vector<std::string> keys;    // PHOST_OBJECT keys, parallel to items
+  // Key -> position, built once an object outgrows a linear search.
+  std::unique_ptr<phost::StringMap<size_t>> index;
+};
+
+namespace phost {
+
+inline constexpr size_t kMaxValueDepth = 512;
+
+// A reference held by C++ code; releases on destruction.
+struct ValueDeleter {
+  void operator()(const phost_value* v) const noexcept;
+};
+using ValuePtr = std::unique_ptr<phost_value, ValueDeleter>;
+
+ValuePtr make_value(phost_kind kind);
+ValuePtr make_string(std::string_view utf8);  // throws Error on invalid UTF-8
+void retain(const phost_value* v) noexcept;
+void release(const phost_value* v) noexcept;
+
+// Appends/sets, taking item's reference; throws Error when the container is
+// shared or of the wrong kind (item is released either way).
+void push(phost_value* array, phost_value* item);
+void set(phost_value* object, std::string_view key, phost_value* item);
+const phost_value* find(const phost_value* object, std::string_view key) noexcept;
+
+bool valid_utf8(std::string_view s) noexcept;
+
+// The frozen empty array used when a call passes no arguments.
+const phost_value* empty_array() noexcept;
+
+// JSON escape hatch (json.cpp).
+ValuePtr from_json(std::string_view json);
+std::string to_json(const phost_value* v);
+
+}  // namespace phost
