@@ -1,0 +1,158 @@
+// phost C++ layer for plugin authors: handlers as C++ callables whose
+// exceptions become status + code + message at the boundary, typed argument
+// helpers, and PHOST_DECLARE_PLUGIN, which emits the one exported entry.
+#pragma once
+
+#include <phost/value.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+
+namespace phost {
+
+// One invocation of a handler: its arguments and context.
+class Call {
+public:
+  Call(phost_call_ctx* ctx, const phost_value* args, phost_plugin* self) noexcept
+      : ctx_(ctx), args_(args), self_(self) {}
+
+  View args() const noexcept { return args_; }
+  size_t arg_count() const noexcept { return args_.size(); }
+
+  // The i-th argument as T (bool, int64_t, double, std::string_view,
+  // std::string, View). A missing argument or another kind is a 400 error
+  // naming the argument.
+  template <class T>
+  T arg(size_t i) const {
+    const View v = args_[i];
+    if (!v) throw Error(400, "argument " + std::to_string(i) + " is missing", PHOST_E_INVALID_ARG);
+    try {
+      if constexpr (std::is_same_v<T, bool>) return v.as_bool();
+      else if constexpr (std::is_integral_v<T>) return static_cast<T>(v.as_int());
+      else if constexpr (std::is_floating_point_v<T>) return static_cast<T>(v.as_double());
+      else if constexpr (std::is_same_v<T, std::string_view>) return v.as_string();
+      else if constexpr (std::is_same_v<T, std::string>) return std::string(v.as_string());
+      else return T(v);
+    } catch (const Error& e) {
+      throw Error(400, "argument " + std::to_string(i) + ": " + e.what(), PHOST_E_TYPE);
+    }
+  }
+
+  phost_call_info info() const {
+    phost_call_info out{};
+    out.struct_size = sizeof out;
+    check(api().ctx_info(ctx_, &out));
+    return out;
+  }
+  bool cancelled() const noexcept { return api().ctx_cancelled(ctx_) != 0; }
+
+  // A nested call: inherits this call's session, global, subject, deadline.
+  Value call(std::string_view name, const Value& call_args = Value()) const {
+    phost_value* out = nullptr;
+    check(api().call(self_, ctx_, to_str(name), call_args.get(), &out));
+    return Value::adopt(out);
+  }
+
+  phost_call_ctx* ctx() const noexcept { return ctx_; }
+
+private:
+  phost_call_ctx* ctx_;
+  View args_;
+  phost_plugin* self_;
+};
+
+using Handler = std::function<Value(Call&)>;
+
+// A plugin's seat in the host, as C++.
+class Plugin {
+public:
+  explicit Plugin(phost_plugin* self) noexcept : self_(self) {}
+
+  phost_plugin* self() const noexcept { return self_; }
+  View config() const noexcept { return View(api().plugin_config(self_)); }
+
+  void log(int32_t level, std::string_view message) const noexcept {
+    api().log(self_, level, to_str(message));
+  }
+
+  // Registers name (flags: PHOST_PROCESS_GROUP, PHOST_PROCESS_SERIAL).
+  void add(std::string_view name, std::string_view description, Handler handler, uint32_t flags = 0) const {
+    struct Slot {
+      Handler handler;
+      phost_plugin* self;
+    };
+    auto slot = std::make_unique<Slot>(Slot{std::move(handler), self_});
+    phost_process_desc desc{};
+    desc.struct_size = sizeof desc;
+    desc.flags = flags;
+    desc.name = to_str(name);
+    desc.description = to_str(description);
+    desc.user_data = slot.release();  // the host owns it from here on
+    desc.finalize = [](void* data) { delete static_cast<Slot*>(data); };
+    desc.handler = [](void* data, phost_call_ctx* ctx, const phost_value* call_args,
+                      phost_value** out) -> phost_status {
+      auto* s = static_cast<Slot*>(data);
+      try {
+        Call call(ctx, call_args, s->self);
+        *out = s->handler(call).release();
+        if (!*out) *out = Value::null().release();
+        return PHOST_OK;
+      } catch (const Error& e) {
+        api().ctx_set_error(ctx, e.code(), to_str(e.what()));
+        return e.status() == PHOST_OK ? PHOST_E_PROCESS : e.status();
+      } catch (const std::bad_alloc&) {
+        api().ctx_set_error(ctx, 507, to_str("out of memory"));
+        return PHOST_E_NO_MEMORY;
+      } catch (const std::exception& e) {
+        api().ctx_set_error(ctx, 500, to_str(e.what()));
+        return PHOST_E_PROCESS;
+      } catch (...) {
+        api().ctx_set_error(ctx, 500, to_str("unknown exception"));
+        return PHOST_E_PROCESS;
+      }
+    };
+    check(api().register_process(self_, &desc));
+  }
+
+private:
+  phost_plugin* self_;
+};
+
+// Runs a plugin's init inside the entry's exception boundary.
+template <class Init>
+phost_status run_entry(const phost_api* table, phost_plugin* self, phost_plugin_info* info, const char* name,
+                       const char* version, Init&& init) noexcept {
+  set_api(table);
+  if (!table || table->abi_major != PHOST_ABI_MAJOR) return PHOST_E_VERSION;
+  info->abi_major = PHOST_ABI_MAJOR;
+  info->abi_minor = PHOST_ABI_MINOR;
+  info->name = name;
+  info->version = version;
+  try {
+    Plugin plugin(self);
+    init(plugin, *info);
+    return PHOST_OK;
+  } catch (const Error& e) {
+    table->error_set(e.status(), e.code(), to_str(e.what()));
+    return e.status() == PHOST_OK ? PHOST_E_INTERNAL : e.status();
+  } catch (const std::exception& e) {
+    table->error_set(PHOST_E_INTERNAL, 500, to_str(e.what()));
+    return PHOST_E_INTERNAL;
+  } catch (...) {
+    table->error_set(PHOST_E_INTERNAL, 500, to_str("unknown exception"));
+    return PHOST_E_INTERNAL;
+  }
+}
+
+}  // namespace phost
+
+// Declares the plugin entry. init is a callable
+//   void(phost::Plugin& plugin, phost_plugin_info& info)
+// that registers processes and may set info.plugin_data / info.on_unload.
+#define PHOST_DECLARE_PLUGIN(name, version, init)                                                       \
+  extern "C" PHOST_PLUGIN_EXPORT phost_status PHOST_CALL phost_plugin_entry_v1(                         \
+      const phost_api* phost_api_table, phost_plugin* phost_self, phost_plugin_info* phost_info) {     \
+    return ::phost::run_entry(phost_api_table, phost_self, phost_info, name, version, init);            \
+  }

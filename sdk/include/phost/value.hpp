@@ -1,0 +1,198 @@
+// phost C++ layer: RAII values over the C ABI's phost_value handles.
+// Header-only; uses only plugin_api.h. Works in plugins (after
+// PHOST_DECLARE_PLUGIN) and in applications (after phost::set_api(phost_get_api(1))).
+#pragma once
+
+#include <phost/plugin_api.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace phost {
+
+// The function table every wrapper calls through. One per process: the
+// table of a host library never changes while it is loaded.
+inline const phost_api*& api_slot() noexcept {
+  static const phost_api* table = nullptr;
+  return table;
+}
+inline const phost_api& api() noexcept { return *api_slot(); }
+inline void set_api(const phost_api* table) noexcept {
+  if (table) api_slot() = table;
+}
+
+inline phost_str to_str(std::string_view s) noexcept { return phost_str{s.data(), s.size()}; }
+inline std::string_view to_view(phost_str s) noexcept {
+  return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view();
+}
+
+// A failure with a status, an HTTP-like code and a message. Thrown by the
+// wrappers; a handler may throw it to fail its call with that code.
+class Error : public std::runtime_error {
+public:
+  Error(int32_t code, const std::string& message, phost_status status = PHOST_E_PROCESS)
+      : std::runtime_error(message), code_(code), status_(status) {}
+  int32_t code() const noexcept { return code_; }
+  phost_status status() const noexcept { return status_; }
+
+private:
+  int32_t code_;
+  phost_status status_;
+};
+
+// Throws the thread's last error when status is not PHOST_OK.
+inline void check(phost_status status) {
+  if (status == PHOST_OK) return;
+  phost_error e{};
+  e.struct_size = sizeof e;
+  api().last_error(&e);
+  throw Error(e.code ? e.code : 500, std::string(to_view(e.message)), status);
+}
+
+class Value;
+
+// A borrowed, read-only view of a value. Lives as long as what it came from.
+class View {
+public:
+  View() noexcept = default;
+  explicit View(const phost_value* v) noexcept : v_(v) {}
+
+  const phost_value* get() const noexcept { return v_; }
+  explicit operator bool() const noexcept { return v_ != nullptr; }
+  phost_kind kind() const noexcept { return v_ ? api().value_kind(v_) : PHOST_NULL; }
+  bool is_null() const noexcept { return kind() == PHOST_NULL; }
+
+  bool as_bool() const {
+    int32_t b = 0;
+    check(api().value_get_bool(v_, &b));
+    return b != 0;
+  }
+  int64_t as_int() const {
+    int64_t i = 0;
+    check(api().value_get_int(v_, &i));
+    return i;
+  }
+  double as_double() const {
+    double d = 0;
+    check(api().value_get_double(v_, &d));
+    return d;
+  }
+  std::string_view as_string() const {  // strings and bytes
+    phost_str s{};
+    check(api().value_get_str(v_, &s));
+    return to_view(s);
+  }
+
+  size_t size() const noexcept { return v_ ? api().value_len(v_) : 0; }
+  View operator[](size_t i) const noexcept { return View(v_ ? api().value_at(v_, i, nullptr) : nullptr); }
+  // Empty view when absent.
+  View operator[](std::string_view key) const noexcept {
+    return View(v_ ? api().value_find(v_, to_str(key)) : nullptr);
+  }
+  std::string_view key_at(size_t i) const noexcept {
+    phost_str k{};
+    return v_ && api().value_at(v_, i, &k) ? to_view(k) : std::string_view();
+  }
+
+  std::string to_json() const {
+    std::string out;
+    check(api().value_to_json(
+        v_, [](void* sink, phost_str piece) { static_cast<std::string*>(sink)->append(piece.ptr, piece.len); },
+        &out));
+    return out;
+  }
+
+  Value retain() const;
+
+protected:
+  const phost_value* v_ = nullptr;
+};
+
+// An owned reference. Move-only; copy with retain().
+class Value : public View {
+public:
+  Value() noexcept = default;
+  static Value adopt(phost_value* v) noexcept { return Value(v); }
+  Value(Value&& other) noexcept : View(std::exchange(other.v_, nullptr)) {}
+  Value& operator=(Value&& other) noexcept {
+    if (this != &other) {
+      reset();
+      v_ = std::exchange(other.v_, nullptr);
+    }
+    return *this;
+  }
+  ~Value() { reset(); }
+
+  static Value null() { return make([](phost_value** out) { return api().value_null(out); }); }
+  static Value boolean(bool b) { return make([b](phost_value** out) { return api().value_bool(b, out); }); }
+  static Value integer(int64_t i) { return make([i](phost_value** out) { return api().value_int(i, out); }); }
+  static Value number(double d) { return make([d](phost_value** out) { return api().value_double(d, out); }); }
+  static Value string(std::string_view s) {
+    return make([s](phost_value** out) { return api().value_string(to_str(s), out); });
+  }
+  static Value bytes(std::string_view b) {
+    return make([b](phost_value** out) { return api().value_bytes(to_str(b), out); });
+  }
+  static Value array(size_t capacity = 0) {
+    return make([capacity](phost_value** out) { return api().value_array(capacity, out); });
+  }
+  static Value object(size_t capacity = 0) {
+    return make([capacity](phost_value** out) { return api().value_object(capacity, out); });
+  }
+  static Value from_json(std::string_view json) {
+    return make([json](phost_value** out) { return api().value_from_json(to_str(json), out); });
+  }
+
+  // Only while this is the sole reference (see phost_api.value_push).
+  Value& push(Value item) {
+    check(api().value_push(mutable_get(), item.release()));
+    return *this;
+  }
+  Value& set(std::string_view key, Value item) {
+    check(api().value_set(mutable_get(), to_str(key), item.release()));
+    return *this;
+  }
+
+  phost_value* release() noexcept { return const_cast<phost_value*>(std::exchange(v_, nullptr)); }
+  void reset() noexcept {
+    if (v_) api().value_release(std::exchange(v_, nullptr));
+  }
+
+private:
+  explicit Value(phost_value* v) noexcept : View(v) {}
+  phost_value* mutable_get() const noexcept { return const_cast<phost_value*>(v_); }
+  template <class Fn>
+  static Value make(Fn&& fn) {
+    phost_value* out = nullptr;
+    check(fn(&out));
+    return Value(out);
+  }
+};
+
+inline Value View::retain() const {
+  if (v_) api().value_retain(v_);
+  return Value::adopt(const_cast<phost_value*>(v_));
+}
+
+// Builds an argument array: phost::args(1, "two", Value::null()).
+inline Value to_value(Value v) { return v; }
+inline Value to_value(View v) { return v.retain(); }
+inline Value to_value(bool b) { return Value::boolean(b); }
+inline Value to_value(int v) { return Value::integer(v); }
+inline Value to_value(int64_t v) { return Value::integer(v); }
+inline Value to_value(double v) { return Value::number(v); }
+inline Value to_value(std::string_view s) { return Value::string(s); }
+inline Value to_value(const char* s) { return Value::string(s); }
+inline Value to_value(const std::string& s) { return Value::string(s); }
+
+template <class... T>
+Value args(T&&... items) {
+  Value list = Value::array(sizeof...(items));
+  (list.push(to_value(std::forward<T>(items))), ...);
+  return list;
+}
+
+}  // namespace phost
