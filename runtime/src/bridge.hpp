@@ -1,0 +1,22 @@
+// The globals every script sees, installed once per context (not per call):
+//   Process(name, ...args)   calls any registered process synchronously
+//   Exception(message, code) an Error carrying an HTTP-like code
+//   console.log/info/warn/error/debug  to the host log, tagged with the script id
+//   Context.sid / .global / .authorized / .process  the current call's context
+// All are read-only and undeletable, so one script cannot break them for others.
+#pragma once
+
+#include <v8-isolate.h>
+#include <v8-local-handle.h>
+#include <v8-template.h>
+
+namespace phost::v8rt {
+
+class Worker;
+
+class Bridge {
+public:
+  static v8::Local<v8::ObjectTemplate> global_template(v8::Isolate* isolate, Worker& worker);
+};
+
+}  // namespace phost::v8rt

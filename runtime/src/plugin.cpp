@@ -1,0 +1,63 @@
+// libphost_v8: the V8 runtime plugin. Registers the "scripts" group and the
+// "runtime.*" control processes. Its only exported symbol is the entry.
+#include "runtime.hpp"
+
+#include <phost/plugin.hpp>
+
+namespace phost::v8rt {
+namespace {
+
+Runtime& runtime_of(void* data) { return *static_cast<Runtime*>(data); }
+
+void init(Plugin& plugin, phost_plugin_info& info) {
+  auto runtime = std::make_unique<Runtime>(plugin.self(), read_options(plugin.config()));
+  Runtime* rt = runtime.get();
+  info.plugin_data = runtime.release();  // on_unload deletes it
+  info.on_unload = [](void* data) { delete static_cast<Runtime*>(data); };
+
+  phost_process_desc scripts{};
+  scripts.struct_size = sizeof scripts;
+  scripts.flags = PHOST_PROCESS_GROUP;
+  scripts.name = to_str("scripts");
+  scripts.description = to_str("JavaScript functions: scripts.<id>.<Function>(...args)");
+  scripts.user_data = rt;
+  scripts.handler = [](void* data, phost_call_ctx* ctx, const phost_value* args, phost_value** out) {
+    return runtime_of(data).call_script(ctx, args, out);
+  };
+  check(api().register_process(plugin.self(), &scripts));
+
+  plugin.add("runtime.load", "runtime.load(id, source[, file]): compile and publish a script version",
+             [rt](Call& call) {
+               const std::string file = call.arg_count() > 2 ? call.arg<std::string>(2) : std::string();
+               return rt->load(call.arg<std::string>(0), call.arg<std::string>(1), file);
+             });
+  plugin.add("runtime.unload", "runtime.unload(id): remove a script", [rt](Call& call) {
+    return Value::boolean(rt->store().remove(call.arg<std::string>(0)));
+  });
+  plugin.add("runtime.reload", "runtime.reload(): load the app directory's scripts again", [rt](Call&) {
+    return Value::integer(static_cast<int64_t>(rt->load_app_dir()));
+  });
+  plugin.add("runtime.scripts", "runtime.scripts(): the loaded scripts", [rt](Call&) {
+    Value list = Value::array();
+    for (const ScriptRef& s : rt->store().all()) {
+      Value entry = Value::object();
+      entry.set("id", Value::string(s->id));
+      entry.set("file", Value::string(s->file));
+      entry.set("version", Value::integer(static_cast<int64_t>(s->number)));
+      entry.set("module", Value::boolean(s->module));
+      list.push(std::move(entry));
+    }
+    return list;
+  });
+  plugin.add("runtime.stats", "runtime.stats(): isolates, heaps and code cache counters",
+             [rt](Call&) { return rt->stats(); });
+
+  const size_t loaded = rt->load_app_dir();
+  if (!rt->options().app_dir.empty())
+    rt->log(PHOST_LOG_INFO, "loaded " + std::to_string(loaded) + " scripts from " + rt->options().app_dir.string());
+}
+
+}  // namespace
+}  // namespace phost::v8rt
+
+PHOST_DECLARE_PLUGIN("v8", "1.0.0", phost::v8rt::init)

@@ -1,0 +1,194 @@
+#include "runtime.hpp"
+
+#include <libplatform/libplatform.h>
+#include <v8-initialization.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+namespace phost::v8rt {
+namespace {
+
+// V8 is initialised once per process and never torn down: it cannot be
+// initialised again after V8::Dispose, and several hosts may load us.
+void initialize_v8_once() {
+  static const bool initialized = [] {
+    static std::unique_ptr<v8::Platform> platform = v8::platform::NewDefaultPlatform();
+    v8::V8::InitializePlatform(platform.get());
+    v8::V8::Initialize();
+    return true;
+  }();
+  (void)initialized;
+}
+
+constexpr auto kWatchdogTick = std::chrono::milliseconds(2);
+constexpr auto kWatchdogLinger = std::chrono::milliseconds(200);
+
+}  // namespace
+
+Runtime::Runtime(phost_plugin* self, Options options)
+    : self_(self), options_(std::move(options)), cache_(options_.cache_dir) {
+  initialize_v8_once();
+  for (unsigned i = 0; i < options_.isolates; ++i) workers_.push_back(std::make_unique<Worker>(*this, i));
+  watchdog_ = std::thread([this] { watchdog_main(); });
+}
+
+Runtime::~Runtime() {
+  {
+    std::lock_guard lock(watchdog_mutex_);
+    stopping_ = true;
+    watchdog_idle_.store(false);
+  }
+  watchdog_cv_.notify_all();
+  watchdog_.join();
+  queue_.close();
+  workers_.clear();  // joins: each finishes its task and disposes its isolate
+}
+
+void Runtime::log(int32_t level, std::string_view message) const noexcept {
+  api().log(self_, level, to_str(message));
+}
+
+Outcome Runtime::run(Task& task) {
+  queue_.push(&task);
+  task.done.wait();
+  return std::move(task.outcome);
+}
+
+phost_status Runtime::call_script(phost_call_ctx* ctx, const phost_value* args, phost_value** out) noexcept {
+  phost_call_info info{};
+  info.struct_size = sizeof info;
+  api().ctx_info(ctx, &info);
+  const std::string_view id = to_view(info.id), method = to_view(info.method);
+  Outcome outcome;
+  try {
+    if (Worker* here = Worker::current()) {
+      outcome = here->call(id, method, args, ctx);  // nested: re-enter this isolate
+    } else {
+      Task task;
+      task.kind = Task::Kind::call;
+      task.id = id;
+      task.method = method;
+      task.args = args;
+      task.ctx = ctx;
+      outcome = run(task);
+    }
+  } catch (const std::exception& e) {
+    outcome = Outcome::failure(PHOST_E_INTERNAL, 500, e.what());
+  }
+  if (outcome.status == PHOST_OK) {
+    *out = outcome.value;
+    return PHOST_OK;
+  }
+  api().ctx_set_error(ctx, outcome.code, to_str(outcome.message));
+  return outcome.status;
+}
+
+Value Runtime::load(std::string id, std::string source, std::string file) {
+  std::shared_ptr<ScriptVersion> version;
+  try {
+    version = make_version(std::move(id), std::move(source), std::move(file));
+  } catch (const std::invalid_argument& e) {
+    throw Error(400, e.what(), PHOST_E_INVALID_ARG);
+  }
+  Task task;
+  task.kind = Task::Kind::compile;
+  task.script = version;
+  Outcome checked = Worker::current() ? Outcome{} : run(task);
+  if (checked.status != PHOST_OK) throw Error(checked.code, checked.message, checked.status);
+  store_.publish(version);
+  Value out = Value::object();
+  out.set("id", Value::string(version->id));
+  out.set("version", Value::integer(static_cast<int64_t>(version->number)));
+  out.set("module", Value::boolean(version->module));
+  out.set("file", Value::string(version->file));
+  return out;
+}
+
+size_t Runtime::load_app_dir() {
+  if (options_.app_dir.empty()) return 0;
+  const auto root = options_.app_dir / "scripts";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec)) return 0;
+  size_t count = 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file() || it->path().extension() != ".js") continue;
+    const auto relative = std::filesystem::relative(it->path(), root);
+    const std::string id = script_id_from_path(relative);
+    if (id.empty()) throw Error(400, "cannot make a script id of " + relative.string(), PHOST_E_INVALID_ARG);
+    std::ifstream in(it->path(), std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    load(id, text.str(), relative.string());
+    ++count;
+  }
+  if (ec) throw Error(500, "reading " + root.string() + ": " + ec.message(), PHOST_E_INTERNAL);
+  return count;
+}
+
+Value Runtime::stats() {
+  Value isolates = Value::array(workers_.size());
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    // Any idle worker answers; we ask as many times as there are workers.
+    Task task;
+    task.kind = Task::Kind::stats;
+    Outcome o = run(task);
+    if (o.status == PHOST_OK) isolates.push(Value::adopt(o.value));
+  }
+  const auto c = cache_.stats();
+  Value cache = Value::object();
+  cache.set("hits", Value::integer(static_cast<int64_t>(c.hits)));
+  cache.set("misses", Value::integer(static_cast<int64_t>(c.misses)));
+  cache.set("rejected", Value::integer(static_cast<int64_t>(c.rejected)));
+  cache.set("stored", Value::integer(static_cast<int64_t>(c.stored)));
+  Value out = Value::object();
+  out.set("scripts", Value::integer(static_cast<int64_t>(store_.all().size())));
+  out.set("isolates", std::move(isolates));
+  out.set("code_cache", std::move(cache));
+  return out;
+}
+
+void Runtime::watchdog_wake() noexcept {
+  if (watchdog_idle_.load()) {
+    {
+      std::lock_guard lock(watchdog_mutex_);
+      watchdog_idle_.store(false);
+    }
+    watchdog_cv_.notify_one();
+  }
+}
+
+void Runtime::watchdog_main() {
+  // Ticks while calls run (and a little after); sleeps when the pool is idle.
+  auto any_busy = [this] {
+    bool busy = false;
+    const int64_t now_ns = api().clock_ns();
+    for (const auto& w : workers_) {
+      if (w->busy()) {
+        busy = true;
+        w->check_deadline(now_ns);
+      }
+    }
+    return busy;
+  };
+  auto last_busy = std::chrono::steady_clock::now();
+  std::unique_lock lock(watchdog_mutex_);
+  while (!stopping_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (any_busy()) last_busy = now;
+    if (now - last_busy < kWatchdogLinger) {
+      watchdog_cv_.wait_for(lock, kWatchdogTick);
+      continue;
+    }
+    // Announce the sleep before the last look: a worker that arms after that
+    // look sees the flag (both go through the worker's guard) and wakes us.
+    watchdog_idle_.store(true);
+    if (!any_busy()) watchdog_cv_.wait(lock, [this] { return stopping_ || !watchdog_idle_.load(); });
+    watchdog_idle_.store(false);
+    last_busy = std::chrono::steady_clock::now();
+  }
+}
+
+}  // namespace phost::v8rt

@@ -1,0 +1,65 @@
+// One runtime per host that loads the plugin: its options, scripts, code
+// cache, isolate pool and watchdog.
+#pragma once
+
+#include "code_cache.hpp"
+#include "options.hpp"
+#include "script_store.hpp"
+#include "signal.hpp"
+#include "worker.hpp"
+
+#include <phost/plugin.hpp>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace phost::v8rt {
+
+class Runtime {
+public:
+  Runtime(phost_plugin* self, Options options);
+  ~Runtime();  // stops the pool and the watchdog
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  phost_plugin* self() const noexcept { return self_; }
+  const Options& options() const noexcept { return options_; }
+  ScriptStore& store() noexcept { return store_; }
+  CodeCache& cache() noexcept { return cache_; }
+  TaskQueue<Task>& queue() noexcept { return queue_; }
+  void log(int32_t level, std::string_view message) const noexcept;
+
+  // The handler of the "scripts" group.
+  phost_status call_script(phost_call_ctx* ctx, const phost_value* args, phost_value** out) noexcept;
+
+  // Compiles source (a syntax check on one isolate), then publishes it as
+  // the current version of id. Returns {id, version, module, file}.
+  Value load(std::string id, std::string source, std::string file);
+  // Loads app_dir/scripts/**/*.js; returns how many. Throws on the first error.
+  size_t load_app_dir();
+  Value stats();
+
+  void watchdog_wake() noexcept;
+
+private:
+  Outcome run(Task& task);  // on a pool thread, waiting for it
+  void watchdog_main();
+
+  phost_plugin* self_;
+  Options options_;
+  ScriptStore store_;
+  CodeCache cache_;
+  TaskQueue<Task> queue_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+
+  std::mutex watchdog_mutex_;
+  std::condition_variable watchdog_cv_;
+  bool stopping_ = false;
+  std::atomic<bool> watchdog_idle_{false};
+  std::thread watchdog_;
+};
+
+}  // namespace phost::v8rt

@@ -1,0 +1,96 @@
+#include "script_store.hpp"
+
+#include "code_cache.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace phost::v8rt {
+namespace {
+
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 200 || id.front() == '.' || id.back() == '.') return false;
+  char previous = 0;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$' || c == '-' ||
+                    (c == '.' && previous != '.');
+    if (!ok) return false;
+    previous = c;
+  }
+  return true;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+}  // namespace
+
+std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, std::string file) {
+  id = lower(std::move(id));
+  if (!valid_id(id))
+    throw std::invalid_argument("invalid script id '" + id + "': use dotted segments of letters, digits, _ $ -");
+  auto version = std::make_shared<ScriptVersion>();
+  SourceScan scan = scan_source(source);
+  version->id = id;
+  version->file = file.empty() ? id + ".js" : std::move(file);
+  version->module = scan.module;
+  version->names = std::move(scan.names);
+  version->body = version->module ? source : source + classic_epilogue(version->names, kNamespaceParam);
+  version->cache_key = CodeCache::key(version->body, version->module);
+  version->source = std::move(source);
+  return version;
+}
+
+void ScriptStore::publish(const std::shared_ptr<ScriptVersion>& version) {
+  std::lock_guard lock(mutex_);
+  version->number = next_number_++;
+  ScriptRef& slot = scripts_[version->id];
+  if (slot) {
+    slot->superseded.store(true, std::memory_order_release);
+    if (slot->module || version->module) module_epoch_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  slot = version;
+}
+
+bool ScriptStore::remove(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto it = scripts_.find(lower(id));
+  if (it == scripts_.end()) return false;
+  it->second->superseded.store(true, std::memory_order_release);
+  if (it->second->module) module_epoch_.fetch_add(1, std::memory_order_acq_rel);
+  scripts_.erase(it);
+  return true;
+}
+
+ScriptRef ScriptStore::find(std::string_view id) const {
+  std::lock_guard lock(mutex_);
+  auto it = scripts_.find(std::string(id));
+  return it == scripts_.end() ? nullptr : it->second;
+}
+
+std::vector<ScriptRef> ScriptStore::all() const {
+  std::vector<ScriptRef> out;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, v] : scripts_) out.push_back(v);
+  }
+  std::sort(out.begin(), out.end(), [](const ScriptRef& a, const ScriptRef& b) { return a->id < b->id; });
+  return out;
+}
+
+std::string script_id_from_path(const std::filesystem::path& relative) {
+  std::string id;
+  for (const auto& part : relative.parent_path()) {
+    if (!id.empty()) id += '.';
+    id += part.string();
+  }
+  if (!id.empty()) id += '.';
+  id += relative.stem().string();
+  id = lower(std::move(id));
+  return valid_id(id) ? id : std::string();
+}
+
+}  // namespace phost::v8rt

@@ -1,0 +1,60 @@
+// The scripts a runtime knows: id -> current version. A version is immutable;
+// replacing a script publishes a new version and marks the old one
+// superseded, which every isolate notices on its next call and recompiles.
+#pragma once
+
+#include "source_scan.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace phost::v8rt {
+
+struct ScriptVersion {
+  std::string id;        // "orders.total" (lower case)
+  std::string file;      // for messages and stack traces: "orders/total.js"
+  std::string source;    // as given
+  std::string body;      // what is compiled: source, plus the epilogue for classic scripts
+  bool module = false;
+  uint64_t number = 0;   // unique per runtime, increases with every put
+  uint64_t cache_key = 0;
+  std::vector<std::string> names;  // classic: candidate top-level names
+  mutable std::atomic<bool> superseded{false};
+};
+using ScriptRef = std::shared_ptr<const ScriptVersion>;
+
+inline constexpr const char* kNamespaceParam = "__phost_namespace__";
+
+// Builds a version, not yet published: validates the id (dotted segments of
+// [A-Za-z0-9_$-], lower-cased) and scans the source. Throws
+// std::invalid_argument on a bad id.
+std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, std::string file);
+
+class ScriptStore {
+public:
+  // Makes version the current one for its id; the previous one is superseded.
+  void publish(const std::shared_ptr<ScriptVersion>& version);
+  bool remove(const std::string& id);
+  ScriptRef find(std::string_view id) const;
+  std::vector<ScriptRef> all() const;
+
+  // Bumped whenever a module is replaced or removed: importers re-check.
+  uint64_t module_epoch() const noexcept { return module_epoch_.load(std::memory_order_acquire); }
+
+private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, ScriptRef> scripts_;
+  uint64_t next_number_ = 1;
+  std::atomic<uint64_t> module_epoch_{1};
+};
+
+// "orders/total.js" -> "orders.total"; empty when the path cannot be an id.
+std::string script_id_from_path(const std::filesystem::path& relative);
+
+}  // namespace phost::v8rt

@@ -1,0 +1,208 @@
+#include "source_scan.hpp"
+
+#include <algorithm>
+
+namespace phost::v8rt {
+namespace {
+
+bool ident_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+bool ident_part(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+
+bool reserved(std::string_view w) {
+  static constexpr std::string_view kReserved[] = {
+      "await", "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete",
+      "do", "else", "enum", "export", "extends", "false", "finally", "for", "function", "if", "implements",
+      "import", "in", "instanceof", "interface", "let", "new", "null", "package", "private", "protected",
+      "public", "return", "static", "super", "switch", "this", "throw", "true", "try", "typeof", "var",
+      "void", "while", "with", "yield", "async", "of", "get", "set"};
+  return std::find(std::begin(kReserved), std::end(kReserved), w) != std::end(kReserved);
+}
+
+class Scanner {
+public:
+  explicit Scanner(std::string_view s) : s_(s) {}
+
+  SourceScan run() {
+    SourceScan out;
+    while (i_ < s_.size()) {
+      const char c = s_[i_];
+      if (c == '/' && next() == '/') {
+        skip_line();
+      } else if (c == '/' && next() == '*') {
+        skip_block_comment();
+      } else if (c == '"' || c == '\'') {
+        skip_string(c);
+        last_significant_ = 'a';
+      } else if (c == '`') {
+        skip_template();
+        last_significant_ = 'a';
+      } else if (c == '/' && regex_allowed()) {
+        skip_regex();
+        last_significant_ = 'a';
+      } else if (c == '{' || c == '(' || c == '[') {
+        ++depth_;
+        ++i_;
+        last_significant_ = c;
+      } else if (c == '}' || c == ')' || c == ']') {
+        if (depth_ > 0) --depth_;
+        ++i_;
+        last_significant_ = c;
+      } else if (ident_start(c)) {
+        const std::string_view word = read_ident();
+        if (depth_ == 0) top_level_word(word, out);
+        last_word_ = word;
+        last_significant_ = 'a';
+      } else {
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+          last_significant_ = c;
+          last_word_ = {};
+        }
+        ++i_;
+      }
+    }
+    std::sort(out.names.begin(), out.names.end());
+    out.names.erase(std::unique(out.names.begin(), out.names.end()), out.names.end());
+    return out;
+  }
+
+private:
+  char next() const { return i_ + 1 < s_.size() ? s_[i_ + 1] : '\0'; }
+
+  void skip_line() {
+    while (i_ < s_.size() && s_[i_] != '\n') ++i_;
+  }
+  void skip_block_comment() {
+    const size_t end = s_.find("*/", i_ + 2);
+    i_ = end == std::string_view::npos ? s_.size() : end + 2;
+  }
+  void skip_string(char quote) {
+    for (++i_; i_ < s_.size() && s_[i_] != quote && s_[i_] != '\n'; ++i_)
+      if (s_[i_] == '\\') ++i_;
+    ++i_;
+  }
+  void skip_template() {
+    // Nested ${} blocks are skipped as code of their own depth.
+    int braces = 0;
+    for (++i_; i_ < s_.size(); ++i_) {
+      const char c = s_[i_];
+      if (c == '\\') {
+        ++i_;
+      } else if (c == '`' && braces == 0) {
+        ++i_;
+        return;
+      } else if (c == '$' && next() == '{') {
+        ++braces;
+        ++i_;
+      } else if (c == '}' && braces > 0) {
+        --braces;
+      }
+    }
+  }
+  bool regex_allowed() const {
+    // After an operand a slash divides; after punctuation or a keyword it starts a regex.
+    if (last_significant_ == 'a') {
+      static constexpr std::string_view kKeywords[] = {"return", "typeof", "case", "do", "else", "in",
+                                                       "instanceof", "new", "delete", "void", "throw"};
+      return std::find(std::begin(kKeywords), std::end(kKeywords), last_word_) != std::end(kKeywords);
+    }
+    return last_significant_ != ')' && last_significant_ != ']' && last_significant_ != '}';
+  }
+  void skip_regex() {
+    bool in_class = false;
+    for (++i_; i_ < s_.size() && s_[i_] != '\n'; ++i_) {
+      const char c = s_[i_];
+      if (c == '\\') {
+        ++i_;
+      } else if (c == '[') {
+        in_class = true;
+      } else if (c == ']') {
+        in_class = false;
+      } else if (c == '/' && !in_class) {
+        ++i_;
+        break;
+      }
+    }
+    while (i_ < s_.size() && ident_part(s_[i_])) ++i_;  // flags
+  }
+  std::string_view read_ident() {
+    const size_t start = i_;
+    while (i_ < s_.size() && ident_part(s_[i_])) ++i_;
+    return s_.substr(start, i_ - start);
+  }
+  void skip_space_and_comments() {
+    while (i_ < s_.size()) {
+      const char c = s_[i_];
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        ++i_;
+      } else if (c == '/' && next() == '/') {
+        skip_line();
+      } else if (c == '/' && next() == '*') {
+        skip_block_comment();
+      } else {
+        return;
+      }
+    }
+  }
+  std::string_view peek_ident() {
+    skip_space_and_comments();
+    if (i_ < s_.size() && s_[i_] == '*') {  // function* name
+      ++i_;
+      skip_space_and_comments();
+    }
+    return i_ < s_.size() && ident_start(s_[i_]) ? read_ident() : std::string_view();
+  }
+
+  void top_level_word(std::string_view word, SourceScan& out) {
+    const bool statement_start = last_significant_ == ';' || last_significant_ == '}' ||
+                                 last_significant_ == '{' || last_significant_ == '\0' ||
+                                 last_word_ == "export" || last_word_ == "async" || last_word_ == "default";
+    if (word == "function" || word == "class" || word == "const" || word == "let" || word == "var") {
+      if (const auto name = peek_ident(); !name.empty() && !reserved(name)) out.names.emplace_back(name);
+    } else if ((word == "import" || word == "export") && statement_start) {
+      skip_space_and_comments();
+      const char c = i_ < s_.size() ? s_[i_] : '\0';
+      if (word == "export" || (c != '(' && c != '.')) out.module = true;
+    }
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+  int depth_ = 0;
+  char last_significant_ = '\0';
+  std::string_view last_word_;
+};
+
+}  // namespace
+
+SourceScan scan_source(std::string_view source) { return Scanner(source).run(); }
+
+std::string classic_epilogue(const std::vector<std::string>& names, std::string_view ns_param) {
+  // Each name is guarded: `typeof` never throws for an undeclared name, and a
+  // candidate that is only the global of the same name is not the script's.
+  std::string out = "\n;";
+  for (const std::string& name : names) {
+    out += "if (typeof ";
+    out += name;
+    out += " === 'function' && ";
+    out += name;
+    out += " !== globalThis[";
+    out += '"';
+    out += name;
+    out += "\"]) ";
+    out += ns_param;
+    out += '.';
+    out += name;
+    out += " = ";
+    out += name;
+    out += ";\n";
+  }
+  out += "return ";
+  out += ns_param;
+  out += ";";
+  return out;
+}
+
+}  // namespace phost::v8rt

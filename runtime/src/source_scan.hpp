@@ -1,0 +1,24 @@
+// A cheap scan of a script's top level, done once per script version: which
+// names it declares (to build the classic namespace) and whether it is an ES
+// module. A hand-written scan, because std::regex costs more than the compile.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace phost::v8rt {
+
+struct SourceScan {
+  std::vector<std::string> names;  // candidate top-level declarations, unique
+  bool module = false;             // has a top-level import or export statement
+};
+
+SourceScan scan_source(std::string_view source);
+
+// The epilogue appended (after a newline) to a classic script compiled as a
+// function body: fills the namespace object passed as `ns_param` with the
+// script's own top-level functions, and returns it.
+std::string classic_epilogue(const std::vector<std::string>& names, std::string_view ns_param);
+
+}  // namespace phost::v8rt

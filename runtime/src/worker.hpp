@@ -1,0 +1,116 @@
+// One isolate, one context, one thread: the worker owns its isolate for its
+// whole life. Application threads hand it tasks through the runtime's queue;
+// a nested call made from JS (JS -> Process() -> scripts.*) runs right here,
+// re-entering the same isolate. Only the watchdog touches the isolate from
+// outside, and only with TerminateExecution.
+#pragma once
+
+#include "outcome.hpp"
+#include "script_store.hpp"
+#include "signal.hpp"
+
+#include <phost/plugin_api.h>
+
+#include <v8-array-buffer.h>
+#include <v8-context.h>
+#include <v8-exception.h>
+#include <v8-function.h>
+#include <v8-isolate.h>
+#include <v8-persistent-handle.h>
+#include <v8-script.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace phost::v8rt {
+
+class Runtime;
+
+struct Task {
+  enum class Kind { call, compile, stats } kind = Kind::call;
+  // call
+  std::string_view id, method;
+  const phost_value* args = nullptr;
+  phost_call_ctx* ctx = nullptr;
+  // compile
+  ScriptRef script;
+  Outcome outcome;
+  Signal done;
+};
+
+class Worker {
+public:
+  Worker(Runtime& runtime, unsigned index);
+  ~Worker();  // the runtime closes the queue first; this joins the thread
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // The worker running on this thread, if any.
+  static Worker* current() noexcept;
+
+  // Runs a call on this worker; only from its own thread.
+  Outcome call(std::string_view id, std::string_view method, const phost_value* args, phost_call_ctx* ctx);
+
+  // For the watchdog (any thread).
+  void check_deadline(int64_t now_ns);
+  bool busy() const noexcept;
+
+private:
+  struct Compiled;
+  friend class Bridge;
+  friend struct BridgeCallbacks;
+
+  void thread_main();
+  void run(Task& task);
+  void create_isolate();
+  void dispose_isolate();
+  v8::Local<v8::Context> make_context();
+
+  Outcome call_on_stack(std::string_view id, std::string_view method, const phost_value* args,
+                        phost_call_ctx* ctx);
+  Outcome compile_check(const ScriptRef& script);
+  Outcome stats();
+
+  // Compiled scripts, per isolate.
+  Compiled* compiled(std::string_view id, Outcome& error);
+  Compiled* compile(const ScriptRef& script, Outcome& error);
+  bool compile_classic(Compiled& c, Outcome& error);
+  bool compile_module(Compiled& c, Outcome& error);
+  bool module_ready(Compiled& c, Outcome& error);
+  bool still_current(const Compiled& c);
+  static v8::MaybeLocal<v8::Module> resolve_module(v8::Local<v8::Context> context, v8::Local<v8::String> specifier,
+                                                   v8::Local<v8::FixedArray> assertions,
+                                                   v8::Local<v8::Module> referrer);
+
+  Outcome exception_outcome(v8::TryCatch& try_catch, std::string_view what);
+  Outcome stopped_outcome();
+  static size_t near_heap_limit(void* data, size_t current, size_t initial);
+
+  Runtime& runtime_;
+  unsigned index_;
+  v8::Isolate* isolate_ = nullptr;
+  std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
+  v8::Global<v8::Context> context_;
+  v8::Global<v8::Private> forwarded_key_;  // marks errors that came from a failed Process()
+  std::unordered_map<std::string, std::unique_ptr<Compiled>> compiled_;
+  std::unordered_map<int, std::string> module_ids_;  // v8 script id -> script id
+  std::vector<phost_call_ctx*> call_stack_;          // innermost last
+  std::vector<std::string> script_stack_;            // script ids of the calls on the stack
+  uint64_t calls_since_gc_ = 0;
+
+  // Watchdog state, guarded by guard_.
+  mutable std::mutex guard_;
+  bool active_ = false;
+  int64_t deadline_ns_ = 0;
+  phost_call_ctx* active_ctx_ = nullptr;
+  phost_status stop_reason_ = PHOST_OK;  // set when the watchdog terminated the call
+  bool out_of_memory_ = false;           // set by near_heap_limit (isolate thread)
+
+  std::thread thread_;
+};
+
+}  // namespace phost::v8rt
