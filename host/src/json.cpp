@@ -5,7 +5,9 @@
 
 #include <boost/json.hpp>
 
+#include <charconv>
 #include <string>
+#include <type_traits>
 
 namespace phost {
 namespace json = boost::json;
@@ -78,28 +80,71 @@ std::string base64(std::string_view bytes) {
   return out;
 }
 
-json::value to_boost(const phost_value* v, size_t depth) {
+// Written by hand rather than with json::serialize: Boost 1.81 prints 2.5 as
+// "2.5E0". Doubles take the shortest form that reads back the same.
+void write_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+template <class Number>
+void write_number(std::string& out, Number n) {
+  char buffer[32];
+  const std::string_view text(buffer, std::to_chars(buffer, buffer + sizeof buffer, n).ptr);
+  out += text;
+  // A double keeps looking like one, so JSON reads it back as a double.
+  if (std::is_floating_point_v<Number> && text.find_first_of(".eE") == std::string_view::npos) out += ".0";
+}
+
+void write_json(std::string& out, const phost_value* v, size_t depth) {
   if (depth > kMaxValueDepth)
     throw Error(PHOST_E_LIMIT, "value nests deeper than " + std::to_string(kMaxValueDepth));
   switch (v->kind) {
-    case PHOST_NULL: return nullptr;
-    case PHOST_BOOL: return v->b;
-    case PHOST_INT: return v->i;
-    case PHOST_DOUBLE: return v->d;
-    case PHOST_STRING: return json::string(v->text);
-    case PHOST_BYTES: return json::string(base64(v->text));
-    case PHOST_ARRAY: {
-      json::array a;
-      a.reserve(v->items.size());
-      for (const phost_value* item : v->items) a.push_back(to_boost(item, depth + 1));
-      return a;
-    }
-    case PHOST_OBJECT: {
-      json::object o;
-      o.reserve(v->items.size());
-      for (size_t i = 0; i < v->items.size(); ++i) o[v->keys[i]] = to_boost(v->items[i], depth + 1);
-      return o;
-    }
+    case PHOST_NULL: out += "null"; return;
+    case PHOST_BOOL: out += v->b ? "true" : "false"; return;
+    case PHOST_INT: write_number(out, v->i); return;
+    case PHOST_DOUBLE: write_number(out, v->d); return;
+    case PHOST_STRING: write_string(out, v->text); return;
+    case PHOST_BYTES: write_string(out, base64(v->text)); return;
+    case PHOST_ARRAY:
+      out += '[';
+      for (size_t i = 0; i < v->items.size(); ++i) {
+        if (i) out += ',';
+        write_json(out, v->items[i], depth + 1);
+      }
+      out += ']';
+      return;
+    case PHOST_OBJECT:
+      out += '{';
+      for (size_t i = 0; i < v->items.size(); ++i) {
+        if (i) out += ',';
+        write_string(out, v->keys[i]);
+        out += ':';
+        write_json(out, v->items[i], depth + 1);
+      }
+      out += '}';
+      return;
     default: throw Error(PHOST_E_INTERNAL, "unknown value kind");
   }
 }
@@ -112,13 +157,18 @@ ValuePtr from_json(std::string_view text) {
   boost::system::error_code ec;
   json::monotonic_resource scratch;
   json::value parsed = json::parse(json::string_view(text.data(), text.size()), ec, &scratch, options);
+  // Too deep is a limit (413, with the limit named), as for values, not malformed input.
+  if (ec == json::error::too_deep)
+    throw Error(PHOST_E_LIMIT, "JSON nests deeper than " + std::to_string(kMaxValueDepth));
   if (ec) throw Error(PHOST_E_INVALID_ARG, "invalid JSON: " + ec.message());
   return from_boost(parsed, 0);
 }
 
 std::string to_json(const phost_value* v) {
   if (!v) throw Error(PHOST_E_INVALID_ARG, "value_to_json: value is NULL");
-  return json::serialize(to_boost(v, 0));
+  std::string out;
+  write_json(out, v, 0);
+  return out;
 }
 
 }  // namespace phost

@@ -141,7 +141,7 @@ struct BridgeCallbacks {
   }
 };
 
-v8::Local<v8::ObjectTemplate> Bridge::global_template(v8::Isolate* isolate, Worker& worker) {
+v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, Worker& worker) {
   v8::EscapableHandleScope scope(isolate);
   v8::Local<v8::External> self = v8::External::New(isolate, &worker);
   v8::Local<v8::ObjectTemplate> global = v8::ObjectTemplate::New(isolate);
@@ -155,7 +155,6 @@ v8::Local<v8::ObjectTemplate> Bridge::global_template(v8::Isolate* isolate, Work
   for (const auto& [name, level] : levels)
     console->Set(v8_str(isolate, name),
                  v8::FunctionTemplate::New(isolate, BridgeCallbacks::console, v8::Integer::New(isolate, level)), kFixed);
-  global->Set(v8_str(isolate, "console"), console, kFixed);
 
   v8::Local<v8::ObjectTemplate> call = v8::ObjectTemplate::New(isolate);
   call->SetNativeDataProperty(v8_str(isolate, "sid"), BridgeCallbacks::context_field<0>, nullptr, self, kFixed);
@@ -163,7 +162,12 @@ v8::Local<v8::ObjectTemplate> Bridge::global_template(v8::Isolate* isolate, Work
   call->SetNativeDataProperty(v8_str(isolate, "authorized"), BridgeCallbacks::context_field<2>, nullptr, self, kFixed);
   call->SetNativeDataProperty(v8_str(isolate, "process"), BridgeCallbacks::context_field<3>, nullptr, self, kFixed);
   global->Set(v8_str(isolate, "Context"), call, kFixed);
-  return scope.Escape(global);
+  v8::Local<v8::Context> context = v8::Context::New(isolate, nullptr, global);
+  // V8 installs its own console (silent without an inspector) after the
+  // template is applied, so ours replaces it on the live global.
+  v8::Local<v8::Object> console_object = console->NewInstance(context).ToLocalChecked();
+  context->Global()->DefineOwnProperty(context, v8_str(isolate, "console"), console_object, kFixed).Check();
+  return scope.Escape(context);
 }
 
 }  // namespace phost::v8rt

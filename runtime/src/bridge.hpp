@@ -8,6 +8,7 @@
 
 #include <v8-isolate.h>
 #include <v8-local-handle.h>
+#include <v8-context.h>
 #include <v8-template.h>
 
 namespace phost::v8rt {
@@ -16,7 +17,8 @@ class Worker;
 
 class Bridge {
 public:
-  static v8::Local<v8::ObjectTemplate> global_template(v8::Isolate* isolate, Worker& worker);
+  // A context with the bridge installed.
+  static v8::Local<v8::Context> new_context(v8::Isolate* isolate, Worker& worker);
 };
 
 }  // namespace phost::v8rt

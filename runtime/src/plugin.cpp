@@ -49,8 +49,11 @@ void init(Plugin& plugin, phost_plugin_info& info) {
     }
     return list;
   });
-  plugin.add("runtime.stats", "runtime.stats(): isolates, heaps and code cache counters",
-             [rt](Call&) { return rt->stats(); });
+  plugin.add("runtime.stats", "runtime.stats([{gc: true}]): heap of one isolate and code cache counters",
+             [rt](Call& call) {
+               const View options = call.args()[0];
+               return rt->stats(options && options["gc"] && options["gc"].as_bool());
+             });
 
   const size_t loaded = rt->load_app_dir();
   if (!rt->options().app_dir.empty())

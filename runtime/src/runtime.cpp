@@ -128,15 +128,12 @@ size_t Runtime::load_app_dir() {
   return count;
 }
 
-Value Runtime::stats() {
-  Value isolates = Value::array(workers_.size());
-  for (size_t i = 0; i < workers_.size(); ++i) {
-    // Any idle worker answers; we ask as many times as there are workers.
-    Task task;
-    task.kind = Task::Kind::stats;
-    Outcome o = run(task);
-    if (o.status == PHOST_OK) isolates.push(Value::adopt(o.value));
-  }
+Value Runtime::stats(bool collect_garbage) {
+  // Whichever isolate is free answers for the heap figures.
+  Task task;
+  task.kind = Task::Kind::stats;
+  task.collect_garbage = collect_garbage;
+  Outcome heap = Worker::current() ? Outcome{} : run(task);
   const auto c = cache_.stats();
   Value cache = Value::object();
   cache.set("hits", Value::integer(static_cast<int64_t>(c.hits)));
@@ -145,7 +142,8 @@ Value Runtime::stats() {
   cache.set("stored", Value::integer(static_cast<int64_t>(c.stored)));
   Value out = Value::object();
   out.set("scripts", Value::integer(static_cast<int64_t>(store_.all().size())));
-  out.set("isolates", std::move(isolates));
+  out.set("isolates", Value::integer(static_cast<int64_t>(workers_.size())));
+  if (heap.status == PHOST_OK && heap.value) out.set("heap", Value::adopt(heap.value));
   out.set("code_cache", std::move(cache));
   return out;
 }

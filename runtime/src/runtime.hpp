@@ -40,7 +40,8 @@ public:
   Value load(std::string id, std::string source, std::string file);
   // Loads app_dir/scripts/**/*.js; returns how many. Throws on the first error.
   size_t load_app_dir();
-  Value stats();
+  // Heap and cache figures; collect_garbage runs a full GC first.
+  Value stats(bool collect_garbage);
 
   void watchdog_wake() noexcept;
 

@@ -110,7 +110,7 @@ void Worker::run(Task& task) {
   switch (task.kind) {
     case Task::Kind::call: task.outcome = call(task.id, task.method, task.args, task.ctx); break;
     case Task::Kind::compile: task.outcome = compile_check(task.script); break;
-    case Task::Kind::stats: task.outcome = stats(); break;
+    case Task::Kind::stats: task.outcome = stats(task.collect_garbage); break;
   }
 }
 
@@ -150,7 +150,7 @@ void Worker::dispose_isolate() {
 
 v8::Local<v8::Context> Worker::make_context() {
   v8::EscapableHandleScope scope(isolate_);
-  v8::Local<v8::Context> context = v8::Context::New(isolate_, nullptr, Bridge::global_template(isolate_, *this));
+  v8::Local<v8::Context> context = Bridge::new_context(isolate_, *this);
   return scope.Escape(context);
 }
 
@@ -532,7 +532,8 @@ Outcome Worker::compile_check(const ScriptRef& script) {
   return {};
 }
 
-Outcome Worker::stats() {
+Outcome Worker::stats(bool collect_garbage) {
+  if (collect_garbage) isolate_->LowMemoryNotification();
   v8::HeapStatistics heap;
   isolate_->GetHeapStatistics(&heap);
   Value out = Value::object();

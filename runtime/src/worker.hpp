@@ -38,6 +38,8 @@ struct Task {
   phost_call_ctx* ctx = nullptr;
   // compile
   ScriptRef script;
+  // stats
+  bool collect_garbage = false;
   Outcome outcome;
   Signal done;
 };
@@ -73,7 +75,7 @@ private:
   Outcome call_on_stack(std::string_view id, std::string_view method, const phost_value* args,
                         phost_call_ctx* ctx);
   Outcome compile_check(const ScriptRef& script);
-  Outcome stats();
+  Outcome stats(bool collect_garbage);
 
   // Compiled scripts, per isolate.
   Compiled* compiled(std::string_view id, Outcome& error);

@@ -1,0 +1,96 @@
+// Helpers for the runtime tests: a host with the V8 plugin loaded, scripts
+// loaded through runtime.load, calls that return the value or the error.
+#pragma once
+
+#include <phost/host.hpp>
+
+#include <doctest/doctest.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace rt_test {
+
+struct Options {
+  int isolates = 1;
+  int timeout_ms = 5000;
+  int heap_mb = 0;  // 0: the plugin's default
+  std::string app_dir, cache_dir;
+};
+
+struct Failure {
+  int32_t code = 0;
+  phost_status status = PHOST_OK;
+  std::string message;
+};
+
+class Runtime {
+public:
+  explicit Runtime(const Options& o = {}) : host_(host_options()) {
+    phost::Value config = phost::Value::object();
+    config.set("isolates", phost::Value::integer(o.isolates));
+    config.set("timeout_ms", phost::Value::integer(o.timeout_ms));
+    if (o.heap_mb) config.set("heap_mb", phost::Value::integer(o.heap_mb));
+    if (!o.app_dir.empty()) config.set("app_dir", phost::Value::string(o.app_dir));
+    if (!o.cache_dir.empty()) config.set("cache_dir", phost::Value::string(o.cache_dir));
+    host_.load_plugin(PHOST_V8_PLUGIN, config);
+  }
+
+  phost::Host& host() { return host_; }
+
+  // Loads a script; fails the test if it does not load.
+  void load(std::string_view id, std::string_view source, std::string_view file = "") {
+    const Failure f = load_error(id, source, file);
+    REQUIRE_MESSAGE(f.code == 0, "loading ", id, ": ", f.message);
+  }
+  Failure load_error(std::string_view id, std::string_view source, std::string_view file = "") {
+    return error_of("runtime.load", phost::args(id, source, file.empty() ? std::string(id) + ".js" : std::string(file)));
+  }
+
+  // The result as JSON; fails the test on an error.
+  std::string json(std::string_view name, const phost::Value& args = phost::args(),
+                   const phost::CallOptions& options = {}) {
+    try {
+      return host_.call(name, args, options).to_json();
+    } catch (const phost::Error& e) {
+      FAIL("call ", name, " failed with ", e.code(), ": ", e.what());
+      return {};
+    }
+  }
+
+  // The error; code 0 when the call succeeded.
+  Failure error_of(std::string_view name, const phost::Value& args = phost::args(),
+                   const phost::CallOptions& options = {}) {
+    try {
+      host_.call(name, args, options);
+      return {};
+    } catch (const phost::Error& e) {
+      return {e.code(), e.status(), e.what()};
+    }
+  }
+
+  std::vector<std::string> log_lines() const {
+    std::lock_guard lock(*log_mutex_);
+    return *log_;
+  }
+
+private:
+  phost::HostOptions host_options() {
+    phost::HostOptions o;
+    o.log_level = PHOST_LOG_DEBUG;
+    auto lines = log_;
+    auto mutex = log_mutex_;
+    o.log = [lines, mutex](int, std::string_view logger, std::string_view message) {
+      std::lock_guard lock(*mutex);
+      lines->push_back(std::string(logger) + ": " + std::string(message));
+    };
+    return o;
+  }
+
+  std::shared_ptr<std::vector<std::string>> log_ = std::make_shared<std::vector<std::string>>();
+  std::shared_ptr<std::mutex> log_mutex_ = std::make_shared<std::mutex>();
+  phost::Host host_;
+};
+
+}  // namespace rt_test

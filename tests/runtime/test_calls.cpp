@@ -1,0 +1,171 @@
+// Calls into scripts: the bridge, values, errors across hops, context.
+#include "runtime_support.hpp"
+
+#include <atomic>
+#include <thread>
+
+using phost::Value;
+
+TEST_SUITE("runtime calls") {
+
+TEST_CASE("nested JS -> native -> JS calls run on the same isolate without deadlock") {
+  rt_test::Runtime rt;  // one isolate: a deadlock would hang here
+  rt.host().add("native.twice", "", [](phost::Call& call) {
+    const Value inner = call.call("scripts.inner.Value", phost::args(call.arg<int64_t>(0)));
+    return Value::integer(inner.as_int() * 2);
+  });
+  rt.load("inner", "function Value(x) { return x + 1; }");
+  rt.load("outer", "function Main(x) { return Process('native.twice', x) + Process('scripts.inner.Value', 0); }");
+  CHECK(rt.json("scripts.outer.Main", phost::args(20)) == "43");
+}
+
+TEST_CASE("error codes survive every hop: native -> JS -> native -> JS -> application") {
+  rt_test::Runtime rt;
+  rt.host().add("native.fail", "", [](phost::Call&) -> Value { throw phost::Error(418, "native teapot"); });
+  rt.host().add("native.relay", "", [](phost::Call& call) { return call.call("scripts.b.Main"); });
+  rt.load("b", "function Main() { return Process('native.fail'); }");
+  rt.load("a", "function Main() { return Process('native.relay'); }\n"
+               "function Catch() { try { Process('native.fail'); } catch (e) { return [e.code, e.message]; } }\n"
+               "function Own() { throw new Exception('conflict', 409); }\n"
+               "function Rethrow() { return Process('scripts.a.Own'); }");
+  const auto e = rt.error_of("scripts.a.Main");
+  CHECK(e.code == 418);
+  CHECK(e.message == "native teapot");
+  CHECK(rt.json("scripts.a.Catch") == R"([418,"native teapot"])");
+  CHECK(rt.error_of("scripts.a.Own").code == 409);
+  const auto re = rt.error_of("scripts.a.Rethrow");
+  CHECK(re.code == 409);
+  CHECK(re.message.find("conflict") != std::string::npos);
+}
+
+TEST_CASE("values convert directly both ways with the documented rules") {
+  rt_test::Runtime rt;
+  rt.load("v", "function Echo(x) { return x; }\n"
+               "function Types(x) { return [typeof x.small, typeof x.big, x.bytes instanceof Uint8Array, x.bytes.length]; }\n"
+               "function Big() { return [2n ** 62n, 9007199254740993n, 1.5, -0, 2 ** 53]; }\n"
+               "function Special() { return { d: new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6)), m: new Map([['k', 1], [2, 'two']]), "
+               "s: new Set([1, 2]), u: undefined, arr: [undefined, null], b: new Uint8Array([1, 2, 255]) }; }\n"
+               "function Fn() { return { f: function () {} }; }\n"
+               "function Cycle() { const o = {}; o.self = o; return o; }\n"
+               "function Nan() { return [1, NaN]; }\n"
+               "function HugeBig() { return 2n ** 64n; }");
+  CHECK(rt.json("scripts.v.Echo", phost::args(Value::from_json(R"({"a":[1,2.5,"x",true,null],"n":-9223372036854775807})"))) ==
+        R"({"a":[1,2.5,"x",true,null],"n":-9223372036854775807})");
+  Value in = Value::object();
+  in.set("small", Value::integer(1) );
+  in.set("big", Value::integer(9007199254740993LL));
+  in.set("bytes", Value::bytes(std::string_view("\x01\x02\x03", 3)));
+  CHECK(rt.json("scripts.v.Types", phost::args(std::move(in))) == R"(["number","bigint",true,3])");
+  CHECK(rt.json("scripts.v.Big") == R"([4611686018427387904,9007199254740993,1.5,0,9007199254740992])");
+  CHECK(rt.json("scripts.v.Special") ==
+        R"({"d":"2024-01-02T03:04:05.006Z","m":{"k":1,"2":"two"},"s":[1,2],"arr":[null,null],"b":"AQL/"})");
+  const auto fn = rt.error_of("scripts.v.Fn");
+  CHECK(fn.code == 400);
+  CHECK(fn.message.find("a function cannot be converted at .f") != std::string::npos);
+  CHECK(rt.error_of("scripts.v.Cycle").message.find("cycle") != std::string::npos);
+  CHECK(rt.error_of("scripts.v.Nan").message.find("NaN is not a value at [1]") != std::string::npos);
+  CHECK(rt.error_of("scripts.v.HugeBig").message.find("BigInt does not fit") != std::string::npos);
+}
+
+TEST_CASE("deeply nested values give a depth error, not a crash") {
+  rt_test::Runtime rt;
+  rt.load("deep", "function Make(n) { let o = {}; for (let i = 0; i < n; i++) o = {o}; return o; }\n"
+                  "function Echo(x) { return 1; }");
+  const auto e = rt.error_of("scripts.deep.Make", phost::args(100000));
+  CHECK(e.code == 413);
+  CHECK(e.message.find("deeper than") != std::string::npos);
+  CHECK(rt.json("scripts.deep.Make", phost::args(10)).size() > 10);
+}
+
+TEST_CASE("promises are awaited; rejections and promises that never settle become errors") {
+  rt_test::Runtime rt;
+  rt.load("p", "async function Ok(x) { const y = await Promise.resolve(x); return y * 2; }\n"
+               "async function Bad() { await null; throw new Exception('later', 422); }\n"
+               "function Never() { return new Promise(() => {}); }");
+  CHECK(rt.json("scripts.p.Ok", phost::args(21)) == "42");
+  const auto bad = rt.error_of("scripts.p.Bad");
+  CHECK(bad.code == 422);
+  CHECK(bad.message.find("later") != std::string::npos);
+  const auto never = rt.error_of("scripts.p.Never");
+  CHECK(never.code == 500);
+  CHECK(never.message.find("never settled") != std::string::npos);
+}
+
+TEST_CASE("the call context is readable from JS and belongs to each call alone") {
+  rt_test::Runtime rt({.isolates = 2});
+  rt.load("ctx", "function Main() { return [Context.sid, Context.global, Context.authorized, Context.process]; }\n"
+                 "function Nested() { return Process('scripts.ctx.Main'); }");
+  const Value global = Value::from_json(R"({"tenant":"t1"})");
+  const Value subject = Value::from_json(R"({"sub":"alice"})");
+  phost::CallOptions options;
+  options.session = "s-1";
+  options.global = global;
+  options.subject = subject;
+  CHECK(rt.json("scripts.ctx.Nested", phost::args(), options) ==
+        R"(["s-1",{"tenant":"t1"},{"sub":"alice"},"scripts.ctx.Main"])");
+  CHECK(rt.json("scripts.ctx.Main") == R"(["",{},null,"scripts.ctx.Main"])");
+
+  std::atomic<int> wrong{0};
+  auto worker = [&](const std::string& sid) {
+    phost::CallOptions o;
+    o.session = sid;
+    for (int i = 0; i < 300; ++i)
+      if (rt.host().call("scripts.ctx.Main", phost::args(), o)[0].as_string() != sid) ++wrong;
+  };
+  std::thread t1(worker, "one"), t2(worker, "two");
+  t1.join();
+  t2.join();
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("console output reaches the host log tagged with the script id") {
+  rt_test::Runtime rt;
+  rt.load("talk", "function Main() { console.log('hello', {a: 1}, 2); console.error('bad'); return 0; }");
+  rt.json("scripts.talk.Main");
+  bool info = false, error = false;
+  for (const auto& line : rt.log_lines()) {
+    info |= line == "phost.v8: [scripts.talk] hello {\"a\":1} 2";
+    error |= line == "phost.v8: [scripts.talk] bad";
+  }
+  CHECK(info);
+  CHECK(error);
+}
+
+TEST_CASE("calls from 8 threads over 2 isolates all get their own answers") {
+  rt_test::Runtime rt({.isolates = 2});
+  rt.load("calc", "const k = 3; function Mul(a, b) { return { r: a * b + k }; }");
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 500; ++i) {
+        const Value r = rt.host().call("scripts.calc.Mul", phost::args(t, i));
+        if (r["r"].as_int() != t * i + 3) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("an unknown script or function is a 404 naming it") {
+  rt_test::Runtime rt;
+  rt.load("known", "function Main() { return 1; }");
+  const auto no_fn = rt.error_of("scripts.known.Other");
+  CHECK(no_fn.code == 404);
+  CHECK(no_fn.message == "script 'known' has no function 'Other'");
+  const auto no_script = rt.error_of("scripts.unknown.Main");
+  CHECK(no_script.code == 404);
+  CHECK(no_script.message == "no script 'unknown'");
+  CHECK(rt.json("runtime.unload", phost::args("known")) == "true");
+  CHECK(rt.error_of("scripts.known.Main").code == 404);
+}
+
+TEST_CASE("method names are case-sensitive while ids are not") {
+  rt_test::Runtime rt;
+  rt.load("Orders.Total", "function Main() { return 'upper'; }\nfunction main() { return 'lower'; }");
+  CHECK(rt.json("scripts.orders.total.Main") == "\"upper\"");
+  CHECK(rt.json("SCRIPTS.ORDERS.TOTAL.main") == "\"lower\"");
+}
+
+}  // TEST_SUITE

@@ -1,0 +1,137 @@
+// Every script, and every version of a script, has its own namespace in a
+// context shared with all others.
+#include "runtime_support.hpp"
+
+#include <string>
+
+TEST_SUITE("runtime isolation") {
+
+TEST_CASE("two scripts declaring the same function, const and class both work and never see each other") {
+  rt_test::Runtime rt;
+  rt.load("a", "const cfg = 'a'; class Box { get v() { return cfg; } }\nfunction Main() { return new Box().v + cfg; }");
+  rt.load("b", "const cfg = 'b'; class Box { get v() { return cfg; } }\nfunction Main() { return new Box().v + cfg; }");
+  CHECK(rt.json("scripts.a.Main") == "\"aa\"");
+  CHECK(rt.json("scripts.b.Main") == "\"bb\"");
+  CHECK(rt.json("scripts.a.Main") == "\"aa\"");
+}
+
+TEST_CASE("no top-level declaration of a script reaches globalThis") {
+  rt_test::Runtime rt;
+  rt.load("decl", "var v = 1; let l = 2; const c = 3; class K {}\nfunction Main() { return 1; }");
+  rt.load("probe", "function Main() { return [typeof globalThis.v, typeof globalThis.l, typeof globalThis.c, "
+                   "typeof globalThis.K, typeof globalThis.Main, typeof v, typeof Main]; }");
+  CHECK(rt.json("scripts.decl.Main") == "1");
+  CHECK(rt.json("scripts.probe.Main") ==
+        R"(["undefined","undefined","undefined","undefined","undefined","undefined","function"])");
+}
+
+TEST_CASE("a script defining function Error does not break the bridge's errors") {
+  rt_test::Runtime rt;
+  rt.load("shadow", "function Error(m) { return 'mine: ' + m; }\nfunction Main() { return Error('x'); }\n"
+                    "function Fail() { return Process('no.such.process'); }\n"
+                    "function Throw() { throw new Exception('teapot', 418); }");
+  rt.load("other", "function Main() { try { null.x; } catch (e) { return e instanceof Error; } }");
+  CHECK(rt.json("scripts.shadow.Main") == "\"mine: x\"");
+  CHECK(rt.json("scripts.other.Main") == "true");
+  const auto missing = rt.error_of("scripts.shadow.Fail");
+  CHECK(missing.code == 404);
+  CHECK(missing.message.find("no process named 'no.such.process'") != std::string::npos);
+  const auto thrown = rt.error_of("scripts.shadow.Throw");
+  CHECK(thrown.code == 418);
+  CHECK(thrown.message.find("teapot") != std::string::npos);
+}
+
+TEST_CASE("reloading a script with changed const declarations never fails with 'already been declared'") {
+  rt_test::Runtime rt;
+  for (int i = 0; i < 200; ++i) {
+    const std::string n = std::to_string(i);
+    rt.load("re", "const cfg = " + n + "; let extra" + n + " = 1; class C" + n + " {}\nfunction Main() { return cfg; }");
+    REQUIRE(rt.json("scripts.re.Main") == n);
+  }
+}
+
+TEST_CASE("classic gou-style scripts with plain top-level functions work unchanged") {
+  rt_test::Runtime rt;
+  rt.load("orders.total",
+          "function tax(x) { return x * 0.5; }\n"
+          "var rate = 2;\n"
+          "function Total(items) { var sum = 0; for (var i = 0; i < items.length; i++) sum += items[i].price; "
+          "return sum * rate + tax(sum); }\n"
+          "function Describe() { return typeof tax + ' ' + typeof Total; }");
+  CHECK(rt.json("scripts.orders.total.Total", phost::args(phost::Value::from_json(R"([{"price": 2}, {"price": 4}])"))) ==
+        "15");
+  CHECK(rt.json("scripts.orders.total.Describe") == "\"function function\"");
+}
+
+TEST_CASE("ES modules export functions and import each other") {
+  rt_test::Runtime rt;
+  rt.load("lib.math", "export const base = 10;\nexport function add(a, b) { return a + b + base; }");
+  rt.load("app", "import { add } from './lib/math.js';\nexport function Main(x) { return add(x, 1); }");
+  CHECK(rt.json("scripts.app.Main", phost::args(5)) == "16");
+  // Replacing the imported module re-links its importer.
+  rt.load("lib.math", "export const base = 100;\nexport function add(a, b) { return a + b + base; }");
+  CHECK(rt.json("scripts.app.Main", phost::args(5)) == "106");
+  const auto bad = rt.load_error("broken", "import { nothing } from './missing.js';\nexport function Main() {}");
+  CHECK(bad.code == 0);  // loading only checks syntax; linking happens on the first call
+  const auto call = rt.error_of("scripts.broken.Main");
+  CHECK(call.code == 500);
+  CHECK(call.message.find("no script 'missing'") != std::string::npos);
+}
+
+TEST_CASE("a hostile source cannot escape its namespace") {
+  rt_test::Runtime rt;
+  const auto escape = rt.load_error("evil", "}); globalThis.pwned = 1; (function(){");
+  CHECK(escape.code == 500);
+  CHECK(escape.message.find("SyntaxError") != std::string::npos);
+  const auto comment = rt.load_error("evil2", "function Main() { return 1; } /*");
+  CHECK(comment.code == 500);
+  CHECK(comment.message.find("SyntaxError") != std::string::npos);
+  rt.load("trailing", "function Main() { return typeof globalThis.pwned; } //");
+  CHECK(rt.json("scripts.trailing.Main") == "\"undefined\"");
+  const auto top_return = rt.load_error("ret", "return { Main: function () { return 1; } };");
+  if (top_return.code == 0) {
+    const auto call = rt.error_of("scripts.ret.Main");
+    CHECK(call.code == 500);
+    CHECK(call.message.find("top-level return") != std::string::npos);
+  }
+}
+
+TEST_CASE("error messages and stacks point at the script's own file, line and column") {
+  rt_test::Runtime rt;
+  rt.load("orders.total",
+          "// line 1\n"
+          "function helper() {\n"
+          "  return null.price;\n"
+          "}\n"
+          "function Main() { return helper(); }\n"
+          "function Stack() { return new Error('here').stack; }\n",
+          "orders/total.js");
+  const auto e = rt.error_of("scripts.orders.total.Main");
+  CHECK(e.code == 500);
+  CHECK(e.message.find("TypeError") != std::string::npos);
+  CHECK(e.message.find("orders/total.js:3:15") != std::string::npos);
+  const std::string stack = rt.json("scripts.orders.total.Stack");
+  CHECK(stack.find("orders/total.js:6:") != std::string::npos);
+}
+
+TEST_CASE("2000 scripts all defining Main and cfg share one context and each returns its own value") {
+  rt_test::Runtime rt;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string n = std::to_string(i);
+    rt.load("many.s" + n, "const cfg = " + n + ";\nfunction Main() { return cfg; }");
+  }
+  for (int i = 0; i < 2000; i += 7) REQUIRE(rt.json("scripts.many.s" + std::to_string(i) + ".Main") == std::to_string(i));
+  CHECK(rt.json("scripts.many.s1999.Main") == "1999");
+}
+
+TEST_CASE("bridge globals cannot be replaced by a script") {
+  rt_test::Runtime rt;
+  rt.load("vandal", "function Main() { Process = null; console = null; Exception = 1; delete globalThis.Process; "
+                    "return typeof Process; }");
+  rt.load("user", "function Main() { return Process('scripts.helper.Two') + 1; }");
+  rt.load("helper", "function Two() { return 2; }");
+  CHECK(rt.json("scripts.vandal.Main") == "\"function\"");
+  CHECK(rt.json("scripts.user.Main") == "3");
+}
+
+}  // TEST_SUITE

@@ -1,0 +1,97 @@
+// Runaway scripts fail their own call; the host and the isolate pool go on.
+#include "runtime_support.hpp"
+
+#include <chrono>
+
+TEST_SUITE("runtime limits") {
+
+TEST_CASE("an endless loop fails with a timeout near its deadline and the isolate keeps serving") {
+  rt_test::Runtime rt({.timeout_ms = 300});
+  rt.load("loop", "function Main() { while (true) {} }\nfunction Ok() { return 'ok'; }");
+  const auto start = std::chrono::steady_clock::now();
+  const auto e = rt.error_of("scripts.loop.Main");
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  CHECK(e.code == 408);
+  CHECK(e.status == PHOST_E_TIMEOUT);
+  CHECK(e.message.find("timed out") != std::string::npos);
+  CHECK(elapsed >= std::chrono::milliseconds(300));
+  CHECK(elapsed < std::chrono::milliseconds(300 + 1000));  // a correctness bound, not a speed figure
+  CHECK(rt.json("scripts.loop.Ok") == "\"ok\"");
+}
+
+TEST_CASE("the caller's own deadline is honoured when it is sooner than the runtime's") {
+  rt_test::Runtime rt({.timeout_ms = 60000});
+  rt.load("loop", "function Main() { for (;;) {} }");
+  phost::CallOptions o;
+  o.timeout = std::chrono::milliseconds(200);
+  const auto e = rt.error_of("scripts.loop.Main", phost::args(), o);
+  CHECK(e.code == 408);
+}
+
+TEST_CASE("a cancelled call stops its script") {
+  rt_test::Runtime rt({.timeout_ms = 60000});
+  rt.host().add("test.started", "", [](phost::Call&) {
+    return phost::Value::null();
+  });
+  rt.load("spin", "function Main() { Process('test.started'); for (;;) {} }");
+  phost_cancel* cancel = phost_cancel_new();
+  phost::CallOptions o;
+  o.cancel = cancel;
+  phost_cancel_trigger(cancel);  // cancelled before it starts: refused at once
+  const auto before = rt.error_of("scripts.spin.Main", phost::args(), o);
+  CHECK(before.code == 499);
+  phost_cancel_free(cancel);
+}
+
+TEST_CASE("an endless loop inside a nested call times out the whole call chain") {
+  rt_test::Runtime rt({.timeout_ms = 300});
+  rt.load("inner", "function Spin() { while (true) {} }");
+  rt.load("outer", "function Main() { try { Process('scripts.inner.Spin'); } catch (e) { return 'caught'; } }");
+  const auto e = rt.error_of("scripts.outer.Main");
+  CHECK(e.code == 408);  // termination cannot be caught by the script
+  rt.load("fine", "function Main() { return 7; }");
+  CHECK(rt.json("scripts.fine.Main") == "7");
+}
+
+TEST_CASE("an allocation bomb fails with out of memory, the isolate is replaced and the host survives") {
+  rt_test::Runtime rt({.timeout_ms = 60000, .heap_mb = 64});
+  rt.load("bomb", "function Main() { const keep = []; for (;;) keep.push(new Array(100000).fill(1.5)); }\n"
+                  "function Ok() { return 'alive'; }");
+  const auto e = rt.error_of("scripts.bomb.Main");
+  CHECK(e.code == 507);
+  CHECK(e.status == PHOST_E_NO_MEMORY);
+  CHECK(e.message.find("heap limit of 64 MB") != std::string::npos);
+  CHECK(rt.json("scripts.bomb.Ok") == "\"alive\"");
+  bool replaced = false;
+  for (const auto& line : rt.log_lines()) replaced |= line.find("hit its heap limit; replacing it") != std::string::npos;
+  CHECK(replaced);
+}
+
+TEST_CASE("a huge ArrayBuffer counts against the heap limit") {
+  rt_test::Runtime rt({.heap_mb = 64});
+  rt.load("buf", "function Main() { return new Uint8Array(1024 * 1024 * 1024).length; }");
+  const auto e = rt.error_of("scripts.buf.Main");
+  CHECK(e.code == 500);
+  CHECK(e.message.find("RangeError") != std::string::npos);
+}
+
+TEST_CASE("infinite recursion is a normal RangeError") {
+  rt_test::Runtime rt;
+  rt.load("rec", "function Main() { return Main() + 1; }\nfunction Ok() { return 1; }");
+  const auto e = rt.error_of("scripts.rec.Main");
+  CHECK(e.code == 500);
+  CHECK(e.message.find("RangeError: Maximum call stack size exceeded") != std::string::npos);
+  CHECK(rt.json("scripts.rec.Ok") == "1");
+}
+
+TEST_CASE("recursion through Process() stops at the host's depth limit") {
+  rt_test::Runtime rt;
+  rt.load("again", "function Main(n) { return Process('scripts.again.Main', n + 1); }");
+  const auto e = rt.error_of("scripts.again.Main", phost::args(0));
+  CHECK(e.code >= 400);
+  const bool depth = e.message.find("call depth limit") != std::string::npos ||
+                     e.message.find("Maximum call stack size") != std::string::npos;
+  CHECK_MESSAGE(depth, e.message);
+}
+
+}  // TEST_SUITE
