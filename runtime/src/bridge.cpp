@@ -103,7 +103,9 @@ struct BridgeCallbacks {
     v8::Local<v8::Context> context = isolate->GetCurrentContext();
     auto* w = static_cast<Worker*>(isolate->GetData(0));
     const int32_t level = info.Data().As<v8::Int32>()->Value();
-    std::string line = "[scripts." + (w->script_stack_.empty() ? std::string("?") : w->script_stack_.back()) + "]";
+    std::string line = "[scripts.";
+    line += w->script_stack_.empty() ? std::string_view("?") : w->script_stack_.back();
+    line += ']';
     for (int i = 0; i < info.Length(); ++i) {
       v8::Local<v8::Value> text = info[i];
       if (!text->IsString()) {

@@ -109,13 +109,13 @@ public:
     if (v->IsDate()) return Value::string(iso_date(v.As<v8::Date>()->ValueOf()));
     if (v->IsPromise()) fail(400, "a promise inside a value cannot be converted (await it first)");
 
+    // The objects on the path from the root: a repeat is a cycle. depth is
+    // bounded by kMaxDepth, so a fixed array holds them.
     auto object = v.As<v8::Object>();
-    for (const auto& ancestor : ancestors_)
-      if (ancestor == object) fail(400, "the value contains a cycle");
-    ancestors_.push_back(object);
-    Value out = container(object, depth);
-    ancestors_.pop_back();
-    return out;
+    for (int i = 0; i < depth; ++i)
+      if (ancestors_[i] == object) fail(400, "the value contains a cycle");
+    ancestors_[depth] = object;
+    return container(object, depth);
   }
 
 private:
@@ -208,7 +208,7 @@ private:
 
   v8::Isolate* isolate_;
   v8::Local<v8::Context> context_;
-  std::vector<v8::Local<v8::Object>> ancestors_;
+  v8::Local<v8::Object> ancestors_[kMaxDepth + 1];
 };
 
 }  // namespace

@@ -77,7 +77,7 @@ struct Worker::Compiled {
   v8::Global<v8::Module> module;
   std::vector<ScriptRef> imports;  // modules: what it linked against
   uint64_t epoch = 0;              // modules: store epoch when last checked
-  std::unordered_map<std::string, v8::Global<v8::Function>> methods;
+  StringMap<v8::Global<v8::Function>> methods;
 };
 
 Worker::Worker(Runtime& runtime, unsigned index) : runtime_(runtime), index_(index) {
@@ -219,7 +219,7 @@ Outcome Worker::call_on_stack(std::string_view id, std::string_view method, cons
   if (!c) return error;
 
   v8::Local<v8::Function> fn;
-  if (auto it = c->methods.find(std::string(method)); it != c->methods.end()) {
+  if (auto it = c->methods.find(method); it != c->methods.end()) {
     fn = it->second.Get(isolate_);
   } else {
     v8::Local<v8::Value> found;
@@ -232,19 +232,20 @@ Outcome Worker::call_on_stack(std::string_view id, std::string_view method, cons
     c->methods.emplace(std::string(method), v8::Global<v8::Function>(isolate_, fn));
   }
 
-  // Arguments straight from the ABI values.
+  // Arguments straight from the ABI values; the common few without a heap vector.
   const size_t argc = api().value_len(args);
-  std::vector<v8::Local<v8::Value>> argv;
-  argv.reserve(argc);
+  v8::Local<v8::Value> inline_argv[8];
+  std::vector<v8::Local<v8::Value>> heap_argv(argc > 8 ? argc : 0);
+  v8::Local<v8::Value>* argv = argc > 8 ? heap_argv.data() : inline_argv;
   try {
-    for (size_t i = 0; i < argc; ++i) argv.push_back(to_v8(context, api().value_at(args, i, nullptr)));
+    for (size_t i = 0; i < argc; ++i) argv[i] = to_v8(context, api().value_at(args, i, nullptr));
   } catch (const ConversionError& e) {
     return Outcome::failure(PHOST_E_INVALID_ARG, e.code, "argument conversion failed: " + std::string(e.what()));
   }
 
   call_stack_.push_back(ctx);
   script_stack_.emplace_back(id);
-  v8::MaybeLocal<v8::Value> maybe = fn->Call(context, v8::Undefined(isolate_), static_cast<int>(argc), argv.data());
+  v8::MaybeLocal<v8::Value> maybe = fn->Call(context, v8::Undefined(isolate_), static_cast<int>(argc), argv);
   v8::Local<v8::Value> result;
   const bool ok = maybe.ToLocal(&result);
   if (ok && result->IsPromise()) {
@@ -334,7 +335,7 @@ bool Worker::still_current(const Compiled& c) {
 }
 
 Worker::Compiled* Worker::compiled(std::string_view id, Outcome& error) {
-  auto it = compiled_.find(std::string(id));
+  auto it = compiled_.find(id);
   if (it != compiled_.end()) {
     Compiled& c = *it->second;
     const uint64_t epoch = runtime_.store().module_epoch();

@@ -19,9 +19,11 @@
 #include <v8-persistent-handle.h>
 #include <v8-script.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -29,6 +31,14 @@
 namespace phost::v8rt {
 
 class Runtime;
+
+// Maps keyed by std::string, searched by string_view without a temporary.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+template <class T>
+using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
 
 struct Task {
   enum class Kind { call, compile, stats } kind = Kind::call;
@@ -98,10 +108,10 @@ private:
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
   v8::Global<v8::Context> context_;
   v8::Global<v8::Private> forwarded_key_;  // marks errors that came from a failed Process()
-  std::unordered_map<std::string, std::unique_ptr<Compiled>> compiled_;
+  StringMap<std::unique_ptr<Compiled>> compiled_;
   std::unordered_map<int, std::string> module_ids_;  // v8 script id -> script id
   std::vector<phost_call_ctx*> call_stack_;          // innermost last
-  std::vector<std::string> script_stack_;            // script ids of the calls on the stack
+  std::vector<std::string_view> script_stack_;       // script ids of the calls on the stack
   uint64_t calls_since_gc_ = 0;
 
   // Watchdog state, guarded by guard_.
