@@ -43,6 +43,7 @@ Runtime::~Runtime() {
   watchdog_cv_.notify_all();
   watchdog_.join();
   queue_.close();
+  for (const auto& w : workers_) w->cancel_running_call();
   workers_.clear();  // joins: each finishes its task and disposes its isolate
 }
 

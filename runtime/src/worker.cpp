@@ -559,6 +559,13 @@ void Worker::check_deadline(int64_t now_ns) {
   isolate_->TerminateExecution();  // thread-safe; the call unwinds on its own thread
 }
 
+void Worker::cancel_running_call() {
+  std::lock_guard lock(guard_);
+  if (!active_ || stop_reason_ != PHOST_OK) return;
+  stop_reason_ = PHOST_E_CANCELLED;
+  isolate_->TerminateExecution();
+}
+
 size_t Worker::near_heap_limit(void* data, size_t current, size_t) {
   auto* w = static_cast<Worker*>(data);
   w->out_of_memory_ = true;

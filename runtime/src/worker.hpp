@@ -69,6 +69,8 @@ public:
 
   // For the watchdog (any thread).
   void check_deadline(int64_t now_ns);
+  // At shutdown (any thread): stops the running call, if any.
+  void cancel_running_call();
   bool busy() const noexcept;
 
 private:
