@@ -65,6 +65,52 @@ private:
 
 using Handler = std::function<Value(Call&)>;
 
+// Builds the process desc of a C++ handler (the trampoline that turns its
+// exceptions into status + code + message) and hands it to register_fn, a
+// callable phost_status(const phost_process_desc*) that takes ownership of
+// desc->user_data unconditionally: api().register_process for a plugin,
+// phost_register for an application. self is the Call's seat for nested
+// calls (NULL is fine for an application: the ctx names the host).
+template <class RegisterFn>
+phost_status register_handler(std::string_view name, std::string_view description, Handler handler,
+                              uint32_t flags, phost_plugin* self, RegisterFn&& register_fn) {
+  struct Slot {
+    Handler handler;
+    phost_plugin* self;
+  };
+  auto slot = std::make_unique<Slot>(Slot{std::move(handler), self});
+  phost_process_desc desc{};
+  desc.struct_size = sizeof desc;
+  desc.flags = flags;
+  desc.name = to_str(name);
+  desc.description = to_str(description);
+  desc.user_data = slot.release();  // the host owns it from here on
+  desc.finalize = [](void* data) { delete static_cast<Slot*>(data); };
+  desc.handler = [](void* data, phost_call_ctx* ctx, const phost_value* call_args,
+                    phost_value** out) -> phost_status {
+    auto* s = static_cast<Slot*>(data);
+    try {
+      Call call(ctx, call_args, s->self);
+      *out = s->handler(call).release();
+      if (!*out) *out = Value::null().release();
+      return PHOST_OK;
+    } catch (const Error& e) {
+      api().ctx_set_error(ctx, e.code(), to_str(e.what()));
+      return e.status() == PHOST_OK ? PHOST_E_PROCESS : e.status();
+    } catch (const std::bad_alloc&) {
+      api().ctx_set_error(ctx, 507, to_str("out of memory"));
+      return PHOST_E_NO_MEMORY;
+    } catch (const std::exception& e) {
+      api().ctx_set_error(ctx, 500, to_str(e.what()));
+      return PHOST_E_PROCESS;
+    } catch (...) {
+      api().ctx_set_error(ctx, 500, to_str("unknown exception"));
+      return PHOST_E_PROCESS;
+    }
+  };
+  return register_fn(static_cast<const phost_process_desc*>(&desc));
+}
+
 // A plugin's seat in the host, as C++.
 class Plugin {
 public:
@@ -79,41 +125,8 @@ public:
 
   // Registers name (flags: PHOST_PROCESS_GROUP, PHOST_PROCESS_SERIAL).
   void add(std::string_view name, std::string_view description, Handler handler, uint32_t flags = 0) const {
-    struct Slot {
-      Handler handler;
-      phost_plugin* self;
-    };
-    auto slot = std::make_unique<Slot>(Slot{std::move(handler), self_});
-    phost_process_desc desc{};
-    desc.struct_size = sizeof desc;
-    desc.flags = flags;
-    desc.name = to_str(name);
-    desc.description = to_str(description);
-    desc.user_data = slot.release();  // the host owns it from here on
-    desc.finalize = [](void* data) { delete static_cast<Slot*>(data); };
-    desc.handler = [](void* data, phost_call_ctx* ctx, const phost_value* call_args,
-                      phost_value** out) -> phost_status {
-      auto* s = static_cast<Slot*>(data);
-      try {
-        Call call(ctx, call_args, s->self);
-        *out = s->handler(call).release();
-        if (!*out) *out = Value::null().release();
-        return PHOST_OK;
-      } catch (const Error& e) {
-        api().ctx_set_error(ctx, e.code(), to_str(e.what()));
-        return e.status() == PHOST_OK ? PHOST_E_PROCESS : e.status();
-      } catch (const std::bad_alloc&) {
-        api().ctx_set_error(ctx, 507, to_str("out of memory"));
-        return PHOST_E_NO_MEMORY;
-      } catch (const std::exception& e) {
-        api().ctx_set_error(ctx, 500, to_str(e.what()));
-        return PHOST_E_PROCESS;
-      } catch (...) {
-        api().ctx_set_error(ctx, 500, to_str("unknown exception"));
-        return PHOST_E_PROCESS;
-      }
-    };
-    check(api().register_process(self_, &desc));
+    check(register_handler(name, description, std::move(handler), flags, self_,
+                           [this](const phost_process_desc* desc) { return api().register_process(self_, desc); }));
   }
 
 private:
