@@ -81,6 +81,12 @@ const phost_value* PHOST_CALL plugin_config(const phost_plugin* self) { return s
 void PHOST_CALL plugin_log(const phost_plugin* self, int32_t level, phost_str msg) {
   if (!self || !self->logger) return;
   try {
+    // During entry the plugin still has the host's logger (its name was not
+    // known before the entry ran); name the line after it all the same.
+    if (self->logger.get() == &self->host.logger() && !self->path.empty() && self->info.name && *self->info.name) {
+      self->host.make_plugin_logger(self->info.name)->log(phost::to_spdlog_level(level), "{}", view(msg));
+      return;
+    }
     self->logger->log(phost::to_spdlog_level(level), "{}", view(msg));
   } catch (...) {  // A log line is never worth failing the caller.
   }
@@ -336,7 +342,11 @@ PHOST_API phost_status PHOST_CALL phost_call(phost_host* host, phost_str name, c
       scope.cancel = o.cancel;
       if (o.global && o.global->kind != PHOST_OBJECT)
         throw Error(PHOST_E_INVALID_ARG, "options->global must be an object");
-      if (o.timeout_ms > 0) scope.deadline_ns = phost::clock_ns() + o.timeout_ms * 1'000'000;
+      // Past ~146 years the nanosecond deadline would overflow int64 (UB, and
+      // in practice a negative deadline that fails the call at once): no deadline.
+      constexpr int64_t kMaxTimeoutMs = INT64_MAX / 1'000'000 / 2;
+      if (o.timeout_ms > 0 && o.timeout_ms < kMaxTimeoutMs)
+        scope.deadline_ns = phost::clock_ns() + o.timeout_ms * 1'000'000;
     }
     *out = host->impl.call(nullptr, scope, view(name), args);
   });

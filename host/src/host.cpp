@@ -3,12 +3,15 @@
 #include "error.hpp"
 #include "log.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace phost {
 namespace {
 
 constexpr uint32_t kDefaultMaxDepth = 256;
+// Deeper native recursion would risk the thread's stack; a clear error is better.
+constexpr uint32_t kMaxDepthLimit = 4096;
 
 bool known_status(phost_status s) noexcept { return s > PHOST_OK && s <= PHOST_E_INTERNAL; }
 
@@ -21,7 +24,7 @@ int64_t clock_ns() noexcept {
 }
 
 Host::Host(const phost_host_config& config)
-    : max_depth_(config.max_depth ? config.max_depth : kDefaultMaxDepth),
+    : max_depth_(config.max_depth ? std::min(config.max_depth, kMaxDepthLimit) : kDefaultMaxDepth),
       level_(to_spdlog_level(config.log_level)),
       sinks_(make_sinks(config.log, config.log_data)),
       logger_(make_logger("phost", sinks_, level_)),
@@ -87,7 +90,9 @@ phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::str
   release(result);
   if (ctx.has_error)
     throw Error(known_status(status) ? status : PHOST_E_PROCESS, std::move(ctx.error_message), ctx.error_code);
-  if (ctx.nested_status != PHOST_OK)
+  // Only the status of the failed nested call forwards it; a handler that
+  // recovered from one and then failed otherwise reports its own failure.
+  if (ctx.nested_status != PHOST_OK && status == ctx.nested_status)
     throw Error(ctx.nested_status, std::move(ctx.nested_message), ctx.nested_code);
   if (!known_status(status))
     throw Error(PHOST_E_INTERNAL,

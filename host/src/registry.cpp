@@ -22,9 +22,11 @@ phost_process_desc read_desc(const phost_process_desc* in) {
   std::memcpy(&desc, in, std::min<size_t>(in->struct_size, sizeof desc));
   const auto* tail = reinterpret_cast<const unsigned char*>(in);
   for (size_t i = sizeof desc; i < in->struct_size; ++i)
-    if (tail[i] != 0)
+    if (tail[i] != 0) {
+      if (desc.finalize) desc.finalize(desc.user_data);  // refused, but ownership still passed
       throw Error(PHOST_E_UNSUPPORTED,
                   "register_process: desc uses members this host does not know (newer ABI minor)");
+    }
   return desc;
 }
 
@@ -84,6 +86,10 @@ void Registry::remove(std::string_view name, const phost_plugin* owner) {
       throw Error(PHOST_E_INVALID_ARG, "process '" + std::string(name) + "' belongs to another plugin");
     doomed = std::move(it->second);
     table->erase(it);
+    // Removing a process (not one of its aliases) takes its aliases along;
+    // otherwise it stays callable and its finalizer waits for host destroy.
+    if (table == &exact_ && doomed->key == parsed.lower)
+      std::erase_if(exact_, [&](const auto& entry) { return entry.second == doomed; });
     return;
   }
   throw Error(PHOST_E_NOT_FOUND, "no process named '" + std::string(name) + "'");

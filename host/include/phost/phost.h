@@ -39,7 +39,7 @@ typedef void(PHOST_CALL* phost_log_fn)(void* log_data, int32_t level, phost_str 
 
 typedef struct phost_host_config {
   uint32_t struct_size;  /* sizeof(phost_host_config) */
-  uint32_t max_depth;    /* nested call limit; 0 = 256 */
+  uint32_t max_depth;    /* nested call limit; 0 = 256, at most 4096 */
   phost_log_fn log;      /* NULL: log to stderr */
   void* log_data;
   int32_t log_level;     /* PHOST_LOG_*; lines below it are dropped */

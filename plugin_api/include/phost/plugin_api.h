@@ -166,8 +166,9 @@ typedef struct phost_api {
    * and clear it on success; the others leave it alone. */
   void(PHOST_CALL* last_error)(phost_error* out);
   /* Sets the calling thread's last error (msg copied; code 0 means the
-   * status's usual code). For a plugin entry to explain a failed load;
-   * handlers use ctx_set_error. */
+   * status's usual code). For a plugin entry to explain a failed load: call
+   * it last, since any later successful call clears the last error.
+   * Handlers use ctx_set_error. */
   void(PHOST_CALL* error_set)(phost_status status, int32_t code, phost_str msg);
 
   /* -- the plugin itself -- */
@@ -181,8 +182,10 @@ typedef struct phost_api {
 
   /* -- registry -- */
   /* Ownership of desc->user_data passes to the host unconditionally: on
-   * failure finalize has already run when this returns. PHOST_E_EXISTS when
-   * the name is taken, PHOST_E_INVALID_ARG when it is malformed. */
+   * failure finalize has already run when this returns. (Only a desc too
+   * short to hold finalize, struct_size below v1.0's, is refused without it.)
+   * PHOST_E_EXISTS when the name is taken, PHOST_E_INVALID_ARG when it is
+   * malformed. */
   phost_status(PHOST_CALL* register_process)(phost_plugin* self, const phost_process_desc* desc);
   /* Removes a process this plugin registered. Calls in flight finish; the
    * finalizer runs after the last one. */
@@ -203,8 +206,9 @@ typedef struct phost_api {
   phost_status(PHOST_CALL* ctx_info)(const phost_call_ctx* ctx, phost_call_info* out);
   /* Non-zero once the call is cancelled or past its deadline. Cheap. */
   int32_t(PHOST_CALL* ctx_cancelled)(const phost_call_ctx* ctx);
-  /* Sets the error this handler returns: code is HTTP-like (0 means 500).
-   * msg is copied. Return a non-OK status afterwards. */
+  /* Sets the error this handler returns: code is HTTP-like (0 means the
+   * returned status's usual code, e.g. 400 for PHOST_E_INVALID_ARG, 500 for
+   * PHOST_E_PROCESS). msg is copied. Return a non-OK status afterwards. */
   void(PHOST_CALL* ctx_set_error)(phost_call_ctx* ctx, int32_t code, phost_str msg);
 
   /* -- values: construction; each *out is a new reference (count 1) -- */

@@ -1,0 +1,209 @@
+// Broken handlers and careless callers: clear errors, and the host keeps serving.
+#include "support.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+using namespace test;
+
+namespace {
+
+void still_serving(phost_host* host) {
+  Outcome o = call(host, "rule.ok");
+  INFO(o);
+  REQUIRE(o.status == PHOST_OK);
+  CHECK(get_string(o.value.get()) == "still serving");
+}
+
+}  // namespace
+
+TEST_SUITE("bad input") {
+
+TEST_CASE("a handler that succeeds without a value is PHOST_E_INTERNAL naming the process") {
+  HostPtr host = make_host();
+  must_load(host.get(), PHOST_FIXTURE_RULE_BREAKER);
+  Outcome o = call(host.get(), "rule.no_value");
+  CHECK(o.status == PHOST_E_INTERNAL);
+  CHECK(o.error.code == 500);
+  CHECK(o.error.message == "process 'rule.no_value' returned PHOST_OK but no value");
+  CHECK(o.value == nullptr);
+  still_serving(host.get());
+}
+
+TEST_CASE("a handler that returns an unknown status is PHOST_E_INTERNAL naming the process") {
+  HostPtr host = make_host();
+  must_load(host.get(), PHOST_FIXTURE_RULE_BREAKER);
+  Outcome o = call(host.get(), "rule.bogus_status");
+  CHECK(o.status == PHOST_E_INTERNAL);
+  CHECK(o.error.code == 500);
+  CHECK(o.error.message == "process 'rule.bogus_status' returned unknown status 12345");
+  still_serving(host.get());
+
+  // With a message set, the message and code are kept; the status becomes PHOST_E_PROCESS.
+  must_add(host.get(), "app.bogus_with_message", [](phost_call_ctx* ctx, const phost_value*, phost_value**) {
+    api().ctx_set_error(ctx, 422, S("explained, but with a made-up status"));
+    return -7;
+  });
+  o = call(host.get(), "app.bogus_with_message");
+  CHECK(o.status == PHOST_E_PROCESS);
+  CHECK(o.error.code == 422);
+  CHECK(o.error.message == "explained, but with a made-up status");
+}
+
+TEST_CASE("a handler that fails without a message keeps its status and gets one naming the process") {
+  HostPtr host = make_host();
+  must_load(host.get(), PHOST_FIXTURE_RULE_BREAKER);
+  Outcome o = call(host.get(), "rule.no_message");
+  CHECK(o.status == PHOST_E_PROCESS);
+  CHECK(o.error.code == 500);
+  CHECK(o.error.message == "process 'rule.no_message' failed with PHOST_E_PROCESS and gave no message");
+  still_serving(host.get());
+}
+
+TEST_CASE("a handler that calls itself forever hits the depth limit") {
+  HostPtr host = make_host();
+  must_load(host.get(), PHOST_FIXTURE_RULE_BREAKER);
+  Outcome o = call(host.get(), "rule.recurse");
+  CHECK(o.status == PHOST_E_LIMIT);
+  CHECK(o.error.code == 413);
+  CHECK(o.error.message == "call depth limit of 256 exceeded calling 'rule.recurse'");
+  still_serving(host.get());
+}
+
+TEST_CASE("a failing handler's stray result is released") {
+  HostPtr host = make_host();
+  must_load(host.get(), PHOST_FIXTURE_RULE_BREAKER);
+  Outcome o = call(host.get(), "rule.stray_result");  // leak checked by the sanitizer and valgrind runs
+  CHECK(o.status == PHOST_E_PROCESS);
+  CHECK(o.error.message == "rule.stray_result failed after building a result");
+  CHECK(o.value == nullptr);
+  still_serving(host.get());
+}
+
+TEST_CASE("NULL pointers given to the C API are refused") {
+  HostPtr host = make_host();
+  must_add(host.get(), "app.x", returns("x"));
+  phost_value* out = nullptr;
+
+  CHECK(phost_call(nullptr, S("app.x"), nullptr, nullptr, &out) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "host is NULL");
+  CHECK(phost_call(host.get(), S("app.x"), nullptr, nullptr, nullptr) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "out_result is NULL");
+  CHECK(phost_call(host.get(), phost_str{nullptr, 5}, nullptr, nullptr, &out) == PHOST_E_INVALID_ARG);
+  CHECK(phost_load_plugin(nullptr, S("x.so"), nullptr) == PHOST_E_INVALID_ARG);
+  CHECK(phost_unregister(nullptr, S("app.x")) == PHOST_E_INVALID_ARG);
+  CHECK(phost_alias(nullptr, S("app.x"), S("app.y")) == PHOST_E_INVALID_ARG);
+  CHECK(phost_list(nullptr, &out) == PHOST_E_INVALID_ARG);
+  CHECK(phost_list(host.get(), nullptr) == PHOST_E_INVALID_ARG);
+  CHECK(phost_host_create(nullptr, nullptr) == PHOST_E_INVALID_ARG);
+  phost_host_destroy(nullptr);
+  phost_cancel_trigger(nullptr);
+  phost_cancel_free(nullptr);
+  phost_last_error(nullptr);
+
+  const phost_api& a = api();
+  CHECK(a.value_null(nullptr) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "out is NULL");
+  int64_t i = 0;
+  CHECK(a.value_get_int(nullptr, &i) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "value is NULL");
+  Ref one = int_value(1);
+  CHECK(a.value_get_int(one.get(), nullptr) == PHOST_E_INVALID_ARG);
+  CHECK(a.value_kind(nullptr) == PHOST_NULL);
+  CHECK(a.value_len(nullptr) == 0);
+  CHECK(a.value_at(nullptr, 0, nullptr) == nullptr);
+  CHECK(a.value_find(nullptr, S("k")) == nullptr);
+  a.value_retain(nullptr);
+  a.value_release(nullptr);
+  CHECK(a.value_to_json(nullptr, [](void*, phost_str) {}, nullptr) == PHOST_E_INVALID_ARG);
+  CHECK(a.value_to_json(one.get(), nullptr, nullptr) == PHOST_E_INVALID_ARG);
+  CHECK(a.ctx_info(nullptr, nullptr) == PHOST_E_INVALID_ARG);
+  CHECK(a.ctx_cancelled(nullptr) == 0);
+  a.ctx_set_error(nullptr, 500, S("nowhere"));
+  CHECK(a.call(nullptr, nullptr, S("app.x"), nullptr, &out) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "self is NULL");
+  CHECK(a.plugin_config(nullptr) == nullptr);
+  a.log(nullptr, PHOST_LOG_ERROR, S("nowhere"));
+
+  phost_process_desc desc = lambda_desc("app.y", returns("y"));
+  CHECK(a.register_process(nullptr, &desc) == PHOST_E_INVALID_ARG);  // finalized even so (no leak)
+  CHECK(a.unregister_process(nullptr, S("app.x")) == PHOST_E_INVALID_ARG);
+
+  CHECK(call(host.get(), "app.x").status == PHOST_OK);
+}
+
+TEST_CASE("a host config without struct_size is refused") {
+  phost_host_config config{};
+  phost_host* host = reinterpret_cast<phost_host*>(uintptr_t{1});
+  CHECK(phost_host_create(&config, &host) == PHOST_E_INVALID_ARG);
+  CHECK(host == nullptr);
+  CHECK(last_error().message == "config->struct_size is not set");
+  CHECK(phost_host_create(nullptr, &host) == PHOST_OK);  // NULL config: defaults
+  phost_host_destroy(host);
+}
+
+TEST_CASE("a huge timeout means no practical deadline instead of an overflow") {
+  HostPtr host = make_host();
+  int64_t deadline = 0;
+  int32_t cancelled = -1;
+  must_add(host.get(), "app.x", [&](phost_call_ctx* ctx, const phost_value*, phost_value** out) {
+    deadline = info_of(ctx).deadline_ns;
+    cancelled = api().ctx_cancelled(ctx);
+    return api().value_null(out);
+  });
+  for (int64_t timeout : {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::max() / 1000}) {
+    CAPTURE(timeout);
+    phost_call_options options{};
+    options.struct_size = sizeof options;
+    options.timeout_ms = timeout;
+    Outcome o = call(host.get(), "app.x", nullptr, &options);
+    REQUIRE(o.status == PHOST_OK);
+    CHECK(cancelled == 0);
+    CHECK((deadline == 0 || deadline > api().clock_ns()));  // none, or one far away
+  }
+  phost_call_options options{};
+  options.struct_size = sizeof options;
+  options.timeout_ms = -5;  // negative: none
+  REQUIRE(call(host.get(), "app.x", nullptr, &options).status == PHOST_OK);
+  CHECK(deadline == 0);
+  CHECK(cancelled == 0);
+}
+
+TEST_CASE("a desc too small for ABI 1.0 is refused") {
+  HostPtr host = make_host();
+  phost_process_desc desc = lambda_desc("app.small", returns("s"));
+  desc.struct_size = offsetof(phost_process_desc, finalize);
+  CHECK(phost_register(host.get(), &desc) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message.find("is smaller than ABI v1.0's") != std::string::npos);
+  CHECK(call(host.get(), "app.small").status == PHOST_E_NOT_FOUND);
+  // The host cannot know where its finalizer is; the caller keeps ownership of what it could not pass.
+  desc.finalize(desc.user_data);
+}
+
+TEST_CASE("ctx_info fills only the caller's struct_size") {
+  HostPtr host = make_host();
+  struct Small {
+    uint32_t struct_size, depth;
+    phost_str name;
+    uint64_t guard;
+  };
+  Small seen{};
+  must_add(host.get(), "app.x", [&](phost_call_ctx* ctx, const phost_value*, phost_value** out) {
+    Small small{};
+    small.struct_size = offsetof(phost_call_info, id);
+    small.guard = 0xABCDABCDABCDABCDull;
+    CHECK(api().ctx_info(ctx, reinterpret_cast<phost_call_info*>(&small)) == PHOST_OK);
+    seen = small;
+    return api().value_null(out);
+  });
+  REQUIRE(call(host.get(), "app.x").status == PHOST_OK);
+  CHECK(seen.struct_size == offsetof(phost_call_info, id));
+  CHECK(seen.depth == 1);
+  CHECK(V(seen.name) == "app.x");
+  CHECK(seen.guard == 0xABCDABCDABCDABCDull);
+}
+
+}  // TEST_SUITE

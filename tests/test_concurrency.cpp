@@ -1,0 +1,256 @@
+// Many threads at once: calls racing with registration, unregistration and
+// aliases; finalizers on whichever thread ends last; per-thread last errors.
+#include "support.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace test;
+
+namespace {
+
+// Adds its two integer arguments; counts its finalizer into *finalized.
+phost_process_desc adder(std::string_view name, std::atomic<int>* finalized) {
+  phost_process_desc desc{};
+  desc.struct_size = sizeof desc;
+  desc.name = S(name);
+  desc.user_data = finalized;
+  desc.handler = [](void*, phost_call_ctx*, const phost_value* args, phost_value** out) {
+    int64_t a = 0, b = 0;
+    if (const phost_status s = api().value_get_int(api().value_at(args, 0, nullptr), &a)) return s;
+    if (const phost_status s = api().value_get_int(api().value_at(args, 1, nullptr), &b)) return s;
+    return api().value_int(a + b, out);
+  };
+  desc.finalize = [](void* data) { ++*static_cast<std::atomic<int>*>(data); };
+  return desc;
+}
+
+Ref pair(int64_t a, int64_t b) { return json("[" + std::to_string(a) + "," + std::to_string(b) + "]"); }
+
+}  // namespace
+
+TEST_SUITE("concurrency") {
+
+TEST_CASE("eight threads call while two threads register unregister and alias") {
+  HostPtr host = make_host();
+  must_load(host.get(), PHOST_FIXTURE_C_PLUGIN);
+  std::atomic<int> finalized{0}, registered{0};
+  const phost_process_desc stable = adder("stable.add", &finalized);
+  REQUIRE(phost_register(host.get(), &stable) == PHOST_OK);
+  ++registered;
+
+  constexpr int kCallers = 8, kCalls = 4000, kChurn = 3000;
+  std::atomic<int> wrong{0}, found_churn{0}, missed_churn{0}, may_miss_calls{0};
+  std::vector<std::thread> threads;
+
+  // Churn 1: registers and unregisters churn.add.<0..3> (and the group "churn").
+  threads.emplace_back([&] {
+    for (int i = 0; i < kChurn; ++i) {
+      const std::string name = "churn.add" + std::to_string(i % 4);
+      const phost_process_desc desc = adder(name, &finalized);
+      const phost_status status = phost_register(host.get(), &desc);
+      if (status == PHOST_OK) {
+        ++registered;
+        if (phost_unregister(host.get(), S(name)) != PHOST_OK) ++wrong;
+      } else {
+        ++wrong;
+      }
+      phost_process_desc group_desc = adder("churn", &finalized);
+      group_desc.flags = PHOST_PROCESS_GROUP;
+      if (phost_register(host.get(), &group_desc) == PHOST_OK) {
+        ++registered;
+        if (phost_unregister(host.get(), S("churn")) != PHOST_OK) ++wrong;
+      } else {
+        ++wrong;
+      }
+    }
+  });
+  // Churn 2: aliases stable.add and the C plugin's c.add under changing names, then drops them.
+  threads.emplace_back([&] {
+    for (int i = 0; i < kChurn; ++i) {
+      const std::string alias = "alias.n" + std::to_string(i % 8);
+      const char* target = i % 2 ? "stable.add" : "c.add";
+      if (phost_alias(host.get(), S(target), S(alias)) != PHOST_OK) ++wrong;
+      if (phost_unregister(host.get(), S(alias)) != PHOST_OK) ++wrong;
+      phost_value* list = nullptr;
+      if (phost_list(host.get(), &list) != PHOST_OK) ++wrong;
+      api().value_release(list);
+    }
+  });
+  for (int t = 0; t < kCallers; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        const int64_t a = t * 100000 + i, b = i;
+        Ref args = pair(a, b);
+        const char* names[] = {"stable.add", "c.add", "churn.add0", "churn.add3", "churn.x.Add", "alias.n1",
+                               "alias.n2"};
+        const char* name = names[i % 7];
+        Outcome o = call(host.get(), name, args.get());
+        const bool may_miss = std::string_view(name).rfind("stable", 0) != 0 && std::string_view(name) != "c.add";
+        if (may_miss) ++may_miss_calls;
+        if (o.status == PHOST_OK) {
+          int64_t sum = 0;
+          if (api().value_get_int(o.value.get(), &sum) != PHOST_OK || sum != a + b) ++wrong;
+          if (may_miss) ++found_churn;
+        } else if (may_miss && o.status == PHOST_E_NOT_FOUND && o.error.code == 404 &&
+                   o.error.message.rfind("no process named '", 0) == 0) {
+          ++missed_churn;
+        } else {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+
+  CHECK(wrong == 0);
+  CHECK(found_churn + missed_churn == may_miss_calls);
+  CHECK(may_miss_calls > 0);
+  CHECK(call(host.get(), "churn.add0").status == PHOST_E_NOT_FOUND);
+  CHECK(call(host.get(), "alias.n1").status == PHOST_E_NOT_FOUND);
+  CHECK(finalized == registered - 1);  // all but stable.add
+  host.reset();
+  CHECK(finalized == registered);
+}
+
+TEST_CASE("the finalizer runs once after the last of many in-flight calls") {
+  HostPtr host = make_host();
+  std::mutex mutex;
+  std::condition_variable cv;
+  int inside = 0;
+  bool release = false;
+  std::atomic<int> finalized{0};
+  struct State {
+    std::mutex& mutex;
+    std::condition_variable& cv;
+    int& inside;
+    bool& release;
+    std::atomic<int>& finalized;
+  } state{mutex, cv, inside, release, finalized};
+
+  phost_process_desc desc{};
+  desc.struct_size = sizeof desc;
+  desc.name = S("app.gate");
+  desc.user_data = &state;
+  desc.handler = [](void* data, phost_call_ctx*, const phost_value*, phost_value** out) {
+    auto& s = *static_cast<State*>(data);
+    std::unique_lock lock(s.mutex);
+    ++s.inside;
+    s.cv.notify_all();
+    s.cv.wait(lock, [&] { return s.release; });
+    return api().value_null(out);
+  };
+  desc.finalize = [](void* data) { ++static_cast<State*>(data)->finalized; };
+  REQUIRE(phost_register(host.get(), &desc) == PHOST_OK);
+
+  constexpr int kThreads = 6;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&] {
+      if (call(host.get(), "app.gate").status == PHOST_OK) ++ok;
+    });
+  {
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return inside == kThreads; });
+  }
+  REQUIRE(phost_unregister(host.get(), S("app.gate")) == PHOST_OK);
+  CHECK(finalized == 0);
+  {
+    std::lock_guard lock(mutex);
+    release = true;
+  }
+  cv.notify_all();
+  for (std::thread& t : threads) t.join();
+  CHECK(ok == kThreads);
+  CHECK(finalized == 1);
+}
+
+TEST_CASE("each thread keeps its own last error") {
+  HostPtr host = make_host();
+  must_add(host.get(), "app.ok", returns("fine"));
+  std::mutex mutex;
+  std::condition_variable cv;
+  int step = 0;
+  auto wait_for = [&](int s) {
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return step >= s; });
+  };
+  auto advance = [&] {
+    {
+      std::lock_guard lock(mutex);
+      ++step;
+    }
+    cv.notify_all();
+  };
+  Err seen_by_failer;
+  std::thread failer([&] {
+    CHECK(call(host.get(), "app.missing").status == PHOST_E_NOT_FOUND);
+    advance();   // step 1: failed
+    wait_for(2); // the other thread succeeded meanwhile
+    seen_by_failer = last_error();
+  });
+  std::thread succeeder([&] {
+    wait_for(1);
+    CHECK(call(host.get(), "app.ok").status == PHOST_OK);
+    advance();  // step 2
+  });
+  failer.join();
+  succeeder.join();
+  CHECK(seen_by_failer.status == PHOST_E_NOT_FOUND);
+  CHECK(seen_by_failer.message == "no process named 'app.missing'");
+}
+
+TEST_CASE("one cancel token stops calls on many threads") {
+  HostPtr host = make_host();
+  constexpr int kThreads = 4;
+  std::atomic<int> started{0};
+  must_add(host.get(), "app.spin", [&](phost_call_ctx* ctx, const phost_value*, phost_value**) {
+    ++started;
+    while (!api().ctx_cancelled(ctx)) std::this_thread::yield();
+    api().ctx_set_error(ctx, 499, S("cancelled while spinning"));
+    return PHOST_E_CANCELLED;
+  });
+  CancelPtr cancel(phost_cancel_new());
+  phost_call_options options{};
+  options.struct_size = sizeof options;
+  options.cancel = cancel.get();
+  std::atomic<int> cancelled{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&] {
+      Outcome o = call(host.get(), "app.spin", nullptr, &options);
+      if (o.status == PHOST_E_CANCELLED && o.error.code == 499) ++cancelled;
+    });
+  while (started < kThreads) std::this_thread::yield();
+  phost_cancel_trigger(cancel.get());
+  for (std::thread& t : threads) t.join();
+  CHECK(cancelled == kThreads);
+}
+
+TEST_CASE("values are shared read-only across threads") {
+  HostPtr host = make_host();
+  must_load(host.get(), PHOST_FIXTURE_C_PLUGIN);
+  Ref shared = json(R"([{"k":[1,2,3]},"text",42])");
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) {
+        api().value_retain(shared.get());
+        Ref mine(shared.get());
+        Outcome o = call(host.get(), "c.echo", mine.get());
+        if (o.status != PHOST_OK || o.value.get() != shared.get()) ++wrong;
+        if (api().value_len(field(api().value_at(mine.get(), 0, nullptr), "k")) != 3) ++wrong;
+      }
+    });
+  for (std::thread& t : threads) t.join();
+  CHECK(wrong == 0);
+  CHECK(to_json(shared.get()) == R"([{"k":[1,2,3]},"text",42])");
+}
+
+}  // TEST_SUITE

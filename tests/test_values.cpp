@@ -1,0 +1,404 @@
+// Values: every kind built and read back, freezing, UTF-8, JSON in and out,
+// and sizes and depths far past the everyday ones.
+#include "support.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+
+using namespace test;
+
+TEST_SUITE("values") {
+
+TEST_CASE("every kind can be built and read back") {
+  const phost_api& a = api();
+  phost_value* v = nullptr;
+
+  REQUIRE(a.value_null(&v) == PHOST_OK);
+  Ref null_v(v);
+  CHECK(a.value_kind(null_v.get()) == PHOST_NULL);
+
+  REQUIRE(a.value_bool(7, &v) == PHOST_OK);  // any non-zero is true
+  Ref bool_v(v);
+  int32_t b = 0;
+  CHECK(a.value_kind(bool_v.get()) == PHOST_BOOL);
+  REQUIRE(a.value_get_bool(bool_v.get(), &b) == PHOST_OK);
+  CHECK(b == 1);
+
+  for (int64_t i : {int64_t{0}, int64_t{-1}, std::numeric_limits<int64_t>::min(),
+                    std::numeric_limits<int64_t>::max()}) {
+    Ref iv = int_value(i);
+    CHECK(a.value_kind(iv.get()) == PHOST_INT);
+    CHECK(get_int(iv.get()) == i);
+  }
+
+  REQUIRE(a.value_double(-2.5e-300, &v) == PHOST_OK);
+  Ref double_v(v);
+  double d = 0;
+  CHECK(a.value_kind(double_v.get()) == PHOST_DOUBLE);
+  REQUIRE(a.value_get_double(double_v.get(), &d) == PHOST_OK);
+  CHECK(d == -2.5e-300);
+  Ref big = int_value(1ll << 53);  // get_double also reads an int
+  REQUIRE(a.value_get_double(big.get(), &d) == PHOST_OK);
+  CHECK(d == 9007199254740992.0);
+
+  const std::string text("h\xC3\xA9llo \xF0\x9F\x98\x80 with a NUL\0inside", 30);
+  Ref string_v = str_value(text);
+  CHECK(a.value_kind(string_v.get()) == PHOST_STRING);
+  CHECK(get_string(string_v.get()) == text);
+
+  const std::string raw("\x00\xFF\xC0\x80 not UTF-8", 14);
+  REQUIRE(a.value_bytes(S(raw), &v) == PHOST_OK);  // bytes are not checked
+  Ref bytes_v(v);
+  CHECK(a.value_kind(bytes_v.get()) == PHOST_BYTES);
+  CHECK(get_string(bytes_v.get()) == raw);
+
+  REQUIRE(a.value_array(2, &v) == PHOST_OK);
+  Ref array(v);
+  REQUIRE(a.value_push(array.get(), int_value(1).release()) == PHOST_OK);
+  REQUIRE(a.value_push(array.get(), str_value("two").release()) == PHOST_OK);
+  REQUIRE(a.value_push(array.get(), str_value("three").release()) == PHOST_OK);  // past capacity
+  CHECK(a.value_kind(array.get()) == PHOST_ARRAY);
+  REQUIRE(a.value_len(array.get()) == 3);
+  CHECK(get_int(a.value_at(array.get(), 0, nullptr)) == 1);
+  phost_str key{"x", 1};
+  CHECK(get_string(a.value_at(array.get(), 2, &key)) == "three");
+  CHECK(V(key).empty());  // arrays have no keys
+  CHECK(a.value_at(array.get(), 3, nullptr) == nullptr);
+
+  REQUIRE(a.value_object(0, &v) == PHOST_OK);
+  Ref object(v);
+  REQUIRE(a.value_set(object.get(), S("zeta"), int_value(1).release()) == PHOST_OK);
+  REQUIRE(a.value_set(object.get(), S("alpha"), int_value(2).release()) == PHOST_OK);
+  REQUIRE(a.value_set(object.get(), S("zeta"), int_value(3).release()) == PHOST_OK);  // replaced in place
+  CHECK(a.value_kind(object.get()) == PHOST_OBJECT);
+  REQUIRE(a.value_len(object.get()) == 2);
+  CHECK(get_int(a.value_at(object.get(), 0, &key)) == 3);
+  CHECK(V(key) == "zeta");  // insertion order kept
+  CHECK(get_int(a.value_at(object.get(), 1, &key)) == 2);
+  CHECK(V(key) == "alpha");
+  CHECK(get_int(field(object.get(), "alpha")) == 2);
+  CHECK(field(object.get(), "ALPHA") == nullptr);  // keys are case-sensitive
+  CHECK(field(object.get(), "missing") == nullptr);
+  CHECK(to_json(object.get()) == R"({"zeta":3,"alpha":2})");
+}
+
+TEST_CASE("a large object finds and replaces every key") {
+  const phost_api& a = api();
+  phost_value* v = nullptr;
+  REQUIRE(a.value_object(0, &v) == PHOST_OK);
+  Ref object(v);
+  for (int i = 0; i < 1000; ++i)
+    REQUIRE(a.value_set(object.get(), S("k" + std::to_string(i)), int_value(i).release()) == PHOST_OK);
+  REQUIRE(a.value_set(object.get(), S("k500"), int_value(-500).release()) == PHOST_OK);
+  REQUIRE(a.value_len(object.get()) == 1000);
+  for (int i = 0; i < 1000; ++i) CHECK(get_int(field(object.get(), "k" + std::to_string(i))) == (i == 500 ? -500 : i));
+  phost_str key{};
+  CHECK(get_int(a.value_at(object.get(), 500, &key)) == -500);
+  CHECK(V(key) == "k500");
+}
+
+TEST_CASE("reading a value as another kind is PHOST_E_TYPE") {
+  const phost_api& a = api();
+  Ref s = str_value("text");
+  int64_t i = 0;
+  int32_t b = 0;
+  double d = 0;
+  CHECK(a.value_get_int(s.get(), &i) == PHOST_E_TYPE);
+  Err e = last_error();
+  CHECK(e.status == PHOST_E_TYPE);
+  CHECK(e.code == 400);
+  CHECK(e.message == "value is not an int");
+  CHECK(a.value_get_bool(s.get(), &b) == PHOST_E_TYPE);
+  CHECK(a.value_get_double(s.get(), &d) == PHOST_E_TYPE);
+  Ref n = int_value(1);
+  phost_str str{};
+  CHECK(a.value_get_str(n.get(), &str) == PHOST_E_TYPE);
+  CHECK(last_error().message == "value is not a string or bytes");
+  CHECK(a.value_len(n.get()) == 0);
+  CHECK(a.value_at(n.get(), 0, nullptr) == nullptr);
+  CHECK(a.value_find(n.get(), S("k")) == nullptr);
+}
+
+TEST_CASE("NaN and infinities are refused") {
+  phost_value* v = nullptr;
+  for (double d : {std::nan(""), std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()}) {
+    CHECK(api().value_double(d, &v) == PHOST_E_INVALID_ARG);
+    CHECK(v == nullptr);
+    CHECK(last_error().code == 400);
+  }
+}
+
+TEST_CASE("invalid UTF-8 is refused in strings and keys") {
+  const phost_api& a = api();
+  const char* bad[] = {
+      "\x80",              // lone continuation byte
+      "\xC0\x80",          // overlong NUL
+      "\xE0\x80\xAF",      // overlong '/'
+      "\xED\xA0\x80",      // UTF-16 surrogate
+      "\xF4\x90\x80\x80",  // past U+10FFFF
+      "\xE2\x82",          // truncated
+      "ok\xFF",            // never valid
+  };
+  for (const char* s : bad) {
+    CAPTURE(s);
+    phost_value* v = nullptr;
+    CHECK(a.value_string(S(s), &v) == PHOST_E_INVALID_ARG);
+    CHECK(v == nullptr);
+    const Err e = last_error();
+    CHECK(e.code == 400);
+    CHECK(e.message == "string is not valid UTF-8");
+  }
+  phost_value* v = nullptr;
+  REQUIRE(a.value_string(S("\xF4\x8F\xBF\xBF \xE2\x82\xAC \xC2\xA9"), &v) == PHOST_OK);  // U+10FFFF, euro, (c)
+  a.value_release(v);
+
+  REQUIRE(a.value_object(0, &v) == PHOST_OK);
+  Ref object(v);
+  CHECK(a.value_set(object.get(), S("\xC0\x80"), int_value(1).release()) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "value_set: key is not valid UTF-8");
+  CHECK(a.value_len(object.get()) == 0);
+}
+
+TEST_CASE("a shared value is frozen and refuses mutation") {
+  const phost_api& a = api();
+  phost_value* v = nullptr;
+  REQUIRE(a.value_array(0, &v) == PHOST_OK);
+  Ref array(v);
+  REQUIRE(a.value_push(array.get(), int_value(1).release()) == PHOST_OK);
+
+  a.value_retain(array.get());  // now shared
+  Ref second(array.get());
+  CHECK(a.value_push(array.get(), int_value(2).release()) == PHOST_E_INVALID_ARG);
+  const Err e = last_error();
+  CHECK(e.code == 400);
+  CHECK(e.message == "value_push: value is shared (frozen); build it before passing it on");
+  CHECK(a.value_len(array.get()) == 1);
+
+  REQUIRE(a.value_object(0, &v) == PHOST_OK);
+  Ref object(v);
+  a.value_retain(object.get());
+  Ref object2(object.get());
+  CHECK(a.value_set(object.get(), S("k"), int_value(2).release()) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "value_set: value is shared (frozen); build it before passing it on");
+
+  // A value that went through a call comes back shared with the handler's copy.
+  HostPtr host = make_host();
+  Ref cached = json("[1,2]");
+  must_add(host.get(), "app.cached", [&](phost_call_ctx*, const phost_value*, phost_value** out) {
+    api().value_retain(cached.get());
+    *out = cached.get();
+    return PHOST_OK;
+  });
+  Outcome o = call(host.get(), "app.cached");
+  REQUIRE(o.status == PHOST_OK);
+  CHECK(a.value_push(o.value.get(), int_value(3).release()) == PHOST_E_INVALID_ARG);
+  CHECK(a.value_push(cached.get(), int_value(3).release()) == PHOST_E_INVALID_ARG);
+  CHECK(to_json(cached.get()) == "[1,2]");
+}
+
+TEST_CASE("pushing into something that is not a container fails and releases the item") {
+  const phost_api& a = api();
+  Ref s = str_value("scalar");
+  CHECK(a.value_push(s.get(), int_value(1).release()) == PHOST_E_TYPE);
+  CHECK(last_error().message == "value_push: container is not an array");
+  CHECK(a.value_set(s.get(), S("k"), int_value(1).release()) == PHOST_E_TYPE);
+  CHECK(last_error().message == "value_set: container is not an object");
+  phost_value* v = nullptr;
+  REQUIRE(a.value_array(0, &v) == PHOST_OK);
+  Ref array(v);
+  CHECK(a.value_push(array.get(), nullptr) == PHOST_E_INVALID_ARG);
+  CHECK(a.value_push(nullptr, int_value(1).release()) == PHOST_E_INVALID_ARG);
+  // The released items are checked by the sanitizer and valgrind runs (no leak).
+}
+
+TEST_CASE("JSON round trip keeps every kind") {
+  const std::string text =
+      R"({"n":null,"t":true,"f":false,"i":-42,"d":1.5,"s":"h\u00e9 \"q\" \\ \n \u0001 \ud83d\ude00",)"
+      R"("a":[1,[2,[]],{}],"o":{"k":"v","":0}})";
+  Ref v = json(text);
+  const phost_api& a = api();
+  CHECK(a.value_kind(field(v.get(), "n")) == PHOST_NULL);
+  CHECK(a.value_kind(field(v.get(), "t")) == PHOST_BOOL);
+  CHECK(a.value_kind(field(v.get(), "i")) == PHOST_INT);
+  CHECK(a.value_kind(field(v.get(), "d")) == PHOST_DOUBLE);
+  CHECK(get_string(field(v.get(), "s")) == "h\xC3\xA9 \"q\" \\ \n \x01 \xF0\x9F\x98\x80");
+  CHECK(a.value_len(field(v.get(), "a")) == 3);
+  CHECK(get_int(field(field(v.get(), "o"), "")) == 0);
+
+  const std::string out = to_json(v.get());
+  Ref again = json(out);
+  CHECK(to_json(again.get()) == out);
+  double d = 0;
+  REQUIRE(a.value_get_double(field(again.get(), "d"), &d) == PHOST_OK);
+  CHECK(d == 1.5);
+  CHECK(get_string(field(again.get(), "s")) == get_string(field(v.get(), "s")));
+
+  CHECK(to_json(json("[]").get()) == "[]");
+  CHECK(to_json(json("{}").get()) == "{}");
+  CHECK(to_json(json(" \"x\" ").get()) == "\"x\"");
+  CHECK(to_json(json("null").get()) == "null");
+}
+
+TEST_CASE("int64 extremes stay integers through JSON") {
+  const phost_api& a = api();
+  Ref max = json("9223372036854775807");
+  CHECK(a.value_kind(max.get()) == PHOST_INT);
+  CHECK(get_int(max.get()) == std::numeric_limits<int64_t>::max());
+  CHECK(to_json(max.get()) == "9223372036854775807");
+
+  Ref min = json("-9223372036854775808");
+  CHECK(a.value_kind(min.get()) == PHOST_INT);
+  CHECK(get_int(min.get()) == std::numeric_limits<int64_t>::min());
+  CHECK(to_json(min.get()) == "-9223372036854775808");
+
+  Ref built = int_value(std::numeric_limits<int64_t>::max());
+  CHECK(to_json(built.get()) == "9223372036854775807");
+
+  // Past int64: a double, documented as such.
+  Ref past = json("9223372036854775808");
+  CHECK(a.value_kind(past.get()) == PHOST_DOUBLE);
+  Ref fraction = json("[1.0, 2e3, -0.5]");
+  CHECK(a.value_kind(a.value_at(fraction.get(), 0, nullptr)) == PHOST_DOUBLE);
+}
+
+TEST_CASE("bytes are written to JSON as base64") {
+  const std::pair<std::string, std::string> vectors[] = {  // RFC 4648, section 10
+      {"", "\"\""},           {"f", "\"Zg==\""},         {"fo", "\"Zm8=\""},     {"foo", "\"Zm9v\""},
+      {"foob", "\"Zm9vYg==\""}, {"fooba", "\"Zm9vYmE=\""}, {"foobar", "\"Zm9vYmFy\""},
+      {std::string("\x00\xFF\xFE", 3), "\"AP/+\""}};
+  for (const auto& [raw, encoded] : vectors) {
+    phost_value* v = nullptr;
+    REQUIRE(api().value_bytes(S(raw), &v) == PHOST_OK);
+    Ref bytes(v);
+    CHECK(to_json(bytes.get()) == encoded);
+  }
+}
+
+TEST_CASE("invalid JSON is refused with a message") {
+  const char* bad[] = {"", "{", "[1,]", "nul", "1 2", "{\"a\" 1}", "'single'", "[\"\xC0\x80\"]", "NaN"};
+  for (const char* text : bad) {
+    CAPTURE(text);
+    phost_value* v = nullptr;
+    CHECK(api().value_from_json(S(text), &v) == PHOST_E_INVALID_ARG);
+    CHECK(v == nullptr);
+    const Err e = last_error();
+    CHECK(e.code == 400);
+    CHECK(e.message.rfind("invalid JSON: ", 0) == 0);
+    CHECK(e.message.size() > std::strlen("invalid JSON: "));
+  }
+}
+
+TEST_CASE("duplicate JSON keys leave one entry") {
+  Ref v = json(R"({"a":1,"b":2,"a":3})");
+  CHECK(api().value_len(v.get()) == 2);
+  const int64_t a = get_int(field(v.get(), "a"));
+  CHECK((a == 1 || a == 3));
+}
+
+TEST_CASE("JSON nested a hundred thousand deep is refused without a crash") {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  phost_value* v = nullptr;
+  CHECK(api().value_from_json(S(deep), &v) == PHOST_E_LIMIT);
+  CHECK(v == nullptr);
+  const Err e = last_error();
+  CHECK(e.code == 413);
+  CHECK(e.message == "JSON nests deeper than 512");
+
+  // The limit is 512 levels below the top: 513 nested arrays in all.
+  std::string edge = std::string(513, '[') + std::string(513, ']');
+  Ref ok = json(edge);
+  CHECK(to_json(ok.get()) == edge);
+  edge = "[" + edge + "]";
+  CHECK(api().value_from_json(S(edge), &v) == PHOST_E_LIMIT);
+  std::string objects;  // deep objects as well
+  for (int i = 0; i < 600; ++i) objects += "{\"k\":";
+  objects += "0" + std::string(600, '}');
+  CHECK(api().value_from_json(S(objects), &v) == PHOST_E_LIMIT);
+}
+
+TEST_CASE("a value nested a million deep is released without overflowing the stack") {
+  const phost_api& a = api();
+  phost_value* inner = nullptr;
+  REQUIRE(a.value_array(0, &inner) == PHOST_OK);
+  for (int i = 0; i < 1000000; ++i) {
+    phost_value* outer = nullptr;
+    REQUIRE(a.value_array(1, &outer) == PHOST_OK);
+    REQUIRE(a.value_push(outer, inner) == PHOST_OK);
+    inner = outer;
+  }
+  Ref deep(inner);
+  std::string out;
+  CHECK(a.value_to_json(deep.get(), [](void*, phost_str) {}, &out) == PHOST_E_LIMIT);
+  const Err e = last_error();
+  CHECK(e.code == 413);
+  CHECK(e.message == "value nests deeper than 512");
+
+  // It may still cross a call: nothing walks it there.
+  HostPtr host = make_host();
+  must_add(host.get(), "app.first", [](phost_call_ctx*, const phost_value* args, phost_value** out_value) {
+    const phost_value* first = api().value_at(args, 0, nullptr);
+    api().value_retain(first);
+    *out_value = const_cast<phost_value*>(first);
+    return PHOST_OK;
+  });
+  phost_value* args = nullptr;
+  REQUIRE(a.value_array(1, &args) == PHOST_OK);
+  REQUIRE(a.value_push(args, deep.release()) == PHOST_OK);
+  Ref args_ref(args);
+  Outcome o = call(host.get(), "app.first", args_ref.get());
+  REQUIRE(o.status == PHOST_OK);
+  CHECK(a.value_len(o.value.get()) == 1);
+  args_ref.reset();
+  o.value.reset();  // the last reference: a million levels freed here
+}
+
+TEST_CASE("a 50 MB string survives a JSON round trip") {
+  std::string big(50u << 20, 'x');
+  for (size_t i = 0; i < big.size(); i += 4096) big.replace(i, 4, "\xE2\x82\xAC\"");  // euro sign and a quote
+  Ref v = str_value(big);
+  const std::string text = to_json(v.get());
+  CHECK(text.size() > big.size());
+  Ref back = json(text);
+  phost_str s{};
+  REQUIRE(api().value_get_str(back.get(), &s) == PHOST_OK);
+  CHECK(s.len == big.size());
+  CHECK(V(s) == big);
+}
+
+TEST_CASE("a JSON array of ten million elements parses or fails cleanly") {
+  std::string text;
+  text.reserve(20'000'002);
+  text += '[';
+  for (int i = 0; i < 10'000'000; ++i) {
+    if (i) text += ',';
+    text += static_cast<char>('0' + i % 10);
+  }
+  text += ']';
+  phost_value* v = nullptr;
+  const phost_status status = api().value_from_json(S(text), &v);
+  Ref array(v);
+  if (status == PHOST_OK) {
+    REQUIRE(api().value_len(array.get()) == 10'000'000);
+    CHECK(get_int(api().value_at(array.get(), 9'999'999, nullptr)) == 9);
+  } else {
+    INFO(last_error());
+    CHECK((status == PHOST_E_LIMIT || status == PHOST_E_NO_MEMORY));
+    CHECK(v == nullptr);
+  }
+}
+
+TEST_CASE("the last error is cleared by the next success") {
+  phost_value* v = nullptr;
+  REQUIRE(api().value_from_json(S("{"), &v) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().status == PHOST_E_INVALID_ARG);
+  REQUIRE(api().value_from_json(S("1"), &v) == PHOST_OK);
+  api().value_release(v);
+  const Err e = last_error();
+  CHECK(e.status == PHOST_OK);
+  CHECK(e.code == 0);
+  CHECK(e.message.empty());
+}
+
+}  // TEST_SUITE
