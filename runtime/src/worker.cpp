@@ -67,6 +67,46 @@ std::string resolve_specifier(std::string_view referrer_id, std::string_view spe
   return id;
 }
 
+// A compile input wired to the shared code cache: consumes a cached entry
+// when there is one, drops it when V8 rejects it, and stores a fresh one.
+class CachedSource {
+public:
+  CachedSource(v8::Isolate* isolate, CodeCache& cache, const ScriptVersion& script, bool module)
+      : cache_(cache),
+        key_(script.cache_key),
+        bytes_(cache.find(key_)),
+        origin_(isolate, v8_str(isolate, script.file), 0, 0, false, -1, v8::Local<v8::Value>(), false, false, module),
+        // Source takes ownership of the CachedData wrapper, not of the bytes.
+        source_(v8_str(isolate, script.body), origin_,
+                bytes_ ? std::make_unique<v8::ScriptCompiler::CachedData>(bytes_->data(),
+                                                                          static_cast<int>(bytes_->size()))
+                             .release()
+                       : nullptr) {}
+
+  v8::ScriptCompiler::Source* source() { return &source_; }
+  v8::ScriptCompiler::CompileOptions options() const {
+    return bytes_ ? v8::ScriptCompiler::kConsumeCodeCache : v8::ScriptCompiler::kNoCompileOptions;
+  }
+  // After a successful compile: whether a new entry should be produced.
+  bool wants_fresh_cache() {
+    if (!bytes_) return true;
+    if (!source_.GetCachedData()->rejected) return false;
+    cache_.reject(key_);
+    return true;
+  }
+  void store(v8::ScriptCompiler::CachedData* produced) {
+    const std::unique_ptr<v8::ScriptCompiler::CachedData> data(produced);
+    if (data) cache_.store(key_, std::vector<uint8_t>(data->data, data->data + data->length));
+  }
+
+private:
+  CodeCache& cache_;
+  uint64_t key_;
+  CacheBytes bytes_;
+  v8::ScriptOrigin origin_;
+  v8::ScriptCompiler::Source source_;
+};
+
 }  // namespace
 
 // A script version compiled in this isolate: its namespace and the functions
@@ -376,24 +416,15 @@ bool Worker::compile_classic(Compiled& c, Outcome& error) {
   v8::TryCatch try_catch(isolate_);
   const ScriptVersion& s = *c.script;
 
-  CacheBytes cached = runtime_.cache().find(s.cache_key);
-  v8::ScriptOrigin origin(isolate_, v8_str(isolate_, s.file));
-  // Source takes ownership of the CachedData wrapper (not of the bytes).
-  v8::ScriptCompiler::Source source(
-      v8_str(isolate_, s.body), origin,
-      cached ? std::make_unique<v8::ScriptCompiler::CachedData>(cached->data(), static_cast<int>(cached->size()))
-                   .release()
-             : nullptr);
+  CachedSource cached(isolate_, runtime_.cache(), s, false);
   v8::Local<v8::String> params[] = {v8_str(isolate_, kNamespaceParam)};
   v8::Local<v8::Function> wrapper;
-  if (!v8::ScriptCompiler::CompileFunction(context, &source, 1, params, 0, nullptr,
-                                           cached ? v8::ScriptCompiler::kConsumeCodeCache
-                                                  : v8::ScriptCompiler::kNoCompileOptions)
+  if (!v8::ScriptCompiler::CompileFunction(context, cached.source(), 1, params, 0, nullptr, cached.options())
            .ToLocal(&wrapper)) {
     error = exception_outcome(try_catch, "compiling script '" + s.id + "'");
     return false;
   }
-  if (cached && source.GetCachedData()->rejected) runtime_.cache().reject(s.cache_key);
+  const bool produce = cached.wants_fresh_cache();
 
   // Run the top level once for this isolate; its result is the namespace.
   v8::Local<v8::Object> ns = v8::Object::New(isolate_);
@@ -411,10 +442,8 @@ bool Worker::compile_classic(Compiled& c, Outcome& error) {
                              "script '" + s.id + "' uses a top-level return, which a script may not");
     return false;
   }
-  if (!cached || source.GetCachedData()->rejected) {
-    std::unique_ptr<v8::ScriptCompiler::CachedData> data(v8::ScriptCompiler::CreateCodeCacheForFunction(wrapper));
-    if (data) runtime_.cache().store(s.cache_key, std::vector<uint8_t>(data->data, data->data + data->length));
-  }
+  // After the top level ran, so the functions it compiled are in the cache.
+  if (produce) cached.store(v8::ScriptCompiler::CreateCodeCacheForFunction(wrapper));
   c.ns.Reset(isolate_, ns);
   return true;
 }
@@ -423,29 +452,14 @@ bool Worker::compile_module(Compiled& c, Outcome& error) {
   v8::HandleScope scope(isolate_);
   v8::TryCatch try_catch(isolate_);
   const ScriptVersion& s = *c.script;
-  CacheBytes cached = runtime_.cache().find(s.cache_key);
-  v8::ScriptOrigin origin(isolate_, v8_str(isolate_, s.file), 0, 0, false, -1, v8::Local<v8::Value>(), false, false,
-                          true);
-  v8::ScriptCompiler::Source source(
-      v8_str(isolate_, s.body), origin,
-      cached ? std::make_unique<v8::ScriptCompiler::CachedData>(cached->data(), static_cast<int>(cached->size()))
-                   .release()
-             : nullptr);
+  CachedSource cached(isolate_, runtime_.cache(), s, true);
   v8::Local<v8::Module> module;
-  if (!v8::ScriptCompiler::CompileModule(isolate_, &source,
-                                         cached ? v8::ScriptCompiler::kConsumeCodeCache
-                                                : v8::ScriptCompiler::kNoCompileOptions)
-           .ToLocal(&module)) {
+  if (!v8::ScriptCompiler::CompileModule(isolate_, cached.source(), cached.options()).ToLocal(&module)) {
     error = exception_outcome(try_catch, "compiling module '" + s.id + "'");
     return false;
   }
-  if (cached && source.GetCachedData()->rejected) runtime_.cache().reject(s.cache_key);
-  if (!cached || source.GetCachedData()->rejected) {
-    // Must precede evaluation.
-    std::unique_ptr<v8::ScriptCompiler::CachedData> data(
-        v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript()));
-    if (data) runtime_.cache().store(s.cache_key, std::vector<uint8_t>(data->data, data->data + data->length));
-  }
+  // A module's cache must be made before it is evaluated.
+  if (cached.wants_fresh_cache()) cached.store(v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript()));
   module_ids_[module->ScriptId()] = s.id;
   c.module.Reset(isolate_, module);
   return true;
