@@ -1,6 +1,7 @@
 #include "bridge.hpp"
 
 #include "convert.hpp"
+#include "lockdown.hpp"
 #include "runtime.hpp"
 #include "worker.hpp"
 
@@ -169,6 +170,15 @@ v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, Worker& worker)
   // template is applied, so ours replaces it on the live global.
   v8::Local<v8::Object> console_object = console->NewInstance(context).ToLocalChecked();
   context->Global()->DefineOwnProperty(context, v8_str(isolate, "console"), console_object, kFixed).Check();
+  {
+    v8::Context::Scope enter(context);
+    v8::TryCatch try_catch(isolate);
+    if (!lock_down(context)) {
+      const v8::String::Utf8Value why(isolate, try_catch.Exception());
+      worker.runtime_.log(PHOST_LOG_ERROR, std::string("hardening the context's built-ins failed: ") +
+                                               (*why ? *why : "unknown error"));
+    }
+  }
   return scope.Escape(context);
 }
 

@@ -134,4 +134,30 @@ TEST_CASE("bridge globals cannot be replaced by a script") {
   CHECK(rt.json("scripts.user.Main") == "3");
 }
 
+TEST_CASE("a script changing built-ins cannot break other scripts") {
+  rt_test::Runtime rt;
+  rt.load("vandal", "function Main() { Array.prototype.map = null; JSON.stringify = null; globalThis.Math = 1; "
+                    "Object.prototype.polluted = 1; return [typeof [].map, typeof Math, ({}).polluted === undefined]; }");
+  rt.load("strict", "export function Main() { try { Array.prototype.map = null; return 'changed'; } "
+                    "catch (e) { return e instanceof TypeError; } }");
+  rt.load("victim", "function Main() { return JSON.stringify([1, 2].map((x) => x * Math.max(2, 1))); }");
+  CHECK(rt.json("scripts.vandal.Main") == R"(["function","object",true])");
+  CHECK(rt.json("scripts.strict.Main") == "true");
+  CHECK(rt.json("scripts.victim.Main") == R"("[2,4]")");
+}
+
+TEST_CASE("ordinary code that overrides inherited methods keeps working with hardened built-ins") {
+  rt_test::Runtime rt;
+  rt.load("oo", "function Money(c) { this.c = c; }\n"
+                "Money.prototype.toString = function () { return this.c + ' cents'; };\n"
+                "function MyError(m) { this.message = m; }\n"
+                "MyError.prototype = Object.create(Error.prototype);\n"
+                "MyError.prototype.name = 'MyError';\n"
+                "MyError.prototype.constructor = MyError;\n"
+                "class Tag { toJSON() { return 'tag'; } }\n"
+                "function Main() { const o = {}; o.toString = () => 'own'; "
+                "return [String(new Money(5)), new MyError('x').name, String(o), JSON.stringify(new Tag())]; }");
+  CHECK(rt.json("scripts.oo.Main") == R"(["5 cents","MyError","own","\"tag\""])");
+}
+
 }  // TEST_SUITE

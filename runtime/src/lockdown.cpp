@@ -1,0 +1,81 @@
+#include "lockdown.hpp"
+
+#include <v8-primitive.h>
+#include <v8-script.h>
+
+namespace phost::v8rt {
+namespace {
+
+constexpr char kLockdown[] = R"JS(
+'use strict';
+(function lockdown(global) {
+  const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf, freeze } = Object;
+  const ownKeys = Reflect.ownKeys;
+  const overridable = ['constructor', 'toString', 'toLocaleString', 'valueOf', 'name', 'message',
+                       'toJSON', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable'];
+  const seen = new Set();
+
+  function tame(proto) {
+    for (const key of overridable) {
+      const d = getOwnPropertyDescriptor(proto, key);
+      if (!d || !('value' in d) || !d.configurable) continue;
+      const value = d.value;
+      defineProperty(proto, key, {
+        get() { return value; },
+        set(replacement) {
+          if (this === proto) throw new TypeError(`Cannot assign to '${key}' of a shared built-in`);
+          defineProperty(this, key, { value: replacement, writable: true, enumerable: true, configurable: true });
+        },
+        enumerable: d.enumerable,
+        configurable: false,
+      });
+    }
+  }
+
+  function harden(root) {
+    const todo = [root];
+    while (todo.length) {
+      const o = todo.pop();
+      if (o === null || o === undefined || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) continue;
+      seen.add(o);
+      for (const key of ownKeys(o)) {
+        const d = getOwnPropertyDescriptor(o, key);
+        if ('value' in d) todo.push(d.value); else todo.push(d.get, d.set);
+      }
+      todo.push(getPrototypeOf(o));
+      if (typeof o === 'function' && o.prototype && typeof o.prototype === 'object') tame(o.prototype);
+      freeze(o);
+    }
+  }
+
+  tame(Object.prototype);
+  tame(Error.prototype);
+  const hidden = [
+    getPrototypeOf([][Symbol.iterator]()), getPrototypeOf(new Map()[Symbol.iterator]()),
+    getPrototypeOf(new Set()[Symbol.iterator]()), getPrototypeOf(''[Symbol.iterator]()),
+    getPrototypeOf(/x/[Symbol.matchAll]('')), getPrototypeOf(function* () {}),
+    getPrototypeOf(async function () {}), getPrototypeOf(async function* () {}),
+    getPrototypeOf(Int8Array),
+  ];
+  for (const o of hidden) harden(o);
+  for (const key of ownKeys(global)) {
+    const d = getOwnPropertyDescriptor(global, key);
+    if (!('value' in d) || key === 'globalThis') continue;
+    harden(d.value);
+    if (d.configurable) defineProperty(global, key, { writable: false, configurable: false });
+  }
+})(globalThis);
+)JS";
+
+}  // namespace
+
+bool lock_down(v8::Local<v8::Context> context) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::Local<v8::String> source =
+      v8::String::NewFromUtf8(isolate, kLockdown, v8::NewStringType::kNormal, sizeof kLockdown - 1).ToLocalChecked();
+  v8::Local<v8::Script> script;
+  v8::Local<v8::Value> result;
+  return v8::Script::Compile(context, source).ToLocal(&script) && script->Run(context).ToLocal(&result);
+}
+
+}  // namespace phost::v8rt
