@@ -3,7 +3,7 @@
 #include "convert.hpp"
 #include "lockdown.hpp"
 #include "runtime.hpp"
-#include "worker.hpp"
+#include "isolate_slot.hpp"
 
 #include <phost/value.hpp>
 
@@ -22,7 +22,7 @@ v8::Local<v8::String> v8_str(v8::Isolate* isolate, std::string_view s) {
       .ToLocalChecked();
 }
 
-Worker& worker_of(v8::Local<v8::Value> data) { return *static_cast<Worker*>(data.As<v8::External>()->Value()); }
+IsolateSlot& slot_of(v8::Local<v8::Value> data) { return *static_cast<IsolateSlot*>(data.As<v8::External>()->Value()); }
 
 void throw_error(v8::Isolate* isolate, std::string_view message, int32_t code) {
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
@@ -39,7 +39,7 @@ constexpr auto kFixed = static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::Do
 struct BridgeCallbacks {
   static void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
     v8::Isolate* isolate = info.GetIsolate();
-    Worker& w = worker_of(info.Data());
+    IsolateSlot& w = slot_of(info.Data());
     v8::Local<v8::Context> context = isolate->GetCurrentContext();
     if (info.Length() < 1 || !info[0]->IsString()) {
       throw_error(isolate, "Process(name, ...args): name must be a string", 400);
@@ -102,7 +102,7 @@ struct BridgeCallbacks {
   static void console(const v8::FunctionCallbackInfo<v8::Value>& info) {
     v8::Isolate* isolate = info.GetIsolate();
     v8::Local<v8::Context> context = isolate->GetCurrentContext();
-    auto* w = static_cast<Worker*>(isolate->GetData(0));
+    auto* w = static_cast<IsolateSlot*>(isolate->GetData(0));
     const int32_t level = info.Data().As<v8::Int32>()->Value();
     std::string line = "[scripts.";
     line += w->script_stack_.empty() ? std::string_view("?") : w->script_stack_.back();
@@ -124,7 +124,7 @@ struct BridgeCallbacks {
 
   template <int Field>
   static void context_field(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::Value>& info) {
-    Worker& w = worker_of(info.Data());
+    IsolateSlot& w = slot_of(info.Data());
     if (w.call_stack_.empty()) return;
     phost_call_info call{};
     call.struct_size = sizeof call;
@@ -144,9 +144,9 @@ struct BridgeCallbacks {
   }
 };
 
-v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, Worker& worker) {
+v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, IsolateSlot& slot) {
   v8::EscapableHandleScope scope(isolate);
-  v8::Local<v8::External> self = v8::External::New(isolate, &worker);
+  v8::Local<v8::External> self = v8::External::New(isolate, &slot);
   v8::Local<v8::ObjectTemplate> global = v8::ObjectTemplate::New(isolate);
   global->Set(v8_str(isolate, "Process"), v8::FunctionTemplate::New(isolate, BridgeCallbacks::process, self), kFixed);
   global->Set(v8_str(isolate, "Exception"), v8::FunctionTemplate::New(isolate, BridgeCallbacks::exception), kFixed);
@@ -175,7 +175,7 @@ v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, Worker& worker)
     v8::TryCatch try_catch(isolate);
     if (!lock_down(context)) {
       const v8::String::Utf8Value why(isolate, try_catch.Exception());
-      worker.runtime_.log(PHOST_LOG_ERROR, std::string("hardening the context's built-ins failed: ") +
+      slot.runtime_.log(PHOST_LOG_ERROR, std::string("hardening the context's built-ins failed: ") +
                                                (*why ? *why : "unknown error"));
     }
   }

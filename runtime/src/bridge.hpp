@@ -13,12 +13,12 @@
 
 namespace phost::v8rt {
 
-class Worker;
+class IsolateSlot;
 
 class Bridge {
 public:
   // A context with the bridge installed.
-  static v8::Local<v8::Context> new_context(v8::Isolate* isolate, Worker& worker);
+  static v8::Local<v8::Context> new_context(v8::Isolate* isolate, IsolateSlot& slot);
 };
 
 }  // namespace phost::v8rt

@@ -87,9 +87,21 @@ void CodeCache::store(uint64_t key, std::vector<uint8_t> bytes) {
   std::filesystem::rename(temp, path, ec);
 }
 
+void CodeCache::store(uint64_t key, v8::ScriptCompiler::CachedData* produced) {
+  const std::unique_ptr<v8::ScriptCompiler::CachedData> data(produced);
+  if (data) store(key, std::vector<uint8_t>(data->data, data->data + data->length));
+}
+
 void CodeCache::reject(uint64_t key) {
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.rejected;
+  }
+  forget(key);
+}
+
+void CodeCache::forget(uint64_t key) {
   std::lock_guard lock(mutex_);
-  ++stats_.rejected;
   entries_.erase(key);
   if (!dir_.empty()) {
     std::error_code ec;

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <v8-script.h>
+
 namespace phost::v8rt {
 
 using CacheBytes = std::shared_ptr<const std::vector<uint8_t>>;
@@ -25,7 +27,11 @@ public:
   static uint64_t key(std::string_view source, bool module) noexcept;
   CacheBytes find(uint64_t key);
   void store(uint64_t key, std::vector<uint8_t> bytes);
+  // Takes what V8 produced (may be NULL).
+  void store(uint64_t key, v8::ScriptCompiler::CachedData* produced);
   void reject(uint64_t key);
+  // The version that used key is gone: drop its entry, in memory and on disk.
+  void forget(uint64_t key);
 
   struct Stats {
     uint64_t hits = 0, misses = 0, rejected = 0, stored = 0;

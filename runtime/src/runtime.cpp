@@ -3,6 +3,7 @@
 #include <libplatform/libplatform.h>
 #include <v8-initialization.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -28,9 +29,15 @@ constexpr auto kWatchdogLinger = std::chrono::milliseconds(200);
 }  // namespace
 
 Runtime::Runtime(phost_plugin* self, Options options)
-    : self_(self), options_(std::move(options)), cache_(options_.cache_dir) {
+    : self_(self),
+      options_(std::move(options)),
+      store_([this](uint64_t key) { cache_.forget(key); }),
+      cache_(options_.cache_dir) {
   initialize_v8_once();
-  for (unsigned i = 0; i < options_.isolates; ++i) workers_.push_back(std::make_unique<Worker>(*this, i));
+  for (unsigned i = 0; i < options_.isolates; ++i) {
+    slots_.push_back(std::make_unique<IsolateSlot>(*this, i));
+    free_.push_back(slots_.back().get());
+  }
   watchdog_ = std::thread([this] { watchdog_main(); });
 }
 
@@ -42,19 +49,45 @@ Runtime::~Runtime() {
   }
   watchdog_cv_.notify_all();
   watchdog_.join();
-  queue_.close();
-  for (const auto& w : workers_) w->cancel_running_call();
-  workers_.clear();  // joins: each finishes its task and disposes its isolate
+  slots_.clear();  // no call may run now (phost_host_destroy's rule)
+}
+
+IsolateSlot* Runtime::acquire() {
+  thread_local IsolateSlot* last = nullptr;
+  std::unique_lock lock(pool_mutex_);
+  slot_freed_.wait(lock, [this] { return !free_.empty(); });
+  auto it = std::find(free_.begin(), free_.end(), last);
+  if (it == free_.end()) it = free_.end() - 1;
+  IsolateSlot* slot = *it;
+  free_.erase(it);
+  last = slot;
+  return slot;
+}
+
+void Runtime::release(IsolateSlot* slot) {
+  {
+    std::lock_guard lock(pool_mutex_);
+    free_.push_back(slot);
+  }
+  slot_freed_.notify_one();
+}
+
+Lease::Lease(Runtime& runtime) : runtime_(runtime), slot_(IsolateSlot::current()), owned_(slot_ == nullptr) {
+  if (owned_) {
+    slot_ = runtime_.acquire();
+    slot_->enter();
+  }
+}
+
+Lease::~Lease() {
+  if (owned_) {
+    slot_->leave();
+    runtime_.release(slot_);
+  }
 }
 
 void Runtime::log(int32_t level, std::string_view message) const noexcept {
   api().log(self_, level, to_str(message));
-}
-
-Outcome Runtime::run(Task& task) {
-  queue_.push(&task);
-  task.done.wait();
-  return std::move(task.outcome);
 }
 
 phost_status Runtime::call_script(phost_call_ctx* ctx, const phost_value* args, phost_value** out) noexcept {
@@ -64,17 +97,8 @@ phost_status Runtime::call_script(phost_call_ctx* ctx, const phost_value* args, 
   const std::string_view id = to_view(info.id), method = to_view(info.method);
   Outcome outcome;
   try {
-    if (Worker* here = Worker::current()) {
-      outcome = here->call(id, method, args, ctx);  // nested: re-enter this isolate
-    } else {
-      Task task;
-      task.kind = Task::Kind::call;
-      task.id = id;
-      task.method = method;
-      task.args = args;
-      task.ctx = ctx;
-      outcome = run(task);
-    }
+    Lease slot(*this);  // a nested call re-enters the slot this thread holds
+    outcome = slot->call(id, method, args, ctx);
   } catch (const std::exception& e) {
     outcome = Outcome::failure(PHOST_E_INTERNAL, 500, e.what());
   }
@@ -93,10 +117,7 @@ Value Runtime::load(std::string id, std::string source, std::string file) {
   } catch (const std::invalid_argument& e) {
     throw Error(400, e.what(), PHOST_E_INVALID_ARG);
   }
-  Task task;
-  task.kind = Task::Kind::compile;
-  task.script = version;
-  Outcome checked = Worker::current() ? Outcome{} : run(task);
+  const Outcome checked = Lease(*this)->load(version);
   if (checked.status != PHOST_OK) throw Error(checked.code, checked.message, checked.status);
   store_.publish(version);
   Value out = Value::object();
@@ -131,10 +152,7 @@ size_t Runtime::load_app_dir() {
 
 Value Runtime::stats(bool collect_garbage) {
   // Whichever isolate is free answers for the heap figures.
-  Task task;
-  task.kind = Task::Kind::stats;
-  task.collect_garbage = collect_garbage;
-  Outcome heap = Worker::current() ? Outcome{} : run(task);
+  Outcome heap = Lease(*this)->stats(collect_garbage);
   const auto c = cache_.stats();
   Value cache = Value::object();
   cache.set("hits", Value::integer(static_cast<int64_t>(c.hits)));
@@ -143,7 +161,7 @@ Value Runtime::stats(bool collect_garbage) {
   cache.set("stored", Value::integer(static_cast<int64_t>(c.stored)));
   Value out = Value::object();
   out.set("scripts", Value::integer(static_cast<int64_t>(store_.all().size())));
-  out.set("isolates", Value::integer(static_cast<int64_t>(workers_.size())));
+  out.set("isolates", Value::integer(static_cast<int64_t>(slots_.size())));
   if (heap.status == PHOST_OK && heap.value) out.set("heap", Value::adopt(heap.value));
   out.set("code_cache", std::move(cache));
   return out;
@@ -164,7 +182,7 @@ void Runtime::watchdog_main() {
   auto any_busy = [this] {
     bool busy = false;
     const int64_t now_ns = api().clock_ns();
-    for (const auto& w : workers_) {
+    for (const auto& w : slots_) {
       if (w->busy()) {
         busy = true;
         w->check_deadline(now_ns);

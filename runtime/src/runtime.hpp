@@ -5,8 +5,7 @@
 #include "code_cache.hpp"
 #include "options.hpp"
 #include "script_store.hpp"
-#include "signal.hpp"
-#include "worker.hpp"
+#include "isolate_slot.hpp"
 
 #include <phost/plugin.hpp>
 
@@ -29,7 +28,6 @@ public:
   const Options& options() const noexcept { return options_; }
   ScriptStore& store() noexcept { return store_; }
   CodeCache& cache() noexcept { return cache_; }
-  TaskQueue<Task>& queue() noexcept { return queue_; }
   void log(int32_t level, std::string_view message) const noexcept;
 
   // The handler of the "scripts" group.
@@ -45,16 +43,23 @@ public:
 
   void watchdog_wake() noexcept;
 
+  // The pool, for Lease: a free slot, preferring the one this thread used
+  // last (V8 switches an isolate between threads at a cost); waits while
+  // every slot is busy.
+  IsolateSlot* acquire();
+  void release(IsolateSlot* slot);
+
 private:
-  Outcome run(Task& task);  // on a pool thread, waiting for it
   void watchdog_main();
 
   phost_plugin* self_;
   Options options_;
   ScriptStore store_;
   CodeCache cache_;
-  TaskQueue<Task> queue_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<IsolateSlot>> slots_;
+  std::mutex pool_mutex_;
+  std::condition_variable slot_freed_;
+  std::vector<IsolateSlot*> free_;
 
   std::mutex watchdog_mutex_;
   std::condition_variable watchdog_cv_;

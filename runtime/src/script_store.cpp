@@ -44,24 +44,42 @@ std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, 
   return version;
 }
 
+bool ScriptStore::release_key(uint64_t key) {
+  auto it = key_uses_.find(key);
+  if (it == key_uses_.end() || --it->second > 0) return false;
+  key_uses_.erase(it);
+  return true;
+}
+
 void ScriptStore::publish(const std::shared_ptr<ScriptVersion>& version) {
-  std::lock_guard lock(mutex_);
-  version->number = next_number_++;
-  ScriptRef& slot = scripts_[version->id];
-  if (slot) {
-    slot->superseded.store(true, std::memory_order_release);
-    if (slot->module || version->module) module_epoch_.fetch_add(1, std::memory_order_acq_rel);
+  uint64_t dropped = 0;
+  {
+    std::lock_guard lock(mutex_);
+    version->number = next_number_++;
+    ++key_uses_[version->cache_key];
+    ScriptRef& slot = scripts_[version->id];
+    if (slot) {
+      slot->superseded.store(true, std::memory_order_release);
+      if (slot->module || version->module) module_epoch_.fetch_add(1, std::memory_order_acq_rel);
+      if (release_key(slot->cache_key)) dropped = slot->cache_key;
+    }
+    slot = version;
   }
-  slot = version;
+  if (dropped) on_dropped_(dropped);
 }
 
 bool ScriptStore::remove(const std::string& id) {
-  std::lock_guard lock(mutex_);
-  auto it = scripts_.find(lower(id));
-  if (it == scripts_.end()) return false;
-  it->second->superseded.store(true, std::memory_order_release);
-  if (it->second->module) module_epoch_.fetch_add(1, std::memory_order_acq_rel);
-  scripts_.erase(it);
+  uint64_t dropped = 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = scripts_.find(lower(id));
+    if (it == scripts_.end()) return false;
+    it->second->superseded.store(true, std::memory_order_release);
+    if (it->second->module) module_epoch_.fetch_add(1, std::memory_order_acq_rel);
+    if (release_key(it->second->cache_key)) dropped = it->second->cache_key;
+    scripts_.erase(it);
+  }
+  if (dropped) on_dropped_(dropped);
   return true;
 }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +39,10 @@ std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, 
 
 class ScriptStore {
 public:
+  // on_dropped(cache_key) runs when no current version uses that key any
+  // more, so its code cache entry can go (outside the store's lock).
+  explicit ScriptStore(std::function<void(uint64_t)> on_dropped) : on_dropped_(std::move(on_dropped)) {}
+
   // Makes version the current one for its id; the previous one is superseded.
   void publish(const std::shared_ptr<ScriptVersion>& version);
   bool remove(const std::string& id);
@@ -48,8 +53,13 @@ public:
   uint64_t module_epoch() const noexcept { return module_epoch_.load(std::memory_order_acquire); }
 
 private:
+  // Drops one use of key; true when it was the last.
+  bool release_key(uint64_t key);
+
+  std::function<void(uint64_t)> on_dropped_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, ScriptRef> scripts_;
+  std::unordered_map<uint64_t, int> key_uses_;
   uint64_t next_number_ = 1;
   std::atomic<uint64_t> module_epoch_{1};
 };

@@ -1,4 +1,4 @@
-#include "worker.hpp"
+#include "isolate_slot.hpp"
 
 #include "bridge.hpp"
 #include "limited_allocator.hpp"
@@ -22,7 +22,7 @@
 namespace phost::v8rt {
 namespace {
 
-thread_local Worker* tls_worker = nullptr;
+thread_local IsolateSlot* tls_slot = nullptr;
 
 v8::Local<v8::String> v8_str(v8::Isolate* isolate, std::string_view s) {
   return v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kNormal, static_cast<int>(s.size()))
@@ -94,10 +94,6 @@ public:
     cache_.reject(key_);
     return true;
   }
-  void store(v8::ScriptCompiler::CachedData* produced) {
-    const std::unique_ptr<v8::ScriptCompiler::CachedData> data(produced);
-    if (data) cache_.store(key_, std::vector<uint8_t>(data->data, data->data + data->length));
-  }
 
 private:
   CodeCache& cache_;
@@ -111,98 +107,115 @@ private:
 
 // A script version compiled in this isolate: its namespace and the functions
 // looked up so far.
-struct Worker::Compiled {
+struct IsolateSlot::Compiled {
   ScriptRef script;
   v8::Global<v8::Object> ns;
   v8::Global<v8::Module> module;
   std::vector<ScriptRef> imports;  // modules: what it linked against
+  // Classic scripts compiled without a cache: the code cache is made after
+  // the first call, so the functions V8 compiled lazily are in it too.
+  v8::Global<v8::Function> uncached;
   uint64_t epoch = 0;              // modules: store epoch when last checked
   StringMap<v8::Global<v8::Function>> methods;
 };
 
-Worker::Worker(Runtime& runtime, unsigned index) : runtime_(runtime), index_(index) {
-  thread_ = std::thread([this] { thread_main(); });
-}
+IsolateSlot::IsolateSlot(Runtime& runtime, unsigned index) : runtime_(runtime), index_(index) { create_isolate(); }
 
-Worker::~Worker() {
-  if (thread_.joinable()) thread_.join();
-}
+IsolateSlot::~IsolateSlot() { dispose_isolate(); }
 
-Worker* Worker::current() noexcept { return tls_worker; }
+IsolateSlot* IsolateSlot::current() noexcept { return tls_slot; }
 
-bool Worker::busy() const noexcept {
+bool IsolateSlot::busy() const noexcept {
   std::lock_guard lock(guard_);
   return active_;
 }
 
-void Worker::thread_main() {
-  tls_worker = this;
-  create_isolate();
-  while (Task* task = runtime_.queue().pop()) {
-    run(*task);
-    task->done.set();  // the task may be gone after this
-  }
-  dispose_isolate();
-  tls_worker = nullptr;
-}
-
-void Worker::run(Task& task) {
-  switch (task.kind) {
-    case Task::Kind::call: task.outcome = call(task.id, task.method, task.args, task.ctx); break;
-    case Task::Kind::compile: task.outcome = compile_check(task.script); break;
-    case Task::Kind::stats: task.outcome = stats(task.collect_garbage); break;
-  }
-}
-
-void Worker::create_isolate() {
+void IsolateSlot::create_isolate() {
   const size_t heap_bytes = runtime_.options().heap_mb << 20;
   allocator_ = make_limited_allocator(heap_bytes);
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator_.get();
   params.constraints.ConfigureDefaultsFromHeapSize(0, heap_bytes);
   isolate_ = v8::Isolate::New(params);
-  isolate_->Enter();  // this thread owns the isolate for its whole life
+  v8::Locker lock(isolate_);
+  v8::Isolate::Scope enter(isolate_);
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   isolate_->SetCaptureStackTraceForUncaughtExceptions(true, 10);
-  isolate_->AddNearHeapLimitCallback(&Worker::near_heap_limit, this);
+  isolate_->AddNearHeapLimitCallback(&IsolateSlot::near_heap_limit, this);
   isolate_->SetData(0, this);
   v8::HandleScope scope(isolate_);
   forwarded_key_.Reset(isolate_, v8::Private::ForApi(isolate_, v8_str(isolate_, "phost.forwarded")));
-  v8::Local<v8::Context> context = make_context();
-  context->Enter();
-  context_.Reset(isolate_, context);
+  context_.Reset(isolate_, make_context());
 }
 
-void Worker::dispose_isolate() {
+void IsolateSlot::dispose_isolate() {
   {
-    v8::HandleScope scope(isolate_);
-    context_.Get(isolate_)->Exit();
+    v8::Locker lock(isolate_);
+    v8::Isolate::Scope enter(isolate_);
+    compiled_.clear();
+    module_ids_.clear();
+    context_.Reset();
+    forwarded_key_.Reset();
   }
-  compiled_.clear();
-  module_ids_.clear();
-  context_.Reset();
-  forwarded_key_.Reset();
-  isolate_->Exit();
   isolate_->Dispose();
   isolate_ = nullptr;
   allocator_.reset();
 }
 
-v8::Local<v8::Context> Worker::make_context() {
+void IsolateSlot::enter() {
+  locker_.emplace(isolate_);
+  isolate_->Enter();
+  v8::HandleScope scope(isolate_);
+  context_.Get(isolate_)->Enter();  // stays entered after the scope closes
+  tls_slot = this;
+}
+
+void IsolateSlot::leave() {
+  tls_slot = nullptr;
+  {
+    v8::HandleScope scope(isolate_);
+    context_.Get(isolate_)->Exit();
+  }
+  isolate_->Exit();
+  locker_.reset();
+  if (out_of_memory_) {
+    // The heap is near its limit: replace the isolate rather than trust it.
+    runtime_.log(PHOST_LOG_WARN, "isolate " + std::to_string(index_) + " hit its heap limit; replacing it");
+    dispose_isolate();
+    out_of_memory_ = false;
+    create_isolate();
+  }
+}
+
+v8::Local<v8::Context> IsolateSlot::make_context() {
   v8::EscapableHandleScope scope(isolate_);
   v8::Local<v8::Context> context = Bridge::new_context(isolate_, *this);
   return scope.Escape(context);
 }
 
-Outcome Worker::call(std::string_view id, std::string_view method, const phost_value* args,
-                     phost_call_ctx* ctx) {
-  if (!call_stack_.empty()) return call_on_stack(id, method, args, ctx);  // nested: same isolate, same deadline
+Outcome IsolateSlot::call(std::string_view id, std::string_view method, const phost_value* args,
+                          phost_call_ctx* ctx) {
+  return guarded(ctx, [&] { return call_on_stack(id, method, args, ctx); });
+}
 
-  phost_call_info info{};
-  info.struct_size = sizeof info;
-  api().ctx_info(ctx, &info);
+Outcome IsolateSlot::load(const ScriptRef& script) {
+  return guarded(nullptr, [&] {
+    Outcome error;
+    return compile(script, error) ? Outcome{} : error;
+  });
+}
+
+template <class Body>
+Outcome IsolateSlot::guarded(phost_call_ctx* ctx, Body&& body) {
+  if (!call_stack_.empty()) return body();  // nested: same isolate, same deadline
+
   int64_t deadline = api().clock_ns() + runtime_.options().timeout_ms * 1'000'000;
-  if (info.deadline_ns && info.deadline_ns < deadline) deadline = info.deadline_ns;
+  if (ctx) {
+    phost_call_info info{};
+    info.struct_size = sizeof info;
+    api().ctx_info(ctx, &info);
+    if (info.deadline_ns && info.deadline_ns < deadline) deadline = info.deadline_ns;
+  }
   {
     std::lock_guard lock(guard_);
     active_ = true;
@@ -212,7 +225,7 @@ Outcome Worker::call(std::string_view id, std::string_view method, const phost_v
   }
   runtime_.watchdog_wake();
 
-  Outcome outcome = call_on_stack(id, method, args, ctx);
+  Outcome outcome = body();
 
   phost_status stopped;
   {
@@ -222,23 +235,15 @@ Outcome Worker::call(std::string_view id, std::string_view method, const phost_v
     active_ctx_ = nullptr;
     stopped = stop_reason_;
   }
-  const bool out_of_memory = out_of_memory_;
-  if (stopped != PHOST_OK || out_of_memory || isolate_->IsExecutionTerminating()) {
+  if (stopped != PHOST_OK || out_of_memory_ || isolate_->IsExecutionTerminating()) {
     isolate_->CancelTerminateExecution();
     if (outcome.status == PHOST_OK) api().value_release(outcome.value);
     outcome = stopped_outcome();
   }
-  if (out_of_memory) {
-    // The heap is near its limit: replace the isolate rather than trust it.
-    runtime_.log(PHOST_LOG_WARN, "isolate " + std::to_string(index_) + " hit its heap limit; replacing it");
-    dispose_isolate();
-    out_of_memory_ = false;
-    create_isolate();
-  }
-  return outcome;
+  return outcome;  // after an out-of-memory, leave() replaces the isolate
 }
 
-Outcome Worker::stopped_outcome() {
+Outcome IsolateSlot::stopped_outcome() {
   if (out_of_memory_)
     return Outcome::failure(PHOST_E_NO_MEMORY, 507,
                             "script ran out of memory: heap limit of " + std::to_string(runtime_.options().heap_mb) +
@@ -248,7 +253,7 @@ Outcome Worker::stopped_outcome() {
   return Outcome::failure(PHOST_E_TIMEOUT, 408, "script timed out: deadline exceeded");
 }
 
-Outcome Worker::call_on_stack(std::string_view id, std::string_view method, const phost_value* args,
+Outcome IsolateSlot::call_on_stack(std::string_view id, std::string_view method, const phost_value* args,
                               phost_call_ctx* ctx) {
   v8::HandleScope scope(isolate_);
   v8::Local<v8::Context> context = context_.Get(isolate_);
@@ -312,6 +317,12 @@ Outcome Worker::call_on_stack(std::string_view id, std::string_view method, cons
     call_stack_.pop_back();
   }
   if (!ok) return exception_outcome(try_catch, "");
+  if (auto it = compiled_.find(id); it != compiled_.end() && !it->second->uncached.IsEmpty()) {
+    Compiled& done = *it->second;
+    runtime_.cache().store(done.script->cache_key,
+                           v8::ScriptCompiler::CreateCodeCacheForFunction(done.uncached.Get(isolate_)));
+    done.uncached.Reset();
+  }
 
   try {
     Outcome outcome;
@@ -324,7 +335,7 @@ Outcome Worker::call_on_stack(std::string_view id, std::string_view method, cons
   }
 }
 
-Outcome Worker::exception_outcome(v8::TryCatch& try_catch, std::string_view what) {
+Outcome IsolateSlot::exception_outcome(v8::TryCatch& try_catch, std::string_view what) {
   if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) return stopped_outcome();
   v8::Local<v8::Context> context = context_.Get(isolate_);
   v8::Local<v8::Value> exception = try_catch.Exception();
@@ -363,7 +374,7 @@ Outcome Worker::exception_outcome(v8::TryCatch& try_catch, std::string_view what
   return Outcome::failure(PHOST_E_PROCESS, code, std::move(message));
 }
 
-bool Worker::still_current(const Compiled& c) {
+bool IsolateSlot::still_current(const Compiled& c) {
   if (c.script->superseded.load(std::memory_order_acquire)) return false;
   if (c.imports.empty()) return true;
   for (const ScriptRef& dep : c.imports) {
@@ -374,7 +385,7 @@ bool Worker::still_current(const Compiled& c) {
   return true;
 }
 
-Worker::Compiled* Worker::compiled(std::string_view id, Outcome& error) {
+IsolateSlot::Compiled* IsolateSlot::compiled(std::string_view id, Outcome& error) {
   auto it = compiled_.find(id);
   if (it != compiled_.end()) {
     Compiled& c = *it->second;
@@ -396,7 +407,7 @@ Worker::Compiled* Worker::compiled(std::string_view id, Outcome& error) {
   return c;
 }
 
-Worker::Compiled* Worker::compile(const ScriptRef& script, Outcome& error) {
+IsolateSlot::Compiled* IsolateSlot::compile(const ScriptRef& script, Outcome& error) {
   auto fresh = std::make_unique<Compiled>();
   fresh->script = script;
   fresh->epoch = runtime_.store().module_epoch();
@@ -410,7 +421,7 @@ Worker::Compiled* Worker::compile(const ScriptRef& script, Outcome& error) {
   return nullptr;
 }
 
-bool Worker::compile_classic(Compiled& c, Outcome& error) {
+bool IsolateSlot::compile_classic(Compiled& c, Outcome& error) {
   v8::HandleScope scope(isolate_);
   v8::Local<v8::Context> context = context_.Get(isolate_);
   v8::TryCatch try_catch(isolate_);
@@ -442,13 +453,12 @@ bool Worker::compile_classic(Compiled& c, Outcome& error) {
                              "script '" + s.id + "' uses a top-level return, which a script may not");
     return false;
   }
-  // After the top level ran, so the functions it compiled are in the cache.
-  if (produce) cached.store(v8::ScriptCompiler::CreateCodeCacheForFunction(wrapper));
+  if (produce) c.uncached.Reset(isolate_, wrapper);
   c.ns.Reset(isolate_, ns);
   return true;
 }
 
-bool Worker::compile_module(Compiled& c, Outcome& error) {
+bool IsolateSlot::compile_module(Compiled& c, Outcome& error) {
   v8::HandleScope scope(isolate_);
   v8::TryCatch try_catch(isolate_);
   const ScriptVersion& s = *c.script;
@@ -459,14 +469,15 @@ bool Worker::compile_module(Compiled& c, Outcome& error) {
     return false;
   }
   // A module's cache must be made before it is evaluated.
-  if (cached.wants_fresh_cache()) cached.store(v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript()));
+  if (cached.wants_fresh_cache())
+    runtime_.cache().store(s.cache_key, v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript()));
   module_ids_[module->ScriptId()] = s.id;
   c.module.Reset(isolate_, module);
   return true;
 }
 
 // Instantiates and evaluates a compiled module (and what it imports) once.
-bool Worker::module_ready(Compiled& c, Outcome& error) {
+bool IsolateSlot::module_ready(Compiled& c, Outcome& error) {
   v8::HandleScope scope(isolate_);
   v8::Local<v8::Context> context = context_.Get(isolate_);
   v8::TryCatch try_catch(isolate_);
@@ -474,7 +485,7 @@ bool Worker::module_ready(Compiled& c, Outcome& error) {
   const std::string& id = c.script->id;
   if (module->GetStatus() == v8::Module::kUninstantiated) {
     c.imports.clear();
-    if (!module->InstantiateModule(context, &Worker::resolve_module).FromMaybe(false)) {
+    if (!module->InstantiateModule(context, &IsolateSlot::resolve_module).FromMaybe(false)) {
       error = try_catch.HasCaught() ? exception_outcome(try_catch, "linking module '" + id + "'")
                                     : Outcome::failure(PHOST_E_PROCESS, 500, "cannot link module '" + id + "'");
       compiled_.erase(id);
@@ -503,9 +514,9 @@ bool Worker::module_ready(Compiled& c, Outcome& error) {
   return true;
 }
 
-v8::MaybeLocal<v8::Module> Worker::resolve_module(v8::Local<v8::Context>, v8::Local<v8::String> specifier,
+v8::MaybeLocal<v8::Module> IsolateSlot::resolve_module(v8::Local<v8::Context>, v8::Local<v8::String> specifier,
                                                   v8::Local<v8::FixedArray>, v8::Local<v8::Module> referrer) {
-  Worker& w = *tls_worker;
+  IsolateSlot& w = *tls_slot;
   v8::Isolate* isolate = w.isolate_;
   auto referrer_id = w.module_ids_.find(referrer->ScriptId());
   const std::string spec = to_utf8(isolate, specifier);
@@ -527,27 +538,7 @@ v8::MaybeLocal<v8::Module> Worker::resolve_module(v8::Local<v8::Context>, v8::Lo
   return dep->module.Get(isolate);
 }
 
-Outcome Worker::compile_check(const ScriptRef& script) {
-  v8::HandleScope scope(isolate_);
-  v8::Local<v8::Context> context = context_.Get(isolate_);
-  v8::TryCatch try_catch(isolate_);
-  if (script->module) {
-    v8::ScriptOrigin origin(isolate_, v8_str(isolate_, script->file), 0, 0, false, -1, v8::Local<v8::Value>(), false,
-                            false, true);
-    v8::ScriptCompiler::Source source(v8_str(isolate_, script->body), origin);
-    if (v8::ScriptCompiler::CompileModule(isolate_, &source).IsEmpty())
-      return exception_outcome(try_catch, "compiling module '" + script->id + "'");
-    return {};
-  }
-  v8::ScriptOrigin origin(isolate_, v8_str(isolate_, script->file));
-  v8::ScriptCompiler::Source source(v8_str(isolate_, script->body), origin);
-  v8::Local<v8::String> params[] = {v8_str(isolate_, kNamespaceParam)};
-  if (v8::ScriptCompiler::CompileFunction(context, &source, 1, params).IsEmpty())
-    return exception_outcome(try_catch, "compiling script '" + script->id + "'");
-  return {};
-}
-
-Outcome Worker::stats(bool collect_garbage) {
+Outcome IsolateSlot::stats(bool collect_garbage) {
   if (collect_garbage) isolate_->LowMemoryNotification();
   v8::HeapStatistics heap;
   isolate_->GetHeapStatistics(&heap);
@@ -562,7 +553,7 @@ Outcome Worker::stats(bool collect_garbage) {
   return outcome;
 }
 
-void Worker::check_deadline(int64_t now_ns) {
+void IsolateSlot::check_deadline(int64_t now_ns) {
   std::lock_guard lock(guard_);
   if (!active_ || stop_reason_ != PHOST_OK) return;
   phost_status reason = PHOST_OK;
@@ -573,15 +564,15 @@ void Worker::check_deadline(int64_t now_ns) {
   isolate_->TerminateExecution();  // thread-safe; the call unwinds on its own thread
 }
 
-void Worker::cancel_running_call() {
+void IsolateSlot::cancel_running_call() {
   std::lock_guard lock(guard_);
   if (!active_ || stop_reason_ != PHOST_OK) return;
   stop_reason_ = PHOST_E_CANCELLED;
   isolate_->TerminateExecution();
 }
 
-size_t Worker::near_heap_limit(void* data, size_t current, size_t) {
-  auto* w = static_cast<Worker*>(data);
+size_t IsolateSlot::near_heap_limit(void* data, size_t current, size_t) {
+  auto* w = static_cast<IsolateSlot*>(data);
   w->out_of_memory_ = true;
   w->isolate_->TerminateExecution();
   // Room to unwind; the isolate is replaced after the call.
