@@ -2,7 +2,8 @@
 #
 # A phost plugin: a MODULE library that reaches the host only through the ABI
 # table (linking phost::sdk, never libphost) and exports nothing but
-# phost_plugin_entry_v1. Used in this tree and shipped with the SDK package.
+# phost_plugin_entry_v1. Used in this tree and shipped with the SDK package
+# (find_package(phost) includes it from lib/cmake/phost/, next to the map).
 include_guard(GLOBAL)
 
 set(PHOST_PLUGIN_EXPORTS_MAP "${CMAKE_CURRENT_LIST_DIR}/plugin_exports.map"
@@ -11,7 +12,13 @@ set(PHOST_PLUGIN_EXPORTS_MAP "${CMAKE_CURRENT_LIST_DIR}/plugin_exports.map"
 function(phost_add_plugin target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "OUTPUT_DIRECTORY" "SOURCES")
   add_library(${target} MODULE ${arg_SOURCES})
-  target_link_libraries(${target} PRIVATE phost::sdk)
+  # A project that has not enabled C++ writes its plugin in C: the ABI header is all it gets.
+  get_property(_languages GLOBAL PROPERTY ENABLED_LANGUAGES)
+  if(CXX IN_LIST _languages)
+    target_link_libraries(${target} PRIVATE phost::sdk)
+  else()
+    target_link_libraries(${target} PRIVATE phost::plugin_api)
+  endif()
   set_target_properties(${target} PROPERTIES
     C_VISIBILITY_PRESET hidden
     CXX_VISIBILITY_PRESET hidden
@@ -22,7 +29,7 @@ function(phost_add_plugin target)
   if(NOT APPLE AND NOT WIN32)
     # An undefined symbol is a bug, caught when linking rather than loading.
     # Sanitizer runtimes leave their symbols to the executable, hence the exception.
-    if(NOT PHOST_SANITIZE AND NOT CMAKE_CXX_FLAGS MATCHES "-fsanitize")
+    if(NOT PHOST_SANITIZE AND NOT CMAKE_CXX_FLAGS MATCHES "-fsanitize" AND NOT CMAKE_C_FLAGS MATCHES "-fsanitize")
       target_link_options(${target} PRIVATE LINKER:-z,defs)
     endif()
     # Hidden visibility still exports libstdc++'s template instances.

@@ -20,6 +20,9 @@
 #ifndef PHOST_V8_PLUGIN_PATH
 #define PHOST_V8_PLUGIN_PATH "libphost_v8.so"
 #endif
+#ifndef PHOST_V8_PLUGIN_RELPATH
+#define PHOST_V8_PLUGIN_RELPATH "../lib/phost/libphost_v8.so"
+#endif
 
 namespace {
 
@@ -46,7 +49,10 @@ Options (before the command):
   --config JSON         Configuration object for the preceding --plugin
   --app DIR             Load the V8 runtime plugin for the application in DIR
                         (config {"app_dir": DIR}); the plugin is taken from
-                        $PHOST_V8_PLUGIN, else )help" PHOST_V8_PLUGIN_PATH R"help(
+                        $PHOST_V8_PLUGIN, else from
+                        <directory of phost>/)help" PHOST_V8_PLUGIN_RELPATH R"help(
+                        (installed), else from
+                        )help" PHOST_V8_PLUGIN_PATH R"help(
   --timeout MS          Deadline of the call, in milliseconds (0 = none)
   --session ID          Session id of the call
   --log-level LEVEL     trace, debug, info, warn or error (default: warn);
@@ -142,9 +148,18 @@ int64_t parse_timeout(std::string_view text) {
   return ms;
 }
 
+// $PHOST_V8_PLUGIN, else the installed layout relative to this executable
+// (so an installed prefix can move), else the build tree's plugin.
 std::string v8_plugin_path() {
   const char* env = std::getenv("PHOST_V8_PLUGIN");
-  return env && *env ? env : PHOST_V8_PLUGIN_PATH;
+  if (env && *env) return env;
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::filesystem::path installed = (exe.parent_path() / PHOST_V8_PLUGIN_RELPATH).lexically_normal();
+    if (std::filesystem::is_regular_file(installed, ec)) return installed.string();
+  }
+  return PHOST_V8_PLUGIN_PATH;
 }
 
 CommandLine parse_command_line(int argc, char** argv) {

@@ -1,0 +1,45 @@
+# The installed package: find_package(phost 1 CONFIG) for CMake users, phost.pc
+# for everyone else. The targets' own install rules sit next to them
+# (plugin_api/, sdk/, host/, tools/, runtime/); this file installs what ties
+# them together. Included once, from the top-level CMakeLists.txt.
+include_guard(GLOBAL)
+include(CMakePackageConfigHelpers)
+
+set(PHOST_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/phost" CACHE STRING
+    "Where the CMake package (phostConfig.cmake) is installed, relative to the prefix")
+mark_as_advanced(PHOST_INSTALL_CMAKEDIR)
+set(PHOST_INSTALL_PLUGINDIR "${CMAKE_INSTALL_LIBDIR}/phost")
+
+# phost::plugin_api, phost::sdk, phost::host: the names the in-tree ALIAS
+# targets already have, so this tree links exactly as its users do.
+install(EXPORT phostTargets NAMESPACE phost:: DESTINATION "${PHOST_INSTALL_CMAKEDIR}")
+
+configure_package_config_file(cmake/phostConfig.cmake.in "${PROJECT_BINARY_DIR}/phostConfig.cmake"
+  INSTALL_DESTINATION "${PHOST_INSTALL_CMAKEDIR}"
+  PATH_VARS PHOST_INSTALL_PLUGINDIR)
+# Same major, same embedder ABI (the SOVERSION); not arch-independent, libphost is a binary.
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/phostConfigVersion.cmake"
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
+install(FILES
+  "${PROJECT_BINARY_DIR}/phostConfig.cmake"
+  "${PROJECT_BINARY_DIR}/phostConfigVersion.cmake"
+  cmake/phost_plugin.cmake
+  cmake/plugin_exports.map
+  DESTINATION "${PHOST_INSTALL_CMAKEDIR}")
+
+# phost.pc: only -I, -L and -l; the library's warning policy is not its users'
+# business. The prefix is the one given at install time (cmake --install
+# --prefix P), not the configured CMAKE_INSTALL_PREFIX.
+foreach(_dir LIBDIR INCLUDEDIR)
+  if(IS_ABSOLUTE "${CMAKE_INSTALL_${_dir}}")
+    set(PHOST_PC_${_dir} "${CMAKE_INSTALL_${_dir}}")
+  else()
+    set(PHOST_PC_${_dir} "\${prefix}/${CMAKE_INSTALL_${_dir}}")
+  endif()
+endforeach()
+set(PHOST_PC_PREFIX "@PHOST_PC_PREFIX@")  # filled in at install time
+configure_file(cmake/phost.pc.in "${PROJECT_BINARY_DIR}/phost.pc.in" @ONLY)
+install(CODE "
+  set(PHOST_PC_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
+  configure_file(\"${PROJECT_BINARY_DIR}/phost.pc.in\" \"${PROJECT_BINARY_DIR}/phost.pc\" @ONLY)")
+install(FILES "${PROJECT_BINARY_DIR}/phost.pc" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
