@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <type_traits>
 #include <vector>
 
 namespace phost::v8rt {
@@ -55,10 +56,11 @@ v8::Local<v8::Value> to_v8_at(v8::Isolate* isolate, v8::Local<v8::Context> conte
     }
     case PHOST_ARRAY: {
       const size_t n = a.value_len(v);
-      std::vector<v8::Local<v8::Value>> items;
-      items.reserve(n);
-      for (size_t i = 0; i < n; ++i) items.push_back(to_v8_at(isolate, context, a.value_at(v, i, nullptr), depth + 1));
-      return v8::Array::New(isolate, items.data(), items.size());
+      v8::Local<v8::Value> small[16];
+      std::vector<v8::Local<v8::Value>> large(n > 16 ? n : 0);
+      v8::Local<v8::Value>* items = n > 16 ? large.data() : small;
+      for (size_t i = 0; i < n; ++i) items[i] = to_v8_at(isolate, context, a.value_at(v, i, nullptr), depth + 1);
+      return v8::Array::New(isolate, items, n);
     }
     case PHOST_OBJECT: {
       // Object::New + CreateDataProperty keeps fast maps (V8.md 1.8).
@@ -87,7 +89,7 @@ public:
     if (v->IsBoolean()) return Value::boolean(v->IsTrue());
     if (v->IsInt32()) return Value::integer(v.As<v8::Int32>()->Value());
     if (v->IsNumber()) return number(v.As<v8::Number>()->Value());
-    if (v->IsString()) return Value::string(utf8(v.As<v8::String>()));
+    if (v->IsString()) return with_utf8(v.As<v8::String>(), [](std::string_view text) { return Value::string(text); });
     if (v->IsBigInt()) {
       bool lossless = false;
       const int64_t i = v.As<v8::BigInt>()->Int64Value(&lossless);
@@ -139,11 +141,22 @@ private:
     return Value::number(d);
   }
 
+  // Short strings (keys, most values) go through a buffer on the stack;
+  // a UTF-16 unit takes at most 3 UTF-8 bytes.
+  template <class Use>
+  std::invoke_result_t<Use, std::string_view> with_utf8(v8::Local<v8::String> s, Use&& use) {
+    constexpr int kFlags = v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8;
+    char small[256];
+    if (s->Length() <= static_cast<int>(sizeof small / 3)) {
+      const int n = s->WriteUtf8(isolate_, small, sizeof small, nullptr, kFlags);
+      return use(std::string_view(small, static_cast<size_t>(n)));
+    }
+    std::string large(static_cast<size_t>(s->Utf8Length(isolate_)), '\0');
+    s->WriteUtf8(isolate_, large.data(), static_cast<int>(large.size()), nullptr, kFlags);
+    return use(std::string_view(large));
+  }
   std::string utf8(v8::Local<v8::String> s) {
-    std::string out(static_cast<size_t>(s->Utf8Length(isolate_)), '\0');
-    s->WriteUtf8(isolate_, out.data(), static_cast<int>(out.size()), nullptr,
-                 v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
-    return out;
+    return with_utf8(s, [](std::string_view text) { return std::string(text); });
   }
 
   static std::string iso_date(double ms) {
@@ -200,8 +213,10 @@ private:
       auto key = checked(keys->Get(context_, i));
       auto item = checked(object->Get(context_, key));
       if (item->IsUndefined()) continue;
-      const std::string name = utf8(key.As<v8::String>());
-      out.set(name, member(item, depth, [&] { return "." + name; }));
+      with_utf8(key.As<v8::String>(), [&](std::string_view name) {
+        out.set(name, member(item, depth, [&] { return "." + std::string(name); }));
+        return 0;
+      });
     }
     return out;
   }
