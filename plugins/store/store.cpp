@@ -1,0 +1,652 @@
+// store: named key-value stores with TTL, LRU-bounded in memory and optionally
+// persisted write-through to SQLite. Written only against sdk/ as a third
+// party would. One group process, "store": store.<name>.<Method>(args...).
+//
+// Config: {"stores": {"cache": {"max_entries": 1000, "path": "/x/cache.sqlite"}}}
+// Methods and errors: plugins/store/README.md.
+//
+// Values are kept as the JSON text of value_to_json and handed back through
+// value_from_json, so every kind but bytes round-trips exactly (integers stay
+// int64, doubles stay doubles). Bytes are refused with 400, anywhere inside a
+// value: value_to_json writes them as base64 strings, which would come back as
+// strings, and a tagged form ({"$bytes": ...}) would be ambiguous with a
+// user's own object of that shape.
+//
+// Each store: one mutex; an ordered map (sorted Keys(prefix) without a sort)
+// plus a recency list (LRU). Expiry uses the steady clock; SQLite holds it as
+// wall-clock milliseconds so that it survives a restart. Every Set, Del, Incr
+// and Clear writes SQLite first, in one transaction, and changes memory only
+// once that committed: memory and file never disagree.
+#include <phost/plugin.hpp>
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace {
+
+constexpr int64_t kDefaultMaxEntries = 10000;
+constexpr int32_t kApplicationId = 0x70687374;  // "phst": marks a SQLite file as a phost store
+constexpr int kSchemaVersion = 1;
+
+phost_status status_of(int32_t code) {
+  switch (code) {
+    case 400: return PHOST_E_INVALID_ARG;
+    case 404: return PHOST_E_NOT_FOUND;
+    case 413: return PHOST_E_LIMIT;
+    case 507: return PHOST_E_NO_MEMORY;
+    default: return PHOST_E_PROCESS;
+  }
+}
+
+[[noreturn]] void fail(int32_t code, const std::string& message) {
+  throw phost::Error(code, message, status_of(code));
+}
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// ---- SQLite ---------------------------------------------------------------
+
+class Statement {
+public:
+  Statement() = default;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement() { sqlite3_finalize(stmt_); }
+  sqlite3_stmt** out() noexcept { return &stmt_; }
+  sqlite3_stmt* get() const noexcept { return stmt_; }
+
+private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// One store's file: opened exclusively (a second store or host on the same
+// file fails to load rather than silently diverging from this one's memory).
+class Db {
+public:
+  // Opens or creates path; throws with why it cannot be a store.
+  Db(std::string where, const std::string& path) : where_(std::move(where)) {
+    const int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                   nullptr);
+    if (rc != SQLITE_OK) {
+      const std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+      sqlite3_close(db_);
+      db_ = nullptr;
+      fail_load("cannot open SQLite database '" + path + "': " + why);
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    try {
+      setup(path);
+    } catch (...) {
+      close();
+      throw;
+    }
+  }
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  ~Db() { close(); }
+
+  struct Row {
+    std::string key, json;
+    int64_t expires_ms;  // 0: never
+    int64_t seq;
+  };
+  // Every row, oldest write first.
+  std::vector<Row> rows() {
+    Statement s;
+    prepare("SELECT key, value, expires_ms, seq FROM phost_store ORDER BY seq", s.out(), true);
+    std::vector<Row> out;
+    for (;;) {
+      const int rc = sqlite3_step(s.get());
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) fail_load("cannot read: " + std::string(sqlite3_errmsg(db_)));
+      Row row{text(s.get(), 0), text(s.get(), 1), sqlite3_column_int64(s.get(), 2), sqlite3_column_int64(s.get(), 3)};
+      out.push_back(std::move(row));
+    }
+    return out;
+  }
+
+  void upsert(std::string_view key, std::string_view json, int64_t expires_ms, int64_t seq) {
+    bind_text(upsert_, 1, key);
+    bind_text(upsert_, 2, json);
+    if (expires_ms) sqlite3_bind_int64(upsert_, 3, expires_ms);
+    else sqlite3_bind_null(upsert_, 3);
+    sqlite3_bind_int64(upsert_, 4, seq);
+    run(upsert_);
+  }
+  void remove(std::string_view key) {
+    bind_text(remove_, 1, key);
+    run(remove_);
+  }
+  void clear() { run(clear_); }
+
+  // A transaction: commit() or it rolls back when it goes out of scope.
+  class Transaction {
+  public:
+    explicit Transaction(Db& db) : db_(db) { db_.run(db_.begin_); }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit() {
+      db_.run(db_.commit_);
+      done_ = true;
+    }
+    ~Transaction() {
+      if (!done_) {
+        sqlite3_step(db_.rollback_);
+        sqlite3_reset(db_.rollback_);
+      }
+    }
+
+  private:
+    Db& db_;
+    bool done_ = false;
+  };
+
+private:
+  void close() noexcept {
+    for (sqlite3_stmt** s : {&upsert_, &remove_, &clear_, &begin_, &commit_, &rollback_}) {
+      sqlite3_finalize(*s);
+      *s = nullptr;
+    }
+    sqlite3_close(db_);
+    db_ = nullptr;
+  }
+
+  [[noreturn]] void fail_load(const std::string& why) const {
+    throw phost::Error(500, where_ + ": " + why, PHOST_E_LOAD);
+  }
+
+  static std::string text(sqlite3_stmt* s, int column) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, column));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, column))) : std::string();
+  }
+
+  void exec(const char* sql) {
+    char* message = nullptr;
+    if (const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message); rc != SQLITE_OK) {
+      std::string why = message ? message : sqlite3_errmsg(db_);
+      sqlite3_free(message);
+      if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED) why += " (is another store or host using it?)";
+      fail_load(why + " (" + sql + ")");
+    }
+  }
+
+  // A single value from a query (PRAGMAs); fails the load with the query's error.
+  std::string scalar(const char* sql) {
+    Statement s;
+    prepare(sql, s.out(), true);
+    const int rc = sqlite3_step(s.get());
+    if (rc == SQLITE_ROW) return text(s.get(), 0);
+    if (rc == SQLITE_DONE) return {};
+    fail_load(std::string(sqlite3_errmsg(db_)) + " (" + sql + ")");
+  }
+
+  void prepare(const char* sql, sqlite3_stmt** out, bool loading) {
+    if (sqlite3_prepare_v2(db_, sql, -1, out, nullptr) != SQLITE_OK) {
+      const std::string why = std::string(sqlite3_errmsg(db_)) + " (" + sql + ")";
+      if (loading) fail_load(why);
+      fail(500, where_ + ": SQLite: " + why);
+    }
+  }
+
+  void setup(const std::string& path) {
+    // Exclusive before WAL: the WAL index then lives in heap memory, and the
+    // lock taken at the first read below is held until close.
+    exec("PRAGMA locking_mode = EXCLUSIVE");
+    // The first statement that reads the file: a file that is not SQLite, or
+    // is held by another store, fails here.
+    {
+      Statement mode;
+      if (sqlite3_prepare_v2(db_, "PRAGMA journal_mode = WAL", -1, mode.out(), nullptr) != SQLITE_OK ||
+          sqlite3_step(mode.get()) != SQLITE_ROW) {
+        const int rc = sqlite3_extended_errcode(db_);
+        std::string why = sqlite3_errmsg(db_);
+        if ((rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED)
+          why += " (is another store or host using '" + path + "'?)";
+        fail_load("cannot open SQLite database '" + path + "': " + why);
+      }
+    }
+    // Take the exclusive lock now (held until close), not at the first write.
+    exec("BEGIN EXCLUSIVE; COMMIT");
+    exec("PRAGMA synchronous = NORMAL");
+    const std::string check = scalar("PRAGMA quick_check");
+    if (check != "ok") fail_load("SQLite database '" + path + "' is corrupt: " + check);
+    const std::string app = scalar("PRAGMA application_id");
+    const std::string tables = scalar("SELECT count(*) FROM sqlite_schema");
+    if (app != std::to_string(kApplicationId)) {
+      if (tables != "0") fail_load("'" + path + "' is a SQLite database of some other application, not a phost store");
+      exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
+      exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+    }
+    const std::string version = scalar("PRAGMA user_version");
+    if (version != std::to_string(kSchemaVersion))
+      fail_load("'" + path + "' has store schema version " + version + "; this plugin reads version " +
+                std::to_string(kSchemaVersion));
+    exec("CREATE TABLE IF NOT EXISTS phost_store (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL, "
+         "expires_ms INTEGER, seq INTEGER NOT NULL) WITHOUT ROWID");
+    prepare("INSERT INTO phost_store (key, value, expires_ms, seq) VALUES (?1, ?2, ?3, ?4) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_ms = excluded.expires_ms, "
+            "seq = excluded.seq",
+            &upsert_, true);
+    prepare("DELETE FROM phost_store WHERE key = ?1", &remove_, true);
+    prepare("DELETE FROM phost_store", &clear_, true);
+    prepare("BEGIN", &begin_, true);
+    prepare("COMMIT", &commit_, true);
+    prepare("ROLLBACK", &rollback_, true);
+  }
+
+  void bind_text(sqlite3_stmt* s, int i, std::string_view text) {
+    sqlite3_bind_text64(s, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+  }
+
+  // Steps a write statement to completion; always leaves it reset and unbound.
+  void run(sqlite3_stmt* s) {
+    const int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return;
+    const int primary = rc & 0xFF;
+    const int32_t code = primary == SQLITE_FULL ? 507 : 500;
+    fail(code, where_ + ": SQLite write failed: " + sqlite3_errmsg(db_));
+  }
+
+  std::string where_;
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* upsert_ = nullptr;
+  sqlite3_stmt* remove_ = nullptr;
+  sqlite3_stmt* clear_ = nullptr;
+  sqlite3_stmt* begin_ = nullptr;
+  sqlite3_stmt* commit_ = nullptr;
+  sqlite3_stmt* rollback_ = nullptr;
+};
+
+// ---- one store --------------------------------------------------------------
+
+class Store {
+public:
+  Store(std::string name, size_t max_entries, const std::string& path)
+      : name_(std::move(name)), max_entries_(max_entries) {
+    if (!path.empty()) {
+      db_ = std::make_unique<Db>("store '" + name_ + "'", path);
+      load();
+    }
+  }
+
+  const std::string& name() const noexcept { return name_; }
+  size_t size_unlocked() const noexcept { return entries_.size(); }
+
+  // Get(key) -> value or null
+  phost::Value get(const std::string& key) {
+    std::string json;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = live(key);
+      if (it == entries_.end()) return phost::Value::null();
+      touch(it);
+      json = it->second.json;
+    }
+    return phost::Value::from_json(json);
+  }
+
+  bool has(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    return live(key) != entries_.end();
+  }
+
+  void set(const std::string& key, std::string json, int64_t ttl_ms) {
+    int64_t expires_ns = 0, expires_ms = 0;
+    if (ttl_ms > 0 && (__builtin_mul_overflow(ttl_ms, int64_t{1000000}, &expires_ns) ||
+                       __builtin_add_overflow(expires_ns, steady_ns(), &expires_ns) ||
+                       __builtin_add_overflow(ttl_ms, wall_ms(), &expires_ms)))
+      fail(400, where("Set") + ": ttl_ms " + std::to_string(ttl_ms) + " is too large");
+    std::lock_guard lock(mutex_);
+    write(key, std::move(json), expires_ns, expires_ms);
+  }
+
+  bool del(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = live(key);
+    if (it == entries_.end()) return false;
+    if (db_) {
+      Db::Transaction txn(*db_);
+      db_->remove(key);
+      txn.commit();
+    }
+    erase(it);
+    return true;
+  }
+
+  int64_t incr(const std::string& key, int64_t by) {
+    std::lock_guard lock(mutex_);
+    int64_t current = 0, expires_ns = 0, expires_ms = 0;
+    auto it = live(key);
+    if (it != entries_.end()) {
+      const std::string& json = it->second.json;
+      const auto [end, ec] = std::from_chars(json.data(), json.data() + json.size(), current);
+      if (ec != std::errc() || end != json.data() + json.size())
+        fail(400, where("Incr") + ": the value of '" + key + "' is not an integer");
+      expires_ns = it->second.expires_ns;  // Incr keeps a key's TTL
+      expires_ms = it->second.expires_ms;
+    }
+    int64_t next = 0;
+    if (__builtin_add_overflow(current, by, &next))
+      fail(400, where("Incr") + ": " + std::to_string(current) + " + " + std::to_string(by) + " overflows int64");
+    write(key, std::to_string(next), expires_ns, expires_ms);
+    return next;
+  }
+
+  std::vector<std::string> keys(std::string_view prefix) {
+    std::lock_guard lock(mutex_);
+    purge_expired();
+    std::vector<std::string> out;
+    for (auto it = entries_.lower_bound(prefix); it != entries_.end() && it->first.starts_with(prefix); ++it)
+      out.push_back(it->first);
+    return out;
+  }
+
+  int64_t len() {
+    std::lock_guard lock(mutex_);
+    purge_expired();
+    return static_cast<int64_t>(entries_.size());
+  }
+
+  void clear() {
+    std::lock_guard lock(mutex_);
+    if (db_) {
+      Db::Transaction txn(*db_);
+      db_->clear();
+      txn.commit();
+    }
+    entries_.clear();
+    lru_.clear();
+  }
+
+  std::string where(std::string_view method) const { return "store." + name_ + "." + std::string(method); }
+
+private:
+  struct Entry {
+    std::string json;
+    int64_t expires_ns = 0;  // steady clock; 0: never
+    int64_t expires_ms = 0;  // wall clock, as persisted; 0: never
+    std::list<const std::string*>::iterator recency;
+  };
+  using Map = std::map<std::string, Entry, std::less<>>;
+
+  static bool expired(const Entry& e, int64_t now_ns) noexcept { return e.expires_ns && e.expires_ns <= now_ns; }
+
+  void touch(Map::iterator it) { lru_.splice(lru_.begin(), lru_, it->second.recency); }
+
+  void erase(Map::iterator it) {
+    lru_.erase(it->second.recency);
+    entries_.erase(it);
+  }
+
+  // The entry of key, or end() when absent or expired (an expired one is dropped).
+  Map::iterator live(const std::string& key) {
+    auto it = entries_.find(key);
+    if (it == entries_.end() || !expired(it->second, steady_ns())) return it;
+    drop_expired({it});
+    return entries_.end();
+  }
+
+  void purge_expired() {
+    const int64_t now = steady_ns();
+    std::vector<Map::iterator> gone;
+    for (auto it = entries_.begin(); it != entries_.end(); ++it)
+      if (expired(it->second, now)) gone.push_back(it);
+    drop_expired(gone);
+  }
+
+  // Expired entries leave memory at once; their rows go best effort (a row
+  // left behind by a failed delete has expired anyway and is dropped at load).
+  void drop_expired(const std::vector<Map::iterator>& gone) {
+    if (gone.empty()) return;
+    if (db_) {
+      try {
+        Db::Transaction txn(*db_);
+        for (const auto& it : gone) db_->remove(it->first);
+        txn.commit();
+      } catch (const phost::Error&) {
+      }
+    }
+    for (const auto& it : gone) erase(it);
+  }
+
+  // Stores key (writing through to SQLite first), evicting the least recently used entry when full.
+  void write(const std::string& key, std::string json, int64_t expires_ns, int64_t expires_ms) {
+    auto it = entries_.find(key);
+    Map::iterator victim = entries_.end();
+    if (it == entries_.end() && entries_.size() >= max_entries_) victim = entries_.find(*lru_.back());
+    const int64_t seq = seq_ + 1;
+    if (db_) {
+      Db::Transaction txn(*db_);
+      db_->upsert(key, json, expires_ms, seq);
+      if (victim != entries_.end()) db_->remove(victim->first);
+      txn.commit();
+    }
+    seq_ = seq;
+    if (victim != entries_.end()) erase(victim);
+    if (it == entries_.end()) {
+      it = entries_.emplace(key, Entry{}).first;
+      lru_.push_front(&it->first);
+      it->second.recency = lru_.begin();
+    } else {
+      touch(it);
+    }
+    it->second.json = std::move(json);
+    it->second.expires_ns = expires_ns;
+    it->second.expires_ms = expires_ms;
+  }
+
+  // Reads the file into memory: expired rows and rows past max_entries (the
+  // oldest writes; read recency is not persisted) are deleted from it.
+  void load() {
+    const std::vector<Db::Row> rows = db_->rows();
+    const int64_t now_ns = steady_ns(), now_ms = wall_ms();
+    std::vector<std::string> stale;
+    for (const Db::Row& row : rows) {  // oldest write first: each goes to the front
+      seq_ = std::max(seq_, row.seq);
+      if (row.expires_ms && row.expires_ms <= now_ms) {
+        stale.push_back(row.key);
+        continue;
+      }
+      try {
+        phost::Value::from_json(row.json);
+      } catch (const phost::Error& e) {
+        throw phost::Error(500, "store '" + name_ + "': the value of '" + row.key + "' in the file is not valid JSON: " +
+                                    e.what(),
+                           PHOST_E_LOAD);
+      }
+      auto [it, fresh] = entries_.insert_or_assign(row.key, Entry{});
+      if (!fresh) lru_.erase(it->second.recency);
+      lru_.push_front(&it->first);
+      it->second.recency = lru_.begin();
+      it->second.json = row.json;
+      it->second.expires_ms = row.expires_ms;
+      // Remaining time from the wall clock, counted from now on the steady clock.
+      int64_t expires_ns = 0;
+      if (row.expires_ms && (__builtin_mul_overflow(row.expires_ms - now_ms, int64_t{1000000}, &expires_ns) ||
+                             __builtin_add_overflow(expires_ns, now_ns, &expires_ns)))
+        expires_ns = std::numeric_limits<int64_t>::max();  // further away than int64 nanoseconds reach
+      it->second.expires_ns = expires_ns;
+    }
+    while (entries_.size() > max_entries_) {
+      const std::string key = *lru_.back();
+      stale.push_back(key);
+      erase(entries_.find(key));
+    }
+    if (!stale.empty()) {
+      Db::Transaction txn(*db_);
+      for (const std::string& key : stale) db_->remove(key);
+      txn.commit();
+    }
+  }
+
+  std::string name_;
+  size_t max_entries_;
+  std::mutex mutex_;
+  Map entries_;
+  std::list<const std::string*> lru_;  // front: most recently used; points at entries_' keys
+  int64_t seq_ = 0;                    // the last write's sequence number (persisted write order)
+  std::unique_ptr<Db> db_;             // null: memory only
+};
+
+// ---- values and arguments ---------------------------------------------------
+
+// Throws 400 when v holds bytes anywhere (see the top of this file).
+void refuse_bytes(const std::string& where, phost::View v, const std::string& at) {
+  switch (v.kind()) {
+    case PHOST_BYTES:
+      fail(400, where + ": bytes cannot be stored (at value" + at +
+                    "): the store keeps JSON, where bytes would come back as a base64 string; encode them first");
+    case PHOST_ARRAY:
+      for (size_t i = 0; i < v.size(); ++i) refuse_bytes(where, v[i], at + "[" + std::to_string(i) + "]");
+      return;
+    case PHOST_OBJECT:
+      for (size_t i = 0; i < v.size(); ++i) refuse_bytes(where, v[i], at + "." + std::string(v.key_at(i)));
+      return;
+    default: return;
+  }
+}
+
+std::string key_arg(const std::string& where, const phost::Call& call, size_t i, const char* what = "key") {
+  const phost::View v = call.args()[i];
+  if (!v) fail(400, where + ": argument " + std::to_string(i) + " (" + what + ") is missing");
+  if (v.kind() != PHOST_STRING) fail(400, where + ": argument " + std::to_string(i) + " (" + what + ") must be a string");
+  return std::string(v.as_string());
+}
+
+// An optional integer argument: absent or null gives fallback.
+int64_t int_arg(const std::string& where, const phost::Call& call, size_t i, const char* what, int64_t fallback) {
+  const phost::View v = call.args()[i];
+  if (!v || v.is_null()) return fallback;
+  if (v.kind() != PHOST_INT) fail(400, where + ": argument " + std::to_string(i) + " (" + what + ") must be an integer");
+  return v.as_int();
+}
+
+struct Stores {
+  std::map<std::string, std::unique_ptr<Store>, std::less<>> by_name;
+};
+
+phost::Value dispatch(Stores& stores, phost::Call& call) {
+  const phost_call_info info = call.info();
+  const std::string id(phost::to_view(info.id));
+  const std::string method(phost::to_view(info.method));
+  if (id.empty()) fail(404, "store: call store.<name>.<Method>, e.g. store.cache.Get");
+  const auto found = stores.by_name.find(id);
+  if (found == stores.by_name.end()) fail(404, "no store '" + id + "'");
+  Store& s = *found->second;
+  const std::string where = s.where(method);
+
+  if (method == "Get") return s.get(key_arg(where, call, 0));
+  if (method == "Set") {
+    const std::string key = key_arg(where, call, 0);
+    const phost::View value = call.args()[1];
+    if (!value) fail(400, where + ": argument 1 (value) is missing");
+    refuse_bytes(where, value, "");
+    const int64_t ttl = int_arg(where, call, 2, "ttl_ms", 0);
+    if (call.arg_count() > 2 && !call.args()[2].is_null() && ttl <= 0)
+      fail(400, where + ": ttl_ms must be a positive number of milliseconds (omit it or pass null for none)");
+    s.set(key, value.to_json(), ttl);
+    return phost::Value::null();
+  }
+  if (method == "Has") return phost::Value::boolean(s.has(key_arg(where, call, 0)));
+  if (method == "Del") return phost::Value::boolean(s.del(key_arg(where, call, 0)));
+  if (method == "Incr") {
+    const std::string key = key_arg(where, call, 0);
+    return phost::Value::integer(s.incr(key, int_arg(where, call, 1, "by", 1)));
+  }
+  if (method == "Keys") {
+    const std::string prefix = call.arg_count() > 0 && !call.args()[0].is_null() ? key_arg(where, call, 0, "prefix")
+                                                                                  : std::string();
+    const std::vector<std::string> keys = s.keys(prefix);
+    phost::Value out = phost::Value::array(keys.size());
+    for (const std::string& key : keys) out.push(phost::Value::string(key));
+    return out;
+  }
+  if (method == "Len") return phost::Value::integer(s.len());
+  if (method == "Clear") {
+    s.clear();
+    return phost::Value::null();
+  }
+  fail(404, "store has no method '" + method + "' (Get, Set, Has, Del, Keys, Incr, Len, Clear)");
+}
+
+// ---- config -----------------------------------------------------------------
+
+std::unique_ptr<Stores> open_stores(phost::View config) {
+  auto bad = [](const std::string& why) { throw phost::Error(400, "store: config: " + why, PHOST_E_INVALID_ARG); };
+  const char* example = "e.g. {\"stores\": {\"cache\": {\"max_entries\": 1000, \"path\": \"/x/cache.sqlite\"}}}";
+  if (config.kind() != PHOST_OBJECT) bad(std::string("missing; ") + example);
+  for (size_t i = 0; i < config.size(); ++i)
+    if (config.key_at(i) != "stores") bad("unknown setting '" + std::string(config.key_at(i)) + "' (known: stores)");
+  const phost::View list = config["stores"];
+  if (list.kind() != PHOST_OBJECT || list.size() == 0)
+    bad(std::string("\"stores\" must be an object of at least one store, ") + example);
+  auto out = std::make_unique<Stores>();
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string name(list.key_at(i));
+    for (char& c : name)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // ids arrive lower-cased
+    const bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '$';
+    });
+    if (!valid) bad("store name '" + std::string(list.key_at(i)) + "' must be letters, digits, '_', '-' or '$'");
+    const phost::View settings = list[i];
+    if (settings.kind() != PHOST_OBJECT) bad("store '" + name + "' must be an object, " + example);
+    int64_t max_entries = kDefaultMaxEntries;
+    std::string path;
+    for (size_t k = 0; k < settings.size(); ++k) {
+      const std::string_view key = settings.key_at(k);
+      const phost::View v = settings[k];
+      if (key == "max_entries") {
+        if (v.kind() != PHOST_INT || v.as_int() <= 0) bad("store '" + name + "': max_entries must be a positive integer");
+        max_entries = v.as_int();
+      } else if (key == "path") {
+        if (v.kind() != PHOST_STRING || v.as_string().empty()) bad("store '" + name + "': path must be a file path");
+        path = std::string(v.as_string());
+      } else {
+        bad("store '" + name + "': unknown setting '" + std::string(key) + "' (known: max_entries, path)");
+      }
+    }
+    if (out->by_name.count(name)) bad("store '" + name + "' is given twice (names are case-insensitive)");
+    out->by_name.emplace(name, std::make_unique<Store>(name, static_cast<size_t>(max_entries), path));
+  }
+  return out;
+}
+
+void init(phost::Plugin& plugin, phost_plugin_info& info) {
+  std::unique_ptr<Stores> stores = open_stores(plugin.config());
+  for (const auto& [name, store] : stores->by_name)
+    plugin.log(PHOST_LOG_DEBUG, "store '" + name + "': " + std::to_string(store->size_unlocked()) + " entries loaded");
+  Stores* s = stores.get();
+  info.plugin_data = stores.release();
+  info.on_unload = [](void* data) { delete static_cast<Stores*>(data); };
+  plugin.add("store",
+             "Key-value stores with TTL: store.<name>.Get(key), Set(key, value[, ttl_ms]), Has, Del, "
+             "Keys([prefix]), Incr(key[, by]), Len(), Clear()",
+             [s](phost::Call& call) { return dispatch(*s, call); }, PHOST_PROCESS_GROUP);
+}
+
+}  // namespace
+
+PHOST_DECLARE_PLUGIN("store", "1.0.0", init)

@@ -1,0 +1,340 @@
+// The store plugin (plugins/store), loaded into a phost::Host as an application would.
+#include "plugin_support.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+using phost::Value;
+using plugin_test::contains;
+using plugin_test::TempDir;
+namespace stdfs = std::filesystem;
+
+namespace {
+
+// A host with the store plugin loaded with config (JSON).
+struct Stores {
+  explicit Stores(const std::string& config) : host(plugin_test::quiet()) {
+    host.load_plugin(PHOST_STORE_PLUGIN, Value::from_json(config));
+  }
+  std::string json(std::string_view name, const Value& args = phost::args()) {
+    return plugin_test::json(host, name, args);
+  }
+  plugin_test::Failure error(std::string_view name, const Value& args = phost::args()) {
+    return plugin_test::error_of(host, name, args);
+  }
+  phost::Host host;
+};
+
+std::string memory_config(int max_entries = 1000) {
+  return R"({"stores": {"cache": {"max_entries": )" + std::to_string(max_entries) + "}}}";
+}
+std::string file_config(const stdfs::path& file, int max_entries = 1000) {
+  return R"({"stores": {"cache": {"max_entries": )" + std::to_string(max_entries) + R"(, "path": ")" +
+         file.string() + "\"}}}";
+}
+
+// Polls Has(key) until it is false; false if that takes over two seconds.
+bool expires_within_2s(Stores& s, const std::string& key) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < give_up) {
+    if (s.json("store.cache.Has", phost::args(key)) == "false") return true;
+    std::this_thread::yield();
+  }
+  return false;
+}
+
+plugin_test::Failure load_error(const std::string& config) {
+  phost::Host host(plugin_test::quiet());
+  return plugin_test::load_error(host, PHOST_STORE_PLUGIN, Value::from_json(config));
+}
+
+}  // namespace
+
+TEST_SUITE("store plugin") {
+
+TEST_CASE("config: stores are required and their settings checked") {
+  CHECK(contains(load_error("{}").message, "\"stores\" must be an object"));
+  CHECK(contains(load_error(R"({"stores": {"c": 1}})").message, "store 'c' must be an object"));
+  CHECK(contains(load_error(R"({"stores": {"c": {"max_entries": 0}}})").message, "max_entries must be a positive"));
+  CHECK(contains(load_error(R"({"stores": {"c": {"path": 3}}})").message, "path must be a file path"));
+  CHECK(contains(load_error(R"({"stores": {"c": {"size": 3}}})").message, "unknown setting 'size'"));
+  CHECK(contains(load_error(R"({"stores": {"a.b": {}}})").message, "store name 'a.b'"));
+  CHECK(contains(load_error(R"({"stores": {"c": {}, "C": {}}})").message, "given twice"));
+  CHECK(contains(load_error(R"({"stores": {"c": {"path": "/no/such/dir/x.sqlite"}}})").message,
+                 "cannot open SQLite database '/no/such/dir/x.sqlite'"));
+  CHECK(load_error(R"({"stores": {"Cache": {}}})").code == 0);  // max_entries has a default
+}
+
+TEST_CASE("unknown stores and methods are 404, keys must be strings") {
+  Stores s(R"({"stores": {"Cache": {}}})");
+  const auto e = s.error("store.nope.Get", phost::args("k"));
+  CHECK(e.code == 404);
+  CHECK(e.message == "no store 'nope'");
+  CHECK(s.json("store.CACHE.Len") == "0");  // names are case-insensitive
+  CHECK(s.error("store.cache.Pop").code == 404);
+  CHECK(s.error("store.cache.Get").code == 400);
+  CHECK(s.error("store.cache.Get", phost::args(1)).code == 400);
+  CHECK(s.error("store.cache.Set", phost::args("k")).code == 400);  // no value
+}
+
+TEST_CASE("Set, Get, Has and Del round-trip every kind of value but bytes") {
+  Stores s(memory_config());
+  const char* values[] = {"null", "true", "9223372036854775807", "-9223372036854775808", "2.0", "-0.0", "1.5e+300",
+                          R"("héllo \u0000 \"q\"")", "[]", R"({"a":[1,2.5,"x",null,{"b":false}],"c":{}})"};
+  int i = 0;
+  for (const char* v : values) {
+    const std::string key = "k" + std::to_string(i++);
+    CAPTURE(v);
+    CHECK(s.json("store.cache.Set", phost::args(key, Value::from_json(v))) == "null");
+    CHECK(s.json("store.cache.Get", phost::args(key)) == Value::from_json(v).to_json());
+    CHECK(s.json("store.cache.Has", phost::args(key)) == "true");
+  }
+  CHECK(s.host.call("store.cache.Get", phost::args("k4")).kind() == PHOST_DOUBLE);  // 2.0 stays a double
+  CHECK(s.json("store.cache.Get", phost::args("missing")) == "null");
+  CHECK(s.json("store.cache.Has", phost::args("missing")) == "false");
+  CHECK(s.json("store.cache.Has", phost::args("k0")) == "true");  // a stored null is there
+  CHECK(s.json("store.cache.Set", phost::args("k1", "replaced")) == "null");
+  CHECK(s.json("store.cache.Get", phost::args("k1")) == "\"replaced\"");
+  CHECK(s.json("store.cache.Del", phost::args("k1")) == "true");
+  CHECK(s.json("store.cache.Del", phost::args("k1")) == "false");
+  CHECK(s.json("store.cache.Get", phost::args("k1")) == "null");
+  CHECK(s.json("store.cache.Set", phost::args("", 1)) == "null");  // the empty key is a key
+  CHECK(s.json("store.cache.Get", phost::args("")) == "1");
+}
+
+TEST_CASE("bytes are refused with 400 wherever they are in the value") {
+  Stores s(memory_config());
+  const auto top = s.error("store.cache.Set", phost::args("b", Value::bytes("\x01")));
+  CHECK(top.code == 400);
+  CHECK(contains(top.message, "bytes cannot be stored"));
+  Value nested = Value::object();
+  Value list = Value::array();
+  list.push(Value::integer(1));
+  list.push(Value::bytes("x"));
+  nested.set("list", std::move(list));
+  const auto deep = s.error("store.cache.Set", phost::args("b", std::move(nested)));
+  CHECK(deep.code == 400);
+  CHECK(contains(deep.message, "at value.list[1]"));
+  CHECK(s.json("store.cache.Has", phost::args("b")) == "false");
+}
+
+TEST_CASE("Keys(prefix) is sorted, Len counts, Clear empties") {
+  Stores s(memory_config());
+  for (const char* k : {"user:2", "user:10", "order:1", "user:1", "u"}) s.json("store.cache.Set", phost::args(k, 1));
+  CHECK(s.json("store.cache.Keys", phost::args("user:")) == R"(["user:1","user:10","user:2"])");
+  CHECK(s.json("store.cache.Keys") == R"(["order:1","u","user:1","user:10","user:2"])");
+  CHECK(s.json("store.cache.Keys", phost::args("")) == s.json("store.cache.Keys"));
+  CHECK(s.json("store.cache.Keys", phost::args("zzz")) == "[]");
+  CHECK(s.json("store.cache.Len") == "5");
+  CHECK(s.json("store.cache.Clear") == "null");
+  CHECK(s.json("store.cache.Len") == "0");
+  CHECK(s.json("store.cache.Keys") == "[]");
+}
+
+TEST_CASE("Incr adds to integers, starts missing keys at 0, refuses other values and overflow") {
+  Stores s(memory_config());
+  CHECK(s.json("store.cache.Incr", phost::args("n")) == "1");
+  CHECK(s.json("store.cache.Incr", phost::args("n", 41)) == "42");
+  CHECK(s.json("store.cache.Incr", phost::args("n", -50)) == "-8");
+  CHECK(s.json("store.cache.Get", phost::args("n")) == "-8");
+  s.json("store.cache.Set", phost::args("d", 1.0));
+  s.json("store.cache.Set", phost::args("s", "1"));
+  for (const char* key : {"d", "s"}) {
+    const auto e = s.error("store.cache.Incr", phost::args(key));
+    CHECK(e.code == 400);
+    CHECK(contains(e.message, "is not an integer"));
+  }
+  CHECK(s.error("store.cache.Incr", phost::args("n", 1.5)).code == 400);
+  s.json("store.cache.Set", phost::args("big", int64_t{9223372036854775806}));
+  CHECK(s.json("store.cache.Incr", phost::args("big")) == "9223372036854775807");
+  const auto over = s.error("store.cache.Incr", phost::args("big"));
+  CHECK(over.code == 400);
+  CHECK(contains(over.message, "overflows int64"));
+  CHECK(s.json("store.cache.Get", phost::args("big")) == "9223372036854775807");  // unchanged
+  s.json("store.cache.Set", phost::args("small", Value::from_json("-9223372036854775808")));
+  CHECK(s.error("store.cache.Incr", phost::args("small", -1)).code == 400);
+}
+
+TEST_CASE("TTL: an entry expires after ttl_ms and Get, Keys and Len no longer see it") {
+  Stores s(memory_config());
+  s.json("store.cache.Set", phost::args("short", "x", 1));
+  s.json("store.cache.Set", phost::args("long", "y", 600000));
+  s.json("store.cache.Set", phost::args("forever", "z"));
+  CHECK(expires_within_2s(s, "short"));
+  CHECK(s.json("store.cache.Get", phost::args("short")) == "null");
+  CHECK(s.json("store.cache.Keys") == R"(["forever","long"])");
+  CHECK(s.json("store.cache.Len") == "2");
+  // Keys and Len drop expired entries that were never read again.
+  s.json("store.cache.Set", phost::args("a", 1, 1));
+  s.json("store.cache.Set", phost::args("b", 1, 1));
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (s.json("store.cache.Len") != "2" && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  CHECK(s.json("store.cache.Len") == "2");
+  CHECK(s.json("store.cache.Keys") == R"(["forever","long"])");
+  // A Set without ttl_ms clears an earlier TTL; Incr of an expired key starts again at 0.
+  s.json("store.cache.Set", phost::args("k", 1, 1));
+  s.json("store.cache.Set", phost::args("k", 2));
+  s.json("store.cache.Set", phost::args("n", 5, 1));
+  CHECK(expires_within_2s(s, "n"));
+  CHECK(s.json("store.cache.Incr", phost::args("n")) == "1");
+  CHECK(s.json("store.cache.Get", phost::args("k")) == "2");
+  CHECK(s.json("store.cache.Set", phost::args("null-ttl", 1, Value::null())) == "null");
+  for (const Value& bad : {Value::integer(0), Value::integer(-5), Value::number(1.5), Value::string("1")}) {
+    CHECK(s.error("store.cache.Set", phost::args("t", 1, bad.retain())).code == 400);
+  }
+  CHECK(s.error("store.cache.Set", phost::args("t", 1, int64_t{9223372036854775807})).code == 400);
+}
+
+TEST_CASE("LRU: a full store evicts the least recently used entry") {
+  Stores s(memory_config(3));
+  s.json("store.cache.Set", phost::args("a", 1));
+  s.json("store.cache.Set", phost::args("b", 2));
+  s.json("store.cache.Set", phost::args("c", 3));
+  s.json("store.cache.Get", phost::args("a"));     // a is now the most recent; b the least
+  s.json("store.cache.Set", phost::args("c", 33));  // replacing evicts nothing
+  CHECK(s.json("store.cache.Len") == "3");
+  s.json("store.cache.Set", phost::args("d", 4));
+  CHECK(s.json("store.cache.Keys") == R"(["a","c","d"])");
+  s.json("store.cache.Incr", phost::args("e"));  // Incr of a new key counts too: a is the oldest now
+  CHECK(s.json("store.cache.Keys") == R"(["c","d","e"])");
+  CHECK(s.json("store.cache.Has", phost::args("c")) == "true");  // Has does not refresh c...
+  s.json("store.cache.Set", phost::args("f", 6));
+  CHECK(s.json("store.cache.Keys") == R"(["d","e","f"])");  // ...so c went
+}
+
+TEST_CASE("persistence: data survives a restart of the host, expired entries do not") {
+  TempDir dir("store");
+  const stdfs::path file = dir / "cache.sqlite";
+  {
+    Stores s(file_config(file));
+    s.json("store.cache.Set", phost::args("obj", Value::from_json(R"({"a":[1,2.5,"é"]})")));
+    s.json("store.cache.Set", phost::args("gone", 1));
+    s.json("store.cache.Del", phost::args("gone"));
+    s.json("store.cache.Incr", phost::args("n", 7));
+    s.json("store.cache.Set", phost::args("short", 1, 1));
+    s.json("store.cache.Set", phost::args("long", 1, 600000));
+  }
+  CHECK(stdfs::exists(file));
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // past "short"'s 1 ms, on the wall clock
+  {
+    Stores s(file_config(file));
+    CHECK(s.json("store.cache.Keys") == R"(["long","n","obj"])");
+    CHECK(s.json("store.cache.Get", phost::args("obj")) == R"({"a":[1,2.5,"é"]})");
+    CHECK(s.json("store.cache.Incr", phost::args("n")) == "8");
+    s.json("store.cache.Clear");
+    s.json("store.cache.Set", phost::args("after-clear", true));
+  }
+  Stores s(file_config(file));
+  CHECK(s.json("store.cache.Keys") == R"(["after-clear"])");
+}
+
+TEST_CASE("persistence: a smaller max_entries keeps the most recently written entries") {
+  TempDir dir("store");
+  const stdfs::path file = dir / "cache.sqlite";
+  {
+    Stores s(file_config(file, 10));
+    for (const char* k : {"a", "b", "c", "d"}) s.json("store.cache.Set", phost::args(k, 1));
+    s.json("store.cache.Set", phost::args("a", 2));  // a is now the newest write
+  }
+  {
+    Stores s(file_config(file, 2));
+    CHECK(s.json("store.cache.Keys") == R"(["a","d"])");
+  }
+  Stores s(file_config(file, 10));  // the evicted ones were deleted from the file too
+  CHECK(s.json("store.cache.Keys") == R"(["a","d"])");
+}
+
+TEST_CASE("a store file is used by one store at a time") {
+  TempDir dir("store");
+  const stdfs::path file = dir / "cache.sqlite";
+  Stores first(file_config(file));
+  first.json("store.cache.Set", phost::args("k", 1));
+  const auto e = load_error(file_config(file));
+  CHECK(e.code == 500);
+  CHECK(contains(e.message, "store 'cache'"));
+  CHECK(contains(e.message, "database is locked"));
+  CHECK(first.json("store.cache.Get", phost::args("k")) == "1");
+}
+
+TEST_CASE("a corrupt or foreign SQLite file fails the load with a clear message") {
+  TempDir dir("store");
+  const stdfs::path garbage = dir / "garbage.sqlite";
+  plugin_test::write_file(garbage, std::string(8192, 'x'));
+  const auto e = load_error(file_config(garbage));
+  CHECK(e.code == 500);
+  CHECK(contains(e.message, "store 'cache': cannot open SQLite database '" + garbage.string() + "'"));
+  CHECK(contains(e.message, "file is not a database"));
+  CHECK(plugin_test::read_file(garbage) == std::string(8192, 'x'));  // left as it was
+
+  // A real store whose pages were damaged afterwards.
+  const stdfs::path damaged = dir / "damaged.sqlite";
+  {
+    Stores s(file_config(damaged));
+    for (int i = 0; i < 200; ++i) s.json("store.cache.Set", phost::args("key" + std::to_string(i), std::string(100, 'v')));
+  }
+  std::string bytes = plugin_test::read_file(damaged);
+  REQUIRE(bytes.size() > 3 * 4096);
+  for (size_t i = 4096; i < bytes.size(); ++i) bytes[i] = static_cast<char>(0xA5);
+  plugin_test::write_file(damaged, bytes);
+  const auto d = load_error(file_config(damaged));
+  CHECK(d.code == 500);
+  CHECK(contains(d.message, "store 'cache'"));
+  CHECK((contains(d.message, "corrupt") || contains(d.message, "malformed")));
+
+  // Somebody else's SQLite database is not taken over.
+  const stdfs::path foreign = dir / "foreign.sqlite";
+  {
+    Stores s(R"({"stores": {"x": {"path": ")" + foreign.string() + "\"}}}");  // makes a valid SQLite file...
+  }
+  std::string header = plugin_test::read_file(foreign);
+  header[68] = header[69] = header[70] = header[71] = 0;  // ...then clears its application_id
+  plugin_test::write_file(foreign, header);
+  const auto f = load_error(file_config(foreign));
+  CHECK(contains(f.message, "some other application"));
+}
+
+TEST_CASE("concurrency: 8 threads x 1000 Incr of one key give exactly 8000") {
+  TempDir dir("store");
+  for (const bool persistent : {false, true}) {
+    CAPTURE(persistent);
+    const stdfs::path file = dir / "counter.sqlite";
+    {
+      Stores s(persistent ? file_config(file) : memory_config());
+      std::vector<std::thread> threads;
+      std::atomic<int> failures{0};
+      for (int t = 0; t < 8; ++t)
+        threads.emplace_back([&] {
+          for (int i = 0; i < 1000; ++i) {
+            try {
+              s.host.call("store.cache.Incr", phost::args("hits"));
+              if (i % 100 == 0) s.host.call("store.cache.Get", phost::args("hits"));
+            } catch (const phost::Error&) {
+              ++failures;
+            }
+          }
+        });
+      for (std::thread& t : threads) t.join();
+      CHECK(failures == 0);
+      CHECK(s.json("store.cache.Get", phost::args("hits")) == "8000");
+    }
+    if (persistent) {
+      Stores again(file_config(file));
+      CHECK(again.json("store.cache.Get", phost::args("hits")) == "8000");
+    }
+  }
+}
+
+TEST_CASE("the phost CLI runs store processes") {
+  TempDir dir("store");
+  const std::string base = std::string(PHOST_CLI) + " --plugin " + PHOST_STORE_PLUGIN +
+                           " --config '{\"stores\":{\"c\":{\"path\":\"" + (dir / "c.sqlite").string() + "\"}}}' run ";
+  CHECK(plugin_test::run(base + "store.c.Incr '\"n\"' 5").output == "5\n");
+  CHECK(plugin_test::run(base + "store.c.Incr '\"n\"'").output == "6\n");  // a new process: from the file
+  const auto r = plugin_test::run(base + "store.c.Incr '\"n\"' 1.5");
+  CHECK(r.status != 0);
+  CHECK(contains(r.output, "must be an integer"));
+}
+
+}  // TEST_SUITE
