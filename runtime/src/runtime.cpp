@@ -117,9 +117,14 @@ Value Runtime::load(std::string id, std::string source, std::string file) {
   } catch (const std::invalid_argument& e) {
     throw Error(400, e.what(), PHOST_E_INVALID_ARG);
   }
-  const Outcome checked = Lease(*this)->load(version);
-  if (checked.status != PHOST_OK) throw Error(checked.code, checked.message, checked.status);
-  store_.publish(version);
+  {
+    // The new version is compiled into the leased isolate; it is published
+    // before the isolate is free again, so no call sees it unpublished.
+    Lease slot(*this);
+    const Outcome checked = slot->load(version);
+    if (checked.status != PHOST_OK) throw Error(checked.code, checked.message, checked.status);
+    store_.publish(version);
+  }
   Value out = Value::object();
   out.set("id", Value::string(version->id));
   out.set("version", Value::integer(static_cast<int64_t>(version->number)));
