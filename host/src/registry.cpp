@@ -88,8 +88,11 @@ void Registry::remove(std::string_view name, const phost_plugin* owner) {
     table->erase(it);
     // Removing a process (not one of its aliases) takes its aliases along;
     // otherwise it stays callable and its finalizer waits for host destroy.
-    if (table == &exact_ && doomed->key == parsed.lower)
-      std::erase_if(exact_, [&](const auto& entry) { return entry.second == doomed; });
+    if (table == &exact_ && doomed->key == parsed.lower) {
+      for (const std::string& alias : doomed->aliases) exact_.erase(alias);
+    } else if (table == &exact_) {
+      std::erase(doomed->aliases, std::string(parsed.lower));
+    }
     return;
   }
   throw Error(PHOST_E_NOT_FOUND, "no process named '" + std::string(name) + "'");
@@ -103,8 +106,9 @@ void Registry::alias(std::string_view name, std::string_view alias_name) {
   auto it = exact_.find(target.lower);
   if (it == exact_.end()) throw Error(PHOST_E_NOT_FOUND, "no process named '" + std::string(name) + "' to alias");
   std::shared_ptr<Process> process = it->second;
-  if (!exact_.try_emplace(std::string(alias.lower), std::move(process)).second)
+  if (!exact_.try_emplace(std::string(alias.lower), process).second)
     throw Error(PHOST_E_EXISTS, "process '" + std::string(alias_name) + "' is already registered");
+  process->aliases.emplace_back(alias.lower);
 }
 
 std::shared_ptr<Process> Registry::resolve(const ProcessName& name) const {

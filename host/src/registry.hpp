@@ -24,6 +24,7 @@ struct Process {
 
   std::string name;  // as registered
   std::string key;   // lower-cased name
+  std::vector<std::string> aliases;  // lower-cased; guarded by the registry's lock
   std::string description;
   uint32_t flags;
   phost_handler_fn handler;

@@ -94,4 +94,43 @@ TEST_CASE("recursion through Process() stops at the host's depth limit") {
   CHECK_MESSAGE(depth, e.message);
 }
 
+TEST_CASE("thrown values that are not Errors become errors with a message") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Num() { throw 42; }\nfunction Obj() { throw { code: 451, message: 'gone' }; }\n"
+               "function Nul() { throw null; }\nfunction Str() { throw 'plain'; }");
+  const auto num = rt.error_of("scripts.t.Num");
+  CHECK(num.code == 500);
+  CHECK(num.message.find("42 (at t.js:1:") != std::string::npos);
+  CHECK(rt.error_of("scripts.t.Obj").code == 451);
+  CHECK(rt.error_of("scripts.t.Nul").message.find("null") != std::string::npos);
+  CHECK(rt.error_of("scripts.t.Str").message.find("plain") != std::string::npos);
+}
+
+TEST_CASE("1000 nested Process() hops from JS to JS finish or fail cleanly, and the host goes on") {
+  rt_test::Runtime rt;
+  rt.load("hop", "function Down(n) { return n === 0 ? 0 : 1 + Process('scripts.hop.Down', n - 1); }");
+  const auto e = rt.error_of("scripts.hop.Down", phost::args(1000));
+  // Each JS -> native -> JS hop takes about 4 KB of stack, so V8's own stack
+  // limit (about 1 MB) and the host's depth limit (256) trip at about the same depth.
+  const bool depth_limit = e.code == 413 && e.message.find("call depth limit") != std::string::npos;
+  const bool stack_limit = e.code == 500 && e.message.find("Maximum call stack size exceeded") != std::string::npos;
+  CHECK_MESSAGE((depth_limit || stack_limit), e.code, ": ", e.message);
+  CHECK(rt.json("scripts.hop.Down", phost::args(200)) == "200");
+}
+
+TEST_CASE("many failing calls leave no handles behind") {
+  rt_test::Runtime rt;
+  rt.load("f", "function Fail(n) { const big = new Array(1000).fill(n); throw new Exception('no ' + big.length, 400); }\n"
+               "function Bad() { return { f() {} }; }");
+  auto heap_used = [&] {
+    return rt.host().call("runtime.stats", phost::args(phost::Value::from_json(R"({"gc":true})")))["heap"]["used_heap_bytes"].as_int();
+  };
+  for (int i = 0; i < 200; ++i) rt.error_of(i % 2 ? "scripts.f.Fail" : "scripts.f.Bad", phost::args(i));
+  const int64_t before = heap_used();
+  for (int i = 0; i < 5000; ++i) REQUIRE(rt.error_of(i % 2 ? "scripts.f.Fail" : "scripts.f.Bad", phost::args(i)).code == 400);
+  const int64_t after = heap_used();
+  MESSAGE("heap used before ", before, " after ", after);
+  CHECK(after - before < 1024 * 1024);
+}
+
 }  // TEST_SUITE
