@@ -557,8 +557,13 @@ void IsolateSlot::check_deadline(int64_t now_ns) {
   std::lock_guard lock(guard_);
   if (!active_ || stop_reason_ != PHOST_OK) return;
   phost_status reason = PHOST_OK;
-  if (now_ns >= deadline_ns_) reason = PHOST_E_TIMEOUT;
-  else if (active_ctx_ && api().ctx_cancelled(active_ctx_)) reason = PHOST_E_CANCELLED;
+  if (now_ns >= deadline_ns_) {
+    reason = PHOST_E_TIMEOUT;
+  } else if (active_ctx_ && api().ctx_cancelled(active_ctx_)) {
+    // ctx_cancelled is also true once the call's own deadline has passed (our
+    // deadline is never later than it): read the clock again to tell which.
+    reason = api().clock_ns() >= deadline_ns_ ? PHOST_E_TIMEOUT : PHOST_E_CANCELLED;
+  }
   if (reason == PHOST_OK) return;
   stop_reason_ = reason;
   isolate_->TerminateExecution();  // thread-safe; the call unwinds on its own thread
