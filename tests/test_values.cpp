@@ -263,6 +263,47 @@ TEST_CASE("int64 extremes stay integers through JSON") {
   CHECK(a.value_kind(a.value_at(fraction.get(), 0, nullptr)) == PHOST_DOUBLE);
 }
 
+// Found by tests/fuzz/fuzz_json: Boost.JSON 1.81 read some doubles an ULP off,
+// so a value's own JSON read back as another value.
+TEST_CASE("doubles read from JSON are correctly rounded, so their JSON reads back the same") {
+  const std::pair<const char*, double> cases[] = {
+      {"87777777777777777777777777777777777378738811833887375", 8.7777777777777775e+52},
+      {"8.777777777777777e+52", 8.7777777777777775e+52},
+      {"2.2250738585072011e-308", 2.2250738585072011e-308},
+      {"4.9e-324", 4.9406564584124654e-324},
+      {"1.7976931348623157e308", 1.7976931348623157e308},
+      {"0.1", 0.1},
+      {"18446744073709551616", 18446744073709551616.0},
+      {"-0.0", -0.0},
+      {"1e-400", 0.0},
+      {"-1e-400", -0.0}};  // below the smallest denormal: zero, sign kept
+  for (const auto& [text, expected] : cases) {
+    CAPTURE(text);
+    Ref v = json(text);
+    REQUIRE(api().value_kind(v.get()) == PHOST_DOUBLE);
+    double d = 0;
+    REQUIRE(api().value_get_double(v.get(), &d) == PHOST_OK);
+    CHECK(std::memcmp(&d, &expected, sizeof d) == 0);
+    Ref back = json(to_json(v.get()));
+    double again = 0;
+    REQUIRE(api().value_get_double(back.get(), &again) == PHOST_OK);
+    CHECK(std::memcmp(&d, &again, sizeof d) == 0);
+  }
+}
+
+// Found by tests/fuzz/fuzz_json: 1e400 became an infinity (not a value), written as "inf.0".
+TEST_CASE("JSON numbers past the double range are refused") {
+  for (const char* text : {"1e400", "-1E400", "[1.7976931348623159e308]", "{\"a\":2e308}"}) {
+    CAPTURE(text);
+    phost_value* v = nullptr;
+    CHECK(api().value_from_json(S(text), &v) == PHOST_E_INVALID_ARG);
+    CHECK(v == nullptr);
+    const Err e = last_error();
+    CHECK(e.code == 400);
+    CHECK(e.message.find("out of the double range") != std::string::npos);
+  }
+}
+
 TEST_CASE("bytes are written to JSON as base64") {
   const std::pair<std::string, std::string> vectors[] = {  // RFC 4648, section 10
       {"", "\"\""},           {"f", "\"Zg==\""},         {"fo", "\"Zm8=\""},     {"foo", "\"Zm9v\""},

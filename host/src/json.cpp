@@ -3,61 +3,136 @@
 
 #include "error.hpp"
 
-#include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/error.hpp>
 
 #include <charconv>
+#include <cmath>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace phost {
 namespace json = boost::json;
 namespace {
 
-ValuePtr from_boost(const json::value& j, size_t depth) {
-  if (depth > kMaxValueDepth)
-    throw Error(PHOST_E_LIMIT, "JSON nests deeper than " + std::to_string(kMaxValueDepth));
-  switch (j.kind()) {
-    case json::kind::null: return make_value(PHOST_NULL);
-    case json::kind::bool_: {
-      ValuePtr v = make_value(PHOST_BOOL);
-      v->b = j.get_bool();
-      return v;
-    }
-    case json::kind::int64: {
-      ValuePtr v = make_value(PHOST_INT);
-      v->i = j.get_int64();
-      return v;
-    }
-    case json::kind::uint64: {  // Past int64: keep the magnitude as a double.
-      ValuePtr v = make_value(PHOST_DOUBLE);
-      v->d = static_cast<double>(j.get_uint64());
-      return v;
-    }
-    case json::kind::double_: {
-      ValuePtr v = make_value(PHOST_DOUBLE);
-      v->d = j.get_double();
-      return v;
-    }
-    case json::kind::string: {
-      ValuePtr v = make_value(PHOST_STRING);  // Boost.JSON already checked UTF-8.
-      v->text.assign(j.get_string().data(), j.get_string().size());
-      return v;
-    }
-    case json::kind::array: {
-      ValuePtr v = make_value(PHOST_ARRAY);
-      v->items.reserve(j.get_array().size());
-      for (const json::value& item : j.get_array()) push(v.get(), from_boost(item, depth + 1).release());
-      return v;
-    }
-    case json::kind::object: {
-      ValuePtr v = make_value(PHOST_OBJECT);
-      for (const auto& [key, item] : j.get_object())
-        set(v.get(), std::string_view(key.data(), key.size()), from_boost(item, depth + 1).release());
-      return v;
-    }
+// Builds values straight from Boost.JSON's SAX parser. A double is read
+// again from its text with std::from_chars: Boost 1.81's own conversion can
+// be an ULP off (exact only from 1.83, number_precision::precise), so a
+// value's JSON did not always read back as the same value; and it turns a
+// number past the double range into an infinity, which is not a value.
+class Builder {
+  using error_code = boost::system::error_code;
+
+public:
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+
+  ValuePtr result;
+
+  bool on_document_begin(error_code&) { return true; }
+  bool on_document_end(error_code&) { return true; }
+  bool on_array_begin(error_code&) { return open(PHOST_ARRAY); }
+  bool on_array_end(std::size_t, error_code&) { return close(); }
+  bool on_object_begin(error_code&) { return open(PHOST_OBJECT); }
+  bool on_object_end(std::size_t, error_code&) { return close(); }
+  bool on_string_part(json::string_view s, std::size_t, error_code&) {
+    text_.append(s.data(), s.size());
+    return true;
   }
-  throw Error(PHOST_E_INTERNAL, "unknown JSON kind");
-}
+  bool on_string(json::string_view s, std::size_t, error_code&) {
+    ValuePtr v = make_value(PHOST_STRING);  // Boost.JSON already checked UTF-8.
+    text_.append(s.data(), s.size());
+    v->text.swap(text_);
+    text_.clear();
+    return add(std::move(v));
+  }
+  bool on_key_part(json::string_view s, std::size_t, error_code&) {
+    text_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, error_code&) {
+    text_.append(s.data(), s.size());
+    stack_.back().key.swap(text_);
+    text_.clear();
+    return true;
+  }
+  bool on_number_part(json::string_view s, error_code&) {
+    text_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_int64(int64_t i, json::string_view, error_code&) {
+    text_.clear();
+    ValuePtr v = make_value(PHOST_INT);
+    v->i = i;
+    return add(std::move(v));
+  }
+  bool on_uint64(uint64_t u, json::string_view s, error_code& ec) {  // past int64: a double
+    return on_double(static_cast<double>(u), s, ec);
+  }
+  bool on_double(double approximate, json::string_view s, error_code&) {
+    text_.append(s.data(), s.size());
+    double d = 0;
+    const auto [end, ec] = std::from_chars(text_.data(), text_.data() + text_.size(), d);
+    if (ec == std::errc::result_out_of_range) {
+      // Below the smallest denormal rounds to zero; past the largest double is refused.
+      if (!std::isfinite(approximate) || std::fabs(approximate) >= 1)
+        throw Error(PHOST_E_INVALID_ARG, "invalid JSON: number " + text_.substr(0, 40) + " is out of the double range");
+      d = text_[0] == '-' ? -0.0 : 0.0;
+    } else if (ec != std::errc() || end != text_.data() + text_.size()) {
+      d = approximate;  // not expected: Boost.JSON checked the syntax
+    }
+    text_.clear();
+    ValuePtr v = make_value(PHOST_DOUBLE);
+    v->d = d;
+    return add(std::move(v));
+  }
+  bool on_bool(bool b, error_code&) {
+    ValuePtr v = make_value(PHOST_BOOL);
+    v->b = b;
+    return add(std::move(v));
+  }
+  bool on_null(error_code&) { return add(make_value(PHOST_NULL)); }
+  bool on_comment_part(json::string_view, error_code&) { return true; }
+  bool on_comment(json::string_view, error_code&) { return true; }
+
+private:
+  struct Open {
+    ValuePtr container;
+    std::string key;  // objects: the key of the member being read
+  };
+
+  void check_depth() const {
+    if (stack_.size() > kMaxValueDepth)
+      throw Error(PHOST_E_LIMIT, "JSON nests deeper than " + std::to_string(kMaxValueDepth));
+  }
+  bool open(phost_kind kind) {
+    check_depth();
+    stack_.push_back({make_value(kind), {}});
+    return true;
+  }
+  bool close() {
+    ValuePtr done = std::move(stack_.back().container);
+    stack_.pop_back();
+    return add(std::move(done));
+  }
+  bool add(ValuePtr v) {
+    if (stack_.empty()) {
+      result = std::move(v);
+      return true;
+    }
+    check_depth();
+    Open& parent = stack_.back();
+    if (parent.container->kind == PHOST_ARRAY) push(parent.container.get(), v.release());
+    else set(parent.container.get(), parent.key, v.release());
+    return true;
+  }
+
+  std::vector<Open> stack_;
+  std::string text_;  // the parts of a string, key or number read so far
+};
 
 std::string base64(std::string_view bytes) {
   static constexpr char kAlphabet[] =
@@ -154,14 +229,15 @@ void write_json(std::string& out, const phost_value* v, size_t depth) {
 ValuePtr from_json(std::string_view text) {
   json::parse_options options;
   options.max_depth = kMaxValueDepth + 1;
+  json::basic_parser<Builder> parser(options);
   boost::system::error_code ec;
-  json::monotonic_resource scratch;
-  json::value parsed = json::parse(json::string_view(text.data(), text.size()), ec, &scratch, options);
+  const size_t used = parser.write_some(false, text.data(), text.size(), ec);
+  if (!ec && used < text.size()) ec = json::error::extra_data;
   // Too deep is a limit (413, with the limit named), as for values, not malformed input.
   if (ec == json::error::too_deep)
     throw Error(PHOST_E_LIMIT, "JSON nests deeper than " + std::to_string(kMaxValueDepth));
   if (ec) throw Error(PHOST_E_INVALID_ARG, "invalid JSON: " + ec.message());
-  return from_boost(parsed, 0);
+  return std::move(parser.handler().result);
 }
 
 std::string to_json(const phost_value* v) {
