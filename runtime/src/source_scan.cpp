@@ -11,6 +11,33 @@ bool ident_start(char c) {
 }
 bool ident_part(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
 
+unsigned byte_at(std::string_view s, size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u; }
+
+// JavaScript's non-ASCII white space and line terminators, in UTF-8: the
+// length of the one at s[i], or 0. They end an identifier as a space does
+// (other bytes >= 0x80 are taken for identifier characters).
+size_t unicode_space(std::string_view s, size_t i) {
+  const unsigned b0 = byte_at(s, i), b1 = byte_at(s, i + 1), b2 = byte_at(s, i + 2);
+  if (b0 == 0xC2 && b1 == 0xA0) return 2;                                      // U+00A0
+  if (b0 == 0xE1 && b1 == 0x9A && b2 == 0x80) return 3;                        // U+1680
+  if (b0 == 0xE2 && b1 == 0x80 && ((b2 >= 0x80 && b2 <= 0x8A) || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF))
+    return 3;                                                                  // U+2000-200A, U+2028, U+2029, U+202F
+  if (b0 == 0xE2 && b1 == 0x81 && b2 == 0x9F) return 3;                        // U+205F
+  if (b0 == 0xE3 && b1 == 0x80 && b2 == 0x80) return 3;                        // U+3000
+  if (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF) return 3;                        // U+FEFF
+  return 0;
+}
+
+// \n, \r, U+2028, U+2029: what ends a // comment.
+bool line_terminator(std::string_view s, size_t i) {
+  return s[i] == '\n' || s[i] == '\r' ||
+         (byte_at(s, i) == 0xE2 && byte_at(s, i + 1) == 0x80 && (byte_at(s, i + 2) == 0xA8 || byte_at(s, i + 2) == 0xA9));
+}
+
+bool ascii(std::string_view w) {
+  return std::all_of(w.begin(), w.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
 bool reserved(std::string_view w) {
   static constexpr std::string_view kReserved[] = {
       "await", "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete",
@@ -50,6 +77,8 @@ public:
         if (depth_ > 0) --depth_;
         ++i_;
         last_significant_ = c;
+      } else if (const size_t n = unicode_space(s_, i_)) {
+        i_ += n;
       } else if (ident_start(c)) {
         const std::string_view word = read_ident();
         if (depth_ == 0) top_level_word(word, out);
@@ -72,7 +101,7 @@ private:
   char next() const { return i_ + 1 < s_.size() ? s_[i_ + 1] : '\0'; }
 
   void skip_line() {
-    while (i_ < s_.size() && s_[i_] != '\n') ++i_;
+    while (i_ < s_.size() && !line_terminator(s_, i_)) ++i_;
   }
   void skip_block_comment() {
     const size_t end = s_.find("*/", i_ + 2);
@@ -129,7 +158,7 @@ private:
   }
   std::string_view read_ident() {
     const size_t start = i_;
-    while (i_ < s_.size() && ident_part(s_[i_])) ++i_;
+    while (i_ < s_.size() && ident_part(s_[i_]) && !unicode_space(s_, i_)) ++i_;
     return s_.substr(start, i_ - start);
   }
   void skip_space_and_comments() {
@@ -137,6 +166,8 @@ private:
       const char c = s_[i_];
       if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
         ++i_;
+      } else if (const size_t n = unicode_space(s_, i_)) {
+        i_ += n;
       } else if (c == '/' && next() == '/') {
         skip_line();
       } else if (c == '/' && next() == '*') {
@@ -152,7 +183,7 @@ private:
       ++i_;
       skip_space_and_comments();
     }
-    return i_ < s_.size() && ident_start(s_[i_]) ? read_ident() : std::string_view();
+    return i_ < s_.size() && ident_start(s_[i_]) && !unicode_space(s_, i_) ? read_ident() : std::string_view();
   }
 
   void top_level_word(std::string_view word, SourceScan& out) {
@@ -160,7 +191,9 @@ private:
                                  last_significant_ == '{' || last_significant_ == '\0' ||
                                  last_word_ == "export" || last_word_ == "async" || last_word_ == "default";
     if (word == "function" || word == "class" || word == "const" || word == "let" || word == "var") {
-      if (const auto name = peek_ident(); !name.empty() && !reserved(name)) out.names.emplace_back(name);
+      // Only ASCII names: a process name (scripts.<id>.<Method>) cannot call any other, and a
+      // misread one (inside a regex the scan took for a division, say) must not reach the epilogue.
+      if (const auto name = peek_ident(); !name.empty() && !reserved(name) && ascii(name)) out.names.emplace_back(name);
     } else if ((word == "import" || word == "export") && statement_start) {
       skip_space_and_comments();
       const char c = i_ < s_.size() ? s_[i_] : '\0';

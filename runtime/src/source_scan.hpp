@@ -10,7 +10,7 @@
 namespace phost::v8rt {
 
 struct SourceScan {
-  std::vector<std::string> names;  // candidate top-level declarations, unique
+  std::vector<std::string> names;  // candidate top-level declarations, unique, ASCII only
   bool module = false;             // has a top-level import or export statement
 };
 

@@ -63,6 +63,26 @@ TEST_CASE("classic gou-style scripts with plain top-level functions work unchang
   CHECK(rt.json("scripts.orders.total.Describe") == "\"function function\"");
 }
 
+// Found by tests/fuzz/fuzz_script_load: the namespace scan took U+2028 for
+// part of a name, and the epilogue built from it was a SyntaxError; U+00A0
+// after `function` hid the function.
+TEST_CASE("Unicode white space and line terminators end names in a classic script") {
+  rt_test::Runtime rt;
+  rt.load("ls", "var a\u2028b = 1;\nfunction Main() { return typeof b; }");  // ASI: `var a;` then `b = 1;`
+  CHECK(rt.json("scripts.ls.Main") == "\"number\"");
+  rt.load("nbsp", "function\u00A0Main()\u3000{ return 2; }\nfunction\uFEFFOther() { return 3; }");
+  CHECK(rt.json("scripts.nbsp.Main") == "2");
+  CHECK(rt.json("scripts.nbsp.Other") == "3");
+  rt.load("comment", "// a comment ends here\u2029function Main() { return 4; }\n/* \u2028 */ function Next() { return 5; }");
+  CHECK(rt.json("scripts.comment.Main") == "4");
+  CHECK(rt.json("scripts.comment.Next") == "5");
+  // Only ASCII names can be called (process names are ASCII), so only they go into the
+  // epilogue: a misread "name" (here from a regex the scan takes for a division) cannot break it.
+  rt.load("name", "function caf\u00E9() { return 6; }\nconst s = 'var';\n"
+                  "if (s) /var y\u3002/.test(s);\nfunction Main() { return caf\u00E9(); }");
+  CHECK(rt.json("scripts.name.Main") == "6");
+}
+
 TEST_CASE("ES modules export functions and import each other") {
   rt_test::Runtime rt;
   rt.load("lib.math", "export const base = 10;\nexport function add(a, b) { return a + b + base; }");
