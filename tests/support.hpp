@@ -3,6 +3,8 @@
 // Tests use only the public C API (phost.h + the phost_api table).
 #pragma once
 
+#include "c_api_support.hpp"
+
 #include <phost/phost.h>
 
 #include <doctest/doctest.h>
@@ -17,19 +19,6 @@
 
 namespace test {
 
-inline const phost_api& api() {
-  static const phost_api* table = phost_get_api(PHOST_ABI_MAJOR);
-  return *table;
-}
-
-inline phost_str S(std::string_view s) { return phost_str{s.data(), s.size()}; }
-inline std::string_view V(phost_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
-
-struct ValueRelease {
-  void operator()(const phost_value* v) const { api().value_release(v); }
-};
-using Ref = std::unique_ptr<phost_value, ValueRelease>;
-
 struct HostDestroy {
   void operator()(phost_host* h) const { phost_host_destroy(h); }
 };
@@ -40,20 +29,8 @@ struct CancelFree {
 };
 using CancelPtr = std::unique_ptr<phost_cancel, CancelFree>;
 
-struct Err {
-  phost_status status = PHOST_OK;
-  int32_t code = 0;
-  std::string message;
-};
 inline std::ostream& operator<<(std::ostream& os, const Err& e) {
   return os << "{status " << e.status << ", code " << e.code << ", \"" << e.message << "\"}";
-}
-
-inline Err last_error() {
-  phost_error e{};
-  e.struct_size = sizeof e;
-  phost_last_error(&e);
-  return Err{e.status, e.code, std::string(V(e.message))};
 }
 
 // Every log line of a host, captured (thread-safe).

@@ -3,6 +3,8 @@
 // (libFuzzer then saves the input as a crash-* file).
 #pragma once
 
+#include "../c_api_support.hpp"
+
 #include <phost/phost.h>
 
 #include <cstdint>
@@ -14,31 +16,12 @@
 
 namespace fuzz {
 
-inline const phost_api& api() {
-  static const phost_api* table = phost_get_api(PHOST_ABI_MAJOR);
-  return *table;
-}
-
-inline phost_str S(std::string_view s) { return phost_str{s.data(), s.size()}; }
-inline std::string_view V(phost_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
-
-struct ValueRelease {
-  void operator()(const phost_value* v) const { api().value_release(v); }
-};
-using Ref = std::unique_ptr<phost_value, ValueRelease>;
-
-struct Err {
-  phost_status status = PHOST_OK;
-  int32_t code = 0;
-  std::string message;
-};
-
-inline Err last_error() {
-  phost_error e{};
-  e.struct_size = sizeof e;
-  phost_last_error(&e);
-  return Err{e.status, e.code, std::string(V(e.message))};
-}
+using test::api;
+using test::Err;
+using test::last_error;
+using test::Ref;
+using test::S;
+using test::V;
 
 [[noreturn]] inline void fail(const char* file, int line, const char* what, const std::string& detail) {
   std::fprintf(stderr, "\n%s:%d: FUZZ_CHECK(%s) failed\n%s\n", file, line, what, detail.c_str());
