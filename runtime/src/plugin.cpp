@@ -29,13 +29,13 @@ void init(Plugin& plugin, phost_plugin_info& info) {
   plugin.add("runtime.load", "runtime.load(id, source[, file]): compile and publish a script version",
              [rt](Call& call) {
                const std::string file = call.arg_count() > 2 ? call.arg<std::string>(2) : std::string();
-               return rt->load(call.arg<std::string>(0), call.arg<std::string>(1), file);
+               return rt->load(call.arg<std::string>(0), call.arg<std::string>(1), file, call.ctx());
              });
   plugin.add("runtime.unload", "runtime.unload(id): remove a script", [rt](Call& call) {
     return Value::boolean(rt->store().remove(call.arg<std::string>(0)));
   });
-  plugin.add("runtime.reload", "runtime.reload(): load the app directory's scripts again", [rt](Call&) {
-    return Value::integer(static_cast<int64_t>(rt->load_app_dir()));
+  plugin.add("runtime.reload", "runtime.reload(): load the app directory's scripts again", [rt](Call& call) {
+    return Value::integer(static_cast<int64_t>(rt->load_app_dir(call.ctx())));
   });
   plugin.add("runtime.scripts", "runtime.scripts(): the loaded scripts", [rt](Call&) {
     Value list = Value::array();
@@ -52,10 +52,10 @@ void init(Plugin& plugin, phost_plugin_info& info) {
   plugin.add("runtime.stats", "runtime.stats([{gc: true}]): heap of one isolate and code cache counters",
              [rt](Call& call) {
                const View options = call.args()[0];
-               return rt->stats(options && options["gc"] && options["gc"].as_bool());
+               return rt->stats(options && options["gc"] && options["gc"].as_bool(), call.ctx());
              });
 
-  const size_t loaded = rt->load_app_dir();
+  const size_t loaded = rt->load_app_dir(nullptr);
   if (!rt->options().app_dir.empty())
     rt->log(PHOST_LOG_INFO, "loaded " + std::to_string(loaded) + " scripts from " + rt->options().app_dir.string());
 }

@@ -3,8 +3,6 @@
 #include <libplatform/libplatform.h>
 #include <v8-initialization.h>
 
-#include <algorithm>
-#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -23,107 +21,69 @@ void initialize_v8_once() {
   (void)initialized;
 }
 
-constexpr auto kWatchdogTick = std::chrono::milliseconds(2);
-constexpr auto kWatchdogLinger = std::chrono::milliseconds(200);
+std::vector<std::unique_ptr<IsolateSlot>> make_slots(const Services& services) {
+  initialize_v8_once();
+  std::vector<std::unique_ptr<IsolateSlot>> slots;
+  for (unsigned i = 0; i < services.options.isolates; ++i) slots.push_back(std::make_unique<IsolateSlot>(services, i));
+  return slots;
+}
 
 }  // namespace
 
 Runtime::Runtime(phost_plugin* self, Options options)
-    : self_(self),
-      options_(std::move(options)),
-      store_([this](uint64_t key) { cache_.forget(key); }),
-      cache_(options_.cache_dir) {
-  initialize_v8_once();
-  for (unsigned i = 0; i < options_.isolates; ++i) {
-    slots_.push_back(std::make_unique<IsolateSlot>(*this, i));
-    free_.push_back(slots_.back().get());
+    : options_(std::move(options)),
+      cache_(options_.cache_dir),
+      store_([this](const CacheKey& key) { cache_.forget(key); }),
+      services_{self, options_, store_, cache_, watchdog_},
+      pool_(make_slots(services_)) {}
+
+Runtime::~Runtime() { pool_.close(); }
+
+int64_t Runtime::deadline_for(const phost_call_ctx* ctx, int64_t timeout_ms) noexcept {
+  int64_t deadline = timeout_ms ? api().clock_ns() + timeout_ms * 1'000'000 : 0;
+  if (ctx) {
+    phost_call_info info{};
+    info.struct_size = sizeof info;
+    if (api().ctx_info(ctx, &info) == PHOST_OK && info.deadline_ns && (!deadline || info.deadline_ns < deadline))
+      deadline = info.deadline_ns;
   }
-  watchdog_ = std::thread([this] { watchdog_main(); });
-}
-
-Runtime::~Runtime() {
-  {
-    std::lock_guard lock(watchdog_mutex_);
-    stopping_ = true;
-    watchdog_idle_.store(false);
-  }
-  watchdog_cv_.notify_all();
-  watchdog_.join();
-  slots_.clear();  // no call may run now (phost_host_destroy's rule)
-}
-
-IsolateSlot* Runtime::acquire() {
-  thread_local IsolateSlot* last = nullptr;
-  std::unique_lock lock(pool_mutex_);
-  slot_freed_.wait(lock, [this] { return !free_.empty(); });
-  auto it = std::find(free_.begin(), free_.end(), last);
-  if (it == free_.end()) it = free_.end() - 1;
-  IsolateSlot* slot = *it;
-  free_.erase(it);
-  last = slot;
-  return slot;
-}
-
-void Runtime::release(IsolateSlot* slot) {
-  {
-    std::lock_guard lock(pool_mutex_);
-    free_.push_back(slot);
-  }
-  slot_freed_.notify_one();
-}
-
-Lease::Lease(Runtime& runtime) : runtime_(runtime), slot_(IsolateSlot::current()), owned_(slot_ == nullptr) {
-  if (owned_) {
-    slot_ = runtime_.acquire();
-    slot_->enter();
-  }
-}
-
-Lease::~Lease() {
-  if (owned_) {
-    slot_->leave();
-    runtime_.release(slot_);
-  }
-}
-
-void Runtime::log(int32_t level, std::string_view message) const noexcept {
-  api().log(self_, level, to_str(message));
+  return deadline;
 }
 
 phost_status Runtime::call_script(phost_call_ctx* ctx, const phost_value* args, phost_value** out) noexcept {
-  phost_call_info info{};
-  info.struct_size = sizeof info;
-  api().ctx_info(ctx, &info);
-  const std::string_view id = to_view(info.id), method = to_view(info.method);
-  Outcome outcome;
   try {
-    Lease slot(*this);  // a nested call re-enters the slot this thread holds
-    outcome = slot->call(id, method, args, ctx);
-  } catch (const std::exception& e) {
-    outcome = Outcome::failure(PHOST_E_INTERNAL, 500, e.what());
-  }
-  if (outcome.status == PHOST_OK) {
-    *out = outcome.value;
+    phost_call_info info{};
+    info.struct_size = sizeof info;
+    check(api().ctx_info(ctx, &info));
+    const int64_t deadline = deadline_for(ctx, options_.timeout_ms);
+    auto lease = pool_.lease(deadline, ctx);  // a nested call re-enters the slot this thread holds
+    *out = lease->call(to_view(info.id), to_view(info.method), args, ctx, deadline).release();
     return PHOST_OK;
+  } catch (const Error& e) {
+    api().ctx_set_error(ctx, e.code(), to_str(e.what()));
+    return e.status() == PHOST_OK ? PHOST_E_PROCESS : e.status();
+  } catch (const std::bad_alloc&) {
+    api().ctx_set_error(ctx, 507, to_str("out of memory"));
+    return PHOST_E_NO_MEMORY;
+  } catch (const std::exception& e) {
+    api().ctx_set_error(ctx, 500, to_str(e.what()));
+    return PHOST_E_INTERNAL;
   }
-  api().ctx_set_error(ctx, outcome.code, to_str(outcome.message));
-  return outcome.status;
 }
 
-Value Runtime::load(std::string id, std::string source, std::string file) {
+Value Runtime::load(std::string id, std::string source, std::string file, phost_call_ctx* ctx) {
   std::shared_ptr<ScriptVersion> version;
   try {
     version = make_version(std::move(id), std::move(source), std::move(file));
   } catch (const std::invalid_argument& e) {
     throw Error(400, e.what(), PHOST_E_INVALID_ARG);
   }
+  const int64_t deadline = deadline_for(ctx, options_.load_timeout_ms);
   {
-    // The new version is compiled into the leased isolate; it is published
-    // before the isolate is free again, so no call sees it unpublished.
-    Lease slot(*this);
-    const Outcome checked = slot->load(version);
-    if (checked.status != PHOST_OK) throw Error(checked.code, checked.message, checked.status);
-    store_.publish(version);
+    // Published while the isolate that ran its top level is still held, so
+    // no call sees it half-loaded.
+    auto lease = pool_.lease(deadline, ctx);
+    lease->load(version, ctx, deadline, [&] { store_.publish(version); });
   }
   Value out = Value::object();
   out.set("id", Value::string(version->id));
@@ -133,7 +93,7 @@ Value Runtime::load(std::string id, std::string source, std::string file) {
   return out;
 }
 
-size_t Runtime::load_app_dir() {
+size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
   if (options_.app_dir.empty()) return 0;
   const auto root = options_.app_dir / "scripts";
   std::error_code ec;
@@ -148,16 +108,16 @@ size_t Runtime::load_app_dir() {
     std::ifstream in(it->path(), std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
-    load(id, text.str(), relative.string());
+    load(id, text.str(), relative.string(), ctx);
     ++count;
   }
   if (ec) throw Error(500, "reading " + root.string() + ": " + ec.message(), PHOST_E_INTERNAL);
   return count;
 }
 
-Value Runtime::stats(bool collect_garbage) {
+Value Runtime::stats(bool collect_garbage, phost_call_ctx* ctx) {
   // Whichever isolate is free answers for the heap figures.
-  Outcome heap = Lease(*this)->stats(collect_garbage);
+  Value heap = pool_.lease(deadline_for(ctx, options_.timeout_ms), ctx)->stats(collect_garbage);
   const auto c = cache_.stats();
   Value cache = Value::object();
   cache.set("hits", Value::integer(static_cast<int64_t>(c.hits)));
@@ -166,51 +126,10 @@ Value Runtime::stats(bool collect_garbage) {
   cache.set("stored", Value::integer(static_cast<int64_t>(c.stored)));
   Value out = Value::object();
   out.set("scripts", Value::integer(static_cast<int64_t>(store_.all().size())));
-  out.set("isolates", Value::integer(static_cast<int64_t>(slots_.size())));
-  if (heap.status == PHOST_OK && heap.value) out.set("heap", Value::adopt(heap.value));
+  out.set("isolates", Value::integer(static_cast<int64_t>(pool_.size())));
+  out.set("heap", std::move(heap));
   out.set("code_cache", std::move(cache));
   return out;
-}
-
-void Runtime::watchdog_wake() noexcept {
-  if (watchdog_idle_.load()) {
-    {
-      std::lock_guard lock(watchdog_mutex_);
-      watchdog_idle_.store(false);
-    }
-    watchdog_cv_.notify_one();
-  }
-}
-
-void Runtime::watchdog_main() {
-  // Ticks while calls run (and a little after); sleeps when the pool is idle.
-  auto any_busy = [this] {
-    bool busy = false;
-    const int64_t now_ns = api().clock_ns();
-    for (const auto& w : slots_) {
-      if (w->busy()) {
-        busy = true;
-        w->check_deadline(now_ns);
-      }
-    }
-    return busy;
-  };
-  auto last_busy = std::chrono::steady_clock::now();
-  std::unique_lock lock(watchdog_mutex_);
-  while (!stopping_) {
-    const auto now = std::chrono::steady_clock::now();
-    if (any_busy()) last_busy = now;
-    if (now - last_busy < kWatchdogLinger) {
-      watchdog_cv_.wait_for(lock, kWatchdogTick);
-      continue;
-    }
-    // Announce the sleep before the last look: a worker that arms after that
-    // look sees the flag (both go through the worker's guard) and wakes us.
-    watchdog_idle_.store(true);
-    if (!any_busy()) watchdog_cv_.wait(lock, [this] { return stopping_ || !watchdog_idle_.load(); });
-    watchdog_idle_.store(false);
-    last_busy = std::chrono::steady_clock::now();
-  }
 }
 
 }  // namespace phost::v8rt

@@ -1,71 +1,51 @@
 // One runtime per host that loads the plugin: its options, scripts, code
-// cache, isolate pool and watchdog.
+// cache, watchdog and isolate pool, and the handlers' entry points.
 #pragma once
 
 #include "code_cache.hpp"
+#include "isolate_pool.hpp"
 #include "options.hpp"
 #include "script_store.hpp"
-#include "isolate_slot.hpp"
+#include "services.hpp"
+#include "watchdog.hpp"
 
 #include <phost/plugin.hpp>
-
-#include <condition_variable>
-#include <memory>
-#include <mutex>
-#include <thread>
-#include <vector>
 
 namespace phost::v8rt {
 
 class Runtime {
 public:
   Runtime(phost_plugin* self, Options options);
-  ~Runtime();  // stops the pool and the watchdog
+  ~Runtime();  // stops running calls and waits for them
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
-  phost_plugin* self() const noexcept { return self_; }
   const Options& options() const noexcept { return options_; }
   ScriptStore& store() noexcept { return store_; }
-  CodeCache& cache() noexcept { return cache_; }
-  void log(int32_t level, std::string_view message) const noexcept;
+  void log(int32_t level, std::string_view message) const noexcept { services_.log(level, message); }
 
   // The handler of the "scripts" group.
   phost_status call_script(phost_call_ctx* ctx, const phost_value* args, phost_value** out) noexcept;
 
-  // Compiles source (a syntax check on one isolate), then publishes it as
-  // the current version of id. Returns {id, version, module, file}.
-  Value load(std::string id, std::string source, std::string file);
+  // Compiles source and runs its top level (under ctx's deadline and the
+  // load timeout), then publishes it as the current version of id. Returns
+  // {id, version, module, file}. Throws phost::Error.
+  Value load(std::string id, std::string source, std::string file, phost_call_ctx* ctx);
   // Loads app_dir/scripts/**/*.js; returns how many. Throws on the first error.
-  size_t load_app_dir();
+  size_t load_app_dir(phost_call_ctx* ctx);
   // Heap and cache figures; collect_garbage runs a full GC first.
-  Value stats(bool collect_garbage);
-
-  void watchdog_wake() noexcept;
-
-  // The pool, for Lease: a free slot, preferring the one this thread used
-  // last (V8 switches an isolate between threads at a cost); waits while
-  // every slot is busy.
-  IsolateSlot* acquire();
-  void release(IsolateSlot* slot);
+  Value stats(bool collect_garbage, phost_call_ctx* ctx);
 
 private:
-  void watchdog_main();
+  // The earlier of ctx's deadline and now + timeout_ms (0 = none).
+  static int64_t deadline_for(const phost_call_ctx* ctx, int64_t timeout_ms) noexcept;
 
-  phost_plugin* self_;
   Options options_;
-  ScriptStore store_;
   CodeCache cache_;
-  std::vector<std::unique_ptr<IsolateSlot>> slots_;
-  std::mutex pool_mutex_;
-  std::condition_variable slot_freed_;
-  std::vector<IsolateSlot*> free_;
-
-  std::mutex watchdog_mutex_;
-  std::condition_variable watchdog_cv_;
-  bool stopping_ = false;
-  std::atomic<bool> watchdog_idle_{false};
-  std::thread watchdog_;
+  ScriptStore store_;
+  Watchdog watchdog_;
+  Services services_;
+  IsolatePool pool_;
 };
 
 }  // namespace phost::v8rt

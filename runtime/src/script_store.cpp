@@ -1,8 +1,8 @@
 #include "script_store.hpp"
 
-#include "code_cache.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 namespace phost::v8rt {
@@ -44,7 +44,7 @@ std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, 
   return version;
 }
 
-bool ScriptStore::release_key(uint64_t key) {
+bool ScriptStore::release_key(const CacheKey& key) {
   auto it = key_uses_.find(key);
   if (it == key_uses_.end() || --it->second > 0) return false;
   key_uses_.erase(it);
@@ -52,7 +52,7 @@ bool ScriptStore::release_key(uint64_t key) {
 }
 
 void ScriptStore::publish(const std::shared_ptr<ScriptVersion>& version) {
-  uint64_t dropped = 0;
+  std::optional<CacheKey> dropped;
   {
     std::lock_guard lock(mutex_);
     version->number = next_number_++;
@@ -65,11 +65,11 @@ void ScriptStore::publish(const std::shared_ptr<ScriptVersion>& version) {
     }
     slot = version;
   }
-  if (dropped) on_dropped_(dropped);
+  if (dropped) on_dropped_(*dropped);
 }
 
 bool ScriptStore::remove(const std::string& id) {
-  uint64_t dropped = 0;
+  std::optional<CacheKey> dropped;
   {
     std::lock_guard lock(mutex_);
     auto it = scripts_.find(lower(id));
@@ -79,7 +79,7 @@ bool ScriptStore::remove(const std::string& id) {
     if (release_key(it->second->cache_key)) dropped = it->second->cache_key;
     scripts_.erase(it);
   }
-  if (dropped) on_dropped_(dropped);
+  if (dropped) on_dropped_(*dropped);
   return true;
 }
 

@@ -3,6 +3,7 @@
 // superseded, which every isolate notices on its next call and recompiles.
 #pragma once
 
+#include "code_cache.hpp"
 #include "source_scan.hpp"
 
 #include <atomic>
@@ -24,7 +25,7 @@ struct ScriptVersion {
   std::string body;      // what is compiled: source, plus the epilogue for classic scripts
   bool module = false;
   uint64_t number = 0;   // unique per runtime, increases with every put
-  uint64_t cache_key = 0;
+  CacheKey cache_key{};
   std::vector<std::string> names;  // classic: candidate top-level names
   mutable std::atomic<bool> superseded{false};
 };
@@ -41,7 +42,7 @@ class ScriptStore {
 public:
   // on_dropped(cache_key) runs when no current version uses that key any
   // more, so its code cache entry can go (outside the store's lock).
-  explicit ScriptStore(std::function<void(uint64_t)> on_dropped) : on_dropped_(std::move(on_dropped)) {}
+  explicit ScriptStore(std::function<void(const CacheKey&)> on_dropped) : on_dropped_(std::move(on_dropped)) {}
 
   // Makes version the current one for its id; the previous one is superseded.
   void publish(const std::shared_ptr<ScriptVersion>& version);
@@ -54,12 +55,12 @@ public:
 
 private:
   // Drops one use of key; true when it was the last.
-  bool release_key(uint64_t key);
+  bool release_key(const CacheKey& key);
 
-  std::function<void(uint64_t)> on_dropped_;
+  std::function<void(const CacheKey&)> on_dropped_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, ScriptRef> scripts_;
-  std::unordered_map<uint64_t, int> key_uses_;
+  std::unordered_map<CacheKey, int, CacheKeyHash> key_uses_;
   uint64_t next_number_ = 1;
   std::atomic<uint64_t> module_epoch_{1};
 };

@@ -1,0 +1,288 @@
+#include "script_cache.hpp"
+
+#include "v8_text.hpp"
+
+#include <v8-exception.h>
+#include <v8-object.h>
+#include <v8-primitive.h>
+#include <v8-promise.h>
+#include <v8-script.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace phost::v8rt {
+namespace {
+
+// A compile input wired to the shared code cache: consumes a cached entry
+// when there is one, drops it when V8 rejects it.
+class CachedSource {
+public:
+  CachedSource(v8::Isolate* isolate, CodeCache& cache, const ScriptVersion& script, bool module)
+      : cache_(cache),
+        key_(script.cache_key),
+        bytes_(cache.find(key_)),
+        origin_(isolate, v8_string(isolate, script.file), 0, 0, false, -1, v8::Local<v8::Value>(), false, false,
+                module),
+        // Source takes ownership of the CachedData wrapper, not of the bytes.
+        source_(v8_string(isolate, script.body), origin_,
+                bytes_ ? std::make_unique<v8::ScriptCompiler::CachedData>(bytes_->data(),
+                                                                          static_cast<int>(bytes_->size()))
+                             .release()
+                       : nullptr) {}
+
+  v8::ScriptCompiler::Source* source() { return &source_; }
+  v8::ScriptCompiler::CompileOptions options() const {
+    return bytes_ ? v8::ScriptCompiler::kConsumeCodeCache : v8::ScriptCompiler::kNoCompileOptions;
+  }
+  // After a successful compile: whether a new entry should be produced.
+  bool wants_fresh_cache() {
+    if (!bytes_) return true;
+    if (!source_.GetCachedData()->rejected) return false;
+    cache_.reject(key_);
+    return true;
+  }
+
+private:
+  CodeCache& cache_;
+  CacheKey key_;
+  CacheBytes bytes_;
+  v8::ScriptOrigin origin_;
+  v8::ScriptCompiler::Source source_;
+};
+
+// Marks a top level as running for the current scope.
+class Running {
+public:
+  Running(std::vector<const ScriptVersion*>& running, const ScriptVersion* v) : running_(running) {
+    running_.push_back(v);
+  }
+  ~Running() { running_.pop_back(); }
+  Running(const Running&) = delete;
+  Running& operator=(const Running&) = delete;
+
+private:
+  std::vector<const ScriptVersion*>& running_;
+};
+
+[[noreturn]] void stopped() { throw Error(500, "stopped", PHOST_E_PROCESS); }
+
+}  // namespace
+
+ScriptCache::ScriptCache(v8::Isolate* isolate, const Services& services, CallStack& calls, const JsErrors& errors)
+    : isolate_(isolate),
+      services_(services),
+      calls_(calls),
+      errors_(errors),
+      linker_(isolate, [this](const std::string& id, const std::string& specifier, const std::string& importer) {
+        return import(id, specifier, importer);
+      }) {}
+
+ScriptCache::~ScriptCache() = default;
+
+CompiledRef ScriptCache::get(std::string_view id) {
+  for (const ScriptVersion* r : running_)
+    if (r->id == id)
+      throw Error(500,
+                  "script '" + std::string(id) +
+                      "' was called from its own top level: its functions are ready only once the top level has run",
+                  PHOST_E_PROCESS);
+  if (auto it = compiled_.find(id); it != compiled_.end() && current(*it->second)) {
+    CompiledRef c = it->second;
+    if (!c->module.IsEmpty() && c->ns.IsEmpty()) evaluate_module(*c);
+    return c;
+  }
+  ScriptRef script = services_.store.find(id);
+  if (!script) throw Error(404, "no script '" + std::string(id) + "'", PHOST_E_NOT_FOUND);
+  CompiledRef c = compile(script);
+  adopt(c);
+  return c;
+}
+
+CompiledRef ScriptCache::prepare(const ScriptRef& version) { return compile(version); }
+
+void ScriptCache::adopt(CompiledRef compiled) {
+  CompiledRef& slot = compiled_[compiled->script->id];
+  if (slot && slot != compiled) forget(*slot);
+  slot = std::move(compiled);
+}
+
+void ScriptCache::forget(const CompiledScript& c) {
+  if (c.module_id) linker_.forget(c.module_id);
+}
+
+CompiledRef ScriptCache::compile(const ScriptRef& version) {
+  auto c = std::make_shared<CompiledScript>();
+  c->script = version;
+  c->epoch = services_.store.module_epoch();
+  Running running(running_, version.get());
+  const CallFrame* parent = calls_.top();
+  CallStack::Scope frame(calls_, {parent ? parent->ctx : nullptr, version->id});
+  if (version->module) {
+    compile_module(*c);
+    evaluate_module(*c);
+  } else {
+    compile_classic(*c);
+  }
+  return c;
+}
+
+void ScriptCache::compile_classic(CompiledScript& c) {
+  v8::HandleScope scope(isolate_);
+  v8::Local<v8::Context> context = isolate_->GetCurrentContext();
+  v8::TryCatch try_catch(isolate_);
+  const ScriptVersion& s = *c.script;
+
+  CachedSource cached(isolate_, services_.cache, s, false);
+  v8::Local<v8::String> params[] = {v8_string(isolate_, kNamespaceParam)};
+  v8::Local<v8::Function> wrapper;
+  if (!v8::ScriptCompiler::CompileFunction(context, cached.source(), 1, params, 0, nullptr, cached.options())
+           .ToLocal(&wrapper)) {
+    if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
+    throw errors_.translate(context, try_catch, "compiling script '" + s.id + "'");
+  }
+  const bool produce = cached.wants_fresh_cache();
+
+  // Run the top level once for this isolate; it fills and returns the namespace.
+  v8::Local<v8::Object> ns = v8::Object::New(isolate_, v8::Null(isolate_), nullptr, nullptr, 0);
+  v8::Local<v8::Value> argv[] = {ns};
+  v8::Local<v8::Value> returned;
+  if (!wrapper->Call(context, v8::Undefined(isolate_), 1, argv).ToLocal(&returned)) {
+    if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
+    throw errors_.translate(context, try_catch, "running the top level of script '" + s.id + "'");
+  }
+  if (!returned->StrictEquals(ns))
+    throw Error(500, "script '" + s.id + "' uses a top-level return, which a script may not", PHOST_E_PROCESS);
+  if (produce) c.uncached.Reset(isolate_, wrapper);
+  c.ns.Reset(isolate_, ns);
+}
+
+void ScriptCache::compile_module(CompiledScript& c) {
+  v8::HandleScope scope(isolate_);
+  v8::TryCatch try_catch(isolate_);
+  const ScriptVersion& s = *c.script;
+  CachedSource cached(isolate_, services_.cache, s, true);
+  v8::Local<v8::Module> module;
+  if (!v8::ScriptCompiler::CompileModule(isolate_, cached.source(), cached.options()).ToLocal(&module)) {
+    if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
+    throw errors_.translate(isolate_->GetCurrentContext(), try_catch, "compiling module '" + s.id + "'");
+  }
+  // A module's cache must be made before it is evaluated.
+  if (cached.wants_fresh_cache())
+    services_.cache.store(s.cache_key, v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript()));
+  linker_.add(module, s.id);
+  c.module_id = module->ScriptId();
+  c.module.Reset(isolate_, module);
+}
+
+// Links and evaluates a compiled module (and what it imports) once.
+void ScriptCache::evaluate_module(CompiledScript& c) {
+  v8::HandleScope scope(isolate_);
+  v8::Local<v8::Context> context = isolate_->GetCurrentContext();
+  v8::TryCatch try_catch(isolate_);
+  v8::Local<v8::Module> module = c.module.Get(isolate_);
+  const std::string& id = c.script->id;
+  auto failed = [&](const std::string& what) -> Error {
+    if (compiled_.count(id) && compiled_[id].get() == &c) {
+      forget(c);
+      compiled_.erase(id);
+    }
+    if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
+    if (try_catch.HasCaught()) return errors_.translate(context, try_catch, what);
+    return Error(500, what + ": failed", PHOST_E_PROCESS);
+  };
+  if (module->GetStatus() == v8::Module::kUninstantiated) {
+    c.imports.clear();
+    linking_.push_back(&c);
+    const bool linked = linker_.instantiate(context, module);
+    linking_.pop_back();
+    if (!linked) throw failed("linking module '" + id + "'");
+  }
+  if (module->GetStatus() == v8::Module::kInstantiated) {
+    v8::Local<v8::Value> result;
+    if (!module->Evaluate(context).ToLocal(&result)) throw failed("evaluating module '" + id + "'");
+    // No event loop: whatever settles a top-level await is a microtask.
+    isolate_->PerformMicrotaskCheckpoint();
+    if (isolate_->IsExecutionTerminating()) stopped();
+    if (result->IsPromise() && result.As<v8::Promise>()->State() == v8::Promise::kPending)
+      throw Error(500, "module '" + id + "' has a top-level await that never settled", PHOST_E_PROCESS);
+  }
+  if (module->GetStatus() == v8::Module::kErrored) {
+    isolate_->ThrowException(module->GetException());
+    throw failed("evaluating module '" + id + "'");
+  }
+  if (c.ns.IsEmpty()) c.ns.Reset(isolate_, module->GetModuleNamespace().As<v8::Object>());
+}
+
+v8::Local<v8::Module> ScriptCache::import(const std::string& id, const std::string& specifier,
+                                          const std::string& importer) {
+  auto cannot = [&](const std::string& why) {
+    return Error(404, "cannot import '" + specifier + "' from '" + importer + "': " + why, PHOST_E_NOT_FOUND);
+  };
+  // A module of the graph being linked now (import cycles, the root itself).
+  for (CompiledScript* l : linking_)
+    if (l->script->id == id) return l->module.Get(isolate_);
+  ScriptRef script = services_.store.find(id);
+  if (!script) throw cannot("no script '" + id + "'");
+  if (!script->module) throw cannot("script '" + id + "' is not an ES module");
+  CompiledRef dep;
+  if (auto it = compiled_.find(id); it != compiled_.end() && it->second->script == script && current(*it->second))
+    dep = it->second;
+  if (!dep) {
+    dep = std::make_shared<CompiledScript>();
+    dep->script = script;
+    dep->epoch = services_.store.module_epoch();
+    compile_module(*dep);
+    adopt(dep);
+  }
+  for (CompiledScript* l : linking_)
+    if (l->script->id == importer) l->imports.push_back(script);
+  return dep->module.Get(isolate_);
+}
+
+bool ScriptCache::current(const CompiledScript& c) {
+  if (c.script->superseded.load(std::memory_order_acquire)) return false;
+  if (c.imports.empty()) return true;
+  const uint64_t epoch = services_.store.module_epoch();
+  if (c.epoch == epoch) return true;
+  // Every module it reaches must still be the version it linked against;
+  // import cycles are legal, hence the visited set.
+  std::unordered_set<const CompiledScript*> seen{&c};
+  std::vector<const CompiledScript*> todo{&c};
+  while (!todo.empty()) {
+    const CompiledScript* m = todo.back();
+    todo.pop_back();
+    for (const ScriptRef& dep : m->imports) {
+      if (dep->superseded.load(std::memory_order_acquire)) return false;
+      auto it = compiled_.find(dep->id);
+      if (it == compiled_.end() || it->second->script != dep) return false;
+      if (seen.insert(it->second.get()).second) todo.push_back(it->second.get());
+    }
+  }
+  const_cast<CompiledScript&>(c).epoch = epoch;
+  return true;
+}
+
+v8::Local<v8::Function> ScriptCache::function(CompiledScript& c, std::string_view method) {
+  if (auto it = c.methods.find(method); it != c.methods.end()) return it->second.Get(isolate_);
+  v8::Local<v8::Context> context = isolate_->GetCurrentContext();
+  v8::TryCatch try_catch(isolate_);
+  v8::Local<v8::Value> found;
+  if (!c.ns.Get(isolate_)->Get(context, v8_string(isolate_, method)).ToLocal(&found)) {
+    if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
+    throw errors_.translate(context, try_catch, "looking up " + std::string(method));
+  }
+  if (!found->IsFunction())
+    throw Error(404, "script '" + c.script->id + "' has no function '" + std::string(method) + "'", PHOST_E_NOT_FOUND);
+  auto fn = found.As<v8::Function>();
+  c.methods.emplace(std::string(method), v8::Global<v8::Function>(isolate_, fn));
+  return fn;
+}
+
+void ScriptCache::after_call(CompiledScript& c) {
+  if (c.uncached.IsEmpty()) return;
+  services_.cache.store(c.script->cache_key, v8::ScriptCompiler::CreateCodeCacheForFunction(c.uncached.Get(isolate_)));
+  c.uncached.Reset();
+}
+
+}  // namespace phost::v8rt
