@@ -59,6 +59,7 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
     if (!exception->IsSymbol() && exception->ToString(context).ToLocal(&s)) message = "uncaught " + utf8(isolate, s);
     else message = "uncaught exception";
   }
+  if (isolate->IsExecutionTerminating()) return Error(500, "stopped", PHOST_E_PROCESS);  // the guard says why
   if (!what.empty()) message = std::string(what) + ": " + message;
   // Where it was thrown, in the script's own file; a forwarded error keeps
   // the message of the process that failed.

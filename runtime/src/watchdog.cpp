@@ -40,7 +40,12 @@ void CallTimer::terminate_locked(StopReason reason) noexcept {
 bool CallTimer::check(int64_t now_ns) noexcept {
   std::lock_guard lock(mutex_);
   if (armed_.empty()) return false;
-  if (reason_ != StopReason::none) return true;
+  if (reason_ != StopReason::none) {
+    // Again, until the chain has unwound: a TryCatch in the embedder's code
+    // (or V8's own) may have swallowed the first termination.
+    if (isolate_) isolate_->TerminateExecution();
+    return true;
+  }
   for (const Armed& a : armed_) {
     if (a.deadline_ns && now_ns >= a.deadline_ns) {
       terminate_locked(StopReason::timeout);
