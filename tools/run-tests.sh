@@ -96,7 +96,7 @@ else
   fuzz_lines=()
   if cmake --build build-fuzz -j"$JOBS" --target phost_fuzz; then
     fuzz_build=$(took "$t0")
-    targets=(fuzz_json fuzz_process_name fuzz_v8_values fuzz_script_load)
+    targets=(fuzz_json fuzz_process_name fuzz_v8_values fuzz_script_load fuzz_bridge)
   else
     fuzz_build=failed
     fuzz_bad=1
