@@ -97,11 +97,12 @@ constexpr char kLockdown[] = R"JS(
 
 bool lock_down(v8::Local<v8::Context> context) {
   v8::Isolate* isolate = context->GetIsolate();
-  v8::Local<v8::String> source =
-      v8::String::NewFromUtf8(isolate, kLockdown, v8::NewStringType::kNormal, sizeof kLockdown - 1).ToLocalChecked();
+  v8::Local<v8::String> source;
   v8::Local<v8::Script> script;
   v8::Local<v8::Value> result;
-  return v8::Script::Compile(context, source).ToLocal(&script) && script->Run(context).ToLocal(&result);
+  return v8::String::NewFromUtf8(isolate, kLockdown, v8::NewStringType::kNormal, sizeof kLockdown - 1)
+             .ToLocal(&source) &&
+         v8::Script::Compile(context, source).ToLocal(&script) && script->Run(context).ToLocal(&result);
 }
 
 }  // namespace phost::v8rt
