@@ -5,6 +5,8 @@
 #include "stack_limit.hpp"
 #include "v8_text.hpp"
 
+#include <v8-container.h>
+
 #include <v8-exception.h>
 #include <v8-function.h>
 #include <v8-microtask-queue.h>
@@ -215,18 +217,50 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
   });
 }
 
-void IsolateSlot::load(const ScriptRef& version, phost_call_ctx* ctx, int64_t deadline_ns,
-                       const std::function<void()>& publish) {
-  guarded(ctx, deadline_ns, [&](const DeadlineGuard& guard) {
-    v8::HandleScope scope(isolate_);
-    CallStack::Scope frame(calls_, {ctx, version->id});
-    CompiledRef c = scripts_->prepare(version);
-    if (guard.outermost()) isolate_->PerformMicrotaskCheckpoint();
-    if (isolate_->IsExecutionTerminating()) stopped();
-    publish();
-    scripts_->adopt(std::move(c));
-    return 0;
-  });
+void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const std::function<int64_t()>& deadline_for,
+                       const std::function<void(std::vector<Loaded>&)>& publish) {
+  StringMap<ScriptRef> staged;
+  for (const Loaded& l : batch) staged.emplace(l.version->id, l.version);
+  scripts_->stage(&staged);
+  struct Unstage {
+    ScriptCache& scripts;
+    ~Unstage() { scripts.stage(nullptr); }
+  } unstage{*scripts_};
+
+  std::vector<CompiledRef> compiled(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const std::shared_ptr<ScriptVersion>& version = batch[i].version;
+    try {
+      compiled[i] = guarded(ctx, deadline_for(), [&](const DeadlineGuard& guard) {
+        v8::HandleScope scope(isolate_);
+        CallStack::Scope frame(calls_, {ctx, version->id});
+        CompiledRef c = scripts_->prepare(version);
+        if (guard.outermost()) isolate_->PerformMicrotaskCheckpoint();
+        if (isolate_->IsExecutionTerminating()) stopped();
+        // What it exposes: the namespace's functions.
+        v8::Local<v8::Context> context = isolate_->GetCurrentContext();
+        v8::Local<v8::Object> ns = c->ns.Get(isolate_);
+        v8::Local<v8::Array> keys;
+        std::vector<std::string> functions;
+        if (ns->GetOwnPropertyNames(context).ToLocal(&keys)) {
+          for (uint32_t k = 0; k < keys->Length(); ++k) {
+            v8::Local<v8::Value> key, value;
+            if (keys->Get(context, k).ToLocal(&key) && key->IsString() && ns->Get(context, key).ToLocal(&value) &&
+                value->IsFunction())
+              functions.push_back(utf8(isolate_, key.As<v8::String>()));
+          }
+        }
+        version->functions = std::move(functions);
+        return c;
+      });
+    } catch (const Error& e) {
+      batch[i].error = e;
+      staged.erase(version->id);  // importers of it now fail to load too, naming it
+    }
+  }
+  publish(batch);
+  for (size_t i = 0; i < batch.size(); ++i)
+    if (!batch[i].error && compiled[i]) scripts_->adopt(std::move(compiled[i]));
 }
 
 Value IsolateSlot::stats(bool collect_garbage) {

@@ -20,6 +20,7 @@
 #include <v8-persistent-handle.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -47,9 +48,17 @@ public:
   // throws phost::Error.
   Value call(std::string_view id, std::string_view method, const phost_value* args, phost_call_ctx* ctx,
              int64_t deadline_ns);
-  // Compiles a version not yet published and runs its top level; publish()
-  // runs while this thread still holds the slot, then the slot keeps it.
-  void load(const ScriptRef& version, phost_call_ctx* ctx, int64_t deadline_ns, const std::function<void()>& publish);
+  // Versions not yet published, loaded together: each is compiled and its
+  // top level run under its own deadline (deadline_for(), taken as it
+  // starts); a module may import another of them. Then publish(results)
+  // runs while this thread still holds the slot, and the slot keeps those
+  // that loaded.
+  struct Loaded {
+    std::shared_ptr<ScriptVersion> version;
+    std::optional<Error> error;  // empty: it loaded
+  };
+  void load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const std::function<int64_t()>& deadline_for,
+            const std::function<void(std::vector<Loaded>&)>& publish);
   Value stats(bool collect_garbage);
 
   ValueLimits value_limits() const noexcept {

@@ -40,7 +40,7 @@ std::optional<std::vector<std::string>> patterns(View config, std::string_view k
 
 constexpr std::array kKeys = {"app_dir",  "isolates",      "timeout_ms",      "load_timeout_ms",
                               "heap_mb",  "cache_dir",     "process_allow",   "process_deny",
-                              "max_value_items", "max_value_mb"};
+                              "max_value_items", "max_value_mb", "strict"};
 
 }  // namespace
 
@@ -53,7 +53,7 @@ Options read_options(View config) {
     const std::string_view key = config.key_at(i);
     if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end())
       bad(key, "is not a runtime option (known: app_dir, isolates, timeout_ms, load_timeout_ms, heap_mb, "
-               "cache_dir, process_allow, process_deny, max_value_items, max_value_mb)");
+               "cache_dir, process_allow, process_deny, max_value_items, max_value_mb, strict)");
   }
   o.app_dir = path(config, "app_dir");
   o.cache_dir = path(config, "cache_dir");
@@ -66,6 +66,10 @@ Options read_options(View config) {
   o.max_value_items = static_cast<size_t>(integer(config, "max_value_items", static_cast<int64_t>(o.max_value_items),
                                                   int64_t{1} << 31));
   o.max_value_bytes = static_cast<size_t>(integer(config, "max_value_mb", 64, 4096)) << 20;
+  if (const View strict = config["strict"]) {
+    if (strict.kind() != PHOST_BOOL) bad("strict", "must be true or false");
+    o.strict = strict.as_bool();
+  }
   try {
     o.rules = ProcessRules(patterns(config, "process_allow"), patterns(config, "process_deny"));
   } catch (const std::invalid_argument& e) {

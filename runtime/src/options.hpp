@@ -21,6 +21,7 @@ struct Options {
   ProcessRules rules;               // "process_allow" / "process_deny": what scripts may call
   size_t max_value_items = 1'000'000;    // "max_value_items": items and entries per converted value
   size_t max_value_bytes = 64u << 20;    // "max_value_mb": string and byte payload per converted value
+  bool strict = false;              // "strict": one script that fails to load fails the app's load
 };
 
 // Throws phost::Error(400) naming the bad key.

@@ -37,18 +37,35 @@ void init(Plugin& plugin, phost_plugin_info& info) {
   plugin.add("runtime.reload", "runtime.reload(): load the app directory's scripts again", [rt](Call& call) {
     return Value::integer(static_cast<int64_t>(rt->load_app_dir(call.ctx())));
   });
-  plugin.add("runtime.scripts", "runtime.scripts(): the loaded scripts", [rt](Call&) {
-    Value list = Value::array();
-    for (const ScriptRef& s : rt->store().all()) {
-      Value entry = Value::object();
-      entry.set("id", Value::string(s->id));
-      entry.set("file", Value::string(s->file));
-      entry.set("version", Value::integer(static_cast<int64_t>(s->number)));
-      entry.set("module", Value::boolean(s->module));
-      list.push(std::move(entry));
-    }
-    return list;
-  });
+  plugin.add("runtime.scripts",
+             "runtime.scripts(): every script with its state (loaded or failed), functions or load error",
+             [rt](Call&) {
+               Value list = Value::array();
+               for (const ScriptRef& s : rt->store().all()) {
+                 Value entry = Value::object();
+                 entry.set("id", Value::string(s->id));
+                 entry.set("file", Value::string(s->file));
+                 entry.set("state", Value::string("loaded"));
+                 entry.set("version", Value::integer(static_cast<int64_t>(s->number)));
+                 entry.set("module", Value::boolean(s->module));
+                 Value functions = Value::array(s->functions.size());
+                 for (const std::string& f : s->functions) functions.push(Value::string(f));
+                 entry.set("functions", std::move(functions));
+                 list.push(std::move(entry));
+               }
+               for (const auto& [id, failure] : rt->store().failures()) {
+                 Value entry = Value::object();
+                 entry.set("id", Value::string(id));
+                 entry.set("file", Value::string(failure.file));
+                 entry.set("state", Value::string("failed"));
+                 Value error = Value::object();
+                 error.set("code", Value::integer(failure.code));
+                 error.set("message", Value::string(failure.message));
+                 entry.set("error", std::move(error));
+                 list.push(std::move(entry));
+               }
+               return list;
+             });
   plugin.add("runtime.stats", "runtime.stats([{gc: true}]): heap of one isolate and code cache counters",
              [rt](Call& call) {
                const View options = call.args()[0];

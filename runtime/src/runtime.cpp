@@ -3,7 +3,9 @@
 #include <libplatform/libplatform.h>
 #include <v8-initialization.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace phost::v8rt {
@@ -72,25 +74,45 @@ phost_status Runtime::call_script(phost_call_ctx* ctx, const phost_value* args, 
 }
 
 Value Runtime::load(std::string id, std::string source, std::string file, phost_call_ctx* ctx) {
-  std::shared_ptr<ScriptVersion> version;
+  std::vector<IsolateSlot::Loaded> batch(1);
   try {
-    version = make_version(std::move(id), std::move(source), std::move(file));
+    batch[0].version = make_version(std::move(id), std::move(source), std::move(file));
   } catch (const std::invalid_argument& e) {
     throw Error(400, e.what(), PHOST_E_INVALID_ARG);
   }
-  const int64_t deadline = deadline_for(ctx, options_.load_timeout_ms);
-  {
-    // Published while the isolate that ran its top level is still held, so
-    // no call sees it half-loaded.
-    auto lease = pool_.lease(deadline, ctx);
-    lease->load(version, ctx, deadline, [&] { store_.publish(version); });
-  }
+  load_batch(batch, ctx);
+  if (batch[0].error) throw *batch[0].error;
+  const ScriptVersion& v = *batch[0].version;
   Value out = Value::object();
-  out.set("id", Value::string(version->id));
-  out.set("version", Value::integer(static_cast<int64_t>(version->number)));
-  out.set("module", Value::boolean(version->module));
-  out.set("file", Value::string(version->file));
+  out.set("id", Value::string(v.id));
+  out.set("version", Value::integer(static_cast<int64_t>(v.number)));
+  out.set("module", Value::boolean(v.module));
+  out.set("file", Value::string(v.file));
+  Value functions = Value::array(v.functions.size());
+  for (const std::string& f : v.functions) functions.push(Value::string(f));
+  out.set("functions", std::move(functions));
   return out;
+}
+
+void Runtime::load_batch(std::vector<IsolateSlot::Loaded>& batch, phost_call_ctx* ctx, bool all_or_nothing) {
+  const int64_t wait_deadline = deadline_for(ctx, options_.load_timeout_ms);
+  // Published while the isolate that ran their top levels is still held, so
+  // no call sees one half-loaded.
+  auto lease = pool_.lease(wait_deadline, ctx);
+  lease->load(
+      batch, ctx, [&] { return deadline_for(ctx, options_.load_timeout_ms); },
+      [&](std::vector<IsolateSlot::Loaded>& loaded) {
+        const bool any_failed =
+            std::any_of(loaded.begin(), loaded.end(), [](const IsolateSlot::Loaded& l) { return l.error.has_value(); });
+        if (all_or_nothing && any_failed) return;
+        for (IsolateSlot::Loaded& l : loaded) {
+          if (!l.error) {
+            store_.publish(l.version);
+          } else if (batch.size() > 1) {
+            store_.record_failure(l.version->id, {l.version->file, l.error->code(), l.error->what()});
+          }
+        }
+      });
 }
 
 size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
@@ -98,21 +120,57 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
   const auto root = options_.app_dir / "scripts";
   std::error_code ec;
   if (!std::filesystem::is_directory(root, ec)) return 0;
-  size_t count = 0;
+  std::vector<IsolateSlot::Loaded> batch;
+  std::map<std::string, std::string> files;  // id -> file: two files may not give one id
+  std::vector<std::string> problems;
   for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file() || it->path().extension() != ".js") continue;
+    if (!it->is_regular_file()) continue;
     const auto relative = std::filesystem::relative(it->path(), root);
+    if (relative.extension() != ".js") {
+      log(PHOST_LOG_WARN, "scripts/" + relative.string() + ": not loaded (only .js files are scripts)");
+      continue;
+    }
     const std::string id = script_id_from_path(relative);
-    if (id.empty()) throw Error(400, "cannot make a script id of " + relative.string(), PHOST_E_INVALID_ARG);
+    if (id.empty()) {
+      problems.push_back("scripts/" + relative.string() + ": cannot make a script id of its path");
+      continue;
+    }
+    if (auto [at, fresh] = files.emplace(id, relative.string()); !fresh) {
+      problems.push_back("scripts/" + relative.string() + " and scripts/" + at->second + " both give the script id '" +
+                         id + "'");
+      continue;
+    }
     std::ifstream in(it->path(), std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
-    load(id, text.str(), relative.string(), ctx);
-    ++count;
+    if (!in && !in.eof()) {
+      problems.push_back("scripts/" + relative.string() + ": cannot be read");
+      continue;
+    }
+    batch.push_back({make_version(id, text.str(), relative.string()), std::nullopt});
   }
   if (ec) throw Error(500, "reading " + root.string() + ": " + ec.message(), PHOST_E_INTERNAL);
-  return count;
+  if (!problems.empty() && options_.strict) {
+    std::string all;
+    for (const std::string& p : problems) all += (all.empty() ? "" : "; ") + p;
+    throw Error(400, all, PHOST_E_INVALID_ARG);
+  }
+  for (const std::string& p : problems) log(PHOST_LOG_ERROR, p);
+  std::sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) { return a.version->id < b.version->id; });
+  load_batch(batch, ctx, options_.strict);
+  size_t loaded = 0;
+  std::string failed;
+  for (const IsolateSlot::Loaded& l : batch) {
+    if (!l.error) {
+      ++loaded;
+      continue;
+    }
+    log(PHOST_LOG_WARN, "scripts/" + l.version->file + " failed to load: " + l.error->what());
+    if (failed.size() < 4000) failed += (failed.empty() ? "" : "; ") + l.version->file + ": " + l.error->what();
+  }
+  if (options_.strict && !failed.empty()) throw Error(500, "strict: scripts failed to load: " + failed, PHOST_E_PROCESS);
+  return loaded;
 }
 
 Value Runtime::stats(bool collect_garbage, phost_call_ctx* ctx) {

@@ -31,12 +31,18 @@ public:
   // load timeout), then publishes it as the current version of id. Returns
   // {id, version, module, file}. Throws phost::Error.
   Value load(std::string id, std::string source, std::string file, phost_call_ctx* ctx);
-  // Loads app_dir/scripts/**/*.js; returns how many. Throws on the first error.
+  // Loads app_dir/scripts/**/*.js together, so modules may import each other
+  // in any order; returns how many loaded. A script that fails is logged and
+  // remembered (a call to it gets its load error); with the strict option
+  // any failure fails the whole load and nothing is published.
   size_t load_app_dir(phost_call_ctx* ctx);
   // Heap and cache figures; collect_garbage runs a full GC first.
   Value stats(bool collect_garbage, phost_call_ctx* ctx);
 
 private:
+  // Loads versions together in one isolate and publishes those that loaded
+  // (none if all_or_nothing and one failed); each result says how it went.
+  void load_batch(std::vector<IsolateSlot::Loaded>& batch, phost_call_ctx* ctx, bool all_or_nothing = false);
   // The earlier of ctx's deadline and now + timeout_ms (0 = none).
   static int64_t deadline_for(const phost_call_ctx* ctx, int64_t timeout_ms) noexcept;
 

@@ -93,13 +93,34 @@ CompiledRef ScriptCache::get(std::string_view id) {
     return c;
   }
   ScriptRef script = services_.store.find(id);
-  if (!script) throw Error(404, "no script '" + std::string(id) + "'", PHOST_E_NOT_FOUND);
+  if (!script) {
+    if (auto failed = services_.store.failure(id))
+      throw Error(failed->code, "script '" + std::string(id) + "' failed to load: " + failed->message, PHOST_E_PROCESS);
+    throw Error(404, "no script '" + std::string(id) + "'", PHOST_E_NOT_FOUND);
+  }
   CompiledRef c = compile(script);
   adopt(c);
   return c;
 }
 
-CompiledRef ScriptCache::prepare(const ScriptRef& version) { return compile(version); }
+CompiledRef ScriptCache::prepare(const ScriptRef& version) {
+  if (auto it = compiled_.find(version->id);
+      it != compiled_.end() && it->second->script == version && current(*it->second)) {
+    CompiledRef c = it->second;
+    if (!c->module.IsEmpty() && c->ns.IsEmpty()) {
+      Running running(running_, version.get());
+      evaluate_module(*c);
+    }
+    return c;
+  }
+  return compile(version);
+}
+
+ScriptRef ScriptCache::find_script(const std::string& id) const {
+  if (staged_)
+    if (auto it = staged_->find(id); it != staged_->end()) return it->second;
+  return services_.store.find(id);
+}
 
 void ScriptCache::adopt(CompiledRef compiled) {
   CompiledRef& slot = compiled_[compiled->script->id];
@@ -222,8 +243,11 @@ v8::Local<v8::Module> ScriptCache::import(const std::string& id, const std::stri
   // A module of the graph being linked now (import cycles, the root itself).
   for (CompiledScript* l : linking_)
     if (l->script->id == id) return l->module.Get(isolate_);
-  ScriptRef script = services_.store.find(id);
-  if (!script) throw cannot("no script '" + id + "'");
+  ScriptRef script = find_script(id);
+  if (!script) {
+    if (auto failed = services_.store.failure(id)) throw cannot("script '" + id + "' failed to load: " + failed->message);
+    throw cannot("no script '" + id + "'");
+  }
   if (!script->module) throw cannot("script '" + id + "' is not an ES module");
   CompiledRef dep;
   if (auto it = compiled_.find(id); it != compiled_.end() && it->second->script == script && current(*it->second))

@@ -54,8 +54,12 @@ public:
   // in this isolate on first use. Throws phost::Error (404 when there is no
   // such script, 500 when it fails to load or is still running its top level).
   CompiledRef get(std::string_view id);
-  // A version not yet published: compiled and its top level run. Throws.
+  // A version not yet published: compiled and its top level run (reused when
+  // already done as another's import). Throws.
   CompiledRef prepare(const ScriptRef& version);
+  // Versions being loaded together (an app directory): imports find them
+  // before what is published. NULL when none.
+  void stage(const StringMap<ScriptRef>* staged) noexcept { staged_ = staged; }
   // Makes a prepared version the one this isolate uses for its id.
   void adopt(CompiledRef compiled);
 
@@ -74,6 +78,7 @@ private:
   bool current(const CompiledScript& c);
   v8::Local<v8::Module> import(const std::string& id, const std::string& specifier, const std::string& importer);
   void forget(const CompiledScript& c);
+  ScriptRef find_script(const std::string& id) const;
 
   v8::Isolate* isolate_;
   const Services& services_;
@@ -83,6 +88,7 @@ private:
   StringMap<CompiledRef> compiled_;
   std::vector<const ScriptVersion*> running_;  // top levels running now, innermost last
   std::vector<CompiledScript*> linking_;       // modules being linked now
+  const StringMap<ScriptRef>* staged_ = nullptr;
 };
 
 }  // namespace phost::v8rt

@@ -57,6 +57,7 @@ void ScriptStore::publish(const std::shared_ptr<ScriptVersion>& version) {
     std::lock_guard lock(mutex_);
     version->number = next_number_++;
     ++key_uses_[version->cache_key];
+    failures_.erase(version->id);
     ScriptRef& slot = scripts_[version->id];
     if (slot) {
       slot->superseded.store(true, std::memory_order_release);
@@ -72,8 +73,9 @@ bool ScriptStore::remove(const std::string& id) {
   std::optional<CacheKey> dropped;
   {
     std::lock_guard lock(mutex_);
+    const bool failed = failures_.erase(lower(id)) > 0;
     auto it = scripts_.find(lower(id));
-    if (it == scripts_.end()) return false;
+    if (it == scripts_.end()) return failed;
     it->second->superseded.store(true, std::memory_order_release);
     if (it->second->module) module_epoch_.fetch_add(1, std::memory_order_acq_rel);
     if (release_key(it->second->cache_key)) dropped = it->second->cache_key;
@@ -87,6 +89,28 @@ ScriptRef ScriptStore::find(std::string_view id) const {
   std::lock_guard lock(mutex_);
   auto it = scripts_.find(std::string(id));
   return it == scripts_.end() ? nullptr : it->second;
+}
+
+void ScriptStore::record_failure(const std::string& id, LoadFailure failure) {
+  std::lock_guard lock(mutex_);
+  failures_[id] = std::move(failure);
+}
+
+std::optional<LoadFailure> ScriptStore::failure(std::string_view id) const {
+  std::lock_guard lock(mutex_);
+  auto it = failures_.find(std::string(id));
+  if (it == failures_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::pair<std::string, LoadFailure>> ScriptStore::failures() const {
+  std::vector<std::pair<std::string, LoadFailure>> out;
+  {
+    std::lock_guard lock(mutex_);
+    out.assign(failures_.begin(), failures_.end());
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
 }
 
 std::vector<ScriptRef> ScriptStore::all() const {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -27,6 +28,7 @@ struct ScriptVersion {
   uint64_t number = 0;   // unique per runtime, increases with every put
   CacheKey cache_key{};
   std::vector<std::string> names;  // classic: candidate top-level names
+  std::vector<std::string> functions;  // what it exposes, known once its top level ran (before publishing)
   mutable std::atomic<bool> superseded{false};
 };
 using ScriptRef = std::shared_ptr<const ScriptVersion>;
@@ -37,6 +39,13 @@ inline constexpr const char* kNamespaceParam = "__phost_namespace__";
 // [A-Za-z0-9_$-], lower-cased) and scans the source. Throws
 // std::invalid_argument on a bad id.
 std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, std::string file);
+
+// Why a script of an app could not be loaded: what a call to it gets.
+struct LoadFailure {
+  std::string file;
+  int32_t code;
+  std::string message;
+};
 
 class ScriptStore {
 public:
@@ -50,6 +59,12 @@ public:
   ScriptRef find(std::string_view id) const;
   std::vector<ScriptRef> all() const;
 
+  // A script that failed to load (no version of it is current); publishing
+  // or removing the id forgets the failure.
+  void record_failure(const std::string& id, LoadFailure failure);
+  std::optional<LoadFailure> failure(std::string_view id) const;
+  std::vector<std::pair<std::string, LoadFailure>> failures() const;
+
   // Bumped whenever a module is replaced or removed: importers re-check.
   uint64_t module_epoch() const noexcept { return module_epoch_.load(std::memory_order_acquire); }
 
@@ -60,6 +75,7 @@ private:
   std::function<void(const CacheKey&)> on_dropped_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, ScriptRef> scripts_;
+  std::unordered_map<std::string, LoadFailure> failures_;
   std::unordered_map<CacheKey, int, CacheKeyHash> key_uses_;
   uint64_t next_number_ = 1;
   std::atomic<uint64_t> module_epoch_{1};
