@@ -13,6 +13,9 @@ namespace {
 
 // How long a terminated call may take to unwind before the transpiler gives up on its thread.
 constexpr auto kUnwindGrace = std::chrono::seconds(1);
+// Loading the bundle runs only our code, whatever the input: bounded apart from
+// the per-call deadline, so a busy machine does not fail the call that loads it.
+constexpr auto kLoadDeadline = std::chrono::seconds(10);
 
 struct StripJob {
   std::string source, file;
@@ -53,9 +56,11 @@ public:
     }
     auto posted = std::make_shared<Job>(std::move(job));
     job_ = posted;
-    done_ = timed_out_ = false;
+    done_ = timed_out_ = started_ = false;
     wake_.notify_one();
-    if (!finished_.wait_until(lock, std::chrono::steady_clock::now() + options_.deadline, [this] { return done_; })) {
+    const bool loaded =
+        finished_.wait_until(lock, std::chrono::steady_clock::now() + kLoadDeadline, [this] { return started_; });
+    if (!loaded || !finished_.wait_until(lock, started_at_ + options_.deadline, [this] { return done_; })) {
       timed_out_ = true;
       if (isolate_) isolate_->TerminateExecution();  // thread-safe; the engine lives while isolate_ is set
       if (!finished_.wait_for(lock, kUnwindGrace, [this] { return done_; })) {
@@ -64,6 +69,7 @@ public:
       }
     }
     job = std::move(*posted);
+    if (timed_out_ && !loaded) return "the transpiler did not load within " + std::to_string(kLoadDeadline.count()) + " s";
     if (timed_out_) return "took longer than " + std::to_string(options_.deadline.count()) + " ms";
     if (heap_limit_hit_) return "exceeded the transpiler's heap limit of " + std::to_string(options_.heap_limit >> 20) + " MB";
     return {};
@@ -116,6 +122,12 @@ private:
       publish(engine->isolate());
       load_error = engine->load();
     }
+    {
+      std::lock_guard lock(mutex_);
+      started_ = true;  // the call's own deadline runs from here
+      started_at_ = std::chrono::steady_clock::now();
+    }
+    finished_.notify_all();
     if (load_error.empty()) {
       std::visit(
           [&engine](auto& j) {
@@ -154,7 +166,9 @@ private:
   std::thread thread_;
   std::shared_ptr<Job> job_;
   v8::Isolate* isolate_ = nullptr;  // the engine's, for TerminateExecution
-  bool done_ = false, timed_out_ = false, heap_limit_hit_ = false, stopping_ = false, broken_ = false;
+  std::chrono::steady_clock::time_point started_at_;
+  bool started_ = false, done_ = false, timed_out_ = false, heap_limit_hit_ = false, stopping_ = false,
+       broken_ = false;
 };
 
 Transpiler::Transpiler() : Transpiler(Options{}) {}

@@ -40,7 +40,7 @@ class Transpiler {
 public:
   struct Options {
     size_t heap_limit = size_t{64} << 20;           // the transpiler isolate's old generation
-    std::chrono::milliseconds deadline{2000};       // per call, loading the bundle included
+    std::chrono::milliseconds deadline{2000};       // per call, once the bundle is loaded (which has 10 s)
     bool code_cache = true;                         // reuse V8's code cache of the bundle, process-wide
   };
 

@@ -425,7 +425,7 @@ TEST_CASE("a call past its deadline is stopped and the next call works") {
   const auto took = std::chrono::steady_clock::now() - started;
   CHECK_FALSE(result.ok);
   CHECK(result.error == "slow.ts:1:1: took longer than 300 ms");
-  CHECK(took < std::chrono::milliseconds(1300));
+  CHECK(took < std::chrono::milliseconds(2500));  // unstopped, it runs for seconds (15 s in Node)
   const auto next = quick.strip("let x: number = 1;", "next.ts");
   CHECK(next.ok);
   CHECK(next.code == "let x         = 1;");
