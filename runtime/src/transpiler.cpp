@@ -173,11 +173,26 @@ private:
 
 Transpiler::Transpiler() : Transpiler(Options{}) {}
 
-Transpiler::Transpiler(Options options) : worker_(std::make_shared<Worker>(options)) {}
+Transpiler::Transpiler(Options options) : options_(options), worker_(std::make_shared<Worker>(options)) {}
 
 Transpiler::~Transpiler() { worker_->stop(); }
 
+namespace {
+
+// A source larger than the heap cannot be parsed in it (sucrase needs tens of
+// bytes per character): refused before it is copied.
+std::string too_large(size_t size, const Transpiler::Options& options) {
+  if (size <= options.heap_limit) return {};
+  return "a source of " + std::to_string(size >> 20) + " MB exceeds the transpiler's heap limit of " +
+         std::to_string(options.heap_limit >> 20) + " MB";
+}
+
+}  // namespace
+
 TranspileResult Transpiler::strip(std::string_view source, std::string_view file) noexcept {
+  if (std::string error = too_large(source.size(), options_); !error.empty()) {
+    return {false, {}, std::string(file) + ":1:1: " + error};
+  }
   Worker::Job job = StripJob{std::string(source), std::string(file), {}};
   if (std::string error = worker_->run(job); !error.empty()) {
     return {false, {}, std::string(file) + ":1:1: " + error};
@@ -186,6 +201,11 @@ TranspileResult Transpiler::strip(std::string_view source, std::string_view file
 }
 
 ScanResult Transpiler::scan(std::string_view source, bool typescript) noexcept {
+  if (std::string error = too_large(source.size(), options_); !error.empty()) {
+    ScanResult failed;
+    failed.error = "1:1: " + error;
+    return failed;
+  }
   Worker::Job job = ScanJob{std::string(source), typescript, {}};
   if (std::string error = worker_->run(job); !error.empty()) {
     ScanResult failed;

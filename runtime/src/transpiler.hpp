@@ -16,6 +16,9 @@
 namespace phost::v8rt {
 
 // Lines and columns are 1-based; columns count UTF-16 code units, as V8's do.
+// A source larger than the heap limit is refused at once; sucrase needs some
+// 100 bytes of heap per byte of source: 64 MB serves files up to about half a
+// megabyte (bench_transpile (d)).
 
 struct TranspileResult {
   bool ok = false;
@@ -65,6 +68,7 @@ public:
 
 private:
   class Worker;
+  Options options_;
   std::shared_ptr<Worker> worker_;  // shared with its thread, which may outlive us if V8 hangs
 };
 

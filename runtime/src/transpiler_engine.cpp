@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <mutex>
 #include <vector>
 
@@ -21,9 +22,6 @@ extern const std::size_t phost_transpiler_bundle_size;
 
 namespace phost::v8rt {
 namespace {
-
-// V8 keeps strings shorter than this; beyond it a source cannot be a script anyway.
-constexpr size_t kMaxSourceBytes = size_t{256} << 20;
 
 // The bundle as a V8 string that points at the embedded bytes: no copy per isolate.
 class BundleResource final : public v8::String::ExternalOneByteStringResource {
@@ -68,7 +66,7 @@ constexpr std::string_view kWarmUpSource =
     "async function* g() { yield await a(`t${ {k: 1}.k }`); }\nconst r = /re/g.test('x') ? 1 : 2;\n";
 
 v8::MaybeLocal<v8::String> v8_string(v8::Isolate* isolate, std::string_view text) {
-  if (text.size() > kMaxSourceBytes) return {};
+  if (text.size() > size_t{std::numeric_limits<int>::max()}) return {};
   return v8::String::NewFromUtf8(isolate, text.data(), v8::NewStringType::kNormal, static_cast<int>(text.size()));
 }
 

@@ -442,6 +442,9 @@ TEST_CASE("the heap limit fails the call, and a fresh isolate serves the next on
   const auto result = small.scan(big, false);
   CHECK_FALSE(result.ok);
   CHECK(result.error == "1:1: exceeded the transpiler's heap limit of 16 MB");
+  // Larger than the heap itself: refused before anything is copied or parsed.
+  const auto refused = small.strip(std::string((size_t{16} << 20) + 1, ' '), "huge.ts");
+  CHECK(refused.error == "huge.ts:1:1: a source of 16 MB exceeds the transpiler's heap limit of 16 MB");
   const auto next = small.scan("function again() {}", false);
   CHECK(next.ok);
   CHECK(join(next.functions) == "again");
