@@ -5,9 +5,11 @@
 //   (b) the first strip after each kind of creation (sucrase's functions are
 //       compiled lazily unless the cache holds them);
 //   (c) steady state on a 200-line .ts file: strip, scan of its output, scan of
-//       the .ts (strip + scan), and a one-line strip (the fixed cost of a call:
-//       thread hand-over, locker, string copies); against V8 itself compiling
-//       the same JS (CompileModule, lazy, a new source each time) in this run.
+//       the .ts after a strip of it (which reuses the strip's parse), strip then
+//       scan of the .ts (what loading it takes), and a one-line strip (the fixed cost of a
+//       call: thread hand-over, locker, sucrase's set-up); against V8 itself
+//       compiling the same JS (CompileModule, lazy, a new source each time).
+//   (d) the largest file the default 64 MB heap serves.
 // Medians; minor page faults beside creation times. Nothing is asserted on time.
 //
 // Usage: bench_transpile [rounds, default 200]
@@ -166,23 +168,30 @@ int main(int argc, char** argv) {
   const auto scan_ts = [&](int) {
     if (transpiler.scan(ts, true).functions.size() != functions) die("scan of the .ts found other functions");
   };
+  const auto load_ts = [&](int) {  // what loading a .ts file takes: the scan reuses the strip's parse
+    if (!transpiler.strip(ts, "sample.ts").ok || transpiler.scan(ts, true).functions.size() != functions) {
+      die("strip + scan failed");
+    }
+  };
   const auto strip_tiny = [&](int) {
     if (!transpiler.strip("let a: number = 1;", "tiny.ts").ok) die("tiny strip failed");
   };
-  for (int i = 0; i < 50; ++i) strip_ts(i), scan_js(i), scan_ts(i), strip_tiny(i);
-  std::vector<Cost> costs[4];
+  for (int i = 0; i < 50; ++i) strip_ts(i), scan_js(i), scan_ts(i), load_ts(i), strip_tiny(i);
+  std::vector<Cost> costs[5];
   for (int i = 0; i < rounds; ++i) {
     costs[0].push_back(median_us(1, strip_ts));
     costs[1].push_back(median_us(1, scan_js));
     costs[2].push_back(median_us(1, scan_ts));
-    costs[3].push_back(median_us(1, strip_tiny));
+    costs[3].push_back(median_us(1, load_ts));
+    costs[4].push_back(median_us(1, strip_tiny));
   }
   const auto med = [](const std::vector<Cost>& v) {
     std::vector<double> wall, cpu;
     for (const Cost& c : v) wall.push_back(c.wall), cpu.push_back(c.cpu);
     return Cost{median(std::move(wall)), median(std::move(cpu))};
   };
-  const Cost strip_us = med(costs[0]), scan_js_us = med(costs[1]), scan_ts_us = med(costs[2]), tiny_us = med(costs[3]);
+  const Cost strip_us = med(costs[0]), scan_js_us = med(costs[1]), scan_ts_us = med(costs[2]), load_us = med(costs[3]),
+             tiny_us = med(costs[4]);
 
   bench::RawIsolate isolate;
   bench::RawContext context(isolate.get());
@@ -203,7 +212,8 @@ int main(int argc, char** argv) {
   row("V8 compiling the stripped JS (module)", compile_us);
   row("strip(.ts)", strip_us);
   row("scan(stripped js)", scan_js_us);
-  row("scan(.ts) = strip + scan", scan_ts_us);
+  row("scan(.ts) after strip(.ts) of it", scan_ts_us);
+  row("strip(.ts), then scan(.ts): a .ts load", load_us);
   row("strip of one line (fixed cost of a call)", tiny_us);
 
   // (d) how large a file the default 64 MB heap serves

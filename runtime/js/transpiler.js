@@ -48,6 +48,7 @@ function positioned(source, error) {
 const blank = (text) => text.replace(/[^\r\n\u2028\u2029]/g, " ");
 TokenProcessor.prototype.removeToken = function () {
   const token = this.currentToken();
+  token.removed = true;  // for scanTokens: what V8 will not see
   this.replaceToken(blank(this.code.slice(token.start, token.end)));
 };
 TokenProcessor.prototype.removeInitialToken = TokenProcessor.prototype.removeToken;
@@ -99,11 +100,18 @@ function checkSupported(tokens) {
   }
 }
 
+// The top level of the last source stripped, read from the same tokens, so
+// that scan(source, true) right after strip(source) costs no second parse.
+let lastStripped = null;
+
 function stripTypes(source) {
+  lastStripped = null;
   try {
     const code = transform(source, {transforms: ["typescript"], disableESTransforms: true}).code;
     // transform() leaves its parser's state behind: the TypeScript tokens, read here without a second parse.
-    checkSupported(parserState.tokens);
+    const tokens = parserState.tokens;
+    checkSupported(tokens);
+    lastStripped = {source, topLevel: scanTokens(source, tokens)};
     return code;
   } catch (error) {
     throw positioned(source, error);
@@ -135,15 +143,20 @@ function specifierAfter(tokens, i) {
   return null;
 }
 
-// Top-level facts of a JS source from sucrase's parser: declarations are told
-// apart from expressions by the parser's scope depth and identifier roles.
+const isEnumAfter = (tokens, i) =>
+  tokens[i] && (tokens[i].type === tt._enum || (tokens[i].type === tt._const && tokens[i + 1] && tokens[i + 1].type === tt._enum));
+
+// Top-level facts of a source from sucrase's tokens (of JS, or of TypeScript
+// after its transform): declarations are told apart from expressions by the
+// parser's scope depth and identifier roles.
 function scanTokens(source, tokens) {
   const functions = [];
   const imports = [];
   let module = false;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
-    if (t.isType) continue;
+    if (t.removed && t.type === tt._export && isEnumAfter(tokens, i + 1)) module = true;  // sucrase re-emits it
+    if (t.isType || t.removed) continue;  // removed: TypeScript only, or an import elided as TypeScript does
     const before = tokens[i - 1];
     if (t.type === tt.name && t.identifierRole === IdentifierRole.TopLevelDeclaration) {
       const keyword = before && before.type === tt.star ? tokens[i - 2] : before;
@@ -162,7 +175,9 @@ function scanTokens(source, tokens) {
     if (t.scopeDepth !== 0) continue;
     let specifier = null;
     if (t.type === tt._import) {
-      if (tokens[i + 1] && tokens[i + 1].type === tt.parenL) continue;  // import("x"): an expression
+      const next = tokens[i + 1];
+      if (next && next.type === tt.parenL) continue;  // import("x"): an expression
+      if (next && next.type === tt.name && tokens[i + 2] && tokens[i + 2].type === tt.eq) continue;  // TS `import A = N.B`: a const
       module = true;
       specifier = specifierAfter(tokens, i + 1);
     } else if (t.type === tt._export) {
@@ -197,15 +212,18 @@ function unescape(raw) {
 
 function scan(source, typescript) {
   // A TypeScript source is scanned as the JS it strips to: type-only and
-  // elided imports are gone there, as they are for V8. Positions are unchanged.
-  const code = typescript ? stripTypes(source) : source;
+  // elided imports are gone there, as they are for V8. Positions are the same.
+  if (typescript) {
+    if (!lastStripped || lastStripped.source !== source) stripTypes(source);
+    return lastStripped.topLevel;
+  }
   let tokens;
   try {
-    tokens = parse(code, false, false, false).tokens;
+    tokens = parse(source, false, false, false).tokens;
   } catch (error) {
-    throw positioned(code, error);
+    throw positioned(source, error);
   }
-  return scanTokens(code, tokens);
+  return scanTokens(source, tokens);
 }
 
 globalThis.phostTranspiler = Object.freeze({strip, scan});

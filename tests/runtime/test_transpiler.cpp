@@ -376,6 +376,65 @@ TEST_CASE("scan agrees with V8 on the top-level functions of varied classic scri
   }
 }
 
+TEST_CASE("the top level of a TypeScript source, read from its own tokens, is that of the JS it strips to") {
+  // scan(ts, true) reads sucrase's TypeScript tokens (removed ones skipped);
+  // scan(js, false) parses the output afresh. They must agree on everything.
+  const std::vector<std::string> snippets = {
+      "import type { T{n} } from './types{n}';\n",
+      "import { OnlyType{n} } from './only{n}'; let v{n}: OnlyType{n} | null = null;\n",
+      "import { used{n} } from './used{n}'; export function f{n}() { return used{n}(); }\n",
+      "import { type A{n}, b{n} } from \"./mixed{n}\"; const c{n}: A{n} = b{n};\n",
+      "import def{n}, * as ns{n} from './ns{n}'; console.log(def{n}, ns{n});\n",
+      "import './side{n}';\n",
+      "export type { X{n} } from './tx{n}';\n",
+      "export { y{n} } from './re{n}';\n",
+      "export * from './star{n}';\n",
+      "export * as all{n} from './all{n}';\n",
+      "import Alias{n} = Space.Member;\n",
+      "export default interface Shape{n} { area(): number }\n",
+      "export declare function ambient{n}(): void;\n",
+      "function over{n}(a: string): string;\nfunction over{n}(a: any) { return a; }\n",
+      "export enum E{n} { A, B }\n",
+      "export abstract class C{n}<T> { constructor(private x: T) {} abstract m(): void; }\n",
+      "export const k{n} = <T,>(x: T): T => x;\n",
+      "async function* gen{n}(): AsyncGenerator<number> { yield 1; }\n",
+      "namespace Types{n} { export interface I {} }\n",
+      "declare module 'mod{n}' { export function hidden{n}(): void; }\n",
+      "const r{n} = (x as any) / 2 / (y satisfies number);\n",
+      "export {};\n",
+  };
+  uint64_t state = 0x2545f4914f6cdd1dULL;
+  auto next = [&state](uint64_t bound) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % bound;
+  };
+  auto describe = [](const ScanResult& scan) {
+    std::string out = std::string(scan.module ? "module" : "script") + " [" + join(scan.functions) + "]";
+    // Lines only: sucrase writes `import a, * as b` as `import a , * as b`, one column off in the output.
+    for (const auto& import : scan.imports) out += " " + import.specifier + "@" + std::to_string(import.line);
+    return out;
+  };
+  for (int round = 0; round < 80; ++round) {
+    std::string source;
+    const uint64_t count = 1 + next(8);
+    for (uint64_t i = 0; i < count; ++i) {
+      std::string snippet = snippets[next(snippets.size())];
+      for (size_t at; (at = snippet.find("{n}")) != std::string::npos;) {
+        snippet.replace(at, 3, std::to_string(round * 100 + static_cast<int>(i)));
+      }
+      source += snippet;
+    }
+    CAPTURE(source);
+    const ScanResult from_tokens = transpiler().scan(source, true);
+    REQUIRE_MESSAGE(from_tokens.ok, from_tokens.error);
+    const auto stripped = transpiler().strip(source, "t.ts");
+    REQUIRE_MESSAGE(stripped.ok, stripped.error);
+    const ScanResult from_output = transpiler().scan(stripped.code, false);
+    REQUIRE_MESSAGE(from_output.ok, from_output.error);
+    CHECK(describe(from_tokens) == describe(from_output));
+  }
+}
+
 TEST_CASE("hostile sources give an error or a result, never a crash or a hang") {
   // 5 MB of statements.
   std::string big;
