@@ -11,7 +11,15 @@
 namespace phost::v8rt {
 namespace {
 
-constexpr char kMagic[4] = {'P', 'H', 'C', '2'};
+constexpr char kMagic[4] = {'P', 'H', 'C', '3'};
+
+CacheKey sha256(const void* data, size_t size) {
+  CacheKey out{};
+  unsigned int n = 0;
+  if (!EVP_Digest(data, size, out.data(), &n, EVP_sha256(), nullptr) || n != out.size())
+    throw std::runtime_error("SHA-256 failed");
+  return out;
+}
 
 }  // namespace
 
@@ -22,9 +30,8 @@ CodeCache::CodeCache(std::filesystem::path dir) : dir_(std::move(dir)) {
   }
 }
 
-CacheKey CodeCache::key(std::string_view source, bool module) {
+CacheKey CodeCache::key(std::string_view source, char kind) {
   const uint32_t tag = v8::ScriptCompiler::CachedDataVersionTag();
-  const char kind = module ? 'm' : 'f';
   CacheKey out{};
   unsigned int size = 0;
   const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
@@ -53,15 +60,24 @@ CacheBytes CodeCache::find(const CacheKey& key) {
     char magic[4];
     CacheKey stored_key{};
     uint64_t size = 0;
+    CacheKey digest{};
     if (in.read(magic, 4) && std::equal(magic, magic + 4, kMagic) &&
         in.read(reinterpret_cast<char*>(stored_key.data()), stored_key.size()) && stored_key == key &&
-        in.read(reinterpret_cast<char*>(&size), sizeof size) && size < (256u << 20)) {
+        in.read(reinterpret_cast<char*>(&size), sizeof size) && size < (256u << 20) &&
+        in.read(reinterpret_cast<char*>(digest.data()), digest.size())) {
       std::vector<uint8_t> bytes(size);
       if (in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size))) {
-        ++stats_.hits;
-        auto shared = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
-        entries_.emplace(key, shared);
-        return shared;
+        if (sha256(bytes.data(), bytes.size()) != digest) {
+          // Torn or tampered: never handed out.
+          ++stats_.rejected;
+          std::error_code ec;
+          std::filesystem::remove(file_for(key), ec);
+        } else {
+          ++stats_.hits;
+          auto shared = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+          entries_.emplace(key, shared);
+          return shared;
+        }
       }
     }
   }
@@ -82,9 +98,11 @@ void CodeCache::store(const CacheKey& key, std::vector<uint8_t> bytes) {
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     const uint64_t size = shared->size();
+    const CacheKey digest = sha256(shared->data(), shared->size());
     out.write(kMagic, 4);
     out.write(reinterpret_cast<const char*>(key.data()), static_cast<std::streamsize>(key.size()));
     out.write(reinterpret_cast<const char*>(&size), sizeof size);
+    out.write(reinterpret_cast<const char*>(digest.data()), static_cast<std::streamsize>(digest.size()));
     out.write(reinterpret_cast<const char*>(shared->data()), static_cast<std::streamsize>(size));
     if (!out) return;
   }

@@ -2,7 +2,9 @@
 // to a directory so a restart with thousands of scripts compiles fast.
 // Entries are keyed by the SHA-256 of source, kind and V8's
 // CachedDataVersionTag, and trusted only for that exact key (V8 itself checks
-// little more than the source's length); a rejected entry is dropped.
+// little more than the source's length); on disk each entry also carries the
+// SHA-256 of its bytes, so a torn or altered file is never used. A rejected
+// entry is dropped.
 #pragma once
 
 #include <array>
@@ -36,7 +38,8 @@ public:
   // dir empty: memory only.
   explicit CodeCache(std::filesystem::path dir);
 
-  static CacheKey key(std::string_view source, bool module);
+  // kind: 'f' a classic script's code, 'm' a module's, 'p' a prepared source.
+  static CacheKey key(std::string_view source, char kind);
   CacheBytes find(const CacheKey& key);
   void store(const CacheKey& key, std::vector<uint8_t> bytes);
   // Takes what V8 produced (may be NULL).

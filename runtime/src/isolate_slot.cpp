@@ -3,6 +3,7 @@
 #include "bridge.hpp"
 #include "limited_allocator.hpp"
 #include "stack_limit.hpp"
+#include "source_prep.hpp"
 #include "v8_text.hpp"
 
 #include <v8-container.h>
@@ -245,9 +246,12 @@ void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const st
         if (ns->GetOwnPropertyNames(context).ToLocal(&keys)) {
           for (uint32_t k = 0; k < keys->Length(); ++k) {
             v8::Local<v8::Value> key, value;
-            if (keys->Get(context, k).ToLocal(&key) && key->IsString() && ns->Get(context, key).ToLocal(&value) &&
-                value->IsFunction())
-              functions.push_back(utf8(isolate_, key.As<v8::String>()));
+            if (!keys->Get(context, k).ToLocal(&key) || !key->IsString() || !ns->Get(context, key).ToLocal(&value) ||
+                !value->IsFunction())
+              continue;
+            std::string name = utf8(isolate_, key.As<v8::String>());
+            if (name.starts_with(kFunctionExportPrefix)) name.erase(0, kFunctionExportPrefix.size());
+            if (std::find(functions.begin(), functions.end(), name) == functions.end()) functions.push_back(name);
           }
         }
         version->functions = std::move(functions);

@@ -4,18 +4,35 @@
 // (ScriptCache) for the module of that id.
 #pragma once
 
+#include "options.hpp"
+
 #include <v8-context.h>
 #include <v8-script.h>
 
+#include <filesystem>
 #include <functional>
+#include <vector>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 namespace phost::v8rt {
 
-// "./util" imported by "orders.total" -> "orders.util"; "" when it cannot be an id.
-std::string resolve_specifier(std::string_view importer_id, std::string_view specifier);
+// The id of the built-in module that stands for gou's type-shim imports
+// (`@yao/runtime`, `@yao/*`, `@yaoapp/*`, `@gou`, relative paths ending in
+// `/yao` or `/gou`): it exports the runtime's globals.
+inline constexpr std::string_view kRuntimeModuleId = "@yao/runtime";
+
+// An app's tsconfig.json `compilerOptions.paths` (ImportAlias, options.hpp).
+// Empty when there is no tsconfig.json or it has no paths; comments and
+// trailing commas are allowed, as TypeScript allows them.
+std::vector<ImportAlias> read_import_aliases(const std::filesystem::path& app_dir);
+
+// "./util" imported by "orders.total" -> "orders.util" (with or without .js
+// or .ts); aliases apply first; kRuntimeModuleId for a type-shim import; ""
+// when it cannot be an id.
+std::string resolve_specifier(std::string_view importer_id, std::string_view specifier,
+                              const std::vector<ImportAlias>& aliases = {});
 
 class ModuleLinker {
 public:
@@ -23,7 +40,7 @@ public:
   using Find = std::function<v8::Local<v8::Module>(const std::string& id, const std::string& specifier,
                                                    const std::string& importer)>;
 
-  ModuleLinker(v8::Isolate* isolate, Find find);
+  ModuleLinker(v8::Isolate* isolate, Find find, std::vector<ImportAlias> aliases);
   ~ModuleLinker();
   ModuleLinker(const ModuleLinker&) = delete;
   ModuleLinker& operator=(const ModuleLinker&) = delete;
@@ -41,6 +58,7 @@ private:
 
   v8::Isolate* isolate_;
   Find find_;
+  std::vector<ImportAlias> aliases_;
   std::unordered_map<int, std::string> ids_;  // V8 script id of a module -> script id
 };
 

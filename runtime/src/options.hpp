@@ -8,8 +8,16 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace phost::v8rt {
+
+// An import alias from an app's tsconfig.json: `@lib/*` -> `scripts/lib/*`.
+struct ImportAlias {
+  std::string pattern;  // at most one '*'
+  std::string target;   // relative to the app directory (baseUrl)
+};
 
 struct Options {
   std::filesystem::path app_dir;    // "app_dir": scripts/**/*.js are loaded from here
@@ -21,7 +29,8 @@ struct Options {
   ProcessRules rules;               // "process_allow" / "process_deny": what scripts may call
   size_t max_value_items = 1'000'000;    // "max_value_items": items and entries per converted value
   size_t max_value_bytes = 64u << 20;    // "max_value_mb": string and byte payload per converted value
-  bool strict = false;              // "strict": one script that fails to load fails the app's load
+  bool strict = false;
+  std::vector<ImportAlias> import_aliases;  // from app_dir/tsconfig.json, not the config              // "strict": one script that fails to load fails the app's load
 };
 
 // Throws phost::Error(400) naming the bad key.

@@ -1,5 +1,7 @@
 #include "runtime.hpp"
 
+#include "module_linker.hpp"
+
 #include <libplatform/libplatform.h>
 #include <v8-initialization.h>
 
@@ -32,9 +34,15 @@ std::vector<std::unique_ptr<IsolateSlot>> make_slots(const Services& services) {
 
 }  // namespace
 
+static Options with_import_aliases(Options options) {
+  options.import_aliases = read_import_aliases(options.app_dir);
+  return options;
+}
+
 Runtime::Runtime(phost_plugin* self, Options options)
-    : options_(std::move(options)),
+    : options_(with_import_aliases(std::move(options))),
       cache_(options_.cache_dir),
+      prep_(cache_),
       store_([this](const CacheKey& key) { cache_.forget(key); }),
       services_{self, options_, store_, cache_, watchdog_},
       pool_(make_slots(services_)) {}
@@ -75,11 +83,7 @@ phost_status Runtime::call_script(phost_call_ctx* ctx, const phost_value* args, 
 
 Value Runtime::load(std::string id, std::string source, std::string file, phost_call_ctx* ctx) {
   std::vector<IsolateSlot::Loaded> batch(1);
-  try {
-    batch[0].version = make_version(std::move(id), std::move(source), std::move(file));
-  } catch (const std::invalid_argument& e) {
-    throw Error(400, e.what(), PHOST_E_INVALID_ARG);
-  }
+  batch[0].version = make(std::move(id), std::move(source), std::move(file));
   load_batch(batch, ctx);
   if (batch[0].error) throw *batch[0].error;
   const ScriptVersion& v = *batch[0].version;
@@ -123,14 +127,17 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
   std::vector<IsolateSlot::Loaded> batch;
   std::map<std::string, std::string> files;  // id -> file: two files may not give one id
   std::vector<std::string> problems;
+  std::vector<std::string> problems_in_strict;  // failures before loading, for strict
   for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file()) continue;
     const auto relative = std::filesystem::relative(it->path(), root);
-    if (relative.extension() != ".js") {
-      log(PHOST_LOG_WARN, "scripts/" + relative.string() + ": not loaded (only .js files are scripts)");
+    if (relative.extension() != ".js" && relative.extension() != ".ts") {
+      if (!relative.string().ends_with(".d.ts") && relative.filename() != ".DS_Store")
+        log(PHOST_LOG_WARN, "scripts/" + relative.string() + ": not loaded (only .js and .ts files are scripts)");
       continue;
     }
+    if (relative.string().ends_with(".d.ts")) continue;  // type declarations only
     const std::string id = script_id_from_path(relative);
     if (id.empty()) {
       problems.push_back("scripts/" + relative.string() + ": cannot make a script id of its path");
@@ -148,7 +155,14 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
       problems.push_back("scripts/" + relative.string() + ": cannot be read");
       continue;
     }
-    batch.push_back({make_version(id, text.str(), relative.string()), std::nullopt});
+    try {
+      batch.push_back({make(id, text.str(), relative.string()), std::nullopt});
+    } catch (const Error& e) {
+      // Not even preparable (a TypeScript error): it fails like a script whose top level threw.
+      log(PHOST_LOG_WARN, "scripts/" + relative.string() + " failed to load: " + e.what());
+      store_.record_failure(id, {relative.string(), e.code(), e.what()});
+      problems_in_strict.push_back(relative.string() + ": " + e.what());
+    }
   }
   if (ec) throw Error(500, "reading " + root.string() + ": " + ec.message(), PHOST_E_INTERNAL);
   if (!problems.empty() && options_.strict) {
@@ -157,6 +171,11 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
     throw Error(400, all, PHOST_E_INVALID_ARG);
   }
   for (const std::string& p : problems) log(PHOST_LOG_ERROR, p);
+  if (options_.strict && !problems_in_strict.empty()) {
+    std::string all;
+    for (const std::string& p : problems_in_strict) all += (all.empty() ? "" : "; ") + p;
+    throw Error(500, "strict: scripts failed to load: " + all, PHOST_E_PROCESS);
+  }
   std::sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) { return a.version->id < b.version->id; });
   load_batch(batch, ctx, options_.strict);
   size_t loaded = 0;
@@ -171,6 +190,16 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
   }
   if (options_.strict && !failed.empty()) throw Error(500, "strict: scripts failed to load: " + failed, PHOST_E_PROCESS);
   return loaded;
+}
+
+std::shared_ptr<ScriptVersion> Runtime::make(std::string id, std::string source, std::string file) {
+  if (file.empty()) file = id + ".js";
+  const PreparedSource prepared = prep_.prepare(source, file);
+  try {
+    return make_version(std::move(id), std::move(source), std::move(file), prepared.body, prepared.module);
+  } catch (const std::invalid_argument& e) {
+    throw Error(400, e.what(), PHOST_E_INVALID_ARG);
+  }
 }
 
 Value Runtime::stats(bool collect_garbage, phost_call_ctx* ctx) {

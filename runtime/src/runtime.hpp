@@ -7,6 +7,7 @@
 #include "options.hpp"
 #include "script_store.hpp"
 #include "services.hpp"
+#include "source_prep.hpp"
 #include "watchdog.hpp"
 
 #include <phost/plugin.hpp>
@@ -45,9 +46,12 @@ private:
   void load_batch(std::vector<IsolateSlot::Loaded>& batch, phost_call_ctx* ctx, bool all_or_nothing = false);
   // The earlier of ctx's deadline and now + timeout_ms (0 = none).
   static int64_t deadline_for(const phost_call_ctx* ctx, int64_t timeout_ms) noexcept;
+  // A version of source, prepared for V8 (SourcePrep). Throws phost::Error.
+  std::shared_ptr<ScriptVersion> make(std::string id, std::string source, std::string file);
 
   Options options_;
   CodeCache cache_;
+  SourcePrep prep_;
   ScriptStore store_;
   Watchdog watchdog_;
   Services services_;

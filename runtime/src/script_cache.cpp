@@ -1,5 +1,6 @@
 #include "script_cache.hpp"
 
+#include "source_prep.hpp"
 #include "v8_text.hpp"
 
 #include <v8-exception.h>
@@ -74,9 +75,12 @@ ScriptCache::ScriptCache(v8::Isolate* isolate, const Services& services, CallSta
       services_(services),
       calls_(calls),
       errors_(errors),
-      linker_(isolate, [this](const std::string& id, const std::string& specifier, const std::string& importer) {
-        return import(id, specifier, importer);
-      }) {}
+      linker_(
+          isolate,
+          [this](const std::string& id, const std::string& specifier, const std::string& importer) {
+            return import(id, specifier, importer);
+          },
+          services.options.import_aliases) {}
 
 ScriptCache::~ScriptCache() = default;
 
@@ -235,11 +239,32 @@ void ScriptCache::evaluate_module(CompiledScript& c) {
   if (c.ns.IsEmpty()) c.ns.Reset(isolate_, module->GetModuleNamespace().As<v8::Object>());
 }
 
+// " (at file:line:col)" of the first quoted occurrence of specifier in the
+// importer's source: V8 gives no position for a failed resolve.
+static std::string where_imported(const ScriptVersion* importer, const std::string& specifier) {
+  if (!importer) return {};
+  for (const char quote : {'\'', '"'}) {
+    const size_t at = importer->source.find(quote + specifier + quote);
+    if (at == std::string::npos) continue;
+    const std::string_view before = std::string_view(importer->source).substr(0, at);
+    const size_t line = static_cast<size_t>(std::count(before.begin(), before.end(), '\n')) + 1;
+    const size_t line_start = before.rfind('\n');
+    const size_t column = at - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+    return " (at " + importer->file + ":" + std::to_string(line) + ":" + std::to_string(column) + ")";
+  }
+  return {};
+}
+
 v8::Local<v8::Module> ScriptCache::import(const std::string& id, const std::string& specifier,
                                           const std::string& importer) {
   auto cannot = [&](const std::string& why) {
-    return Error(404, "cannot import '" + specifier + "' from '" + importer + "': " + why, PHOST_E_NOT_FOUND);
+    const ScriptVersion* from = nullptr;
+    for (CompiledScript* l : linking_)
+      if (l->script->id == importer) from = l->script.get();
+    return Error(404, "cannot import '" + specifier + "' from '" + importer + "': " + why + where_imported(from, specifier),
+                 PHOST_E_NOT_FOUND);
   };
+  if (id == kRuntimeModuleId) return runtime_module();
   // A module of the graph being linked now (import cycles, the root itself).
   for (CompiledScript* l : linking_)
     if (l->script->id == id) return l->module.Get(isolate_);
@@ -296,11 +321,50 @@ v8::Local<v8::Function> ScriptCache::function(CompiledScript& c, std::string_vie
     if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
     throw errors_.translate(context, try_catch, "looking up " + std::string(method));
   }
+  if (!found->IsFunction() && !c.module.IsEmpty() && !std::string_view(method).starts_with(kFunctionExportPrefix)) {
+    // gou: every top-level function of a module is callable, exported or not.
+    const std::string hidden = std::string(kFunctionExportPrefix) + std::string(method);
+    if (!c.ns.Get(isolate_)->Get(context, v8_string(isolate_, hidden)).ToLocal(&found)) {
+      if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
+      throw errors_.translate(context, try_catch, "looking up " + std::string(method));
+    }
+  }
   if (!found->IsFunction())
     throw Error(404, "script '" + c.script->id + "' has no function '" + std::string(method) + "'", PHOST_E_NOT_FOUND);
   auto fn = found.As<v8::Function>();
   c.methods.emplace(std::string(method), v8::Global<v8::Function>(isolate_, fn));
   return fn;
+}
+
+// The globals gou's type-shim imports stand for (`import { log } from "@yao/runtime"`).
+constexpr const char* kRuntimeExports[] = {
+    "Process", "Exception", "console", "Context", "log",  "time",       "FS",          "http",
+    "Store",   "$L",        "All",     "Any",     "Race", "Authorized", "atob",        "btoa",
+    "TextEncoder", "TextDecoder", "structuredClone", "queueMicrotask"};
+
+v8::Local<v8::Module> ScriptCache::runtime_module() {
+  if (!runtime_module_.IsEmpty()) return runtime_module_.Get(isolate_);
+  std::vector<v8::Local<v8::String>> names;
+  for (const char* name : kRuntimeExports) names.push_back(v8_string(isolate_, name, v8::NewStringType::kInternalized));
+  auto evaluate = [](v8::Local<v8::Context> context, v8::Local<v8::Module> module) -> v8::MaybeLocal<v8::Value> {
+    v8::Isolate* isolate = context->GetIsolate();
+    v8::Local<v8::Object> global = context->Global();
+    for (const char* name : kRuntimeExports) {
+      v8::Local<v8::String> key = v8_string_or_empty(isolate, name);
+      v8::Local<v8::Value> value;
+      if (!global->HasRealNamedProperty(context, key).FromMaybe(false)) value = v8::Undefined(isolate);
+      else if (!global->Get(context, key).ToLocal(&value)) return {};
+      if (module->SetSyntheticModuleExport(isolate, key, value).IsNothing()) return {};
+    }
+    v8::Local<v8::Promise::Resolver> done;
+    if (!v8::Promise::Resolver::New(context).ToLocal(&done) || done->Resolve(context, v8::Undefined(isolate)).IsNothing())
+      return {};
+    return done->GetPromise();
+  };
+  v8::Local<v8::Module> module = v8::Module::CreateSyntheticModule(
+      isolate_, v8_string(isolate_, kRuntimeModuleId), names, evaluate);
+  runtime_module_.Reset(isolate_, module);
+  return module;
 }
 
 void ScriptCache::after_call(CompiledScript& c) {

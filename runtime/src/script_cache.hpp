@@ -79,6 +79,7 @@ private:
   v8::Local<v8::Module> import(const std::string& id, const std::string& specifier, const std::string& importer);
   void forget(const CompiledScript& c);
   ScriptRef find_script(const std::string& id) const;
+  v8::Local<v8::Module> runtime_module();
 
   v8::Isolate* isolate_;
   const Services& services_;
@@ -89,6 +90,7 @@ private:
   std::vector<const ScriptVersion*> running_;  // top levels running now, innermost last
   std::vector<CompiledScript*> linking_;       // modules being linked now
   const StringMap<ScriptRef>* staged_ = nullptr;
+  v8::Global<v8::Module> runtime_module_;  // what type-shim imports get
 };
 
 }  // namespace phost::v8rt

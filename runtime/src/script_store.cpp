@@ -6,9 +6,8 @@
 #include <stdexcept>
 
 namespace phost::v8rt {
-namespace {
 
-bool valid_id(std::string_view id) {
+bool valid_script_id(std::string_view id) {
   if (id.empty() || id.size() > 200 || id.front() == '.' || id.back() == '.') return false;
   char previous = 0;
   for (char c : id) {
@@ -20,6 +19,8 @@ bool valid_id(std::string_view id) {
   return true;
 }
 
+namespace {
+
 std::string lower(std::string s) {
   for (char& c : s)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -28,18 +29,17 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, std::string file) {
+std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, std::string file, std::string body,
+                                            bool module) {
   id = lower(std::move(id));
-  if (!valid_id(id))
+  if (!valid_script_id(id))
     throw std::invalid_argument("invalid script id '" + id + "': use dotted segments of letters, digits, _ $ -");
   auto version = std::make_shared<ScriptVersion>();
-  SourceScan scan = scan_source(source);
   version->id = id;
   version->file = file.empty() ? id + ".js" : std::move(file);
-  version->module = scan.module;
-  version->names = std::move(scan.names);
-  version->body = version->module ? source : source + classic_epilogue(version->names, kNamespaceParam);
-  version->cache_key = CodeCache::key(version->body, version->module);
+  version->module = module;
+  version->body = std::move(body);
+  version->cache_key = CodeCache::key(version->body, module ? 'm' : 'f');
   version->source = std::move(source);
   return version;
 }
@@ -132,7 +132,7 @@ std::string script_id_from_path(const std::filesystem::path& relative) {
   if (!id.empty()) id += '.';
   id += relative.stem().string();
   id = lower(std::move(id));
-  return valid_id(id) ? id : std::string();
+  return valid_script_id(id) ? id : std::string();
 }
 
 }  // namespace phost::v8rt

@@ -4,7 +4,6 @@
 #pragma once
 
 #include "code_cache.hpp"
-#include "source_scan.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -23,22 +22,22 @@ struct ScriptVersion {
   std::string id;        // "orders.total" (lower case)
   std::string file;      // for messages and stack traces: "orders/total.js"
   std::string source;    // as given
-  std::string body;      // what is compiled: source, plus the epilogue for classic scripts
+  std::string body;      // what is compiled: the JS (types stripped), plus its epilogue
   bool module = false;
   uint64_t number = 0;   // unique per runtime, increases with every put
   CacheKey cache_key{};
-  std::vector<std::string> names;  // classic: candidate top-level names
   std::vector<std::string> functions;  // what it exposes, known once its top level ran (before publishing)
   mutable std::atomic<bool> superseded{false};
 };
 using ScriptRef = std::shared_ptr<const ScriptVersion>;
 
-inline constexpr const char* kNamespaceParam = "__phost_namespace__";
-
-// Builds a version, not yet published: validates the id (dotted segments of
-// [A-Za-z0-9_$-], lower-cased) and scans the source. Throws
-// std::invalid_argument on a bad id.
-std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, std::string file);
+// Builds a version, not yet published, of a source already prepared for V8
+// (SourcePrep): validates the id (dotted segments of [A-Za-z0-9_$-],
+// lower-cased). Throws std::invalid_argument on a bad id.
+std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, std::string file, std::string body,
+                                            bool module);
+// Whether id is one: lower case, dotted segments of [a-z0-9_$-].
+bool valid_script_id(std::string_view id);
 
 // Why a script of an app could not be loaded: what a call to it gets.
 struct LoadFailure {

@@ -156,7 +156,7 @@ TEST_CASE("the code cache persists to disk, is used by a new host and a corrupt 
   }
   for (const auto& entry : fs::directory_iterator(cache)) {
     std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(64);  // past the header (magic, SHA-256 key, size): the V8 payload
+    f.seekp(100);  // past the header (magic, SHA-256 key, size, SHA-256 of the bytes): the payload
     f.write("garbage!garbage!", 16);
   }
   {
