@@ -62,6 +62,8 @@ public:
   // to (type-only and elided imports are not listed; positions are the .ts
   // file's); a JS source must not hold TypeScript syntax. scan(ts, true) right
   // after strip(ts) of the same text reuses the strip's parse (tens of us).
+  // sucrase's parser refuses a few sloppy-script forms that V8 accepts: `with`,
+  // HTML-like comments, `let`/`await` as names, `if (x) function f() {}`.
   ScanResult scan(std::string_view source, bool typescript) noexcept;
 
   // Loads the bundle now rather than on the first call; "" when ready, else the error.

@@ -279,6 +279,23 @@ TEST_CASE("module detection: declarations and import.meta make a module, import(
   }
 }
 
+TEST_CASE("sloppy-only forms that sucrase's parser refuses fail the scan with a position") {
+  // V8 accepts each of these classic scripts; the caller learns where sucrase stopped.
+  const std::pair<std::string, std::string> cases[] = {
+      {"function a() {}\nwith (o) { x = 1; }", "2:1: "},
+      {"function b() {}\n<!-- an HTML-like comment", "2:1: "},
+      {"var let = 1;", "1:5: "},
+      {"if (a) function p() {}", "1:8: "},
+  };
+  for (const auto& [source, position] : cases) {
+    CAPTURE(source);
+    const ScanResult scan = transpiler().scan(source, false);
+    CHECK_FALSE(scan.ok);
+    CHECK(scan.error.rfind(position, 0) == 0);
+    CAPTURE(scan.error);
+  }
+}
+
 TEST_CASE("a TypeScript source is scanned as the JS it strips to") {
   const std::string ts =
       "import type { T } from './types';\n"
