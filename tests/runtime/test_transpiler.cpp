@@ -287,7 +287,9 @@ TEST_CASE("sloppy-only forms that sucrase's parser refuses fail the scan with a 
       {"var let = 1;", "1:5: "},
       {"if (a) function p() {}", "1:8: "},
   };
-  for (const auto& [source, position] : cases) {
+  for (const auto& c : cases) {
+    const std::string& source = c.first;
+    const std::string& position = c.second;
     CAPTURE(source);
     const ScanResult scan = transpiler().scan(source, false);
     CHECK_FALSE(scan.ok);
@@ -465,7 +467,9 @@ TEST_CASE("hostile sources give an error or a result, never a crash or a hang") 
       {"let a = 1;\n" + std::string(100000, '{'), "nesting too deep"},
       {"let s = `${" + std::string(50001, '`') + "}`", "Unterminated template"},
   };
-  for (const auto& [source, why] : deep) {
+  for (const auto& d : deep) {
+    const std::string& source = d.first;
+    const std::string& why = d.second;
     CAPTURE(why);
     const auto stripped = transpiler().strip(source, "deep.ts");
     CHECK_FALSE(stripped.ok);
