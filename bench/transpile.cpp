@@ -60,22 +60,24 @@ std::string sample_ts() {
 }
 
 struct Creation {
-  double ms = 0, first_strip_ms = 0;
+  double ms = 0, cpu_ms = 0, first_strip_ms = 0, first_strip_cpu_ms = 0;
   int64_t faults = 0, rss = 0;
 };
 
 Creation create(const Transpiler::Options& options, const std::string& ts) {
   Creation c;
   const int64_t faults = bench::minor_faults(), rss = bench::rss_bytes();
-  const int64_t t0 = now_ns();
+  const int64_t t0 = now_ns(), c0 = bench::process_cpu_ns();
   Transpiler transpiler(options);
   if (std::string error = transpiler.warm_up(); !error.empty()) die("warm_up: " + error);
-  const int64_t t1 = now_ns();
+  const int64_t t1 = now_ns(), c1 = bench::process_cpu_ns();
   c.faults = bench::minor_faults() - faults;
   if (!transpiler.strip(ts, "sample.ts").ok) die("strip failed");
+  c.first_strip_ms = double(now_ns() - t1) / 1e6;
+  c.first_strip_cpu_ms = double(bench::process_cpu_ns() - c1) / 1e6;
   c.rss = bench::rss_bytes() - rss;
   c.ms = double(t1 - t0) / 1e6;
-  c.first_strip_ms = double(now_ns() - t1) / 1e6;
+  c.cpu_ms = double(c1 - c0) / 1e6;
   return c;
 }
 
@@ -110,46 +112,51 @@ int main(int argc, char** argv) {
   std::printf("sample: 200 lines, %zu bytes of TypeScript; %d rounds\n\n", ts.size(), rounds);
 
   // (a), (b)
-  std::vector<double> bare;
+  std::vector<double> bare, bare_cpu;
   for (int i = 0; i < 5; ++i) {
-    const int64_t t0 = now_ns();
-    bench::RawIsolate isolate;
-    v8::HandleScope scope(isolate.get());
-    if (v8::Context::New(isolate.get()).IsEmpty()) die("no context");
-    bare.push_back(double(now_ns() - t0) / 1e6);
+    const int64_t t0 = now_ns(), c0 = bench::process_cpu_ns();
+    {
+      bench::RawIsolate isolate;
+      v8::HandleScope scope(isolate.get());
+      if (v8::Context::New(isolate.get()).IsEmpty()) die("no context");
+      bare.push_back(double(now_ns() - t0) / 1e6);
+      bare_cpu.push_back(double(bench::process_cpu_ns() - c0) / 1e6);
+    }
   }
-  const double bare_ms = median(bare);
+  const double bare_cpu_ms = median(bare_cpu);
 
   Transpiler::Options no_cache;
   no_cache.code_cache = false;
-  std::vector<double> plain_ms, plain_first, plain_faults, plain_rss;
-  for (int i = 0; i < 5; ++i) {
-    const Creation c = create(no_cache, ts);
-    plain_ms.push_back(c.ms);
-    plain_first.push_back(c.first_strip_ms);
-    plain_faults.push_back(double(c.faults));
-    plain_rss.push_back(bench::mib(c.rss));
-  }
+  std::vector<Creation> plain, cached;
+  for (int i = 0; i < 5; ++i) plain.push_back(create(no_cache, ts));
   const Creation making = create(Transpiler::Options{}, ts);  // the first with a cache: warm-up + CreateCodeCache
-  std::vector<double> cached_ms, cached_first, cached_faults;
-  for (int i = 0; i < 5; ++i) {
-    const Creation c = create(Transpiler::Options{}, ts);
-    cached_ms.push_back(c.ms);
-    cached_first.push_back(c.first_strip_ms);
-    cached_faults.push_back(double(c.faults));
-  }
-  std::printf("(a) creating a Transpiler until it serves (medians of 5; minor page faults)\n");
-  std::printf("  bare Isolate::New + Context::New          %8.2f ms                       1.0x\n", bare_ms);
-  std::printf("  transpiler, no code cache                 %8.2f ms  %6.0f faults  %6.1fx\n", median(plain_ms),
-              median(plain_faults), median(plain_ms) / bare_ms);
-  std::printf("  transpiler, making the code cache (once)  %8.2f ms  %6lld faults  %6.1fx\n", making.ms,
-              static_cast<long long>(making.faults), making.ms / bare_ms);
-  std::printf("  transpiler, consuming the code cache      %8.2f ms  %6.0f faults  %6.1fx\n", median(cached_ms),
-              median(cached_faults), median(cached_ms) / bare_ms);
-  std::printf("  RSS growth, first transpiler + one strip   %8.1f MiB\n", plain_rss.front());
-  std::printf("(b) first strip of the sample after creation\n");
-  std::printf("  no code cache                             %8.2f ms\n", median(plain_first));
-  std::printf("  with the code cache                       %8.2f ms\n\n", median(cached_first));
+  for (int i = 0; i < 5; ++i) cached.push_back(create(Transpiler::Options{}, ts));
+  const auto med_of = [](const std::vector<Creation>& runs, double Creation::*field) {
+    std::vector<double> v;
+    for (const Creation& c : runs) v.push_back(c.*field);
+    return median(std::move(v));
+  };
+  std::printf("(a) creating a Transpiler until it serves (medians of 5; ratios of CPU time)\n");
+  std::printf("                                               wall ms    CPU ms        faults\n");
+  const auto creation_row = [bare_cpu_ms](const char* what, double wall, double cpu, double faults) {
+    std::printf("  %-42s %8.2f  %8.2f  %5.1fx", what, wall, cpu, cpu / bare_cpu_ms);
+    if (faults >= 0) std::printf("  %6.0f", faults);
+    std::printf("\n");
+  };
+  creation_row("bare Isolate::New + Context::New", median(bare), bare_cpu_ms, -1);
+  std::vector<double> plain_faults, cached_faults;
+  for (const Creation& c : plain) plain_faults.push_back(double(c.faults));
+  for (const Creation& c : cached) cached_faults.push_back(double(c.faults));
+  creation_row("transpiler, no code cache", med_of(plain, &Creation::ms), med_of(plain, &Creation::cpu_ms), median(plain_faults));
+  creation_row("transpiler, making the code cache (once)", making.ms, making.cpu_ms, double(making.faults));
+  creation_row("transpiler, consuming the code cache", med_of(cached, &Creation::ms), med_of(cached, &Creation::cpu_ms),
+      median(cached_faults));
+  std::printf("  RSS growth, first transpiler + one strip   %8.1f MiB\n", bench::mib(plain.front().rss));
+  std::printf("(b) first strip of the sample after creation     wall ms    CPU ms\n");
+  std::printf("  no code cache                              %8.2f  %8.2f\n", med_of(plain, &Creation::first_strip_ms),
+              med_of(plain, &Creation::first_strip_cpu_ms));
+  std::printf("  with the code cache                        %8.2f  %8.2f\n\n", med_of(cached, &Creation::first_strip_ms),
+              med_of(cached, &Creation::first_strip_cpu_ms));
 
   // (c)
   Transpiler transpiler;

@@ -26,7 +26,7 @@ function location(source, pos) {
   return {line, column: end - lineStart + 1};
 }
 
-// Rethrows a sucrase error as "line:col: message" (its own " (l:c)" suffix dropped).
+// A sucrase error as "line:col: message" (its own " (l:c)" suffix dropped).
 function positioned(source, error) {
   if (error instanceof Error && typeof error.pos === "number") {
     const {line, column} = location(source, error.pos);

@@ -22,7 +22,9 @@ namespace phost::v8rt {
 
 struct TranspileResult {
   bool ok = false;
-  std::string code;   // the JS: every line and column of the source's statements kept
+  // The JS. Removed types become blanks, so every line and column stays, except
+  // after code sucrase writes (an enum, parameter properties) on the same line.
+  std::string code;
   std::string error;  // "file:line:col: message" when !ok
 };
 
@@ -34,7 +36,8 @@ struct ScanResult {
   };
   bool ok = false;
   bool module = false;                 // a top-level import/export declaration, or import.meta anywhere
-  std::vector<std::string> functions;  // top-level function declarations, in source order, unique
+  std::vector<std::string> functions;  // top-level function declarations (export, export default NAME,
+                                       // async, generators too), in source order, unique
   std::vector<Import> imports;         // static imports and re-exports (`export ... from`), not import()
   std::string error;                   // "line:col: message" when !ok
 };
@@ -62,6 +65,8 @@ public:
   // to (type-only and elided imports are not listed; positions are the .ts
   // file's); a JS source must not hold TypeScript syntax. scan(ts, true) right
   // after strip(ts) of the same text reuses the strip's parse (tens of us).
+  // sucrase's parser refuses a few sloppy-script forms that V8 accepts: `with`,
+  // HTML-like comments, `let`/`await` as names, `if (x) function f() {}`.
   ScanResult scan(std::string_view source, bool typescript) noexcept;
 
   // Loads the bundle now rather than on the first call; "" when ready, else the error.

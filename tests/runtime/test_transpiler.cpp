@@ -279,6 +279,25 @@ TEST_CASE("module detection: declarations and import.meta make a module, import(
   }
 }
 
+TEST_CASE("sloppy-only forms that sucrase's parser refuses fail the scan with a position") {
+  // V8 accepts each of these classic scripts; the caller learns where sucrase stopped.
+  const std::pair<std::string, std::string> cases[] = {
+      {"function a() {}\nwith (o) { x = 1; }", "2:1: "},
+      {"function b() {}\n<!-- an HTML-like comment", "2:1: "},
+      {"var let = 1;", "1:5: "},
+      {"if (a) function p() {}", "1:8: "},
+  };
+  for (const auto& c : cases) {
+    const std::string& source = c.first;
+    const std::string& position = c.second;
+    CAPTURE(source);
+    const ScanResult scan = transpiler().scan(source, false);
+    CHECK_FALSE(scan.ok);
+    CHECK(scan.error.rfind(position, 0) == 0);
+    CAPTURE(scan.error);
+  }
+}
+
 TEST_CASE("a TypeScript source is scanned as the JS it strips to") {
   const std::string ts =
       "import type { T } from './types';\n"
@@ -448,7 +467,9 @@ TEST_CASE("hostile sources give an error or a result, never a crash or a hang") 
       {"let a = 1;\n" + std::string(100000, '{'), "nesting too deep"},
       {"let s = `${" + std::string(50001, '`') + "}`", "Unterminated template"},
   };
-  for (const auto& [source, why] : deep) {
+  for (const auto& d : deep) {
+    const std::string& source = d.first;
+    const std::string& why = d.second;
     CAPTURE(why);
     const auto stripped = transpiler().strip(source, "deep.ts");
     CHECK_FALSE(stripped.ok);
