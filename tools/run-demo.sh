@@ -21,3 +21,9 @@ status=0
 build/bin/phost "${app[@]}" run scripts.orders.total.Total "$short" || status=$?
 echo "exit code $status (4: the call failed; the script's Exception code is kept)"
 [ "$status" -eq 4 ]
+
+# The TypeScript script (scripts/orders/quote.ts) calls the module above.
+echo "\$ phost ... run scripts.orders.quote.Describe '$order'"
+build/bin/phost "${app[@]}" --log-level error run scripts.orders.quote.Describe "$order"
+echo "(scripts/broken.js is broken on purpose: the app loads without it, and calling it gives its error)"
+build/bin/phost "${app[@]}" --log-level error run scripts.broken.Main || true

@@ -18,8 +18,6 @@ namespace phost::v8rt {
 namespace {
 
 constexpr auto kFixed = static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontDelete);
-// The file name of the bridge's own JS: stack traces end at its frames.
-constexpr char kBridgeFile[] = "phost:bridge";
 // Context embedder data: the stack trace formatter; whether set-up is over.
 constexpr int kFormatterIndex = 1;
 constexpr int kSealedIndex = 2;
@@ -74,7 +72,7 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
       phost_error e{};
       e.struct_size = sizeof e;
       api().last_error(&e);
-      state.errors->throw_error(isolate, to_view(e.message), e.code, /*forwarded=*/true);
+      state.errors->throw_error(isolate, to_view(e.message), e.code, name);
       return;
     }
     try {

@@ -3,6 +3,7 @@
 #include "v8_text.hpp"
 
 #include <v8-context.h>
+#include <v8-debug.h>
 #include <v8-message.h>
 #include <v8-primitive.h>
 
@@ -41,9 +42,12 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
   int32_t code = 500;
   std::string message;
   bool forwarded = false;
+  std::string process;  // the failed process a forwarded error came from
   if (!exception.IsEmpty() && exception->IsObject() && !exception->IsProxy()) {
     auto object = exception.As<v8::Object>();
     forwarded = object->HasPrivate(context, forwarded_.Get(isolate)).FromMaybe(false);
+    if (v8::Local<v8::Value> name; forwarded && object->GetPrivate(context, forwarded_.Get(isolate)).ToLocal(&name))
+      process = text_of(isolate, name);
     if (auto c = read_property(context, object, "code"); !c.IsEmpty() && c->IsInt32()) {
       const int32_t value = c.As<v8::Int32>()->Value();
       if (value >= 100 && value <= 599) code = value;
@@ -62,14 +66,26 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
   if (isolate->IsExecutionTerminating()) return Error(500, "stopped", PHOST_E_PROCESS);  // the guard says why
   if (!what.empty()) message = std::string(what) + ": " + message;
   // Where it was thrown, in the script's own file; a forwarded error keeps
-  // the message of the process that failed.
+  // the failed process's message and adds where that process was called.
   const v8::Local<v8::Message> where = try_catch.Message();
-  if (!forwarded && !where.IsEmpty()) {
-    const std::string file = text_of(isolate, where->GetScriptResourceName());
-    const int line = where->GetLineNumber(context).FromMaybe(0);
+  if (!where.IsEmpty()) {
+    std::string file = text_of(isolate, where->GetScriptResourceName());
+    int line = where->GetLineNumber(context).FromMaybe(0);
+    int column = where->GetStartColumn(context).FromMaybe(0) + 1;
+    // Thrown inside the bridge (a failed Process()): the script's frame that called it.
+    const v8::Local<v8::StackTrace> frames = where->GetStackTrace();
+    for (int i = 0; file == kBridgeFile && !frames.IsEmpty() && i < frames->GetFrameCount(); ++i) {
+      const v8::Local<v8::StackFrame> frame = frames->GetFrame(isolate, i);
+      const std::string name = text_of(isolate, frame->GetScriptName());
+      if (name == kBridgeFile) continue;
+      file = name;
+      line = frame->GetLineNumber();
+      column = frame->GetColumn();
+    }
+    const std::string at = file + ":" + std::to_string(line) + ":" + std::to_string(column);
     if (!file.empty() && line > 0)
-      message += " (at " + file + ":" + std::to_string(line) + ":" +
-                 std::to_string(where->GetStartColumn(context).FromMaybe(0) + 1) + ")";
+      message += forwarded ? " (while calling " + (process.empty() ? std::string("a process") : process) + " from " + at + ")"
+                           : " (at " + at + ")";
   }
   return Error(code, message, PHOST_E_PROCESS);
 }
@@ -89,7 +105,8 @@ v8::MaybeLocal<v8::Object> JsErrors::make(v8::Local<v8::Context> context, v8::Lo
   return object;
 }
 
-void JsErrors::throw_error(v8::Isolate* isolate, std::string_view message, int32_t code, bool forwarded) const {
+void JsErrors::throw_error(v8::Isolate* isolate, std::string_view message, int32_t code,
+                           std::string_view forwarded_from) const {
   if (isolate->IsExecutionTerminating()) return;
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   v8::Local<v8::String> text;
@@ -99,7 +116,8 @@ void JsErrors::throw_error(v8::Isolate* isolate, std::string_view message, int32
     text = key(isolate, "error message unavailable");
   v8::Local<v8::Object> error;
   if (!make(context, text, code, false).ToLocal(&error)) return;  // out of memory: its own exception is pending
-  if (forwarded) (void)error->SetPrivate(context, forwarded_.Get(isolate), v8::True(isolate));
+  if (!forwarded_from.empty())
+    (void)error->SetPrivate(context, forwarded_.Get(isolate), v8_string_or_empty(isolate, forwarded_from));
   isolate->ThrowException(error);
 }
 

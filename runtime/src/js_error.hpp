@@ -18,6 +18,10 @@
 
 namespace phost::v8rt {
 
+// The file name of the bridge's own JS (Process()): stack traces and error
+// locations skip its frames.
+inline constexpr std::string_view kBridgeFile = "phost:bridge";
+
 // A property of object (own or inherited; a getter runs, a Proxy is not
 // asked); empty when it is missing or reading it threw.
 v8::Local<v8::Value> read_property(v8::Local<v8::Context> context, v8::Local<v8::Object> object,
@@ -32,8 +36,9 @@ public:
   Error translate(v8::Local<v8::Context> context, v8::TryCatch& try_catch, std::string_view what) const;
 
   // Throws a JS Error with message and code in the current context.
-  // forwarded: it is a failed process's error, passed on unchanged.
-  void throw_error(v8::Isolate* isolate, std::string_view message, int32_t code, bool forwarded = false) const;
+  // forwarded_from: the process whose error it is, passed on unchanged.
+  void throw_error(v8::Isolate* isolate, std::string_view message, int32_t code,
+                   std::string_view forwarded_from = {}) const;
 
   // A new Error object with a code (the Exception() global).
   v8::MaybeLocal<v8::Object> make(v8::Local<v8::Context> context, v8::Local<v8::String> message, int32_t code,
