@@ -374,6 +374,49 @@ TEST_CASE("options from an older caller are read up to their struct_size") {
   CHECK(seen.deadline_ns == 0);
 }
 
+TEST_CASE("arguments are frozen for the handler even when the caller held the only reference") {
+  HostPtr host = make_host();
+  phost_status push_status = PHOST_OK, set_status = PHOST_OK;
+  std::string push_message;
+  must_add(host.get(), "app.mutate", [&](phost_call_ctx*, const phost_value* args, phost_value** out) {
+    // A handler that ignores the const: the host still refuses.
+    push_status = api().value_push(const_cast<phost_value*>(args), int_value(99).release());
+    push_message = last_error().message;
+    set_status = api().value_set(const_cast<phost_value*>(api().value_at(args, 0, nullptr)), S("k"),
+                                 int_value(99).release());
+    return api().value_null(out);
+  });
+  phost_value* v = nullptr;
+  REQUIRE(api().value_object(0, &v) == PHOST_OK);
+  phost_value* item = v;
+  REQUIRE(api().value_set(item, S("k"), int_value(1).release()) == PHOST_OK);
+  REQUIRE(api().value_array(1, &v) == PHOST_OK);
+  Ref args(v);
+  REQUIRE(api().value_push(args.get(), item) == PHOST_OK);
+
+  Outcome o = call(host.get(), "app.mutate", args.get());
+  REQUIRE(o.status == PHOST_OK);
+  CHECK(push_status == PHOST_E_INVALID_ARG);
+  CHECK(push_message == "value_push: value is shared (frozen); build it before passing it on");
+  CHECK(set_status == PHOST_E_INVALID_ARG);
+  CHECK(to_json(args.get()) == "[{\"k\":1}]");
+  // Frozen by the call for good: the caller cannot change what a handler may have kept.
+  CHECK(api().value_push(args.get(), int_value(2).release()) == PHOST_E_INVALID_ARG);
+  CHECK(to_json(args.get()) == "[{\"k\":1}]");
+}
+
+TEST_CASE("a result is frozen even when the caller receives the only reference") {
+  HostPtr host = make_host();
+  must_add(host.get(), "app.fresh", [](phost_call_ctx*, const phost_value*, phost_value** out) {
+    return api().value_array(0, out);
+  });
+  Outcome o = call(host.get(), "app.fresh");
+  REQUIRE(o.status == PHOST_OK);
+  CHECK(api().value_push(o.value.get(), int_value(1).release()) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "value_push: value is shared (frozen); build it before passing it on");
+  CHECK(api().value_len(o.value.get()) == 0);
+}
+
 TEST_CASE("a serial process runs one call at a time") {
   HostPtr host = make_host();
   std::atomic<int> inside{0}, most{0};

@@ -60,6 +60,9 @@ phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::str
   } else if (args->kind != PHOST_ARRAY) {
     throw Error(PHOST_E_INVALID_ARG, "arguments of '" + std::string(name) + "' must be an array");
   }
+  // Frozen for good, even when the caller held the only reference: the
+  // handler may keep them, and the caller may reuse them for another call.
+  freeze(args);
   const std::shared_ptr<Process> process = registry_.resolve(parsed);
   if (const phost_status stopped = scope_stopped(scope))
     throw Error(stopped, std::string(stopped == PHOST_E_TIMEOUT ? "deadline passed" : "cancelled") +
@@ -85,6 +88,7 @@ phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::str
   if (status == PHOST_OK) {
     if (!result)
       throw Error(PHOST_E_INTERNAL, "process '" + std::string(name) + "' returned PHOST_OK but no value");
+    freeze(result);  // the handler may still hold it (a cache, a shared constant)
     return result;
   }
   release(result);
