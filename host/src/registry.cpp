@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 #include "plugin.hpp"
+#include "utf8.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -64,7 +65,8 @@ void Registry::add(const phost_process_desc* in, const phost_plugin* owner) {
     throw Error(PHOST_E_INVALID_ARG, "group name '" + std::string(name) + "' must be a single segment");
   process->name.assign(name);
   process->key.assign(parsed.lower);
-  if (desc.description.ptr) process->description.assign(desc.description.ptr, desc.description.len);
+  if (desc.description.ptr)
+    process->description = replace_invalid_utf8(std::string_view(desc.description.ptr, desc.description.len));
 
   std::unique_lock lock(mutex_);
   Table& table = group ? groups_ : exact_;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "string_hash.hpp"
+#include "utf8.hpp"
 
 struct phost_value {
   explicit phost_value(phost_kind k) noexcept : kind(k) {}
@@ -58,8 +59,6 @@ inline void freeze(const phost_value* v) noexcept { v->frozen.store(true, std::m
 void push(phost_value* array, phost_value* item);
 void set(phost_value* object, std::string_view key, phost_value* item);
 const phost_value* find(const phost_value* object, std::string_view key) noexcept;
-
-bool valid_utf8(std::string_view s) noexcept;
 
 // The frozen empty array used when a call passes no arguments.
 const phost_value* empty_array() noexcept;
