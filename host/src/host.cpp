@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 #include "log.hpp"
+#include "serial_gate.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -78,13 +79,10 @@ phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::str
     ctx.method = parsed.method;
   }
   phost_value* result = nullptr;
-  phost_status status;
-  if (process->flags & PHOST_PROCESS_SERIAL) {
-    std::lock_guard lock(process->serial);
-    status = process->handler(process->user_data, &ctx, args, &result);
-  } else {
-    status = process->handler(process->user_data, &ctx, args, &result);
-  }
+  SerialGate::Turn turn;
+  if (process->flags & PHOST_PROCESS_SERIAL) turn = process->serial.enter(scope, name);
+  const phost_status status = process->handler(process->user_data, &ctx, args, &result);
+  turn.reset();
   if (status == PHOST_OK) {
     if (!result)
       throw Error(PHOST_E_INTERNAL, "process '" + std::string(name) + "' returned PHOST_OK but no value");

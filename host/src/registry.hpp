@@ -4,6 +4,7 @@
 #pragma once
 
 #include "process_name.hpp"
+#include "serial_gate.hpp"
 #include "string_hash.hpp"
 
 #include <phost/plugin_api.h>
@@ -31,7 +32,7 @@ struct Process {
   void* user_data;
   phost_finalize_fn finalize;
   const phost_plugin* owner;
-  std::mutex serial;  // taken around each call when PHOST_PROCESS_SERIAL
+  SerialGate serial;  // entered around each call when PHOST_PROCESS_SERIAL
 };
 
 struct ProcessListing {
