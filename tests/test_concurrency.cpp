@@ -3,6 +3,7 @@
 #include "support.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -310,6 +311,54 @@ TEST_CASE("a handler's ctx may be the parent of nested calls on several threads 
     REQUIRE(o.error.code < 500 + kThreads);
     CHECK(o.error.message == message(o.error.code - 500));
   }
+}
+
+TEST_CASE("host destruction waits for a call running on another thread, whose nested calls then fail with 503") {
+  HostPtr host = make_host();
+  // app.worker keeps calling app.ping through the host until the host refuses.
+  struct Worker {
+    std::atomic<bool> inside{false}, returned{false}, finalized_after_return{false};
+    Err refused;
+  } worker;
+  must_add(host.get(), "app.ping", returns("pong"));
+  phost_process_desc desc{};
+  desc.struct_size = sizeof desc;
+  desc.name = S("app.worker");
+  desc.user_data = &worker;
+  desc.handler = [](void* data, phost_call_ctx* ctx, const phost_value*, phost_value** out) {
+    auto* w = static_cast<Worker*>(data);
+    w->inside = true;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < give_up) {
+      phost_value* pong = nullptr;
+      const phost_status status = api().call(nullptr, ctx, S("app.ping"), nullptr, &pong);
+      api().value_release(pong);
+      if (status != PHOST_OK) {
+        w->refused = last_error();
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    w->returned = true;
+    return api().value_null(out);
+  };
+  desc.finalize = [](void* data) {
+    auto* w = static_cast<Worker*>(data);
+    w->finalized_after_return = w->returned.load();
+  };
+  REQUIRE(phost_register(host.get(), &desc) == PHOST_OK);
+
+  phost_status worker_status = PHOST_E_INTERNAL;
+  std::thread caller([&, h = host.get()] { worker_status = call(h, "app.worker").status; });
+  while (!worker.inside) std::this_thread::yield();
+  host.reset();  // returns only once app.worker has returned
+  CHECK(worker.returned);
+  caller.join();
+  CHECK(worker_status == PHOST_OK);
+  CHECK(worker.refused.status == PHOST_E_CANCELLED);
+  CHECK(worker.refused.code == 503);
+  CHECK(worker.refused.message == "host is being destroyed: 'app.ping' was not called");
+  CHECK(worker.finalized_after_return);
 }
 
 }  // TEST_SUITE

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 namespace phost {
 namespace {
@@ -35,14 +36,41 @@ Host::Host(const phost_host_config& config)
 }
 
 Host::~Host() {
-  // on_unload (last loaded first), then finalizers, then the libraries.
+  // The order phost_host_destroy documents. From here on every call and
+  // registration is refused, from any thread, so no plugin is entered after
+  // its on_unload and nothing registers a finalizer into an unloaded library.
+  closing_.store(true);
+  registry_.close();
+  // Calls already running (on a plugin's own threads) end while every plugin
+  // is loaded; their nested calls are refused, which hurries them along. A
+  // poll, not a wake-up: a call must not touch the host after its last
+  // decrement, since the host may be gone the moment the count reads 0.
+  for (int polls = 1; in_flight_.load() != 0; ++polls) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (polls % 5000 == 0) logger_->warn("host destruction waits for {} call(s) still running", in_flight_.load());
+  }
   for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it) {
     phost_plugin& p = **it;
     if (p.info.on_unload) p.info.on_unload(p.info.plugin_data);
+    registry_.remove_owned_by(&p);  // its finalizers, now: no call holds its processes
   }
-  registry_.clear();
+  registry_.clear();  // the application's processes
   while (!plugins_.empty()) plugins_.pop_back();
 }
+
+Host::InFlight::InFlight(Host& host, std::string_view name) : host_(host) {
+  // Sequentially consistent with ~Host: either this call sees closing_ or
+  // the destructor sees it counted and waits for it.
+  host_.in_flight_.fetch_add(1);
+  if (host_.closing_.load()) {
+    host_.in_flight_.fetch_sub(1);  // no destructor runs for a constructor that throws
+    throw Error(PHOST_E_CANCELLED, "host is being destroyed: '" + std::string(name.substr(0, kMaxNameLength)) +
+                                       "' was not called",
+                503);
+  }
+}
+
+Host::InFlight::~InFlight() { host_.in_flight_.fetch_sub(1); }
 
 std::shared_ptr<spdlog::logger> Host::make_plugin_logger(std::string_view plugin_name) const {
   return make_logger("phost." + std::string(plugin_name), sinks_, level_);
@@ -50,6 +78,7 @@ std::shared_ptr<spdlog::logger> Host::make_plugin_logger(std::string_view plugin
 
 phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::string_view name,
                         const phost_value* args) {
+  const InFlight counted(*this, name);
   char buffer[kMaxNameLength];
   const ProcessName parsed = parse_process_name(name, buffer);
   const uint32_t depth = parent ? parent->depth + 1 : 1;

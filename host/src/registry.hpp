@@ -55,12 +55,15 @@ public:
   std::vector<ProcessListing> list() const;
   // Drops every entry; finalizers run as the last uses end.
   void clear();
+  // Refuses every later add (PHOST_E_CANCELLED, code 503): the host is being destroyed.
+  void close();
 
 private:
   using Table = StringMap<std::shared_ptr<Process>>;
   mutable std::shared_mutex mutex_;
   Table exact_;   // lower-cased full names and aliases
   Table groups_;  // lower-cased group names
+  bool closed_ = false;
 };
 
 }  // namespace phost
