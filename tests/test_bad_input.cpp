@@ -277,4 +277,45 @@ TEST_CASE("a plugin whose name is not valid UTF-8 fails to load and leaves nothi
   CHECK(to_json(list.get()) == "[]");
 }
 
+TEST_CASE("destroying a host from inside its own call is refused and logged, not a wait for itself") {
+  LogCapture logs;
+  HostPtr host = make_host(&logs);
+  phost_host* raw = host.get();
+  must_add(host.get(), "app.destroy_me", [raw](phost_call_ctx*, const phost_value*, phost_value** out) {
+    phost_host_destroy(raw);
+    return api().value_string(S("still here"), out);
+  });
+  Outcome o = call(host.get(), "app.destroy_me");
+  REQUIRE(o.status == PHOST_OK);
+  CHECK(get_string(o.value.get()) == "still here");
+  bool logged = false;
+  for (const LogLine& line : logs.lines())
+    logged |= line.level == PHOST_LOG_ERROR &&
+              line.message == "phost_host_destroy refused: called from inside a call of this host; the host is left as it is";
+  CHECK(logged);
+  CHECK(call(host.get(), "app.destroy_me").status == PHOST_OK);  // the host still serves
+
+  // Again from a finalizer, while the host is being destroyed: refused too.
+  struct Again {
+    phost_host* host;
+    bool ran;
+  } again{raw, false};
+  phost_process_desc desc = lambda_desc("app.other", returns("x"));
+  desc.finalize = [](void* data) {
+    auto* a = static_cast<Again*>(data);
+    phost_host_destroy(a->host);
+    a->ran = true;
+  };
+  delete static_cast<HandlerFn*>(desc.user_data);
+  desc.handler = [](void*, phost_call_ctx*, const phost_value*, phost_value** out) { return api().value_null(out); };
+  desc.user_data = &again;
+  REQUIRE(phost_register(host.get(), &desc) == PHOST_OK);
+  host.reset();
+  CHECK(again.ran);
+  logged = false;
+  for (const LogLine& line : logs.lines())
+    logged |= line.message == "phost_host_destroy refused: the host is already being destroyed; the host is left as it is";
+  CHECK(logged);
+}
+
 }  // TEST_SUITE

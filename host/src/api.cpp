@@ -302,7 +302,16 @@ PHOST_API phost_status PHOST_CALL phost_host_create(const phost_host_config* con
   });
 }
 
-PHOST_API void PHOST_CALL phost_host_destroy(phost_host* host) { delete host; }
+PHOST_API void PHOST_CALL phost_host_destroy(phost_host* host) {
+  if (!host) return;
+  // Waiting for its own call would never end, and freeing the host under a
+  // running handler is worse: refused, the host is left (leaked) instead.
+  if (const char* why = host->impl.cannot_destroy()) {
+    host->impl.logger().error("phost_host_destroy refused: {}; the host is left as it is", why);
+    return;
+  }
+  delete host;
+}
 
 PHOST_API phost_status PHOST_CALL phost_load_plugin(phost_host* host, phost_str path, const phost_value* config) {
   return guard([&] {

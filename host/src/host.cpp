@@ -68,9 +68,23 @@ Host::InFlight::InFlight(Host& host, std::string_view name) : host_(host) {
                                        "' was not called",
                 503);
   }
+  outer_ = innermost;
+  innermost = this;
 }
 
-Host::InFlight::~InFlight() { host_.in_flight_.fetch_sub(1); }
+Host::InFlight::~InFlight() {
+  innermost = outer_;
+  host_.in_flight_.fetch_sub(1);  // the last touch of the host
+}
+
+thread_local const Host::InFlight* Host::InFlight::innermost = nullptr;
+
+const char* Host::cannot_destroy() const noexcept {
+  if (closing_.load()) return "the host is already being destroyed";
+  for (const InFlight* call = InFlight::innermost; call; call = call->outer())
+    if (&call->host() == this) return "called from inside a call of this host";
+  return nullptr;
+}
 
 std::shared_ptr<spdlog::logger> Host::make_plugin_logger(std::string_view plugin_name) const {
   return make_logger("phost." + std::string(plugin_name), sinks_, level_);

@@ -37,8 +37,13 @@ public:
 
   std::shared_ptr<spdlog::logger> make_plugin_logger(std::string_view plugin_name) const;
 
+  // Why this thread must not destroy the host now, or nullptr: from inside
+  // one of its calls, destruction would wait for that call forever.
+  const char* cannot_destroy() const noexcept;
+
 private:
   // Counts one call in flight; refuses it (throws) once destruction began.
+  // The calls a thread is inside form a chain through its stack.
   class InFlight {
   public:
     InFlight(Host& host, std::string_view name);
@@ -46,8 +51,13 @@ private:
     InFlight(const InFlight&) = delete;
     InFlight& operator=(const InFlight&) = delete;
 
+    static thread_local const InFlight* innermost;
+    const Host& host() const noexcept { return host_; }
+    const InFlight* outer() const noexcept { return outer_; }
+
   private:
     Host& host_;
+    const InFlight* outer_ = nullptr;
   };
 
   uint32_t max_depth_;

@@ -74,9 +74,11 @@ PHOST_API phost_status PHOST_CALL phost_host_create(const phost_host_config* con
  *     of its processes.
  *  4. The finalizers of the application's processes; then the libraries are
  *     unloaded.
- * Not from a handler or an on_unload of this host (step 2 would wait for
- * itself), and not racing with the application's own use of it: a call that
- * starts after this returned uses freed memory. NULL is ignored. */
+ * Called from inside a call of this host, or again while it is being
+ * destroyed (from a finalizer), it logs an error and returns without
+ * destroying anything: step 2 would wait for itself. It must not race with
+ * the application's own use of the host: a call that starts after this
+ * returned uses freed memory. NULL is ignored. */
 PHOST_API void PHOST_CALL phost_host_destroy(phost_host* host);
 
 /* Loads a plugin library (path as given to the OS loader). config: an object
