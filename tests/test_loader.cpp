@@ -245,6 +245,32 @@ TEST_CASE("on_unload runs before the finalizers when the host is destroyed") {
   CHECK(probe.events == 7);  // on_unload, then the six finalizers
 }
 
+TEST_CASE("during destruction a call from on_unload fails with 503 and never reaches an unloaded plugin") {
+  // c_plugin frees its handlers' data in its on_unload: a call reaching it
+  // afterwards would read freed memory. Both load orders, so that the caller
+  // unloads both before and after c.
+  for (const bool caller_first : {true, false}) {
+    CAPTURE(caller_first);
+    phost_test_probe probe{};
+    {
+      HostPtr host = make_host();
+      Ref config = json("{\"probe\":" + std::to_string(reinterpret_cast<intptr_t>(&probe)) +
+                        ",\"call\":\"c.add\"}");
+      if (caller_first) must_load(host.get(), PHOST_FIXTURE_UNLOAD_CALLER, config.get());
+      must_load(host.get(), PHOST_FIXTURE_C_PLUGIN);
+      if (!caller_first) must_load(host.get(), PHOST_FIXTURE_UNLOAD_CALLER, config.get());
+      CHECK(get_int(call_json(host.get(), "c.add", "[1,2]").value.get()) == 3);
+    }
+    CHECK(probe.on_unload == 1);
+    CHECK(probe.unload_call_status == PHOST_E_CANCELLED);
+    CHECK(probe.unload_call_code == 503);
+    CHECK(std::string(probe.unload_call_message) == "host is being destroyed: 'c.add' was not called");
+    // A registration is refused too, and its finalizer still runs exactly once.
+    CHECK(probe.unload_register_status == PHOST_E_CANCELLED);
+    CHECK(probe.finalized == 1);
+  }
+}
+
 TEST_CASE("one plugin library serves two hosts at once") {
   HostPtr first = make_host();
   HostPtr second = make_host();

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 
 using phost::Error;
 using phost::guard;
@@ -53,11 +54,13 @@ phost_status PHOST_CALL call_through(phost_plugin* self, phost_call_ctx* parent,
   });
   if (status != PHOST_OK && parent) {
     const phost::LastError& e = phost::last_error();
+    std::lock_guard lock(parent->mutex);
     parent->nested_status = e.status;
     parent->nested_code = e.code;
     try {
       parent->nested_message = e.message;
     } catch (...) {
+      parent->nested_message.clear();
     }
   }
   return status;
@@ -136,6 +139,7 @@ int32_t PHOST_CALL ctx_cancelled(const phost_call_ctx* ctx) {
 
 void PHOST_CALL ctx_set_error(phost_call_ctx* ctx, int32_t code, phost_str msg) {
   if (!ctx) return;
+  std::lock_guard lock(ctx->mutex);
   ctx->has_error = true;
   ctx->error_code = code;
   try {
@@ -298,7 +302,16 @@ PHOST_API phost_status PHOST_CALL phost_host_create(const phost_host_config* con
   });
 }
 
-PHOST_API void PHOST_CALL phost_host_destroy(phost_host* host) { delete host; }
+PHOST_API void PHOST_CALL phost_host_destroy(phost_host* host) {
+  if (!host) return;
+  // Waiting for its own call would never end, and freeing the host under a
+  // running handler is worse: refused, the host is left (leaked) instead.
+  if (const char* why = host->impl.cannot_destroy()) {
+    host->impl.logger().error("phost_host_destroy refused: {}; the host is left as it is", why);
+    return;
+  }
+  delete host;
+}
 
 PHOST_API phost_status PHOST_CALL phost_load_plugin(phost_host* host, phost_str path, const phost_value* config) {
   return guard([&] {

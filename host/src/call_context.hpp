@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,11 @@ struct phost_call_ctx {
   const phost::CallScope* scope;
   uint32_t depth;
   std::string_view name, id, method;
+
+  // A handler may hand its ctx to several threads of its own, as the parent
+  // of their nested calls: the fields below are written under this lock.
+  // The host reads them after the handler returned, when those threads are done.
+  std::mutex mutex;
 
   // Set by ctx_set_error.
   bool has_error = false;

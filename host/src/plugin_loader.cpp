@@ -3,6 +3,7 @@
 #include "api.hpp"
 #include "error.hpp"
 #include "host.hpp"
+#include "utf8.hpp"
 
 #include <boost/dll/shared_library.hpp>
 
@@ -92,6 +93,11 @@ void Host::load_plugin(std::string_view path_text, const phost_value* config) {
   if (!plugin->info.name || !*plugin->info.name) {
     undo();
     throw Error(PHOST_E_LOAD, "plugin " + path + " did not set info->name");
+  }
+  // The name shows in listings, log names and messages; a version only in a log line.
+  if (!valid_utf8(plugin->info.name)) {
+    undo();
+    throw Error(PHOST_E_LOAD, "plugin " + path + " set an info->name that is not valid UTF-8");
   }
   plugin->logger = make_plugin_logger(plugin->info.name);
   plugin->library = std::move(library);
