@@ -51,3 +51,7 @@ install(CODE "
   configure_file(\"${PROJECT_BINARY_DIR}/phost.pc.in\" \"${PROJECT_BINARY_DIR}/phost.pc\" @ONLY)")
 install(FILES "${PROJECT_BINARY_DIR}/phost.pc" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
 
+# The references (share/doc/phost): for script authors, for embedders, for
+# plugin authors. The man page is installed with the CLI (tools/).
+install(FILES doc/scripts.md doc/embedding.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+install(FILES sdk/README.md DESTINATION "${CMAKE_INSTALL_DOCDIR}" RENAME plugins.md)
