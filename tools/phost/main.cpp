@@ -151,7 +151,7 @@ const ProcessInfo* find_entry(const std::vector<ProcessInfo>& entries, std::stri
 
 Value entry_value(const ProcessInfo& e) {
   Value entry = Value::object(4);
-  entry.set("name", Value::string(e.group ? e.name + ".*" : e.name))
+  entry.set("name", Value::string(e.name))  // as phost_list gives it; "group" tells a group
       .set("description", Value::string(e.description))
       .set("plugin", Value::string(e.plugin))
       .set("group", Value::boolean(e.group));
