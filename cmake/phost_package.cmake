@@ -5,10 +5,6 @@
 include_guard(GLOBAL)
 include(CMakePackageConfigHelpers)
 
-set(PHOST_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/phost" CACHE STRING
-    "Where the CMake package (phostConfig.cmake) is installed, relative to the prefix")
-mark_as_advanced(PHOST_INSTALL_CMAKEDIR)
-
 # phost::plugin_api, phost::sdk, phost::host: the names the in-tree ALIAS
 # targets already have, so this tree links exactly as its users do.
 install(EXPORT phostTargets NAMESPACE phost:: DESTINATION "${PHOST_INSTALL_CMAKEDIR}")

@@ -118,7 +118,7 @@ Value plugin_config(const PluginSpec& spec, ArgumentReader& reader) {
   return merged;
 }
 
-void load_plugins(Host& host, const std::vector<PluginSpec>& specs, std::vector<Value>& configs) {
+void load_plugins(Host& host, const std::vector<PluginSpec>& specs, const std::vector<Value>& configs) {
   for (size_t k = 0; k < specs.size(); ++k) {
     try {
       host.load_plugin(specs[k].name, configs[k]);

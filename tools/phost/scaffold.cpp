@@ -27,11 +27,14 @@ std::string replace_all(std::string_view text, std::string_view from, std::strin
   return out.append(text.substr(at));
 }
 
-// The prefix phost runs from (bin/..), for the CMAKE_PREFIX_PATH hint.
+// The prefix phost runs from (bin/..) when it holds the CMake package, for
+// the CMAKE_PREFIX_PATH hint; a phost run from its build tree has none.
 std::string own_prefix() {
   std::error_code ec;
-  const std::filesystem::path exe = boost::dll::program_location(ec);
-  return ec ? std::string("<prefix>") : exe.parent_path().parent_path().string();
+  const std::filesystem::path prefix = boost::dll::program_location(ec).parent_path().parent_path();
+  if (ec || !std::filesystem::exists(prefix / PHOST_PACKAGE_RELDIR / "phostConfig.cmake", ec))
+    return "<where phost is installed>";
+  return prefix.string();
 }
 
 std::string next_steps(std::string_view kind, const std::string& name, const std::filesystem::path& dir) {
