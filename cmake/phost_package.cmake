@@ -28,6 +28,7 @@ install(FILES
 # .pc file's own place (${pcfiledir}), so a moved or unpacked prefix keeps
 # working; the rpath is decided at install time, when the prefix is known.
 file(RELATIVE_PATH _phost_pc_up "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig" "${CMAKE_INSTALL_PREFIX}")
+string(REGEX REPLACE "/$" "" _phost_pc_up "${_phost_pc_up}")
 set(PHOST_PC_PREFIX "\${pcfiledir}/${_phost_pc_up}")
 foreach(_dir LIBDIR INCLUDEDIR)
   if(IS_ABSOLUTE "${CMAKE_INSTALL_${_dir}}")
