@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything with warnings as errors and runs
 # the whole test suite (every test case in its own process). Then, as checks
-# of their own: the host-side suites again under ASan + UBSan (build-asan),
+# of their own: the installed prefix and the .deb, used with the checkout out
+# of reach (tools/check-install.sh), the host-side suites again under ASan +
+# UBSan (build-asan),
 # and, when clang with libFuzzer is there, each fuzz target of tests/fuzz for
 # a short while on a copy of its committed corpus (build-fuzz). The closing
 # lines are a summary: every stage's result and time, the main suite's ctest
@@ -45,6 +47,18 @@ main_rc=0
 ctest --test-dir build -j"$JOBS" --output-on-failure --timeout 300 2>&1 | tee build/ctest-main.log || main_rc=$?
 count_ctest build/ctest-main.log
 SUMMARY+=("main suite (build/):         $(grep -E 'tests passed' build/ctest-main.log | tail -n1) [$(took "$t0")]")
+
+# ------------------------------------- the installed prefix and the .deb
+section "installed prefix and Debian package, used without the checkout: tools/check-install.sh"
+t0=$(date +%s)
+install_rc=0
+bash tools/check-install.sh build 2>&1 | tee build/check-install.log || install_rc=$?
+install_counts=$(sed -n 's/^check-install: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' build/check-install.log)
+read -r install_passed install_failed <<<"${install_counts:-0 1}"  # no summary: one failure
+PASSED=$((PASSED + install_passed))
+FAILED=$((FAILED + install_failed))
+INSTALL_TIME=$(($(date +%s) - t0))
+SUMMARY+=("install + .deb checks:       $install_passed passed, $install_failed failed [$(took "$t0")]")
 
 # ------------------------------------------------ ASan + UBSan, host side
 section "ASan + UBSan build of the host-side suites: build-asan/"
@@ -138,11 +152,11 @@ fi
 # ---------------------------------------------------------------- summary
 section "summary"
 printf '%s\n' "${SUMMARY[@]}"
-printf 'sanitizer and fuzz stages added %dm%02ds; whole run %s\n' $(((ASAN_TIME + FUZZ_TIME) / 60)) \
-  $(((ASAN_TIME + FUZZ_TIME) % 60)) "$(took "$RUN_START")"
+printf 'install, sanitizer and fuzz stages added %dm%02ds; whole run %s\n' \
+  $(((INSTALL_TIME + ASAN_TIME + FUZZ_TIME) / 60)) $(((INSTALL_TIME + ASAN_TIME + FUZZ_TIME) % 60)) "$(took "$RUN_START")"
 echo
 echo "main suite (build/), as ctest closed it:"
 grep -E 'tests passed|tests failed|Total Test time' build/ctest-main.log | tail -n 2
 echo
 echo "whole run: $PASSED passed, $FAILED failed"
-[ "$main_rc" -eq 0 ] && [ "$asan_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ]
+[ "$main_rc" -eq 0 ] && [ "$install_rc" -eq 0 ] && [ "$asan_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ]

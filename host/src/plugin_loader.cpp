@@ -3,6 +3,7 @@
 #include "api.hpp"
 #include "error.hpp"
 #include "host.hpp"
+#include "plugin_search.hpp"
 #include "utf8.hpp"
 
 #include <boost/dll/shared_library.hpp>
@@ -41,9 +42,9 @@ std::string plugin_label(const phost_plugin* plugin) {
 }
 
 void Host::load_plugin(std::string_view path_text, const phost_value* config) {
-  const std::string path(path_text);
   if (config && config->kind != PHOST_OBJECT)
-    throw Error(PHOST_E_INVALID_ARG, "config of plugin '" + path + "' must be an object");
+    throw Error(PHOST_E_INVALID_ARG, "config of plugin '" + std::string(path_text) + "' must be an object");
+  const std::string path = find_plugin(path_text);
   std::error_code fs_error;
   if (!std::filesystem::is_regular_file(path, fs_error))
     throw Error(PHOST_E_NOT_FOUND, "plugin file not found: " + path);

@@ -81,7 +81,12 @@ PHOST_API phost_status PHOST_CALL phost_host_create(const phost_host_config* con
  * returned uses freed memory. NULL is ignored. */
 PHOST_API void PHOST_CALL phost_host_destroy(phost_host* host);
 
-/* Loads a plugin library (path as given to the OS loader). config: an object
+/* Loads a plugin library. path: a file path with a directory in it
+ * ("./libfoo.so", "/opt/x/libfoo.so"), used as given; or a bare name ("fs",
+ * "v8", "foo", "libfoo.so"), looked up as libphost_<name>.so, then
+ * lib<name>.so, in the folders of $PHOST_PLUGIN_PATH (':'-separated, ';' on
+ * Windows) and then in the plugin folder installed with libphost
+ * (<libdir>/phost), never in the working directory. config: an object
  * handed to the plugin (borrowed; the host keeps its own reference), or NULL.
  * Distinct errors: PHOST_E_NOT_FOUND (no such file), PHOST_E_LOAD (not a
  * shared library, no entry symbol, entry failed, process name taken),
