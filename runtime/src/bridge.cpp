@@ -48,6 +48,8 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
     v8::Local<v8::Context> context = isolate->GetCurrentContext();
     if (info.Length() < 1 || !info[0]->IsString())
       throw Error(400, "Process(name, ...args): name must be a string", PHOST_E_INVALID_ARG);
+    if (info[0].As<v8::String>()->Length() > 256)
+      throw Error(400, "Process(name, ...args): a process name has at most 256 characters", PHOST_E_INVALID_ARG);
     const std::string name = utf8(isolate, info[0].As<v8::String>());
     if (!state.services.options.rules.allows(name))
       throw Error(403, "Process('" + name + "'): scripts may not call this process (the runtime's process_allow " +
@@ -55,10 +57,15 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
                   PHOST_E_PROCESS);
     Value args = Value::array(static_cast<size_t>(info.Length() - 1));
     for (int i = 1; i < info.Length(); ++i) {
+      v8::TryCatch getter(isolate);
       try {
         args.push(from_v8(context, info[i], state.limits));
       } catch (const Error& e) {
         if (isolate->IsExecutionTerminating()) return;
+        if (getter.HasCaught()) {  // a getter threw: its own error goes on
+          getter.ReThrow();
+          return;
+        }
         throw Error(e.code(), "Process('" + name + "'): argument " + std::to_string(i) + ": " + e.what());
       }
     }
@@ -121,8 +128,8 @@ void console(const v8::FunctionCallbackInfo<v8::Value>& info) {
         text = json;
       }
       line += ' ';
-      line += utf8(isolate, text.As<v8::String>());
-      if (line.size() > (1u << 20)) break;  // one line is not a place for megabytes
+      line += utf8_prefix(isolate, text.As<v8::String>(), 64 * 1024);  // a log line is no place for megabytes
+      if (line.size() > (1u << 20)) break;
     }
     state.services.log(Level, line);
   });
@@ -162,7 +169,9 @@ void refuse_new_global(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<
   v8::Isolate* isolate = info.GetIsolate();
   if (isolate->IsExecutionTerminating()) return;
   if (!isolate->GetCurrentContext()->GetEmbedderData(kSealedIndex)->IsTrue()) return;  // the bridge's own set-up
-  const std::string text = name->IsString() ? utf8(isolate, name.As<v8::String>()) : std::string("a symbol");
+  const std::string text = name.IsEmpty() ? std::string("an index")
+                           : name->IsString() ? utf8_prefix(isolate, name.As<v8::String>(), 200)
+                                              : std::string("a symbol");
   isolate->ThrowException(v8::Exception::ReferenceError(v8_string_or_empty(
       isolate, text + " is not defined: scripts cannot create globals (declare it with let, const or var)")));
 }
@@ -194,6 +203,19 @@ v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, const BridgeSta
   v8::EscapableHandleScope scope(isolate);
   v8::Local<v8::External> data = v8::External::New(isolate, const_cast<BridgeState*>(&state));
   v8::Local<v8::ObjectTemplate> global = v8::ObjectTemplate::New(isolate);
+  // No Object.setPrototypeOf(globalThis, ...): a prototype planted there would
+  // answer every undeclared name of every script.
+  global->SetImmutableProto();
+  global->SetHandler(v8::IndexedPropertyHandlerConfiguration(
+      nullptr,
+      [](uint32_t index, v8::Local<v8::Value>, const v8::PropertyCallbackInfo<v8::Value>& info) {
+        refuse_new_global(v8::Integer::NewFromUnsigned(info.GetIsolate(), index)->ToString(info.GetIsolate()->GetCurrentContext()).FromMaybe(v8::Local<v8::String>()), info);
+      },
+      nullptr, nullptr, nullptr,
+      [](uint32_t index, const v8::PropertyDescriptor&, const v8::PropertyCallbackInfo<v8::Value>& info) {
+        refuse_new_global(v8::Integer::NewFromUnsigned(info.GetIsolate(), index)->ToString(info.GetIsolate()->GetCurrentContext()).FromMaybe(v8::Local<v8::String>()), info);
+      },
+      nullptr, v8::Local<v8::Value>(), v8::PropertyHandlerFlags::kNonMasking));
   global->SetHandler(v8::NamedPropertyHandlerConfiguration(
       nullptr,
       [](v8::Local<v8::Name> name, v8::Local<v8::Value>, const v8::PropertyCallbackInfo<v8::Value>& info) {

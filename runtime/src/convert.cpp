@@ -180,6 +180,8 @@ public:
     if (v->IsPromise()) fail(400, "a promise inside a value cannot be converted (await it first)");
     if (v->IsRegExp()) fail(400, "a RegExp cannot be converted (pass its .source)");
     if (v->IsWeakMap() || v->IsWeakSet()) fail(400, "a WeakMap or WeakSet cannot be converted");
+    if (v->IsGeneratorObject() || v->IsMapIterator() || v->IsSetIterator())
+      fail(400, "a generator or iterator cannot be converted (spread it into an array)");
     if (v->IsNumberObject()) return number(v.As<v8::NumberObject>()->ValueOf());
     if (v->IsStringObject()) return string(v.As<v8::StringObject>()->ValueOf());
     if (v->IsBooleanObject()) return Value::boolean(v.As<v8::BooleanObject>()->ValueOf());

@@ -285,9 +285,11 @@ size_t IsolateSlot::near_heap_limit(void* data, size_t current, size_t initial) 
   slot->out_of_memory_ = true;
   slot->isolate_->TerminateExecution();
   if (slot->heap_grants_ >= kMaxHeapGrants) return current;
-  ++slot->heap_grants_;
-  // Room to unwind: V8 needs a limit above the current one or it aborts.
-  return current + std::max<size_t>(initial / 2, 16u << 20);
+  // Room to unwind: V8 needs a limit above the current one or it aborts. The
+  // first grant is large enough for the largest single object V8 makes (a
+  // string of 2^29 two-byte characters), the next ones small.
+  const size_t room = slot->heap_grants_++ == 0 ? std::max<size_t>(initial, size_t{1536} << 20) : size_t{16} << 20;
+  return current + room;
 }
 
 }  // namespace phost::v8rt

@@ -15,9 +15,12 @@ v8::Local<v8::String> key(v8::Isolate* isolate, std::string_view name) {
       .FromMaybe(v8::String::Empty(isolate));
 }
 
+// Messages are cut at 64 KB: a thrown string may be a gigabyte.
+constexpr size_t kMaxMessage = 64 * 1024;
+
 std::string text_of(v8::Isolate* isolate, v8::Local<v8::Value> v) {
   if (v.IsEmpty() || !v->IsString()) return {};
-  return utf8(isolate, v.As<v8::String>());
+  return utf8_prefix(isolate, v.As<v8::String>(), kMaxMessage);
 }
 
 }  // namespace
@@ -50,7 +53,7 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
       process = text_of(isolate, name);
     if (auto c = read_property(context, object, "code"); !c.IsEmpty() && c->IsInt32()) {
       const int32_t value = c.As<v8::Int32>()->Value();
-      if (value >= 100 && value <= 599) code = value;
+      if (value >= 400 && value <= 599) code = value;  // a failure is never a 2xx or 3xx
     }
     message = text_of(isolate, read_property(context, object, "message"));
     if (!forwarded) {
@@ -60,11 +63,14 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
     }
   } else if (!exception.IsEmpty()) {
     v8::Local<v8::String> s;
-    if (!exception->IsSymbol() && exception->ToString(context).ToLocal(&s)) message = "uncaught " + utf8(isolate, s);
+    if (!exception->IsSymbol() && exception->ToString(context).ToLocal(&s))
+      message = "uncaught " + utf8_prefix(isolate, s, kMaxMessage);
     else message = "uncaught exception";
   }
   if (isolate->IsExecutionTerminating()) return Error(500, "stopped", PHOST_E_PROCESS);  // the guard says why
   if (!what.empty()) message = std::string(what) + ": " + message;
+  for (size_t at = message.find('\0'); at != std::string::npos; at = message.find('\0', at))
+    message.replace(at, 1, "\\0");  // C strings downstream would end there
   // Where it was thrown, in the script's own file; a forwarded error keeps
   // the failed process's message and adds where that process was called.
   const v8::Local<v8::Message> where = try_catch.Message();

@@ -71,6 +71,16 @@ constexpr char kLockdown[] = R"JS(
     delete RegExp[key];
   // WebAssembly memory is reserved outside the heap limit's reach.
   delete global.WebAssembly;
+  // captureStackTrace defines `stack` on any object, past the global's
+  // interceptor: on the global object it would be a name shared by all scripts.
+  const capture = Error.captureStackTrace;
+  defineProperty(Error, 'captureStackTrace', {
+    value: function captureStackTrace(target, constructorOpt) {
+      if (target === global) throw new TypeError('captureStackTrace cannot target the global object');
+      return capture(target, constructorOpt);
+    },
+    writable: true, enumerable: false, configurable: true,
+  });
 
   tame(Object.prototype);
   tame(Error.prototype);
@@ -86,9 +96,9 @@ constexpr char kLockdown[] = R"JS(
   for (const o of hidden) harden(o);
   for (const key of ownKeys(global)) {
     const d = getOwnPropertyDescriptor(global, key);
-    if (!('value' in d) || key === 'globalThis') continue;
-    harden(d.value);
-    if (d.configurable) defineProperty(global, key, { writable: false, configurable: false });
+    if (!('value' in d)) continue;
+    if (key !== 'globalThis') harden(d.value);  // the global itself: its properties are locked here
+    if (d.configurable || d.writable) defineProperty(global, key, { writable: false, configurable: false });
   }
 })(globalThis);
 )JS";

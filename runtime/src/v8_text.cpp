@@ -15,6 +15,15 @@ std::string utf8(v8::Isolate* isolate, v8::Local<v8::String> s) {
   return with_utf8(isolate, s, [](std::string_view text) { return std::string(text); });
 }
 
+std::string utf8_prefix(v8::Isolate* isolate, v8::Local<v8::String> s, size_t max_bytes) {
+  if (static_cast<size_t>(s->Length()) * 3 <= max_bytes) return utf8(isolate, s);
+  std::string out(max_bytes, '\0');
+  const int n = s->WriteUtf8(isolate, out.data(), static_cast<int>(max_bytes), nullptr,
+                             v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+  out.resize(static_cast<size_t>(n));
+  return out + "...";
+}
+
 }  // namespace phost::v8rt
 
 namespace phost::v8rt {

@@ -34,6 +34,9 @@ std::invoke_result_t<Use, std::string_view> with_utf8(v8::Isolate* isolate, v8::
 }
 
 std::string utf8(v8::Isolate* isolate, v8::Local<v8::String> s);
+// At most max_bytes of s as UTF-8 (then "..."), converting no more than that:
+// for messages and log lines, where a string may be a gigabyte.
+std::string utf8_prefix(v8::Isolate* isolate, v8::Local<v8::String> s, size_t max_bytes);
 
 }  // namespace phost::v8rt
 

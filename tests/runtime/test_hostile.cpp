@@ -254,6 +254,56 @@ TEST_CASE("no script can plant a name or a getter on globalThis; implicit global
   CHECK(rec.get().empty());
 }
 
+TEST_CASE("the global object's prototype, globalThis, indices and captureStackTrace are closed too") {
+  rt_test::Runtime rt;
+  rt.load("evil", "function Proto() { Object.setPrototypeOf(globalThis, { log: { Info() {} } }); }\n"
+                  "function Self() { 'use strict'; globalThis.globalThis = { Process: 'fake' }; }\n"
+                  "function Index() { globalThis[0] = 'from evil'; }\n"
+                  "function Stack() { Error.captureStackTrace(globalThis); }\n"
+                  "function Mine() { const o = {}; Error.captureStackTrace(o); return typeof o.stack; }");
+  for (const char* name : {"scripts.evil.Proto", "scripts.evil.Self", "scripts.evil.Index", "scripts.evil.Stack"})
+    CHECK_MESSAGE(rt.error_of(name).code == 500, name);
+  CHECK(rt.json("scripts.evil.Mine") == "\"string\"");
+  rt.load("victim", "function Main() { return [typeof log, globalThis.Process === Process, globalThis[0], typeof stack]; }");
+  CHECK(rt.json("scripts.victim.Main") == R"(["undefined",true,null,"undefined"])");
+}
+
+TEST_CASE("huge strings in errors, log lines and process names are cut, not converted whole") {
+  rt_test::Runtime rt({.timeout_ms = 20000});
+  rt.load("t", "const big = '\\u1234'.repeat(2 ** 26);\n"
+               "function Throw() { throw { message: big, code: 400 }; }\n"
+               "function Log() { console.log(big); return 1; }\n"
+               "function Name() { return Process(big); }");
+  const auto thrown = rt.error_of("scripts.t.Throw");
+  CHECK(thrown.code == 400);
+  CHECK(thrown.message.size() < 100000);
+  CHECK(rt.json("scripts.t.Log") == "1");
+  const auto name = rt.error_of("scripts.t.Name");
+  CHECK(name.code == 400);
+  CHECK(name.message.find("at most 256 characters") != std::string::npos);
+}
+
+TEST_CASE("an error never carries a success code, and a NUL does not cut its message") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Ok() { throw new Exception('not really ok', 200); }\n"
+               "function Nul() { throw new Exception('visible\\u0000hidden', 400); }");
+  CHECK(rt.error_of("scripts.t.Ok").code == 500);
+  const auto nul = rt.error_of("scripts.t.Nul");
+  CHECK(nul.code == 400);
+  CHECK(nul.message.find("visible\\0hidden") != std::string::npos);
+}
+
+TEST_CASE("a getter that throws while Process() converts its arguments keeps its own error") {
+  rt_test::Runtime rt;
+  rt.host().add("test.noop", "", [](phost::Call&) { return Value::null(); });
+  rt.load("t", "function Main() { return Process('test.noop', { get x() { throw new Exception('mine', 418); } }); }\n"
+               "function *gen() { yield 1; }\nfunction Gen() { return gen(); }");
+  const auto e = rt.error_of("scripts.t.Main");
+  CHECK(e.code == 418);
+  CHECK(e.message.find("mine") != std::string::npos);
+  CHECK(rt.error_of("scripts.t.Gen").message.find("a generator or iterator cannot be converted") != std::string::npos);
+}
+
 TEST_CASE("a called script cannot reach its caller through caller or arguments") {
   rt_test::Runtime rt;
   rt.load("callee", "function Peek() { return [Peek.caller === null, typeof arguments.callee.caller]; }");
