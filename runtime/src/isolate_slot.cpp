@@ -219,6 +219,7 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
 }
 
 void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const std::function<int64_t()>& deadline_for,
+                       const std::function<void(const Loaded&)>& failed,
                        const std::function<void(std::vector<Loaded>&)>& publish) {
   StringMap<ScriptRef> staged;
   for (const Loaded& l : batch) staged.emplace(l.version->id, l.version);
@@ -260,6 +261,7 @@ void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const st
     } catch (const Error& e) {
       batch[i].error = e;
       staged.erase(version->id);  // importers of it now fail to load too, naming it
+      failed(batch[i]);
     }
   }
   publish(batch);

@@ -57,8 +57,9 @@ public:
     std::shared_ptr<ScriptVersion> version;
     std::optional<Error> error;  // empty: it loaded
   };
+  // failed(l) runs as soon as one fails, before the others load (they may import it).
   void load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const std::function<int64_t()>& deadline_for,
-            const std::function<void(std::vector<Loaded>&)>& publish);
+            const std::function<void(const Loaded&)>& failed, const std::function<void(std::vector<Loaded>&)>& publish);
   Value stats(bool collect_garbage);
 
   ValueLimits value_limits() const noexcept {

@@ -20,16 +20,22 @@ constexpr uint32_t kLinkerSlot = 1;
 
 namespace {
 
+}  // namespace
+
 bool runtime_shim(std::string_view s) {
   for (std::string_view ext : {".d.ts", ".ts", ".js"})
     if (s.ends_with(ext)) {
       s.remove_suffix(ext.size());
       break;
     }
-  if (s == "@gou" || s.starts_with("@gou/") || s.starts_with("@yao/") || s.starts_with("@yaoapp/")) return true;
+  // gou keeps these out of the module graph (its internalKeepModules).
+  for (std::string_view scope : {"@yao", "@yaoapp", "@yaoapps", "@gou"})
+    if (s == scope || (s.starts_with(scope) && s.size() > scope.size() && s[scope.size()] == '/')) return true;
   const bool relative = s.starts_with("./") || s.starts_with("../");
   return relative && (s.ends_with("/yao") || s.ends_with("/gou"));
 }
+
+namespace {
 
 // JSON with // and /* */ comments and trailing commas, as tsconfig.json allows, made plain JSON.
 std::string plain_json(std::string_view in) {

@@ -23,6 +23,10 @@ namespace phost::v8rt {
 // `/yao` or `/gou`): it exports the runtime's globals.
 inline constexpr std::string_view kRuntimeModuleId = "@yao/runtime";
 
+// Whether specifier is one of gou's type-shim imports (@yao/*, @yaoapp/*,
+// @yaoapps/*, @gou, .../yao, .../gou), whose names are the runtime's globals.
+bool runtime_shim(std::string_view specifier);
+
 // An app's tsconfig.json `compilerOptions.paths` (ImportAlias, options.hpp).
 // Empty when there is no tsconfig.json or it has no paths; comments and
 // trailing commas are allowed, as TypeScript allows them.

@@ -84,7 +84,7 @@ phost_status Runtime::call_script(phost_call_ctx* ctx, const phost_value* args, 
 Value Runtime::load(std::string id, std::string source, std::string file, phost_call_ctx* ctx) {
   std::vector<IsolateSlot::Loaded> batch(1);
   batch[0].version = make(std::move(id), std::move(source), std::move(file));
-  load_batch(batch, ctx);
+  load_batch(batch, ctx, false);
   if (batch[0].error) throw *batch[0].error;
   const ScriptVersion& v = *batch[0].version;
   Value out = Value::object();
@@ -98,24 +98,22 @@ Value Runtime::load(std::string id, std::string source, std::string file, phost_
   return out;
 }
 
-void Runtime::load_batch(std::vector<IsolateSlot::Loaded>& batch, phost_call_ctx* ctx, bool all_or_nothing) {
+void Runtime::load_batch(std::vector<IsolateSlot::Loaded>& batch, phost_call_ctx* ctx, bool app, bool all_or_nothing) {
   const int64_t wait_deadline = deadline_for(ctx, options_.load_timeout_ms);
   // Published while the isolate that ran their top levels is still held, so
   // no call sees one half-loaded.
   auto lease = pool_.lease(wait_deadline, ctx);
   lease->load(
       batch, ctx, [&] { return deadline_for(ctx, options_.load_timeout_ms); },
+      [&](const IsolateSlot::Loaded& l) {
+        if (app) store_.record_failure(l.version->id, {l.version->file, l.error->code(), l.error->what()});
+      },
       [&](std::vector<IsolateSlot::Loaded>& loaded) {
         const bool any_failed =
             std::any_of(loaded.begin(), loaded.end(), [](const IsolateSlot::Loaded& l) { return l.error.has_value(); });
         if (all_or_nothing && any_failed) return;
-        for (IsolateSlot::Loaded& l : loaded) {
-          if (!l.error) {
-            store_.publish(l.version);
-          } else if (batch.size() > 1) {
-            store_.record_failure(l.version->id, {l.version->file, l.error->code(), l.error->what()});
-          }
-        }
+        for (IsolateSlot::Loaded& l : loaded)
+          if (!l.error) store_.publish(l.version);
       });
 }
 
@@ -128,10 +126,22 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
   std::map<std::string, std::string> files;  // id -> file: two files may not give one id
   std::vector<std::string> problems;
   std::vector<std::string> problems_in_strict;  // failures before loading, for strict
+  std::map<std::string, std::string> duplicates;  // id -> why
   for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file()) continue;
-    const auto relative = std::filesystem::relative(it->path(), root);
+    const auto relative = it->path().lexically_relative(root);
+    if (it->is_symlink()) {
+      // Followed only when it stays inside the app's scripts folder.
+      const auto target = std::filesystem::weakly_canonical(it->path(), ec);
+      const auto base = std::filesystem::weakly_canonical(root, ec);
+      const auto inside = target.lexically_relative(base);
+      if (ec || inside.empty() || *inside.begin() == "..") {
+        log(PHOST_LOG_WARN, "scripts/" + relative.string() + ": not loaded (a link that leaves the scripts folder)");
+        ec.clear();
+        continue;
+      }
+    }
     if (relative.extension() != ".js" && relative.extension() != ".ts") {
       if (!relative.string().ends_with(".d.ts") && relative.filename() != ".DS_Store")
         log(PHOST_LOG_WARN, "scripts/" + relative.string() + ": not loaded (only .js and .ts files are scripts)");
@@ -144,8 +154,11 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
       continue;
     }
     if (auto [at, fresh] = files.emplace(id, relative.string()); !fresh) {
-      problems.push_back("scripts/" + relative.string() + " and scripts/" + at->second + " both give the script id '" +
-                         id + "'");
+      // Neither loads: which one would win is up to the directory's order.
+      const std::string why =
+          "scripts/" + at->second + " and scripts/" + relative.string() + " both give the script id '" + id + "'";
+      problems.push_back(why);
+      duplicates.emplace(id, why);
       continue;
     }
     std::ifstream in(it->path(), std::ios::binary);
@@ -171,13 +184,15 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
     throw Error(400, all, PHOST_E_INVALID_ARG);
   }
   for (const std::string& p : problems) log(PHOST_LOG_ERROR, p);
+  std::erase_if(batch, [&](const IsolateSlot::Loaded& l) { return duplicates.count(l.version->id) > 0; });
+  for (const auto& [id, why] : duplicates) store_.record_failure(id, {files[id], 500, why});
   if (options_.strict && !problems_in_strict.empty()) {
     std::string all;
     for (const std::string& p : problems_in_strict) all += (all.empty() ? "" : "; ") + p;
     throw Error(500, "strict: scripts failed to load: " + all, PHOST_E_PROCESS);
   }
   std::sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) { return a.version->id < b.version->id; });
-  load_batch(batch, ctx, options_.strict);
+  load_batch(batch, ctx, true, options_.strict);
   size_t loaded = 0;
   std::string failed;
   for (const IsolateSlot::Loaded& l : batch) {
@@ -196,7 +211,8 @@ std::shared_ptr<ScriptVersion> Runtime::make(std::string id, std::string source,
   if (file.empty()) file = id + ".js";
   const PreparedSource prepared = prep_.prepare(source, file);
   try {
-    return make_version(std::move(id), std::move(source), std::move(file), prepared.body, prepared.module);
+    return make_version(std::move(id), std::move(source), std::move(file), prepared.body, prepared.epilogue_at,
+                        prepared.module);
   } catch (const std::invalid_argument& e) {
     throw Error(400, e.what(), PHOST_E_INVALID_ARG);
   }

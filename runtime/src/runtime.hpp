@@ -43,7 +43,9 @@ public:
 private:
   // Loads versions together in one isolate and publishes those that loaded
   // (none if all_or_nothing and one failed); each result says how it went.
-  void load_batch(std::vector<IsolateSlot::Loaded>& batch, phost_call_ctx* ctx, bool all_or_nothing = false);
+  // An app's failures are remembered: a call to one gets its load error.
+  void load_batch(std::vector<IsolateSlot::Loaded>& batch, phost_call_ctx* ctx, bool app,
+                  bool all_or_nothing = false);
   // The earlier of ctx's deadline and now + timeout_ms (0 = none).
   static int64_t deadline_for(const phost_call_ctx* ctx, int64_t timeout_ms) noexcept;
   // A version of source, prepared for V8 (SourcePrep). Throws phost::Error.

@@ -3,6 +3,7 @@
 #include "source_prep.hpp"
 #include "v8_text.hpp"
 
+#include <v8-container.h>
 #include <v8-exception.h>
 #include <v8-object.h>
 #include <v8-primitive.h>
@@ -152,6 +153,24 @@ CompiledRef ScriptCache::compile(const ScriptRef& version) {
   return c;
 }
 
+// A compile error found in the epilogue (an unterminated construct the
+// epilogue ran into) is reported as V8 sees the script's own text.
+static Error own_compile_error(v8::Isolate* isolate, const ScriptVersion& s, const JsErrors& errors,
+                               v8::TryCatch& try_catch, const std::string& what, bool module) {
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  const v8::Local<v8::Message> where = try_catch.Message();
+  const size_t own_lines = static_cast<size_t>(std::count(s.body.begin(), s.body.begin() + s.epilogue_at, '\n')) + 1;
+  if (where.IsEmpty() || static_cast<size_t>(where->GetLineNumber(context).FromMaybe(0)) <= own_lines)
+    return errors.translate(context, try_catch, what);
+  v8::TryCatch alone(isolate);
+  v8::ScriptOrigin origin(isolate, v8_string(isolate, s.file), 0, 0, false, -1, v8::Local<v8::Value>(), false, false,
+                          module);
+  v8::ScriptCompiler::Source source(v8_string(isolate, std::string_view(s.body).substr(0, s.epilogue_at)), origin);
+  const bool failed = module ? v8::ScriptCompiler::CompileModule(isolate, &source).IsEmpty()
+                             : v8::ScriptCompiler::CompileFunction(context, &source).IsEmpty();
+  return errors.translate(context, failed && alone.HasCaught() ? alone : try_catch, what);
+}
+
 void ScriptCache::compile_classic(CompiledScript& c) {
   v8::HandleScope scope(isolate_);
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
@@ -159,27 +178,28 @@ void ScriptCache::compile_classic(CompiledScript& c) {
   const ScriptVersion& s = *c.script;
 
   CachedSource cached(isolate_, services_.cache, s, false);
-  v8::Local<v8::String> params[] = {v8_string(isolate_, kNamespaceParam)};
+  v8::Local<v8::String> params[] = {v8_string(isolate_, kTokenParam)};
   v8::Local<v8::Function> wrapper;
   if (!v8::ScriptCompiler::CompileFunction(context, cached.source(), 1, params, 0, nullptr, cached.options())
            .ToLocal(&wrapper)) {
     if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
-    throw errors_.translate(context, try_catch, "compiling script '" + s.id + "'");
+    throw own_compile_error(isolate_, s, errors_, try_catch, "compiling script '" + s.id + "'", false);
   }
   const bool produce = cached.wants_fresh_cache();
 
-  // Run the top level once for this isolate; it fills and returns the namespace.
-  v8::Local<v8::Object> ns = v8::Object::New(isolate_, v8::Null(isolate_), nullptr, nullptr, 0);
-  v8::Local<v8::Value> argv[] = {ns};
-  v8::Local<v8::Value> returned;
+  // Run the top level once for this isolate; its epilogue returns [token, namespace].
+  v8::Local<v8::Object> token = v8::Object::New(isolate_);
+  v8::Local<v8::Value> argv[] = {token};
+  v8::Local<v8::Value> returned, first, ns;
   if (!wrapper->Call(context, v8::Undefined(isolate_), 1, argv).ToLocal(&returned)) {
     if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
     throw errors_.translate(context, try_catch, "running the top level of script '" + s.id + "'");
   }
-  if (!returned->StrictEquals(ns))
+  if (!returned->IsArray() || !returned.As<v8::Array>()->Get(context, 0).ToLocal(&first) ||
+      !first->StrictEquals(token) || !returned.As<v8::Array>()->Get(context, 1).ToLocal(&ns) || !ns->IsObject())
     throw Error(500, "script '" + s.id + "' uses a top-level return, which a script may not", PHOST_E_PROCESS);
   if (produce) c.uncached.Reset(isolate_, wrapper);
-  c.ns.Reset(isolate_, ns);
+  c.ns.Reset(isolate_, ns.As<v8::Object>());
 }
 
 void ScriptCache::compile_module(CompiledScript& c) {
@@ -190,7 +210,7 @@ void ScriptCache::compile_module(CompiledScript& c) {
   v8::Local<v8::Module> module;
   if (!v8::ScriptCompiler::CompileModule(isolate_, cached.source(), cached.options()).ToLocal(&module)) {
     if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
-    throw errors_.translate(isolate_->GetCurrentContext(), try_catch, "compiling module '" + s.id + "'");
+    throw own_compile_error(isolate_, s, errors_, try_catch, "compiling module '" + s.id + "'", true);
   }
   // A module's cache must be made before it is evaluated.
   if (cached.wants_fresh_cache())

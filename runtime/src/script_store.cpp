@@ -30,7 +30,7 @@ std::string lower(std::string s) {
 }  // namespace
 
 std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, std::string file, std::string body,
-                                            bool module) {
+                                            size_t epilogue_at, bool module) {
   id = lower(std::move(id));
   if (!valid_script_id(id))
     throw std::invalid_argument("invalid script id '" + id + "': use dotted segments of letters, digits, _ $ -");
@@ -39,6 +39,7 @@ std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, 
   version->file = file.empty() ? id + ".js" : std::move(file);
   version->module = module;
   version->body = std::move(body);
+  version->epilogue_at = std::min(epilogue_at, version->body.size());
   version->cache_key = CodeCache::key(version->body, module ? 'm' : 'f');
   version->source = std::move(source);
   return version;

@@ -23,6 +23,7 @@ struct ScriptVersion {
   std::string file;      // for messages and stack traces: "orders/total.js"
   std::string source;    // as given
   std::string body;      // what is compiled: the JS (types stripped), plus its epilogue
+  size_t epilogue_at = 0;  // where in body the epilogue starts
   bool module = false;
   uint64_t number = 0;   // unique per runtime, increases with every put
   CacheKey cache_key{};
@@ -35,7 +36,7 @@ using ScriptRef = std::shared_ptr<const ScriptVersion>;
 // (SourcePrep): validates the id (dotted segments of [A-Za-z0-9_$-],
 // lower-cased). Throws std::invalid_argument on a bad id.
 std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, std::string file, std::string body,
-                                            bool module);
+                                            size_t epilogue_at, bool module);
 // Whether id is one: lower case, dotted segments of [a-z0-9_$-].
 bool valid_script_id(std::string_view id);
 

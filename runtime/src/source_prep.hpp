@@ -3,8 +3,8 @@
 // keeps every line and column; the top level is scanned with a real parser
 // (sucrase's) for its function declarations, and an epilogue makes each of
 // them callable, exported or not, as gou does:
-//  - a classic script is compiled as a function body whose epilogue fills
-//    the namespace object it is given with its functions;
+//  - a classic script is compiled as a function body whose epilogue returns
+//    a namespace object of its functions (with a token it is given);
 //  - an ES module gets `export { f as __phost_fn$f, ... }`.
 // Results are cached by SHA-256 in the code cache (memory and cache_dir), so
 // a restart neither transpiles nor parses again.
@@ -19,7 +19,7 @@
 
 namespace phost::v8rt {
 
-inline constexpr const char* kNamespaceParam = "__phost_namespace__";
+inline constexpr const char* kTokenParam = "__phost_token__";
 // A module's functions are exported under this prefix too.
 inline constexpr std::string_view kFunctionExportPrefix = "__phost_fn$";
 
@@ -27,6 +27,7 @@ struct PreparedSource {
   bool module = false;
   std::vector<std::string> functions;  // top-level function declarations
   std::string body;                    // the JS V8 compiles, epilogue included
+  size_t epilogue_at = 0;              // where the epilogue starts in body
 };
 
 class SourcePrep {

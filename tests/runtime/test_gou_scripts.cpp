@@ -86,6 +86,29 @@ TEST_CASE("imports: relative with or without extension, tsconfig paths, gou's ty
   fs::remove_all(app);
 }
 
+TEST_CASE("names imported from gou's type shims are the runtime's globals, even ones it does not have") {
+  rt_test::Runtime rt;
+  rt.load("t", "import { Process, Query } from '@yaoapps/client';\nimport { log } from \"@yao/runtime\";\n"
+               "export function Main() { return [typeof Query, typeof log, Process('scripts.t.One')]; }\n"
+               "export function Use() { return new Query(); }\nfunction One() { return 1; }",
+          "t.ts");
+  CHECK(rt.json("scripts.t.Main") == R"(["undefined","undefined",1])");
+  const auto e = rt.error_of("scripts.t.Use");
+  CHECK(e.message.find("ReferenceError: Query is not defined (at t.ts:4:") != std::string::npos);
+}
+
+TEST_CASE("an error in the last lines is reported where the script has it, not in the epilogue") {
+  rt_test::Runtime rt;
+  const auto e = rt.load_error("t", "function Main() { return 1; }\nfunction Other() {\n  return [1, 2\n");
+  CHECK(e.code == 500);
+  CHECK(e.message.find("SyntaxError") != std::string::npos);
+  CHECK_MESSAGE((e.message.find("t.js:3:") != std::string::npos || e.message.find("t.js:4:") != std::string::npos), e.message);
+  // The namespace is made after the script's own code: the script cannot reach it.
+  rt.load("ns", "function Main() { return typeof __phost_namespace__; }");
+  CHECK(rt.json("scripts.ns.Main") == "\"undefined\"");
+  CHECK(rt.error_of("scripts.ns.toString").code == 404);
+}
+
 TEST_CASE("x.js and x.ts in one folder are an error naming both") {
   const fs::path app = temp_dir("dupe");
   write(app / "scripts/x.js", "function Main() { return 'js'; }");
@@ -93,6 +116,8 @@ TEST_CASE("x.js and x.ts in one folder are an error naming both") {
   write(app / "scripts/y.ts", "function Main(): string { return 'y'; }");
   rt_test::Runtime rt({.app_dir = app.string()});
   CHECK(rt.json("scripts.y.Main") == "\"y\"");
+  const auto x = rt.error_of("scripts.x.Main");  // neither of the two is served
+  CHECK(x.message.find("both give the script id 'x'") != std::string::npos);
   bool named_both = false;
   for (const std::string& line : rt.log_lines())
     named_both = named_both || (line.find("scripts/x.") != std::string::npos &&
