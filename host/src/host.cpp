@@ -115,6 +115,7 @@ phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::str
   phost_call_ctx ctx;
   ctx.host = this;
   ctx.scope = &scope;
+  ctx.parent = parent;
   ctx.depth = depth;
   ctx.name = name;
   if (process->flags & PHOST_PROCESS_GROUP) {

@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define PHOST_ABI_MAJOR 1
-#define PHOST_ABI_MINOR 0
+#define PHOST_ABI_MINOR 1
 
 /* ---- handles (opaque; their layout is the host's business) ------------- */
 
@@ -271,6 +271,19 @@ typedef struct phost_api {
   phost_status(PHOST_CALL* value_to_json)(const phost_value* v, phost_sink_fn sink, void* sink_data);
 
   /* ---- v1.0 ends here; append-only below, check with PHOST_API_HAS ---- */
+
+  /* -- v1.1: the current call -- */
+  /* Brings this call's deadline forward to deadline_ns (the clock of
+   * clock_ns; 0 or a later one changes nothing): ctx_info and ctx_cancelled
+   * report it, and nested calls made with ctx as their parent inherit it. For
+   * a handler with a time limit of its own (the V8 runtime's timeout_ms), so
+   * that the processes it calls see the time they really have. */
+  phost_status(PHOST_CALL* ctx_set_deadline)(phost_call_ctx* ctx, int64_t deadline_ns);
+  /* 1 when outer is ctx itself or a call ctx is nested in (on any thread),
+   * else 0. outer is compared, never read, so it may be another thread's
+   * ctx. For a handler that must not wait for something its own call chain
+   * holds (the V8 runtime's isolates). */
+  int32_t(PHOST_CALL* ctx_within)(const phost_call_ctx* ctx, const phost_call_ctx* outer);
 } phost_api;
 
 /* True when the table has member m and it is set (a host of an older minor
