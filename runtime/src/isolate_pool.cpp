@@ -62,6 +62,11 @@ IsolatePool::Lease IsolatePool::lease(int64_t deadline_ns, const phost_call_ctx*
     for (;;) {
       if (closed_) throw Error(503, "the script runtime is shutting down", PHOST_E_CANCELLED);
       if (!free_.empty()) break;
+      if (held_by_own_chain(ctx))
+        throw Error(409,
+                    "every isolate (" + std::to_string(slots_.size()) +
+                        ") is held by this call's own chain, which would wait for itself; raise 'isolates'",
+                    PHOST_E_LIMIT);
       if (ctx && api().ctx_cancelled(ctx)) {
         const bool timed_out = deadline_ns && api().clock_ns() >= deadline_ns;
         if (!timed_out) throw Error(499, "call cancelled while waiting for a free isolate", PHOST_E_CANCELLED);
@@ -85,6 +90,7 @@ IsolatePool::Lease IsolatePool::lease(int64_t deadline_ns, const phost_call_ctx*
     free_.erase(it);
     last = slot;
     ++leased_;
+    holders_.emplace_back(slot, ctx);
   }
   try {
     slot->enter();
@@ -111,9 +117,17 @@ void IsolatePool::release(IsolateSlot* slot) noexcept {
   {
     std::lock_guard lock(mutex_);
     free_.push_back(slot);
+    std::erase_if(holders_, [slot](const auto& h) { return h.first == slot; });
     --leased_;
   }
   changed_.notify_all();
+}
+
+bool IsolatePool::held_by_own_chain(const phost_call_ctx* ctx) const noexcept {
+  if (!ctx || !PHOST_API_HAS(&api(), ctx_within) || holders_.size() < slots_.size()) return false;
+  for (const auto& [slot, holder] : holders_)
+    if (!holder || !api().ctx_within(ctx, holder)) return false;
+  return true;
 }
 
 void IsolatePool::close() {

@@ -43,7 +43,9 @@ public:
 
   // The slot this thread holds, or a free one. Waits while every slot is
   // busy, but never past deadline_ns (0 = none) nor once ctx is cancelled.
-  // Throws phost::Error: 408, 499, or 503 once the pool is closed.
+  // Throws phost::Error: 408, 499, 503 once the pool is closed, and 409 at
+  // once when every slot is held by ctx's own call chain (it would wait for
+  // itself).
   Lease lease(int64_t deadline_ns, const phost_call_ctx* ctx);
 
   // Refuses new leases, stops running calls and waits until none is held.
@@ -57,11 +59,13 @@ public:
 
 private:
   void release(IsolateSlot* slot) noexcept;
+  bool held_by_own_chain(const phost_call_ctx* ctx) const noexcept;
 
   std::vector<std::unique_ptr<IsolateSlot>> slots_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<IsolateSlot*> free_;
+  std::vector<std::pair<IsolateSlot*, const phost_call_ctx*>> holders_;  // leased slots and their calls
   size_t leased_ = 0;
   bool closed_ = false;
 };

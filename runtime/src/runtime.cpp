@@ -66,6 +66,8 @@ phost_status Runtime::call_script(phost_call_ctx* ctx, const phost_value* args, 
     info.struct_size = sizeof info;
     check(api().ctx_info(ctx, &info));
     const int64_t deadline = deadline_for(ctx, options_.timeout_ms);
+    // Processes the script calls see the time it really has.
+    if (deadline && PHOST_API_HAS(&api(), ctx_set_deadline)) api().ctx_set_deadline(ctx, deadline);
     auto lease = pool_.lease(deadline, ctx);  // a nested call re-enters the slot this thread holds
     *out = lease->call(to_view(info.id), to_view(info.method), args, ctx, deadline).release();
     return PHOST_OK;
