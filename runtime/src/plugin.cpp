@@ -7,24 +7,14 @@
 namespace phost::v8rt {
 namespace {
 
-Runtime& runtime_of(void* data) { return *static_cast<Runtime*>(data); }
-
 void init(Plugin& plugin, phost_plugin_info& info) {
   auto runtime = std::make_unique<Runtime>(plugin.self(), read_options(plugin.config()));
   Runtime* rt = runtime.get();
   info.plugin_data = runtime.release();  // on_unload deletes it
   info.on_unload = [](void* data) { delete static_cast<Runtime*>(data); };
 
-  phost_process_desc scripts{};
-  scripts.struct_size = sizeof scripts;
-  scripts.flags = PHOST_PROCESS_GROUP;
-  scripts.name = to_str("scripts");
-  scripts.description = to_str("JavaScript functions: scripts.<id>.<Function>(...args)");
-  scripts.user_data = rt;
-  scripts.handler = [](void* data, phost_call_ctx* ctx, const phost_value* args, phost_value** out) {
-    return runtime_of(data).call_script(ctx, args, out);
-  };
-  check(api().register_process(plugin.self(), &scripts));
+  plugin.add("scripts", "JavaScript functions: scripts.<id>.<Function>(...args)",
+             [rt](Call& call) { return rt->call_script(call); }, PHOST_PROCESS_GROUP);
 
   plugin.add("runtime.load", "runtime.load(id, source[, file]): compile and publish a script version",
              [rt](Call& call) {

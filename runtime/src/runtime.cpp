@@ -60,27 +60,14 @@ int64_t Runtime::deadline_for(const phost_call_ctx* ctx, int64_t timeout_ms) noe
   return deadline;
 }
 
-phost_status Runtime::call_script(phost_call_ctx* ctx, const phost_value* args, phost_value** out) noexcept {
-  try {
-    phost_call_info info{};
-    info.struct_size = sizeof info;
-    check(api().ctx_info(ctx, &info));
-    const int64_t deadline = deadline_for(ctx, options_.timeout_ms);
-    // Processes the script calls see the time it really has.
-    if (deadline && PHOST_API_HAS(&api(), ctx_set_deadline)) api().ctx_set_deadline(ctx, deadline);
-    auto lease = pool_.lease(deadline, ctx);  // a nested call re-enters the slot this thread holds
-    *out = lease->call(to_view(info.id), to_view(info.method), args, ctx, deadline).release();
-    return PHOST_OK;
-  } catch (const Error& e) {
-    api().ctx_set_error(ctx, e.code(), to_str(e.what()));
-    return e.status() == PHOST_OK ? PHOST_E_PROCESS : e.status();
-  } catch (const std::bad_alloc&) {
-    api().ctx_set_error(ctx, 507, to_str("out of memory"));
-    return PHOST_E_NO_MEMORY;
-  } catch (const std::exception& e) {
-    api().ctx_set_error(ctx, 500, to_str(e.what()));
-    return PHOST_E_INTERNAL;
-  }
+Value Runtime::call_script(Call& call) {
+  const phost_call_info info = call.info();
+  phost_call_ctx* ctx = call.ctx();
+  const int64_t deadline = deadline_for(ctx, options_.timeout_ms);
+  // Processes the script calls see the time it really has.
+  if (deadline && PHOST_API_HAS(&api(), ctx_set_deadline)) api().ctx_set_deadline(ctx, deadline);
+  auto lease = pool_.lease(deadline, ctx);  // a nested call re-enters the slot this thread holds
+  return lease->call(to_view(info.id), to_view(info.method), call.args().get(), ctx, deadline);
 }
 
 Value Runtime::load(std::string id, std::string source, std::string file, phost_call_ctx* ctx) {

@@ -25,8 +25,9 @@ public:
   ScriptStore& store() noexcept { return store_; }
   void log(int32_t level, std::string_view message) const noexcept { services_.log(level, message); }
 
-  // The handler of the "scripts" group.
-  phost_status call_script(phost_call_ctx* ctx, const phost_value* args, phost_value** out) noexcept;
+  // The handler of the "scripts" group: scripts.<id>.<Function>(...args).
+  // Throws phost::Error.
+  Value call_script(Call& call);
 
   // Compiles source and runs its top level (under ctx's deadline and the
   // load timeout), then publishes it as the current version of id. Returns

@@ -7,21 +7,8 @@
 
 namespace fs = std::filesystem;
 
-namespace {
-
-fs::path temp_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("phost-gou-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-void write(const fs::path& file, const std::string& text) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file) << text;
-}
-
-}  // namespace
+using rt_test::temp_dir;
+using rt_test::write;
 
 TEST_SUITE("runtime gou scripts") {
 
