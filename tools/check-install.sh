@@ -91,7 +91,9 @@ hide=()
 if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
   hide=("$ROOT")
   [[ "$build/" == "$ROOT/"* ]] || hide+=("$build")
-  [ -e "$ROOT/.deps" ] && hide+=("$(readlink -f "$ROOT/.deps")")
+  # .deps inside the checkout goes with it; a .deps elsewhere (a link) is hidden on its own.
+  deps="$(readlink -f "$ROOT/.deps" 2>/dev/null || true)"
+  if [ -e "$ROOT/.deps" ] && [[ "$deps/" != "$ROOT/"* ]]; then hide+=("$deps"); fi
   echo "hidden while the checks run: ${hide[*]}"
 else
   echo "NOTE: not root or no unshare(1): the checkout and its .deps stay visible"
