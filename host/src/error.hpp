@@ -1,5 +1,8 @@
-// Errors inside libphost: thrown as phost::Error, turned into a status and the
-// thread's last error exactly once, at the C boundary (guard()).
+// Errors inside libphost: thrown as phost::internal::Error, turned into a
+// status and the thread's last error exactly once, at the C boundary
+// (guard()). The program's one phost::Error is the SDK's (what applications
+// and plugins catch); libphost's own sources, which never include the SDK,
+// name this one Error through the using-declaration below.
 #pragma once
 
 #include <phost/plugin_api.h>
@@ -13,6 +16,8 @@ namespace phost {
 
 int32_t default_code(phost_status status) noexcept;
 const char* status_name(phost_status status) noexcept;
+
+namespace internal {
 
 class Error : public std::exception {
 public:
@@ -28,6 +33,10 @@ private:
   int32_t code_;
   std::string message_;
 };
+
+}  // namespace internal
+
+using internal::Error;
 
 // The calling thread's last error (phost_api.last_error).
 struct LastError {

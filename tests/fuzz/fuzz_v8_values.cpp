@@ -112,7 +112,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string in_json;
   to_json(value.get(), in_json);
   if (depth > kMaxDepth) {
-    FUZZ_CHECK(o.status == PHOST_E_INVALID_ARG && o.error.code == 413 &&
+    FUZZ_CHECK(o.status == PHOST_E_LIMIT && o.error.code == 413 &&
                    o.error.message.find("deeper than 128") != std::string::npos,
                "depth " + std::to_string(depth) + ": " + err_text(o.error));
     return 0;
