@@ -79,7 +79,7 @@ TEST_CASE("deeply nested values give a depth error, not a crash") {
   CHECK(rt.json("scripts.deep.Make", phost::args(10)).size() > 10);
 }
 
-TEST_CASE("promises are awaited; rejections and promises that never settle become errors") {
+TEST_CASE("promises are awaited, and rejections and promises that never settle become errors") {
   rt_test::Runtime rt;
   rt.load("p", "async function Ok(x) { const y = await Promise.resolve(x); return y * 2; }\n"
                "async function Bad() { await null; throw new Exception('later', 422); }\n"

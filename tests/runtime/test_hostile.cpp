@@ -235,7 +235,7 @@ TEST_CASE("a job a failed call queued never runs in the next caller's call") {
 
 // ---- isolation -------------------------------------------------------------
 
-TEST_CASE("no script can plant a name or a getter on globalThis; implicit globals are errors") {
+TEST_CASE("no script can plant a name or a getter on globalThis, and implicit globals are errors") {
   rt_test::Runtime rt;
   Recorder rec;
   rec.install(rt.host());
@@ -398,7 +398,7 @@ TEST_CASE("RegExp, SharedArrayBuffer, Error, WeakMap, boxed primitives and colli
   CHECK(rt.json("scripts.v.Sab") == R"("AAc=")");
 }
 
-TEST_CASE("timeout_ms 0 means no runtime timeout; unknown options are refused") {
+TEST_CASE("timeout_ms 0 means no runtime timeout, and unknown options are refused") {
   rt_test::Runtime rt({.timeout_ms = 0});
   rt.load("t", "function Main() { return 1; }");
   CHECK(rt.json("scripts.t.Main") == "1");

@@ -26,7 +26,7 @@ TEST_CASE("scripts load from the app directory with ids from their paths") {
   fs::remove_all(app);
 }
 
-TEST_CASE("one broken file does not stop an app from loading; its calls get its load error") {
+TEST_CASE("one broken file does not stop an app from loading, and its calls get its load error") {
   const fs::path app = temp_dir("broken");
   write(app / "scripts/bad.js", "function Main() {\n  return 1 +;\n}");
   write(app / "scripts/throws.js", "function Main() { return 1; }\nthrow new Exception('no config', 503);");
@@ -66,7 +66,7 @@ TEST_CASE("one broken file does not stop an app from loading; its calls get its 
   fs::remove_all(app);
 }
 
-TEST_CASE("strict: one broken file fails the whole load, naming it; two files with one id are an error") {
+TEST_CASE("strict: one broken file fails the whole load naming it, and two files with one id are an error") {
   const fs::path app = temp_dir("strict");
   write(app / "scripts/bad.js", "function Main() {\n  return 1 +;\n}");
   write(app / "scripts/good.js", "function Main() { return 1; }");
