@@ -17,6 +17,10 @@
 #include <string_view>
 #include <vector>
 
+#ifdef _WIN32
+#include <windows.h>
+#endif
+
 #ifndef PHOST_V8_PLUGIN_PATH
 #define PHOST_V8_PLUGIN_PATH "libphost_v8.so"
 #endif
@@ -154,7 +158,14 @@ std::string v8_plugin_path() {
   const char* env = std::getenv("PHOST_V8_PLUGIN");
   if (env && *env) return env;
   std::error_code ec;
+#ifdef _WIN32
+  wchar_t module[32768];
+  const DWORD length = GetModuleFileNameW(nullptr, module, static_cast<DWORD>(std::size(module)));
+  const std::filesystem::path exe(std::wstring_view(module, length));
+  if (length == 0 || length == std::size(module)) ec = std::make_error_code(std::errc::filename_too_long);
+#else
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+#endif
   if (!ec) {
     const std::filesystem::path installed = (exe.parent_path() / PHOST_V8_PLUGIN_RELPATH).lexically_normal();
     if (std::filesystem::is_regular_file(installed, ec)) return installed.string();
