@@ -25,9 +25,15 @@ for p in g++-mingw-w64-x86-64-posix wine64; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing: ${missing[*]}"
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
+  apt_install() {
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
+  }
+  # tools/setup.sh has usually just refreshed the package lists.
+  if ! apt_install; then
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    apt_install
+  fi
 fi
 # The Linux headers of Boost, spdlog, fmt and doctest serve the Windows build too.
 for h in boost/json/src.hpp spdlog/spdlog.h fmt/format.h doctest/doctest.h; do
