@@ -2,13 +2,12 @@
 # Installs what is missing, builds everything with warnings as errors and runs
 # the whole test suite (every test case in its own process). Then, as checks
 # of their own: the host-side suites again under ASan + UBSan (build-asan),
-# and, when clang with libFuzzer is there, each fuzz target of tests/fuzz for
-# a short while on a copy of its committed corpus (build-fuzz). The closing
-# lines are a summary: every stage's result and time, the main suite's ctest
-# summary, and one "N passed, N failed" line for the whole run.
-#
-# Then the Windows stage (tools/run-windows.sh): the host side cross-built
-# with mingw-w64 and its suites run under wine64 (build-windows).
+# the host side cross-built for Windows with mingw-w64 and its suites run
+# under wine64 (tools/run-windows.sh, build-windows), and, when clang with
+# libFuzzer is there, each fuzz target of tests/fuzz for a short while on a
+# copy of its committed corpus (build-fuzz). The closing lines are a summary:
+# every stage's result and time, the main suite's ctest summary, and one
+# "N passed, N failed" line for the whole run.
 #
 # PHOST_FUZZ_SECONDS (default 15) sets the time per fuzz target; 0 skips fuzzing.
 # PHOST_WINDOWS=0 skips the Windows stage.
