@@ -162,7 +162,8 @@ std::string v8_plugin_path() {
   wchar_t module[32768];
   const DWORD length = GetModuleFileNameW(nullptr, module, static_cast<DWORD>(std::size(module)));
   const std::filesystem::path exe(std::wstring_view(module, length));
-  if (length == 0 || length == std::size(module)) ec = std::make_error_code(std::errc::filename_too_long);
+  if (length == 0 || length == std::size(module))  // failed, or a path cut short
+    ec = std::make_error_code(std::errc::no_such_file_or_directory);
 #else
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
 #endif
