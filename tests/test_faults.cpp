@@ -81,6 +81,7 @@ Recursion recurse_on_stack(phost_host* host, size_t stack_bytes, int until) {
   Recursion r;
   REQUIRE(run_on_stack(stack_bytes, [&] { r.outcome = call(host, "deep.recurse"); }));
   r.deepest = deepest;
+  REQUIRE(phost_unregister(host, S("deep.recurse")) == PHOST_OK);  // its handler refers to this frame
   return r;
 }
 

@@ -55,10 +55,10 @@ mkdir -p "$WINEPREFIX"
 # 0.2-0.3 s instead of 3-4 s. Killed on the way out, whatever happens.
 "$WINESERVER" -p || [ $? -eq 2 ]  # 2: one is already up for this prefix
 trap '"$WINESERVER" -k 2>/dev/null || true' EXIT
-# wineboot starts the prefix's services before any test program does: the
-# first programs on a fresh wineserver start them, and two at once (ctest -j2)
-# once left one hanging at exit. Its chatter (no 32-bit wine, no display) goes
-# to a log.
+# wineboot starts the prefix's services before any other program does: here
+# the first program on a fresh wineserver, when it was not wineboot, twice
+# finished its work and then hung at exit. Its chatter (no 32-bit wine, no
+# display) goes to a log.
 boot=()
 if [ ! -f "$WINEPREFIX/.phost-ready" ]; then
   log "new wine prefix in $WINEPREFIX"
