@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <thread>
@@ -30,6 +31,13 @@
 #ifndef PHOST_V8_PLUGIN
 #error "PHOST_V8_PLUGIN: the path of libphost_v8.so"
 #endif
+
+// PHOST_BENCH_PLUGIN runs the same program against another build of the plugin
+// (bench/compare-plugins.sh: the figures before and after a change, side by side).
+static const char* plugin_path() {
+  const char* other = std::getenv("PHOST_BENCH_PLUGIN");
+  return other && *other ? other : PHOST_V8_PLUGIN;
+}
 
 namespace {
 
@@ -123,7 +131,7 @@ std::unique_ptr<phost::Host> make_host(int isolates) {
   phost::Value config = phost::Value::object();
   config.set("isolates", phost::Value::integer(isolates));
   config.set("timeout_ms", phost::Value::integer(60000));
-  host->load_plugin(PHOST_V8_PLUGIN, config);
+  host->load_plugin(plugin_path(), config);
   host->call("runtime.load", phost::args("x", kScript, "x.js"));
   host->call("runtime.load", phost::args("nop", kNopScript, "nop.js"));
   return host;
@@ -283,7 +291,7 @@ int main(int argc, char** argv) {
   auto host = make_host(1);
   if (host->call("scripts.x.Add", phost::args(make_point({1, 2}), make_point({3, 4}))).to_json() != R"({"x":4,"y":6})")
     die("scripts.x.Add gave the wrong answer");
-  std::printf("V8 %s, plugin %s\n", v8::V8::GetVersion(), PHOST_V8_PLUGIN);
+  std::printf("V8 %s, plugin %s\n", v8::V8::GetVersion(), plugin_path());
   std::printf("script: %s", std::string(kScript).c_str());
   std::printf("args a={x:i&1023, y:2}, b={x:3, y:(i>>3)&1023} built from C++ data on every call; "
               "result.x + result.y read back and checked\n\n");

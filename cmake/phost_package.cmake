@@ -5,11 +5,6 @@
 include_guard(GLOBAL)
 include(CMakePackageConfigHelpers)
 
-set(PHOST_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/phost" CACHE STRING
-    "Where the CMake package (phostConfig.cmake) is installed, relative to the prefix")
-mark_as_advanced(PHOST_INSTALL_CMAKEDIR)
-set(PHOST_INSTALL_PLUGINDIR "${CMAKE_INSTALL_LIBDIR}/phost")
-
 # phost::plugin_api, phost::sdk, phost::host: the names the in-tree ALIAS
 # targets already have, so this tree links exactly as its users do.
 install(EXPORT phostTargets NAMESPACE phost:: DESTINATION "${PHOST_INSTALL_CMAKEDIR}")
@@ -27,9 +22,14 @@ install(FILES
   cmake/plugin_exports.map
   DESTINATION "${PHOST_INSTALL_CMAKEDIR}")
 
-# phost.pc: only -I, -L and -l; the library's warning policy is not its users'
-# business. The prefix is the one given at install time (cmake --install
-# --prefix P), not the configured CMAKE_INSTALL_PREFIX.
+# phost.pc: -I, -L, -l and, outside /usr, an rpath, so that the documented
+# `cc app.c $(pkg-config --cflags --libs phost)` gives a program that starts;
+# the library's warning policy is not its users' business. The prefix is the
+# .pc file's own place (${pcfiledir}), so a moved or unpacked prefix keeps
+# working; the rpath is decided at install time, when the prefix is known.
+file(RELATIVE_PATH _phost_pc_up "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig" "${CMAKE_INSTALL_PREFIX}")
+string(REGEX REPLACE "/$" "" _phost_pc_up "${_phost_pc_up}")
+set(PHOST_PC_PREFIX "\${pcfiledir}/${_phost_pc_up}")
 foreach(_dir LIBDIR INCLUDEDIR)
   if(IS_ABSOLUTE "${CMAKE_INSTALL_${_dir}}")
     set(PHOST_PC_${_dir} "${CMAKE_INSTALL_${_dir}}")
@@ -37,9 +37,18 @@ foreach(_dir LIBDIR INCLUDEDIR)
     set(PHOST_PC_${_dir} "\${prefix}/${CMAKE_INSTALL_${_dir}}")
   endif()
 endforeach()
-set(PHOST_PC_PREFIX "@PHOST_PC_PREFIX@")  # filled in at install time
+set(PHOST_PC_RPATH "@PHOST_PC_RPATH@")  # filled in at install time
 configure_file(cmake/phost.pc.in "${PROJECT_BINARY_DIR}/phost.pc.in" @ONLY)
 install(CODE "
-  set(PHOST_PC_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
+  if(\"\${CMAKE_INSTALL_PREFIX}\" STREQUAL \"/usr\")
+    set(PHOST_PC_RPATH \"\")  # the system's library path
+  else()
+    set(PHOST_PC_RPATH \"-Wl,-rpath,\\\${libdir} \")
+  endif()
   configure_file(\"${PROJECT_BINARY_DIR}/phost.pc.in\" \"${PROJECT_BINARY_DIR}/phost.pc\" @ONLY)")
 install(FILES "${PROJECT_BINARY_DIR}/phost.pc" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+
+# The references (share/doc/phost): for script authors, for embedders, for
+# plugin authors. The man page is installed with the CLI (tools/).
+install(FILES doc/scripts.md doc/embedding.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+install(FILES sdk/README.md DESTINATION "${CMAKE_INSTALL_DOCDIR}" RENAME plugins.md)

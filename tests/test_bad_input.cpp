@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 
 using namespace test;
 
@@ -16,6 +17,24 @@ void still_serving(phost_host* host) {
   INFO(o);
   REQUIRE(o.status == PHOST_OK);
   CHECK(get_string(o.value.get()) == "still serving");
+}
+
+// What the fixtures' invalid UTF-8 becomes: one U+FFFD per maximal ill-formed subsequence.
+constexpr std::string_view kFixed = "\xEF\xBF\xBD";
+
+std::string listed_description(phost_host* host, std::string_view name) {
+  phost_value* raw = nullptr;
+  const phost_status status = phost_list(host, &raw);
+  INFO(last_error());
+  REQUIRE(status == PHOST_OK);
+  Ref list(raw);
+  CHECK(!to_json(list.get()).empty());  // the whole listing converts
+  for (size_t i = 0; i < api().value_len(list.get()); ++i) {
+    const phost_value* entry = api().value_at(list.get(), i, nullptr);
+    if (get_string(field(entry, "name")) == name) return get_string(field(entry, "description"));
+  }
+  FAIL("not listed: " << name);
+  return {};
 }
 
 }  // namespace
@@ -204,6 +223,99 @@ TEST_CASE("ctx_info fills only the caller's struct_size") {
   CHECK(seen.depth == 1);
   CHECK(V(seen.name) == "app.x");
   CHECK(seen.guard == 0xABCDABCDABCDABCDull);
+}
+
+TEST_CASE("an invalid UTF-8 description is listed with U+FFFD and the listing still converts to JSON") {
+  HostPtr host = make_host();
+  must_add(host.get(), "app.good", returns("ok"));
+  phost_process_desc desc = lambda_desc("app.bad", returns("ok"));
+  desc.description = S("caf\xC3 ok \xED\xA0\x80 \xF0\x9F\x98");
+  REQUIRE(phost_register(host.get(), &desc) == PHOST_OK);
+  const std::string fixed = "caf" + std::string(kFixed) + " ok " + std::string(kFixed) + std::string(kFixed) +
+                            std::string(kFixed) + " " + std::string(kFixed);
+  CHECK(listed_description(host.get(), "app.bad") == fixed);
+  CHECK(listed_description(host.get(), "app.good") == "");
+
+  must_load(host.get(), PHOST_FIXTURE_BAD_UTF8);  // the same text, registered through the ABI
+  CHECK(listed_description(host.get(), "bad.utf8") == fixed);
+}
+
+TEST_CASE("an invalid UTF-8 error message reaches the caller as valid UTF-8 with its code") {
+  HostPtr host = make_host();
+  must_load(host.get(), PHOST_FIXTURE_BAD_UTF8);
+  const std::string fixed = "cannot parse " + std::string(kFixed) + "( here " + std::string(kFixed);
+  Outcome o = call(host.get(), "bad.utf8");
+  CHECK(o.status == PHOST_E_PROCESS);
+  CHECK(o.error.code == 422);
+  CHECK(o.error.message == fixed);
+  CHECK(str_value(o.error.message) != nullptr);  // usable as a string value
+
+  // Forwarded through a nested call: unchanged.
+  must_add(host.get(), "app.via", [](phost_call_ctx* ctx, const phost_value*, phost_value** out) {
+    return api().call(nullptr, ctx, S("bad.utf8"), nullptr, out);
+  });
+  o = call(host.get(), "app.via");
+  CHECK(o.status == PHOST_E_PROCESS);
+  CHECK(o.error.code == 422);
+  CHECK(o.error.message == fixed);
+
+  // error_set, as a plugin entry explains a failed load.
+  api().error_set(PHOST_E_LOAD, 0, S("\xC0\xAF path"));
+  CHECK(last_error().message == std::string(kFixed) + std::string(kFixed) + " path");
+}
+
+TEST_CASE("a plugin whose name is not valid UTF-8 fails to load and leaves nothing registered") {
+  HostPtr host = make_host();
+  Ref config = json(R"({"bad_name": true})");
+  CHECK(load(host.get(), PHOST_FIXTURE_BAD_UTF8, config.get()) == PHOST_E_LOAD);
+  const Err e = last_error();
+  CHECK(e.message == std::string("plugin ") + PHOST_FIXTURE_BAD_UTF8 + " set an info->name that is not valid UTF-8");
+  CHECK(call(host.get(), "bad.utf8").status == PHOST_E_NOT_FOUND);
+  phost_value* raw = nullptr;
+  REQUIRE(phost_list(host.get(), &raw) == PHOST_OK);
+  Ref list(raw);
+  CHECK(to_json(list.get()) == "[]");
+}
+
+TEST_CASE("destroying a host from inside its own call is refused and logged, not a wait for itself") {
+  LogCapture logs;
+  HostPtr host = make_host(&logs);
+  phost_host* raw = host.get();
+  must_add(host.get(), "app.destroy_me", [raw](phost_call_ctx*, const phost_value*, phost_value** out) {
+    phost_host_destroy(raw);
+    return api().value_string(S("still here"), out);
+  });
+  Outcome o = call(host.get(), "app.destroy_me");
+  REQUIRE(o.status == PHOST_OK);
+  CHECK(get_string(o.value.get()) == "still here");
+  bool logged = false;
+  for (const LogLine& line : logs.lines())
+    logged |= line.level == PHOST_LOG_ERROR &&
+              line.message == "phost_host_destroy refused: called from inside a call of this host; the host is left as it is";
+  CHECK(logged);
+  CHECK(call(host.get(), "app.destroy_me").status == PHOST_OK);  // the host still serves
+
+  // Again from a finalizer, while the host is being destroyed: refused too.
+  struct Again {
+    phost_host* host;
+    bool ran;
+  } again{raw, false};
+  phost_process_desc desc = lambda_desc("app.other", returns("x"));
+  desc.finalize = [](void* data) {
+    auto* a = static_cast<Again*>(data);
+    phost_host_destroy(a->host);
+    a->ran = true;
+  };
+  delete static_cast<HandlerFn*>(desc.user_data);
+  desc.handler = [](void*, phost_call_ctx*, const phost_value*, phost_value** out) { return api().value_null(out); };
+  desc.user_data = &again;
+  REQUIRE(phost_register(host.get(), &desc) == PHOST_OK);
+  host.reset();
+  CHECK(again.ran);
+  logged = false;
+  for (const LogLine& line : logs.lines())
+    logged |= line.message == "phost_host_destroy refused: the host is already being destroyed; the host is left as it is";
+  CHECK(logged);
 }
 
 }  // TEST_SUITE

@@ -374,6 +374,49 @@ TEST_CASE("options from an older caller are read up to their struct_size") {
   CHECK(seen.deadline_ns == 0);
 }
 
+TEST_CASE("arguments are frozen for the handler even when the caller held the only reference") {
+  HostPtr host = make_host();
+  phost_status push_status = PHOST_OK, set_status = PHOST_OK;
+  std::string push_message;
+  must_add(host.get(), "app.mutate", [&](phost_call_ctx*, const phost_value* args, phost_value** out) {
+    // A handler that ignores the const: the host still refuses.
+    push_status = api().value_push(const_cast<phost_value*>(args), int_value(99).release());
+    push_message = last_error().message;
+    set_status = api().value_set(const_cast<phost_value*>(api().value_at(args, 0, nullptr)), S("k"),
+                                 int_value(99).release());
+    return api().value_null(out);
+  });
+  phost_value* v = nullptr;
+  REQUIRE(api().value_object(0, &v) == PHOST_OK);
+  phost_value* item = v;
+  REQUIRE(api().value_set(item, S("k"), int_value(1).release()) == PHOST_OK);
+  REQUIRE(api().value_array(1, &v) == PHOST_OK);
+  Ref args(v);
+  REQUIRE(api().value_push(args.get(), item) == PHOST_OK);
+
+  Outcome o = call(host.get(), "app.mutate", args.get());
+  REQUIRE(o.status == PHOST_OK);
+  CHECK(push_status == PHOST_E_INVALID_ARG);
+  CHECK(push_message == "value_push: value is shared (frozen); build it before passing it on");
+  CHECK(set_status == PHOST_E_INVALID_ARG);
+  CHECK(to_json(args.get()) == "[{\"k\":1}]");
+  // Frozen by the call for good: the caller cannot change what a handler may have kept.
+  CHECK(api().value_push(args.get(), int_value(2).release()) == PHOST_E_INVALID_ARG);
+  CHECK(to_json(args.get()) == "[{\"k\":1}]");
+}
+
+TEST_CASE("a result is frozen even when the caller receives the only reference") {
+  HostPtr host = make_host();
+  must_add(host.get(), "app.fresh", [](phost_call_ctx*, const phost_value*, phost_value** out) {
+    return api().value_array(0, out);
+  });
+  Outcome o = call(host.get(), "app.fresh");
+  REQUIRE(o.status == PHOST_OK);
+  CHECK(api().value_push(o.value.get(), int_value(1).release()) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "value_push: value is shared (frozen); build it before passing it on");
+  CHECK(api().value_len(o.value.get()) == 0);
+}
+
 TEST_CASE("a serial process runs one call at a time") {
   HostPtr host = make_host();
   std::atomic<int> inside{0}, most{0};
@@ -396,6 +439,106 @@ TEST_CASE("a serial process runs one call at a time") {
     });
   for (std::thread& t : threads) t.join();
   CHECK(most == 1);
+}
+
+TEST_CASE("a serial process that calls itself on the same thread gets 409 naming it, not a deadlock") {
+  HostPtr host = make_host();
+  Err direct, chained;
+  must_add(
+      host.get(), "app.self",
+      [&](phost_call_ctx* ctx, const phost_value*, phost_value** out) {
+        phost_value* again = nullptr;
+        CHECK(api().call(nullptr, ctx, S("app.self"), nullptr, &again) == PHOST_E_LIMIT);
+        direct = last_error();
+        return api().value_string(S("recovered"), out);
+      },
+      PHOST_PROCESS_SERIAL);
+  // a -> b -> a: the second entry into a is on the same thread, through b.
+  must_add(
+      host.get(), "app.a",
+      [&](phost_call_ctx* ctx, const phost_value* args, phost_value** out) {
+        if (api().value_len(args) == 0) return calls("app.b")(ctx, args, out);
+        return api().value_null(out);
+      },
+      PHOST_PROCESS_SERIAL);
+  must_add(host.get(), "app.b", [&](phost_call_ctx* ctx, const phost_value*, phost_value** out) {
+    Ref args = json("[1]");
+    const phost_status status = api().call(nullptr, ctx, S("app.a"), args.get(), out);
+    chained = last_error();
+    return status;
+  });
+
+  Outcome o = call(host.get(), "app.self");
+  REQUIRE(o.status == PHOST_OK);
+  CHECK(get_string(o.value.get()) == "recovered");
+  CHECK(direct.status == PHOST_E_LIMIT);
+  CHECK(direct.code == 409);
+  CHECK(direct.message ==
+        "process 'app.self' is serial (PHOST_PROCESS_SERIAL) and already running on this thread; calling it again "
+        "from inside itself would wait for itself forever");
+
+  o = call(host.get(), "app.a");
+  CHECK(o.status == PHOST_E_LIMIT);
+  CHECK(o.error.code == 409);
+  CHECK(o.error.message.rfind("process 'app.a' is serial (PHOST_PROCESS_SERIAL) and already running", 0) == 0);
+  CHECK(chained.code == 409);
+  // Nothing stays locked: the process serves the next call.
+  CHECK(call(host.get(), "app.self").status == PHOST_OK);
+}
+
+TEST_CASE("a caller waiting for a busy serial process keeps its deadline and its cancellation") {
+  HostPtr host = make_host();
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool inside = false, release = false;
+  must_add(
+      host.get(), "app.busy",
+      [&](phost_call_ctx*, const phost_value*, phost_value** out) {
+        std::unique_lock lock(mutex);
+        inside = true;
+        changed.notify_all();
+        changed.wait_for(lock, std::chrono::seconds(3), [&] { return release; });  // bounded, whatever happens
+        return api().value_null(out);
+      },
+      PHOST_PROCESS_SERIAL);
+  std::thread holder([&] { CHECK(call(host.get(), "app.busy").status == PHOST_OK); });
+  {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return inside; });
+  }
+
+  phost_call_options options{};
+  options.struct_size = sizeof options;
+  options.timeout_ms = 100;
+  auto start = std::chrono::steady_clock::now();
+  Outcome o = call(host.get(), "app.busy", nullptr, &options);
+  CHECK(o.status == PHOST_E_TIMEOUT);
+  CHECK(o.error.code == 408);
+  CHECK(o.error.message == "deadline passed while waiting for serial process 'app.busy'");
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+
+  CancelPtr cancel(phost_cancel_new());
+  options.timeout_ms = 0;
+  options.cancel = cancel.get();
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    phost_cancel_trigger(cancel.get());
+  });
+  start = std::chrono::steady_clock::now();
+  o = call(host.get(), "app.busy", nullptr, &options);
+  canceller.join();
+  CHECK(o.status == PHOST_E_CANCELLED);
+  CHECK(o.error.code == 499);
+  CHECK(o.error.message == "cancelled while waiting for serial process 'app.busy'");
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+
+  {
+    std::lock_guard lock(mutex);
+    release = true;
+  }
+  changed.notify_all();
+  holder.join();
+  CHECK(call(host.get(), "app.busy").status == PHOST_OK);
 }
 
 }  // TEST_SUITE

@@ -3,6 +3,7 @@
 #include "support.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -251,6 +252,113 @@ TEST_CASE("values are shared read-only across threads") {
   for (std::thread& t : threads) t.join();
   CHECK(wrong == 0);
   CHECK(to_json(shared.get()) == R"([{"k":[1,2,3]},"text",42])");
+}
+
+TEST_CASE("a handler's ctx may be the parent of nested calls on several threads at once") {
+  HostPtr host = make_host();
+  // Long messages (past any small-string buffer), one per code, so a torn or
+  // raced copy shows as a wrong message (or as a report under TSan and ASan).
+  auto message = [](int64_t k) { return "failure number " + std::to_string(k) + " " + std::string(300, 'x'); };
+  must_add(host.get(), "app.fail", [&](phost_call_ctx* ctx, const phost_value* args, phost_value**) {
+    int64_t k = 0;
+    api().value_get_int(api().value_at(args, 0, nullptr), &k);
+    const std::string text = message(k);
+    api().ctx_set_error(ctx, 400 + static_cast<int32_t>(k), S(text));
+    return PHOST_E_INVALID_ARG;
+  });
+  constexpr int kThreads = 8;
+  // Nested failures on every thread: the one forwarded is whole.
+  must_add(host.get(), "app.fan", [&](phost_call_ctx* ctx, const phost_value*, phost_value**) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([ctx, t] {
+        phost_value* args = nullptr;
+        phost_value* k = nullptr;
+        api().value_array(1, &args);
+        api().value_int(t, &k);
+        api().value_push(args, k);
+        for (int i = 0; i < 200; ++i) {
+          phost_value* out = nullptr;
+          if (api().call(nullptr, ctx, S("app.fail"), args, &out) == PHOST_OK) api().value_release(out);
+        }
+        api().value_release(args);
+      });
+    for (std::thread& t : threads) t.join();
+    return PHOST_E_INVALID_ARG;
+  });
+  // ctx_set_error from every thread: the error returned is one of theirs, whole.
+  must_add(host.get(), "app.fan_errors", [&](phost_call_ctx* ctx, const phost_value*, phost_value**) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, ctx, t] {
+        const std::string text = message(t);
+        for (int i = 0; i < 200; ++i) api().ctx_set_error(ctx, 500 + t, S(text));
+      });
+    for (std::thread& t : threads) t.join();
+    return PHOST_E_PROCESS;
+  });
+
+  for (int round = 0; round < 5; ++round) {
+    Outcome o = call(host.get(), "app.fan");
+    CHECK(o.status == PHOST_E_INVALID_ARG);
+    REQUIRE(o.error.code >= 400);
+    REQUIRE(o.error.code < 400 + kThreads);
+    CHECK(o.error.message == message(o.error.code - 400));
+
+    o = call(host.get(), "app.fan_errors");
+    CHECK(o.status == PHOST_E_PROCESS);
+    REQUIRE(o.error.code >= 500);
+    REQUIRE(o.error.code < 500 + kThreads);
+    CHECK(o.error.message == message(o.error.code - 500));
+  }
+}
+
+TEST_CASE("host destruction waits for a call running on another thread, whose nested calls then fail with 503") {
+  HostPtr host = make_host();
+  // app.worker keeps calling app.ping through the host until the host refuses.
+  struct Worker {
+    std::atomic<bool> inside{false}, returned{false}, finalized_after_return{false};
+    Err refused;
+  } worker;
+  must_add(host.get(), "app.ping", returns("pong"));
+  phost_process_desc desc{};
+  desc.struct_size = sizeof desc;
+  desc.name = S("app.worker");
+  desc.user_data = &worker;
+  desc.handler = [](void* data, phost_call_ctx* ctx, const phost_value*, phost_value** out) {
+    auto* w = static_cast<Worker*>(data);
+    w->inside = true;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < give_up) {
+      phost_value* pong = nullptr;
+      const phost_status status = api().call(nullptr, ctx, S("app.ping"), nullptr, &pong);
+      api().value_release(pong);
+      if (status != PHOST_OK) {
+        w->refused = last_error();
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    w->returned = true;
+    return api().value_null(out);
+  };
+  desc.finalize = [](void* data) {
+    auto* w = static_cast<Worker*>(data);
+    w->finalized_after_return = w->returned.load();
+  };
+  REQUIRE(phost_register(host.get(), &desc) == PHOST_OK);
+
+  phost_status worker_status = PHOST_E_INTERNAL;
+  std::thread caller([&, h = host.get()] { worker_status = call(h, "app.worker").status; });
+  while (!worker.inside) std::this_thread::yield();
+  host.reset();  // returns only once app.worker has returned
+  CHECK(worker.returned);
+  caller.join();
+  CHECK(worker_status == PHOST_OK);
+  CHECK(worker.refused.status == PHOST_E_CANCELLED);
+  CHECK(worker.refused.code == 503);
+  CHECK(worker.refused.message == "host is being destroyed: 'app.ping' was not called");
+  CHECK(worker.finalized_after_return);
 }
 
 }  // TEST_SUITE

@@ -4,6 +4,10 @@
 
 #include "fixtures/probe.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <string>
 
 using namespace test;
@@ -40,6 +44,35 @@ TEST_CASE("a missing file is PHOST_E_NOT_FOUND") {
   CHECK(e.code == 404);
   CHECK(e.message == "plugin file not found: " + path);
   CHECK(load(host.get(), "") == PHOST_E_NOT_FOUND);
+}
+
+TEST_CASE("a bare name is looked up in PHOST_PLUGIN_PATH, then in the installed plugin folder") {
+  HostPtr host = make_host();
+  const std::string fixtures = std::filesystem::path(PHOST_FIXTURE_C_PLUGIN).parent_path().string();
+  REQUIRE(::setenv("PHOST_PLUGIN_PATH", ("/nonexistent::" + fixtures).c_str(), 1) == 0);
+  CHECK(load(host.get(), "c_plugin.so") == PHOST_OK);
+  CHECK(registered(host.get(), "c.add"));
+  // The shipped plugins: next to libphost, in lib/phost (of the build tree here).
+  CHECK(load(host.get(), "echo") == PHOST_OK);
+  CHECK(registered(host.get(), "echo.add"));
+}
+
+TEST_CASE("a bare name found nowhere is PHOST_E_NOT_FOUND naming where phost looked") {
+  HostPtr host = make_host();
+  REQUIRE(::setenv("PHOST_PLUGIN_PATH", "/nonexistent", 1) == 0);
+  CHECK(load(host.get(), "nope") == PHOST_E_NOT_FOUND);
+  const Err e = last_error();
+  CHECK(e.code == 404);
+  CHECK(contains(e.message, "no plugin 'nope' (libphost_nope.so or libnope.so) in /nonexistent, "));
+  CHECK(contains(e.message, "/lib/phost; set PHOST_PLUGIN_PATH, or give a path such as ./libphost_nope.so"));
+}
+
+TEST_CASE("a bare name is never taken from the working directory") {
+  HostPtr host = make_host();
+  REQUIRE(::unsetenv("PHOST_PLUGIN_PATH") == 0);
+  REQUIRE(::chdir(std::filesystem::path(PHOST_FIXTURE_C_PLUGIN).parent_path().c_str()) == 0);
+  CHECK(load(host.get(), "c_plugin.so") == PHOST_E_NOT_FOUND);
+  CHECK(load(host.get(), "./c_plugin.so") == PHOST_OK);
 }
 
 TEST_CASE("a file that is not a shared library is PHOST_E_LOAD") {
@@ -216,12 +249,12 @@ TEST_CASE("the sdk plugin turns exceptions and bad arguments into codes") {
   o = call_json(host.get(), "sdk.double", R"(["x"])");
   CHECK(o.status == PHOST_E_TYPE);
   CHECK(o.error.code == 400);
-  CHECK(o.error.message == "argument 0: value is not an int");
+  CHECK(o.error.message == "argument 1: value is not an int");
 
   o = call(host.get(), "sdk.double");
   CHECK(o.status == PHOST_E_INVALID_ARG);
   CHECK(o.error.code == 400);
-  CHECK(o.error.message == "argument 0 is missing");
+  CHECK(o.error.message == "argument 1 is missing");
 
   // A nested call's failure, forwarded by the sdk from the C plugin.
   o = call_json(host.get(), "sdk.via", R"(["c.add", 1, "x"])");
@@ -248,6 +281,32 @@ TEST_CASE("on_unload runs before the finalizers when the host is destroyed") {
   CHECK(probe.finalized == 6);  // one per process of sdk_plugin.cpp
   CHECK(probe.first_final_at == 2);
   CHECK(probe.events == 7);  // on_unload, then the six finalizers
+}
+
+TEST_CASE("during destruction a call from on_unload fails with 503 and never reaches an unloaded plugin") {
+  // c_plugin frees its handlers' data in its on_unload: a call reaching it
+  // afterwards would read freed memory. Both load orders, so that the caller
+  // unloads both before and after c.
+  for (const bool caller_first : {true, false}) {
+    CAPTURE(caller_first);
+    phost_test_probe probe{};
+    {
+      HostPtr host = make_host();
+      Ref config = json("{\"probe\":" + std::to_string(reinterpret_cast<intptr_t>(&probe)) +
+                        ",\"call\":\"c.add\"}");
+      if (caller_first) must_load(host.get(), PHOST_FIXTURE_UNLOAD_CALLER, config.get());
+      must_load(host.get(), PHOST_FIXTURE_C_PLUGIN);
+      if (!caller_first) must_load(host.get(), PHOST_FIXTURE_UNLOAD_CALLER, config.get());
+      CHECK(get_int(call_json(host.get(), "c.add", "[1,2]").value.get()) == 3);
+    }
+    CHECK(probe.on_unload == 1);
+    CHECK(probe.unload_call_status == PHOST_E_CANCELLED);
+    CHECK(probe.unload_call_code == 503);
+    CHECK(std::string(probe.unload_call_message) == "host is being destroyed: 'c.add' was not called");
+    // A registration is refused too, and its finalizer still runs exactly once.
+    CHECK(probe.unload_register_status == PHOST_E_CANCELLED);
+    CHECK(probe.finalized == 1);
+  }
 }
 
 TEST_CASE("one plugin library serves two hosts at once") {

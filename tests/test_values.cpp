@@ -198,6 +198,87 @@ TEST_CASE("a shared value is frozen and refuses mutation") {
   CHECK(to_json(cached.get()) == "[1,2]");
 }
 
+TEST_CASE("an item put inside another value is frozen, so the container cannot change through it") {
+  const phost_api& a = api();
+  phost_value* v = nullptr;
+  REQUIRE(a.value_object(0, &v) == PHOST_OK);
+  phost_value* item = v;  // borrowed once pushed
+  REQUIRE(a.value_array(1, &v) == PHOST_OK);
+  Ref array(v);
+  REQUIRE(a.value_push(array.get(), item) == PHOST_OK);
+  CHECK(a.value_set(item, S("k"), int_value(1).release()) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "value_set: value is shared (frozen); build it before passing it on");
+  CHECK(to_json(array.get()) == "[{}]");
+}
+
+TEST_CASE("a value that was retained stays frozen after the extra reference is released") {
+  const phost_api& a = api();
+  phost_value* v = nullptr;
+  REQUIRE(a.value_array(0, &v) == PHOST_OK);
+  Ref array(v);
+  a.value_retain(array.get());
+  a.value_release(array.get());  // back to one reference, but it was shared
+  CHECK(a.value_push(array.get(), int_value(1).release()) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "value_push: value is shared (frozen); build it before passing it on");
+  CHECK(a.value_len(array.get()) == 0);
+}
+
+TEST_CASE("a value cannot be made to contain itself, directly or through another") {
+  const phost_api& a = api();
+  phost_value* v = nullptr;
+  // The push takes the only reference, so the refused value is released (the
+  // sanitizer runs see it freed; a cycle would have leaked it).
+  REQUIRE(a.value_array(0, &v) == PHOST_OK);
+  CHECK(a.value_push(v, v) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "value_push: a value cannot contain itself");
+  REQUIRE(a.value_object(0, &v) == PHOST_OK);
+  CHECK(a.value_set(v, S("me"), v) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "value_set: a value cannot contain itself");
+
+  // outer holds inner; inner, now frozen, cannot take outer back.
+  REQUIRE(a.value_array(0, &v) == PHOST_OK);
+  Ref outer(v);
+  REQUIRE(a.value_array(0, &v) == PHOST_OK);
+  phost_value* inner = v;
+  REQUIRE(a.value_push(outer.get(), inner) == PHOST_OK);
+  a.value_retain(outer.get());
+  CHECK(a.value_push(inner, outer.get()) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "value_push: value is shared (frozen); build it before passing it on");
+  CHECK(to_json(outer.get()) == "[[]]");
+}
+
+TEST_CASE("value_set replaces only its own key when one item sits under two keys") {
+  const phost_api& a = api();
+  // 2 keys: linear lookup; 20 keys: the object has built its index.
+  for (const int extra : {0, 18}) {
+    CAPTURE(extra);
+    phost_value* v = nullptr;
+    REQUIRE(a.value_object(0, &v) == PHOST_OK);
+    Ref object(v);
+    Ref shared = int_value(7);
+    a.value_retain(shared.get());
+    REQUIRE(a.value_set(object.get(), S("a"), shared.get()) == PHOST_OK);
+    a.value_retain(shared.get());
+    REQUIRE(a.value_set(object.get(), S("b"), shared.get()) == PHOST_OK);
+    for (int i = 0; i < extra; ++i)
+      REQUIRE(a.value_set(object.get(), S("k" + std::to_string(i)), int_value(i).release()) == PHOST_OK);
+
+    REQUIRE(a.value_set(object.get(), S("b"), int_value(9).release()) == PHOST_OK);
+    CHECK(get_int(field(object.get(), "a")) == 7);
+    CHECK(get_int(field(object.get(), "b")) == 9);
+    REQUIRE(a.value_set(object.get(), S("a"), int_value(1).release()) == PHOST_OK);
+    CHECK(get_int(field(object.get(), "a")) == 1);
+    CHECK(get_int(field(object.get(), "b")) == 9);
+    CHECK(a.value_len(object.get()) == size_t(2 + extra));
+    phost_str key{};
+    CHECK(get_int(a.value_at(object.get(), 0, &key)) == 1);
+    CHECK(V(key) == "a");
+    CHECK(get_int(a.value_at(object.get(), 1, &key)) == 9);
+    CHECK(V(key) == "b");
+    shared.reset();  // the only reference left: no leak, no double release
+  }
+}
+
 TEST_CASE("pushing into something that is not a container fails and releases the item") {
   const phost_api& a = api();
   Ref s = str_value("scalar");

@@ -55,7 +55,7 @@ ABIDIFF=(--no-default-suppression --harmless)
 
 # name | binary (in the build) | extra abidw options
 targets=(
-    "libphost|$build/host/libphost.so|libphost"
+    "libphost|$build/lib/libphost.so|libphost"
     "plugin_api|$build/abi/libphost_plugin_api_probe.so|probe"
 )
 

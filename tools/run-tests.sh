@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything with warnings as errors and runs
 # the whole test suite (every test case in its own process). Then, as checks
-# of their own: the host-side suites again under ASan + UBSan (build-asan),
-# the host side cross-built for Windows with mingw-w64 and its suites run
-# under wine64 (tools/run-windows.sh, build-windows), and, when clang with
-# libFuzzer is there, each fuzz target of tests/fuzz for a short while on a
-# copy of its committed corpus (build-fuzz). The closing lines are a summary:
-# every stage's result and time, the main suite's ctest summary, and one
-# "N passed, N failed" line for the whole run.
+# of their own: the installed prefix and the .deb, used with the checkout out
+# of reach (tools/check-install.sh), the host-side suites again under ASan +
+# UBSan (build-asan), the host side cross-built for Windows with mingw-w64 and
+# its suites run under wine64 (tools/run-windows.sh, build-windows), and, when
+# clang with libFuzzer is there, each fuzz target of tests/fuzz for a short
+# while on a copy of its committed corpus (build-fuzz). The closing lines are a
+# summary: every stage's result and time, the main suite's ctest summary, and
+# one "N passed, N failed" line for the whole run.
 #
 # PHOST_FUZZ_SECONDS (default 15) sets the time per fuzz target; 0 skips fuzzing.
 # PHOST_WINDOWS=0 skips the Windows stage.
@@ -48,6 +49,18 @@ main_rc=0
 ctest --test-dir build -j"$JOBS" --output-on-failure --timeout 300 2>&1 | tee build/ctest-main.log || main_rc=$?
 count_ctest build/ctest-main.log
 SUMMARY+=("main suite (build/):         $(grep -E 'tests passed' build/ctest-main.log | tail -n1) [$(took "$t0")]")
+
+# ------------------------------------- the installed prefix and the .deb
+section "installed prefix and Debian package, used without the checkout: tools/check-install.sh"
+t0=$(date +%s)
+install_rc=0
+bash tools/check-install.sh build 2>&1 | tee build/check-install.log || install_rc=$?
+install_counts=$(sed -n 's/^check-install: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' build/check-install.log)
+read -r install_passed install_failed <<<"${install_counts:-0 1}"  # no summary: one failure
+PASSED=$((PASSED + install_passed))
+FAILED=$((FAILED + install_failed))
+INSTALL_TIME=$(($(date +%s) - t0))
+SUMMARY+=("install + .deb checks:       $install_passed passed, $install_failed failed [$(took "$t0")]")
 
 # ------------------------------------------------ ASan + UBSan, host side
 section "ASan + UBSan build of the host-side suites: build-asan/"
@@ -120,7 +133,7 @@ else
   fuzz_lines=()
   if cmake --build build-fuzz -j"$JOBS" --target phost_fuzz; then
     fuzz_build=$(took "$t0")
-    targets=(fuzz_json fuzz_process_name fuzz_v8_values fuzz_script_load)
+    targets=(fuzz_json fuzz_process_name fuzz_v8_values fuzz_script_load fuzz_bridge)
   else
     fuzz_build=failed
     fuzz_bad=1
@@ -162,12 +175,12 @@ fi
 # ---------------------------------------------------------------- summary
 section "summary"
 printf '%s\n' "${SUMMARY[@]}"
-EXTRA_TIME=$((ASAN_TIME + WIN_TIME + FUZZ_TIME))
-printf 'sanitizer, Windows and fuzz stages added %dm%02ds; whole run %s\n' $((EXTRA_TIME / 60)) \
+EXTRA_TIME=$((INSTALL_TIME + ASAN_TIME + WIN_TIME + FUZZ_TIME))
+printf 'install, sanitizer, Windows and fuzz stages added %dm%02ds; whole run %s\n' $((EXTRA_TIME / 60)) \
   $((EXTRA_TIME % 60)) "$(took "$RUN_START")"
 echo
 echo "main suite (build/), as ctest closed it:"
 grep -E 'tests passed|tests failed|Total Test time' build/ctest-main.log | tail -n 2
 echo
 echo "whole run: $PASSED passed, $FAILED failed"
-[ "$main_rc" -eq 0 ] && [ "$asan_rc" -eq 0 ] && [ "$win_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ]
+[ "$main_rc" -eq 0 ] && [ "$install_rc" -eq 0 ] && [ "$asan_rc" -eq 0 ] && [ "$win_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ]

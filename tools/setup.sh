@@ -60,7 +60,8 @@ v8_version_of() { # $1 = include dir containing v8-version.h
 # ---------------------------------------------------------------- toolchain
 ensure_pkgs cmake g++ make ccache pkg-config \
     libboost1.81-dev libboost-json1.81-dev libspdlog-dev libfmt-dev \
-    doctest-dev valgrind abigail-tools libsqlite3-dev clang libclang-rt-14-dev
+    doctest-dev valgrind abigail-tools libsqlite3-dev libssl-dev clang libclang-rt-14-dev \
+    libcli11-dev dpkg-dev file
 
 # ---------------------------------------------------------------------- V8
 libnode_dev_version="$(dpkg-query -W -f='${Version}' libnode-dev 2>/dev/null || true)"
@@ -131,3 +132,23 @@ else
 fi
 
 log "V8 $(v8_version_of "$V8_INC") in $V8_WHERE"
+
+# --------------------------------------------------------------- npm (build time only)
+# sucrase strips TypeScript inside phost; esbuild bundles it into the V8 plugin
+# at build time. Pinned; nothing from npm is needed once the plugin is built.
+NPM_PREFIX="$DEPS/npm"
+SUCRASE_VERSION=3.35.1
+ESBUILD_VERSION=0.28.2
+npm_version_of() { # $1 = package; prints its installed version, or nothing
+    sed -n 's/^  "version": "\(.*\)",$/\1/p' "$NPM_PREFIX/node_modules/$1/package.json" 2>/dev/null || true
+}
+if [ "$(npm_version_of sucrase)" = "$SUCRASE_VERSION" ] && [ "$(npm_version_of esbuild)" = "$ESBUILD_VERSION" ] &&
+    [ -x "$NPM_PREFIX/node_modules/.bin/esbuild" ]; then
+    log "sucrase $SUCRASE_VERSION + esbuild $ESBUILD_VERSION already in $NPM_PREFIX"
+else
+    command -v npm >/dev/null || ensure_pkgs npm
+    log "npm install sucrase@$SUCRASE_VERSION esbuild@$ESBUILD_VERSION into $NPM_PREFIX"
+    mkdir -p "$NPM_PREFIX"
+    npm install --prefix "$NPM_PREFIX" --no-save --no-audit --no-fund --silent \
+        "sucrase@$SUCRASE_VERSION" "esbuild@$ESBUILD_VERSION"
+fi

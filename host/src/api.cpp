@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <mutex>
 
 using phost::Error;
 using phost::guard;
@@ -49,15 +50,29 @@ phost_status PHOST_CALL call_through(phost_plugin* self, phost_call_ctx* parent,
     *out = nullptr;
     phost::Host* host = parent ? parent->host : self ? &self->host : nullptr;
     require(host, "self");
-    *out = host->call(parent, parent ? *parent->scope : kNoScope, view(name), args);
+    if (!parent) {
+      *out = host->call(parent, kNoScope, view(name), args);
+      return;
+    }
+    // A deadline the parent brought forward (ctx_set_deadline) is inherited.
+    const int64_t own = parent->own_deadline_ns.load(std::memory_order_relaxed);
+    if (!own || phost::earlier(own, parent->scope->deadline_ns) == parent->scope->deadline_ns) {
+      *out = host->call(parent, *parent->scope, view(name), args);
+      return;
+    }
+    phost::CallScope tighter = *parent->scope;
+    tighter.deadline_ns = own;
+    *out = host->call(parent, tighter, view(name), args);
   });
   if (status != PHOST_OK && parent) {
     const phost::LastError& e = phost::last_error();
+    std::lock_guard lock(parent->mutex);
     parent->nested_status = e.status;
     parent->nested_code = e.code;
     try {
       parent->nested_message = e.message;
     } catch (...) {
+      parent->nested_message.clear();
     }
   }
   return status;
@@ -125,17 +140,38 @@ phost_status PHOST_CALL ctx_info(const phost_call_ctx* ctx, phost_call_info* out
     info.session = str(ctx->scope->session);
     info.subject = ctx->scope->subject;
     info.global = ctx->scope->global;
-    info.deadline_ns = ctx->scope->deadline_ns;
+    info.deadline_ns = phost::earlier(ctx->scope->deadline_ns, ctx->own_deadline_ns.load(std::memory_order_relaxed));
     std::memcpy(out, &info, info.struct_size);
   });
 }
 
 int32_t PHOST_CALL ctx_cancelled(const phost_call_ctx* ctx) {
-  return ctx && phost::scope_stopped(*ctx->scope) != PHOST_OK;
+  if (!ctx) return 0;
+  if (phost::scope_stopped(*ctx->scope) != PHOST_OK) return 1;
+  const int64_t own = ctx->own_deadline_ns.load(std::memory_order_relaxed);
+  return own && phost::clock_ns() >= own;
+}
+
+phost_status PHOST_CALL ctx_set_deadline(phost_call_ctx* ctx, int64_t deadline_ns) {
+  return guard([&] {
+    require(ctx, "ctx");
+    if (deadline_ns <= 0) return;
+    int64_t current = ctx->own_deadline_ns.load(std::memory_order_relaxed);
+    while ((!current || deadline_ns < current) &&
+           !ctx->own_deadline_ns.compare_exchange_weak(current, deadline_ns, std::memory_order_relaxed)) {
+    }
+  });
+}
+
+int32_t PHOST_CALL ctx_within(const phost_call_ctx* ctx, const phost_call_ctx* outer) {
+  for (const phost_call_ctx* c = ctx; c && outer; c = c->parent)
+    if (c == outer) return 1;
+  return 0;
 }
 
 void PHOST_CALL ctx_set_error(phost_call_ctx* ctx, int32_t code, phost_str msg) {
   if (!ctx) return;
+  std::lock_guard lock(ctx->mutex);
   ctx->has_error = true;
   ctx->error_code = code;
   try {
@@ -269,6 +305,7 @@ constexpr phost_api kApi = {
     value_push, value_set, value_retain, value_release,
     value_kind, value_get_bool, value_get_int, value_get_double, value_get_str, value_len, value_at, value_find,
     value_from_json, value_to_json,
+    ctx_set_deadline, ctx_within,  // v1.1
 };
 
 }  // namespace
@@ -298,7 +335,16 @@ PHOST_API phost_status PHOST_CALL phost_host_create(const phost_host_config* con
   });
 }
 
-PHOST_API void PHOST_CALL phost_host_destroy(phost_host* host) { delete host; }
+PHOST_API void PHOST_CALL phost_host_destroy(phost_host* host) {
+  if (!host) return;
+  // Waiting for its own call would never end, and freeing the host under a
+  // running handler is worse: refused, the host is left (leaked) instead.
+  if (const char* why = host->impl.cannot_destroy()) {
+    host->impl.logger().error("phost_host_destroy refused: {}; the host is left as it is", why);
+    return;
+  }
+  delete host;
+}
 
 PHOST_API phost_status PHOST_CALL phost_load_plugin(phost_host* host, phost_str path, const phost_value* config) {
   return guard([&] {

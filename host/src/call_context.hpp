@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,9 @@ struct CallScope {
 
 int64_t clock_ns() noexcept;
 
+// The earlier of two deadlines, 0 meaning none.
+inline int64_t earlier(int64_t a, int64_t b) noexcept { return !a ? b : !b ? a : (a < b ? a : b); }
+
 // Why a scope can no longer run calls: PHOST_OK, PHOST_E_CANCELLED or PHOST_E_TIMEOUT.
 inline phost_status scope_stopped(const CallScope& scope) noexcept {
   if (scope.cancel && scope.cancel->cancelled.load(std::memory_order_relaxed)) return PHOST_E_CANCELLED;
@@ -39,8 +43,16 @@ inline phost_status scope_stopped(const CallScope& scope) noexcept {
 struct phost_call_ctx {
   phost::Host* host;
   const phost::CallScope* scope;
+  const phost_call_ctx* parent;  // the call this one is nested in, or NULL
   uint32_t depth;
+  // Set by ctx_set_deadline, read from any thread (a watchdog's ctx_cancelled).
+  std::atomic<int64_t> own_deadline_ns{0};
   std::string_view name, id, method;
+
+  // A handler may hand its ctx to several threads of its own, as the parent
+  // of their nested calls: the fields below are written under this lock.
+  // The host reads them after the handler returned, when those threads are done.
+  std::mutex mutex;
 
   // Set by ctx_set_error.
   bool has_error = false;

@@ -1,5 +1,7 @@
 #include "error.hpp"
 
+#include "utf8.hpp"
+
 #ifdef __MINGW32__
 #include <windows.h>
 
@@ -90,7 +92,9 @@ void set_last_error(phost_status status, int32_t code, std::string_view message)
   e.status = status;
   e.code = code ? code : default_code(status);
   try {
-    e.message.assign(message);
+    // Messages carry plugin text and file paths: always valid UTF-8 here.
+    if (valid_utf8(message)) e.message.assign(message);
+    else e.message = replace_invalid_utf8(message);
   } catch (...) {
     e.message.clear();  // No memory for the text; the status still tells.
   }

@@ -2,10 +2,12 @@
 
 #include "error.hpp"
 #include "log.hpp"
+#include "serial_gate.hpp"
 #include "thread_stack.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 namespace phost {
 namespace {
@@ -40,13 +42,54 @@ Host::Host(const phost_host_config& config)
 }
 
 Host::~Host() {
-  // on_unload (last loaded first), then finalizers, then the libraries.
+  // The order phost_host_destroy documents. From here on every call and
+  // registration is refused, from any thread, so no plugin is entered after
+  // its on_unload and nothing registers a finalizer into an unloaded library.
+  closing_.store(true);
+  registry_.close();
+  // Calls already running (on a plugin's own threads) end while every plugin
+  // is loaded; their nested calls are refused, which hurries them along. A
+  // poll, not a wake-up: a call must not touch the host after its last
+  // decrement, since the host may be gone the moment the count reads 0.
+  for (int polls = 1; in_flight_.load() != 0; ++polls) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (polls % 5000 == 0) logger_->warn("host destruction waits for {} call(s) still running", in_flight_.load());
+  }
   for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it) {
     phost_plugin& p = **it;
     if (p.info.on_unload) p.info.on_unload(p.info.plugin_data);
+    registry_.remove_owned_by(&p);  // its finalizers, now: no call holds its processes
   }
-  registry_.clear();
+  registry_.clear();  // the application's processes
   while (!plugins_.empty()) plugins_.pop_back();
+}
+
+Host::InFlight::InFlight(Host& host, std::string_view name) : host_(host) {
+  // Sequentially consistent with ~Host: either this call sees closing_ or
+  // the destructor sees it counted and waits for it.
+  host_.in_flight_.fetch_add(1);
+  if (host_.closing_.load()) {
+    host_.in_flight_.fetch_sub(1);  // no destructor runs for a constructor that throws
+    throw Error(PHOST_E_CANCELLED, "host is being destroyed: '" + std::string(name.substr(0, kMaxNameLength)) +
+                                       "' was not called",
+                503);
+  }
+  outer_ = innermost;
+  innermost = this;
+}
+
+Host::InFlight::~InFlight() {
+  innermost = outer_;
+  host_.in_flight_.fetch_sub(1);  // the last touch of the host
+}
+
+thread_local const Host::InFlight* Host::InFlight::innermost = nullptr;
+
+const char* Host::cannot_destroy() const noexcept {
+  if (closing_.load()) return "the host is already being destroyed";
+  for (const InFlight* call = InFlight::innermost; call; call = call->outer())
+    if (&call->host() == this) return "called from inside a call of this host";
+  return nullptr;
 }
 
 std::shared_ptr<spdlog::logger> Host::make_plugin_logger(std::string_view plugin_name) const {
@@ -55,6 +98,7 @@ std::shared_ptr<spdlog::logger> Host::make_plugin_logger(std::string_view plugin
 
 phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::string_view name,
                         const phost_value* args) {
+  const InFlight counted(*this, name);
   char buffer[kMaxNameLength];
   const ProcessName parsed = parse_process_name(name, buffer);
   const uint32_t depth = parent ? parent->depth + 1 : 1;
@@ -72,6 +116,9 @@ phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::str
   } else if (args->kind != PHOST_ARRAY) {
     throw Error(PHOST_E_INVALID_ARG, "arguments of '" + std::string(name) + "' must be an array");
   }
+  // Frozen for good, even when the caller held the only reference: the
+  // handler may keep them, and the caller may reuse them for another call.
+  freeze(args);
   const std::shared_ptr<Process> process = registry_.resolve(parsed);
   if (const phost_status stopped = scope_stopped(scope))
     throw Error(stopped, std::string(stopped == PHOST_E_TIMEOUT ? "deadline passed" : "cancelled") +
@@ -80,6 +127,7 @@ phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::str
   phost_call_ctx ctx;
   ctx.host = this;
   ctx.scope = &scope;
+  ctx.parent = parent;
   ctx.depth = depth;
   ctx.name = name;
   if (process->flags & PHOST_PROCESS_GROUP) {
@@ -87,16 +135,14 @@ phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::str
     ctx.method = parsed.method;
   }
   phost_value* result = nullptr;
-  phost_status status;
-  if (process->flags & PHOST_PROCESS_SERIAL) {
-    std::lock_guard lock(process->serial);
-    status = process->handler(process->user_data, &ctx, args, &result);
-  } else {
-    status = process->handler(process->user_data, &ctx, args, &result);
-  }
+  SerialGate::Turn turn;
+  if (process->flags & PHOST_PROCESS_SERIAL) turn = process->serial.enter(scope, name);
+  const phost_status status = process->handler(process->user_data, &ctx, args, &result);
+  turn.reset();
   if (status == PHOST_OK) {
     if (!result)
       throw Error(PHOST_E_INTERNAL, "process '" + std::string(name) + "' returned PHOST_OK but no value");
+    freeze(result);  // the handler may still hold it (a cache, a shared constant)
     return result;
   }
   release(result);

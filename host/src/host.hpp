@@ -9,6 +9,7 @@
 
 #include <spdlog/logger.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -36,7 +37,29 @@ public:
 
   std::shared_ptr<spdlog::logger> make_plugin_logger(std::string_view plugin_name) const;
 
+  // Why this thread must not destroy the host now, or nullptr: from inside
+  // one of its calls, destruction would wait for that call forever.
+  const char* cannot_destroy() const noexcept;
+
 private:
+  // Counts one call in flight; refuses it (throws) once destruction began.
+  // The calls a thread is inside form a chain through its stack.
+  class InFlight {
+  public:
+    InFlight(Host& host, std::string_view name);
+    ~InFlight();
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+
+    static thread_local const InFlight* innermost;
+    const Host& host() const noexcept { return host_; }
+    const InFlight* outer() const noexcept { return outer_; }
+
+  private:
+    Host& host_;
+    const InFlight* outer_ = nullptr;
+  };
+
   uint32_t max_depth_;
   spdlog::level::level_enum level_;
   std::vector<spdlog::sink_ptr> sinks_;
@@ -45,6 +68,8 @@ private:
   std::unique_ptr<phost_plugin> application_;
   std::mutex plugins_mutex_;
   std::vector<std::unique_ptr<phost_plugin>> plugins_;  // in load order
+  std::atomic<bool> closing_{false};    // set when destruction begins
+  std::atomic<uint64_t> in_flight_{0};  // calls running, nested ones too
 };
 
 }  // namespace phost

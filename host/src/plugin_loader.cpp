@@ -3,6 +3,8 @@
 #include "api.hpp"
 #include "error.hpp"
 #include "host.hpp"
+#include "plugin_search.hpp"
+#include "utf8.hpp"
 
 #include <boost/dll/shared_library.hpp>
 
@@ -64,9 +66,9 @@ std::string plugin_label(const phost_plugin* plugin) {
 }
 
 void Host::load_plugin(std::string_view path_text, const phost_value* config) {
-  const std::string path(path_text);
   if (config && config->kind != PHOST_OBJECT)
-    throw Error(PHOST_E_INVALID_ARG, "config of plugin '" + path + "' must be an object");
+    throw Error(PHOST_E_INVALID_ARG, "config of plugin '" + std::string(path_text) + "' must be an object");
+  const std::string path = find_plugin(path_text);
   std::error_code fs_error;
   if (!std::filesystem::is_regular_file(path, fs_error))
     throw Error(PHOST_E_NOT_FOUND, "plugin file not found: " + path);
@@ -116,6 +118,11 @@ void Host::load_plugin(std::string_view path_text, const phost_value* config) {
   if (!plugin->info.name || !*plugin->info.name) {
     undo();
     throw Error(PHOST_E_LOAD, "plugin " + path + " did not set info->name");
+  }
+  // The name shows in listings, log names and messages; a version only in a log line.
+  if (!valid_utf8(plugin->info.name)) {
+    undo();
+    throw Error(PHOST_E_LOAD, "plugin " + path + " set an info->name that is not valid UTF-8");
   }
   plugin->logger = make_plugin_logger(plugin->info.name);
   plugin->library = std::move(library);

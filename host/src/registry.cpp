@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 #include "plugin.hpp"
+#include "utf8.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -64,9 +65,12 @@ void Registry::add(const phost_process_desc* in, const phost_plugin* owner) {
     throw Error(PHOST_E_INVALID_ARG, "group name '" + std::string(name) + "' must be a single segment");
   process->name.assign(name);
   process->key.assign(parsed.lower);
-  if (desc.description.ptr) process->description.assign(desc.description.ptr, desc.description.len);
+  if (desc.description.ptr)
+    process->description = replace_invalid_utf8(std::string_view(desc.description.ptr, desc.description.len));
 
   std::unique_lock lock(mutex_);
+  if (closed_)
+    throw Error(PHOST_E_CANCELLED, "host is being destroyed: '" + std::string(name) + "' was not registered", 503);
   Table& table = group ? groups_ : exact_;
   auto [it, inserted] = table.try_emplace(std::string(parsed.lower), process);
   if (!inserted)
@@ -163,6 +167,11 @@ void Registry::clear() {
     exact.swap(exact_);
     groups.swap(groups_);
   }
+}
+
+void Registry::close() {
+  std::unique_lock lock(mutex_);
+  closed_ = true;
 }
 
 }  // namespace phost

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "process_name.hpp"
+#include "serial_gate.hpp"
 #include "string_hash.hpp"
 
 #include <phost/plugin_api.h>
@@ -31,7 +32,7 @@ struct Process {
   void* user_data;
   phost_finalize_fn finalize;
   const phost_plugin* owner;
-  std::mutex serial;  // taken around each call when PHOST_PROCESS_SERIAL
+  SerialGate serial;  // entered around each call when PHOST_PROCESS_SERIAL
 };
 
 struct ProcessListing {
@@ -54,12 +55,15 @@ public:
   std::vector<ProcessListing> list() const;
   // Drops every entry; finalizers run as the last uses end.
   void clear();
+  // Refuses every later add (PHOST_E_CANCELLED, code 503): the host is being destroyed.
+  void close();
 
 private:
   using Table = StringMap<std::shared_ptr<Process>>;
   mutable std::shared_mutex mutex_;
   Table exact_;   // lower-cased full names and aliases
   Table groups_;  // lower-cased group names
+  bool closed_ = false;
 };
 
 }  // namespace phost

@@ -27,9 +27,30 @@ void require_exclusive(const phost_value* container, phost_kind kind, const char
   if (container->kind != kind)
     throw Error(PHOST_E_TYPE, std::string(what) + ": container is not an " +
                                   (kind == PHOST_ARRAY ? "array" : "object"));
-  if (container->refs.load(std::memory_order_acquire) != 1)
+  if (container->frozen.load(std::memory_order_relaxed))
     throw Error(PHOST_E_INVALID_ARG,
                 std::string(what) + ": value is shared (frozen); build it before passing it on");
+}
+
+// Takes item into container: refused when it is the container itself (the
+// only cycle a frozen-on-insert tree could otherwise form).
+void adopt_item(const phost_value* container, const phost_value* item, const char* what) {
+  if (!item) throw Error(PHOST_E_INVALID_ARG, std::string(what) + ": item is NULL");
+  if (item == container) throw Error(PHOST_E_INVALID_ARG, std::string(what) + ": a value cannot contain itself");
+  freeze(item);
+}
+
+constexpr size_t kNoIndex = size_t(-1);
+
+size_t find_index(const phost_value* object, std::string_view key) noexcept {
+  if (!object || object->kind != PHOST_OBJECT) return kNoIndex;
+  if (object->index) {
+    auto it = object->index->find(key);
+    return it == object->index->end() ? kNoIndex : it->second;
+  }
+  for (size_t i = 0; i < object->keys.size(); ++i)
+    if (object->keys[i] == key) return i;
+  return kNoIndex;
 }
 
 }  // namespace
@@ -46,7 +67,9 @@ ValuePtr make_string(std::string_view utf8) {
 }
 
 void retain(const phost_value* v) noexcept {
-  if (v) v->refs.fetch_add(1, std::memory_order_relaxed);
+  if (!v) return;
+  v->refs.fetch_add(1, std::memory_order_relaxed);
+  freeze(v);
 }
 
 void release(const phost_value* v) noexcept {
@@ -57,7 +80,7 @@ void release(const phost_value* v) noexcept {
 void push(phost_value* array, phost_value* item) {
   ValuePtr owned(item);
   require_exclusive(array, PHOST_ARRAY, "value_push");
-  if (!item) throw Error(PHOST_E_INVALID_ARG, "value_push: item is NULL");
+  adopt_item(array, item, "value_push");
   array->items.push_back(owned.get());
   owned.release();
 }
@@ -65,16 +88,12 @@ void push(phost_value* array, phost_value* item) {
 void set(phost_value* object, std::string_view key, phost_value* item) {
   ValuePtr owned(item);
   require_exclusive(object, PHOST_OBJECT, "value_set");
-  if (!item) throw Error(PHOST_E_INVALID_ARG, "value_set: item is NULL");
+  adopt_item(object, item, "value_set");
   if (!valid_utf8(key)) throw Error(PHOST_E_INVALID_ARG, "value_set: key is not valid UTF-8");
-  if (const phost_value* old = find(object, key)) {
-    for (auto& slot : object->items) {
-      if (slot == old) {
-        slot = owned.release();
-        release(old);
-        return;
-      }
-    }
+  // By position, not by item: one item may sit under several keys.
+  if (const size_t i = find_index(object, key); i != kNoIndex) {
+    release(std::exchange(object->items[i], owned.release()));
+    return;
   }
   object->keys.emplace_back(key);
   object->items.push_back(owned.get());
@@ -90,50 +109,8 @@ void set(phost_value* object, std::string_view key, phost_value* item) {
 }
 
 const phost_value* find(const phost_value* object, std::string_view key) noexcept {
-  if (!object || object->kind != PHOST_OBJECT) return nullptr;
-  if (object->index) {
-    auto it = object->index->find(key);
-    return it == object->index->end() ? nullptr : object->items[it->second];
-  }
-  for (size_t i = 0; i < object->keys.size(); ++i)
-    if (object->keys[i] == key) return object->items[i];
-  return nullptr;
-}
-
-bool valid_utf8(std::string_view s) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    size_t n;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (static_cast<size_t>(end - p) <= n) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      if ((p[k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[k] & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are invalid.
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    p += n + 1;
-  }
-  return true;
+  const size_t i = find_index(object, key);
+  return i == kNoIndex ? nullptr : object->items[i];
 }
 
 const phost_value* empty_array() noexcept {
@@ -141,6 +118,7 @@ const phost_value* empty_array() noexcept {
   static phost_value* const empty = [] {
     auto* v = new phost_value(PHOST_ARRAY);
     v->refs.store(2);
+    freeze(v);
     return v;
   }();
   return empty;

@@ -1,5 +1,7 @@
-// The value model behind phost_value: a refcounted tree, mutable only while
-// its holder has the only reference.
+// The value model behind phost_value: a refcounted tree, mutable only until
+// it is first shared (retained, put inside another value, passed to a call or
+// returned by one). Freezing is a flag, not the reference count: a count of 1
+// does not make a value that was shared mutable again.
 #pragma once
 
 #include <phost/plugin_api.h>
@@ -13,11 +15,16 @@
 #include <vector>
 
 #include "string_hash.hpp"
+#include "utf8.hpp"
 
 struct phost_value {
   explicit phost_value(phost_kind k) noexcept : kind(k) {}
 
   mutable std::atomic<uint32_t> refs{1};
+  // Set once, never cleared. Items are frozen when put into a container, so a
+  // frozen container's whole tree is frozen, and no cycle can form: only an
+  // unfrozen value takes items, and no container holds an unfrozen value.
+  mutable std::atomic<bool> frozen{false};
   const phost_kind kind;
   union {
     bool b;
@@ -43,16 +50,15 @@ using ValuePtr = std::unique_ptr<phost_value, ValueDeleter>;
 
 ValuePtr make_value(phost_kind kind);
 ValuePtr make_string(std::string_view utf8);  // throws Error on invalid UTF-8
-void retain(const phost_value* v) noexcept;
+void retain(const phost_value* v) noexcept;  // also freezes v
 void release(const phost_value* v) noexcept;
+inline void freeze(const phost_value* v) noexcept { v->frozen.store(true, std::memory_order_relaxed); }
 
-// Appends/sets, taking item's reference; throws Error when the container is
-// shared or of the wrong kind (item is released either way).
+// Appends/sets, taking item's reference and freezing it; throws Error when
+// the container is frozen or of the wrong kind (item is released either way).
 void push(phost_value* array, phost_value* item);
 void set(phost_value* object, std::string_view key, phost_value* item);
 const phost_value* find(const phost_value* object, std::string_view key) noexcept;
-
-bool valid_utf8(std::string_view s) noexcept;
 
 // The frozen empty array used when a call passes no arguments.
 const phost_value* empty_array() noexcept;

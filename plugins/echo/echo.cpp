@@ -38,6 +38,7 @@ phost::Value fail(phost::Call& call) {
 }
 
 void init(phost::Plugin& plugin, phost_plugin_info& /*info*/) {
+  plugin.config({});  // takes no configuration: any key is a mistake
   plugin.add("echo.echo", "Returns its arguments as an array", echo);
   plugin.add("echo.add", "Adds two integers: echo.add(a, b) -> a + b", add);
   plugin.add("echo.fail", "Fails with the given code and message: echo.fail(code, message)", fail);

@@ -202,18 +202,18 @@ Target resolve(const Scope& s, std::string_view path, bool follow_last) {
 
 std::string path_arg(const phost::Call& call, size_t i, const char* what = "path") {
   const phost::View v = call.args()[i];
-  if (!v) fail(400, std::string("argument ") + std::to_string(i) + " (" + what + ") is missing");
-  if (v.kind() != PHOST_STRING) fail(400, std::string("argument ") + std::to_string(i) + " (" + what + ") must be a string");
+  if (!v) fail(400, phost::argument_name(i) + " (" + what + ") is missing");
+  if (v.kind() != PHOST_STRING) fail(400, phost::argument_name(i) + " (" + what + ") must be a string");
   return std::string(v.as_string());
 }
 
 // Data to write: text, or with allow_bytes also bytes.
 std::string_view data_arg(const Scope& s, const phost::Call& call, size_t i, bool allow_bytes) {
   const phost::View v = call.args()[i];
-  if (!v) fail(400, s.where + ": argument " + std::to_string(i) + " (data) is missing");
+  if (!v) fail(400, s.where + ": " + phost::argument_name(i) + " (data) is missing");
   const phost_kind k = v.kind();
   if (k == PHOST_STRING || (allow_bytes && k == PHOST_BYTES)) return v.as_string();
-  fail(400, s.where + ": argument " + std::to_string(i) +
+  fail(400, s.where + ": " + phost::argument_name(i) +
                 (allow_bytes ? " must be a string or bytes" : " must be a string (use WriteFileBytes for bytes)"));
 }
 
@@ -459,9 +459,6 @@ std::unique_ptr<Config> read_config(phost::View config) {
   auto out = std::make_unique<Config>();
   auto bad = [](const std::string& why) -> void { throw phost::Error(400, "fs: config: " + why, PHOST_E_INVALID_ARG); };
   if (config.kind() != PHOST_OBJECT) bad("missing; give {\"roots\": {\"data\": \"/srv/data\"}}");
-  for (size_t i = 0; i < config.size(); ++i)  // a misspelt setting must not be silently ignored
-    if (config.key_at(i) != "roots" && config.key_at(i) != "max_read_bytes")
-      bad("unknown setting '" + std::string(config.key_at(i)) + "' (known: roots, max_read_bytes)");
   const phost::View roots = config["roots"];
   if (roots.kind() != PHOST_OBJECT || roots.size() == 0)
     bad("\"roots\" must be an object of at least one root, e.g. {\"roots\": {\"data\": \"/srv/data\"}}");
@@ -489,7 +486,7 @@ std::unique_ptr<Config> read_config(phost::View config) {
 }
 
 void init(phost::Plugin& plugin, phost_plugin_info& info) {
-  std::unique_ptr<Config> config = read_config(plugin.config());
+  std::unique_ptr<Config> config = read_config(plugin.config({"roots", "max_read_bytes"}));
   const Config* c = config.get();
   for (const auto& [name, dir] : c->roots) plugin.log(PHOST_LOG_DEBUG, "root '" + name + "' -> " + dir.string());
   info.plugin_data = config.release();

@@ -530,8 +530,8 @@ void refuse_bytes(const std::string& where, phost::View v, const std::string& at
 
 std::string key_arg(const std::string& where, const phost::Call& call, size_t i, const char* what = "key") {
   const phost::View v = call.args()[i];
-  if (!v) fail(400, where + ": argument " + std::to_string(i) + " (" + what + ") is missing");
-  if (v.kind() != PHOST_STRING) fail(400, where + ": argument " + std::to_string(i) + " (" + what + ") must be a string");
+  if (!v) fail(400, where + ": " + phost::argument_name(i) + " (" + what + ") is missing");
+  if (v.kind() != PHOST_STRING) fail(400, where + ": " + phost::argument_name(i) + " (" + what + ") must be a string");
   return std::string(v.as_string());
 }
 
@@ -539,7 +539,7 @@ std::string key_arg(const std::string& where, const phost::Call& call, size_t i,
 int64_t int_arg(const std::string& where, const phost::Call& call, size_t i, const char* what, int64_t fallback) {
   const phost::View v = call.args()[i];
   if (!v || v.is_null()) return fallback;
-  if (v.kind() != PHOST_INT) fail(400, where + ": argument " + std::to_string(i) + " (" + what + ") must be an integer");
+  if (v.kind() != PHOST_INT) fail(400, where + ": " + phost::argument_name(i) + " (" + what + ") must be an integer");
   return v.as_int();
 }
 
@@ -561,7 +561,7 @@ phost::Value dispatch(Stores& stores, phost::Call& call) {
   if (method == "Set") {
     const std::string key = key_arg(where, call, 0);
     const phost::View value = call.args()[1];
-    if (!value) fail(400, where + ": argument 1 (value) is missing");
+    if (!value) fail(400, where + ": " + phost::argument_name(1) + " (value) is missing");
     refuse_bytes(where, value, "");
     const int64_t ttl = int_arg(where, call, 2, "ttl_ms", 0);
     if (call.arg_count() > 2 && !call.args()[2].is_null() && ttl <= 0)
@@ -597,8 +597,6 @@ std::unique_ptr<Stores> open_stores(phost::View config) {
   auto bad = [](const std::string& why) { throw phost::Error(400, "store: config: " + why, PHOST_E_INVALID_ARG); };
   const char* example = "e.g. {\"stores\": {\"cache\": {\"max_entries\": 1000, \"path\": \"/x/cache.sqlite\"}}}";
   if (config.kind() != PHOST_OBJECT) bad(std::string("missing; ") + example);
-  for (size_t i = 0; i < config.size(); ++i)
-    if (config.key_at(i) != "stores") bad("unknown setting '" + std::string(config.key_at(i)) + "' (known: stores)");
   const phost::View list = config["stores"];
   if (list.kind() != PHOST_OBJECT || list.size() == 0)
     bad(std::string("\"stores\" must be an object of at least one store, ") + example);
@@ -613,20 +611,16 @@ std::unique_ptr<Stores> open_stores(phost::View config) {
     if (!valid) bad("store name '" + std::string(list.key_at(i)) + "' must be letters, digits, '_', '-' or '$'");
     const phost::View settings = list[i];
     if (settings.kind() != PHOST_OBJECT) bad("store '" + name + "' must be an object, " + example);
+    phost::check_keys(settings, {"max_entries", "path"}, "store: config: store '" + name + "'");
     int64_t max_entries = kDefaultMaxEntries;
+    if (const phost::View v = settings["max_entries"]) {
+      if (v.kind() != PHOST_INT || v.as_int() <= 0) bad("store '" + name + "': max_entries must be a positive integer");
+      max_entries = v.as_int();
+    }
     std::string path;
-    for (size_t k = 0; k < settings.size(); ++k) {
-      const std::string_view key = settings.key_at(k);
-      const phost::View v = settings[k];
-      if (key == "max_entries") {
-        if (v.kind() != PHOST_INT || v.as_int() <= 0) bad("store '" + name + "': max_entries must be a positive integer");
-        max_entries = v.as_int();
-      } else if (key == "path") {
-        if (v.kind() != PHOST_STRING || v.as_string().empty()) bad("store '" + name + "': path must be a file path");
-        path = std::string(v.as_string());
-      } else {
-        bad("store '" + name + "': unknown setting '" + std::string(key) + "' (known: max_entries, path)");
-      }
+    if (const phost::View v = settings["path"]) {
+      if (v.kind() != PHOST_STRING || v.as_string().empty()) bad("store '" + name + "': path must be a file path");
+      path = std::string(v.as_string());
     }
     if (out->by_name.count(name)) bad("store '" + name + "' is given twice (names are case-insensitive)");
     out->by_name.emplace(name, std::make_unique<Store>(name, static_cast<size_t>(max_entries), path));
@@ -635,7 +629,7 @@ std::unique_ptr<Stores> open_stores(phost::View config) {
 }
 
 void init(phost::Plugin& plugin, phost_plugin_info& info) {
-  std::unique_ptr<Stores> stores = open_stores(plugin.config());
+  std::unique_ptr<Stores> stores = open_stores(plugin.config({"stores"}));
   for (const auto& [name, store] : stores->by_name)
     plugin.log(PHOST_LOG_DEBUG, "store '" + name + "': " + std::to_string(store->size_unlocked()) + " entries loaded");
   Stores* s = stores.get();

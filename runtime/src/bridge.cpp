@@ -1,185 +1,300 @@
 #include "bridge.hpp"
 
-#include "convert.hpp"
 #include "lockdown.hpp"
-#include "runtime.hpp"
-#include "isolate_slot.hpp"
-
-#include <phost/value.hpp>
+#include "v8_text.hpp"
 
 #include <v8-exception.h>
+#include <v8-container.h>
 #include <v8-external.h>
 #include <v8-function-callback.h>
+#include <v8-function.h>
 #include <v8-json.h>
 #include <v8-object.h>
 #include <v8-primitive.h>
+#include <v8-script.h>
+#include <v8-template.h>
 
 namespace phost::v8rt {
 namespace {
 
-v8::Local<v8::String> v8_str(v8::Isolate* isolate, std::string_view s) {
-  return v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kNormal, static_cast<int>(s.size()))
-      .ToLocalChecked();
-}
-
-IsolateSlot& slot_of(v8::Local<v8::Value> data) { return *static_cast<IsolateSlot*>(data.As<v8::External>()->Value()); }
-
-void throw_error(v8::Isolate* isolate, std::string_view message, int32_t code) {
-  v8::Local<v8::Context> context = isolate->GetCurrentContext();
-  auto error = v8::Exception::Error(v8_str(isolate, message)).As<v8::Object>();
-  error->Set(context, v8_str(isolate, "code"), v8::Integer::New(isolate, code)).Check();
-  isolate->ThrowException(error);
-}
-
 constexpr auto kFixed = static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontDelete);
+// Context embedder data: the stack trace formatter; whether set-up is over.
+constexpr int kFormatterIndex = 1;
+constexpr int kSealedIndex = 2;
 
-}  // namespace
+const BridgeState& state_of(v8::Local<v8::Value> data) {
+  return *static_cast<const BridgeState*>(data.As<v8::External>()->Value());
+}
 
-// Friend of Worker: reads its call stack.
-struct BridgeCallbacks {
-  static void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
-    v8::Isolate* isolate = info.GetIsolate();
-    IsolateSlot& w = slot_of(info.Data());
+// Runs a callback body; no C++ exception may cross back into V8.
+template <class Body>
+void callback(v8::Isolate* isolate, const BridgeState& state, Body&& body) noexcept {
+  if (isolate->IsExecutionTerminating()) return;
+  try {
+    body();
+  } catch (const Error& e) {
+    state.errors->throw_error(isolate, e.what(), e.code());
+  } catch (const std::bad_alloc&) {
+    state.errors->throw_error(isolate, "out of memory", 507);
+  } catch (const std::exception& e) {
+    state.errors->throw_error(isolate, e.what(), 500);
+  }
+}
+
+void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  const BridgeState& state = state_of(info.Data());
+  callback(isolate, state, [&] {
     v8::Local<v8::Context> context = isolate->GetCurrentContext();
-    if (info.Length() < 1 || !info[0]->IsString()) {
-      throw_error(isolate, "Process(name, ...args): name must be a string", 400);
-      return;
-    }
-    const v8::String::Utf8Value name(isolate, info[0]);
-    phost_value* out = nullptr;
-    phost_status status;
-    {
-      Value args;
+    if (info.Length() < 1 || !info[0]->IsString())
+      throw Error(400, "Process(name, ...args): name must be a string", PHOST_E_INVALID_ARG);
+    if (info[0].As<v8::String>()->Length() > 256)
+      throw Error(400, "Process(name, ...args): a process name has at most 256 characters", PHOST_E_INVALID_ARG);
+    const std::string name = utf8(isolate, info[0].As<v8::String>());
+    if (!state.services.options.rules.allows(name))
+      throw Error(403, "Process('" + name + "'): scripts may not call this process (the runtime's process_allow " +
+                           "and process_deny options)",
+                  PHOST_E_PROCESS);
+    Value args = Value::array(static_cast<size_t>(info.Length() - 1));
+    for (int i = 1; i < info.Length(); ++i) {
+      v8::TryCatch getter(isolate);
       try {
-        args = Value::array(static_cast<size_t>(info.Length() - 1));
-        for (int i = 1; i < info.Length(); ++i) args.push(Value::adopt(from_v8(context, info[i])));
-      } catch (const ConversionError& e) {
-        throw_error(isolate, "Process('" + std::string(*name) + "'): argument: " + e.what(), e.code);
-        return;
+        args.push(from_v8(context, info[i], state.limits));
       } catch (const Error& e) {
-        throw_error(isolate, "Process('" + std::string(*name) + "'): argument: " + e.what(), e.code());
-        return;
+        if (isolate->IsExecutionTerminating()) return;
+        if (getter.HasCaught()) {  // a getter threw: its own error goes on
+          getter.ReThrow();
+          return;
+        }
+        throw Error(e.code(), "Process('" + name + "'): argument " + std::to_string(i) + ": " + e.what());
       }
-      phost_call_ctx* parent = w.call_stack_.empty() ? nullptr : w.call_stack_.back();
-      status = api().call(w.runtime_.self(), parent, phost_str{*name, static_cast<size_t>(name.length())},
-                          args.get(), &out);
     }
-    if (isolate->IsExecutionTerminating()) {  // a timeout: just unwind
-      api().value_release(out);
-      return;
-    }
+    const CallFrame* frame = state.calls.top();
+    phost_value* out = nullptr;
+    const phost_status status =
+        api().call(state.services.self, frame ? frame->ctx : nullptr, to_str(name), args.get(), &out);
+    Value result = Value::adopt(out);
+    if (isolate->IsExecutionTerminating()) return;  // the chain is being stopped: just unwind
     if (status != PHOST_OK) {
       phost_error e{};
       e.struct_size = sizeof e;
       api().last_error(&e);
-      auto error = v8::Exception::Error(v8_str(isolate, to_view(e.message))).As<v8::Object>();
-      error->Set(context, v8_str(isolate, "code"), v8::Integer::New(isolate, e.code)).Check();
-      error->SetPrivate(context, w.forwarded_key_.Get(isolate), v8::True(isolate)).Check();
-      isolate->ThrowException(error);
+      state.errors->throw_error(isolate, to_view(e.message), e.code, name);
       return;
     }
-    Value result = Value::adopt(out);
     try {
-      info.GetReturnValue().Set(to_v8(context, result.get()));
-    } catch (const ConversionError& e) {
-      throw_error(isolate, "Process('" + std::string(*name) + "'): result: " + e.what(), e.code);
+      info.GetReturnValue().Set(to_v8(context, result.get(), state.limits));
+    } catch (const Error& e) {
+      throw Error(e.code(), "Process('" + name + "'): result: " + e.what(), e.status());
     }
-  }
+  });
+}
 
-  static void exception(const v8::FunctionCallbackInfo<v8::Value>& info) {
-    v8::Isolate* isolate = info.GetIsolate();
+void exception(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  const BridgeState& state = state_of(info.Data());
+  callback(isolate, state, [&] {
     v8::Local<v8::Context> context = isolate->GetCurrentContext();
-    v8::Local<v8::String> message;
-    if (info.Length() < 1 || !info[0]->ToString(context).ToLocal(&message)) message = v8_str(isolate, "");
+    v8::Local<v8::String> message = v8::String::Empty(isolate);
+    if (info.Length() > 0 && !info[0]->ToString(context).ToLocal(&message)) return;  // its exception is pending
     int32_t code = 500;
     if (info.Length() > 1 && info[1]->IsNumber()) code = info[1]->Int32Value(context).FromMaybe(500);
-    auto error = v8::Exception::Error(message).As<v8::Object>();
-    error->Set(context, v8_str(isolate, "code"), v8::Integer::New(isolate, code)).Check();
-    error->Set(context, v8_str(isolate, "name"), v8_str(isolate, "Exception")).Check();
-    info.GetReturnValue().Set(error);
-  }
+    v8::Local<v8::Object> error;
+    if (state.errors->make(context, message, code, true).ToLocal(&error)) info.GetReturnValue().Set(error);
+  });
+}
 
-  static void console(const v8::FunctionCallbackInfo<v8::Value>& info) {
-    v8::Isolate* isolate = info.GetIsolate();
+template <int32_t Level>
+void console(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  const BridgeState& state = state_of(info.Data());
+  callback(isolate, state, [&] {
     v8::Local<v8::Context> context = isolate->GetCurrentContext();
-    auto* w = static_cast<IsolateSlot*>(isolate->GetData(0));
-    const int32_t level = info.Data().As<v8::Int32>()->Value();
+    const CallFrame* frame = state.calls.top();
     std::string line = "[scripts.";
-    line += w->script_stack_.empty() ? std::string_view("?") : w->script_stack_.back();
+    line += frame ? frame->script : std::string_view("?");
     line += ']';
     for (int i = 0; i < info.Length(); ++i) {
       v8::Local<v8::Value> text = info[i];
       if (!text->IsString()) {
         v8::TryCatch ignore(isolate);  // cycles and BigInts cannot be stringified
         v8::Local<v8::String> json;
-        text = v8::JSON::Stringify(context, info[i]).ToLocal(&json) && !json.IsEmpty() ? json.As<v8::Value>()
-                                                                                        : info[i];
+        if (v8::JSON::Stringify(context, info[i]).ToLocal(&json)) text = json;
+        else if (isolate->IsExecutionTerminating()) return;
+        if (!text->IsString() && !text->ToString(context).ToLocal(&json)) {
+          if (isolate->IsExecutionTerminating()) return;
+          json = v8_string(isolate, "<unprintable>");
+        }
+        text = json;
       }
-      const v8::String::Utf8Value utf8(isolate, text);
       line += ' ';
-      line.append(*utf8 ? *utf8 : "<unprintable>", *utf8 ? static_cast<size_t>(utf8.length()) : 13);
+      line += utf8_prefix(isolate, text.As<v8::String>(), 64 * 1024);  // a log line is no place for megabytes
+      if (line.size() > (1u << 20)) break;
     }
-    w->runtime_.log(level, line);
-  }
+    state.services.log(Level, line);
+  });
+}
 
-  template <int Field>
-  static void context_field(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::Value>& info) {
-    IsolateSlot& w = slot_of(info.Data());
-    if (w.call_stack_.empty()) return;
+template <int Field>
+void context_field(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  const BridgeState& state = state_of(info.Data());
+  callback(isolate, state, [&] {
+    const CallFrame* frame = state.calls.top();
+    if (!frame || !frame->ctx) return;
     phost_call_info call{};
     call.struct_size = sizeof call;
-    if (api().ctx_info(w.call_stack_.back(), &call) != PHOST_OK) return;
-    v8::Isolate* isolate = info.GetIsolate();
+    if (api().ctx_info(frame->ctx, &call) != PHOST_OK) return;
     v8::Local<v8::Context> context = isolate->GetCurrentContext();
-    try {
-      switch (Field) {
-        case 0: info.GetReturnValue().Set(v8_str(isolate, to_view(call.session))); break;
-        case 1: info.GetReturnValue().Set(call.global ? to_v8(context, call.global) : v8::Object::New(isolate).As<v8::Value>()); break;
-        case 2: info.GetReturnValue().Set(call.subject ? to_v8(context, call.subject) : v8::Null(isolate).As<v8::Value>()); break;
-        case 3: info.GetReturnValue().Set(v8_str(isolate, to_view(call.name))); break;
-      }
-    } catch (const ConversionError& e) {
-      throw_error(isolate, e.what(), e.code);
+    switch (Field) {
+      case 0: info.GetReturnValue().Set(v8_string(isolate, to_view(call.session))); break;
+      case 1:
+        info.GetReturnValue().Set(call.global ? to_v8(context, call.global, state.limits)
+                                              : v8::Object::New(isolate).As<v8::Value>());
+        break;
+      case 2:
+        info.GetReturnValue().Set(call.subject ? to_v8(context, call.subject, state.limits)
+                                               : v8::Null(isolate).As<v8::Value>());
+        break;
+      case 3: info.GetReturnValue().Set(v8_string(isolate, to_view(call.name))); break;
     }
-  }
-};
+  });
+}
 
-v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, IsolateSlot& slot) {
+// The global object takes no new properties once set up: sloppy scripts
+// create a global by assigning an undeclared name, and in a shared context
+// that (or a getter planted with defineProperty) would reach other scripts.
+// An interceptor, because V8 refuses preventExtensions on a global with one.
+void refuse_new_global(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (isolate->IsExecutionTerminating()) return;
+  if (!isolate->GetCurrentContext()->GetEmbedderData(kSealedIndex)->IsTrue()) return;  // the bridge's own set-up
+  const std::string text = name.IsEmpty() ? std::string("an index")
+                           : name->IsString() ? utf8_prefix(isolate, name.As<v8::String>(), 200)
+                                              : std::string("a symbol");
+  isolate->ThrowException(v8::Exception::ReferenceError(v8_string_or_empty(
+      isolate, text + " is not defined: scripts cannot create globals (declare it with let, const or var)")));
+}
+
+// JS of the bridge, compiled once per context under kBridgeFile.
+constexpr char kBridgeJs[] = R"JS((function (processNative) {
+  'use strict';
+  // A strict frame between a script and whatever Process() calls: V8 hides a
+  // strict caller from Function.prototype.caller and .arguments.
+  const Process = function Process(name, ...args) { return processNative(name, ...args); };
+  const errorToString = Error.prototype.toString;
+  const apply = Reflect.apply;
+  const formatStack = function (error, sites) {
+    let out;
+    try { out = apply(errorToString, error, []); } catch { out = 'Error'; }
+    for (let i = 0; i < sites.length; i++) {
+      const site = sites[i];
+      if (site.getFileName() === 'phost:bridge') break;
+      out += '\n    at ' + site;
+    }
+    return out;
+  };
+  return [Process, formatStack];
+}))JS";
+
+}  // namespace
+
+v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, const BridgeState& state) {
   v8::EscapableHandleScope scope(isolate);
-  v8::Local<v8::External> self = v8::External::New(isolate, &slot);
+  v8::Local<v8::External> data = v8::External::New(isolate, const_cast<BridgeState*>(&state));
   v8::Local<v8::ObjectTemplate> global = v8::ObjectTemplate::New(isolate);
-  global->Set(v8_str(isolate, "Process"), v8::FunctionTemplate::New(isolate, BridgeCallbacks::process, self), kFixed);
-  global->Set(v8_str(isolate, "Exception"), v8::FunctionTemplate::New(isolate, BridgeCallbacks::exception), kFixed);
+  // No Object.setPrototypeOf(globalThis, ...): a prototype planted there would
+  // answer every undeclared name of every script.
+  global->SetImmutableProto();
+  global->SetHandler(v8::IndexedPropertyHandlerConfiguration(
+      nullptr,
+      [](uint32_t index, v8::Local<v8::Value>, const v8::PropertyCallbackInfo<v8::Value>& info) {
+        refuse_new_global(v8::Integer::NewFromUnsigned(info.GetIsolate(), index)->ToString(info.GetIsolate()->GetCurrentContext()).FromMaybe(v8::Local<v8::String>()), info);
+      },
+      nullptr, nullptr, nullptr,
+      [](uint32_t index, const v8::PropertyDescriptor&, const v8::PropertyCallbackInfo<v8::Value>& info) {
+        refuse_new_global(v8::Integer::NewFromUnsigned(info.GetIsolate(), index)->ToString(info.GetIsolate()->GetCurrentContext()).FromMaybe(v8::Local<v8::String>()), info);
+      },
+      nullptr, v8::Local<v8::Value>(), v8::PropertyHandlerFlags::kNonMasking));
+  global->SetHandler(v8::NamedPropertyHandlerConfiguration(
+      nullptr,
+      [](v8::Local<v8::Name> name, v8::Local<v8::Value>, const v8::PropertyCallbackInfo<v8::Value>& info) {
+        refuse_new_global(name, info);
+      },
+      nullptr, nullptr, nullptr,
+      [](v8::Local<v8::Name> name, const v8::PropertyDescriptor&, const v8::PropertyCallbackInfo<v8::Value>& info) {
+        refuse_new_global(name, info);
+      },
+      nullptr, v8::Local<v8::Value>(), v8::PropertyHandlerFlags::kNonMasking));
+  global->Set(v8_string(isolate, "Exception"), v8::FunctionTemplate::New(isolate, exception, data), kFixed);
 
-  v8::Local<v8::ObjectTemplate> console = v8::ObjectTemplate::New(isolate);
-  const std::pair<const char*, int32_t> levels[] = {
-      {"log", PHOST_LOG_INFO}, {"info", PHOST_LOG_INFO}, {"warn", PHOST_LOG_WARN},
-      {"error", PHOST_LOG_ERROR}, {"debug", PHOST_LOG_DEBUG}};
-  for (const auto& [name, level] : levels)
-    console->Set(v8_str(isolate, name),
-                 v8::FunctionTemplate::New(isolate, BridgeCallbacks::console, v8::Integer::New(isolate, level)), kFixed);
+  v8::Local<v8::ObjectTemplate> console_template = v8::ObjectTemplate::New(isolate);
+  auto add = [&](const char* name, v8::FunctionCallback fn) {
+    console_template->Set(v8_string(isolate, name), v8::FunctionTemplate::New(isolate, fn, data), kFixed);
+  };
+  add("log", console<PHOST_LOG_INFO>);
+  add("info", console<PHOST_LOG_INFO>);
+  add("warn", console<PHOST_LOG_WARN>);
+  add("error", console<PHOST_LOG_ERROR>);
+  add("debug", console<PHOST_LOG_DEBUG>);
 
   v8::Local<v8::ObjectTemplate> call = v8::ObjectTemplate::New(isolate);
-  call->SetNativeDataProperty(v8_str(isolate, "sid"), BridgeCallbacks::context_field<0>, nullptr, self, kFixed);
-  call->SetNativeDataProperty(v8_str(isolate, "global"), BridgeCallbacks::context_field<1>, nullptr, self, kFixed);
-  call->SetNativeDataProperty(v8_str(isolate, "authorized"), BridgeCallbacks::context_field<2>, nullptr, self, kFixed);
-  call->SetNativeDataProperty(v8_str(isolate, "process"), BridgeCallbacks::context_field<3>, nullptr, self, kFixed);
-  global->Set(v8_str(isolate, "Context"), call, kFixed);
+  call->SetNativeDataProperty(v8_string(isolate, "sid"), context_field<0>, nullptr, data, kFixed);
+  call->SetNativeDataProperty(v8_string(isolate, "global"), context_field<1>, nullptr, data, kFixed);
+  call->SetNativeDataProperty(v8_string(isolate, "authorized"), context_field<2>, nullptr, data, kFixed);
+  call->SetNativeDataProperty(v8_string(isolate, "process"), context_field<3>, nullptr, data, kFixed);
+  global->Set(v8_string(isolate, "Context"), call, kFixed);
+
   v8::Local<v8::Context> context = v8::Context::New(isolate, nullptr, global);
+  context->SetEmbedderData(kSealedIndex, v8::False(isolate));
+  v8::Context::Scope enter(context);
+  v8::TryCatch try_catch(isolate);
+  auto failed = [&](const char* what) {
+    std::string why = "unknown error";
+    if (try_catch.HasCaught()) {
+      v8::Local<v8::String> text;
+      if (try_catch.Exception()->ToString(context).ToLocal(&text)) why = utf8(isolate, text);
+    }
+    return Error(500, std::string("setting up a script context: ") + what + ": " + why, PHOST_E_INTERNAL);
+  };
+
   // V8 installs its own console (silent without an inspector) after the
   // template is applied, so ours replaces it on the live global.
-  v8::Local<v8::Object> console_object = console->NewInstance(context).ToLocalChecked();
-  context->Global()->DefineOwnProperty(context, v8_str(isolate, "console"), console_object, kFixed).Check();
-  {
-    v8::Context::Scope enter(context);
-    v8::TryCatch try_catch(isolate);
-    if (!lock_down(context)) {
-      const v8::String::Utf8Value why(isolate, try_catch.Exception());
-      slot.runtime_.log(PHOST_LOG_ERROR, std::string("hardening the context's built-ins failed: ") +
-                                               (*why ? *why : "unknown error"));
-    }
-  }
+  v8::Local<v8::Object> console_object;
+  if (!console_template->NewInstance(context).ToLocal(&console_object) ||
+      !context->Global()->DefineOwnProperty(context, v8_string(isolate, "console"), console_object, kFixed).FromMaybe(false))
+    throw failed("console");
+
+  v8::ScriptOrigin origin(isolate, v8_string(isolate, kBridgeFile));
+  v8::Local<v8::Script> script;
+  v8::Local<v8::Value> factory, made, process_fn, formatter;
+  v8::Local<v8::Function> native;
+  v8::Local<v8::Value> argv[1];
+  if (!v8::Script::Compile(context, v8_string(isolate, kBridgeJs), &origin).ToLocal(&script) ||
+      !script->Run(context).ToLocal(&factory) || !factory->IsFunction() ||
+      !v8::Function::New(context, process, data).ToLocal(&native))
+    throw failed("bridge");
+  argv[0] = native;
+  if (!factory.As<v8::Function>()->Call(context, v8::Undefined(isolate), 1, argv).ToLocal(&made) ||
+      !made->IsArray() || !made.As<v8::Array>()->Get(context, 0).ToLocal(&process_fn) ||
+      !made.As<v8::Array>()->Get(context, 1).ToLocal(&formatter) ||
+      !context->Global()->DefineOwnProperty(context, v8_string(isolate, "Process"), process_fn, kFixed).FromMaybe(false))
+    throw failed("Process");
+  context->SetEmbedderData(kFormatterIndex, formatter);
+
+  if (!lock_down(context)) throw failed("hardening the built-ins");
+  context->SetEmbedderData(kSealedIndex, v8::True(isolate));
   return scope.Escape(context);
+}
+
+v8::MaybeLocal<v8::Value> Bridge::prepare_stack_trace(v8::Local<v8::Context> context, v8::Local<v8::Value> error,
+                                                      v8::Local<v8::Array> sites) {
+  v8::Isolate* isolate = context->GetIsolate();
+  if (isolate->IsExecutionTerminating()) return {};
+  v8::Local<v8::Value> formatter = context->GetEmbedderData(kFormatterIndex);
+  if (formatter.IsEmpty() || !formatter->IsFunction()) return v8::String::Empty(isolate);
+  v8::Local<v8::Value> argv[] = {error, sites};
+  return formatter.As<v8::Function>()->Call(context, v8::Undefined(isolate), 2, argv);
 }
 
 }  // namespace phost::v8rt

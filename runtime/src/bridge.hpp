@@ -1,24 +1,42 @@
 // The globals every script sees, installed once per context (not per call):
-//   Process(name, ...args)   calls any registered process synchronously
+//   Process(name, ...args)   calls a registered process the runtime's rules allow
 //   Exception(message, code) an Error carrying an HTTP-like code
 //   console.log/info/warn/error/debug  to the host log, tagged with the script id
 //   Context.sid / .global / .authorized / .process  the current call's context
-// All are read-only and undeletable, so one script cannot break them for others.
+// All are read-only and undeletable, and the global object takes no new
+// properties, so one script cannot change what another sees.
 #pragma once
 
+#include "call_stack.hpp"
+#include "convert.hpp"
+#include "js_error.hpp"
+#include "services.hpp"
+
+#include <v8-array-buffer.h>
+#include <v8-context.h>
 #include <v8-isolate.h>
 #include <v8-local-handle.h>
-#include <v8-context.h>
-#include <v8-template.h>
+
+#include <memory>
 
 namespace phost::v8rt {
 
-class IsolateSlot;
+// What the bridge's callbacks read, owned by the isolate's slot.
+struct BridgeState {
+  const Services& services;
+  const CallStack& calls;
+  const std::unique_ptr<JsErrors>& errors;  // replaced with the isolate
+  ValueLimits limits;
+};
 
 class Bridge {
 public:
-  // A context with the bridge installed.
-  static v8::Local<v8::Context> new_context(v8::Isolate* isolate, IsolateSlot& slot);
+  // A hardened context with the bridge installed. Throws phost::Error.
+  static v8::Local<v8::Context> new_context(v8::Isolate* isolate, const BridgeState& state);
+  // The isolate's PrepareStackTraceCallback: a trace that stops where the
+  // script was called through Process(), so no script sees its caller's frames.
+  static v8::MaybeLocal<v8::Value> prepare_stack_trace(v8::Local<v8::Context> context, v8::Local<v8::Value> error,
+                                                       v8::Local<v8::Array> sites);
 };
 
 }  // namespace phost::v8rt

@@ -1,19 +1,24 @@
 #include "code_cache.hpp"
 
+#include <openssl/evp.h>
 #include <v8-script.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <stdexcept>
 
 namespace phost::v8rt {
 namespace {
 
-constexpr char kMagic[4] = {'P', 'H', 'J', 'C'};
+constexpr char kMagic[4] = {'P', 'H', 'C', '3'};
 
-// FNV-1a over the source: stable across runs (std::hash is not promised to be).
-uint64_t fnv1a(std::string_view s, uint64_t h = 1469598103934665603ull) noexcept {
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
+CacheKey sha256(const void* data, size_t size) {
+  CacheKey out{};
+  unsigned int n = 0;
+  if (!EVP_Digest(data, size, out.data(), &n, EVP_sha256(), nullptr) || n != out.size())
+    throw std::runtime_error("SHA-256 failed");
+  return out;
 }
 
 }  // namespace
@@ -25,20 +30,26 @@ CodeCache::CodeCache(std::filesystem::path dir) : dir_(std::move(dir)) {
   }
 }
 
-uint64_t CodeCache::key(std::string_view source, bool module) noexcept {
-  uint64_t h = fnv1a(source);
-  h = fnv1a(module ? "m" : "f", h);
+CacheKey CodeCache::key(std::string_view source, char kind) {
   const uint32_t tag = v8::ScriptCompiler::CachedDataVersionTag();
-  return fnv1a(std::string_view(reinterpret_cast<const char*>(&tag), sizeof tag), h);
+  CacheKey out{};
+  unsigned int size = 0;
+  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!md || !EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) ||
+      !EVP_DigestUpdate(md.get(), &tag, sizeof tag) || !EVP_DigestUpdate(md.get(), &kind, 1) ||
+      !EVP_DigestUpdate(md.get(), source.data(), source.size()) || !EVP_DigestFinal_ex(md.get(), out.data(), &size) ||
+      size != out.size())
+    throw std::runtime_error("SHA-256 failed");
+  return out;
 }
 
-std::filesystem::path CodeCache::file_for(uint64_t key) const {
-  char name[32];
-  std::snprintf(name, sizeof name, "%016llx.jsc", static_cast<unsigned long long>(key));
-  return dir_ / name;
+std::filesystem::path CodeCache::file_for(const CacheKey& key) const {
+  char name[40];
+  for (size_t i = 0; i < 16; ++i) std::snprintf(name + 2 * i, 3, "%02x", key[i]);
+  return dir_ / (std::string(name, 32) + ".jsc");
 }
 
-CacheBytes CodeCache::find(uint64_t key) {
+CacheBytes CodeCache::find(const CacheKey& key) {
   std::lock_guard lock(mutex_);
   if (auto it = entries_.find(key); it != entries_.end()) {
     ++stats_.hits;
@@ -47,16 +58,26 @@ CacheBytes CodeCache::find(uint64_t key) {
   if (!dir_.empty()) {
     std::ifstream in(file_for(key), std::ios::binary);
     char magic[4];
-    uint64_t stored_key = 0, size = 0;
+    CacheKey stored_key{};
+    uint64_t size = 0;
+    CacheKey digest{};
     if (in.read(magic, 4) && std::equal(magic, magic + 4, kMagic) &&
-        in.read(reinterpret_cast<char*>(&stored_key), sizeof stored_key) && stored_key == key &&
-        in.read(reinterpret_cast<char*>(&size), sizeof size) && size < (256u << 20)) {
+        in.read(reinterpret_cast<char*>(stored_key.data()), stored_key.size()) && stored_key == key &&
+        in.read(reinterpret_cast<char*>(&size), sizeof size) && size < (256u << 20) &&
+        in.read(reinterpret_cast<char*>(digest.data()), digest.size())) {
       std::vector<uint8_t> bytes(size);
       if (in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size))) {
-        ++stats_.hits;
-        auto shared = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
-        entries_.emplace(key, shared);
-        return shared;
+        if (sha256(bytes.data(), bytes.size()) != digest) {
+          // Torn or tampered: never handed out.
+          ++stats_.rejected;
+          std::error_code ec;
+          std::filesystem::remove(file_for(key), ec);
+        } else {
+          ++stats_.hits;
+          auto shared = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+          entries_.emplace(key, shared);
+          return shared;
+        }
       }
     }
   }
@@ -64,7 +85,7 @@ CacheBytes CodeCache::find(uint64_t key) {
   return nullptr;
 }
 
-void CodeCache::store(uint64_t key, std::vector<uint8_t> bytes) {
+void CodeCache::store(const CacheKey& key, std::vector<uint8_t> bytes) {
   auto shared = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
   std::lock_guard lock(mutex_);
   ++stats_.stored;
@@ -77,9 +98,11 @@ void CodeCache::store(uint64_t key, std::vector<uint8_t> bytes) {
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     const uint64_t size = shared->size();
+    const CacheKey digest = sha256(shared->data(), shared->size());
     out.write(kMagic, 4);
-    out.write(reinterpret_cast<const char*>(&key), sizeof key);
+    out.write(reinterpret_cast<const char*>(key.data()), static_cast<std::streamsize>(key.size()));
     out.write(reinterpret_cast<const char*>(&size), sizeof size);
+    out.write(reinterpret_cast<const char*>(digest.data()), static_cast<std::streamsize>(digest.size()));
     out.write(reinterpret_cast<const char*>(shared->data()), static_cast<std::streamsize>(size));
     if (!out) return;
   }
@@ -87,12 +110,12 @@ void CodeCache::store(uint64_t key, std::vector<uint8_t> bytes) {
   std::filesystem::rename(temp, path, ec);
 }
 
-void CodeCache::store(uint64_t key, v8::ScriptCompiler::CachedData* produced) {
+void CodeCache::store(const CacheKey& key, v8::ScriptCompiler::CachedData* produced) {
   const std::unique_ptr<v8::ScriptCompiler::CachedData> data(produced);
   if (data) store(key, std::vector<uint8_t>(data->data, data->data + data->length));
 }
 
-void CodeCache::reject(uint64_t key) {
+void CodeCache::reject(const CacheKey& key) {
   {
     std::lock_guard lock(mutex_);
     ++stats_.rejected;
@@ -100,7 +123,7 @@ void CodeCache::reject(uint64_t key) {
   forget(key);
 }
 
-void CodeCache::forget(uint64_t key) {
+void CodeCache::forget(const CacheKey& key) {
   std::lock_guard lock(mutex_);
   entries_.erase(key);
   if (!dir_.empty()) {

@@ -1,6 +1,8 @@
 #include "convert.hpp"
 
-#include <phost/value.hpp>
+#include "js_error.hpp"
+#include "limited_allocator.hpp"
+#include "v8_text.hpp"
 
 #include <v8-array-buffer.h>
 #include <v8-container.h>
@@ -9,107 +11,182 @@
 #include <v8-function.h>
 #include <v8-isolate.h>
 #include <v8-object.h>
+#include <v8-primitive-object.h>
 #include <v8-primitive.h>
+#include <v8-proxy.h>
+#include <v8-statistics.h>
 #include <v8-typed-array.h>
 
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
-#include <type_traits>
+#include <unordered_set>
 #include <vector>
 
 namespace phost::v8rt {
 namespace {
 
 constexpr double kMaxSafe = 9007199254740992.0;  // 2^53
+// Strings this large are checked against the heap's headroom first: V8
+// aborts the process when one allocation cannot fit even after its
+// near-heap-limit callback.
+constexpr size_t kLargeString = 1u << 20;
 
-v8::Local<v8::String> v8_string(v8::Isolate* isolate, std::string_view s,
-                                v8::NewStringType type = v8::NewStringType::kNormal) {
-  if (s.size() > static_cast<size_t>(v8::String::kMaxLength))
-    throw ConversionError(413, "string of " + std::to_string(s.size()) + " bytes is longer than V8 allows");
-  v8::Local<v8::String> out;
-  if (!v8::String::NewFromUtf8(isolate, s.data(), type, static_cast<int>(s.size())).ToLocal(&out))
-    throw ConversionError(413, "string too long for V8");
-  return out;
+// A conversion failure while unwinding: members add where they were.
+struct Failed {
+  int32_t code;
+  phost_status status;
+  std::string message;
+  std::string path;  // e.g. ".items[3]"
+};
+
+[[noreturn]] void fail(int32_t code, std::string message, phost_status status = PHOST_E_INVALID_ARG) {
+  throw Failed{code, status, std::move(message), {}};
 }
 
-v8::Local<v8::Value> to_v8_at(v8::Isolate* isolate, v8::Local<v8::Context> context, const phost_value* v,
-                              int depth) {
-  if (depth > kMaxDepth) throw ConversionError(413, "value nests deeper than " + std::to_string(kMaxDepth));
-  const phost_api& a = api();
-  switch (a.value_kind(v)) {
-    case PHOST_NULL: return v8::Null(isolate);
-    case PHOST_BOOL: return v8::Boolean::New(isolate, View(v).as_bool());
-    case PHOST_INT: {
-      const int64_t i = View(v).as_int();
-      if (i >= -int64_t(kMaxSafe) && i <= int64_t(kMaxSafe)) return v8::Number::New(isolate, double(i));
-      return v8::BigInt::New(isolate, i);
-    }
-    case PHOST_DOUBLE: return v8::Number::New(isolate, View(v).as_double());
-    case PHOST_STRING: return v8_string(isolate, View(v).as_string());
-    case PHOST_BYTES: {
-      const std::string_view bytes = View(v).as_string();
-      auto buffer = v8::ArrayBuffer::New(isolate, bytes.size());
-      if (!bytes.empty()) std::memcpy(buffer->GetBackingStore()->Data(), bytes.data(), bytes.size());
-      return v8::Uint8Array::New(buffer, 0, bytes.size());
-    }
-    case PHOST_ARRAY: {
-      const size_t n = a.value_len(v);
-      v8::Local<v8::Value> small[16];
-      std::vector<v8::Local<v8::Value>> large(n > 16 ? n : 0);
-      v8::Local<v8::Value>* items = n > 16 ? large.data() : small;
-      for (size_t i = 0; i < n; ++i) items[i] = to_v8_at(isolate, context, a.value_at(v, i, nullptr), depth + 1);
-      return v8::Array::New(isolate, items, n);
-    }
-    case PHOST_OBJECT: {
-      // Object::New + CreateDataProperty keeps fast maps (V8.md 1.8).
-      auto object = v8::Object::New(isolate);
-      const size_t n = a.value_len(v);
-      for (size_t i = 0; i < n; ++i) {
-        phost_str key{};
-        const phost_value* item = a.value_at(v, i, &key);
-        auto name = v8_string(isolate, to_view(key), v8::NewStringType::kInternalized);
-        if (object->CreateDataProperty(context, name, to_v8_at(isolate, context, item, depth + 1)).IsNothing())
-          throw ConversionError(500, "cannot set property '" + std::string(to_view(key)) + "'");
-      }
-      return object;
-    }
-    default: throw ConversionError(500, "unknown value kind");
+Error to_error(Failed& f) {
+  if (!f.path.empty()) f.message += " at " + f.path.substr(0, 200);
+  return Error(f.code, f.message, f.status);
+}
+
+// Counts what a conversion spends, and notices termination.
+class Budget {
+public:
+  Budget(v8::Isolate* isolate, const ValueLimits& limits) : isolate_(isolate), items_(limits.items), bytes_(limits.bytes) {}
+
+  void items(size_t n) {
+    if (n > items_) fail(413, "value has more items than the runtime allows (max_value_items)", PHOST_E_LIMIT);
+    items_ -= n;
+    if ((++ticks_ & 1023) == 0 && isolate_->IsExecutionTerminating()) fail(500, "stopped", PHOST_E_PROCESS);
   }
+  void bytes(size_t n) {
+    if (n > bytes_) fail(413, "value holds more bytes than the runtime allows (max_value_mb)", PHOST_E_LIMIT);
+    bytes_ -= n;
+  }
+
+private:
+  v8::Isolate* isolate_;
+  size_t items_, bytes_;
+  unsigned ticks_ = 0;
+};
+
+void check_heap_room(v8::Isolate* isolate, size_t bytes) {
+  if (bytes < kLargeString) return;
+  v8::HeapStatistics heap;
+  isolate->GetHeapStatistics(&heap);
+  const size_t room = heap.heap_size_limit() > heap.used_heap_size() ? heap.heap_size_limit() - heap.used_heap_size() : 0;
+  if (bytes * 2 > room)  // UTF-16 at worst
+    fail(507, "a string of " + std::to_string(bytes) + " bytes does not fit in the script heap", PHOST_E_NO_MEMORY);
 }
+
+class ToV8 {
+public:
+  ToV8(v8::Local<v8::Context> context, const ValueLimits& limits)
+      : isolate_(context->GetIsolate()), context_(context), budget_(isolate_, limits) {}
+
+  v8::Local<v8::Value> convert(const phost_value* v, int depth) {
+    if (depth > kMaxDepth) fail(413, "value nests deeper than " + std::to_string(kMaxDepth), PHOST_E_LIMIT);
+    const phost_api& a = api();
+    budget_.items(1);
+    switch (a.value_kind(v)) {
+      case PHOST_NULL: return v8::Null(isolate_);
+      case PHOST_BOOL: return v8::Boolean::New(isolate_, View(v).as_bool());
+      case PHOST_INT: {
+        const int64_t i = View(v).as_int();
+        if (i >= -int64_t(kMaxSafe) && i <= int64_t(kMaxSafe)) return v8::Number::New(isolate_, double(i));
+        return v8::BigInt::New(isolate_, i);
+      }
+      case PHOST_DOUBLE: return v8::Number::New(isolate_, View(v).as_double());
+      case PHOST_STRING: {
+        const std::string_view s = View(v).as_string();
+        budget_.bytes(s.size());
+        check_heap_room(isolate_, s.size());
+        return v8_string(isolate_, s);
+      }
+      case PHOST_BYTES: {
+        const std::string_view bytes = View(v).as_string();
+        budget_.bytes(bytes.size());
+        auto store = counted_backing_store(isolate_->GetArrayBufferAllocator(), bytes.data(), bytes.size());
+        if (!store)
+          fail(507, std::to_string(bytes.size()) + " bytes do not fit in the script heap", PHOST_E_NO_MEMORY);
+        auto buffer = v8::ArrayBuffer::New(isolate_, std::shared_ptr<v8::BackingStore>(std::move(store)));
+        return v8::Uint8Array::New(buffer, 0, bytes.size());
+      }
+      case PHOST_ARRAY: {
+        const size_t n = a.value_len(v);
+        budget_.items(n);
+        v8::Local<v8::Value> small[16];
+        std::vector<v8::Local<v8::Value>> large(n > 16 ? n : 0);
+        v8::Local<v8::Value>* items = n > 16 ? large.data() : small;
+        for (size_t i = 0; i < n; ++i) items[i] = convert(a.value_at(v, i, nullptr), depth + 1);
+        return v8::Array::New(isolate_, items, n);
+      }
+      case PHOST_OBJECT: {
+        // Object::New + CreateDataProperty keeps fast maps (V8.md 1.8).
+        auto object = v8::Object::New(isolate_);
+        const size_t n = a.value_len(v);
+        budget_.items(n);
+        for (size_t i = 0; i < n; ++i) {
+          phost_str key{};
+          const phost_value* item = a.value_at(v, i, &key);
+          budget_.bytes(key.len);
+          auto name = v8_string(isolate_, to_view(key), v8::NewStringType::kInternalized);
+          if (!object->CreateDataProperty(context_, name, convert(item, depth + 1)).FromMaybe(false))
+            fail(500, "cannot set property '" + std::string(to_view(key)) + "'", PHOST_E_PROCESS);
+        }
+        return object;
+      }
+      default: fail(500, "unknown value kind", PHOST_E_INTERNAL);
+    }
+  }
+
+private:
+  v8::Isolate* isolate_;
+  v8::Local<v8::Context> context_;
+  Budget budget_;
+};
 
 class FromV8 {
 public:
-  FromV8(v8::Isolate* isolate, v8::Local<v8::Context> context) : isolate_(isolate), context_(context) {}
+  FromV8(v8::Local<v8::Context> context, const ValueLimits& limits)
+      : isolate_(context->GetIsolate()), context_(context), budget_(isolate_, limits) {}
 
   Value convert(v8::Local<v8::Value> v, int depth) {
-    if (depth > kMaxDepth) fail(413, "value nests deeper than " + std::to_string(kMaxDepth));
+    if (depth > kMaxDepth) fail(413, "value nests deeper than " + std::to_string(kMaxDepth), PHOST_E_LIMIT);
+    budget_.items(1);
     if (v->IsNullOrUndefined()) return Value::null();
     if (v->IsBoolean()) return Value::boolean(v->IsTrue());
     if (v->IsInt32()) return Value::integer(v.As<v8::Int32>()->Value());
     if (v->IsNumber()) return number(v.As<v8::Number>()->Value());
-    if (v->IsString()) return with_utf8(v.As<v8::String>(), [](std::string_view text) { return Value::string(text); });
-    if (v->IsBigInt()) {
-      bool lossless = false;
-      const int64_t i = v.As<v8::BigInt>()->Int64Value(&lossless);
-      if (!lossless) fail(400, "BigInt does not fit in 64 bits");
-      return Value::integer(i);
-    }
+    if (v->IsString()) return string(v.As<v8::String>());
+    if (v->IsBigInt()) return bigint(v.As<v8::BigInt>());
     if (v->IsSymbol()) fail(400, "a symbol cannot be converted");
     if (v->IsFunction()) fail(400, "a function cannot be converted");
+    if (v->IsProxy()) fail(400, "a Proxy cannot be converted");
     if (v->IsArrayBufferView()) {
       auto view = v.As<v8::ArrayBufferView>();
+      budget_.bytes(view->ByteLength());
       std::string bytes(view->ByteLength(), '\0');
       view->CopyContents(bytes.data(), bytes.size());
       return Value::bytes(bytes);
     }
-    if (v->IsArrayBuffer()) {
-      auto store = v.As<v8::ArrayBuffer>()->GetBackingStore();
+    if (v->IsArrayBuffer() || v->IsSharedArrayBuffer()) {
+      auto store = v->IsArrayBuffer() ? v.As<v8::ArrayBuffer>()->GetBackingStore()
+                                      : v.As<v8::SharedArrayBuffer>()->GetBackingStore();
+      budget_.bytes(store->ByteLength());
       return Value::bytes(std::string_view(static_cast<const char*>(store->Data()), store->ByteLength()));
     }
     if (v->IsDate()) return Value::string(iso_date(v.As<v8::Date>()->ValueOf()));
     if (v->IsPromise()) fail(400, "a promise inside a value cannot be converted (await it first)");
+    if (v->IsRegExp()) fail(400, "a RegExp cannot be converted (pass its .source)");
+    if (v->IsWeakMap() || v->IsWeakSet()) fail(400, "a WeakMap or WeakSet cannot be converted");
+    if (v->IsGeneratorObject() || v->IsMapIterator() || v->IsSetIterator())
+      fail(400, "a generator or iterator cannot be converted (spread it into an array)");
+    if (v->IsNumberObject()) return number(v.As<v8::NumberObject>()->ValueOf());
+    if (v->IsStringObject()) return string(v.As<v8::StringObject>()->ValueOf());
+    if (v->IsBooleanObject()) return Value::boolean(v.As<v8::BooleanObject>()->ValueOf());
+    if (v->IsBigIntObject()) return bigint(v.As<v8::BigIntObject>()->ValueOf());
+    if (v->IsSymbolObject()) fail(400, "a symbol cannot be converted");
 
     // The objects on the path from the root: a repeat is a cycle. depth is
     // bounded by kMaxDepth, so a fixed array holds them.
@@ -117,20 +194,19 @@ public:
     for (int i = 0; i < depth; ++i)
       if (ancestors_[i] == object) fail(400, "the value contains a cycle");
     ancestors_[depth] = object;
+    if (v->IsNativeError()) return error(object);
     return container(object, depth);
   }
 
 private:
-  [[noreturn]] static void fail(int32_t code, const std::string& message) { throw ConversionError(code, message); }
-
   // Converts a member, naming it in the error's path if it fails: the path
   // costs nothing unless something goes wrong.
   template <class Segment>
   Value member(v8::Local<v8::Value> item, int depth, Segment&& segment) {
     try {
       return convert(item, depth + 1);
-    } catch (ConversionError& e) {
-      e.path.insert(0, segment());
+    } catch (Failed& f) {
+      if (f.path.size() < 200) f.path.insert(0, segment());
       throw;
     }
   }
@@ -141,22 +217,16 @@ private:
     return Value::number(d);
   }
 
-  // Short strings (keys, most values) go through a buffer on the stack;
-  // a UTF-16 unit takes at most 3 UTF-8 bytes.
-  template <class Use>
-  std::invoke_result_t<Use, std::string_view> with_utf8(v8::Local<v8::String> s, Use&& use) {
-    constexpr int kFlags = v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8;
-    char small[256];
-    if (s->Length() <= static_cast<int>(sizeof small / 3)) {
-      const int n = s->WriteUtf8(isolate_, small, sizeof small, nullptr, kFlags);
-      return use(std::string_view(small, static_cast<size_t>(n)));
-    }
-    std::string large(static_cast<size_t>(s->Utf8Length(isolate_)), '\0');
-    s->WriteUtf8(isolate_, large.data(), static_cast<int>(large.size()), nullptr, kFlags);
-    return use(std::string_view(large));
+  Value string(v8::Local<v8::String> s) {
+    budget_.bytes(static_cast<size_t>(s->Length()));
+    return with_utf8(isolate_, s, [](std::string_view text) { return Value::string(text); });
   }
-  std::string utf8(v8::Local<v8::String> s) {
-    return with_utf8(s, [](std::string_view text) { return std::string(text); });
+
+  Value bigint(v8::Local<v8::BigInt> b) {
+    bool lossless = false;
+    const int64_t i = b->Int64Value(&lossless);
+    if (!lossless) fail(400, "BigInt does not fit in 64 bits");
+    return Value::integer(i);
   }
 
   static std::string iso_date(double ms) {
@@ -173,7 +243,18 @@ private:
 
   v8::Local<v8::Value> checked(v8::MaybeLocal<v8::Value> maybe) {
     v8::Local<v8::Value> out;
-    if (!maybe.ToLocal(&out)) throw ConversionError(500, "a getter threw while converting the value");
+    if (!maybe.ToLocal(&out)) fail(500, "a getter threw while converting the value", PHOST_E_PROCESS);
+    return out;
+  }
+
+  Value error(v8::Local<v8::Object> e) {
+    Value out = Value::object(4);
+    for (const char* key : {"name", "message", "code", "stack"}) {
+      v8::Local<v8::Value> v = read_property(context_, e, key);
+      if (v.IsEmpty() || v->IsUndefined()) continue;
+      if (v->IsString()) out.set(key, string(v.As<v8::String>()));
+      else if (v->IsNumber()) out.set(key, number(v.As<v8::Number>()->Value()));
+    }
     return out;
   }
 
@@ -181,6 +262,7 @@ private:
     if (object->IsArray()) {
       auto array = object.As<v8::Array>();
       const uint32_t n = array->Length();
+      budget_.items(n);  // before the loop: a sparse [,,,...1e9] fails at once
       Value out = Value::array(n);
       for (uint32_t i = 0; i < n; ++i)
         out.push(member(checked(array->Get(context_, i)), depth, [i] { return "[" + std::to_string(i) + "]"; }));
@@ -188,32 +270,43 @@ private:
     }
     if (object->IsSet()) {
       auto list = object.As<v8::Set>()->AsArray();
+      budget_.items(list->Length());
       Value out = Value::array(list->Length());
-      for (uint32_t i = 0; i < list->Length(); ++i) out.push(convert(checked(list->Get(context_, i)), depth + 1));
+      for (uint32_t i = 0; i < list->Length(); ++i)
+        out.push(member(checked(list->Get(context_, i)), depth, [i] { return "[" + std::to_string(i) + "]"; }));
       return out;
     }
     if (object->IsMap()) {
       auto pairs = object.As<v8::Map>()->AsArray();  // [k0, v0, k1, v1, ...]
+      budget_.items(pairs->Length() / 2);
       Value out = Value::object(pairs->Length() / 2);
+      std::unordered_set<std::string> seen;
       for (uint32_t i = 0; i + 1 < pairs->Length(); i += 2) {
         auto key = checked(pairs->Get(context_, i));
         if (!key->IsString() && !key->IsNumber()) fail(400, "a Map key must be a string or a number");
-        const std::string name = utf8(key->ToString(context_).ToLocalChecked());
+        v8::Local<v8::String> text;
+        if (!key->ToString(context_).ToLocal(&text)) fail(500, "cannot convert a Map key", PHOST_E_PROCESS);
+        std::string name = utf8(isolate_, text);
+        if (!seen.insert(name).second)
+          fail(400, "two keys of a Map become the same object key '" + name.substr(0, 100) + "'");
         out.set(name, member(checked(pairs->Get(context_, i + 1)), depth, [&] { return "." + name; }));
       }
       return out;
     }
     v8::Local<v8::Array> keys;
-    if (!object->GetOwnPropertyNames(context_, static_cast<v8::PropertyFilter>(v8::ONLY_ENUMERABLE | v8::SKIP_SYMBOLS), v8::KeyConversionMode::kConvertToString)
+    if (!object->GetOwnPropertyNames(context_, static_cast<v8::PropertyFilter>(v8::ONLY_ENUMERABLE | v8::SKIP_SYMBOLS),
+                                     v8::KeyConversionMode::kConvertToString)
              .ToLocal(&keys))
-      throw ConversionError(500, "cannot list the properties of an object");
+      fail(500, "cannot list the properties of an object", PHOST_E_PROCESS);
     const uint32_t n = keys->Length();
+    budget_.items(n);
     Value out = Value::object(n);
     for (uint32_t i = 0; i < n; ++i) {
       auto key = checked(keys->Get(context_, i));
       auto item = checked(object->Get(context_, key));
       if (item->IsUndefined()) continue;
-      with_utf8(key.As<v8::String>(), [&](std::string_view name) {
+      with_utf8(isolate_, key.As<v8::String>(), [&](std::string_view name) {
+        budget_.bytes(name.size());
         out.set(name, member(item, depth, [&] { return "." + std::string(name); }));
         return 0;
       });
@@ -223,23 +316,25 @@ private:
 
   v8::Isolate* isolate_;
   v8::Local<v8::Context> context_;
+  Budget budget_;
   v8::Local<v8::Object> ancestors_[kMaxDepth + 1];
 };
 
 }  // namespace
 
-v8::Local<v8::Value> to_v8(v8::Local<v8::Context> context, const phost_value* value) {
-  return to_v8_at(context->GetIsolate(), context, value, 0);
+v8::Local<v8::Value> to_v8(v8::Local<v8::Context> context, const phost_value* value, const ValueLimits& limits) {
+  try {
+    return ToV8(context, limits).convert(value, 0);
+  } catch (Failed& f) {
+    throw to_error(f);
+  }
 }
 
-phost_value* from_v8(v8::Local<v8::Context> context, v8::Local<v8::Value> value) {
+Value from_v8(v8::Local<v8::Context> context, v8::Local<v8::Value> value, const ValueLimits& limits) {
   try {
-    return FromV8(context->GetIsolate(), context).convert(value, 0).release();
-  } catch (ConversionError& e) {
-    if (e.path.empty()) throw;
-    throw ConversionError(e.code, std::string(e.what()) + " at " + e.path.substr(0, 200));
-  } catch (const Error& e) {  // from the ABI, e.g. a huge string
-    throw ConversionError(e.code(), e.what());
+    return FromV8(context, limits).convert(value, 0);
+  } catch (Failed& f) {
+    throw to_error(f);
   }
 }
 

@@ -1,6 +1,8 @@
 #include "limited_allocator.hpp"
 
+#include <atomic>
 #include <cstdlib>
+#include <cstring>
 
 namespace phost::v8rt {
 namespace {
@@ -8,27 +10,48 @@ namespace {
 class LimitedAllocator final : public v8::ArrayBuffer::Allocator {
 public:
   explicit LimitedAllocator(size_t limit) : limit_(limit) {}
-  void* Allocate(size_t length) override { return reserve(length) ? std::calloc(length, 1) : nullptr; }
-  void* AllocateUninitialized(size_t length) override { return reserve(length) ? std::malloc(length) : nullptr; }
+  void* Allocate(size_t length) override { return reserve(length) ? zeroed(length) : nullptr; }
+  void* AllocateUninitialized(size_t length) override { return reserve(length) ? unreserve_on_null(std::malloc(length ? length : 1), length) : nullptr; }
   void Free(void* data, size_t length) override {
     std::free(data);
-    used_ -= length;
+    used_.fetch_sub(length, std::memory_order_relaxed);
+  }
+
+  bool reserve(size_t length) noexcept {
+    size_t used = used_.load(std::memory_order_relaxed);
+    do {
+      if (length > limit_ - used) return false;
+    } while (!used_.compare_exchange_weak(used, used + length, std::memory_order_relaxed));
+    return true;
+  }
+  void* unreserve_on_null(void* p, size_t length) noexcept {
+    if (!p) used_.fetch_sub(length, std::memory_order_relaxed);
+    return p;
   }
 
 private:
-  bool reserve(size_t length) {
-    if (length > limit_ - used_) return false;
-    used_ += length;
-    return true;
-  }
+  void* zeroed(size_t length) noexcept { return unreserve_on_null(std::calloc(length ? length : 1, 1), length); }
+
   size_t limit_;
-  size_t used_ = 0;  // only the owning isolate's thread allocates and frees
+  // Buffers may be freed by V8's sweeper on another thread.
+  std::atomic<size_t> used_{0};
 };
 
 }  // namespace
 
 std::unique_ptr<v8::ArrayBuffer::Allocator> make_limited_allocator(size_t limit_bytes) {
   return std::make_unique<LimitedAllocator>(limit_bytes);
+}
+
+std::unique_ptr<v8::BackingStore> counted_backing_store(v8::ArrayBuffer::Allocator* allocator, const void* bytes,
+                                                        size_t length) {
+  auto* limited = static_cast<LimitedAllocator*>(allocator);
+  void* data = limited->AllocateUninitialized(length);
+  if (!data) return nullptr;
+  if (length) std::memcpy(data, bytes, length);
+  return v8::ArrayBuffer::NewBackingStore(
+      data, length,
+      [](void* d, size_t n, void* owner) { static_cast<LimitedAllocator*>(owner)->Free(d, n); }, limited);
 }
 
 }  // namespace phost::v8rt

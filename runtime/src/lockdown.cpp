@@ -9,11 +9,27 @@ namespace {
 constexpr char kLockdown[] = R"JS(
 'use strict';
 (function lockdown(global) {
-  const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf, freeze } = Object;
+  const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf, preventExtensions } = Object;
   const ownKeys = Reflect.ownKeys;
   const overridable = ['constructor', 'toString', 'toLocaleString', 'valueOf', 'name', 'message',
                        'toJSON', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable'];
   const seen = new Set();
+  // Overriding toString on a string or number is not done in practice, and
+  // an accessor there slows every charCodeAt or slice (measured 3.8x).
+  const primitives = new Set([String.prototype, Number.prototype, Boolean.prototype, Symbol.prototype,
+                              BigInt.prototype]);
+
+  // Object.freeze's integrity without Object.freeze: V8 gives objects frozen
+  // with it slow paths (typed array elements 44x slower when a prototype on
+  // their chain is frozen); Object.isFrozen is still true afterwards.
+  function lock(o) {
+    for (const key of ownKeys(o)) {
+      const d = getOwnPropertyDescriptor(o, key);
+      if (!d.configurable && (!('value' in d) || !d.writable)) continue;
+      defineProperty(o, key, 'value' in d ? { writable: false, configurable: false } : { configurable: false });
+    }
+    preventExtensions(o);
+  }
 
   function tame(proto) {
     for (const key of overridable) {
@@ -43,26 +59,46 @@ constexpr char kLockdown[] = R"JS(
         if ('value' in d) todo.push(d.value); else todo.push(d.get, d.set);
       }
       todo.push(getPrototypeOf(o));
-      if (typeof o === 'function' && o.prototype && typeof o.prototype === 'object') tame(o.prototype);
-      freeze(o);
+      if (typeof o === 'function' && o.prototype && typeof o.prototype === 'object' && !primitives.has(o.prototype))
+        tame(o.prototype);
+      lock(o);
     }
   }
 
+  // Legacy RegExp statics would show one script the last match of another.
+  for (const key of ['input', '$_', 'lastMatch', '$&', 'lastParen', '$+', 'leftContext', '$`', 'rightContext',
+                     "$'", '$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9'])
+    delete RegExp[key];
+  // WebAssembly memory is reserved outside the heap limit's reach.
+  delete global.WebAssembly;
+  // captureStackTrace defines `stack` on any object, past the global's
+  // interceptor: on the global object it would be a name shared by all scripts.
+  const capture = Error.captureStackTrace;
+  defineProperty(Error, 'captureStackTrace', {
+    value: function captureStackTrace(target, constructorOpt) {
+      if (target === global) throw new TypeError('captureStackTrace cannot target the global object');
+      return capture(target, constructorOpt);
+    },
+    writable: true, enumerable: false, configurable: true,
+  });
+
   tame(Object.prototype);
   tame(Error.prototype);
+  const segments = typeof Intl === 'object' && Intl.Segmenter ? new Intl.Segmenter().segment('a') : null;
   const hidden = [
     getPrototypeOf([][Symbol.iterator]()), getPrototypeOf(new Map()[Symbol.iterator]()),
     getPrototypeOf(new Set()[Symbol.iterator]()), getPrototypeOf(''[Symbol.iterator]()),
     getPrototypeOf(/x/[Symbol.matchAll]('')), getPrototypeOf(function* () {}),
     getPrototypeOf(async function () {}), getPrototypeOf(async function* () {}),
     getPrototypeOf(Int8Array),
+    segments && getPrototypeOf(segments), segments && getPrototypeOf(segments[Symbol.iterator]()),
   ];
   for (const o of hidden) harden(o);
   for (const key of ownKeys(global)) {
     const d = getOwnPropertyDescriptor(global, key);
-    if (!('value' in d) || key === 'globalThis') continue;
-    harden(d.value);
-    if (d.configurable) defineProperty(global, key, { writable: false, configurable: false });
+    if (!('value' in d)) continue;
+    if (key !== 'globalThis') harden(d.value);  // the global itself: its properties are locked here
+    if (d.configurable || d.writable) defineProperty(global, key, { writable: false, configurable: false });
   }
 })(globalThis);
 )JS";
@@ -71,11 +107,12 @@ constexpr char kLockdown[] = R"JS(
 
 bool lock_down(v8::Local<v8::Context> context) {
   v8::Isolate* isolate = context->GetIsolate();
-  v8::Local<v8::String> source =
-      v8::String::NewFromUtf8(isolate, kLockdown, v8::NewStringType::kNormal, sizeof kLockdown - 1).ToLocalChecked();
+  v8::Local<v8::String> source;
   v8::Local<v8::Script> script;
   v8::Local<v8::Value> result;
-  return v8::Script::Compile(context, source).ToLocal(&script) && script->Run(context).ToLocal(&result);
+  return v8::String::NewFromUtf8(isolate, kLockdown, v8::NewStringType::kNormal, sizeof kLockdown - 1)
+             .ToLocal(&source) &&
+         v8::Script::Compile(context, source).ToLocal(&script) && script->Run(context).ToLocal(&result);
 }
 
 }  // namespace phost::v8rt

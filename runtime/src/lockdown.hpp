@@ -1,8 +1,9 @@
 // Hardens the intrinsics of a shared context once, at its creation: every
 // built-in reachable from the global object (constructors, prototypes,
-// iterator and generator prototypes) is frozen, and the global's own built-in
-// properties become read-only. One script can then no longer change
-// Array.prototype.map or globalThis.JSON for every other script.
+// iterator, generator and Intl.Segmenter prototypes) gets Object.freeze's
+// integrity, the global's own built-in properties become read-only, the
+// legacy RegExp statics and WebAssembly go. One script can then no longer
+// change Array.prototype.map or globalThis.JSON for every other script.
 //
 // Freezing alone breaks ordinary code through the "override mistake"
 // (assigning Foo.prototype.toString fails when Object.prototype.toString is

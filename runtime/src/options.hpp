@@ -1,20 +1,36 @@
 // The runtime plugin's configuration, read from the config object the
-// application passes when loading it.
+// application passes when loading it. Unknown keys are refused.
 #pragma once
+
+#include "process_rules.hpp"
 
 #include <phost/value.hpp>
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace phost::v8rt {
+
+// An import alias from an app's tsconfig.json: `@lib/*` -> `scripts/lib/*`.
+struct ImportAlias {
+  std::string pattern;  // at most one '*'
+  std::string target;   // relative to the app directory (baseUrl)
+};
 
 struct Options {
   std::filesystem::path app_dir;    // "app_dir": scripts/**/*.js are loaded from here
   unsigned isolates = 0;            // "isolates": 0 = one per core
-  int64_t timeout_ms = 30000;       // "timeout_ms": per top-level call, unless the call's deadline is sooner
-  size_t heap_mb = 256;             // "heap_mb": per-isolate heap limit
+  int64_t timeout_ms = 30000;       // "timeout_ms": per call, unless the call's deadline is sooner; 0 = none
+  int64_t load_timeout_ms = 5000;   // "load_timeout_ms": for a script's top level; 0 = none
+  size_t heap_mb = 256;             // "heap_mb": per-isolate heap limit (ArrayBuffers included)
   std::filesystem::path cache_dir;  // "cache_dir": persist the V8 code cache here
+  ProcessRules rules;               // "process_allow" / "process_deny": what scripts may call
+  size_t max_value_items = 1'000'000;    // "max_value_items": items and entries per converted value
+  size_t max_value_bytes = 64u << 20;    // "max_value_mb": string and byte payload per converted value
+  bool strict = false;
+  std::vector<ImportAlias> import_aliases;  // from app_dir/tsconfig.json, not the config              // "strict": one script that fails to load fails the app's load
 };
 
 // Throws phost::Error(400) naming the bad key.

@@ -7,55 +7,62 @@
 namespace phost::v8rt {
 namespace {
 
-Runtime& runtime_of(void* data) { return *static_cast<Runtime*>(data); }
-
 void init(Plugin& plugin, phost_plugin_info& info) {
   auto runtime = std::make_unique<Runtime>(plugin.self(), read_options(plugin.config()));
   Runtime* rt = runtime.get();
   info.plugin_data = runtime.release();  // on_unload deletes it
   info.on_unload = [](void* data) { delete static_cast<Runtime*>(data); };
 
-  phost_process_desc scripts{};
-  scripts.struct_size = sizeof scripts;
-  scripts.flags = PHOST_PROCESS_GROUP;
-  scripts.name = to_str("scripts");
-  scripts.description = to_str("JavaScript functions: scripts.<id>.<Function>(...args)");
-  scripts.user_data = rt;
-  scripts.handler = [](void* data, phost_call_ctx* ctx, const phost_value* args, phost_value** out) {
-    return runtime_of(data).call_script(ctx, args, out);
-  };
-  check(api().register_process(plugin.self(), &scripts));
+  plugin.add("scripts", "JavaScript functions: scripts.<id>.<Function>(...args)",
+             [rt](Call& call) { return rt->call_script(call); }, PHOST_PROCESS_GROUP);
 
   plugin.add("runtime.load", "runtime.load(id, source[, file]): compile and publish a script version",
              [rt](Call& call) {
                const std::string file = call.arg_count() > 2 ? call.arg<std::string>(2) : std::string();
-               return rt->load(call.arg<std::string>(0), call.arg<std::string>(1), file);
+               return rt->load(call.arg<std::string>(0), call.arg<std::string>(1), file, call.ctx());
              });
   plugin.add("runtime.unload", "runtime.unload(id): remove a script", [rt](Call& call) {
     return Value::boolean(rt->store().remove(call.arg<std::string>(0)));
   });
-  plugin.add("runtime.reload", "runtime.reload(): load the app directory's scripts again", [rt](Call&) {
-    return Value::integer(static_cast<int64_t>(rt->load_app_dir()));
+  plugin.add("runtime.reload", "runtime.reload(): load the app directory's scripts again", [rt](Call& call) {
+    return Value::integer(static_cast<int64_t>(rt->load_app_dir(call.ctx())));
   });
-  plugin.add("runtime.scripts", "runtime.scripts(): the loaded scripts", [rt](Call&) {
-    Value list = Value::array();
-    for (const ScriptRef& s : rt->store().all()) {
-      Value entry = Value::object();
-      entry.set("id", Value::string(s->id));
-      entry.set("file", Value::string(s->file));
-      entry.set("version", Value::integer(static_cast<int64_t>(s->number)));
-      entry.set("module", Value::boolean(s->module));
-      list.push(std::move(entry));
-    }
-    return list;
-  });
+  plugin.add("runtime.scripts",
+             "runtime.scripts(): every script with its state (loaded or failed), functions or load error",
+             [rt](Call&) {
+               Value list = Value::array();
+               for (const ScriptRef& s : rt->store().all()) {
+                 Value entry = Value::object();
+                 entry.set("id", Value::string(s->id));
+                 entry.set("file", Value::string(s->file));
+                 entry.set("state", Value::string("loaded"));
+                 entry.set("version", Value::integer(static_cast<int64_t>(s->number)));
+                 entry.set("module", Value::boolean(s->module));
+                 Value functions = Value::array(s->functions.size());
+                 for (const std::string& f : s->functions) functions.push(Value::string(f));
+                 entry.set("functions", std::move(functions));
+                 list.push(std::move(entry));
+               }
+               for (const auto& [id, failure] : rt->store().failures()) {
+                 Value entry = Value::object();
+                 entry.set("id", Value::string(id));
+                 entry.set("file", Value::string(failure.file));
+                 entry.set("state", Value::string("failed"));
+                 Value error = Value::object();
+                 error.set("code", Value::integer(failure.code));
+                 error.set("message", Value::string(failure.message));
+                 entry.set("error", std::move(error));
+                 list.push(std::move(entry));
+               }
+               return list;
+             });
   plugin.add("runtime.stats", "runtime.stats([{gc: true}]): heap of one isolate and code cache counters",
              [rt](Call& call) {
                const View options = call.args()[0];
-               return rt->stats(options && options["gc"] && options["gc"].as_bool());
+               return rt->stats(options && options["gc"] && options["gc"].as_bool(), call.ctx());
              });
 
-  const size_t loaded = rt->load_app_dir();
+  const size_t loaded = rt->load_app_dir(nullptr);
   if (!rt->options().app_dir.empty())
     rt->log(PHOST_LOG_INFO, "loaded " + std::to_string(loaded) + " scripts from " + rt->options().app_dir.string());
 }

@@ -1,11 +1,13 @@
 #include "runtime.hpp"
 
+#include "module_linker.hpp"
+
 #include <libplatform/libplatform.h>
 #include <v8-initialization.h>
 
 #include <algorithm>
-#include <chrono>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace phost::v8rt {
@@ -23,141 +25,191 @@ void initialize_v8_once() {
   (void)initialized;
 }
 
-constexpr auto kWatchdogTick = std::chrono::milliseconds(2);
-constexpr auto kWatchdogLinger = std::chrono::milliseconds(200);
+std::vector<std::unique_ptr<IsolateSlot>> make_slots(const Services& services) {
+  initialize_v8_once();
+  std::vector<std::unique_ptr<IsolateSlot>> slots;
+  for (unsigned i = 0; i < services.options.isolates; ++i) slots.push_back(std::make_unique<IsolateSlot>(services, i));
+  return slots;
+}
 
 }  // namespace
 
+static Options with_import_aliases(Options options) {
+  options.import_aliases = read_import_aliases(options.app_dir);
+  return options;
+}
+
 Runtime::Runtime(phost_plugin* self, Options options)
-    : self_(self),
-      options_(std::move(options)),
-      store_([this](uint64_t key) { cache_.forget(key); }),
-      cache_(options_.cache_dir) {
-  initialize_v8_once();
-  for (unsigned i = 0; i < options_.isolates; ++i) {
-    slots_.push_back(std::make_unique<IsolateSlot>(*this, i));
-    free_.push_back(slots_.back().get());
+    : options_(with_import_aliases(std::move(options))),
+      cache_(options_.cache_dir),
+      prep_(cache_),
+      store_([this](const CacheKey& key) { cache_.forget(key); }),
+      services_{self, options_, store_, cache_, watchdog_},
+      pool_(make_slots(services_)) {}
+
+Runtime::~Runtime() { pool_.close(); }
+
+int64_t Runtime::deadline_for(const phost_call_ctx* ctx, int64_t timeout_ms) noexcept {
+  int64_t deadline = timeout_ms ? api().clock_ns() + timeout_ms * 1'000'000 : 0;
+  if (ctx) {
+    phost_call_info info{};
+    info.struct_size = sizeof info;
+    if (api().ctx_info(ctx, &info) == PHOST_OK && info.deadline_ns && (!deadline || info.deadline_ns < deadline))
+      deadline = info.deadline_ns;
   }
-  watchdog_ = std::thread([this] { watchdog_main(); });
+  return deadline;
 }
 
-Runtime::~Runtime() {
-  {
-    std::lock_guard lock(watchdog_mutex_);
-    stopping_ = true;
-    watchdog_idle_.store(false);
-  }
-  watchdog_cv_.notify_all();
-  watchdog_.join();
-  slots_.clear();  // no call may run now (phost_host_destroy's rule)
+Value Runtime::call_script(Call& call) {
+  const phost_call_info info = call.info();
+  phost_call_ctx* ctx = call.ctx();
+  const int64_t deadline = deadline_for(ctx, options_.timeout_ms);
+  // Processes the script calls see the time it really has.
+  if (deadline && PHOST_API_HAS(&api(), ctx_set_deadline)) api().ctx_set_deadline(ctx, deadline);
+  auto lease = pool_.lease(deadline, ctx);  // a nested call re-enters the slot this thread holds
+  return lease->call(to_view(info.id), to_view(info.method), call.args().get(), ctx, deadline);
 }
 
-IsolateSlot* Runtime::acquire() {
-  thread_local IsolateSlot* last = nullptr;
-  std::unique_lock lock(pool_mutex_);
-  slot_freed_.wait(lock, [this] { return !free_.empty(); });
-  auto it = std::find(free_.begin(), free_.end(), last);
-  if (it == free_.end()) it = free_.end() - 1;
-  IsolateSlot* slot = *it;
-  free_.erase(it);
-  last = slot;
-  return slot;
-}
-
-void Runtime::release(IsolateSlot* slot) {
-  {
-    std::lock_guard lock(pool_mutex_);
-    free_.push_back(slot);
-  }
-  slot_freed_.notify_one();
-}
-
-Lease::Lease(Runtime& runtime) : runtime_(runtime), slot_(IsolateSlot::current()), owned_(slot_ == nullptr) {
-  if (owned_) {
-    slot_ = runtime_.acquire();
-    slot_->enter();
-  }
-}
-
-Lease::~Lease() {
-  if (owned_) {
-    slot_->leave();
-    runtime_.release(slot_);
-  }
-}
-
-void Runtime::log(int32_t level, std::string_view message) const noexcept {
-  api().log(self_, level, to_str(message));
-}
-
-phost_status Runtime::call_script(phost_call_ctx* ctx, const phost_value* args, phost_value** out) noexcept {
-  phost_call_info info{};
-  info.struct_size = sizeof info;
-  api().ctx_info(ctx, &info);
-  const std::string_view id = to_view(info.id), method = to_view(info.method);
-  Outcome outcome;
-  try {
-    Lease slot(*this);  // a nested call re-enters the slot this thread holds
-    outcome = slot->call(id, method, args, ctx);
-  } catch (const std::exception& e) {
-    outcome = Outcome::failure(PHOST_E_INTERNAL, 500, e.what());
-  }
-  if (outcome.status == PHOST_OK) {
-    *out = outcome.value;
-    return PHOST_OK;
-  }
-  api().ctx_set_error(ctx, outcome.code, to_str(outcome.message));
-  return outcome.status;
-}
-
-Value Runtime::load(std::string id, std::string source, std::string file) {
-  std::shared_ptr<ScriptVersion> version;
-  try {
-    version = make_version(std::move(id), std::move(source), std::move(file));
-  } catch (const std::invalid_argument& e) {
-    throw Error(400, e.what(), PHOST_E_INVALID_ARG);
-  }
-  {
-    // The new version is compiled into the leased isolate; it is published
-    // before the isolate is free again, so no call sees it unpublished.
-    Lease slot(*this);
-    const Outcome checked = slot->load(version);
-    if (checked.status != PHOST_OK) throw Error(checked.code, checked.message, checked.status);
-    store_.publish(version);
-  }
+Value Runtime::load(std::string id, std::string source, std::string file, phost_call_ctx* ctx) {
+  std::vector<IsolateSlot::Loaded> batch(1);
+  batch[0].version = make(std::move(id), std::move(source), std::move(file));
+  load_batch(batch, ctx, false);
+  if (batch[0].error) throw *batch[0].error;
+  const ScriptVersion& v = *batch[0].version;
   Value out = Value::object();
-  out.set("id", Value::string(version->id));
-  out.set("version", Value::integer(static_cast<int64_t>(version->number)));
-  out.set("module", Value::boolean(version->module));
-  out.set("file", Value::string(version->file));
+  out.set("id", Value::string(v.id));
+  out.set("version", Value::integer(static_cast<int64_t>(v.number)));
+  out.set("module", Value::boolean(v.module));
+  out.set("file", Value::string(v.file));
+  Value functions = Value::array(v.functions.size());
+  for (const std::string& f : v.functions) functions.push(Value::string(f));
+  out.set("functions", std::move(functions));
   return out;
 }
 
-size_t Runtime::load_app_dir() {
+void Runtime::load_batch(std::vector<IsolateSlot::Loaded>& batch, phost_call_ctx* ctx, bool app, bool all_or_nothing) {
+  const int64_t wait_deadline = deadline_for(ctx, options_.load_timeout_ms);
+  // Published while the isolate that ran their top levels is still held, so
+  // no call sees one half-loaded.
+  auto lease = pool_.lease(wait_deadline, ctx);
+  lease->load(
+      batch, ctx, [&] { return deadline_for(ctx, options_.load_timeout_ms); },
+      [&](const IsolateSlot::Loaded& l) {
+        if (app) store_.record_failure(l.version->id, {l.version->file, l.error->code(), l.error->what()});
+      },
+      [&](std::vector<IsolateSlot::Loaded>& loaded) {
+        const bool any_failed =
+            std::any_of(loaded.begin(), loaded.end(), [](const IsolateSlot::Loaded& l) { return l.error.has_value(); });
+        if (all_or_nothing && any_failed) return;
+        for (IsolateSlot::Loaded& l : loaded)
+          if (!l.error) store_.publish(l.version);
+      });
+}
+
+size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
   if (options_.app_dir.empty()) return 0;
   const auto root = options_.app_dir / "scripts";
   std::error_code ec;
   if (!std::filesystem::is_directory(root, ec)) return 0;
-  size_t count = 0;
+  std::vector<IsolateSlot::Loaded> batch;
+  std::map<std::string, std::string> files;  // id -> file: two files may not give one id
+  std::vector<std::string> problems;
+  std::vector<std::string> problems_in_strict;  // failures before loading, for strict
+  std::map<std::string, std::string> duplicates;  // id -> why
   for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file() || it->path().extension() != ".js") continue;
-    const auto relative = std::filesystem::relative(it->path(), root);
+    if (!it->is_regular_file()) continue;
+    const auto relative = it->path().lexically_relative(root);
+    if (it->is_symlink()) {
+      // Followed only when it stays inside the app's scripts folder.
+      const auto target = std::filesystem::weakly_canonical(it->path(), ec);
+      const auto base = std::filesystem::weakly_canonical(root, ec);
+      const auto inside = target.lexically_relative(base);
+      if (ec || inside.empty() || *inside.begin() == "..") {
+        log(PHOST_LOG_WARN, "scripts/" + relative.string() + ": not loaded (a link that leaves the scripts folder)");
+        ec.clear();
+        continue;
+      }
+    }
+    if (relative.extension() != ".js" && relative.extension() != ".ts") {
+      if (!relative.string().ends_with(".d.ts") && relative.filename() != ".DS_Store")
+        log(PHOST_LOG_WARN, "scripts/" + relative.string() + ": not loaded (only .js and .ts files are scripts)");
+      continue;
+    }
+    if (relative.string().ends_with(".d.ts")) continue;  // type declarations only
     const std::string id = script_id_from_path(relative);
-    if (id.empty()) throw Error(400, "cannot make a script id of " + relative.string(), PHOST_E_INVALID_ARG);
+    if (id.empty()) {
+      problems.push_back("scripts/" + relative.string() + ": cannot make a script id of its path");
+      continue;
+    }
+    if (auto [at, fresh] = files.emplace(id, relative.string()); !fresh) {
+      // Neither loads: which one would win is up to the directory's order.
+      const std::string why =
+          "scripts/" + at->second + " and scripts/" + relative.string() + " both give the script id '" + id + "'";
+      problems.push_back(why);
+      duplicates.emplace(id, why);
+      continue;
+    }
     std::ifstream in(it->path(), std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
-    load(id, text.str(), relative.string());
-    ++count;
+    if (!in && !in.eof()) {
+      problems.push_back("scripts/" + relative.string() + ": cannot be read");
+      continue;
+    }
+    try {
+      batch.push_back({make(id, text.str(), relative.string()), std::nullopt});
+    } catch (const Error& e) {
+      // Not even preparable (a TypeScript error): it fails like a script whose top level threw.
+      log(PHOST_LOG_WARN, "scripts/" + relative.string() + " failed to load: " + e.what());
+      store_.record_failure(id, {relative.string(), e.code(), e.what()});
+      problems_in_strict.push_back(relative.string() + ": " + e.what());
+    }
   }
   if (ec) throw Error(500, "reading " + root.string() + ": " + ec.message(), PHOST_E_INTERNAL);
-  return count;
+  if (!problems.empty() && options_.strict) {
+    std::string all;
+    for (const std::string& p : problems) all += (all.empty() ? "" : "; ") + p;
+    throw Error(400, all, PHOST_E_INVALID_ARG);
+  }
+  for (const std::string& p : problems) log(PHOST_LOG_ERROR, p);
+  std::erase_if(batch, [&](const IsolateSlot::Loaded& l) { return duplicates.count(l.version->id) > 0; });
+  for (const auto& [id, why] : duplicates) store_.record_failure(id, {files[id], 500, why});
+  if (options_.strict && !problems_in_strict.empty()) {
+    std::string all;
+    for (const std::string& p : problems_in_strict) all += (all.empty() ? "" : "; ") + p;
+    throw Error(500, "strict: scripts failed to load: " + all, PHOST_E_PROCESS);
+  }
+  std::sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) { return a.version->id < b.version->id; });
+  load_batch(batch, ctx, true, options_.strict);
+  size_t loaded = 0;
+  std::string failed;
+  for (const IsolateSlot::Loaded& l : batch) {
+    if (!l.error) {
+      ++loaded;
+      continue;
+    }
+    log(PHOST_LOG_WARN, "scripts/" + l.version->file + " failed to load: " + l.error->what());
+    if (failed.size() < 4000) failed += (failed.empty() ? "" : "; ") + l.version->file + ": " + l.error->what();
+  }
+  if (options_.strict && !failed.empty()) throw Error(500, "strict: scripts failed to load: " + failed, PHOST_E_PROCESS);
+  return loaded;
 }
 
-Value Runtime::stats(bool collect_garbage) {
+std::shared_ptr<ScriptVersion> Runtime::make(std::string id, std::string source, std::string file) {
+  if (file.empty()) file = id + ".js";
+  const PreparedSource prepared = prep_.prepare(source, file);
+  try {
+    return make_version(std::move(id), std::move(source), std::move(file), prepared.body, prepared.epilogue_at,
+                        prepared.module);
+  } catch (const std::invalid_argument& e) {
+    throw Error(400, e.what(), PHOST_E_INVALID_ARG);
+  }
+}
+
+Value Runtime::stats(bool collect_garbage, phost_call_ctx* ctx) {
   // Whichever isolate is free answers for the heap figures.
-  Outcome heap = Lease(*this)->stats(collect_garbage);
+  Value heap = pool_.lease(deadline_for(ctx, options_.timeout_ms), ctx)->stats(collect_garbage);
   const auto c = cache_.stats();
   Value cache = Value::object();
   cache.set("hits", Value::integer(static_cast<int64_t>(c.hits)));
@@ -166,51 +218,10 @@ Value Runtime::stats(bool collect_garbage) {
   cache.set("stored", Value::integer(static_cast<int64_t>(c.stored)));
   Value out = Value::object();
   out.set("scripts", Value::integer(static_cast<int64_t>(store_.all().size())));
-  out.set("isolates", Value::integer(static_cast<int64_t>(slots_.size())));
-  if (heap.status == PHOST_OK && heap.value) out.set("heap", Value::adopt(heap.value));
+  out.set("isolates", Value::integer(static_cast<int64_t>(pool_.size())));
+  out.set("heap", std::move(heap));
   out.set("code_cache", std::move(cache));
   return out;
-}
-
-void Runtime::watchdog_wake() noexcept {
-  if (watchdog_idle_.load()) {
-    {
-      std::lock_guard lock(watchdog_mutex_);
-      watchdog_idle_.store(false);
-    }
-    watchdog_cv_.notify_one();
-  }
-}
-
-void Runtime::watchdog_main() {
-  // Ticks while calls run (and a little after); sleeps when the pool is idle.
-  auto any_busy = [this] {
-    bool busy = false;
-    const int64_t now_ns = api().clock_ns();
-    for (const auto& w : slots_) {
-      if (w->busy()) {
-        busy = true;
-        w->check_deadline(now_ns);
-      }
-    }
-    return busy;
-  };
-  auto last_busy = std::chrono::steady_clock::now();
-  std::unique_lock lock(watchdog_mutex_);
-  while (!stopping_) {
-    const auto now = std::chrono::steady_clock::now();
-    if (any_busy()) last_busy = now;
-    if (now - last_busy < kWatchdogLinger) {
-      watchdog_cv_.wait_for(lock, kWatchdogTick);
-      continue;
-    }
-    // Announce the sleep before the last look: a worker that arms after that
-    // look sees the flag (both go through the worker's guard) and wakes us.
-    watchdog_idle_.store(true);
-    if (!any_busy()) watchdog_cv_.wait(lock, [this] { return stopping_ || !watchdog_idle_.load(); });
-    watchdog_idle_.store(false);
-    last_busy = std::chrono::steady_clock::now();
-  }
 }
 
 }  // namespace phost::v8rt

@@ -1,71 +1,64 @@
 // One runtime per host that loads the plugin: its options, scripts, code
-// cache, isolate pool and watchdog.
+// cache, watchdog and isolate pool, and the handlers' entry points.
 #pragma once
 
 #include "code_cache.hpp"
+#include "isolate_pool.hpp"
 #include "options.hpp"
 #include "script_store.hpp"
-#include "isolate_slot.hpp"
+#include "services.hpp"
+#include "source_prep.hpp"
+#include "watchdog.hpp"
 
 #include <phost/plugin.hpp>
-
-#include <condition_variable>
-#include <memory>
-#include <mutex>
-#include <thread>
-#include <vector>
 
 namespace phost::v8rt {
 
 class Runtime {
 public:
   Runtime(phost_plugin* self, Options options);
-  ~Runtime();  // stops the pool and the watchdog
+  ~Runtime();  // stops running calls and waits for them
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
-  phost_plugin* self() const noexcept { return self_; }
   const Options& options() const noexcept { return options_; }
   ScriptStore& store() noexcept { return store_; }
-  CodeCache& cache() noexcept { return cache_; }
-  void log(int32_t level, std::string_view message) const noexcept;
+  void log(int32_t level, std::string_view message) const noexcept { services_.log(level, message); }
 
-  // The handler of the "scripts" group.
-  phost_status call_script(phost_call_ctx* ctx, const phost_value* args, phost_value** out) noexcept;
+  // The handler of the "scripts" group: scripts.<id>.<Function>(...args).
+  // Throws phost::Error.
+  Value call_script(Call& call);
 
-  // Compiles source (a syntax check on one isolate), then publishes it as
-  // the current version of id. Returns {id, version, module, file}.
-  Value load(std::string id, std::string source, std::string file);
-  // Loads app_dir/scripts/**/*.js; returns how many. Throws on the first error.
-  size_t load_app_dir();
+  // Compiles source and runs its top level (under ctx's deadline and the
+  // load timeout), then publishes it as the current version of id. Returns
+  // {id, version, module, file}. Throws phost::Error.
+  Value load(std::string id, std::string source, std::string file, phost_call_ctx* ctx);
+  // Loads app_dir/scripts/**/*.js together, so modules may import each other
+  // in any order; returns how many loaded. A script that fails is logged and
+  // remembered (a call to it gets its load error); with the strict option
+  // any failure fails the whole load and nothing is published.
+  size_t load_app_dir(phost_call_ctx* ctx);
   // Heap and cache figures; collect_garbage runs a full GC first.
-  Value stats(bool collect_garbage);
-
-  void watchdog_wake() noexcept;
-
-  // The pool, for Lease: a free slot, preferring the one this thread used
-  // last (V8 switches an isolate between threads at a cost); waits while
-  // every slot is busy.
-  IsolateSlot* acquire();
-  void release(IsolateSlot* slot);
+  Value stats(bool collect_garbage, phost_call_ctx* ctx);
 
 private:
-  void watchdog_main();
+  // Loads versions together in one isolate and publishes those that loaded
+  // (none if all_or_nothing and one failed); each result says how it went.
+  // An app's failures are remembered: a call to one gets its load error.
+  void load_batch(std::vector<IsolateSlot::Loaded>& batch, phost_call_ctx* ctx, bool app,
+                  bool all_or_nothing = false);
+  // The earlier of ctx's deadline and now + timeout_ms (0 = none).
+  static int64_t deadline_for(const phost_call_ctx* ctx, int64_t timeout_ms) noexcept;
+  // A version of source, prepared for V8 (SourcePrep). Throws phost::Error.
+  std::shared_ptr<ScriptVersion> make(std::string id, std::string source, std::string file);
 
-  phost_plugin* self_;
   Options options_;
-  ScriptStore store_;
   CodeCache cache_;
-  std::vector<std::unique_ptr<IsolateSlot>> slots_;
-  std::mutex pool_mutex_;
-  std::condition_variable slot_freed_;
-  std::vector<IsolateSlot*> free_;
-
-  std::mutex watchdog_mutex_;
-  std::condition_variable watchdog_cv_;
-  bool stopping_ = false;
-  std::atomic<bool> watchdog_idle_{false};
-  std::thread watchdog_;
+  SourcePrep prep_;
+  ScriptStore store_;
+  Watchdog watchdog_;
+  Services services_;
+  IsolatePool pool_;
 };
 
 }  // namespace phost::v8rt

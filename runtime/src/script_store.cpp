@@ -1,14 +1,13 @@
 #include "script_store.hpp"
 
-#include "code_cache.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 namespace phost::v8rt {
-namespace {
 
-bool valid_id(std::string_view id) {
+bool valid_script_id(std::string_view id) {
   if (id.empty() || id.size() > 200 || id.front() == '.' || id.back() == '.') return false;
   char previous = 0;
   for (char c : id) {
@@ -20,6 +19,8 @@ bool valid_id(std::string_view id) {
   return true;
 }
 
+namespace {
+
 std::string lower(std::string s) {
   for (char& c : s)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -28,23 +29,23 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, std::string file) {
+std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, std::string file, std::string body,
+                                            size_t epilogue_at, bool module) {
   id = lower(std::move(id));
-  if (!valid_id(id))
+  if (!valid_script_id(id))
     throw std::invalid_argument("invalid script id '" + id + "': use dotted segments of letters, digits, _ $ -");
   auto version = std::make_shared<ScriptVersion>();
-  SourceScan scan = scan_source(source);
   version->id = id;
   version->file = file.empty() ? id + ".js" : std::move(file);
-  version->module = scan.module;
-  version->names = std::move(scan.names);
-  version->body = version->module ? source : source + classic_epilogue(version->names, kNamespaceParam);
-  version->cache_key = CodeCache::key(version->body, version->module);
+  version->module = module;
+  version->body = std::move(body);
+  version->epilogue_at = std::min(epilogue_at, version->body.size());
+  version->cache_key = CodeCache::key(version->body, module ? 'm' : 'f');
   version->source = std::move(source);
   return version;
 }
 
-bool ScriptStore::release_key(uint64_t key) {
+bool ScriptStore::release_key(const CacheKey& key) {
   auto it = key_uses_.find(key);
   if (it == key_uses_.end() || --it->second > 0) return false;
   key_uses_.erase(it);
@@ -52,11 +53,12 @@ bool ScriptStore::release_key(uint64_t key) {
 }
 
 void ScriptStore::publish(const std::shared_ptr<ScriptVersion>& version) {
-  uint64_t dropped = 0;
+  std::optional<CacheKey> dropped;
   {
     std::lock_guard lock(mutex_);
     version->number = next_number_++;
     ++key_uses_[version->cache_key];
+    failures_.erase(version->id);
     ScriptRef& slot = scripts_[version->id];
     if (slot) {
       slot->superseded.store(true, std::memory_order_release);
@@ -65,21 +67,22 @@ void ScriptStore::publish(const std::shared_ptr<ScriptVersion>& version) {
     }
     slot = version;
   }
-  if (dropped) on_dropped_(dropped);
+  if (dropped) on_dropped_(*dropped);
 }
 
 bool ScriptStore::remove(const std::string& id) {
-  uint64_t dropped = 0;
+  std::optional<CacheKey> dropped;
   {
     std::lock_guard lock(mutex_);
+    const bool failed = failures_.erase(lower(id)) > 0;
     auto it = scripts_.find(lower(id));
-    if (it == scripts_.end()) return false;
+    if (it == scripts_.end()) return failed;
     it->second->superseded.store(true, std::memory_order_release);
     if (it->second->module) module_epoch_.fetch_add(1, std::memory_order_acq_rel);
     if (release_key(it->second->cache_key)) dropped = it->second->cache_key;
     scripts_.erase(it);
   }
-  if (dropped) on_dropped_(dropped);
+  if (dropped) on_dropped_(*dropped);
   return true;
 }
 
@@ -87,6 +90,28 @@ ScriptRef ScriptStore::find(std::string_view id) const {
   std::lock_guard lock(mutex_);
   auto it = scripts_.find(std::string(id));
   return it == scripts_.end() ? nullptr : it->second;
+}
+
+void ScriptStore::record_failure(const std::string& id, LoadFailure failure) {
+  std::lock_guard lock(mutex_);
+  failures_[id] = std::move(failure);
+}
+
+std::optional<LoadFailure> ScriptStore::failure(std::string_view id) const {
+  std::lock_guard lock(mutex_);
+  auto it = failures_.find(std::string(id));
+  if (it == failures_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::pair<std::string, LoadFailure>> ScriptStore::failures() const {
+  std::vector<std::pair<std::string, LoadFailure>> out;
+  {
+    std::lock_guard lock(mutex_);
+    out.assign(failures_.begin(), failures_.end());
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
 }
 
 std::vector<ScriptRef> ScriptStore::all() const {
@@ -108,7 +133,7 @@ std::string script_id_from_path(const std::filesystem::path& relative) {
   if (!id.empty()) id += '.';
   id += relative.stem().string();
   id = lower(std::move(id));
-  return valid_id(id) ? id : std::string();
+  return valid_script_id(id) ? id : std::string();
 }
 
 }  // namespace phost::v8rt

@@ -212,29 +212,22 @@ private:
 
 SourceScan scan_source(std::string_view source) { return Scanner(source).run(); }
 
-std::string classic_epilogue(const std::vector<std::string>& names, std::string_view ns_param) {
-  // Each name is guarded: `typeof` never throws for an undeclared name, and a
-  // candidate that is only the global of the same name is not the script's.
-  std::string out = "\n;";
+std::string classic_epilogue(const std::vector<std::string>& names, std::string_view token_param) {
+  // Returns [token, namespace]: the token tells a real end of the script from
+  // a top-level return, and the namespace is made here, after the script's
+  // own code, so the script never holds it. Each name is guarded: `typeof`
+  // never throws for an undeclared name, and a candidate that is only the
+  // global of the same name is not the script's.
+  std::string out = "\n;return [";
+  out += token_param;
+  out += ", { __proto__: null";
   for (const std::string& name : names) {
-    out += "if (typeof ";
+    out += ",\n  ";
     out += name;
-    out += " === 'function' && ";
-    out += name;
-    out += " !== globalThis[";
-    out += '"';
-    out += name;
-    out += "\"]) ";
-    out += ns_param;
-    out += '.';
-    out += name;
-    out += " = ";
-    out += name;
-    out += ";\n";
+    out += ": typeof " + name + " === 'function' && " + name + " !== globalThis[\"" + name + "\"] ? " + name +
+           " : undefined";
   }
-  out += "return ";
-  out += ns_param;
-  out += ";";
+  out += " }];";
   return out;
 }
 

@@ -17,8 +17,8 @@ struct SourceScan {
 SourceScan scan_source(std::string_view source);
 
 // The epilogue appended (after a newline) to a classic script compiled as a
-// function body: fills the namespace object passed as `ns_param` with the
-// script's own top-level functions, and returns it.
-std::string classic_epilogue(const std::vector<std::string>& names, std::string_view ns_param);
+// function body whose one parameter is token_param: returns [token, ns],
+// ns a null-prototype object of the script's own top-level functions.
+std::string classic_epilogue(const std::vector<std::string>& names, std::string_view token_param);
 
 }  // namespace phost::v8rt

@@ -105,7 +105,13 @@ OFFSET(phost_api, value_at, 248);
 OFFSET(phost_api, value_find, 256);
 OFFSET(phost_api, value_from_json, 264);
 OFFSET(phost_api, value_to_json, 272);
+#if PHOST_ABI_MINOR >= 1 /* v1.0 ends at 280 (the frozen v1.0 header is checked too) */
+OFFSET(phost_api, ctx_set_deadline, 280);
+OFFSET(phost_api, ctx_within, 288);
+SIZE(phost_api, 296); /* v1.1 */
+#else
 SIZE(phost_api, 280); /* v1.0 */
+#endif
 
 OFFSET(phost_plugin_info, struct_size, 0);
 OFFSET(phost_plugin_info, abi_major, 4);

@@ -9,10 +9,9 @@
 //   - Process/Exception/Context are the same and Exception still works;
 //   - the probe's own namespace state is intact: a counter in its top-level
 //     `let` never goes back (it would if the probe's version were replaced).
-// New globals are allowed and removed again: runtime.load runs a classic
-// script's top level (since the isolate-slot rework; before it, the top
-// level ran on the first call), and a sloppy-mode `x = 1` or
-// `globalThis.x = 1` there creates a global, as JavaScript says it should.
+// A script cannot create globals (a sloppy `x = 1` or `globalThis.x = 1` is a
+// ReferenceError); the probe still removes any it finds, and the comparison
+// of names before and after would show one.
 // The fuzzed script's functions are never called: load + probe only.
 // One more oracle: when a classic script fails to compile, the probe checks
 // with `new Function(param, source)` that V8 refuses the source alone too,

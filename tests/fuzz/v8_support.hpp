@@ -56,10 +56,13 @@ public:
   // Never destroyed: V8 lives for the whole process, and libFuzzer exits
   // without running the fuzz targets' cleanup in the common paths.
 
-  Outcome call(std::string_view name, const phost_value* args) {
+  Outcome call(std::string_view name, const phost_value* args, int64_t timeout_ms = 0) {
     phost_value* out = nullptr;
     Outcome o;
-    o.status = phost_call(host_, S(name), args, nullptr, &out);
+    phost_call_options options{};
+    options.struct_size = sizeof options;
+    options.timeout_ms = timeout_ms;
+    o.status = phost_call(host_, S(name), args, &options, &out);
     o.value.reset(out);
     o.error = last_error();
     return o;
@@ -76,6 +79,8 @@ public:
     const Outcome o = load(id, source);
     if (o.status != PHOST_OK) fail(__FILE__, __LINE__, "must_load", err_text(o.error));
   }
+
+  phost_host* host() const noexcept { return host_; }
 
 private:
   phost_host* host_ = nullptr;

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -102,14 +103,14 @@ inline std::string json(phost::Host& host, std::string_view name, const phost::V
   }
 }
 
-// Runs a shell command; its output (stdout and stderr) and exit status.
+// Runs a shell command as given; its stdout and exit status.
 struct Run {
   int status = -1;
   std::string output;
 };
-inline Run run(const std::string& command) {
+inline Run run_shell(const std::string& command) {
   Run r;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   char buffer[4096];
   size_t n = 0;
@@ -117,6 +118,21 @@ inline Run run(const std::string& command) {
   const int raw = ::pclose(pipe);
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   return r;
+}
+
+// Runs a shell command; its output (stdout and stderr) and exit status.
+inline Run run(const std::string& command) { return run_shell(command + " 2>&1"); }
+
+// A command's stdout, stderr and exit status apart.
+struct RunApart {
+  int status = -1;
+  std::string out, err;
+};
+inline RunApart run_apart(const std::string& command) {
+  TempDir dir("stderr");
+  const Run r = run_shell(command + " 2>" + (dir / "err").string());
+  std::ifstream err(dir / "err", std::ios::binary);
+  return {r.status, r.output, std::string(std::istreambuf_iterator<char>(err), {})};
 }
 
 }  // namespace plugin_test

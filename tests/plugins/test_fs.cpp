@@ -46,7 +46,7 @@ TEST_CASE("config: roots are required, must be directories, settings are checked
   CHECK(contains(load(R"({"roots": {"x": ")" + (dir / "file").string() + "\"}}").message, "is not a directory"));
   CHECK(contains(load(R"({"roots": {"a.b": "/tmp"}})").message, "root name 'a.b'"));
   CHECK(contains(load(R"({"roots": {"x": "/tmp", "X": "/tmp"}})").message, "given twice"));
-  CHECK(contains(load(R"({"roots": {"x": "/tmp"}, "max_read": 1})").message, "unknown setting 'max_read'"));
+  CHECK(contains(load(R"({"roots": {"x": "/tmp"}, "max_read": 1})").message, "unknown key 'max_read'"));
   CHECK(contains(load(R"({"roots": {"x": "/tmp"}, "max_read_bytes": 0})").message, "max_read_bytes"));
   try {
     host.load_plugin(PHOST_FS_PLUGIN);

@@ -59,7 +59,7 @@ TEST_CASE("config: stores are required and their settings checked") {
   CHECK(contains(load_error(R"({"stores": {"c": 1}})").message, "store 'c' must be an object"));
   CHECK(contains(load_error(R"({"stores": {"c": {"max_entries": 0}}})").message, "max_entries must be a positive"));
   CHECK(contains(load_error(R"({"stores": {"c": {"path": 3}}})").message, "path must be a file path"));
-  CHECK(contains(load_error(R"({"stores": {"c": {"size": 3}}})").message, "unknown setting 'size'"));
+  CHECK(contains(load_error(R"({"stores": {"c": {"size": 3}}})").message, "store 'c': unknown key 'size'"));
   CHECK(contains(load_error(R"({"stores": {"a.b": {}}})").message, "store name 'a.b'"));
   CHECK(contains(load_error(R"({"stores": {"c": {}, "C": {}}})").message, "given twice"));
   CHECK(contains(load_error(R"({"stores": {"c": {"path": "/no/such/dir/x.sqlite"}}})").message,

@@ -6,17 +6,36 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <vector>
 
 namespace rt_test {
 
+// A fresh folder of the system's temp directory, for an app or a cache.
+inline std::filesystem::path temp_dir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("phost-test-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+inline void write(const std::filesystem::path& file, const std::string& text) {
+  std::filesystem::create_directories(file.parent_path());
+  std::ofstream(file) << text;
+}
+
 struct Options {
   int isolates = 1;
   int timeout_ms = 5000;
   int heap_mb = 0;  // 0: the plugin's default
   std::string app_dir, cache_dir;
+  std::vector<std::string> process_allow;  // empty: the plugin's default
+  int load_timeout_ms = 0;                 // 0: the plugin's default
 };
 
 struct Failure {
@@ -34,6 +53,12 @@ public:
     if (o.heap_mb) config.set("heap_mb", phost::Value::integer(o.heap_mb));
     if (!o.app_dir.empty()) config.set("app_dir", phost::Value::string(o.app_dir));
     if (!o.cache_dir.empty()) config.set("cache_dir", phost::Value::string(o.cache_dir));
+    if (o.load_timeout_ms) config.set("load_timeout_ms", phost::Value::integer(o.load_timeout_ms));
+    if (!o.process_allow.empty()) {
+      phost::Value allow = phost::Value::array();
+      for (const std::string& p : o.process_allow) allow.push(phost::Value::string(p));
+      config.set("process_allow", std::move(allow));
+    }
     host_.load_plugin(PHOST_V8_PLUGIN, config);
   }
 

@@ -30,7 +30,9 @@ TEST_CASE("error codes survive every hop: native -> JS -> native -> JS -> applic
                "function Rethrow() { return Process('scripts.a.Own'); }");
   const auto e = rt.error_of("scripts.a.Main");
   CHECK(e.code == 418);
-  CHECK(e.message == "native teapot");
+  // The failed process's message, then where each hop called it from.
+  CHECK(e.message == "native teapot (while calling native.fail from b.js:1:26)"
+                     " (while calling native.relay from a.js:1:26)");
   CHECK(rt.json("scripts.a.Catch") == R"([418,"native teapot"])");
   CHECK(rt.error_of("scripts.a.Own").code == 409);
   const auto re = rt.error_of("scripts.a.Rethrow");

@@ -6,21 +6,8 @@
 
 namespace fs = std::filesystem;
 
-namespace {
-
-fs::path temp_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("phost-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-void write(const fs::path& file, const std::string& text) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file) << text;
-}
-
-}  // namespace
+using rt_test::temp_dir;
+using rt_test::write;
 
 TEST_SUITE("runtime loading") {
 
@@ -39,20 +26,76 @@ TEST_CASE("scripts load from the app directory with ids from their paths") {
   fs::remove_all(app);
 }
 
-TEST_CASE("a syntax error in the app directory fails the load with the file and line") {
+TEST_CASE("one broken file does not stop an app from loading; its calls get its load error") {
   const fs::path app = temp_dir("broken");
   write(app / "scripts/bad.js", "function Main() {\n  return 1 +;\n}");
+  write(app / "scripts/throws.js", "function Main() { return 1; }\nthrow new Exception('no config', 503);");
+  write(app / "scripts/loops.js", "for (;;) {}\nfunction Main() {}");
+  write(app / "scripts/imports.js", "import { x } from './nowhere.js';\nexport function Main() { return x; }");
+  write(app / "scripts/good.js", "function Main() { return 'good'; }");
+  // Modules of one app import each other in any order, cycles included.
+  write(app / "scripts/a.js", "import { b } from './b.js';\nexport function a() { return 'a'; }\nexport function Main() { return b(); }");
+  write(app / "scripts/b.js", "import { a } from './a.js';\nexport function b() { return 'b' + a(); }");
+  write(app / "scripts/other.mjs", "export function Main() {}");
+  rt_test::Runtime rt({.app_dir = app.string(), .load_timeout_ms = 300});
+  CHECK(rt.json("scripts.good.Main") == "\"good\"");
+  CHECK(rt.json("scripts.a.Main") == "\"ba\"");
+  const auto bad = rt.error_of("scripts.bad.Main");
+  CHECK(bad.code == 500);
+  CHECK(bad.message.find("script 'bad' failed to load") != std::string::npos);
+  CHECK(bad.message.find("(at bad.js:2:") != std::string::npos);
+  CHECK(rt.error_of("scripts.throws.Main").code == 503);
+  CHECK(rt.error_of("scripts.loops.Main").code == 408);
+  const auto imports = rt.error_of("scripts.imports.Main");
+  CHECK(imports.message.find("cannot import './nowhere.js'") != std::string::npos);
+  const std::string scripts = rt.json("runtime.scripts");
+  CHECK(scripts.find(R"("id":"bad","file":"bad.js","state":"failed")") != std::string::npos);
+  CHECK(scripts.find(R"("id":"good","file":"good.js","state":"loaded")") != std::string::npos);
+  CHECK(scripts.find(R"("functions":["Main"])") != std::string::npos);
+  bool warned_mjs = false, warned_bad = false;
+  for (const std::string& line : rt.log_lines()) {
+    warned_mjs = warned_mjs || line.find("other.mjs: not loaded") != std::string::npos;
+    warned_bad = warned_bad || line.find("scripts/bad.js failed to load") != std::string::npos;
+  }
+  CHECK(warned_mjs);
+  CHECK(warned_bad);
+  // A fixed file loads on reload, and its failure is forgotten.
+  write(app / "scripts/bad.js", "function Main() {\n  return 1 + 1;\n}");
+  rt.json("runtime.reload");
+  CHECK(rt.json("scripts.bad.Main") == "2");
+  fs::remove_all(app);
+}
+
+TEST_CASE("strict: one broken file fails the whole load, naming it; two files with one id are an error") {
+  const fs::path app = temp_dir("strict");
+  write(app / "scripts/bad.js", "function Main() {\n  return 1 +;\n}");
+  write(app / "scripts/good.js", "function Main() { return 1; }");
+  phost::Host host;
+  phost::Value config = phost::Value::object();
+  config.set("app_dir", phost::Value::string(app.string()));
+  config.set("strict", phost::Value::boolean(true));
   try {
-    rt_test::Runtime rt({.app_dir = app.string()});
-    FAIL("the plugin loaded a broken app");
+    host.load_plugin(PHOST_V8_PLUGIN, config);
+    FAIL("the plugin loaded a broken app in strict mode");
   } catch (const phost::Error& e) {
     CHECK(std::string(e.what()).find("bad.js:2") != std::string::npos);
+  }
+  fs::remove(app / "scripts/bad.js");
+  write(app / "scripts/good/x.js", "function Main() { return 2; }");
+  write(app / "scripts/good.x.js", "function Main() { return 3; }");
+  phost::Host again;
+  try {
+    again.load_plugin(PHOST_V8_PLUGIN, config);
+    FAIL("two files with one id were accepted");
+  } catch (const phost::Error& e) {
+    const std::string what = e.what();
+    CHECK(what.find("both give the script id 'good.x'") != std::string::npos);
   }
   fs::remove_all(app);
 }
 
 TEST_CASE("a call in flight finishes on the old version while a reload publishes the new one") {
-  rt_test::Runtime rt;
+  rt_test::Runtime rt({.process_allow = {"*"}});
   rt.load("self", "const version = 'old';\n"
                   "function Main() { Process('runtime.load', 'self', \"const version = 'new'; function Main() { return version; }\"); "
                   "return version; }");
@@ -100,7 +143,7 @@ TEST_CASE("the code cache persists to disk, is used by a new host and a corrupt 
   }
   for (const auto& entry : fs::directory_iterator(cache)) {
     std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(40);
+    f.seekp(100);  // past the header (magic, SHA-256 key, size, SHA-256 of the bytes): the payload
     f.write("garbage!garbage!", 16);
   }
   {

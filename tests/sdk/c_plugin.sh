@@ -37,7 +37,7 @@ out=$(phost --plugin "$plugin" list) || fail "phost list exited with $?"
 
 status=0
 run_phost --plugin "$plugin" run cabi.add 2 '"x"' >"$work/stdout" 2>"$work/stderr" || status=$?
-[ "$status" -eq 4 ] || fail "a failed call exits with 4, not $status"
+[ "$status" -eq 5 ] || fail "a call refused with 400 exits with 5 (bad arguments), not $status"
 grep -qF 'phost: cabi.add: two integers expected (code 400)' "$work/stderr" ||
   fail "the failed call's stderr: $(cat "$work/stderr")"
 echo ok

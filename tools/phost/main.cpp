@@ -1,273 +1,142 @@
 // phost: the command-line tool. Loads plugins into a host, then lists,
-// describes or runs processes. Built only on the public C++ API
-// (phost/host.hpp), the way an application would use it.
+// describes or runs processes, or writes a new plugin or app project. Built
+// only on the public C++ API (phost/host.hpp), the way an application would
+// use it; the command line is CLI11's.
 //
-// Results go to stdout as JSON, logs and errors to stderr; the exit status
-// tells usage, load and call failures apart (see kHelp).
+// Results go to stdout (JSON, indented on a terminal), a script's console
+// output and the logs to stderr; the exit status tells the class of a failure
+// (exit_codes.hpp).
+#include "arguments.hpp"
+#include "console_log.hpp"
+#include "exit_codes.hpp"
+#include "output.hpp"
+#include "scaffold.hpp"
+
 #include <phost/host.hpp>
 
-#include <charconv>
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <iostream>
+#include <map>
 #include <optional>
-#include <stdexcept>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#ifdef _WIN32
-#include <windows.h>
+#ifndef PHOST_VERSION
+#error "PHOST_VERSION: the package version (tools/CMakeLists.txt)"
 #endif
 
-#ifndef PHOST_V8_PLUGIN_PATH
-#define PHOST_V8_PLUGIN_PATH "libphost_v8.so"
-#endif
-#ifndef PHOST_V8_PLUGIN_RELPATH
-#define PHOST_V8_PLUGIN_RELPATH "../lib/phost/libphost_v8.so"
-#endif
-
+namespace phost::cli {
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitInternal = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitLoad = 3;
-constexpr int kExitCall = 4;
+constexpr const char* kFooter = R"help(Options may come before or after the command. Each ARG of "run" is one JSON
+value: a literal ('{"id": 7}', '"text"' for a string), "-" for a value read
+from stdin, or @FILE for a value read from FILE. "--" ends the options.
 
-constexpr const char* kHelp = R"help(Usage: phost [options] <command> [arguments]
-
-Loads phost plugins, then lists, describes or runs their processes.
-
-Commands:
-  list                  One line per process: name<TAB>plugin<TAB>description
-                        (a group handler shows as "group.*")
-  describe NAME         The entry of process NAME, as JSON
-  run NAME [ARG...]     Calls process NAME and prints its result as JSON;
-                        each ARG is one JSON value
-  help [COMMAND]        This text, or the help of COMMAND
-
-Options (before the command):
-  --plugin PATH         Load the plugin library at PATH (repeatable, in order)
-  --config JSON         Configuration object for the preceding --plugin
-  --app DIR             Load the V8 runtime plugin for the application in DIR
-                        (config {"app_dir": DIR}); the plugin is taken from
-                        $PHOST_V8_PLUGIN, else from
-                        <directory of phost>/)help" PHOST_V8_PLUGIN_RELPATH R"help(
-                        (installed), else from
-                        )help" PHOST_V8_PLUGIN_PATH R"help(
-  --timeout MS          Deadline of the call, in milliseconds (0 = none)
-  --session ID          Session id of the call
-  --log-level LEVEL     trace, debug, info, warn or error (default: warn);
-                        logs go to stderr
-  -h, --help            This text; "phost COMMAND --help" for one command
+Plugins are named by path (./libfoo.so) or by bare name (fs, store, echo,
+v8, or foo for libfoo.so), looked up in $PHOST_PLUGIN_PATH (folders separated
+by ':') and then in the plugin folder installed with phost (lib/phost).
 
 Exit status:
   0  success
-  1  internal error (a bug)
-  2  usage error: unknown option or command, missing or malformed argument
-  3  a plugin could not be loaded
-  4  the call failed (its message and code on stderr), or describe found
-     no such process
-
-Errors are printed as "phost: <message> (code N)", N an HTTP-like code.
+  1  internal error: a bug in phost or in a plugin
+  2  usage error: unknown option or command, bad value, invalid JSON
+  3  a plugin could not be found or loaded
+  4  no such process (code 404)
+  5  the call was refused: bad arguments (code 400, 422 or another 4xx)
+  6  the call timed out (code 408) or was cancelled (499)
+  7  the process failed: a script threw, or a 5xx code
+  8  I/O error: an argument file or stdin could not be read, or the output
+     could not be written (a full disk, a closed pipe)
+A failed call prints "phost: <message> (code N)" on stderr.
 
 Examples:
-  phost --plugin build/plugins/libphost_echo.so list
-  phost --plugin build/plugins/libphost_echo.so run echo.add 2 3
-  phost --plugin ./libfoo.so --config '{"root": "/srv"}' run foo.read '"a.txt"'
-  phost --app ./myapp --timeout 500 run scripts.orders.Total '{"id": 7}'
-)help";
+  phost --plugin echo run echo.add 2 3
+  phost run echo.echo '"text"' '{"a": [1, 2]}' --plugin echo --raw
+  phost --plugin fs --config '{"roots": {"data": "/srv/data"}}' list --json
+  phost --app ./myapp run scripts.orders.total.Total @order.json --timeout 500
+  echo '{"id": 7}' | phost --app ./myapp run scripts.orders.total.Total -
+  phost new plugin greeter && phost new app shop
 
-constexpr const char* kListHelp = R"help(Usage: phost [options] list
-
-Prints one line per registered process, sorted by name:
-  name<TAB>plugin<TAB>description
-A group handler (it takes every "group.<id>.<Method>") shows as "group.*".
-Load plugins with --plugin or --app; see "phost --help".
-)help";
-
-constexpr const char* kDescribeHelp = R"help(Usage: phost [options] describe NAME
-
-Prints the registry entry of process NAME as JSON:
-  {"name": ..., "description": ..., "plugin": ..., "group": true|false}
-NAME is matched case-insensitively; a name handled by a group
-("scripts.orders.Total") describes the group. Exit status 4 when no process
-takes NAME.
-)help";
-
-constexpr const char* kRunHelp = R"help(Usage: phost [options] run NAME [ARG...]
-
-Calls process NAME with the arguments ARG..., each parsed as one JSON value,
-and prints the result as JSON on stdout. Quote for the shell, and give
-strings their JSON quotes:
-  phost --plugin libphost_echo.so run echo.echo 1 '"text"' true '{"a": [1, 2]}'
-Options that shape the call (--timeout, --session) go before "run".
-Exit status 4 when the call fails: its message and code go to stderr.
-)help";
-
-// A bad command line: reported with a hint at --help, exit status 2.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+More: man phost, and the docs in /usr/share/doc/phost (or <prefix>/share/doc/phost).)help";
 
 struct PluginSpec {
-  std::string path;
-  std::optional<std::string> config;  // JSON text
+  std::string name;                   // bare name or path, as given
+  std::optional<std::string> config;  // JSON text, "-" or @FILE
   std::string app_dir;                // set for --app (the V8 runtime)
 };
 
-struct CommandLine {
-  std::vector<PluginSpec> plugins;
+struct Settings {
+  std::vector<std::string> plugins, apps, configs;
   int64_t timeout_ms = 0;
   std::string session;
-  int32_t log_level = PHOST_LOG_WARN;
-  bool help = false;
-  std::string command;
-  std::vector<std::string> operands;  // after the command
+  std::string log_level = "warn";
+  bool quiet = false;
 };
 
-const char* command_help(std::string_view command) {
-  if (command == "list") return kListHelp;
-  if (command == "describe") return kDescribeHelp;
-  if (command == "run") return kRunHelp;
-  return nullptr;
+int32_t parse_log_level(const std::string& text) {
+  static const std::map<std::string, int32_t> levels{{"trace", PHOST_LOG_TRACE}, {"debug", PHOST_LOG_DEBUG},
+                                                     {"info", PHOST_LOG_INFO},   {"warn", PHOST_LOG_WARN},
+                                                     {"error", PHOST_LOG_ERROR}};
+  return levels.at(text);  // CLI11 has checked it
 }
 
-int32_t parse_log_level(std::string_view text) {
-  if (text == "trace") return PHOST_LOG_TRACE;
-  if (text == "debug") return PHOST_LOG_DEBUG;
-  if (text == "info") return PHOST_LOG_INFO;
-  if (text == "warn") return PHOST_LOG_WARN;
-  if (text == "error") return PHOST_LOG_ERROR;
-  throw UsageError("--log-level: '" + std::string(text) + "' is not one of trace, debug, info, warn, error");
-}
-
-int64_t parse_timeout(std::string_view text) {
-  int64_t ms = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-  if (ec != std::errc() || end != text.data() + text.size() || ms < 0)
-    throw UsageError("--timeout: '" + std::string(text) + "' is not a number of milliseconds");
-  return ms;
-}
-
-// $PHOST_V8_PLUGIN, else the installed layout relative to this executable
-// (so an installed prefix can move), else the build tree's plugin.
-std::string v8_plugin_path() {
-  const char* env = std::getenv("PHOST_V8_PLUGIN");
-  if (env && *env) return env;
-  std::error_code ec;
-#ifdef _WIN32
-  wchar_t module[32768];
-  const DWORD length = GetModuleFileNameW(nullptr, module, static_cast<DWORD>(std::size(module)));
-  const std::filesystem::path exe(std::wstring_view(module, length));
-  if (length == 0 || length == std::size(module))  // failed, or a path cut short
-    ec = std::make_error_code(std::errc::no_such_file_or_directory);
-#else
-  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-#endif
-  if (!ec) {
-    const std::filesystem::path installed = (exe.parent_path() / PHOST_V8_PLUGIN_RELPATH).lexically_normal();
-    if (std::filesystem::is_regular_file(installed, ec)) return installed.string();
-  }
-  return PHOST_V8_PLUGIN_PATH;
-}
-
-CommandLine parse_command_line(int argc, char** argv) {
-  CommandLine cl;
-  int i = 1;
-  // "--name value" or "--name=value".
-  auto value_of = [&](std::string_view arg, std::string_view name) -> std::optional<std::string> {
-    if (arg == name) {
-      if (i + 1 >= argc) throw UsageError(std::string(name) + " needs a value");
-      return std::string(argv[++i]);
-    }
-    if (arg.size() > name.size() && arg.substr(0, name.size()) == name && arg[name.size()] == '=')
-      return std::string(arg.substr(name.size() + 1));
-    return std::nullopt;
-  };
-  for (; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg.empty() || arg[0] != '-') break;  // the command
-    if (arg == "-h" || arg == "--help") {
-      cl.help = true;
-    } else if (auto path = value_of(arg, "--plugin")) {
-      if (path->empty()) throw UsageError("--plugin needs a path");
-      cl.plugins.push_back({std::move(*path), std::nullopt, {}});
-    } else if (auto config = value_of(arg, "--config")) {
-      if (cl.plugins.empty() || !cl.plugins.back().app_dir.empty())
-        throw UsageError("--config must follow the --plugin it configures");
-      if (cl.plugins.back().config)
-        throw UsageError("--config given twice for plugin " + cl.plugins.back().path);
-      cl.plugins.back().config = std::move(*config);
-    } else if (auto dir = value_of(arg, "--app")) {
+// --plugin, --app and --config in the order given: a --config belongs to the
+// --plugin or --app just before it, wherever the command sits between them.
+std::vector<PluginSpec> plugin_specs(const CLI::App& app, const Settings& s) {
+  std::vector<PluginSpec> specs;
+  size_t plugin = 0, dir = 0, config = 0;
+  for (const CLI::Option* option : app.parse_order()) {
+    const std::string name = option->get_name();
+    if (name == "--plugin") {
+      specs.push_back({s.plugins.at(plugin++), std::nullopt, {}});
+    } else if (name == "--app") {
       std::error_code ec;
-      if (dir->empty() || !std::filesystem::is_directory(*dir, ec))
-        throw UsageError("--app: '" + *dir + "' is not a directory");
-      cl.plugins.push_back({v8_plugin_path(), std::nullopt, std::filesystem::absolute(*dir).string()});
-    } else if (auto timeout = value_of(arg, "--timeout")) {
-      cl.timeout_ms = parse_timeout(*timeout);
-    } else if (auto session = value_of(arg, "--session")) {
-      cl.session = std::move(*session);
-    } else if (auto level = value_of(arg, "--log-level")) {
-      cl.log_level = parse_log_level(*level);
-    } else {
-      throw UsageError("unknown option '" + std::string(arg) + "'");
+      const std::string& path = s.apps.at(dir++);
+      if (!std::filesystem::is_directory(path, ec)) throw Failure(kUsage, "--app: '" + path + "' is not a directory");
+      specs.push_back({"v8", std::nullopt, std::filesystem::absolute(path).string()});
+    } else if (name == "--config") {
+      if (specs.empty()) throw Failure(kUsage, "--config must follow the --plugin or --app it configures");
+      if (specs.back().config) throw Failure(kUsage, "--config given twice for " + specs.back().name);
+      specs.back().config = s.configs.at(config++);
     }
   }
-  if (i < argc) cl.command = argv[i++];
-  for (; i < argc; ++i) cl.operands.emplace_back(argv[i]);
-  return cl;
+  return specs;
 }
 
-void print_error(const std::string& message, int32_t code) {
-  std::cerr << "phost: " << message << " (code " << code << ")\n";
+Value plugin_config(const PluginSpec& spec, ArgumentReader& reader) {
+  const std::string what = "--config of " + (spec.app_dir.empty() ? spec.name : "--app " + spec.app_dir);
+  Value config = spec.config ? reader.read(*spec.config, what) : Value();
+  if (config && config.kind() != PHOST_OBJECT) throw Failure(kUsage, what + " must be a JSON object");
+  if (spec.app_dir.empty()) return config;
+  // --app DIR is {"app_dir": DIR} plus what its --config adds.
+  if (config && config["app_dir"]) throw Failure(kUsage, what + " sets app_dir, which --app gives already");
+  Value merged = Value::object();
+  merged.set("app_dir", Value::string(spec.app_dir));
+  for (size_t i = 0; config && i < config.size(); ++i) merged.set(config.key_at(i), config[i].retain());
+  return merged;
 }
 
-// Each argument is one JSON value; a bare word is the usual slip.
-phost::Value parse_args(const std::vector<std::string>& texts) {
-  phost::Value args = phost::Value::array(texts.size());
-  for (size_t k = 0; k < texts.size(); ++k) {
+void load_plugins(Host& host, const std::vector<PluginSpec>& specs, const std::vector<Value>& configs) {
+  for (size_t k = 0; k < specs.size(); ++k) {
     try {
-      args.push(phost::Value::from_json(texts[k]));
-    } catch (const phost::Error& e) {
-      // Numbered from 1 as on the command line (the sdk's Call::arg counts from 0).
-      throw UsageError("JSON argument " + std::to_string(k + 1) + " after NAME is not valid JSON: '" + texts[k] +
-                       "' (" + e.what() + "); to pass a string, quote it for JSON inside the shell's quotes: '\"" +
-                       texts[k] + "\"'");
+      host.load_plugin(specs[k].name, configs[k]);
+    } catch (const Error& e) {
+      throw Failure(kLoad, std::string(e.what()) + " (code " + std::to_string(e.code()) + ")");
     }
   }
-  return args;
-}
-
-phost::Value plugin_config(const PluginSpec& spec) {
-  if (!spec.app_dir.empty()) {
-    phost::Value config = phost::Value::object(1);
-    config.set("app_dir", phost::Value::string(spec.app_dir));
-    return config;
-  }
-  if (!spec.config) return {};
-  phost::Value config;
-  try {
-    config = phost::Value::from_json(*spec.config);
-  } catch (const phost::Error& e) {
-    throw UsageError("--config of " + spec.path + " is not valid JSON (" + e.what() + ")");
-  }
-  if (config.kind() != PHOST_OBJECT) throw UsageError("--config of " + spec.path + " must be a JSON object");
-  return config;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
 // The entry that takes name: an exact (case-insensitive) match, else the
 // group handling "group.<id>.<Method>" (or named as "group.*").
-const phost::ProcessInfo* find_entry(const std::vector<phost::ProcessInfo>& entries, std::string_view name) {
+const ProcessInfo* find_entry(const std::vector<ProcessInfo>& entries, std::string_view name) {
+  auto lower = [](std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+  };
   const std::string wanted = lower(name);
   for (const auto& e : entries)
     if (!e.group && lower(e.name) == wanted) return &e;
@@ -275,140 +144,197 @@ const phost::ProcessInfo* find_entry(const std::vector<phost::ProcessInfo>& entr
     if (!e.group) continue;
     const std::string prefix = lower(e.name) + ".";
     if (wanted == prefix + "*") return &e;
-    if (wanted.compare(0, prefix.size(), prefix) == 0 &&
-        wanted.find('.', prefix.size()) != std::string::npos)
-      return &e;
+    if (wanted.starts_with(prefix) && wanted.find('.', prefix.size()) != std::string::npos) return &e;
   }
   return nullptr;
 }
 
-int run_list(phost::Host& host) {
-  for (const phost::ProcessInfo& e : host.list())
-    std::cout << e.name << (e.group ? ".*" : "") << '\t' << e.plugin << '\t' << e.description << '\n';
-  return kExitOk;
+Value entry_value(const ProcessInfo& e) {
+  Value entry = Value::object(4);
+  entry.set("name", Value::string(e.name))  // as phost_list gives it; "group" tells a group
+      .set("description", Value::string(e.description))
+      .set("plugin", Value::string(e.plugin))
+      .set("group", Value::boolean(e.group));
+  return entry;
 }
 
-int run_describe(phost::Host& host, const std::string& name) {
-  const std::vector<phost::ProcessInfo> entries = host.list();
-  const phost::ProcessInfo* e = find_entry(entries, name);
-  if (!e) {
-    print_error("no process named '" + name + "'", 404);
-    return kExitCall;
+void print_json(View value) { write_stdout(to_json(value, stdout_is_terminal()) + "\n"); }
+
+void run_list(Host& host, bool json) {
+  const std::vector<ProcessInfo> entries = host.list();
+  if (json) {
+    Value list = Value::array(entries.size());
+    for (const ProcessInfo& e : entries) list.push(entry_value(e));
+    print_json(list);
+    return;
   }
-  phost::Value entry = phost::Value::object(4);
-  entry.set("name", phost::Value::string(e->name))
-      .set("description", phost::Value::string(e->description))
-      .set("plugin", phost::Value::string(e->plugin))
-      .set("group", phost::Value::boolean(e->group));
-  std::cout << entry.to_json() << '\n';
-  return kExitOk;
+  for (const ProcessInfo& e : entries)
+    write_stdout(e.name + (e.group ? ".*" : "") + '\t' + e.plugin + '\t' + e.description + '\n');
 }
 
-int run_call(phost::Host& host, const CommandLine& cl, const phost::Value& args) {
-  phost::CallOptions options;
-  options.session = cl.session;
-  options.timeout = std::chrono::milliseconds(cl.timeout_ms);
-  try {
-    const phost::Value result = host.call(cl.operands[0], args, options);
-    std::cout << result.to_json() << '\n';
-    return kExitOk;
-  } catch (const phost::Error& e) {
-    print_error(e.what(), e.code());
-    return kExitCall;
-  }
+void run_describe(Host& host, const std::string& name) {
+  const std::vector<ProcessInfo> entries = host.list();
+  const ProcessInfo* e = find_entry(entries, name);
+  if (!e) throw Error(404, "no process named '" + name + "'", PHOST_E_NOT_FOUND);
+  print_json(entry_value(*e));
+}
+
+void run_call(Host& host, const Settings& s, const std::string& name, const Value& args, bool raw) {
+  CallOptions options;
+  options.session = s.session;
+  options.timeout = std::chrono::milliseconds(s.timeout_ms);
+  const Value result = host.call(name, args, options);
+  if (raw && result.kind() == PHOST_STRING) return write_stdout(std::string(result.as_string()) + "\n");
+  if (raw && result.kind() == PHOST_BYTES) return write_stdout(result.as_string());
+  print_json(result);
+}
+
+std::string version_text() {
+  const phost_api* table = phost_get_api(PHOST_ABI_MAJOR);
+  std::string text = "phost " PHOST_VERSION "\nplugin ABI " + std::to_string(PHOST_ABI_MAJOR) + "." +
+                     std::to_string(table ? table->abi_minor : PHOST_ABI_MINOR) + "\n";
+#ifdef PHOST_V8_VERSION
+  text += "V8 " PHOST_V8_VERSION " (the runtime plugin, v8)";
+#else
+  text += "V8: none (built without the runtime plugin)";
+#endif
+  return text;
 }
 
 int run(int argc, char** argv) {
-  const CommandLine cl = parse_command_line(argc, argv);
-  if (cl.command == "help") {
-    if (cl.operands.empty()) {
-      std::cout << kHelp;
-      return kExitOk;
-    }
-    const char* text = command_help(cl.operands[0]);
-    if (!text) throw UsageError("no command '" + cl.operands[0] + "'");
-    std::cout << text;
-    return kExitOk;
-  }
-  if (cl.help) {
-    const char* text = cl.command.empty() ? kHelp : command_help(cl.command);
-    if (!text) throw UsageError("unknown command '" + cl.command + "'");
-    std::cout << text;
-    return kExitOk;
-  }
-  if (cl.command.empty()) {
-    std::cerr << kHelp;
-    return kExitUsage;
-  }
-  const char* help = command_help(cl.command);
-  if (!help) throw UsageError("unknown command '" + cl.command + "'");
-  if (!cl.operands.empty() && (cl.operands[0] == "-h" || cl.operands[0] == "--help")) {
-    std::cout << help;
-    return kExitOk;
-  }
-  if (cl.command == "list" && !cl.operands.empty())
-    throw UsageError("list takes no arguments (options go before the command)");
-  if (cl.command == "describe" && cl.operands.size() != 1)
-    throw UsageError("describe takes exactly one NAME");
-  if (cl.command == "run") {
-    if (cl.operands.empty()) throw UsageError("run needs a process NAME");
-    if (cl.operands[0].starts_with("-"))
-      throw UsageError("'" + cl.operands[0] + "' is not a process name (options go before the command)");
+  CLI::App app{"Loads phost plugins, then lists, describes or runs their processes.", "phost"};
+  app.fallthrough();  // options of phost also after the command: phost run NAME --timeout 5
+  app.require_subcommand(0, 1);  // one command; later words are its operands ("phost help run")
+  app.footer(kFooter);
+  app.set_version_flag("--version", version_text, "Print the versions of phost, its plugin ABI and V8");
+  app.get_formatter()->column_width(28);
+
+  Settings s;
+  app.add_option("--plugin", s.plugins, "Load a plugin: a bare name (fs) or a path (./libfoo.so); repeatable")
+      ->type_name("NAME|PATH")
+      ->allow_extra_args(false);
+  app.add_option("--app", s.apps, "Load the V8 runtime plugin for the app in DIR (its scripts/ folder)")
+      ->type_name("DIR")
+      ->allow_extra_args(false);
+  app.add_option("--config", s.configs, "Configuration object (JSON, - or @FILE) of the --plugin or --app before it")
+      ->type_name("JSON")
+      ->allow_extra_args(false);
+  app.add_option("--timeout", s.timeout_ms, "Deadline of the call in milliseconds (0 = none)")
+      ->type_name("MS")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--session", s.session, "Session id of the call")->type_name("ID");
+  app.add_option("--log-level", s.log_level, "Diagnostics shown on stderr (default: warn)")
+      ->type_name("LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_flag("-q,--quiet", s.quiet, "Drop the scripts' console output (shown on stderr by default)");
+  bool raw = false;
+  app.add_flag("--raw", raw, "run: print a string result as plain text, bytes as they are");
+
+  CLI::App* list = app.add_subcommand("list", "One line per process: name<TAB>plugin<TAB>description");
+  bool list_json = false;
+  list->add_flag("--json", list_json, "A JSON array of {name, description, plugin, group} instead");
+
+  CLI::App* describe = app.add_subcommand("describe", "The registry entry of process NAME, as JSON");
+  std::string describe_name;
+  describe->add_option("NAME", describe_name, "Process name (a group's names describe the group)")->required();
+
+  CLI::App* run = app.add_subcommand("run", "Call process NAME with ARGs; print its result as JSON");
+  std::string run_name;
+  run->add_option("NAME", run_name, "Process name, e.g. scripts.orders.total.Total")->required();
+  run->footer("Then ARG...: one JSON value each: a literal ('{\"id\": 7}', '\"text\"'), - (stdin) or @FILE.\n");
+  // The ARGs are the command line's extras: a vector option would split a
+  // JSON array ("[1, 2]") into values, CLI11's list syntax.
+  app.allow_extras();
+
+  CLI::App* create = app.add_subcommand("new", "Write a new project that builds and runs at once");
+  create->require_subcommand(1);
+  std::string new_name, new_dir = ".";
+  CLI::App* new_plugin = create->add_subcommand("plugin", "A native plugin: CMake project, source and a test");
+  CLI::App* new_app = create->add_subcommand("app", "A script app: scripts/hello.js and scripts/greet.ts");
+  for (CLI::App* sub : {new_plugin, new_app}) {
+    sub->add_option("NAME", new_name, "Lower case: letters, digits, _")->required();
+    sub->add_option("--dir", new_dir, "Where to create NAME/ (default: here)")->type_name("DIR");
   }
 
-  phost::Host::Options options;
-  options.log_level = cl.log_level;
-  phost::Host host(options);
+  CLI::App* help = app.add_subcommand("help", "This text, or the help of COMMAND");
+  std::string help_command;
+  help->add_option("COMMAND", help_command);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    throw Failure(kUsage, e.what());
+  }
+  const std::vector<std::string> run_args = app.remaining(true);
+  for (const std::string& extra : run_args) {
+    // Never JSON, so never an ARG: "-" is stdin, "-1" and "-.5" are numbers.
+    if (extra.size() > 1 && extra[0] == '-' && extra[1] != '.' && (extra[1] < '0' || extra[1] > '9'))
+      throw Failure(kUsage, "unknown option '" + extra + "'");
+    if (!*run) throw Failure(kUsage, "unexpected argument '" + extra + "'");
+  }
+
+  if (*help || app.get_subcommands().empty()) {
+    const CLI::App* about = &app;
+    if (!help_command.empty()) {
+      const auto subs = app.get_subcommands([&](const CLI::App* sub) { return sub->get_name() == help_command; });
+      if (subs.empty() || help_command == "help") throw Failure(kUsage, "no command '" + help_command + "'");
+      about = subs.front();
+    }
+    const std::string text = about->help(about == &app ? "" : "phost");
+    if (!*help) {  // no command at all: the help is the error message
+      std::fputs(text.c_str(), stderr);
+      return kUsage;
+    }
+    write_stdout(text.ends_with('\n') ? text : text + "\n");
+    return kOk;
+  }
+  if (*create) {
+    write_stdout(scaffold(*new_plugin ? "plugin" : "app", new_name, new_dir));
+    return kOk;
+  }
+
+  ConsoleLog log{parse_log_level(s.log_level), s.quiet};
+  HostOptions options;
+  options.log_level = log.host_level();
+  options.log = log;
+  Host host(options);  // first: values need the API table it sets
 
   // Everything the command line can get wrong is checked before any plugin loads.
-  std::vector<phost::Value> configs;
-  for (const PluginSpec& spec : cl.plugins) configs.push_back(plugin_config(spec));
-  phost::Value args;
-  if (cl.command == "run")
-    args = parse_args(std::vector<std::string>(cl.operands.begin() + 1, cl.operands.end()));
+  const std::vector<PluginSpec> specs = plugin_specs(app, s);
+  ArgumentReader reader;
+  std::vector<Value> configs;
+  for (const PluginSpec& spec : specs) configs.push_back(plugin_config(spec, reader));
+  const Value args = *run ? reader.read_all(run_args) : Value();
+  load_plugins(host, specs, configs);
 
-  for (size_t k = 0; k < cl.plugins.size(); ++k) {
-    const PluginSpec& spec = cl.plugins[k];
-    std::error_code ec;
-    if (!spec.app_dir.empty() && !std::filesystem::is_regular_file(spec.path, ec)) {
-      print_error("--app needs the V8 runtime plugin, and there is none at " + spec.path +
-                      " (build it with -DPHOST_BUILD_RUNTIME=ON, or point PHOST_V8_PLUGIN at it)",
-                  404);
-      return kExitLoad;
-    }
-    try {
-      host.load_plugin(spec.path, configs[k]);
-    } catch (const phost::Error& e) {
-      print_error(e.what(), e.code());
-      return kExitLoad;
-    }
-  }
-
-  if (cl.command == "list") return run_list(host);
-  if (cl.command == "describe") return run_describe(host, cl.operands[0]);
-  return run_call(host, cl, args);
+  if (*list) run_list(host, list_json);
+  else if (*describe) run_describe(host, describe_name);
+  else run_call(host, s, run_name, args, raw);
+  return kOk;
 }
 
 }  // namespace
+}  // namespace phost::cli
 
 int main(int argc, char** argv) {
-  int status;
+  using namespace phost::cli;
+  int status = kOk;
   try {
     status = run(argc, argv);
-  } catch (const UsageError& e) {
-    std::cerr << "phost: " << e.what() << "\nTry 'phost --help'.\n";
-    status = kExitUsage;
+    flush_stdout();
+  } catch (const Failure& f) {
+    std::fprintf(stderr, "phost: %s\n", f.what());
+    if (f.code == kUsage) std::fputs("Try 'phost --help'.\n", stderr);
+    status = f.code;
   } catch (const phost::Error& e) {
-    print_error(e.what(), e.code());
-    status = kExitInternal;
+    std::fprintf(stderr, "phost: %s (code %d)\n", e.what(), static_cast<int>(e.code()));
+    status = exit_code_of(e);
   } catch (const std::exception& e) {
-    std::cerr << "phost: internal error: " << e.what() << '\n';
-    status = kExitInternal;
+    std::fprintf(stderr, "phost: internal error: %s\n", e.what());
+    status = kInternal;
   }
-  std::cout.flush();
-  if (!std::cout) {
-    std::cerr << "phost: cannot write the output\n";
-    if (status == kExitOk) status = kExitInternal;
-  }
+  if (status != kOk) std::fflush(stdout);  // what was printed before the failure still goes out
   return status;
 }

@@ -2,7 +2,7 @@
 // the sdk's values (phost/value.hpp) and handlers (phost/plugin.hpp).
 //
 //   phost::Host host;                       // sets phost::api() for the sdk wrappers
-//   host.load_plugin("plugins/libphost_echo.so");
+//   host.load_plugin("echo");             // a bare name: the installed plugin folder
 //   host.add("app.hello", "Greets", [](phost::Call& c) { return phost::Value::string("hi"); });
 //   phost::Value r = host.call("echo.add", phost::args(2, 3));  // throws phost::Error
 //
@@ -92,7 +92,8 @@ public:
 
   phost_host* get() const noexcept { return host_.get(); }
 
-  // Loads a plugin; config: an object handed to the plugin, or empty.
+  // Loads a plugin by path or bare name ("v8", "fs"; see phost_load_plugin);
+  // config: an object handed to the plugin, or empty.
   // Throws Error with status PHOST_E_NOT_FOUND, PHOST_E_LOAD or PHOST_E_VERSION.
   void load_plugin(std::string_view path, View config = {}) {
     check(phost_load_plugin(host_.get(), to_str(path), config.get()));

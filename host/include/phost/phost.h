@@ -65,11 +65,30 @@ PHOST_API const phost_api* PHOST_CALL phost_get_api(uint32_t abi_major);
 /* config may be NULL. On failure *out is NULL. */
 PHOST_API phost_status PHOST_CALL phost_host_create(const phost_host_config* config,
                                                     phost_host** out);
-/* Runs every plugin's on_unload (last loaded first), then the finalizers of
- * all processes, then unloads the libraries. NULL is ignored. */
+/* Destroys a host, in this order:
+ *  1. From now on every call on this host, from any thread (a plugin's own
+ *     threads, a handler still running, an on_unload), fails with
+ *     PHOST_E_CANCELLED, code 503, "host is being destroyed: 'name' was not
+ *     called", and every registration fails the same way (its finalizer runs).
+ *  2. It waits for the calls already running to return (logging a warning
+ *     every 5 s while one does not), so no handler runs from here on.
+ *  3. For each plugin, last loaded first: its on_unload, then the finalizers
+ *     of its processes.
+ *  4. The finalizers of the application's processes; then the libraries are
+ *     unloaded.
+ * Called from inside a call of this host, or again while it is being
+ * destroyed (from a finalizer), it logs an error and returns without
+ * destroying anything: step 2 would wait for itself. It must not race with
+ * the application's own use of the host: a call that starts after this
+ * returned uses freed memory. NULL is ignored. */
 PHOST_API void PHOST_CALL phost_host_destroy(phost_host* host);
 
-/* Loads a plugin library (path as given to the OS loader). config: an object
+/* Loads a plugin library. path: a file path with a directory in it
+ * ("./libfoo.so", "/opt/x/libfoo.so"), used as given; or a bare name ("fs",
+ * "v8", "foo", "libfoo.so"), looked up as libphost_<name>.so, then
+ * lib<name>.so, in the folders of $PHOST_PLUGIN_PATH (':'-separated, ';' on
+ * Windows) and then in the plugin folder installed with libphost
+ * (<libdir>/phost), never in the working directory. config: an object
  * handed to the plugin (borrowed; the host keeps its own reference), or NULL.
  * Distinct errors: PHOST_E_NOT_FOUND (no such file), PHOST_E_LOAD (not a
  * shared library, no entry symbol, entry failed, process name taken),
@@ -84,16 +103,19 @@ PHOST_API phost_status PHOST_CALL phost_unregister(phost_host* host, phost_str n
 /* Makes alias another name of the registered process name. */
 PHOST_API phost_status PHOST_CALL phost_alias(phost_host* host, phost_str name, phost_str alias);
 
-/* Calls a process. args: an array or NULL; options may be NULL. On PHOST_OK
- * *out_result is a new reference; otherwise phost_last_error says why
- * (status, HTTP-like code, message). */
+/* Calls a process. args: an array or NULL, frozen by the call (see
+ * phost_value); options may be NULL. On PHOST_OK *out_result is a new,
+ * frozen reference; otherwise phost_last_error says why (status, HTTP-like
+ * code, message). */
 PHOST_API phost_status PHOST_CALL phost_call(phost_host* host, phost_str name,
                                              const phost_value* args,
                                              const phost_call_options* options,
                                              phost_value** out_result);
 
 /* Every registered name, as an array of objects {name, description,
- * plugin, group}, sorted by name. New reference. */
+ * plugin, group}, sorted by name. New reference. Every string in it is valid
+ * UTF-8 (descriptions are repaired at registration, plugin names checked at
+ * load). */
 PHOST_API phost_status PHOST_CALL phost_list(phost_host* host, phost_value** out);
 
 PHOST_API void PHOST_CALL phost_last_error(phost_error* out);

@@ -32,17 +32,21 @@ extern "C" {
 #endif
 
 #define PHOST_ABI_MAJOR 1
-#define PHOST_ABI_MINOR 0
+#define PHOST_ABI_MINOR 1
 
 /* ---- handles (opaque; their layout is the host's business) ------------- */
 
 /* A plugin's seat in one host. Valid from entry until on_unload returns. */
 typedef struct phost_plugin phost_plugin;
-/* One handler invocation. Valid only until the handler returns; never keep it. */
+/* One handler invocation. Valid only until the handler returns; never keep it.
+ * The handler may hand it to threads of its own that end before it returns
+ * (see call and ctx_set_error). */
 typedef struct phost_call_ctx phost_call_ctx;
 /* A value: refcounted, thread-safe to read and to retain/release. A value may
- * be changed (value_push/value_set) only while its holder has the only
- * reference; once shared (retained, passed to a call, returned) it is frozen. */
+ * be changed (value_push/value_set) only until it is first shared: retained,
+ * put inside another value, passed to a call as its arguments or returned by
+ * a handler. From then on it is frozen for good, with everything inside it,
+ * whatever its reference count (a count back at 1 does not thaw it). */
 typedef struct phost_value phost_value;
 
 /* ---- status codes ------------------------------------------------------ */
@@ -57,9 +61,11 @@ typedef int32_t phost_status;
 #define PHOST_E_EXISTS 4        /* name already registered (409) */
 #define PHOST_E_UNSUPPORTED 5   /* not available in this host/version (501) */
 #define PHOST_E_NO_MEMORY 6     /* allocation failed or memory limit hit (507) */
-#define PHOST_E_LIMIT 7         /* size, depth or nesting limit exceeded (413) */
+#define PHOST_E_LIMIT 7         /* size, depth or nesting limit exceeded (413); a serial
+                                   process re-entered on its own thread (409) */
 #define PHOST_E_TIMEOUT 8       /* the call's deadline passed (408) */
-#define PHOST_E_CANCELLED 9     /* the call was cancelled (499) */
+#define PHOST_E_CANCELLED 9     /* the call was cancelled (499); the host is being
+                                   destroyed (503) */
 #define PHOST_E_PROCESS 10      /* the process failed; code and message say why */
 #define PHOST_E_LOAD 11         /* a plugin could not be loaded */
 #define PHOST_E_VERSION 12      /* incompatible ABI version */
@@ -117,7 +123,8 @@ typedef struct phost_call_info {
   int64_t deadline_ns;    /* monotonic clock (clock_ns), 0 = none */
 } phost_call_info;
 
-/* Handler of a process. args is an array (borrowed, frozen). On success it
+/* Handler of a process. args is an array, borrowed and frozen with all its
+ * items, even when the caller held the only reference. On success it
  * stores a new reference in *out_result (the host takes it) and returns
  * PHOST_OK; storing nothing is an error. On failure it returns a non-OK
  * status, preferably after ctx_set_error; returning the status of a failed
@@ -134,14 +141,18 @@ typedef void(PHOST_CALL* phost_finalize_fn)(void* user_data);
 
 /* The process is a group: the handler takes every "name.<id>.<Method>". */
 #define PHOST_PROCESS_GROUP 0x1u
-/* The host runs at most one call of this process at a time. */
+/* The host runs at most one call of this process at a time. A caller waiting
+ * for its turn keeps its deadline and cancellation (PHOST_E_TIMEOUT,
+ * PHOST_E_CANCELLED). A call from the thread that is running it (the handler
+ * calling itself, directly or through other processes) fails at once with
+ * PHOST_E_LIMIT, code 409, naming the process, instead of deadlocking. */
 #define PHOST_PROCESS_SERIAL 0x2u
 
 typedef struct phost_process_desc {
   uint32_t struct_size;  /* sizeof(phost_process_desc) as the plugin knows it */
   uint32_t flags;        /* PHOST_PROCESS_* */
   phost_str name;        /* copied by the host; dotted, case-insensitive */
-  phost_str description; /* copied; shown by `phost describe` */
+  phost_str description; /* copied, invalid UTF-8 replaced by U+FFFD; shown by `phost describe` */
   phost_handler_fn handler;
   void* user_data;
   phost_finalize_fn finalize; /* may be NULL */
@@ -166,7 +177,8 @@ typedef struct phost_api {
    * and clear it on success; the others leave it alone. */
   void(PHOST_CALL* last_error)(phost_error* out);
   /* Sets the calling thread's last error (msg copied; code 0 means the
-   * status's usual code). For a plugin entry to explain a failed load: call
+   * status's usual code). Every message the host hands out is valid UTF-8:
+   * invalid sequences in msg (here, in ctx_set_error) become U+FFFD. For a plugin entry to explain a failed load: call
    * it last, since any later successful call clears the last error.
    * Handlers use ctx_set_error. */
   void(PHOST_CALL* error_set)(phost_status status, int32_t code, phost_str msg);
@@ -185,7 +197,7 @@ typedef struct phost_api {
    * failure finalize has already run when this returns. (Only a desc too
    * short to hold finalize, struct_size below v1.0's, is refused without it.)
    * PHOST_E_EXISTS when the name is taken, PHOST_E_INVALID_ARG when it is
-   * malformed. */
+   * malformed, PHOST_E_CANCELLED (code 503) once the host is being destroyed. */
   phost_status(PHOST_CALL* register_process)(phost_plugin* self, const phost_process_desc* desc);
   /* Removes a process this plugin registered. Calls in flight finish; the
    * finalizer runs after the last one. */
@@ -197,7 +209,11 @@ typedef struct phost_api {
    * from outside any handler. args: an array or NULL (no arguments);
    * borrowed and frozen by the call. On PHOST_OK *out_result holds a new
    * reference the caller releases; otherwise last_error tells why and a
-   * handler may return the same status to forward the error. */
+   * handler may return the same status to forward the error.
+   * Several threads of one handler may use its ctx as parent at once (a
+   * fan-out); a failure the handler forwards is then the last one recorded.
+   * Once the host is being destroyed every call fails with PHOST_E_CANCELLED,
+   * code 503, before reaching any handler. */
   phost_status(PHOST_CALL* call)(phost_plugin* self, phost_call_ctx* parent, phost_str name,
                                  const phost_value* args, phost_value** out_result);
 
@@ -208,7 +224,8 @@ typedef struct phost_api {
   int32_t(PHOST_CALL* ctx_cancelled)(const phost_call_ctx* ctx);
   /* Sets the error this handler returns: code is HTTP-like (0 means the
    * returned status's usual code, e.g. 400 for PHOST_E_INVALID_ARG, 500 for
-   * PHOST_E_PROCESS). msg is copied. Return a non-OK status afterwards. */
+   * PHOST_E_PROCESS). msg is copied. Return a non-OK status afterwards. Safe
+   * from several threads with one ctx; the last call wins. */
   void(PHOST_CALL* ctx_set_error)(phost_call_ctx* ctx, int32_t code, phost_str msg);
 
   /* -- values: construction; each *out is a new reference (count 1) -- */
@@ -220,11 +237,13 @@ typedef struct phost_api {
   phost_status(PHOST_CALL* value_bytes)(phost_str b, phost_value** out);
   phost_status(PHOST_CALL* value_array)(size_t capacity, phost_value** out);
   phost_status(PHOST_CALL* value_object)(size_t capacity, phost_value** out);
-  /* Appends to an array you hold the only reference to. Takes item's
-   * reference unconditionally (released on failure). */
+  /* Appends to an array that is not frozen. Takes item's reference
+   * unconditionally (released on failure) and freezes item; item cannot be
+   * the array itself. */
   phost_status(PHOST_CALL* value_push)(phost_value* array, phost_value* item);
-  /* Sets key in an object you hold the only reference to; an existing key is
-   * replaced in place. Takes item's reference unconditionally. */
+  /* Sets key in an object that is not frozen; an existing key is replaced in
+   * place (only that key, even when its item also sits under other keys).
+   * Takes item's reference unconditionally and freezes it, as value_push. */
   phost_status(PHOST_CALL* value_set)(phost_value* object, phost_str key, phost_value* item);
   void(PHOST_CALL* value_retain)(const phost_value* v);
   void(PHOST_CALL* value_release)(const phost_value* v); /* NULL is ignored */
@@ -252,6 +271,19 @@ typedef struct phost_api {
   phost_status(PHOST_CALL* value_to_json)(const phost_value* v, phost_sink_fn sink, void* sink_data);
 
   /* ---- v1.0 ends here; append-only below, check with PHOST_API_HAS ---- */
+
+  /* -- v1.1: the current call -- */
+  /* Brings this call's deadline forward to deadline_ns (the clock of
+   * clock_ns; 0 or a later one changes nothing): ctx_info and ctx_cancelled
+   * report it, and nested calls made with ctx as their parent inherit it. For
+   * a handler with a time limit of its own (the V8 runtime's timeout_ms), so
+   * that the processes it calls see the time they really have. */
+  phost_status(PHOST_CALL* ctx_set_deadline)(phost_call_ctx* ctx, int64_t deadline_ns);
+  /* 1 when outer is ctx itself or a call ctx is nested in (on any thread),
+   * else 0. outer is compared, never read, so it may be another thread's
+   * ctx. For a handler that must not wait for something its own call chain
+   * holds (the V8 runtime's isolates). */
+  int32_t(PHOST_CALL* ctx_within)(const phost_call_ctx* ctx, const phost_call_ctx* outer);
 } phost_api;
 
 /* True when the table has member m and it is set (a host of an older minor
@@ -270,12 +302,15 @@ typedef struct phost_plugin_info {
   uint32_t abi_major;  /* PHOST_ABI_MAJOR the plugin was built with */
   uint32_t abi_minor;  /* PHOST_ABI_MINOR the plugin was built with */
   uint32_t reserved0;
-  const char* name;    /* static NUL-terminated string, e.g. "fs"; required */
+  const char* name;    /* static NUL-terminated UTF-8, e.g. "fs"; required */
   const char* version; /* static NUL-terminated string, e.g. "1.2.0" */
   void* plugin_data;   /* yours; passed to on_unload. Keep state here, not in globals:
                           one library may be loaded by several hosts. */
-  /* Runs once when the host is destroyed, before the finalizers of this
-   * plugin's processes and before the library is unloaded. May be NULL. */
+  /* Runs once when the host is destroyed (the order: phost_host_destroy in
+   * phost.h): no call is running any more and every new call or registration
+   * fails (PHOST_E_CANCELLED, code 503). Then this plugin's processes are
+   * removed and their finalizers run; the library is unloaded last. Join your
+   * own threads here. May be NULL. */
   void(PHOST_CALL* on_unload)(void* plugin_data);
 } phost_plugin_info;
 

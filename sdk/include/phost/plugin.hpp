@@ -5,12 +5,33 @@
 
 #include <phost/value.hpp>
 
+#include <algorithm>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <type_traits>
 
 namespace phost {
+
+// "argument 1" for index 0: phost numbers arguments from 1 in every message
+// (the SDK, the CLI, the shipped plugins), as a caller counts them.
+inline std::string argument_name(size_t index) { return "argument " + std::to_string(index + 1); }
+
+// Throws a 400 when object is not an object or has a key not in known:
+// "<where>: unknown key 'root' (known: roots, max_read_bytes)".
+inline void check_keys(View object, std::initializer_list<std::string_view> known, std::string_view where) {
+  if (object.kind() != PHOST_OBJECT)
+    throw Error(400, std::string(where) + " must be an object", PHOST_E_INVALID_ARG);
+  for (size_t i = 0; i < object.size(); ++i) {
+    const std::string_view key = object.key_at(i);
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string list;
+    for (const std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+    throw Error(400, std::string(where) + ": unknown key '" + std::string(key) + "' (known: " +
+                         (list.empty() ? "none" : list) + ")", PHOST_E_INVALID_ARG);
+  }
+}
 
 // One invocation of a handler: its arguments and context.
 class Call {
@@ -21,13 +42,13 @@ public:
   View args() const noexcept { return args_; }
   size_t arg_count() const noexcept { return args_.size(); }
 
-  // The i-th argument as T (bool, int64_t, double, std::string_view,
-  // std::string, View). A missing argument or another kind is a 400 error
-  // naming the argument.
+  // The i-th argument (from 0) as T (bool, int64_t, double,
+  // std::string_view, std::string, View). A missing argument or another kind
+  // is a 400 error naming it from 1: arg(0) is "argument 1".
   template <class T>
   T arg(size_t i) const {
     const View v = args_[i];
-    if (!v) throw Error(400, "argument " + std::to_string(i) + " is missing", PHOST_E_INVALID_ARG);
+    if (!v) throw Error(400, argument_name(i) + " is missing", PHOST_E_INVALID_ARG);
     try {
       if constexpr (std::is_same_v<T, bool>) return v.as_bool();
       else if constexpr (std::is_integral_v<T>) return static_cast<T>(v.as_int());
@@ -36,7 +57,7 @@ public:
       else if constexpr (std::is_same_v<T, std::string>) return std::string(v.as_string());
       else return T(v);
     } catch (const Error& e) {
-      throw Error(400, "argument " + std::to_string(i) + ": " + e.what(), PHOST_E_TYPE);
+      throw Error(400, argument_name(i) + ": " + e.what(), PHOST_E_TYPE);
     }
   }
 
@@ -118,6 +139,15 @@ public:
 
   phost_plugin* self() const noexcept { return self_; }
   View config() const noexcept { return View(api().plugin_config(self_)); }
+
+  // The configuration, refusing keys not in known (check_keys): a misspelt
+  // key fails the load instead of being silently ignored. An absent
+  // configuration reads as an empty view.
+  View config(std::initializer_list<std::string_view> known) const {
+    const View cfg = config();
+    if (cfg) check_keys(cfg, known, "configuration");
+    return cfg;
+  }
 
   void log(int32_t level, std::string_view message) const noexcept {
     api().log(self_, level, to_str(message));

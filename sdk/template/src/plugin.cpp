@@ -1,8 +1,9 @@
-// greeter: a phost plugin. Replace "greeter" with your plugin's name here, in
-// CMakeLists.txt and in test/smoke.cpp.
+// greeter: a phost plugin (written by `phost new plugin greeter`).
 //
 //   greeter.hello(name)          -> "Hello, <name>!"; 422 for an empty name
 //   greeter.repeat(text, times)  -> text repeated times times (0 to 1000)
+//
+// Configuration (--config '{"greeting": "Hi"}'): greeting, default "Hello".
 #include <phost/plugin.hpp>
 
 #include <cstdint>
@@ -10,11 +11,11 @@
 
 namespace {
 
-phost::Value hello(phost::Call& call) {
+phost::Value hello(const std::string& greeting, phost::Call& call) {
   const std::string name = call.arg<std::string>(0);  // missing or not a string: 400
   if (name.empty())
     throw phost::Error(422, "greeter.hello: the name is empty", PHOST_E_INVALID_ARG);
-  return phost::Value::string("Hello, " + name + "!");
+  return phost::Value::string(greeting + ", " + name + "!");
 }
 
 phost::Value repeat(phost::Call& call) {
@@ -30,9 +31,15 @@ phost::Value repeat(phost::Call& call) {
 }
 
 // Runs once per host that loads the plugin. Register processes here; keep
-// per-host state in info.plugin_data (freed in info.on_unload), not in globals.
+// per-host state in info.plugin_data (freed in info.on_unload) or in the
+// handlers' captures, not in globals.
 void init(phost::Plugin& plugin, phost_plugin_info& /*info*/) {
-  plugin.add("greeter.hello", "greeter.hello(name): a greeting", hello);
+  // Only the keys listed: a misspelt one fails the load with a 400.
+  const phost::View config = plugin.config({"greeting"});
+  std::string greeting = "Hello";
+  if (const phost::View g = config["greeting"]) greeting = std::string(g.as_string());
+  plugin.add("greeter.hello", "greeter.hello(name): a greeting",
+             [greeting](phost::Call& call) { return hello(greeting, call); });
   plugin.add("greeter.repeat", "greeter.repeat(text, times): text repeated", repeat);
 }
 

@@ -1,5 +1,5 @@
-// Loads the plugin into a host, as an application would, and checks one
-// result and one error code. Usage: greeter_smoke <path of libgreeter.so>
+// Loads the plugin into a host, as an application would, and checks a
+// result, an error code and the configuration. Usage: greeter_smoke <path of libgreeter.so>
 #include <phost/host.hpp>
 
 #include <cstdio>
@@ -37,6 +37,20 @@ int main(int argc, char** argv) {
     } catch (const phost::Error& e) {
       expect(e.code() == 422,
              "greeter.hello(\"\") fails with 422, got " + std::to_string(e.code()) + ": " + e.what());
+    }
+
+    // Configuration: a known key takes effect, an unknown one fails the load.
+    phost::Host configured;
+    configured.load_plugin(argv[1], phost::Value::from_json(R"({"greeting": "Hi"})"));
+    const phost::Value hi = configured.call("greeter.hello", phost::args("you"));
+    expect(hi.as_string() == "Hi, you!", "greeting \"Hi\" gives \"Hi, you!\", got " + hi.to_json());
+    try {
+      phost::Host misspelt;
+      misspelt.load_plugin(argv[1], phost::Value::from_json(R"({"greting": "Hi"})"));
+      expect(false, "an unknown configuration key fails the load");
+    } catch (const phost::Error& e) {
+      expect(std::string(e.what()).find("unknown key 'greting'") != std::string::npos,
+             std::string("the load names the unknown key: ") + e.what());
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "FAILED: %s\n", e.what());

@@ -1,0 +1,130 @@
+#include "js_error.hpp"
+
+#include "v8_text.hpp"
+
+#include <v8-context.h>
+#include <v8-debug.h>
+#include <v8-message.h>
+#include <v8-primitive.h>
+
+namespace phost::v8rt {
+namespace {
+
+v8::Local<v8::String> key(v8::Isolate* isolate, std::string_view name) {
+  return v8::String::NewFromUtf8(isolate, name.data(), v8::NewStringType::kInternalized, static_cast<int>(name.size()))
+      .FromMaybe(v8::String::Empty(isolate));
+}
+
+// Messages are cut at 64 KB: a thrown string may be a gigabyte.
+constexpr size_t kMaxMessage = 64 * 1024;
+
+std::string text_of(v8::Isolate* isolate, v8::Local<v8::Value> v) {
+  if (v.IsEmpty() || !v->IsString()) return {};
+  return utf8_prefix(isolate, v.As<v8::String>(), kMaxMessage);
+}
+
+}  // namespace
+
+v8::Local<v8::Value> read_property(v8::Local<v8::Context> context, v8::Local<v8::Object> object,
+                                   std::string_view name) {
+  if (object->IsProxy()) return {};
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::TryCatch ignore(isolate);
+  v8::Local<v8::Value> value;
+  if (!object->Get(context, key(isolate, name)).ToLocal(&value)) return {};
+  return value;
+}
+
+JsErrors::JsErrors(v8::Isolate* isolate)
+    : forwarded_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded"))) {}
+
+Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catch, std::string_view what) const {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::TryCatch inner(isolate);  // nothing below may leave an exception behind
+  const v8::Local<v8::Value> exception = try_catch.Exception();
+  int32_t code = 500;
+  std::string message;
+  bool forwarded = false;
+  std::string process;  // the failed process a forwarded error came from
+  if (!exception.IsEmpty() && exception->IsObject() && !exception->IsProxy()) {
+    auto object = exception.As<v8::Object>();
+    forwarded = object->HasPrivate(context, forwarded_.Get(isolate)).FromMaybe(false);
+    if (v8::Local<v8::Value> name; forwarded && object->GetPrivate(context, forwarded_.Get(isolate)).ToLocal(&name))
+      process = text_of(isolate, name);
+    if (auto c = read_property(context, object, "code"); !c.IsEmpty() && c->IsInt32()) {
+      const int32_t value = c.As<v8::Int32>()->Value();
+      if (value >= 400 && value <= 599) code = value;  // a failure is never a 2xx or 3xx
+    }
+    message = text_of(isolate, read_property(context, object, "message"));
+    if (!forwarded) {
+      const std::string name = text_of(isolate, read_property(context, object, "name"));
+      if (!name.empty() && name != "Exception") message = message.empty() ? name : name + ": " + message;
+      if (message.empty()) message = "uncaught exception (an object without a message)";
+    }
+  } else if (!exception.IsEmpty()) {
+    v8::Local<v8::String> s;
+    if (!exception->IsSymbol() && exception->ToString(context).ToLocal(&s))
+      message = "uncaught " + utf8_prefix(isolate, s, kMaxMessage);
+    else message = "uncaught exception";
+  }
+  if (isolate->IsExecutionTerminating()) return Error(500, "stopped", PHOST_E_PROCESS);  // the guard says why
+  if (!what.empty()) message = std::string(what) + ": " + message;
+  for (size_t at = message.find('\0'); at != std::string::npos; at = message.find('\0', at))
+    message.replace(at, 1, "\\0");  // C strings downstream would end there
+  // Where it was thrown, in the script's own file; a forwarded error keeps
+  // the failed process's message and adds where that process was called.
+  const v8::Local<v8::Message> where = try_catch.Message();
+  if (!where.IsEmpty()) {
+    std::string file = text_of(isolate, where->GetScriptResourceName());
+    int line = where->GetLineNumber(context).FromMaybe(0);
+    int column = where->GetStartColumn(context).FromMaybe(0) + 1;
+    // Thrown inside the bridge (a failed Process()): the script's frame that called it.
+    const v8::Local<v8::StackTrace> frames = where->GetStackTrace();
+    for (int i = 0; file == kBridgeFile && !frames.IsEmpty() && i < frames->GetFrameCount(); ++i) {
+      const v8::Local<v8::StackFrame> frame = frames->GetFrame(isolate, i);
+      const std::string name = text_of(isolate, frame->GetScriptName());
+      if (name == kBridgeFile) continue;
+      file = name;
+      line = frame->GetLineNumber();
+      column = frame->GetColumn();
+    }
+    const std::string at = file + ":" + std::to_string(line) + ":" + std::to_string(column);
+    if (!file.empty() && line > 0)
+      message += forwarded ? " (while calling " + (process.empty() ? std::string("a process") : process) + " from " + at + ")"
+                           : " (at " + at + ")";
+  }
+  return Error(code, message, PHOST_E_PROCESS);
+}
+
+v8::MaybeLocal<v8::Object> JsErrors::make(v8::Local<v8::Context> context, v8::Local<v8::String> message,
+                                          int32_t code, bool named_exception) const {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::Local<v8::Value> error = v8::Exception::Error(message);
+  if (error.IsEmpty() || !error->IsObject()) return {};
+  auto object = error.As<v8::Object>();
+  // Defined, never set: a setter planted on Error.prototype must not run.
+  if (object->CreateDataProperty(context, key(isolate, "code"), v8::Integer::New(isolate, code)).IsNothing())
+    return {};
+  if (named_exception &&
+      object->CreateDataProperty(context, key(isolate, "name"), key(isolate, "Exception")).IsNothing())
+    return {};
+  return object;
+}
+
+void JsErrors::throw_error(v8::Isolate* isolate, std::string_view message, int32_t code,
+                           std::string_view forwarded_from) const {
+  if (isolate->IsExecutionTerminating()) return;
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::String> text;
+  if (!v8::String::NewFromUtf8(isolate, message.data(), v8::NewStringType::kNormal,
+                               static_cast<int>(std::min<size_t>(message.size(), 1u << 20)))
+           .ToLocal(&text))
+    text = key(isolate, "error message unavailable");
+  v8::Local<v8::Object> error;
+  if (!make(context, text, code, false).ToLocal(&error)) return;  // out of memory: its own exception is pending
+  if (!forwarded_from.empty())
+    (void)error->SetPrivate(context, forwarded_.Get(isolate), v8_string_or_empty(isolate, forwarded_from));
+  isolate->ThrowException(error);
+}
+
+}  // namespace phost::v8rt

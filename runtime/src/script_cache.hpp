@@ -1,0 +1,96 @@
+// The scripts compiled in one isolate. A version is compiled and its top
+// level run once per isolate; calls hold the compiled script by shared_ptr,
+// so a reload (even one made from inside the script) never frees what a
+// running call uses. A classic script's namespace is a null-prototype object
+// filled by its epilogue; a module's is its module namespace.
+#pragma once
+
+#include "call_stack.hpp"
+#include "js_error.hpp"
+#include "module_linker.hpp"
+#include "services.hpp"
+
+#include <v8-function.h>
+#include <v8-persistent-handle.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace phost::v8rt {
+
+// Maps keyed by std::string, searched by string_view without a temporary.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+template <class T>
+using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
+
+struct CompiledScript {
+  ScriptRef script;
+  v8::Global<v8::Object> ns;
+  v8::Global<v8::Module> module;
+  int module_id = 0;               // V8's script id of the module
+  std::vector<ScriptRef> imports;  // modules: the versions it linked against
+  uint64_t epoch = 0;              // the store's module epoch when last found current
+  // Classic scripts compiled without a cache: the code cache is made after
+  // the first call, so the functions V8 compiled lazily are in it too.
+  v8::Global<v8::Function> uncached;
+  StringMap<v8::Global<v8::Function>> methods;
+};
+using CompiledRef = std::shared_ptr<CompiledScript>;
+
+class ScriptCache {
+public:
+  ScriptCache(v8::Isolate* isolate, const Services& services, CallStack& calls, const JsErrors& errors);
+  ~ScriptCache();
+  ScriptCache(const ScriptCache&) = delete;
+  ScriptCache& operator=(const ScriptCache&) = delete;
+
+  // The current version of id, ready to call: compiled and its top level run
+  // in this isolate on first use. Throws phost::Error (404 when there is no
+  // such script, 500 when it fails to load or is still running its top level).
+  CompiledRef get(std::string_view id);
+  // A version not yet published: compiled and its top level run (reused when
+  // already done as another's import). Throws.
+  CompiledRef prepare(const ScriptRef& version);
+  // Versions being loaded together (an app directory): imports find them
+  // before what is published. NULL when none.
+  void stage(const StringMap<ScriptRef>* staged) noexcept { staged_ = staged; }
+  // Makes a prepared version the one this isolate uses for its id.
+  void adopt(CompiledRef compiled);
+
+  // A function of the namespace; throws 404.
+  v8::Local<v8::Function> function(CompiledScript& compiled, std::string_view method);
+  // After a successful call: makes the code cache of a classic script once.
+  void after_call(CompiledScript& compiled);
+
+  size_t size() const noexcept { return compiled_.size(); }
+
+private:
+  CompiledRef compile(const ScriptRef& version);
+  void compile_classic(CompiledScript& c);
+  void compile_module(CompiledScript& c);
+  void evaluate_module(CompiledScript& c);
+  bool current(const CompiledScript& c);
+  v8::Local<v8::Module> import(const std::string& id, const std::string& specifier, const std::string& importer);
+  void forget(const CompiledScript& c);
+  ScriptRef find_script(const std::string& id) const;
+  v8::Local<v8::Module> runtime_module();
+
+  v8::Isolate* isolate_;
+  const Services& services_;
+  CallStack& calls_;
+  const JsErrors& errors_;
+  ModuleLinker linker_;
+  StringMap<CompiledRef> compiled_;
+  std::vector<const ScriptVersion*> running_;  // top levels running now, innermost last
+  std::vector<CompiledScript*> linking_;       // modules being linked now
+  const StringMap<ScriptRef>* staged_ = nullptr;
+  v8::Global<v8::Module> runtime_module_;  // what type-shim imports get
+};
+
+}  // namespace phost::v8rt

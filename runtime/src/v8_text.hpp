@@ -1,0 +1,46 @@
+// Strings between V8 and C++ without any call that aborts the process: every
+// failure (too long, out of memory, a terminating isolate) is a phost::Error
+// or an empty result.
+#pragma once
+
+#include <phost/value.hpp>
+
+#include <v8-isolate.h>
+#include <v8-primitive.h>
+
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace phost::v8rt {
+
+// Throws phost::Error 413 (too long for V8) or 507 (no memory).
+v8::Local<v8::String> v8_string(v8::Isolate* isolate, std::string_view s,
+                                v8::NewStringType type = v8::NewStringType::kNormal);
+
+// Calls use(std::string_view) with s as UTF-8 (lone surrogates become
+// U+FFFD); short strings go through a buffer on the stack.
+template <class Use>
+std::invoke_result_t<Use, std::string_view> with_utf8(v8::Isolate* isolate, v8::Local<v8::String> s, Use&& use) {
+  constexpr int kFlags = v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8;
+  char small[256];
+  if (s->Length() <= static_cast<int>(sizeof small / 3)) {  // a UTF-16 unit takes at most 3 bytes
+    const int n = s->WriteUtf8(isolate, small, sizeof small, nullptr, kFlags);
+    return use(std::string_view(small, static_cast<size_t>(n)));
+  }
+  std::string large(static_cast<size_t>(s->Utf8Length(isolate)), '\0');
+  s->WriteUtf8(isolate, large.data(), static_cast<int>(large.size()), nullptr, kFlags);
+  return use(std::string_view(large));
+}
+
+std::string utf8(v8::Isolate* isolate, v8::Local<v8::String> s);
+// At most max_bytes of s as UTF-8 (then "..."), converting no more than that:
+// for messages and log lines, where a string may be a gigabyte.
+std::string utf8_prefix(v8::Isolate* isolate, v8::Local<v8::String> s, size_t max_bytes);
+
+}  // namespace phost::v8rt
+
+namespace phost::v8rt {
+// For error paths that must not throw: the text, cut to 1 MB, or "".
+v8::Local<v8::String> v8_string_or_empty(v8::Isolate* isolate, std::string_view s) noexcept;
+}  // namespace phost::v8rt

@@ -1,0 +1,116 @@
+// Scripts as gou applications write them: TypeScript, every top-level
+// function a process, gou's import forms, load errors that name the place.
+#include "runtime_support.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+using rt_test::temp_dir;
+using rt_test::write;
+
+TEST_SUITE("runtime gou scripts") {
+
+TEST_CASE("a .ts script loads through runtime.load and keeps its own lines in errors") {
+  rt_test::Runtime rt;
+  rt.load("orders", "enum Kind { Small = 1, Large = 10 }\n"
+                    "interface Line { qty: number; price: number }\n"
+                    "class Order { constructor(private lines: Line[]) {} total(): number {\n"
+                    "  return this.lines.reduce((s, l) => s + l.qty * l.price, 0); } }\n"
+                    "function Total(lines: Line[]): number { return new Order(lines).total() * Kind.Small; }\n"
+                    "function Fail(): never {\n  throw new Exception('bad order', 422);\n}",
+          "orders.ts");
+  CHECK(rt.json("scripts.orders.Total", phost::args(phost::Value::from_json(R"([{"qty":2,"price":3}])"))) == "6");
+  const auto e = rt.error_of("scripts.orders.Fail");
+  CHECK(e.code == 422);
+  CHECK_MESSAGE(e.message.find("(at orders.ts:7:3)") != std::string::npos, e.message);
+  const auto bad = rt.load_error("broken", "function Main(: number {}", "broken.ts");
+  CHECK(bad.code == 500);
+  CHECK(bad.message.find("broken.ts:1:") != std::string::npos);
+}
+
+TEST_CASE("every top-level function of a module is a process, exported or not") {
+  rt_test::Runtime rt;
+  rt.load("m", "function helper(x) { return x * 2; }\nexport function Main(x) { return helper(x); }\n"
+               "async function Later() { return 'later'; }\nexport default function Named() { return 'd'; }");
+  CHECK(rt.json("scripts.m.Main", phost::args(4)) == "8");
+  CHECK(rt.json("scripts.m.helper", phost::args(4)) == "8");
+  CHECK(rt.json("scripts.m.Later") == "\"later\"");
+  CHECK(rt.json("scripts.m.Named") == "\"d\"");
+  const std::string scripts = rt.json("runtime.scripts");
+  CHECK(scripts.find(R"("helper")") != std::string::npos);
+  CHECK(scripts.find("__phost_fn") == std::string::npos);
+}
+
+TEST_CASE("a regex after ) or braces in template literals cannot hide a function") {
+  rt_test::Runtime rt;
+  rt.load("tricky", "const c = 1, x = '{';\nif (c) /{/.test(x);\nconst t = `${ { a: '}' }.a }`;\n"
+                    "function Main() { return 'found'; }");
+  CHECK(rt.json("scripts.tricky.Main") == "\"found\"");
+}
+
+TEST_CASE("imports: relative with or without extension, tsconfig paths, gou's type-shim modules") {
+  const fs::path app = temp_dir("imports");
+  write(app / "tsconfig.json", "{\n  // comments, as TypeScript allows\n  \"compilerOptions\": {\n"
+                               "    \"paths\": { \"@lib/*\": [\"./scripts/lib/*\"], },\n  },\n}\n");
+  write(app / "scripts/lib/util.ts", "export function twice(x: number): number { return x * 2; }");
+  write(app / "scripts/catalog.js", "export const items = { pear: 3 };");
+  write(app / "scripts/orders/total.ts",
+        "import { twice } from '@lib/util';\nimport { items } from '../catalog.js';\n"
+        "import { Exception, Process } from '@yao/runtime';\nimport type { Thing } from '../types';\n"
+        "import { log } from '../../yao';\n"
+        "function Total(name: string): number {\n  if (!(name in items)) throw new Exception('no ' + name, 404);\n"
+        "  return twice(items[name as keyof typeof items]) + Process('scripts.orders.total.One'); }\n"
+        "function One() { return typeof log === 'undefined' ? 1 : 0; }\n");
+  write(app / "scripts/bad_import.ts", "import { nothing } from './nowhere';\nexport function Main() { return nothing; }");
+  rt_test::Runtime rt({.app_dir = app.string()});
+  CHECK(rt.json("scripts.orders.total.Total", phost::args("pear")) == "7");
+  CHECK(rt.error_of("scripts.orders.total.Total", phost::args("fig")).code == 404);
+  const auto bad = rt.error_of("scripts.bad_import.Main");
+  CHECK(bad.message.find("cannot import './nowhere' from 'bad_import'") != std::string::npos);
+  CHECK_MESSAGE(bad.message.find("bad_import.ts:1:") != std::string::npos, bad.message);
+  fs::remove_all(app);
+}
+
+TEST_CASE("names imported from gou's type shims are the runtime's globals, even ones it does not have") {
+  rt_test::Runtime rt;
+  rt.load("t", "import { Process, Query } from '@yaoapps/client';\nimport { log } from \"@yao/runtime\";\n"
+               "export function Main() { return [typeof Query, typeof log, Process('scripts.t.One')]; }\n"
+               "export function Use() { return new Query(); }\nfunction One() { return 1; }",
+          "t.ts");
+  CHECK(rt.json("scripts.t.Main") == R"(["undefined","undefined",1])");
+  const auto e = rt.error_of("scripts.t.Use");
+  CHECK(e.message.find("ReferenceError: Query is not defined (at t.ts:4:") != std::string::npos);
+}
+
+TEST_CASE("an error in the last lines is reported where the script has it, not in the epilogue") {
+  rt_test::Runtime rt;
+  const auto e = rt.load_error("t", "function Main() { return 1; }\nfunction Other() {\n  return [1, 2\n");
+  CHECK(e.code == 500);
+  CHECK(e.message.find("SyntaxError") != std::string::npos);
+  CHECK_MESSAGE((e.message.find("t.js:3:") != std::string::npos || e.message.find("t.js:4:") != std::string::npos), e.message);
+  // The namespace is made after the script's own code: the script cannot reach it.
+  rt.load("ns", "function Main() { return typeof __phost_namespace__; }");
+  CHECK(rt.json("scripts.ns.Main") == "\"undefined\"");
+  CHECK(rt.error_of("scripts.ns.toString").code == 404);
+}
+
+TEST_CASE("x.js and x.ts in one folder are an error naming both") {
+  const fs::path app = temp_dir("dupe");
+  write(app / "scripts/x.js", "function Main() { return 'js'; }");
+  write(app / "scripts/x.ts", "function Main(): string { return 'ts'; }");
+  write(app / "scripts/y.ts", "function Main(): string { return 'y'; }");
+  rt_test::Runtime rt({.app_dir = app.string()});
+  CHECK(rt.json("scripts.y.Main") == "\"y\"");
+  const auto x = rt.error_of("scripts.x.Main");  // neither of the two is served
+  CHECK(x.message.find("both give the script id 'x'") != std::string::npos);
+  bool named_both = false;
+  for (const std::string& line : rt.log_lines())
+    named_both = named_both || (line.find("scripts/x.") != std::string::npos &&
+                                line.find("both give the script id 'x'") != std::string::npos);
+  CHECK(named_both);
+  fs::remove_all(app);
+}
+
+}  // TEST_SUITE

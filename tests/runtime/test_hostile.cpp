@@ -1,0 +1,436 @@
+// What hostile or careless scripts do to an embedding host, and what they
+// must get instead: a clear error for their own call, and a host that goes on.
+#include "runtime_support.hpp"
+
+#include <pthread.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+using phost::Value;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Records strings from scripts, in order.
+struct Recorder {
+  std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
+  std::shared_ptr<std::vector<std::string>> seen = std::make_shared<std::vector<std::string>>();
+  void install(phost::Host& host) {
+    auto m = mutex;
+    auto s = seen;
+    host.add("test.record", "", [m, s](phost::Call& call) {
+      std::lock_guard lock(*m);
+      s->push_back(call.arg<std::string>(0));
+      return Value::null();
+    });
+  }
+  std::vector<std::string> get() const {
+    std::lock_guard lock(*mutex);
+    return *seen;
+  }
+};
+
+template <class Fn>
+auto timed(Fn&& fn) {
+  const auto start = std::chrono::steady_clock::now();
+  auto out = fn();
+  return std::pair{out, std::chrono::steady_clock::now() - start};
+}
+
+}  // namespace
+
+TEST_SUITE("runtime hostile scripts") {
+
+// ---- termination is never fatal -------------------------------------------
+
+TEST_CASE("a loop building Exceptions, errors and log lines past its deadline times out") {
+  rt_test::Runtime rt({.timeout_ms = 200});
+  rt.host().add("test.fail", "", [](phost::Call&) -> Value { throw phost::Error(409, "no"); });
+  rt.load("t", "function Main() { const keep = []; for (;;) { keep.push(new Exception('x', 500));"
+               " try { Process('test.fail'); } catch (e) { keep.push(e); }"
+               " console.debug({ n: keep.length }); Context.global; } }\n"
+               "function Ok() { return 'ok'; }");
+  for (int i = 0; i < 3; ++i) CHECK(rt.error_of("scripts.t.Main").code == 408);
+  CHECK(rt.json("scripts.t.Ok") == "\"ok\"");
+}
+
+TEST_CASE("a getter on a thrown error cannot stop the timeout or crash the translation") {
+  rt_test::Runtime rt({.timeout_ms = 200});
+  rt.load("t", "function Main() { throw { get message() { for (;;) {} }, get code() { for (;;) {} } }; }\n"
+               "function Ok() { return 1; }");
+  CHECK(rt.error_of("scripts.t.Main").code == 408);
+  CHECK(rt.json("scripts.t.Ok") == "1");
+}
+
+// ---- the deadline covers the whole call ------------------------------------
+
+TEST_CASE("a Process() call from a result getter does not switch the watchdog off") {
+  rt_test::Runtime rt({.timeout_ms = 200});
+  rt.host().add("test.noop", "", [](phost::Call&) { return Value::null(); });
+  rt.load("t", "function Main() { return { get x() { Process('test.noop'); for (;;) {} } }; }");
+  const auto [e, took] = timed([&] { return rt.error_of("scripts.t.Main"); });
+  CHECK(e.code == 408);
+  CHECK(took < 5s);
+}
+
+TEST_CASE("a top level that calls Process() and then loops is stopped by the load deadline") {
+  rt_test::Runtime rt({.timeout_ms = 60000, .load_timeout_ms = 200});
+  rt.host().add("test.noop", "", [](phost::Call&) { return Value::null(); });
+  const auto [e, took] = timed([&] { return rt.load_error("t", "Process('test.noop');\nfor (;;) {}\nfunction Main() {}"); });
+  CHECK(e.code == 408);
+  CHECK(took < 5s);
+  CHECK(rt.error_of("scripts.t.Main").code == 404);  // never published
+}
+
+TEST_CASE("a top level past the caller's own deadline stops at that deadline") {
+  rt_test::Runtime rt({.timeout_ms = 60000, .load_timeout_ms = 60000});
+  phost::CallOptions o;
+  o.timeout = 200ms;
+  const auto [e, took] = timed([&] {
+    return rt.error_of("runtime.load", phost::args("t", "while (true) {}", "t.js"), o);
+  });
+  CHECK(e.code == 408);
+  CHECK(took < 5s);
+}
+
+TEST_CASE("a call that loops in its awaited promise or in a microtask times out") {
+  rt_test::Runtime rt({.timeout_ms = 200});
+  rt.load("t", "async function Main() { await null; for (;;) {} }\n"
+               "function Job() { Promise.resolve().then(() => { for (;;) {} }); return 1; }");
+  CHECK(rt.error_of("scripts.t.Main").code == 408);
+  CHECK(rt.error_of("scripts.t.Job").code == 408);
+}
+
+TEST_CASE("a native process called from JS sees the call's deadline and cancellation") {
+  rt_test::Runtime rt({.timeout_ms = 60000});
+  std::atomic<int64_t> seen_deadline{-1};
+  rt.host().add("test.deadline", "", [&](phost::Call& call) {
+    seen_deadline = call.info().deadline_ns;
+    return Value::null();
+  });
+  rt.load("t", "function Main() { Process('test.deadline'); return 1; }");
+  phost::CallOptions o;
+  o.timeout = 1000ms;
+  CHECK(rt.json("scripts.t.Main", phost::args(), o) == "1");
+  CHECK(seen_deadline.load() > 0);
+}
+
+// ---- compiled scripts have safe lifetimes -----------------------------------
+
+TEST_CASE("a top level that calls its own functions gets a clear error") {
+  rt_test::Runtime rt;
+  const auto e = rt.load_error("me", "function A() { return 1; }\nProcess('scripts.me.A');\nfunction Main() {}");
+  CHECK(e.code == 500);
+  CHECK(e.message.find("called from its own top level") != std::string::npos);
+  rt.load("me", "function A() { return 1; }");
+  CHECK(rt.json("scripts.me.A") == "1");
+}
+
+TEST_CASE("a top level that reloads its own id ends with one consistent version") {
+  rt_test::Runtime rt({.process_allow = {"*"}});
+  rt.load("me", "Process('runtime.load', 'me', 'function Main() { return 2; }');\nfunction Main() { return 1; }");
+  const std::string got = rt.json("scripts.me.Main");
+  CHECK((got == "1" || got == "2"));
+  CHECK(rt.json("scripts.me.Main") == got);
+}
+
+TEST_CASE("modules that import each other keep working across reloads of unrelated modules") {
+  rt_test::Runtime rt;
+  // A load links the module against what is published, so a cycle closes with its second module.
+  rt.load("b", "export function b() { return 'b?'; }");
+  rt.load("a", "import { b } from './b.js';\nexport function a() { return 'a'; }\nexport function Main() { return b(); }");
+  rt.load("b", "import { a } from './a.js';\nexport function b() { return 'b' + a(); }");
+  CHECK(rt.json("scripts.a.Main") == "\"ba\"");
+  for (int i = 0; i < 3; ++i) {
+    rt.load("other", "export function Main() { return " + std::to_string(i) + "; }");
+    CHECK(rt.json("scripts.a.Main") == "\"ba\"");
+    CHECK(rt.json("scripts.b.b") == "\"ba\"");
+  }
+  rt.load("b", "import { a } from './a.js';\nexport function b() { return 'B' + a(); }");
+  CHECK(rt.json("scripts.a.Main") == "\"Ba\"");
+}
+
+// ---- memory ----------------------------------------------------------------
+
+TEST_CASE("bytes and strings from outside that do not fit the heap are a 507, not an abort") {
+  rt_test::Runtime rt({.heap_mb = 16});
+  rt.load("t", "function Len(x) { return x.length; }");
+  const std::string big(40u << 20, 'x');
+  CHECK(rt.error_of("scripts.t.Len", phost::args(Value::bytes(big))).code == 507);
+  CHECK(rt.error_of("scripts.t.Len", phost::args(Value::string(big))).code == 507);
+  CHECK(rt.json("scripts.t.Len", phost::args("abc")) == "3");
+}
+
+TEST_CASE("conversion budgets stop sparse arrays and shared strings repeated many times") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Sparse() { const a = []; a[100000000] = 1; return a; }\n"
+               "function Shared() { const s = 'x'.repeat(1000000); return new Array(100000).fill(s); }\n"
+               "function Ok() { return [1, 2]; }");
+  const auto sparse = rt.error_of("scripts.t.Sparse");
+  CHECK(sparse.code == 413);
+  CHECK(sparse.message.find("max_value_items") != std::string::npos);
+  const auto shared = rt.error_of("scripts.t.Shared");
+  CHECK(shared.code == 413);
+  CHECK(shared.message.find("max_value_mb") != std::string::npos);
+  CHECK(rt.json("scripts.t.Ok") == "[1,2]");
+}
+
+TEST_CASE("WebAssembly, whose memory escapes the heap limit, is not there") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Main() { return typeof WebAssembly; }");
+  CHECK(rt.json("scripts.t.Main") == "\"undefined\"");
+}
+
+// ---- stack -----------------------------------------------------------------
+
+TEST_CASE("runaway recursion on a thread with a 512 KB stack is a RangeError") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Down(n) { return Down(n + 1) + 1; }\nfunction Main() { return Down(0); }");
+  struct Job {
+    rt_test::Runtime* rt;
+    rt_test::Failure result;
+  } job{&rt, {}};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 512 * 1024);
+  pthread_t thread;
+  REQUIRE(pthread_create(
+              &thread, &attr,
+              [](void* p) -> void* {
+                auto* j = static_cast<Job*>(p);
+                j->result = j->rt->error_of("scripts.t.Main");
+                return nullptr;
+              },
+              &job) == 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  CHECK(job.result.code == 500);
+  CHECK(job.result.message.find("RangeError: Maximum call stack size exceeded") != std::string::npos);
+}
+
+// ---- microtasks belong to their call -----------------------------------------
+
+TEST_CASE("a job a failed call queued never runs in the next caller's call") {
+  rt_test::Runtime rt;
+  Recorder rec;
+  rec.install(rt.host());
+  rt.load("t", "function Leave() { Promise.resolve().then(() => Process('test.record', 'late:' + Context.sid));"
+               " throw new Exception('failed', 400); }\n"
+               "function Getter() { return { get x() { Promise.resolve().then(() => Process('test.record', 'job:' + Context.sid)); return 1; } }; }\n"
+               "function Next() { return Context.sid; }");
+  phost::CallOptions a;
+  a.session = "a";
+  CHECK(rt.error_of("scripts.t.Leave", phost::args(), a).code == 400);
+  phost::CallOptions b;
+  b.session = "b";
+  CHECK(rt.json("scripts.t.Next", phost::args(), b) == "\"b\"");
+  phost::CallOptions c;
+  c.session = "c";
+  CHECK(rt.json("scripts.t.Getter", phost::args(), c) == R"({"x":1})");
+  const auto seen = rec.get();
+  CHECK(seen == std::vector<std::string>{"job:c"});
+}
+
+// ---- isolation -------------------------------------------------------------
+
+TEST_CASE("no script can plant a name or a getter on globalThis; implicit globals are errors") {
+  rt_test::Runtime rt;
+  Recorder rec;
+  rec.install(rt.host());
+  rt.load("evil", "function Main() { Object.defineProperty(globalThis, 'Main', { get() { Process('test.record', 'getter'); return 1; } }); }\n"
+                  "function Set() { globalThis.shared = 1; }\n"
+                  "function Implicit() { leaked = 1; }\n"
+                  "function Proto() { globalThis.__defineGetter__('Other', () => 1); }");
+  CHECK(rt.error_of("scripts.evil.Main").code == 500);
+  CHECK(rt.error_of("scripts.evil.Set").code == 500);
+  const auto implicit = rt.error_of("scripts.evil.Implicit");
+  CHECK(implicit.code == 500);
+  CHECK(implicit.message.find("leaked is not defined: scripts cannot create globals") != std::string::npos);
+  CHECK(rt.error_of("scripts.evil.Proto").code == 500);
+  rt.load("victim", "function Main() { return 'mine'; }\nfunction Other() { return 'other'; }");
+  CHECK(rt.json("scripts.victim.Main") == "\"mine\"");
+  CHECK(rec.get().empty());
+}
+
+TEST_CASE("the global object's prototype, globalThis, indices and captureStackTrace are closed too") {
+  rt_test::Runtime rt;
+  rt.load("evil", "function Proto() { Object.setPrototypeOf(globalThis, { log: { Info() {} } }); }\n"
+                  "function Self() { 'use strict'; globalThis.globalThis = { Process: 'fake' }; }\n"
+                  "function Index() { globalThis[0] = 'from evil'; }\n"
+                  "function Stack() { Error.captureStackTrace(globalThis); }\n"
+                  "function Mine() { const o = {}; Error.captureStackTrace(o); return typeof o.stack; }");
+  for (const char* name : {"scripts.evil.Proto", "scripts.evil.Self", "scripts.evil.Index", "scripts.evil.Stack"})
+    CHECK_MESSAGE(rt.error_of(name).code == 500, name);
+  CHECK(rt.json("scripts.evil.Mine") == "\"string\"");
+  rt.load("victim", "function Main() { return [typeof log, globalThis.Process === Process, globalThis[0], typeof stack]; }");
+  CHECK(rt.json("scripts.victim.Main") == R"(["undefined",true,null,"undefined"])");
+}
+
+TEST_CASE("huge strings in errors, log lines and process names are cut, not converted whole") {
+  rt_test::Runtime rt({.timeout_ms = 20000});
+  rt.load("t", "const big = '\\u1234'.repeat(2 ** 26);\n"
+               "function Throw() { throw { message: big, code: 400 }; }\n"
+               "function Log() { console.log(big); return 1; }\n"
+               "function Name() { return Process(big); }");
+  const auto thrown = rt.error_of("scripts.t.Throw");
+  CHECK(thrown.code == 400);
+  CHECK(thrown.message.size() < 100000);
+  CHECK(rt.json("scripts.t.Log") == "1");
+  const auto name = rt.error_of("scripts.t.Name");
+  CHECK(name.code == 400);
+  CHECK(name.message.find("at most 256 characters") != std::string::npos);
+}
+
+TEST_CASE("an error never carries a success code, and a NUL does not cut its message") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Ok() { throw new Exception('not really ok', 200); }\n"
+               "function Nul() { throw new Exception('visible\\u0000hidden', 400); }");
+  CHECK(rt.error_of("scripts.t.Ok").code == 500);
+  const auto nul = rt.error_of("scripts.t.Nul");
+  CHECK(nul.code == 400);
+  CHECK(nul.message.find("visible\\0hidden") != std::string::npos);
+}
+
+TEST_CASE("a getter that throws while Process() converts its arguments keeps its own error") {
+  rt_test::Runtime rt;
+  rt.host().add("test.noop", "", [](phost::Call&) { return Value::null(); });
+  rt.load("t", "function Main() { return Process('test.noop', { get x() { throw new Exception('mine', 418); } }); }\n"
+               "function *gen() { yield 1; }\nfunction Gen() { return gen(); }");
+  const auto e = rt.error_of("scripts.t.Main");
+  CHECK(e.code == 418);
+  CHECK(e.message.find("mine") != std::string::npos);
+  CHECK(rt.error_of("scripts.t.Gen").message.find("a generator or iterator cannot be converted") != std::string::npos);
+}
+
+TEST_CASE("a called script cannot reach its caller through caller or arguments") {
+  rt_test::Runtime rt;
+  rt.load("callee", "function Peek() { return [Peek.caller === null, typeof arguments.callee.caller]; }");
+  rt.load("caller", "function Main() { const secret = 's3cr3t'; return Process('scripts.callee.Peek'); }");
+  CHECK(rt.json("scripts.caller.Main") == R"([true,"object"])");
+}
+
+TEST_CASE("RegExp legacy statics do not leak one script's matches to another") {
+  rt_test::Runtime rt;
+  rt.load("a", "function Main() { /(s3cr3t)/.exec('the s3cr3t'); return 1; }");
+  rt.load("b", "function Main() { return [typeof RegExp.$1, typeof RegExp.input, typeof RegExp.lastMatch]; }");
+  CHECK(rt.json("scripts.a.Main") == "1");
+  CHECK(rt.json("scripts.b.Main") == R"(["undefined","undefined","undefined"])");
+}
+
+TEST_CASE("prototypes reachable only from instances are hardened too") {
+  rt_test::Runtime rt;
+  rt.load("a", "function Main() { const s = new Intl.Segmenter().segment('ab');"
+               " const p = Object.getPrototypeOf(s), i = Object.getPrototypeOf(s[Symbol.iterator]());"
+               " try { p.containing = () => 'evil'; } catch (e) {}"
+               " return [Object.isFrozen(p), Object.isFrozen(i), Object.isFrozen(Object.getPrototypeOf([].values()))]; }");
+  CHECK(rt.json("scripts.a.Main") == "[true,true,true]");
+}
+
+TEST_CASE("a namespace has no inherited members") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Main() { return 1; }");
+  rt.load("m", "export function Main() { return 1; }");
+  for (const char* name : {"scripts.t.constructor", "scripts.t.toString", "scripts.t.__proto__",
+                           "scripts.t.hasOwnProperty", "scripts.m.constructor"})
+    CHECK_MESSAGE(rt.error_of(name).code == 404, name);
+}
+
+TEST_CASE("a stack trace a script sees shows none of its caller's frames") {
+  rt_test::Runtime rt;
+  rt.load("callee", "function Trace() { return new Error('here').stack; }", "callee.js");
+  rt.load("caller", "function Main() { return Process('scripts.callee.Trace'); }", "caller.js");
+  const std::string stack = rt.json("scripts.caller.Main");
+  CHECK(stack.find("callee.js:1") != std::string::npos);
+  CHECK(stack.find("caller.js") == std::string::npos);
+}
+
+// ---- several hosts, waits --------------------------------------------------
+
+TEST_CASE("a call into host B made from inside host A's script runs B's script") {
+  rt_test::Runtime a;
+  rt_test::Runtime b;
+  a.load("s", "function Main() { return 'A:' + Process('test.other'); }");
+  b.load("s", "function Main() { return 'B'; }");
+  a.host().add("test.other", "", [&b](phost::Call&) { return b.host().call("scripts.s.Main"); });
+  CHECK(a.json("scripts.s.Main") == "\"A:B\"");
+}
+
+TEST_CASE("waiting for a free isolate honours the caller's deadline and cancellation") {
+  rt_test::Runtime rt({.isolates = 1, .timeout_ms = 3000});
+  std::atomic<bool> started{false};
+  rt.host().add("test.started", "", [&](phost::Call&) {
+    started = true;
+    return Value::null();
+  });
+  rt.load("t", "function Spin() { Process('test.started'); for (;;) {} }\nfunction Ok() { return 1; }");
+  std::thread spinner([&] { (void)rt.error_of("scripts.t.Spin"); });
+  while (!started) std::this_thread::yield();
+  phost::CallOptions o;
+  o.timeout = 200ms;
+  const auto [e, took] = timed([&] { return rt.error_of("scripts.t.Ok", phost::args(), o); });
+  CHECK(e.code == 408);
+  CHECK(e.message.find("no isolate became free") != std::string::npos);
+  CHECK(took < 2500ms);
+  spinner.join();
+  CHECK(rt.json("scripts.t.Ok") == "1");
+}
+
+// ---- values ----------------------------------------------------------------
+
+TEST_CASE("RegExp, SharedArrayBuffer, Error, WeakMap, boxed primitives and colliding Map keys") {
+  rt_test::Runtime rt;
+  rt.load("v", "function Re() { return /x/; }\n"
+               "function Weak() { return new WeakMap(); }\n"
+               "function Boxed() { return [new Number(2), new String('s'), new Boolean(true)]; }\n"
+               "function Err() { const e = new TypeError('bad'); e.code = 400; return e; }\n"
+               "function Collide() { return new Map([[1, 'a'], ['1', 'b']]); }\n"
+               "function Sab() { const b = new SharedArrayBuffer(2); new Uint8Array(b)[1] = 7; return b; }");
+  CHECK(rt.error_of("scripts.v.Re").message.find("a RegExp cannot be converted") != std::string::npos);
+  CHECK(rt.error_of("scripts.v.Weak").message.find("WeakMap") != std::string::npos);
+  CHECK(rt.json("scripts.v.Boxed") == R"([2,"s",true])");
+  const std::string err = rt.json("scripts.v.Err");
+  CHECK(err.find(R"("name":"TypeError")") != std::string::npos);
+  CHECK(err.find(R"("message":"bad")") != std::string::npos);
+  CHECK(err.find(R"("code":400)") != std::string::npos);
+  CHECK(rt.error_of("scripts.v.Collide").message.find("same object key '1'") != std::string::npos);
+  CHECK(rt.json("scripts.v.Sab") == R"("AAc=")");
+}
+
+TEST_CASE("timeout_ms 0 means no runtime timeout; unknown options are refused") {
+  rt_test::Runtime rt({.timeout_ms = 0});
+  rt.load("t", "function Main() { return 1; }");
+  CHECK(rt.json("scripts.t.Main") == "1");
+  phost::Host host;
+  phost::Value config = phost::Value::object();
+  config.set("timeout", phost::Value::integer(5));
+  try {
+    host.load_plugin(PHOST_V8_PLUGIN, config);
+    FAIL("an unknown option was accepted");
+  } catch (const phost::Error& e) {
+    CHECK(std::string(e.what()).find("'timeout' is not a runtime option") != std::string::npos);
+  }
+}
+
+// ---- what scripts may call ---------------------------------------------------
+
+TEST_CASE("scripts may not call runtime.* unless allowed, nor what process_deny names") {
+  {
+    rt_test::Runtime rt;
+    rt.load("t", "function Main() { return Process('runtime.load', 'victim', 'function Main() { return 0; }'); }");
+    const auto e = rt.error_of("scripts.t.Main");
+    CHECK(e.code == 403);
+    CHECK(e.message.find("scripts may not call this process") != std::string::npos);
+  }
+  {
+    rt_test::Runtime rt({.process_allow = {"test.ok", "scripts.*"}});
+    rt.host().add("test.ok", "", [](phost::Call&) { return Value::integer(1); });
+    rt.host().add("test.other", "", [](phost::Call&) { return Value::integer(2); });
+    rt.load("t", "function Ok() { return Process('test.ok'); }\nfunction Other() { return Process('TEST.OTHER'); }");
+    CHECK(rt.json("scripts.t.Ok") == "1");
+    CHECK(rt.error_of("scripts.t.Other").code == 403);
+  }
+}
+
+}  // TEST_SUITE
