@@ -5,16 +5,17 @@
 #   spdlog::spdlog  header-only, with fmt header-only (Debian's spdlog forces
 #                   SPDLOG_FMT_EXTERNAL in tweakme.h)
 #   doctest::doctest, and doctest.cmake on the module path
-# Only these four folders are reachable, through symlinks: /usr/include itself
+#   CLI11::CLI11    header-only (Debian: libcli11-dev), for the phost CLI
+# Only these five folders are reachable, through symlinks: /usr/include itself
 # on the include path would pull glibc's headers into a Windows build.
 include_guard(GLOBAL)
 
 set(_phost_linux_include /usr/include)
 set(_phost_headers "${PROJECT_BINARY_DIR}/linux-headers")
-foreach(_dir boost spdlog fmt doctest)
+foreach(_dir boost spdlog fmt doctest CLI)
   if(NOT EXISTS "${_phost_linux_include}/${_dir}")
     message(FATAL_ERROR "${_phost_linux_include}/${_dir} is missing: the Windows build uses the Linux headers "
-                        "of Boost 1.81, spdlog, fmt and doctest (tools/setup.sh installs them)")
+                        "of Boost 1.81, spdlog, fmt, doctest and CLI11 (tools/setup.sh installs them)")
   endif()
   if(NOT EXISTS "${_phost_headers}/${_dir}")
     file(MAKE_DIRECTORY "${_phost_headers}")
@@ -42,6 +43,10 @@ add_library(phost_dep_doctest INTERFACE)
 target_include_directories(phost_dep_doctest SYSTEM INTERFACE "${_phost_headers}")
 add_library(doctest::doctest ALIAS phost_dep_doctest)
 list(APPEND CMAKE_MODULE_PATH /usr/lib/cmake/doctest)
+
+add_library(phost_dep_cli11 INTERFACE)
+target_include_directories(phost_dep_cli11 SYSTEM INTERFACE "${_phost_headers}")
+add_library(CLI11::CLI11 ALIAS phost_dep_cli11)
 
 # Windows finds a program's DLLs next to it (there is no rpath): every .exe
 # and libphost.dll go to one folder. Plugins are loaded by path and stay where

@@ -36,8 +36,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt_install
   fi
 fi
-# The Linux headers of Boost, spdlog, fmt and doctest serve the Windows build too.
-for h in boost/json/src.hpp spdlog/spdlog.h fmt/format.h doctest/doctest.h; do
+# The Linux headers of Boost, spdlog, fmt, doctest and CLI11 serve the Windows build too.
+for h in boost/json/src.hpp spdlog/spdlog.h fmt/format.h doctest/doctest.h CLI/CLI.hpp; do
   [ -e "/usr/include/$h" ] || { bash tools/setup.sh; break; }
 done
 
