@@ -26,7 +26,12 @@ function(phost_add_plugin target)
   if(arg_OUTPUT_DIRECTORY)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${arg_OUTPUT_DIRECTORY}")
   endif()
-  if(NOT APPLE AND NOT WIN32)
+  if(MINGW)
+    # Its own copy of the C++ runtime and winpthreads, so the DLL loads without
+    # libstdc++-6.dll beside it; nothing of C++ crosses the plugin ABI. A DLL
+    # exports only what is marked dllexport: the entry, no version script needed.
+    target_link_options(${target} PRIVATE -static)
+  elseif(NOT APPLE AND NOT WIN32)
     # An undefined symbol is a bug, caught when linking rather than loading.
     # Sanitizer runtimes leave their symbols to the executable, hence the exception.
     if(NOT PHOST_SANITIZE AND NOT CMAKE_CXX_FLAGS MATCHES "-fsanitize" AND NOT CMAKE_C_FLAGS MATCHES "-fsanitize")

@@ -3,9 +3,89 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <string>
 
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <pthread.h>
+#endif
+
 using namespace test;
+
+namespace {
+
+// Runs fn on a new thread whose stack is `bytes` and waits for it. fn must
+// not use REQUIRE (it would throw on the wrong thread).
+bool run_on_stack(size_t bytes, std::function<void()> fn) {
+#ifdef _WIN32
+  HANDLE thread = CreateThread(
+      nullptr, bytes,
+      [](void* f) -> DWORD {
+        (*static_cast<std::function<void()>*>(f))();
+        return 0;
+      },
+      &fn, STACK_SIZE_PARAM_IS_A_RESERVATION, nullptr);
+  if (!thread) return false;
+  WaitForSingleObject(thread, INFINITE);
+  CloseHandle(thread);
+#else
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, bytes);
+  pthread_t thread;
+  const int rc = pthread_create(
+      &thread, &attr,
+      [](void* f) -> void* {
+        (*static_cast<std::function<void()>*>(f))();
+        return nullptr;
+      },
+      &fn);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) return false;
+  pthread_join(thread, nullptr);
+#endif
+  return true;
+}
+
+// ASan's redzones make every frame about four times larger.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr size_t kFrameScale = 4;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr size_t kFrameScale = 4;
+#else
+constexpr size_t kFrameScale = 1;
+#endif
+#else
+constexpr size_t kFrameScale = 1;
+#endif
+
+constexpr size_t kMiB = 1024 * 1024;
+
+// A process that calls itself until depth `until`, on a thread with a stack
+// of `stack_bytes`; the outcome and the deepest depth reached.
+struct Recursion {
+  Outcome outcome;
+  int deepest = 0;
+};
+Recursion recurse_on_stack(phost_host* host, size_t stack_bytes, int until) {
+  std::atomic<int> deepest{0};
+  must_add(host, "deep.recurse", [&](phost_call_ctx* ctx, const phost_value* args, phost_value** out) {
+    const int depth = static_cast<int>(info_of(ctx).depth);
+    if (depth > deepest) deepest = depth;
+    if (depth >= until) return api().value_null(out);
+    return api().call(nullptr, ctx, S("deep.recurse"), args, out);
+  });
+  Recursion r;
+  REQUIRE(run_on_stack(stack_bytes, [&] { r.outcome = call(host, "deep.recurse"); }));
+  r.deepest = deepest;
+  REQUIRE(phost_unregister(host, S("deep.recurse")) == PHOST_OK);  // its handler refers to this frame
+  return r;
+}
+
+}  // namespace
 
 TEST_SUITE("faults") {
 
@@ -59,20 +139,35 @@ TEST_CASE("a 10 MB log line from a plugin reaches the log and the host goes on")
 
 TEST_CASE("a handler recursing 10000 deep through the host stops at the depth limit without a crash") {
   HostPtr host = make_host(nullptr, 100000);  // asks for more than the host allows (4096)
-  std::atomic<int> deepest{0};
-  must_add(host.get(), "deep.recurse", [&](phost_call_ctx* ctx, const phost_value* args, phost_value** out) {
-    const int depth = static_cast<int>(info_of(ctx).depth);
-    if (depth > deepest) deepest = depth;
-    if (depth >= 10000) return api().value_null(out);
-    return api().call(nullptr, ctx, S("deep.recurse"), args, out);
-  });
-  Outcome o = call(host.get(), "deep.recurse");
-  CHECK(o.status == PHOST_E_LIMIT);
-  CHECK(o.error.code == 413);
-  CHECK(o.error.message.find("call depth limit of 4096") != std::string::npos);
-  CHECK(deepest == 4096);
+  const Recursion r = recurse_on_stack(host.get(), 16 * kMiB * kFrameScale, 10000);
+  CHECK(r.outcome.status == PHOST_E_LIMIT);
+  CHECK(r.outcome.error.code == 413);
+  CHECK(r.outcome.error.message.find("call depth limit of 4096") != std::string::npos);
+  CHECK(r.deepest == 4096);
   must_add(host.get(), "deep.ok", returns("fine"));
   CHECK(call(host.get(), "deep.ok").status == PHOST_OK);
+}
+
+TEST_CASE("on a 1 MB stack (an MSVC program's default) deep recursion stops before the stack overflows") {
+  HostPtr host = make_host(nullptr, 4096);
+  const Recursion r = recurse_on_stack(host.get(), 1 * kMiB * kFrameScale, 10000);
+  INFO(r.outcome.error.message);
+  CHECK(r.outcome.status == PHOST_E_LIMIT);
+  CHECK(r.outcome.error.code == 413);
+  CHECK(r.outcome.error.message.find("call depth limit: the thread's stack is nearly used up (") == 0);
+  CHECK(r.outcome.error.message.find("calling 'deep.recurse'") != std::string::npos);
+  CHECK(r.deepest > 256);
+  CHECK(r.deepest < 4096);
+  must_add(host.get(), "deep.ok", returns("fine"));
+  CHECK(call(host.get(), "deep.ok").status == PHOST_OK);
+}
+
+TEST_CASE("on a 1 MB stack the default depth limit of 256 trips first") {
+  HostPtr host = make_host();
+  const Recursion r = recurse_on_stack(host.get(), 1 * kMiB * kFrameScale, 10000);
+  CHECK(r.outcome.status == PHOST_E_LIMIT);
+  CHECK(r.outcome.error.message == "call depth limit of 256 exceeded calling 'deep.recurse'");
+  CHECK(r.deepest == 256);
 }
 
 }  // TEST_SUITE

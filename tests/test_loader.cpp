@@ -5,7 +5,6 @@
 #include "fixtures/probe.h"
 
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -23,6 +22,26 @@ bool registered(phost_host* host, std::string_view name) {
   for (size_t i = 0; i < api().value_len(list.get()); ++i)
     if (get_string(field(api().value_at(list.get(), i, nullptr), "name")) == name) return true;
   return false;
+}
+
+#ifdef _WIN32
+constexpr const char* kPathSeparator = ";";
+constexpr const char* kModuleSuffix = ".dll";
+#else
+constexpr const char* kPathSeparator = ":";
+constexpr const char* kModuleSuffix = ".so";
+#endif
+
+// An empty value removes the variable.
+void set_env(const char* name, const std::string& value) {
+#ifdef _WIN32
+  REQUIRE(::_putenv_s(name, value.c_str()) == 0);
+#else
+  if (value.empty())
+    REQUIRE(::unsetenv(name) == 0);
+  else
+    REQUIRE(::setenv(name, value.c_str(), 1) == 0);
+#endif
 }
 
 size_t registered_count(phost_host* host) {
@@ -48,9 +67,10 @@ TEST_CASE("a missing file is PHOST_E_NOT_FOUND") {
 
 TEST_CASE("a bare name is looked up in PHOST_PLUGIN_PATH, then in the installed plugin folder") {
   HostPtr host = make_host();
-  const std::string fixtures = std::filesystem::path(PHOST_FIXTURE_C_PLUGIN).parent_path().string();
-  REQUIRE(::setenv("PHOST_PLUGIN_PATH", ("/nonexistent::" + fixtures).c_str(), 1) == 0);
-  CHECK(load(host.get(), "c_plugin.so") == PHOST_OK);
+  const std::filesystem::path fixture(PHOST_FIXTURE_C_PLUGIN);
+  set_env("PHOST_PLUGIN_PATH",
+          std::string("/nonexistent") + kPathSeparator + kPathSeparator + fixture.parent_path().string());
+  CHECK(load(host.get(), fixture.filename().string()) == PHOST_OK);  // c_plugin.so, c_plugin.dll
   CHECK(registered(host.get(), "c.add"));
   // The shipped plugins: next to libphost, in lib/phost (of the build tree here).
   CHECK(load(host.get(), "echo") == PHOST_OK);
@@ -59,20 +79,24 @@ TEST_CASE("a bare name is looked up in PHOST_PLUGIN_PATH, then in the installed 
 
 TEST_CASE("a bare name found nowhere is PHOST_E_NOT_FOUND naming where phost looked") {
   HostPtr host = make_host();
-  REQUIRE(::setenv("PHOST_PLUGIN_PATH", "/nonexistent", 1) == 0);
+  set_env("PHOST_PLUGIN_PATH", "/nonexistent");
   CHECK(load(host.get(), "nope") == PHOST_E_NOT_FOUND);
   const Err e = last_error();
   CHECK(e.code == 404);
-  CHECK(contains(e.message, "no plugin 'nope' (libphost_nope.so or libnope.so) in /nonexistent, "));
-  CHECK(contains(e.message, "/lib/phost; set PHOST_PLUGIN_PATH, or give a path such as ./libphost_nope.so"));
+  const std::string so = kModuleSuffix;
+  CHECK(contains(e.message, "no plugin 'nope' (libphost_nope" + so + " or libnope" + so + ") in /nonexistent, "));
+  const std::string plugin_dir = std::filesystem::path("/lib/phost").make_preferred().string();
+  CHECK(contains(e.message, plugin_dir));
+  CHECK(contains(e.message, "; set PHOST_PLUGIN_PATH, or give a path such as ./libphost_nope" + so));
 }
 
 TEST_CASE("a bare name is never taken from the working directory") {
   HostPtr host = make_host();
-  REQUIRE(::unsetenv("PHOST_PLUGIN_PATH") == 0);
-  REQUIRE(::chdir(std::filesystem::path(PHOST_FIXTURE_C_PLUGIN).parent_path().c_str()) == 0);
-  CHECK(load(host.get(), "c_plugin.so") == PHOST_E_NOT_FOUND);
-  CHECK(load(host.get(), "./c_plugin.so") == PHOST_OK);
+  set_env("PHOST_PLUGIN_PATH", "");
+  const std::filesystem::path fixture(PHOST_FIXTURE_C_PLUGIN);
+  std::filesystem::current_path(fixture.parent_path());
+  CHECK(load(host.get(), fixture.filename().string()) == PHOST_E_NOT_FOUND);
+  CHECK(load(host.get(), "./" + fixture.filename().string()) == PHOST_OK);
 }
 
 TEST_CASE("a file that is not a shared library is PHOST_E_LOAD") {
@@ -81,6 +105,11 @@ TEST_CASE("a file that is not a shared library is PHOST_E_LOAD") {
   const Err e = last_error();
   CHECK(e.code == 500);
   CHECK(e.message.rfind("cannot load plugin " + std::string(PHOST_FIXTURE_NOT_A_LIBRARY_SO) + ": ", 0) == 0);
+#ifdef _WIN32
+  CHECK(contains(e.message, ": not a DLL for this system (Windows error 193)"));  // ERROR_BAD_EXE_FORMAT
+#else
+  CHECK(contains(e.message, "invalid ELF header"));
+#endif
   CHECK(registered_count(host.get()) == 0);
 }
 

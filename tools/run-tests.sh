@@ -3,13 +3,15 @@
 # the whole test suite (every test case in its own process). Then, as checks
 # of their own: the installed prefix and the .deb, used with the checkout out
 # of reach (tools/check-install.sh), the host-side suites again under ASan +
-# UBSan (build-asan),
-# and, when clang with libFuzzer is there, each fuzz target of tests/fuzz for
-# a short while on a copy of its committed corpus (build-fuzz). The closing
-# lines are a summary: every stage's result and time, the main suite's ctest
-# summary, and one "N passed, N failed" line for the whole run.
+# UBSan (build-asan), the host side cross-built for Windows with mingw-w64 and
+# its suites run under wine64 (tools/run-windows.sh, build-windows), and, when
+# clang with libFuzzer is there, each fuzz target of tests/fuzz for a short
+# while on a copy of its committed corpus (build-fuzz). The closing lines are a
+# summary: every stage's result and time, the main suite's ctest summary, and
+# one "N passed, N failed" line for the whole run.
 #
 # PHOST_FUZZ_SECONDS (default 15) sets the time per fuzz target; 0 skips fuzzing.
+# PHOST_WINDOWS=0 skips the Windows stage.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$PWD"
@@ -85,6 +87,27 @@ fi
 ASAN_TIME=$(($(date +%s) - t0))
 SUMMARY+=("ASan+UBSan suite (build-asan/): $asan_result [build $asan_build, total $(took "$t0")]")
 
+# ---------------------------------------------- Windows: mingw-w64 + wine
+win_rc=0
+WIN_TIME=0
+if [ "${PHOST_WINDOWS:-1}" = 0 ]; then
+  section "Windows stage: skipped, PHOST_WINDOWS=0"
+  SUMMARY+=("Windows suite (build-windows/): skipped: PHOST_WINDOWS=0")
+else
+  section "Windows stage: mingw-w64 cross-build, suites under wine64: build-windows/"
+  t0=$(date +%s)
+  bash tools/run-windows.sh || win_rc=$?
+  if [ -f build-windows/ctest-windows.log ]; then
+    count_ctest build-windows/ctest-windows.log
+    win_result="$(grep -E 'tests passed' build-windows/ctest-windows.log | tail -n1)"
+  else
+    win_rc=1 win_result="BUILD FAILED"
+    FAILED=$((FAILED + 1))
+  fi
+  WIN_TIME=$(($(date +%s) - t0))
+  SUMMARY+=("Windows suite (build-windows/): $win_result [$(took "$t0")]")
+fi
+
 # ------------------------------------------------------------ fuzz targets
 fuzz_rc=0
 FUZZ_TIME=0
@@ -152,11 +175,12 @@ fi
 # ---------------------------------------------------------------- summary
 section "summary"
 printf '%s\n' "${SUMMARY[@]}"
-printf 'install, sanitizer and fuzz stages added %dm%02ds; whole run %s\n' \
-  $(((INSTALL_TIME + ASAN_TIME + FUZZ_TIME) / 60)) $(((INSTALL_TIME + ASAN_TIME + FUZZ_TIME) % 60)) "$(took "$RUN_START")"
+EXTRA_TIME=$((INSTALL_TIME + ASAN_TIME + WIN_TIME + FUZZ_TIME))
+printf 'install, sanitizer, Windows and fuzz stages added %dm%02ds; whole run %s\n' $((EXTRA_TIME / 60)) \
+  $((EXTRA_TIME % 60)) "$(took "$RUN_START")"
 echo
 echo "main suite (build/), as ctest closed it:"
 grep -E 'tests passed|tests failed|Total Test time' build/ctest-main.log | tail -n 2
 echo
 echo "whole run: $PASSED passed, $FAILED failed"
-[ "$main_rc" -eq 0 ] && [ "$install_rc" -eq 0 ] && [ "$asan_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ]
+[ "$main_rc" -eq 0 ] && [ "$install_rc" -eq 0 ] && [ "$asan_rc" -eq 0 ] && [ "$win_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ]

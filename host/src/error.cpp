@@ -2,6 +2,12 @@
 
 #include "utf8.hpp"
 
+#ifdef __MINGW32__
+#include <windows.h>
+
+#include <new>
+#endif
+
 namespace phost {
 
 int32_t default_code(phost_status status) noexcept {
@@ -40,10 +46,46 @@ const char* status_name(phost_status status) noexcept {
   }
 }
 
+#ifdef __MINGW32__
+namespace {
+
+// mingw-w64's emulated TLS frees a thread_local's storage at thread exit before
+// its destructor runs (winpthreads destroys the keys in creation order), which
+// corrupted the heap under wine. A fiber-local slot owns the error instead:
+// Windows deletes it when the thread ends, and FlsFree when libphost unloads.
+class LastErrorSlot {
+public:
+  LastErrorSlot() : slot_(FlsAlloc([](void* error) { delete static_cast<LastError*>(error); })) {}
+  ~LastErrorSlot() { FlsFree(slot_); }
+  LastErrorSlot(const LastErrorSlot&) = delete;
+  LastErrorSlot& operator=(const LastErrorSlot&) = delete;
+
+  LastError& get() noexcept {
+    auto* error = static_cast<LastError*>(FlsGetValue(slot_));
+    if (!error) {
+      error = new (std::nothrow) LastError;
+      if (!error) std::terminate();  // as a thread_local that cannot be made
+      FlsSetValue(slot_, error);
+    }
+    return *error;
+  }
+
+private:
+  DWORD slot_;
+};
+
+}  // namespace
+
+LastError& last_error() noexcept {
+  static LastErrorSlot slot;
+  return slot.get();
+}
+#else
 LastError& last_error() noexcept {
   thread_local LastError error;
   return error;
 }
+#endif
 
 void set_last_error(phost_status status, int32_t code, std::string_view message) noexcept {
   LastError& e = last_error();

@@ -3,6 +3,7 @@
 #include "error.hpp"
 #include "log.hpp"
 #include "serial_gate.hpp"
+#include "thread_stack.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +15,11 @@ namespace {
 constexpr uint32_t kDefaultMaxDepth = 256;
 // Deeper native recursion would risk the thread's stack; a clear error is better.
 constexpr uint32_t kMaxDepthLimit = 4096;
+// A nested call is refused when its thread has less stack left than this: room
+// for the handler about to run and for unwinding the error. One hop through
+// the host takes about 1 KB (4 KB under ASan), so the default depth fits in an
+// MSVC thread's 1 MB; on Linux's 8 MB the depth limit trips first.
+constexpr size_t kStackReserve = 128 * 1024;
 
 bool known_status(phost_status s) noexcept { return s > PHOST_OK && s <= PHOST_E_INTERNAL; }
 
@@ -99,6 +105,12 @@ phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::str
   if (depth > max_depth_)
     throw Error(PHOST_E_LIMIT, "call depth limit of " + std::to_string(max_depth_) + " exceeded calling '" +
                                    std::string(name) + "'");
+  if (parent) {  // recursion is what eats stacks; a top-level call's thread is the application's
+    if (const size_t left = thread_stack_left(); left < kStackReserve)
+      throw Error(PHOST_E_LIMIT, "call depth limit: the thread's stack is nearly used up (" +
+                                     std::to_string(left / 1024) + " KiB left at depth " + std::to_string(depth) +
+                                     ") calling '" + std::string(name) + "'");
+  }
   if (!args) {
     args = empty_array();
   } else if (args->kind != PHOST_ARRAY) {

@@ -8,7 +8,11 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#ifdef _WIN32
+#include <windows.h>
+#else
 #include <dlfcn.h>
+#endif
 
 #include <filesystem>
 #include <type_traits>
@@ -18,11 +22,31 @@ namespace {
 
 using EntryFn = std::remove_pointer_t<phost_plugin_entry_v1_fn>;
 
-std::string loader_message() {
-#ifndef _WIN32
+// Why the system loader refused a library.
+std::string loader_message([[maybe_unused]] const boost::dll::fs::error_code& ec) {
+#ifdef _WIN32
+  // Boost.DLL keeps LoadLibrary's error code. The file itself exists (checked
+  // before), so "module not found" means one of its own DLLs: say so, rather
+  // than the system's text that reads like the plugin is missing.
+  const auto code = static_cast<DWORD>(ec.value());
+  const std::string number = " (Windows error " + std::to_string(code) + ")";
+  if (code == ERROR_BAD_EXE_FORMAT) return "not a DLL for this system" + number;
+  if (code == ERROR_MOD_NOT_FOUND) return "a DLL it depends on is missing" + number;
+  if (code == ERROR_PROC_NOT_FOUND) return "a DLL it depends on lacks a function it imports" + number;
+  char* text = nullptr;
+  const DWORD length = FormatMessageA(
+      FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr, code,
+      0, reinterpret_cast<char*>(&text), 0, nullptr);
+  std::string message(text ? text : "", length);
+  LocalFree(text);
+  while (!message.empty() && (message.back() == '\n' || message.back() == '\r' || message.back() == ' '))
+    message.pop_back();
+  if (message.empty()) message = "the system loader refused it";
+  return message + number;
+#else
   if (const char* detail = dlerror()) return detail;
-#endif
   return "the system loader refused it";
+#endif
 }
 
 // A plugin that exports only phost_plugin_entry_vN for a later N.
@@ -52,7 +76,7 @@ void Host::load_plugin(std::string_view path_text, const phost_value* config) {
   auto library = std::make_unique<boost::dll::shared_library>();
   boost::dll::fs::error_code ec;
   library->load(path, ec, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
-  if (ec) throw Error(PHOST_E_LOAD, "cannot load plugin " + path + ": " + loader_message());
+  if (ec) throw Error(PHOST_E_LOAD, "cannot load plugin " + path + ": " + loader_message(ec));
   if (!library->has(PHOST_PLUGIN_ENTRY_SYMBOL)) {
     if (const uint32_t major = newer_major(*library))
       throw Error(PHOST_E_VERSION, "plugin " + path + " was built for phost ABI " + std::to_string(major) +

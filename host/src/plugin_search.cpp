@@ -48,6 +48,13 @@ std::vector<std::filesystem::path> search_dirs() {
     }
   }
   dirs.push_back(installed_plugin_dir());
+#ifdef _WIN32
+  // libphost.dll sits next to the programs that use it (Windows has no rpath):
+  // a plugin dropped next to phost.exe is found too, after lib/phost.
+  std::error_code ec;
+  const std::filesystem::path self = boost::dll::this_line_location(ec);
+  if (!ec) dirs.push_back(self.parent_path());
+#endif
   return dirs;
 }
 

@@ -1,7 +1,9 @@
 // Where load_plugin finds a plugin named without a directory ("fs", "v8",
-// "libphost_v8.so"): the folders of $PHOST_PLUGIN_PATH, then the installed
-// plugin folder next to libphost. A name with a directory in it is a path and
-// is used as given, so the working directory is never searched by accident.
+// "libphost_v8.so"): the folders of $PHOST_PLUGIN_PATH (':'-separated, ';' on
+// Windows), then the installed plugin folder next to libphost, and on Windows
+// then libphost.dll's own folder (bin/, where phost.exe is). A name with a
+// directory in it is a path and is used as given, so the working directory is
+// never searched by accident.
 #pragma once
 
 #include <filesystem>

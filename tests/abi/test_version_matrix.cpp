@@ -5,7 +5,11 @@
 
 #include "fixtures/probe.h"
 
+#ifdef _WIN32
+#include <windows.h>
+#else
 #include <dlfcn.h>
+#endif
 
 #include <cstddef>
 #include <cstring>
@@ -109,16 +113,54 @@ phost_status PHOST_CALL register_into_older_host(phost_plugin*, const phost_proc
   return phost_register(g_older_host, desc);
 }
 
+// The plugin library opened by hand, as an older host would.
+class Library {
+public:
+  explicit Library(const char* path) {
+#ifdef _WIN32
+    handle_ = LoadLibraryA(path);
+#else
+    handle_ = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+#endif
+  }
+  ~Library() {
+    if (!handle_) return;
+#ifdef _WIN32
+    FreeLibrary(handle_);
+#else
+    dlclose(handle_);
+#endif
+  }
+  Library(const Library&) = delete;
+  Library& operator=(const Library&) = delete;
+  explicit operator bool() const { return handle_ != nullptr; }
+  phost_plugin_entry_v1_fn entry() const {
+#ifdef _WIN32
+    // Through void (*)(), the one function type gcc lets FARPROC become silently.
+    const FARPROC symbol = GetProcAddress(handle_, PHOST_PLUGIN_ENTRY_SYMBOL);
+    return reinterpret_cast<phost_plugin_entry_v1_fn>(reinterpret_cast<void (*)()>(symbol));
+#else
+    return reinterpret_cast<phost_plugin_entry_v1_fn>(dlsym(handle_, PHOST_PLUGIN_ENTRY_SYMBOL));
+#endif
+  }
+
+private:
+#ifdef _WIN32
+  HMODULE handle_;
+#else
+  void* handle_;
+#endif
+};
+
 // Runs the plugin's entry by hand with this host's table cut to end just
 // before member `end` (at byte offset end_offset), and calls its process.
 std::string api_has_with_table_cut_at(size_t end_offset) {
   HostPtr host = make_host();
   g_older_host = host.get();
 
-  void* library = dlopen(PHOST_FIXTURE_ABI_API_HAS, RTLD_NOW | RTLD_LOCAL);
-  INFO(dlerror());
-  REQUIRE(library != nullptr);
-  auto entry = reinterpret_cast<phost_plugin_entry_v1_fn>(dlsym(library, PHOST_PLUGIN_ENTRY_SYMBOL));
+  const Library library(PHOST_FIXTURE_ABI_API_HAS);
+  REQUIRE(static_cast<bool>(library));
+  const phost_plugin_entry_v1_fn entry = library.entry();
   REQUIRE(static_cast<bool>(entry));
 
   phost_api older;
@@ -146,7 +188,6 @@ std::string api_has_with_table_cut_at(size_t end_offset) {
   host.reset();  // runs the process's finalizer, which is the plugin's code
   g_older_host = nullptr;
   if (info.on_unload) info.on_unload(info.plugin_data);
-  dlclose(library);
   return result;
 }
 

@@ -27,6 +27,12 @@
 #error "PHOST_VERSION: the package version (tools/CMakeLists.txt)"
 #endif
 
+#ifdef _WIN32
+#define PHOST_CLI_PATH_LIST_SEPARATOR "';'"
+#else
+#define PHOST_CLI_PATH_LIST_SEPARATOR "':'"
+#endif
+
 namespace phost::cli {
 namespace {
 
@@ -36,7 +42,7 @@ from stdin, or @FILE for a value read from FILE. "--" ends the options.
 
 Plugins are named by path (./libfoo.so) or by bare name (fs, store, echo,
 v8, or foo for libfoo.so), looked up in $PHOST_PLUGIN_PATH (folders separated
-by ':') and then in the plugin folder installed with phost (lib/phost).
+by )help" PHOST_CLI_PATH_LIST_SEPARATOR R"help() and then in the plugin folder installed with phost (lib/phost).
 
 Exit status:
   0  success

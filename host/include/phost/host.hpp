@@ -31,7 +31,7 @@ namespace phost {
 using LogFn = std::function<void(int level, std::string_view logger, std::string_view message)>;
 
 struct HostOptions {
-  uint32_t max_depth = 0;           // nested call limit; 0 = the host's default (256)
+  uint32_t max_depth = 0;           // nested call limit; 0 = the host's default (256); see phost.h
   int32_t log_level = PHOST_LOG_INFO;  // lines below it are dropped
   LogFn log;                        // empty: the host logs to stderr
 };

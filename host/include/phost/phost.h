@@ -39,7 +39,9 @@ typedef void(PHOST_CALL* phost_log_fn)(void* log_data, int32_t level, phost_str 
 
 typedef struct phost_host_config {
   uint32_t struct_size;  /* sizeof(phost_host_config) */
-  uint32_t max_depth;    /* nested call limit; 0 = 256, at most 4096 */
+  uint32_t max_depth;    /* nested call limit; 0 = 256, at most 4096. A nested
+                            call is also refused (PHOST_E_LIMIT, 413) when its
+                            thread has less than 128 KiB of stack left. */
   phost_log_fn log;      /* NULL: log to stderr */
   void* log_data;
   int32_t log_level;     /* PHOST_LOG_*; lines below it are dropped */
