@@ -108,7 +108,13 @@ OFFSET(phost_api, value_to_json, 272);
 #if PHOST_ABI_MINOR >= 1 /* v1.0 ends at 280 (the frozen v1.0 header is checked too) */
 OFFSET(phost_api, ctx_set_deadline, 280);
 OFFSET(phost_api, ctx_within, 288);
+#if PHOST_ABI_MINOR >= 2
+OFFSET(phost_api, ctx_wait, 296);
+OFFSET(phost_api, call_with_deadline, 304);
+SIZE(phost_api, 312); /* v1.2 */
+#else
 SIZE(phost_api, 296); /* v1.1 */
+#endif
 #else
 SIZE(phost_api, 280); /* v1.0 */
 #endif

@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define PHOST_ABI_MAJOR 1
-#define PHOST_ABI_MINOR 1
+#define PHOST_ABI_MINOR 2
 
 /* ---- handles (opaque; their layout is the host's business) ------------- */
 
@@ -284,6 +284,22 @@ typedef struct phost_api {
    * ctx. For a handler that must not wait for something its own call chain
    * holds (the V8 runtime's isolates). */
   int32_t(PHOST_CALL* ctx_within)(const phost_call_ctx* ctx, const phost_call_ctx* outer);
+
+  /* -- v1.2: waiting and calling within a call -- */
+  /* Blocks until until_ns (the clock of clock_ns; 0 = no limit of its own) or
+   * until the call of ctx is stopped, whichever comes first, without
+   * polling: PHOST_OK at until_ns; PHOST_E_TIMEOUT (code 408) when its deadline
+   * came first; PHOST_E_CANCELLED when it was cancelled (code 499) or its
+   * host is being destroyed (code 503). A failure is recorded as a failed
+   * nested call would be: the handler may return the same status to forward
+   * it. For a handler that sleeps or waits (a script's time.Sleep). */
+  phost_status(PHOST_CALL* ctx_wait)(phost_call_ctx* ctx, int64_t until_ns);
+  /* As call, with a deadline of the callee's own: the earlier of deadline_ns
+   * (0 = none) and the one it inherits. For fan-outs with a time limit per
+   * task. */
+  phost_status(PHOST_CALL* call_with_deadline)(phost_plugin* self, phost_call_ctx* parent, phost_str name,
+                                               const phost_value* args, int64_t deadline_ns,
+                                               phost_value** out_result);
 } phost_api;
 
 /* True when the table has member m and it is set (a host of an older minor
