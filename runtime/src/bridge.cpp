@@ -1,5 +1,7 @@
 #include "bridge.hpp"
 
+#include "bridge_callback.hpp"
+#include "globals.hpp"
 #include "lockdown.hpp"
 #include "v8_text.hpp"
 
@@ -21,25 +23,6 @@ constexpr auto kFixed = static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::Do
 // Context embedder data: the stack trace formatter; whether set-up is over.
 constexpr int kFormatterIndex = 1;
 constexpr int kSealedIndex = 2;
-
-const BridgeState& state_of(v8::Local<v8::Value> data) {
-  return *static_cast<const BridgeState*>(data.As<v8::External>()->Value());
-}
-
-// Runs a callback body; no C++ exception may cross back into V8.
-template <class Body>
-void callback(v8::Isolate* isolate, const BridgeState& state, Body&& body) noexcept {
-  if (isolate->IsExecutionTerminating()) return;
-  try {
-    body();
-  } catch (const Error& e) {
-    state.errors->throw_error(isolate, e.what(), e.code());
-  } catch (const std::bad_alloc&) {
-    state.errors->throw_error(isolate, "out of memory", 507);
-  } catch (const std::exception& e) {
-    state.errors->throw_error(isolate, e.what(), 500);
-  }
-}
 
 void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
@@ -71,8 +54,8 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
     }
     const CallFrame* frame = state.calls.top();
     phost_value* out = nullptr;
-    const phost_status status =
-        api().call(state.services.self, frame ? frame->ctx : nullptr, to_str(name), args.get(), &out);
+    const phost_status status = api().call_with_deadline(state.services.self, frame ? frame->ctx : nullptr,
+                                                         to_str(name), args.get(), frame ? frame->deadline_ns : 0, &out);
     Value result = Value::adopt(out);
     if (isolate->IsExecutionTerminating()) return;  // the chain is being stopped: just unwind
     if (status != PHOST_OK) {
@@ -189,7 +172,9 @@ constexpr char kBridgeJs[] = R"JS((function (processNative) {
     try { out = apply(errorToString, error, []); } catch { out = 'Error'; }
     for (let i = 0; i < sites.length; i++) {
       const site = sites[i];
-      if (site.getFileName() === 'phost:bridge') break;
+      const file = site.getFileName();
+      if (file === 'phost:bridge') break;  // where this script was called from another
+      if (file === 'phost:globals') continue;
       out += '\n    at ' + site;
     }
     return out;
@@ -281,6 +266,7 @@ v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, const BridgeSta
       !context->Global()->DefineOwnProperty(context, v8_string(isolate, "Process"), process_fn, kFixed).FromMaybe(false))
     throw failed("Process");
   context->SetEmbedderData(kFormatterIndex, formatter);
+  if (state.services.options.gou_globals) install_gou_globals(context, process_fn, state);
 
   if (!lock_down(context)) throw failed("hardening the built-ins");
   context->SetEmbedderData(kSealedIndex, v8::True(isolate));

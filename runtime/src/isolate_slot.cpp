@@ -179,7 +179,7 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
                   e.status() == PHOST_E_PROCESS ? PHOST_E_INVALID_ARG : e.status());
     }
 
-    CallStack::Scope frame(calls_, {ctx, c->script->id});
+    CallStack::Scope frame(calls_, {ctx, c->script->id, guard.deadline_ns()});
     v8::Local<v8::Value> result;
     if (!fn->Call(context, v8::Undefined(isolate_), static_cast<int>(argc), argv).ToLocal(&result)) {
       if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
@@ -235,7 +235,7 @@ void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const st
     try {
       compiled[i] = guarded(ctx, deadline_for(), [&](const DeadlineGuard& guard) {
         v8::HandleScope scope(isolate_);
-        CallStack::Scope frame(calls_, {ctx, version->id});
+        CallStack::Scope frame(calls_, {ctx, version->id, guard.deadline_ns()});
         CompiledRef c = scripts_->prepare(version);
         if (guard.outermost()) isolate_->PerformMicrotaskCheckpoint();
         if (isolate_->IsExecutionTerminating()) stopped();

@@ -78,12 +78,13 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
     std::string file = text_of(isolate, where->GetScriptResourceName());
     int line = where->GetLineNumber(context).FromMaybe(0);
     int column = where->GetStartColumn(context).FromMaybe(0) + 1;
-    // Thrown inside the bridge (a failed Process()): the script's frame that called it.
+    // Thrown inside phost's own JS (a failed Process(), a bad argument to a
+    // library object): the script's frame that called it.
     const v8::Local<v8::StackTrace> frames = where->GetStackTrace();
-    for (int i = 0; file == kBridgeFile && !frames.IsEmpty() && i < frames->GetFrameCount(); ++i) {
+    for (int i = 0; internal_file(file) && !frames.IsEmpty() && i < frames->GetFrameCount(); ++i) {
       const v8::Local<v8::StackFrame> frame = frames->GetFrame(isolate, i);
       const std::string name = text_of(isolate, frame->GetScriptName());
-      if (name == kBridgeFile) continue;
+      if (internal_file(name)) continue;
       file = name;
       line = frame->GetLineNumber();
       column = frame->GetColumn();

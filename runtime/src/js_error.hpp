@@ -21,6 +21,10 @@ namespace phost::v8rt {
 // The file name of the bridge's own JS (Process()): stack traces and error
 // locations skip its frames.
 inline constexpr std::string_view kBridgeFile = "phost:bridge";
+// The file name of gou's script library (runtime/js/globals.js).
+inline constexpr std::string_view kGlobalsFile = "phost:globals";
+// phost's own JS, never a script's: error locations name the script's frame.
+inline bool internal_file(std::string_view file) noexcept { return file.starts_with("phost:"); }
 
 // A property of object (own or inherited; a getter runs, a Proxy is not
 // asked); empty when it is missing or reading it threw.

@@ -143,7 +143,7 @@ CompiledRef ScriptCache::compile(const ScriptRef& version) {
   c->epoch = services_.store.module_epoch();
   Running running(running_, version.get());
   const CallFrame* parent = calls_.top();
-  CallStack::Scope frame(calls_, {parent ? parent->ctx : nullptr, version->id});
+  CallStack::Scope frame(calls_, {parent ? parent->ctx : nullptr, version->id, parent ? parent->deadline_ns : 0});
   if (version->module) {
     compile_module(*c);
     evaluate_module(*c);
