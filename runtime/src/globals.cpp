@@ -153,7 +153,7 @@ void translate(const v8::FunctionCallbackInfo<v8::Value>& info) {
       phost_error e{};
       e.struct_size = sizeof e;
       api().last_error(&e);
-      state.errors->throw_error(isolate, to_view(e.message), e.code, kProcess);
+      state.errors->throw_error(isolate, to_view(e.message), e.code, kProcess, status);
       return;
     }
     info.GetReturnValue().Set(to_v8(isolate->GetCurrentContext(), result.get(), state.limits));

@@ -36,7 +36,8 @@ v8::Local<v8::Value> read_property(v8::Local<v8::Context> context, v8::Local<v8:
 }
 
 JsErrors::JsErrors(v8::Isolate* isolate)
-    : forwarded_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded"))) {}
+    : forwarded_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded"))),
+      forwarded_status_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded_status"))) {}
 
 Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catch, std::string_view what) const {
   v8::Isolate* isolate = context->GetIsolate();
@@ -46,11 +47,15 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
   std::string message;
   bool forwarded = false;
   std::string process;  // the failed process a forwarded error came from
+  phost_status status = PHOST_E_PROCESS;
   if (!exception.IsEmpty() && exception->IsObject() && !exception->IsProxy()) {
     auto object = exception.As<v8::Object>();
     forwarded = object->HasPrivate(context, forwarded_.Get(isolate)).FromMaybe(false);
     if (v8::Local<v8::Value> name; forwarded && object->GetPrivate(context, forwarded_.Get(isolate)).ToLocal(&name))
       process = text_of(isolate, name);
+    if (v8::Local<v8::Value> s; forwarded && object->GetPrivate(context, forwarded_status_.Get(isolate)).ToLocal(&s) &&
+                                s->IsInt32())
+      status = static_cast<phost_status>(s.As<v8::Int32>()->Value());
     if (auto c = read_property(context, object, "code"); !c.IsEmpty() && c->IsInt32()) {
       const int32_t value = c.As<v8::Int32>()->Value();
       if (value >= 400 && value <= 599) code = value;  // a failure is never a 2xx or 3xx
@@ -94,7 +99,7 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
       message += forwarded ? " (while calling " + (process.empty() ? std::string("a process") : process) + " from " + at + ")"
                            : " (at " + at + ")";
   }
-  return Error(code, message, PHOST_E_PROCESS);
+  return Error(code, message, status);
 }
 
 v8::MaybeLocal<v8::Object> JsErrors::make(v8::Local<v8::Context> context, v8::Local<v8::String> message,
@@ -113,7 +118,7 @@ v8::MaybeLocal<v8::Object> JsErrors::make(v8::Local<v8::Context> context, v8::Lo
 }
 
 void JsErrors::throw_error(v8::Isolate* isolate, std::string_view message, int32_t code,
-                           std::string_view forwarded_from) const {
+                           std::string_view forwarded_from, phost_status status) const {
   if (isolate->IsExecutionTerminating()) return;
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   v8::Local<v8::String> text;
@@ -123,8 +128,10 @@ void JsErrors::throw_error(v8::Isolate* isolate, std::string_view message, int32
     text = key(isolate, "error message unavailable");
   v8::Local<v8::Object> error;
   if (!make(context, text, code, false).ToLocal(&error)) return;  // out of memory: its own exception is pending
-  if (!forwarded_from.empty())
+  if (!forwarded_from.empty()) {
     (void)error->SetPrivate(context, forwarded_.Get(isolate), v8_string_or_empty(isolate, forwarded_from));
+    (void)error->SetPrivate(context, forwarded_status_.Get(isolate), v8::Int32::New(isolate, status));
+  }
   isolate->ThrowException(error);
 }
 

@@ -41,15 +41,18 @@ public:
 
   // Throws a JS Error with message and code in the current context.
   // forwarded_from: the process whose error it is, passed on unchanged.
+  // status: the failed process's, which its caller gets back if the script
+  // lets the error go (a cancelled call stays cancelled).
   void throw_error(v8::Isolate* isolate, std::string_view message, int32_t code,
-                   std::string_view forwarded_from = {}) const;
+                   std::string_view forwarded_from = {}, phost_status status = PHOST_E_PROCESS) const;
 
   // A new Error object with a code (the Exception() global).
   v8::MaybeLocal<v8::Object> make(v8::Local<v8::Context> context, v8::Local<v8::String> message, int32_t code,
                                   bool named_exception) const;
 
 private:
-  v8::Global<v8::Private> forwarded_;
+  v8::Global<v8::Private> forwarded_;         // the failed process's name
+  v8::Global<v8::Private> forwarded_status_;  // and its status
 };
 
 }  // namespace phost::v8rt

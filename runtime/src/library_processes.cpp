@@ -9,7 +9,8 @@ constexpr double kMaxDelayMs = 7 * 24 * 3600 * 1000.0;  // a week: longer is a m
 
 // The ms argument of time.Sleep and time.After.
 int64_t delay_ms(const Call& call, std::string_view where) {
-  const double ms = call.arg<double>(0);
+  const View arg = call.args()[0];
+  const double ms = arg.kind() == PHOST_INT || arg.kind() == PHOST_DOUBLE ? arg.as_double() : -1;
   if (!std::isfinite(ms) || ms < 0 || ms > kMaxDelayMs)
     throw Error(400, std::string(where) + ": ms must be a number of milliseconds from 0 to " +
                          std::to_string(static_cast<int64_t>(kMaxDelayMs)),

@@ -256,7 +256,7 @@ TEST_CASE("no script can plant a name or a getter on globalThis, and implicit gl
 
 TEST_CASE("the global object's prototype, globalThis, indices and captureStackTrace are closed too") {
   rt_test::Runtime rt;
-  rt.load("evil", "function Proto() { Object.setPrototypeOf(globalThis, { log: { Info() {} } }); }\n"
+  rt.load("evil", "function Proto() { Object.setPrototypeOf(globalThis, { Query: { Get() {} } }); }\n"
                   "function Self() { 'use strict'; globalThis.globalThis = { Process: 'fake' }; }\n"
                   "function Index() { globalThis[0] = 'from evil'; }\n"
                   "function Stack() { Error.captureStackTrace(globalThis); }\n"
@@ -264,7 +264,7 @@ TEST_CASE("the global object's prototype, globalThis, indices and captureStackTr
   for (const char* name : {"scripts.evil.Proto", "scripts.evil.Self", "scripts.evil.Index", "scripts.evil.Stack"})
     CHECK_MESSAGE(rt.error_of(name).code == 500, name);
   CHECK(rt.json("scripts.evil.Mine") == "\"string\"");
-  rt.load("victim", "function Main() { return [typeof log, globalThis.Process === Process, globalThis[0], typeof stack]; }");
+  rt.load("victim", "function Main() { return [typeof Query, globalThis.Process === Process, globalThis[0], typeof stack]; }");
   CHECK(rt.json("scripts.victim.Main") == R"(["undefined",true,null,"undefined"])");
 }
 
