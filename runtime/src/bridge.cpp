@@ -20,9 +20,11 @@ namespace phost::v8rt {
 namespace {
 
 constexpr auto kFixed = static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontDelete);
-// Context embedder data: the stack trace formatter; whether set-up is over.
+// Context embedder data: the stack trace formatter; whether set-up is over;
+// the scripts' implicit globals ({script id: {name: value}}).
 constexpr int kFormatterIndex = 1;
 constexpr int kSealedIndex = 2;
+constexpr int kImplicitIndex = 3;
 
 void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
@@ -144,10 +146,10 @@ void context_field(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::Value
   });
 }
 
-// The global object takes no new properties once set up: sloppy scripts
-// create a global by assigning an undeclared name, and in a shared context
-// that (or a getter planted with defineProperty) would reach other scripts.
-// An interceptor, because V8 refuses preventExtensions on a global with one.
+// The global object takes no new properties once set up: a getter planted
+// with defineProperty, or a name, would reach every script of a shared
+// context. An interceptor, because V8 refuses preventExtensions on a global
+// with one.
 void refuse_new_global(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   if (isolate->IsExecutionTerminating()) return;
@@ -157,6 +159,52 @@ void refuse_new_global(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<
                                               : std::string("a symbol");
   isolate->ThrowException(v8::Exception::ReferenceError(v8_string_or_empty(
       isolate, text + " is not defined: scripts cannot create globals (declare it with let, const or var)")));
+}
+
+// Sloppy gou scripts assign undeclared names (`total = 0`) and read them
+// back in later calls. Such a name becomes the running script's own: kept
+// for that script (across its calls and versions), invisible to every other
+// one. Empty when there is no script running or name is a symbol.
+v8::Local<v8::Object> implicit_globals(v8::Isolate* isolate, v8::Local<v8::Name> name,
+                                       const v8::PropertyCallbackInfo<v8::Value>& info, bool create) {
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  if (!name->IsString() || !context->GetEmbedderData(kSealedIndex)->IsTrue()) return {};
+  const CallFrame* frame = state_of(info.Data()).calls.top();
+  if (!frame) return {};
+  v8::Local<v8::Value> all = context->GetEmbedderData(kImplicitIndex);
+  v8::Local<v8::String> id;
+  v8::Local<v8::Value> own;
+  if (!all->IsObject() || !v8::String::NewFromUtf8(isolate, frame->script.data(), v8::NewStringType::kNormal,
+                                                   static_cast<int>(frame->script.size()))
+                               .ToLocal(&id) ||
+      !all.As<v8::Object>()->Get(context, id).ToLocal(&own))
+    return {};
+  if (own->IsObject()) return own.As<v8::Object>();
+  if (!create) return {};
+  v8::Local<v8::Object> fresh = v8::Object::New(isolate, v8::Null(isolate), nullptr, nullptr, 0);
+  if (!all.As<v8::Object>()->CreateDataProperty(context, id, fresh).FromMaybe(false)) return {};
+  return fresh;
+}
+
+void get_implicit_global(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (isolate->IsExecutionTerminating()) return;
+  v8::Local<v8::Object> own = implicit_globals(isolate, name, info, false);
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Value> value;
+  if (!own.IsEmpty() && own->HasOwnProperty(context, name).FromMaybe(false) && own->Get(context, name).ToLocal(&value))
+    info.GetReturnValue().Set(value);
+}
+
+void set_implicit_global(v8::Local<v8::Name> name, v8::Local<v8::Value> value,
+                         const v8::PropertyCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (isolate->IsExecutionTerminating()) return;
+  // Strict code (modules included) gets the ReferenceError the language gives it.
+  v8::Local<v8::Object> own = info.ShouldThrowOnError() ? v8::Local<v8::Object>() : implicit_globals(isolate, name, info, true);
+  if (own.IsEmpty()) return refuse_new_global(name, info);
+  if (own->CreateDataProperty(isolate->GetCurrentContext(), name, value).FromMaybe(false))
+    info.GetReturnValue().Set(value);  // intercepted: the global object stays as it is
 }
 
 // JS of the bridge, compiled once per context under kBridgeFile.
@@ -202,15 +250,11 @@ v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, const BridgeSta
       },
       nullptr, v8::Local<v8::Value>(), v8::PropertyHandlerFlags::kNonMasking));
   global->SetHandler(v8::NamedPropertyHandlerConfiguration(
-      nullptr,
-      [](v8::Local<v8::Name> name, v8::Local<v8::Value>, const v8::PropertyCallbackInfo<v8::Value>& info) {
-        refuse_new_global(name, info);
-      },
-      nullptr, nullptr, nullptr,
+      get_implicit_global, set_implicit_global, nullptr, nullptr, nullptr,
       [](v8::Local<v8::Name> name, const v8::PropertyDescriptor&, const v8::PropertyCallbackInfo<v8::Value>& info) {
         refuse_new_global(name, info);
       },
-      nullptr, v8::Local<v8::Value>(), v8::PropertyHandlerFlags::kNonMasking));
+      nullptr, data, v8::PropertyHandlerFlags::kNonMasking));
   global->Set(v8_string(isolate, "Exception"), v8::FunctionTemplate::New(isolate, exception, data), kFixed);
 
   v8::Local<v8::ObjectTemplate> console_template = v8::ObjectTemplate::New(isolate);
@@ -233,6 +277,7 @@ v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, const BridgeSta
   v8::Local<v8::Context> context = v8::Context::New(isolate, nullptr, global);
   context->SetEmbedderData(kSealedIndex, v8::False(isolate));
   v8::Context::Scope enter(context);
+  context->SetEmbedderData(kImplicitIndex, v8::Object::New(isolate, v8::Null(isolate), nullptr, nullptr, 0));
   v8::TryCatch try_catch(isolate);
   auto failed = [&](const char* what) {
     std::string why = "unknown error";
