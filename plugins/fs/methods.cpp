@@ -3,6 +3,7 @@
 #include "base64.hpp"
 #include "gopath.hpp"
 #include "mime.hpp"
+#include "zip.hpp"
 
 #include <dirent.h>
 #include <fnmatch.h>
@@ -444,6 +445,78 @@ std::string mkdir_temp(const Ctx& c, const RelPath& dir, const std::string& patt
   c.s.fail_path(500, dir.text, "has no unused name for the pattern " + shown(pattern));
 }
 
+// gou's Zip: every file under dir (links to files inside the root are followed, directory links
+// are not), named relative to dir, into the archive target. Built in memory: at most
+// max_read_bytes of files.
+void zip_dir(const Ctx& c, const RelPath& dir, const RelPath& target) {
+  c.not_root(target);
+  Fd top = open_dir(c, dir);
+  std::vector<zip::File> files;
+  uint64_t total = 0;
+  // (fd of a directory, its path, its name in the archive)
+  auto walk = [&](auto& self, int fd, const RelPath& p, const std::string& prefix, int depth) -> void {
+    if (depth > kMaxDepth) c.s.fail_path(400, p.text, "is nested too deeply");
+    for (const Entry& e : list_dir(c, fd, p)) {
+      const RelPath child = p.child(e.name);
+      if (child.parts == target.parts) continue;  // an archive written over an earlier one
+      if (e.dir) {
+        Fd sub(::openat(fd, e.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!sub.ok()) c.s.fail_errno(child.text, errno);
+        self(self, sub.get(), child, prefix + e.name + "/", depth + 1);
+        continue;
+      }
+      if (Root::Opened o = c.root.open(child, O_PATH); o.fd.ok() && S_ISDIR(c.fstat(o.fd.get(), child).st_mode))
+        continue;  // a link to a directory: not followed, as Go's filepath.Walk
+      zip::File f{prefix + e.name, read_file(c, child)};
+      total += f.data.size();
+      if (total > static_cast<uint64_t>(c.config.max_read_bytes))
+        c.s.fail_path(413, dir.text, "holds more than max_read_bytes (" + std::to_string(c.config.max_read_bytes) +
+                                         ") of files to zip");
+      Root::Opened o = c.root.open(child, O_PATH);
+      if (o.fd.ok()) {
+        const struct stat st = c.fstat(o.fd.get(), child);
+        f.mtime = st.st_mtim.tv_sec;
+        f.mode = st.st_mode & 07777;
+      }
+      files.push_back(std::move(f));
+    }
+  };
+  walk(walk, top.get(), dir, "", 0);
+  std::string archive;
+  try {
+    archive = zip::write(files);
+  } catch (const zip::Error& e) {
+    c.s.fail_path(e.code(), target.text, e.what());
+  }
+  write_file(c, target, archive, kDefaultFilePerm, false);
+}
+
+// gou's Unzip: the files of the archive under target (created if missing); their paths. An entry
+// whose name climbs out of target ("../x", zip-slip) is refused, and every write goes through the
+// sandbox.
+std::vector<std::string> unzip(const Ctx& c, const RelPath& archive, const RelPath& target) {
+  const std::string& last = archive.is_root() ? std::string() : archive.parts.back();
+  if (!(last.ends_with(".zip") || last.ends_with(".ZIP"))) c.s.fail_path(400, archive.text, "is not a .zip file");
+  const std::string data = read_file(c, archive);
+  mkdir_all(c, target, 0755);
+  std::vector<std::string> out;
+  const auto max = static_cast<uint64_t>(c.config.max_read_bytes);
+  try {
+    zip::read(data, max, max * 16, [&](const std::string& name, std::string content) {
+      const RelPath inner = parse_path(c.s, name);
+      if (inner.is_root()) c.s.fail_path(400, archive.text, "holds a file without a name");
+      RelPath dst = target;
+      dst.parts.insert(dst.parts.end(), inner.parts.begin(), inner.parts.end());
+      dst.text = dst.gou();
+      write_file(c, dst, content, kDefaultFilePerm, false);
+      out.push_back(dst.gou());
+    });
+  } catch (const zip::Error& e) {
+    c.s.fail_path(e.code(), archive.text, e.what());
+  }
+  return out;
+}
+
 // ---- queries -----------------------------------------------------------------
 
 // What p is, following links; nullopt when it does not exist.
@@ -722,6 +795,17 @@ const Method kMethods[] = {
        const RelPath to = c.path_arg(1, "to");
        move_into(c, from, to, c.int_arg(2, "offset"));
        return Value::null();
+     }},
+    {"Zip", true,
+     [](const Ctx& c) {
+       const RelPath dir = c.path_arg(0, "dir");
+       zip_dir(c, dir, c.path_arg(1, "target"));
+       return Value::null();
+     }},
+    {"Unzip", true,
+     [](const Ctx& c) {
+       const RelPath archive = c.path_arg(0, "file");
+       return strings_value(c, unzip(c, archive, c.path_arg(1, "target")));
      }},
     {"List", false, [](const Ctx& c) { return list(c, c.has(0) ? c.path_arg(0) : RelPath{}); }},
     {"Stat", false, [](const Ctx& c) { return stat_value(c, c.path_arg(0)); }},

@@ -20,6 +20,40 @@ mode_t mode_of(const stdfs::path& p) {
   return st.st_mode & 07777;
 }
 
+// A zip archive of stored (uncompressed) files, built by hand: names are written as given.
+std::string stored_zip(const std::vector<std::pair<std::string, std::string>>& files) {
+  auto crc32 = [](std::string_view data) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (const char ch : data) {
+      crc ^= static_cast<unsigned char>(ch);
+      for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+  };
+  auto put = [](std::string& out, uint32_t v, int n) {
+    for (int i = 0; i < n; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+  };
+  std::string out, central;
+  for (const auto& [name, data] : files) {
+    const auto offset = static_cast<uint32_t>(out.size());
+    auto header = [&](std::string& h) {
+      put(h, 0, 2), put(h, 0, 2), put(h, 0, 2), put(h, 0x21, 2);  // flags, stored, time, date
+      put(h, crc32(data), 4), put(h, static_cast<uint32_t>(data.size()), 4), put(h, static_cast<uint32_t>(data.size()), 4);
+      put(h, static_cast<uint32_t>(name.size()), 2), put(h, 0, 2);
+    };
+    put(out, 0x04034b50, 4), put(out, 20, 2), header(out), out += name, out += data;
+    put(central, 0x02014b50, 4), put(central, 20, 2), put(central, 20, 2), header(central);
+    put(central, 0, 2), put(central, 0, 2), put(central, 0, 2), put(central, 0, 4), put(central, offset, 4);
+    central += name;
+  }
+  const auto central_at = static_cast<uint32_t>(out.size());
+  out += central;
+  put(out, 0x06054b50, 4), put(out, 0, 4), put(out, static_cast<uint32_t>(files.size()), 2);
+  put(out, static_cast<uint32_t>(files.size()), 2), put(out, static_cast<uint32_t>(central.size()), 4);
+  put(out, central_at, 4), put(out, 0, 2);
+  return out;
+}
+
 mode_t current_umask() {
   const mode_t mask = ::umask(0);
   ::umask(mask);
@@ -359,6 +393,78 @@ TEST_CASE("Move and Copy create what they need, MoveAppend and MoveInsert merge 
   CHECK(fs.error("fs.data.MoveAppend", phost::args("/src", "/whole")).code == 400);  // not a file
   CHECK(fs.error("fs.data.MoveInsert", phost::args("/whole", "/x")).message ==
         "fs.data.MoveInsert: argument 3 (offset) is missing");
+}
+
+TEST_CASE("Zip packs a directory and Unzip unpacks it, with the files' paths") {
+  TempDir dir("fs");
+  Fs fs(dir);
+  stdfs::create_directories(dir / "src/sub/deeper");
+  plugin_test::write_file(dir / "src/a.txt", std::string(5000, 'a'));  // deflated
+  std::string binary(3000, '\0');
+  for (size_t i = 0; i < binary.size(); ++i) binary[i] = static_cast<char>((i * 7919) % 251);
+  plugin_test::write_file(dir / "src/sub/b.bin", binary);
+  plugin_test::write_file(dir / "src/sub/deeper/empty", "");
+  stdfs::create_symlink("a.txt", dir / "src/alias.txt");  // a link to a file: its content
+  stdfs::create_directory_symlink("sub", dir / "src/subdir-link");  // a link to a directory: skipped
+  CHECK(fs.json("fs.data.Zip", phost::args("/src", "/out/src.zip")) == "null");
+  const std::string archive = plugin_test::read_file(dir / "out/src.zip");
+  CHECK(archive.starts_with("PK\x03\x04"));
+  CHECK(archive.size() < 5000);  // the 5000 a's compressed
+  CHECK(fs.json("fs.data.Unzip", phost::args("/out/src.zip", "/unpacked")) ==
+        R"(["/unpacked/a.txt","/unpacked/alias.txt","/unpacked/sub/b.bin","/unpacked/sub/deeper/empty"])");
+  CHECK(plugin_test::read_file(dir / "unpacked/a.txt") == std::string(5000, 'a'));
+  CHECK(plugin_test::read_file(dir / "unpacked/alias.txt") == std::string(5000, 'a'));
+  CHECK(plugin_test::read_file(dir / "unpacked/sub/b.bin") == binary);
+  CHECK(stdfs::file_size(dir / "unpacked/sub/deeper/empty") == 0);
+  // Another tool's archive (stored files, a directory entry) unpacks too, over existing files.
+  plugin_test::write_file(dir / "other.zip", stored_zip({{"dir/", ""}, {"dir/x.txt", "x"}, {"a.txt", "new"}}));
+  CHECK(fs.json("fs.data.Unzip", phost::args("/other.zip", "/unpacked")) == R"(["/unpacked/dir/x.txt","/unpacked/a.txt"])");
+  CHECK(plugin_test::read_file(dir / "unpacked/a.txt") == "new");
+
+  const auto not_zip = fs.error("fs.data.Unzip", phost::args("/src/a.txt", "/x"));
+  CHECK(not_zip.code == 400);
+  CHECK(not_zip.message == "fs.data.Unzip: '/src/a.txt' is not a .zip file");
+  plugin_test::write_file(dir / "broken.zip", "PK\x03\x04 and then nothing");
+  const auto broken = fs.error("fs.data.Unzip", phost::args("/broken.zip", "/x"));
+  CHECK(broken.code == 400);
+  CHECK(contains(broken.message, "is not a zip archive we can read"));
+  std::string corrupt = plugin_test::read_file(dir / "other.zip");
+  corrupt[corrupt.find("new")] = 'N';  // the CRC no longer matches
+  plugin_test::write_file(dir / "corrupt.zip", corrupt);
+  CHECK(contains(fs.error("fs.data.Unzip", phost::args("/corrupt.zip", "/y")).message, "fails its CRC check"));
+  CHECK(fs.error("fs.data.Unzip", phost::args("/nope.zip", "/x")).code == 404);
+  CHECK(fs.error("fs.data.Zip", phost::args("/src/a.txt", "/x.zip")).code == 400);  // not a directory
+  CHECK(fs.error("fs.data.Zip", phost::args("/nope", "/x.zip")).code == 404);
+  CHECK(fs.error("fs.data.Zip", phost::args("/src")).message == "fs.data.Zip: argument 2 (target) is missing");
+}
+
+TEST_CASE("Unzip refuses entries that climb out of the target (zip-slip) and archives over the limits") {
+  TempDir dir("fs");
+  Fs fs(dir, R"(, "max_read_bytes": 1000)");
+  for (const char* name : {"../escape.txt", "a/../../escape.txt", "/../escape.txt"}) {
+    CAPTURE(name);
+    plugin_test::write_file(dir / "slip.zip", stored_zip({{"fine.txt", "ok"}, {name, "evil"}}));
+    const auto e = fs.error("fs.data.Unzip", phost::args("/slip.zip", "/target"));
+    CHECK(e.code == 400);
+    CHECK(contains(e.message, "escapes the root ('..' above it)"));
+    CHECK_FALSE(stdfs::exists(dir / "escape.txt"));
+  }
+  // An absolute name is inside the target, as the gou form of paths.
+  plugin_test::write_file(dir / "abs.zip", stored_zip({{"/etc/passwd", "not really"}}));
+  CHECK(fs.json("fs.data.Unzip", phost::args("/abs.zip", "/target")) == R"(["/target/etc/passwd"])");
+  plugin_test::write_file(dir / "big.zip", stored_zip({{"big", std::string(990, 'b')}}));
+  CHECK(fs.error("fs.data.Unzip", phost::args("/big.zip", "/t2")).code == 413);  // the archive itself is over 1000
+  // A small archive that says it unpacks to more (a zip bomb's shape) is refused before unpacking.
+  std::string bomb = stored_zip({{"x", "abc"}});
+  const size_t central = bomb.find("PK\x01\x02");
+  REQUIRE(central != std::string::npos);
+  bomb[central + 24] = '\x88', bomb[central + 25] = '\x13';  // 5000 bytes
+  plugin_test::write_file(dir / "bomb.zip", bomb);
+  const auto b = fs.error("fs.data.Unzip", phost::args("/bomb.zip", "/t4"));
+  CHECK(b.code == 413);
+  CHECK(contains(b.message, "holds 'x' of 5000 bytes, over max_read_bytes"));
+  plugin_test::write_file(dir / "many.zip", stored_zip({{"1", std::string(400, '1')}, {"2", std::string(400, '2')}}));
+  CHECK(fs.json("fs.data.Unzip", phost::args("/many.zip", "/t3")) == R"(["/t3/1","/t3/2"])");
 }
 
 }  // TEST_SUITE

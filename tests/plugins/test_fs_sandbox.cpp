@@ -189,6 +189,8 @@ TEST_CASE("symlinks: writes through links that escape are refused and create or 
                       {"Copy", phost::args("inside", "out/copied")},
                       {"Copy", phost::args("victim", "stolen")},
                       {"MoveAppend", phost::args("inside", "victim")},
+                      {"Zip", phost::args("/", "out/all.zip")},
+                      {"Unzip", phost::args("out/archive.zip", "unpacked")},
                       {"Remove", phost::args("out/victim")},
                       {"RemoveAll", phost::args("out/victim")}};
     for (const Write& w : writes) {
