@@ -767,4 +767,4 @@ void init(phost::Plugin& plugin, phost_plugin_info& info) {
 
 }  // namespace
 
-PHOST_DECLARE_PLUGIN("store", "1.0.0", init)
+PHOST_DECLARE_PLUGIN("store", "1.1.0", init)
