@@ -414,6 +414,93 @@ public:
     return next;
   }
 
+  // ---- gou's list operations: a key holding an array ----
+
+  // Push (or, with unique, AddToSet) appends values (encodings); a missing key starts empty.
+  void push(const std::string& key, const std::vector<std::string>& values, bool unique, const std::string& where) {
+    std::lock_guard lock(mutex_);
+    auto it = live(key);
+    std::vector<std::string_view> items = it == entries_.end() ? std::vector<std::string_view>() : list_at(it, key, where);
+    for (const std::string& v : values)
+      if (!unique || std::find(items.begin(), items.end(), v) == items.end()) items.push_back(v);
+    store_list(key, it, items);
+  }
+
+  // Pop: the last item (last) or the first; a list left empty is removed, as gou removes it.
+  phost::Value pop(const std::string& key, bool last, const std::string& where) {
+    std::string item;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = live(key);
+      if (it == entries_.end()) fail(404, where + ": '" + key + "' not found");
+      std::vector<std::string_view> items = list_at(it, key, where);
+      if (items.empty()) fail(404, where + ": '" + key + "' is an empty list");
+      item = last ? items.back() : items.front();
+      items.erase(last ? items.end() - 1 : items.begin());
+      store_list(key, it, items);
+    }
+    return codec::decode(item);
+  }
+
+  // Pull and PullAll: removes every item equal to one of values (equal encodings).
+  void pull(const std::string& key, const std::vector<std::string>& values, const std::string& where) {
+    std::lock_guard lock(mutex_);
+    auto it = live(key);
+    if (it == entries_.end()) return;
+    std::vector<std::string_view> items = list_at(it, key, where);
+    std::erase_if(items, [&](std::string_view item) { return std::find(values.begin(), values.end(), item) != values.end(); });
+    store_list(key, it, items);
+  }
+
+  // ArrayLen: 0 when the key is missing or holds another kind, as gou.
+  int64_t array_len(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = live(key);
+    if (it == entries_.end()) return 0;
+    const auto items = codec::array_items(it->second.data);
+    return items ? static_cast<int64_t>(items->size()) : 0;
+  }
+
+  // ArrayGet (value empty) or ArraySet (value given): the item at index.
+  phost::Value array_at(const std::string& key, int64_t index, const std::string* value, const std::string& where) {
+    std::string item;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = live(key);
+      if (it == entries_.end()) fail(404, where + ": '" + key + "' not found");
+      std::vector<std::string_view> items = list_at(it, key, where);
+      if (index < 0 || static_cast<uint64_t>(index) >= items.size())
+        fail(400, where + ": argument 2 (index) " + std::to_string(index) + " is out of range (the list has " +
+                      std::to_string(items.size()) + " items)");
+      if (!value) {
+        touch(it);
+        item = items[static_cast<size_t>(index)];
+      } else {
+        items[static_cast<size_t>(index)] = *value;
+        store_list(key, it, items);
+        return phost::Value::null();
+      }
+    }
+    return codec::decode(item);
+  }
+
+  // ArraySlice, ArrayPage and ArrayAll: up to limit items from skip; [] when the key is missing.
+  phost::Value array_slice(const std::string& key, uint64_t skip, uint64_t limit, const std::string& where) {
+    std::string slice;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = live(key);
+      if (it == entries_.end()) return phost::Value::array();
+      const std::vector<std::string_view> items = list_at(it, key, where);
+      touch(it);
+      const size_t begin = static_cast<size_t>(std::min<uint64_t>(skip, items.size()));
+      const size_t end = static_cast<size_t>(std::min<uint64_t>(items.size() - begin, limit)) + begin;
+      slice = codec::encode_array(std::vector<std::string_view>(items.begin() + static_cast<ptrdiff_t>(begin),
+                                                                items.begin() + static_cast<ptrdiff_t>(end)));
+    }
+    return codec::decode(slice);
+  }
+
   std::vector<std::string> keys(const Pattern& pattern) {
     std::lock_guard lock(mutex_);
     purge_expired();
@@ -460,6 +547,26 @@ private:
   static bool expired(const Entry& e, int64_t now_ns) noexcept { return e.expires_ns && e.expires_ns <= now_ns; }
 
   Map::iterator first(const Pattern& pattern) { return entries_.lower_bound(pattern.prefix); }
+
+  // The items of the list at it (views into its data); 409 when it holds another kind.
+  std::vector<std::string_view> list_at(Map::iterator it, const std::string& key, const std::string& where) {
+    std::optional<std::vector<std::string_view>> items = codec::array_items(it->second.data);
+    if (!items) fail(409, where + ": the value of '" + key + "' is not a list");
+    return std::move(*items);
+  }
+
+  // Writes items as key's list, keeping its TTL; an empty list removes the key (gou's lists do).
+  // items may view it's data: the new encoding is built before anything changes.
+  void store_list(const std::string& key, Map::iterator it, const std::vector<std::string_view>& items) {
+    if (items.empty()) {
+      if (it != entries_.end()) remove_entries({it});
+      return;
+    }
+    std::string data = codec::encode_array(items);
+    const int64_t expires_ns = it == entries_.end() ? 0 : it->second.expires_ns;
+    const int64_t expires_ms = it == entries_.end() ? 0 : it->second.expires_ms;
+    write(key, std::move(data), expires_ns, expires_ms);
+  }
 
   // Removes live entries, from SQLite first.
   void remove_entries(const std::vector<Map::iterator>& gone) {
@@ -622,6 +729,19 @@ struct Args {
     if (v.kind() != PHOST_INT) bad(i, what, "must be an integer");
     return v.as_int();
   }
+  int64_t required_integer(size_t i, const char* what) const {
+    const phost::View v = call.args()[i];
+    if (!v) bad(i, what, "is missing");
+    if (v.kind() != PHOST_INT) bad(i, what, "must be an integer");
+    return v.as_int();
+  }
+  // The encodings of the arguments from first on (at least one).
+  std::vector<std::string> values(size_t first) const {
+    if (call.arg_count() <= first) bad(first, "value", "is missing");
+    std::vector<std::string> out;
+    for (size_t i = first; i < call.arg_count(); ++i) out.push_back(codec::encode(call.args()[i], where));
+    return out;
+  }
   // The TTL in milliseconds, 0 for none: phost's ttl_ms (a positive integer), or gou's ttl in
   // seconds (gou multiplies by time.Second; 0 means none, as in gou).
   int64_t ttl_ms(size_t i, bool gou) const {
@@ -652,7 +772,10 @@ bool same_name(std::string_view a, std::string_view b) {
          });
 }
 
-constexpr std::string_view kMethods[] = {"Get", "Set", "Has", "Del", "GetDel", "Keys", "Len", "Incr", "Decr", "Clear"};
+constexpr std::string_view kMethods[] = {"Get",      "Set",      "Has",      "Del",        "GetDel",    "Keys",
+                                         "Len",      "Incr",     "Decr",     "Clear",      "Push",      "Pop",
+                                         "Pull",     "PullAll",  "AddToSet", "ArrayLen",   "ArrayGet",  "ArraySet",
+                                         "ArraySlice", "ArrayPage", "ArrayAll"};
 
 phost::Value dispatch(Stores& stores, const Flavor& flavor, phost::Call& call) {
   const phost_call_info info = call.info();
@@ -667,7 +790,8 @@ phost::Value dispatch(Stores& stores, const Flavor& flavor, phost::Call& call) {
   const auto known = std::find_if(std::begin(kMethods), std::end(kMethods),
                                   [&](std::string_view m) { return same_name(m, asked); });
   if (known == std::end(kMethods))
-    fail(404, group + " has no method '" + asked + "' (Get, Set, Has, Del, GetDel, Keys, Len, Incr, Decr, Clear)");
+    fail(404, group + " has no method '" + asked + "' (Get, Set, Has, Del, GetDel, Keys, Len, Incr, Decr, Clear, Push, Pop, "
+                      "Pull, PullAll, AddToSet, ArrayLen, ArrayGet, ArraySet, ArraySlice, ArrayPage, ArrayAll)");
   const std::string_view method = *known;
   const Args a{s.where(group, method), call};
 
@@ -707,8 +831,54 @@ phost::Value dispatch(Stores& stores, const Flavor& flavor, phost::Call& call) {
     for (const std::string& key : keys) out.push(phost::Value::string(key));
     return out;
   }
-  s.clear();  // Clear
-  return phost::Value::null();
+  if (method == "Clear") {
+    s.clear();
+    return phost::Value::null();
+  }
+  // gou's list operations.
+  const std::string key = a.string(0);
+  if (method == "Push" || method == "AddToSet") {
+    s.push(key, a.values(1), method == "AddToSet", a.where);
+    return phost::Value::null();
+  }
+  if (method == "Pop") return s.pop(key, a.required_integer(1, "position") == 1, a.where);  // 1: the last, else the first
+  if (method == "Pull") {
+    if (call.arg_count() != 2) a.bad(1, "value", call.arg_count() < 2 ? "is missing" : "must be one value (PullAll takes several)");
+    s.pull(key, a.values(1), a.where);
+    return phost::Value::null();
+  }
+  if (method == "PullAll") {
+    std::vector<std::string> values;
+    const phost::View only = call.args()[1];
+    if (call.arg_count() == 2 && only.kind() == PHOST_ARRAY) {  // gou: one array argument is the list of values
+      for (size_t i = 0; i < only.size(); ++i) values.push_back(codec::encode(only[i], a.where));
+    } else {
+      values = a.values(1);
+    }
+    s.pull(key, values, a.where);
+    return phost::Value::null();
+  }
+  if (method == "ArrayLen") return phost::Value::integer(s.array_len(key));
+  if (method == "ArrayGet") return s.array_at(key, a.required_integer(1, "index"), nullptr, a.where);
+  if (method == "ArraySet") {
+    const int64_t index = a.required_integer(1, "index");
+    const phost::View value = call.args()[2];
+    if (!value) a.bad(2, "value", "is missing");
+    const std::string data = codec::encode(value, a.where);
+    return s.array_at(key, index, &data, a.where);
+  }
+  if (method == "ArrayAll") return s.array_slice(key, 0, UINT64_MAX, a.where);
+  const int64_t first = a.required_integer(1, method == "ArrayPage" ? "page" : "skip");
+  const int64_t second = a.required_integer(2, method == "ArrayPage" ? "pageSize" : "limit");
+  if (method == "ArrayPage") {  // gou: pages count from 1; a page or size below 1 is empty
+    int64_t skip = 0;
+    if (first < 1 || second < 1 || __builtin_mul_overflow(first - 1, second, &skip)) return phost::Value::array();
+    return s.array_slice(key, static_cast<uint64_t>(skip), static_cast<uint64_t>(second), a.where);
+  }
+  // ArraySlice: a negative skip is empty, as gou's.
+  if (second < 0) a.bad(2, "limit", "must be a non-negative integer");
+  if (first < 0) return phost::Value::array();
+  return s.array_slice(key, static_cast<uint64_t>(first), static_cast<uint64_t>(second), a.where);
 }
 
 // ---- config -----------------------------------------------------------------
@@ -757,11 +927,12 @@ void init(phost::Plugin& plugin, phost_plugin_info& info) {
   info.on_unload = [](void* data) { delete static_cast<Stores*>(data); };
   plugin.add("store",
              "Key-value stores with TTL: store.<name>.Get(key), Set(key, value[, ttl_ms]), Has, Del, GetDel, "
-             "Keys([prefix]), Incr(key[, by]), Decr, Len([prefix]), Clear()",
+             "Keys([prefix]), Incr(key[, by]), Decr, Len([prefix]), Clear(), and gou's list operations (Push, Pop, ...)",
              [s](phost::Call& call) { return dispatch(*s, kPhost, call); }, PHOST_PROCESS_GROUP);
   plugin.add("stores",
              "The same stores as gou's process group: stores.<name>.Get(key), Set(key, value[, ttl_seconds]), Has, "
-             "Del(key or 'prefix*'), GetDel, Keys(['prefix*']), Len(['prefix*']), Incr, Decr, Clear()",
+             "Del(key or 'prefix*'), GetDel, Keys(['prefix*']), Len(['prefix*']), Incr, Decr, Clear(), Push, Pop, Pull, "
+             "PullAll, AddToSet, ArrayLen, ArrayGet, ArraySet, ArraySlice, ArrayPage, ArrayAll",
              [s](phost::Call& call) { return dispatch(*s, kGou, call); }, PHOST_PROCESS_GROUP);
 }
 

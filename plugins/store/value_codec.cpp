@@ -121,6 +121,34 @@ public:
     }
   }
   bool done() const noexcept { return pos_ == data_.size(); }
+  size_t pos() const noexcept { return pos_; }
+  // Moves past one value without building it.
+  void skip(int depth) {
+    if (depth > kMaxDepth) bad();
+    switch (byte()) {
+      case kNull:
+      case kFalse:
+      case kTrue: return;
+      case kInt:
+      case kDouble: u64(); return;
+      case kString:
+      case kBytes: text(); return;
+      case kArray:
+        for (uint64_t n = count(); n > 0; --n) skip(depth + 1);
+        return;
+      case kObject:
+        for (uint64_t n = count(); n > 0; --n) {
+          text();
+          skip(depth + 1);
+        }
+        return;
+      default: bad();
+    }
+  }
+  uint64_t array_count() {
+    if (byte() != kArray) bad();
+    return count();
+  }
   [[noreturn]] static void bad() { throw phost::Error(500, "store: a stored value is not a valid encoding", PHOST_E_PROCESS); }
   uint64_t u64() {
     if (data_.size() - pos_ < 8) bad();
@@ -182,6 +210,25 @@ std::optional<int64_t> as_int(std::string_view data) {
   Reader r(data);
   r.byte();
   return static_cast<int64_t>(r.u64());
+}
+
+std::optional<std::vector<std::string_view>> array_items(std::string_view data) {
+  if (data.empty() || data[0] != kArray) return std::nullopt;
+  Reader r(data);
+  std::vector<std::string_view> out;
+  for (uint64_t n = r.array_count(); n > 0; --n) {
+    const size_t begin = r.pos();
+    r.skip(1);
+    out.push_back(data.substr(begin, r.pos() - begin));
+  }
+  return out;
+}
+
+std::string encode_array(const std::vector<std::string_view>& items) {
+  std::string out(1, kArray);
+  put_varint(out, items.size());
+  for (const std::string_view item : items) out.append(item);
+  return out;
 }
 
 std::string encode_int(int64_t i) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace storeplugin::codec {
 
@@ -21,5 +22,10 @@ phost::Value decode(std::string_view data);
 // The int64 encoded by data, nullopt when data encodes another kind.
 std::optional<int64_t> as_int(std::string_view data);
 std::string encode_int(int64_t i);
+
+// The encodings of the items of the array data encodes; nullopt when data encodes another kind.
+std::optional<std::vector<std::string_view>> array_items(std::string_view data);
+// The encoding of the array of these (encoded) items.
+std::string encode_array(const std::vector<std::string_view>& items);
 
 }  // namespace storeplugin::codec

@@ -100,7 +100,7 @@ TEST_CASE("unknown stores and methods are 404, keys must be strings") {
   CHECK(e.code == 404);
   CHECK(e.message == "no store 'nope'");
   CHECK(s.json("store.CACHE.Len") == "0");  // names are case-insensitive
-  CHECK(s.error("store.cache.Pop").code == 404);
+  CHECK(s.error("store.cache.Explode").code == 404);
   CHECK(s.error("store.cache.Get").code == 400);
   CHECK(s.error("store.cache.Get", phost::args(1)).code == 400);
   CHECK(s.error("store.cache.Set", phost::args("k")).code == 400);  // no value
@@ -419,8 +419,79 @@ TEST_CASE("stores.<name>: gou's group, with TTL in seconds, patterns, GetDel and
   CHECK(s.error("stores.cache.Set", phost::args("t", 1, 9e15)).code == 400);  // past int64 nanoseconds
   CHECK(s.error("stores.cache.Get").message == "stores.cache.Get: argument 1 (key) is missing");
   CHECK(s.error("stores.cache.Keys", phost::args(3)).message == "stores.cache.Keys: argument 1 (pattern) must be a string");
-  CHECK(s.error("stores.cache.Push", phost::args("k", 1)).code == 404);
+  CHECK(s.error("stores.cache.Explode", phost::args("k", 1)).code == 404);
   CHECK(s.error("stores.nope.Get", phost::args("k")).message == "no store 'nope'");
+}
+
+TEST_CASE("gou's list operations: Push, Pop, Pull, PullAll, AddToSet and the Array methods") {
+  TempDir dir("store");
+  const stdfs::path file = dir / "lists.sqlite";
+  {
+    Stores s(file_config(file));
+    CHECK(s.json("stores.cache.Push", phost::args("l", 1, "two", Value::from_json(R"({"three":3})"))) == "null");
+    CHECK(s.json("stores.cache.Push", phost::args("l", Value::bytes("4"))) == "null");
+    CHECK(s.json("stores.cache.ArrayLen", phost::args("l")) == "4");
+    CHECK(s.json("stores.cache.Get", phost::args("l")) == R"([1,"two",{"three":3},"NA=="])");
+    CHECK(s.host.call("stores.cache.ArrayGet", phost::args("l", 3)).kind() == PHOST_BYTES);
+    CHECK(s.json("stores.cache.ArrayGet", phost::args("l", 1)) == "\"two\"");
+    CHECK(s.json("stores.cache.ArraySet", phost::args("l", 1, 2)) == "null");
+    CHECK(s.json("stores.cache.ArrayAll", phost::args("l")) == R"([1,2,{"three":3},"NA=="])");
+    CHECK(s.json("stores.cache.ArraySlice", phost::args("l", 1, 2)) == R"([2,{"three":3}])");
+    CHECK(s.json("stores.cache.ArraySlice", phost::args("l", 3, 100)) == R"(["NA=="])");
+    CHECK(s.json("stores.cache.ArraySlice", phost::args("l", 9, 1)) == "[]");
+    CHECK(s.json("stores.cache.ArraySlice", phost::args("l", -1, 1)) == "[]");
+    CHECK(s.json("stores.cache.ArrayPage", phost::args("l", 2, 3)) == R"(["NA=="])");
+    CHECK(s.json("stores.cache.ArrayPage", phost::args("l", 0, 3)) == "[]");
+    CHECK(s.json("stores.cache.Pop", phost::args("l", 1)) == "\"NA==\"");  // 1: the last
+    CHECK(s.json("stores.cache.Pop", phost::args("l", -1)) == "1");        // else the first
+    CHECK(s.json("stores.cache.Get", phost::args("l")) == R"([2,{"three":3}])");
+  }
+  Stores s(file_config(file));  // lists persist as any value
+  CHECK(s.json("stores.cache.ArrayAll", phost::args("l")) == R"([2,{"three":3}])");
+  CHECK(s.json("stores.cache.AddToSet", phost::args("l", 2, 5, 5, Value::from_json(R"({"three":3})"))) == "null");
+  CHECK(s.json("stores.cache.ArrayAll", phost::args("l")) == R"([2,{"three":3},5])");
+  CHECK(s.json("stores.cache.Push", phost::args("l", 2, 2)) == "null");
+  CHECK(s.json("stores.cache.Pull", phost::args("l", 2)) == "null");  // every 2
+  CHECK(s.json("stores.cache.ArrayAll", phost::args("l")) == R"([{"three":3},5])");
+  CHECK(s.json("stores.cache.Push", phost::args("l", "x", "y")) == "null");
+  CHECK(s.json("stores.cache.PullAll", phost::args("l", Value::from_json(R"(["x",5])"))) == "null");  // one array
+  CHECK(s.json("stores.cache.PullAll", phost::args("l", "y", Value::from_json(R"({"three":3})"))) == "null");
+  CHECK(s.json("stores.cache.Has", phost::args("l")) == "false");  // emptied lists go, as gou's
+  // A TTL stays with the list.
+  s.json("stores.cache.Set", phost::args("t", Value::from_json("[1]"), 600));
+  s.json("stores.cache.Push", phost::args("t", 2));
+  s.json("stores.cache.Set", phost::args("forever", 1));
+  // Missing keys and other kinds.
+  CHECK(s.json("stores.cache.ArrayLen", phost::args("missing")) == "0");
+  CHECK(s.json("stores.cache.ArrayAll", phost::args("missing")) == "[]");
+  CHECK(s.json("stores.cache.Pull", phost::args("missing", 1)) == "null");
+  const auto pop = s.error("stores.cache.Pop", phost::args("missing", 1));
+  CHECK(pop.code == 404);
+  CHECK(pop.message == "stores.cache.Pop: 'missing' not found");
+  CHECK(s.error("stores.cache.ArrayGet", phost::args("missing", 0)).code == 404);
+  s.json("stores.cache.Set", phost::args("n", 7));
+  const auto kind = s.error("stores.cache.Push", phost::args("n", 1));
+  CHECK(kind.code == 409);
+  CHECK(kind.message == "stores.cache.Push: the value of 'n' is not a list");
+  CHECK(s.json("stores.cache.Get", phost::args("n")) == "7");  // unchanged
+  CHECK(s.json("stores.cache.ArrayLen", phost::args("n")) == "0");
+  CHECK(s.error("stores.cache.ArrayAll", phost::args("n")).code == 409);
+  s.json("stores.cache.Set", phost::args("empty", Value::array()));
+  CHECK(s.error("stores.cache.Pop", phost::args("empty", 1)).message == "stores.cache.Pop: 'empty' is an empty list");
+  const auto range = s.error("stores.cache.ArrayGet", phost::args("t", 2));
+  CHECK(range.code == 400);
+  CHECK(range.message == "stores.cache.ArrayGet: argument 2 (index) 2 is out of range (the list has 2 items)");
+  CHECK(s.error("stores.cache.ArraySet", phost::args("t", -1, 0)).code == 400);
+  CHECK(s.error("stores.cache.Push", phost::args("t")).message == "stores.cache.Push: argument 2 (value) is missing");
+  CHECK(s.error("stores.cache.Pop", phost::args("t")).message == "stores.cache.Pop: argument 2 (position) is missing");
+  CHECK(s.error("stores.cache.ArrayGet", phost::args("t", "0")).message ==
+        "stores.cache.ArrayGet: argument 2 (index) must be an integer");
+  CHECK(s.error("stores.cache.ArraySlice", phost::args("t", 0, -1)).message ==
+        "stores.cache.ArraySlice: argument 3 (limit) must be a non-negative integer");
+  CHECK(s.error("stores.cache.Pull", phost::args("t", 1, 2)).code == 400);
+  CHECK(s.json("store.cache.ArrayAll", phost::args("t")) == "[1,2]");  // phost's group has them too
+  s.host = phost::Host(plugin_test::quiet());  // closes the file
+  CHECK(std::stoll(sql(file, "SELECT expires_ms FROM phost_store WHERE key = 't'")) > wall_ms() + 500000);
 }
 
 TEST_CASE("a version 1 store file (JSON text values) still loads, and is marked version 2") {
