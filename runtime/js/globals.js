@@ -129,12 +129,11 @@
       if (new.target === undefined) throw new TypeError("Class constructor FS cannot be invoked without 'new'");
       defineProperty(this, 'name', { value: resourceName('new FS(name)', name), enumerable: true });
     }
-  }, 'fs', ['ReadFile', 'ReadFileBuffer', 'ReadFileBase64', 'WriteFile', 'WriteFileBuffer', 'WriteFileBase64',
-            'AppendFile', 'AppendFileBuffer', 'InsertFile', 'InsertFileBuffer', 'Exists', 'IsDir', 'IsFile',
-            'IsLink', 'IsMimeType', 'ReadDir', 'Mkdir', 'MkdirAll', 'MkdirTemp', 'Remove', 'RemoveAll', 'Move',
-            'MoveAppend', 'MoveInsert', 'Copy', 'Size', 'Mode', 'Chmod', 'ModTime', 'MimeType', 'BaseName',
-            'DirName', 'ExtName', 'Glob', 'Abs', 'Merge', 'Zip', 'Unzip', 'CleanPath', 'ReadFileBytes',
-            'WriteFileBytes', 'List', 'Stat']);
+  }, 'fs', ['Exists', 'IsDir', 'IsFile', 'IsLink', 'ReadFile', 'ReadFileBuffer', 'ReadFileBase64', 'WriteFile',
+            'WriteFileBuffer', 'WriteFileBase64', 'AppendFile', 'AppendBuffer', 'AppendBase64', 'InsertFile',
+            'InsertBuffer', 'InsertBase64', 'Remove', 'RemoveAll', 'ReadDir', 'Mkdir', 'MkdirAll', 'MkdirTemp',
+            'Chmod', 'BaseName', 'DirName', 'ExtName', 'MimeType', 'Mode', 'Size', 'ModTime', 'Move', 'Copy',
+            'MoveAppend', 'MoveInsert', 'Abs', 'Zip', 'Unzip', 'Glob']);
 
   // new Store("name"): the store plugin's store <name>; ttl in seconds as in gou.
   const Store = methods(class Store {
@@ -145,11 +144,11 @@
     GetSet(key, make, ttl) {
       if (typeof make !== 'function') throw fail('Store.GetSet(key, fn[, ttl])', 'fn must be a function');
       if (this.Has(key)) return this.Get(key);
-      const value = make(key);
+      const value = make.call('', key);  // as gou calls it
       if (ttl === undefined) this.Set(key, value); else this.Set(key, value, ttl);
       return value;
     }
-  }, 'stores', ['Get', 'Set', 'Has', 'Del', 'GetDel', 'Len', 'Keys', 'Clear', 'Incr', 'Push', 'Pop', 'Pull',
+  }, 'stores', ['Get', 'Set', 'Has', 'Del', 'GetDel', 'Len', 'Keys', 'Clear', 'Incr', 'Decr', 'Push', 'Pop', 'Pull',
                 'PullAll', 'AddToSet', 'ArrayLen', 'ArrayGet', 'ArraySet', 'ArraySlice', 'ArrayPage', 'ArrayAll']);
 
   // ---- http --------------------------------------------------------------------

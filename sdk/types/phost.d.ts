@@ -66,9 +66,9 @@ interface PhostFS {
   WriteFile(path: string, data: string, mode?: number): number;
   WriteFileBuffer(path: string, data: Uint8Array, mode?: number): number;
   AppendFile(path: string, data: string, mode?: number): number;
-  AppendFileBuffer(path: string, data: Uint8Array, mode?: number): number;
+  AppendBuffer(path: string, data: Uint8Array, mode?: number): number;
   InsertFile(path: string, offset: number, data: string, mode?: number): number;
-  InsertFileBuffer(path: string, offset: number, data: Uint8Array, mode?: number): number;
+  InsertBuffer(path: string, offset: number, data: Uint8Array, mode?: number): number;
   Exists(path: string): boolean;
   IsDir(path: string): boolean;
   IsFile(path: string): boolean;

@@ -238,6 +238,22 @@ TEST_CASE("Store methods call stores.<name>.<Method> and GetSet computes a missi
   CHECK(rt.error_of("scripts.s.NoName").code == 400);
 }
 
+TEST_CASE("Store over the store plugin keeps values of every kind") {
+  Opts o;
+  o.plugins.push_back({PHOST_STORE_PLUGIN, R"({"stores": {"cache": {}}})"});
+  rt_test::Runtime rt(o);
+  rt.load("s", "function Main() { const s = new Store('cache');\n"
+               "  s.Set('a', {n: 1, big: 2n ** 60n, bytes: new Uint8Array([1, 2])}, 60);\n"
+               "  const got = s.Get('a'); let made = 0;\n"
+               "  const v = s.GetSet('b', (key) => { made++; return key + '!'; });\n"
+               "  s.GetSet('b', () => { made++; return 'again'; });\n"
+               "  return [got.n, typeof got.big, got.bytes instanceof Uint8Array, s.Has('a'), v, made, s.Len(),\n"
+               "          s.GetDel('a').n, s.Has('a')]; }\n"
+               "function Missing() { return new Store('nowhere').Get('a'); }");
+  CHECK(rt.json("scripts.s.Main") == R"([1,"bigint",true,true,"b!",1,2,1,false])");
+  CHECK(rt.error_of("scripts.s.Missing").code == 404);
+}
+
 TEST_CASE("http methods call http.<Method> with the script's arguments unchanged") {
   Opts o;
   for (const char* name : {"http.Get", "http.Post", "http.Send"}) o.processes.push_back(echo_group(name));
