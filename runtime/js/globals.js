@@ -160,6 +160,8 @@
     Delete: (...args) => Process('http.Delete', ...args),
     Head: (...args) => Process('http.Head', ...args),
     Send: (...args) => Process('http.Send', ...args),
+    // The handler is a process name (a script function), not a function: it crosses Process().
+    Stream: (...args) => Process('http.Stream', ...args),
   });
 
   // ---- $L: gou's "::" prefix marks a text to translate -----------------------------

@@ -57,6 +57,8 @@ interface PhostHttp {
   Delete(url: string, payload?: any, query?: any, headers?: any): PhostHttpResponse;
   Head(url: string, payload?: any, query?: any, headers?: any): PhostHttpResponse;
   Send(method: string, url: string, payload?: any, query?: any, headers?: any, files?: any): PhostHttpResponse;
+  /** Each line of the body to the process handler (e.g. "scripts.chat.OnLine"): 0 stops, -1 fails. */
+  Stream(method: string, url: string, handler: string, payload?: any, query?: any, headers?: any): PhostHttpResponse;
 }
 
 interface PhostFS {
