@@ -3,13 +3,37 @@
 #include <chrono>
 
 namespace phost::v8rt {
+namespace {
+
+// Roughly what a value holds: its strings and bytes, and a node per item.
+size_t footprint(View v) {
+  switch (v.kind()) {
+    case PHOST_STRING:
+    case PHOST_BYTES: return 32 + v.as_string().size();
+    case PHOST_ARRAY:
+    case PHOST_OBJECT: {
+      size_t bytes = 32;
+      for (size_t i = 0; i < v.size(); ++i) bytes += footprint(v[i]) + v.key_at(i).size();
+      return bytes;
+    }
+    default: return 32;
+  }
+}
+
+}  // namespace
 
 void DelayedCalls::add(int64_t at_ns, std::string name, Value args) {
+  const size_t bytes = footprint(args) + name.size();
   std::lock_guard lock(mutex_);
-  if (waiting_.size() >= kMaxWaiting)
-    throw Error(429, "time.After: " + std::to_string(kMaxWaiting) + " calls are waiting already", PHOST_E_LIMIT);
+  if (waiting_.size() >= kMaxWaiting || waiting_bytes_ + bytes > kMaxWaitingBytes)
+    throw Error(429,
+                "time.After: too much is waiting already (" + std::to_string(waiting_.size()) + " calls, " +
+                    std::to_string(waiting_bytes_ >> 10) + " KiB of arguments; the limits are " +
+                    std::to_string(kMaxWaiting) + " and " + std::to_string(kMaxWaitingBytes >> 20) + " MiB)",
+                PHOST_E_LIMIT);
   if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
-  waiting_.emplace(at_ns, Pending{std::move(name), std::move(args)});
+  waiting_bytes_ += bytes;
+  waiting_.emplace(at_ns, Pending{std::move(name), std::move(args), bytes});
   changed_.notify_one();
 }
 
@@ -27,6 +51,7 @@ void DelayedCalls::run() {
     }
     Pending next = std::move(waiting_.begin()->second);
     waiting_.erase(waiting_.begin());
+    waiting_bytes_ -= next.bytes;
     lock.unlock();
     phost_value* out = nullptr;
     if (api().call(self_, nullptr, to_str(next.name), next.args.get(), &out) == PHOST_OK) {

@@ -17,6 +17,7 @@ namespace phost::v8rt {
 class DelayedCalls {
 public:
   static constexpr size_t kMaxWaiting = 10000;
+  static constexpr size_t kMaxWaitingBytes = 64u << 20;  // of arguments held for waiting calls
 
   explicit DelayedCalls(phost_plugin* self) noexcept : self_(self) {}
   ~DelayedCalls();
@@ -24,13 +25,14 @@ public:
   DelayedCalls& operator=(const DelayedCalls&) = delete;
 
   // Calls name with args at at_ns (clock_ns). Throws phost::Error 429 when
-  // kMaxWaiting calls wait already.
+  // kMaxWaiting calls, or kMaxWaitingBytes of arguments, wait already.
   void add(int64_t at_ns, std::string name, Value args);
 
 private:
   struct Pending {
     std::string name;
     Value args;
+    size_t bytes;
   };
   void run();
 
@@ -38,6 +40,7 @@ private:
   std::mutex mutex_;
   std::condition_variable changed_;
   std::multimap<int64_t, Pending> waiting_;  // by time, then in the order added
+  size_t waiting_bytes_ = 0;
   bool stopping_ = false;
   std::thread thread_;  // started by the first add
 };

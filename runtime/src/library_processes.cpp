@@ -40,7 +40,15 @@ void add_library_processes(const Plugin& plugin, const Options& options, Delayed
     const std::string name = std::string("log.") + level_name;
     add_unless_taken(plugin, name, name + "(line): writes line to the host log (scripts' log." + level_name + ")",
                      [self, level = level](Call& call) {
-                       const std::string_view line = call.arg<std::string_view>(0);
+                       constexpr size_t kMaxLine = 1u << 20;  // a log line is no place for more
+                       std::string_view line = call.arg<std::string_view>(0);
+                       std::string cut;
+                       if (line.size() > kMaxLine) {
+                         size_t end = kMaxLine;
+                         while (end > 0 && (static_cast<unsigned char>(line[end]) & 0xC0) == 0x80) --end;  // whole characters
+                         cut = std::string(line.substr(0, end)) + "... (" + std::to_string(line.size()) + " bytes)";
+                         line = cut;
+                       }
                        api().log(self, level, to_str(line));
                        return Value::null();
                      });

@@ -174,6 +174,22 @@ TEST_CASE("time.After calls the process later with its arguments, outside the ca
   CHECK(f.message.find("runtime.unload") != std::string::npos);
 }
 
+TEST_CASE("time.After holds a bounded amount: a flood of big arguments is a 429") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Main() { const big = 'x'.repeat(8 << 20);\n"
+               "  for (let i = 0; i < 100; i++) time.After(600000, 'app.never', big); }");
+  const Failure f = rt.error_of("scripts.t.Main");
+  CHECK(f.code == 429);
+  CHECK_MESSAGE(f.message.find("time.After: too much is waiting already") != std::string::npos, f.message);
+}
+
+TEST_CASE("a huge log line is cut, not refused") {
+  rt_test::Runtime rt;
+  rt.load("l", "function Main() { log.Info('%s', 'y'.repeat(3 << 20)); return 1; }");
+  CHECK(rt.json("scripts.l.Main") == "1");
+  CHECK(logged(rt, "... (" + std::to_string((3 << 20) + 12) + " bytes)"));
+}
+
 TEST_CASE("FS methods call fs.<name>.<Method> with the script's arguments") {
   Opts o;
   o.processes.push_back(echo_group("fs"));
