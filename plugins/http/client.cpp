@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <exception>
 #include <mutex>
 #include <vector>
 
@@ -16,6 +17,8 @@ namespace {
 // How long one wait for network activity may last before the call's
 // cancellation is checked again.
 constexpr int kPollMs = 20;
+// bufio.Scanner's default limit, which gou's Stream uses.
+constexpr size_t kMaxLine = 64 * 1024;
 
 // What a transfer's callbacks share with the code driving it.
 struct Hop {
@@ -25,7 +28,47 @@ struct Hop {
   std::string body;
   size_t max_body = 0;
   bool too_big = false;
+  // Stream: lines go to the sink once the response is known not to be a redirect.
+  const LineSink* sink = nullptr;
+  CURL* easy = nullptr;
+  int streaming = -1;  // -1: not decided yet
+  bool sink_stopped = false;
+  std::string sink_failure;
+  std::exception_ptr sink_error;
 };
+
+bool is_redirect(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// Hands the complete lines of hop->body to the sink (all of it at the end);
+// false when the transfer must stop.
+bool feed_lines(Hop* hop, bool at_end) {
+  size_t start = 0;
+  for (;;) {
+    const size_t newline = hop->body.find('\n', start);
+    if (newline == std::string::npos && !(at_end && start < hop->body.size())) break;
+    const size_t end = newline == std::string::npos ? hop->body.size() : newline;
+    std::string_view line(hop->body.data() + start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    start = end == hop->body.size() ? end : end + 1;
+    const int64_t verdict = (*hop->sink)(line);
+    if (verdict == 0) {
+      hop->sink_stopped = true;
+      return false;
+    }
+    if (verdict == -1) {
+      hop->sink_failure = "handler return error -1";
+      return false;
+    }
+  }
+  hop->body.erase(0, start);
+  if (hop->body.size() > kMaxLine) {
+    hop->sink_failure = "bufio.Scanner: token too long (a line over " + std::to_string(kMaxLine) + " bytes)";
+    return false;
+  }
+  return true;
+}
 
 curl_socket_t open_socket(void* data, curlsocktype /*purpose*/, curl_sockaddr* address) noexcept {
   auto* hop = static_cast<Hop*>(data);
@@ -49,6 +92,23 @@ curl_socket_t open_socket(void* data, curlsocktype /*purpose*/, curl_sockaddr* a
 size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
   auto* hop = static_cast<Hop*>(user);
   const size_t n = size * count;
+  if (hop->sink && hop->streaming < 0) {
+    // (CURLINFO_REDIRECT_URL is only set once the transfer is done.)
+    long status = 0;
+    curl_header* location = nullptr;
+    curl_easy_getinfo(hop->easy, CURLINFO_RESPONSE_CODE, &status);
+    const bool has_location = curl_easy_header(hop->easy, "Location", 0, CURLH_HEADER, -1, &location) == CURLHE_OK;
+    hop->streaming = !(is_redirect(status) && has_location);
+  }
+  if (hop->streaming == 1) {
+    try {
+      hop->body.append(data, n);
+      return feed_lines(hop, false) ? n : 0;
+    } catch (...) {
+      hop->sink_error = std::current_exception();
+      return 0;
+    }
+  }
   if (hop->body.size() + n > hop->max_body) {
     hop->too_big = true;
     return 0;  // fails the transfer with CURLE_WRITE_ERROR
@@ -161,7 +221,7 @@ Client::Client(Config config)
 
 Client::~Client() = default;
 
-Response Client::send(const Request& request, const phost::Call& call) {
+Response Client::send(const Request& request, const phost::Call& call, const LineSink* sink) {
   const phost_call_info info = call.info();
   const int64_t start = phost::api().clock_ns();
   const int64_t own_deadline = config_.timeout_ms > 0 ? start + config_.timeout_ms * 1000000 : 0;
@@ -201,6 +261,8 @@ Response Client::send(const Request& request, const phost::Call& call) {
     Hop hop;
     hop.policy = &policy_;
     hop.max_body = static_cast<size_t>(config_.max_response_bytes);
+    hop.sink = sink;
+    hop.easy = easy;
     if (std::string why = policy_.check_host(parts.host, hop.name_allowed); !why.empty())
       fail(403, where() + ": refused: " + why);
     const int64_t now = phost::api().clock_ns();
@@ -221,7 +283,7 @@ Response Client::send(const Request& request, const phost::Call& call) {
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &hop);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error);
-    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(config_.max_response_bytes));
+    if (!sink) curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(config_.max_response_bytes));
     curl_easy_setopt(easy, CURLOPT_USERAGENT, config_.user_agent.c_str());
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, slist.get());
     if (deadline) {
@@ -277,6 +339,18 @@ Response Client::send(const Request& request, const phost::Call& call) {
       if (deadline && phost::api().clock_ns() >= deadline) fail(408, timed_out());
       fail(499, where() + ": cancelled");
     }
+    if (hop.sink_error) std::rethrow_exception(hop.sink_error);
+    if (!hop.sink_failure.empty()) return Response{0, {}, {}, hop.sink_failure};
+    if (hop.sink_stopped) return Response{};  // the handler had enough
+    if (result == CURLE_OK && hop.streaming == 1) {
+      try {
+        feed_lines(&hop, true);
+      } catch (...) {
+        hop.sink_error = std::current_exception();
+      }
+      if (hop.sink_error) std::rethrow_exception(hop.sink_error);
+      if (!hop.sink_failure.empty()) return Response{0, {}, {}, hop.sink_failure};
+    }
     if (hop.too_big || result == CURLE_FILESIZE_EXCEEDED)
       fail(413, where() + ": the response body is larger than max_response_bytes (" +
                     std::to_string(config_.max_response_bytes) + ")");
@@ -289,7 +363,7 @@ Response Client::send(const Request& request, const phost::Call& call) {
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     const char* location = nullptr;
     curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &location);
-    const bool redirect = location && (status == 301 || status == 302 || status == 303 || status == 307 || status == 308);
+    const bool redirect = location && is_redirect(status);
     if (redirect && config_.max_redirects > 0) {
       if (redirects == config_.max_redirects)
         return Response{0, {}, {}, where() + ": stopped after " + std::to_string(redirects) + " redirects (max_redirects)"};

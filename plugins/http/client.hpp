@@ -11,8 +11,10 @@
 
 #include <phost/plugin.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace phost_http {
 
@@ -23,6 +25,11 @@ struct Response {
   std::string failure;  // a transport failure, reported as gou does: a result with code 0
 };
 
+// Stream's consumer of body lines: 0 stops the transfer, -1 fails it, any
+// other value goes on. May throw (a failed nested call): the transfer stops
+// and send() rethrows.
+using LineSink = std::function<int64_t(std::string_view line)>;
+
 class Client {
 public:
   // Throws std::invalid_argument for a bad allow or deny entry.
@@ -32,8 +39,11 @@ public:
   Client& operator=(const Client&) = delete;
 
   // Throws phost::Error: 403 refused by the policy, 408 deadline, 413 the
-  // response is larger than max_response_bytes, 499 cancelled.
-  Response send(const Request& request, const phost::Call& call);
+  // response is larger than max_response_bytes, 499 cancelled. With a sink,
+  // the final response's body goes to it line by line (as Go's
+  // bufio.Scanner splits it: "\n" or "\r\n", at most 64 KiB a line)
+  // instead of into Response::body, whatever its size.
+  Response send(const Request& request, const phost::Call& call, const LineSink* sink = nullptr);
 
   const Config& config() const noexcept { return config_; }
 

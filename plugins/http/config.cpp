@@ -43,13 +43,37 @@ std::vector<std::string> read_list(phost::View cfg, const char* key) {
 
 }  // namespace
 
+bool matches(std::string_view pattern, std::string_view name) {
+  const auto same = [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+  };
+  // Iterative glob: remember the last '*' and retry from one further on a mismatch.
+  size_t p = 0, n = 0, star = std::string_view::npos, resume = 0;
+  while (n < name.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = n;
+    } else if (p < pattern.size() && same(pattern[p], name[n])) {
+      ++p;
+      ++n;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      n = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
 Config read_config(phost::View cfg) {
   Config c;
   if (!cfg) return c;
   phost::check_keys(cfg,
                     {"allow", "ca_file", "deny", "deny_defaults", "file_root", "max_redirects",
-                     "max_request_bytes", "max_response_bytes", "no_proxy", "pool_size", "proxy", "timeout_ms",
-                     "user_agent"},
+                     "max_request_bytes", "max_response_bytes", "no_proxy", "pool_size", "proxy", "stream_handlers",
+                     "timeout_ms", "user_agent"},
                     "http: configuration");
   namespace fs = std::filesystem;
   if (auto ca = read_string(cfg, "ca_file")) {
@@ -64,6 +88,7 @@ Config read_config(phost::View cfg) {
   c.pool_size = read_int(cfg, "pool_size", c.pool_size, 0);
   c.proxy = read_string(cfg, "proxy");
   c.no_proxy = read_string(cfg, "no_proxy");
+  if (cfg["stream_handlers"]) c.stream_handlers = read_list(cfg, "stream_handlers");
   c.allow = read_list(cfg, "allow");
   c.deny = read_list(cfg, "deny");
   if (const phost::View v = cfg["deny_defaults"]) {

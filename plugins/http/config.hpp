@@ -23,7 +23,12 @@ struct Config {
   std::string file_root;                     // canonical; empty: no uploads from disk
   std::string user_agent = "phost-http/1.0";
   int64_t pool_size = 8;                     // idle transfer handles (and their connections) kept
+  // Processes Stream may hand lines to ('*': any run of characters, case ignored).
+  std::vector<std::string> stream_handlers{"scripts.*"};
 };
+
+// Does name match pattern ('*' any run of characters, case ignored)?
+bool matches(std::string_view pattern, std::string_view name);
 
 // Reads and checks the configuration (an empty view: the defaults). Throws
 // phost::Error 400 naming the bad key, unknown keys included.

@@ -1,6 +1,6 @@
 // http: an HTTP client for scripts on libcurl, registering gou's http
-// processes: http.Get, Post, Put, Patch, Delete, Head and Send, with gou's
-// argument lists and result shape ({status, data, headers, code, message}).
+// processes: http.Get, Post, Put, Patch, Delete, Head, Send and Stream, with
+// gou's argument lists and result shape ({status, data, headers, code, message}).
 // Written only against sdk/, as a third party would. Configuration, the
 // arguments of each process, errors and the security defaults: README.md.
 #include "client.hpp"
@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
@@ -51,7 +52,32 @@ constexpr Process kProcesses[] = {
     {"http.Delete", Method::Delete, "HTTP DELETE: http.Delete(url[, payload][, query][, headers])"},
     {"http.Head", Method::Head, "HTTP HEAD: http.Head(url[, payload][, query][, headers])"},
     {"http.Send", Method::Send, "Any method: http.Send(method, url[, payload][, query][, headers][, files])"},
+    {"http.Stream", Method::Stream,
+     "The body line by line to a process: http.Stream(method, url, handler[, payload][, query][, headers])"},
 };
+
+// Stream: each line of the body to the handler process, as a string (bytes
+// when it is not UTF-8); it returns 0 to stop, -1 to fail, anything else to go on.
+phost::Value stream(phost_http::Client& client, phost::Call& call) {
+  const std::string handler = phost_http::stream_handler(call);
+  // The handler is called with this call's authority, past the V8 runtime's
+  // process_allow/process_deny: only the configured names may take lines.
+  const auto& allowed = client.config().stream_handlers;
+  if (std::none_of(allowed.begin(), allowed.end(), [&](const std::string& p) { return phost_http::matches(p, handler); }))
+    phost_http::fail(403, "http: Stream: handler '" + handler + "' is not in stream_handlers");
+  const phost_http::Request request = phost_http::build_request(Method::Stream, call, client.config());
+  const phost_http::LineSink sink = [&](std::string_view line) -> int64_t {
+    phost::Value text;
+    try {
+      text = phost::Value::string(line);
+    } catch (const phost::Error&) {
+      text = phost::Value::bytes(line);
+    }
+    const phost::Value verdict = call.call(handler, phost::args(std::move(text)));
+    return verdict.kind() == PHOST_INT ? verdict.as_int() : 1;
+  };
+  return phost_http::to_stream_result(client.send(request, call, &sink));
+}
 
 void init(phost::Plugin& plugin, phost_plugin_info& info) {
   phost_http::Config config = phost_http::read_config(plugin.config());
@@ -66,6 +92,7 @@ void init(phost::Plugin& plugin, phost_plugin_info& info) {
   info.on_unload = [](void* data) { delete static_cast<State*>(data); };
   for (const Process& p : kProcesses) {
     plugin.add(p.name, p.description, [client, method = p.method](phost::Call& call) {
+      if (method == Method::Stream) return stream(*client, call);
       phost_http::Request request = phost_http::build_request(method, call, client->config());
       phost_http::Response response = client->send(request, call);
       return phost_http::to_result(request, std::move(response));

@@ -254,11 +254,19 @@ void remove_header(HeaderList& headers, std::string_view name) {
   std::erase_if(headers, [&](const auto& h) { return iequals(h.first, name); });
 }
 
+std::string stream_handler(const phost::Call& call) {
+  const int index = layout_of(Method::Stream).handler;
+  std::string name = string_arg(call, index, "handler");
+  if (name.empty()) fail(400, "http: " + arg_name(index, "handler") + " must name a process");
+  return name;
+}
+
 Layout layout_of(Method method) {
   switch (method) {
     case Method::Get: return {-1, 0, -1, -1, 1, 2};
     case Method::Post: return {-1, 0, 1, 2, 3, 4};
     case Method::Send: return {0, 1, 2, 5, 3, 4};
+    case Method::Stream: return {0, 1, 3, -1, 4, 5, 2};
     default: return {-1, 0, 1, -1, 2, 3};  // Put, Patch, Delete, Head
   }
 }
@@ -273,18 +281,21 @@ Request build_request(Method method, const phost::Call& call, const Config& conf
     case Method::Patch: r.method = "PATCH"; break;
     case Method::Delete: r.method = "DELETE"; break;
     case Method::Head: r.method = "HEAD"; break;
-    case Method::Send: r.method = method_of(call, at.method); break;
+    case Method::Send:
+    case Method::Stream: r.method = method_of(call, at.method); break;
   }
   r.url = url_of(call, at);
   r.headers = headers_of(call, at.headers);
-  const size_t max_args = static_cast<size_t>(std::max({at.method, at.url, at.payload, at.files, at.query, at.headers})) + 1;
+  const size_t max_args =
+      static_cast<size_t>(std::max({at.method, at.url, at.payload, at.files, at.query, at.headers, at.handler})) + 1;
   if (call.arg_count() > max_args)
     fail(400, "http: " + std::to_string(call.arg_count()) + " arguments given, at most " + std::to_string(max_args) +
                   " taken");
 
   // gou's Get, Post, Put, Patch and Delete default to JSON; Head and Send
   // send what they are given, text/plain when a body goes without a type.
-  if (method != Method::Head && method != Method::Send && !find_header(r.headers, "Content-Type"))
+  if (method != Method::Head && method != Method::Send && method != Method::Stream &&
+      !find_header(r.headers, "Content-Type"))
     r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
   if (r.method == "GET" || r.method == "HEAD") return r;  // no body, as gou
 

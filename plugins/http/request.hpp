@@ -23,10 +23,13 @@ struct Request {
 };
 
 // The processes, by the name after "http.": Get, Post, Put, Patch, Delete,
-// Head, Send. The argument lists are gou's (README.md, "Processes").
-enum class Method { Get, Post, Put, Patch, Delete, Head, Send };
+// Head, Send, Stream. The argument lists are gou's (README.md, "Processes").
+enum class Method { Get, Post, Put, Patch, Delete, Head, Send, Stream };
 
 Request build_request(Method method, const phost::Call& call, const Config& config);
+
+// Stream's handler argument: the name of the process each line goes to.
+std::string stream_handler(const phost::Call& call);
 
 // The value of a header (the first one given), names compared ignoring case.
 std::optional<std::string_view> find_header(const HeaderList& headers, std::string_view name);
@@ -35,7 +38,7 @@ void remove_header(HeaderList& headers, std::string_view name);
 
 // Where the arguments of each process are (-1: not taken).
 struct Layout {
-  int method, url, payload, files, query, headers;
+  int method, url, payload, files, query, headers, handler = -1;
 };
 Layout layout_of(Method method);
 

@@ -8,15 +8,17 @@ namespace phost_http {
 
 namespace {
 
-phost::Value failure(const std::string& message) {
+phost::Value bare(int64_t code, const std::string& message) {
   phost::Value out = phost::Value::object(5);
-  out.set("status", phost::Value::integer(0));
+  out.set("status", phost::Value::integer(code));
   out.set("data", phost::Value::null());
   out.set("headers", phost::Value::object());
-  out.set("code", phost::Value::integer(0));
+  out.set("code", phost::Value::integer(code));
   out.set("message", phost::Value::string(message));
   return out;
 }
+
+phost::Value failure(const std::string& message) { return bare(0, message); }
 
 bool json_type(const HeaderList& headers) {
   for (const auto& [name, value] : headers) {
@@ -48,6 +50,10 @@ std::string canonical_header(std::string_view name) {
     upper = c == '-';
   }
   return out;
+}
+
+phost::Value to_stream_result(const Response& response) {
+  return response.failure.empty() ? bare(200, "ok") : bare(400, response.failure);
 }
 
 phost::Value to_result(const Request& request, Response response) {

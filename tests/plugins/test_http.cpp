@@ -9,6 +9,7 @@
 #include <future>
 #include <string>
 #include <thread>
+#include <vector>
 
 using phost::Value;
 using plugin_test::contains;
@@ -53,6 +54,9 @@ http_test::Reply routes(const http_test::Request& req) {
     const int n = std::stoi(p.substr(10));
     return Reply{302, {{"Location", n > 0 ? "/redirect/" + std::to_string(n - 1) : "/json"}}, ""};
   }
+  if (p == "/lines") return Reply{200, {{"Content-Type", "text/event-stream"}}, "a\nb\r\n\n" + std::string(3000, 'c'), true};
+  if (p == "/latin1") return Reply{200, {}, "caf\xe9\n"};
+  if (p == "/to-lines") return Reply{302, {{"Location", "/lines"}}, "redirect body\n"};
   if (p == "/see-other") return Reply{303, {{"Location", "/echo"}}, ""};
   if (p == "/temporary") return Reply{307, {{"Location", "/echo"}}, ""};
   if (p == "/to-metadata") return Reply{302, {{"Location", "http://169.254.169.254/latest/"}}, ""};
@@ -335,6 +339,8 @@ TEST_CASE("denied networks are refused at the address actually connected to") {
   CHECK(e.code == 403);
   CHECK(contains(e.message, "address 169.254.169.254 is in the denied network 169.254.0.0/16"));
   CHECK(d.error("http.Get", phost::args("http://[::ffff:169.254.169.254]/")).code == 403);
+  CHECK(d.error("http.Get", phost::args("http://2852039166/")).code == 403);  // 169.254.169.254 as a number
+  CHECK(d.error("http.Get", phost::args("http://0251.0376.0251.0376/")).code == 403);  // and in octal
   e = d.error("http.Get", phost::args(d.url("/to-metadata")));
   CHECK(e.code == 403);
   CHECK(contains(e.message, "http: GET http://169.254.169.254/latest/: refused"));
@@ -353,6 +359,46 @@ TEST_CASE("a closed port is a result with code 0, as gou reports transport failu
   CHECK(r["status"].as_int() == 0);
   CHECK(r["data"].is_null());
   CHECK(contains(str(r["message"]), "Couldn't connect to server"));
+}
+
+TEST_CASE("Stream hands the body line by line to a process, which may stop or fail it") {
+  Fixture f(R"({"stream_handlers": ["app.*"]})");
+  std::vector<std::string> lines;
+  int64_t verdict = 1;
+  f.host.add("app.line", "collects lines", [&](phost::Call& call) {
+    const phost::View line = call.args()[0];
+    lines.push_back(line.kind() == PHOST_BYTES ? "bytes:" + std::string(line.as_string()) : std::string(line.as_string()));
+    if (verdict == 409) throw phost::Error(409, "handler refused");
+    return lines.size() == 2 ? Value::integer(verdict) : Value::null();
+  });
+  CHECK(f.json("http.Stream", phost::args("GET", f.url("/to-lines"), "app.line")) ==
+        R"({"status":200,"data":null,"headers":{},"code":200,"message":"ok"})");
+  CHECK(lines == std::vector<std::string>{"a", "b", "", std::string(3000, 'c')});  // the redirect's body is not a line
+
+  lines.clear();
+  verdict = 0;  // stop after the second line
+  CHECK(f.call("http.Stream", phost::args("GET", f.url("/lines"), "app.line"))["code"].as_int() == 200);
+  CHECK(lines.size() == 2);
+  lines.clear();
+  verdict = -1;
+  const Value failed = f.call("http.Stream", phost::args("GET", f.url("/lines"), "app.line"));
+  CHECK(failed["code"].as_int() == 400);
+  CHECK(str(failed["message"]) == "handler return error -1");
+  lines.clear();
+  verdict = 409;
+  const Failure thrown = f.error("http.Stream", phost::args("GET", f.url("/lines"), "app.line"));
+  CHECK(thrown.code == 409);
+  CHECK(thrown.message == "handler refused");
+  lines.clear();
+  verdict = 1;
+  f.call("http.Stream", phost::args("GET", f.url("/latin1"), "app.line"));
+  CHECK(lines == std::vector<std::string>{"bytes:caf\xe9"});
+
+  const Failure denied = f.error("http.Stream", phost::args("GET", f.url("/lines"), "runtime.unload"));
+  CHECK(denied.code == 403);
+  CHECK(denied.message == "http: Stream: handler 'runtime.unload' is not in stream_handlers");
+  Fixture defaults;  // only scripts.* by default
+  CHECK(defaults.error("http.Stream", phost::args("GET", defaults.url("/lines"), "app.line")).code == 403);
 }
 
 TEST_CASE("bad arguments are 400 errors naming the argument") {
