@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   http_test::Server server([](const http_test::Request&) {
     return http_test::Reply{200, {{"Content-Type", "application/json"}}, R"({"message":"ok","n":[1,2,3]})"};
   });
-  for (const char* config : {R"({"pool_size": 8})", R"({"pool_size": 0})"}) {
+  for (const char* config : {R"({"pool_size": 8, "proxy": ""})", R"({"pool_size": 0, "proxy": ""})"}) {
     phost::HostOptions quiet;
     quiet.log = [](int, std::string_view, std::string_view) {};
     phost::Host host(quiet);

@@ -70,7 +70,9 @@ http_test::Reply routes(const http_test::Request& req) {
 // A host with the http plugin loaded with config (JSON) and a server.
 struct Fixture {
   explicit Fixture(const std::string& config = "{}") : host(plugin_test::quiet()), server(routes) {
-    host.load_plugin(PHOST_HTTP_PLUGIN, Value::from_json(config));
+    Value c = Value::from_json(config);
+    if (!c["proxy"]) c.set("proxy", Value::string(""));  // never the environment's proxy for 127.0.0.1
+    host.load_plugin(PHOST_HTTP_PLUGIN, c);
   }
   Value call(std::string_view name, const Value& args, const phost::CallOptions& options = {}) {
     return host.call(name, args, options);

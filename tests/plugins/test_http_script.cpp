@@ -14,7 +14,7 @@ TEST_CASE("http plugin: scripts get gou's result, JSON decoded and bytes as Uint
     return http_test::Reply{404, {{"Content-Type", "application/json"}}, R"({"message":"nope"})"};
   });
   rt_test::Runtime rt;
-  rt.host().load_plugin(PHOST_HTTP_PLUGIN, Value::from_json("{}"));
+  rt.host().load_plugin(PHOST_HTTP_PLUGIN, Value::from_json(R"({"proxy": ""})"));
   rt.load("client",
           "function Json(url) { const r = Process('http.Get', url, {q: 1}); return [r.code, r.message, r.data.n]; }\n"
           "function Bytes(url) { const r = Process('http.Get', url); return [r.data instanceof Uint8Array, Array.from(r.data)]; }\n"
