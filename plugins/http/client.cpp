@@ -154,9 +154,14 @@ bool same_domain(std::string_view from, std::string_view to) {
 class HeaderSlist {
 public:
   explicit HeaderSlist(const HeaderList& headers) {
-    for (const auto& [name, value] : headers)
+    for (const auto& [name, value] : headers) {
+      // Go writes these from the request itself, never from its headers.
+      if (iequal(name, "Host") || iequal(name, "Content-Length") || iequal(name, "Transfer-Encoding") ||
+          iequal(name, "Trailer"))
+        continue;
       // "Name:" would remove libcurl's own header; "Name;" sends it empty.
       append(value.empty() ? name + ";" : name + ": " + value);
+    }
     if (!find_header(headers, "Expect")) append("Expect:");  // no 100-continue round trip, as Go
   }
   ~HeaderSlist() { curl_slist_free_all(list_); }

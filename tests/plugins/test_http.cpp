@@ -179,7 +179,10 @@ TEST_CASE("query arguments in every gou shape merge with the URL's query, sorted
 TEST_CASE("headers go out as objects or arrays and come back canonical, as arrays") {
   Fixture f;
   Value r = f.call("http.Get", phost::args(f.url("/echo"), Value::null(),
-                                            Value::from_json(R"({"X-One": "1", "Authorization": "Bearer t"})")));
+                                            Value::from_json(R"({"X-One": "1", "Authorization": "Bearer t",
+                                                                 "Host": "169.254.169.254", "Content-Length": "99"})")));
+  CHECK(str(r["data"]["headers"]["host"]) == "127.0.0.1:" + std::to_string(f.server.port()));  // as Go: from the URL
+  CHECK(str(r["data"]["headers"]["content-length"]) == "<absent>");
   CHECK(str(r["data"]["headers"]["x-one"]) == "1");
   CHECK(str(r["data"]["headers"]["authorization"]) == "Bearer t");
   CHECK(str(r["data"]["headers"]["content-type"]) == "application/json; charset=utf-8");  // gou's default for Get
