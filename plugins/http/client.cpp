@@ -25,6 +25,7 @@ struct Hop {
   const Policy* policy = nullptr;
   bool name_allowed = false;
   std::string refused;  // why the open-socket check refused an address
+  bool opened = false;  // it let one through (a refusal then is not why the connection failed)
   std::string body;
   size_t max_body = 0;
   bool too_big = false;
@@ -86,6 +87,7 @@ curl_socket_t open_socket(void* data, curlsocktype /*purpose*/, curl_sockaddr* a
     hop->refused = "out of memory";
     return CURL_SOCKET_BAD;
   }
+  hop->opened = true;
   return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
@@ -359,7 +361,8 @@ Response Client::send(const Request& request, const phost::Call& call, const Lin
     if (hop.too_big || result == CURLE_FILESIZE_EXCEEDED)
       fail(413, where() + ": the response body is larger than max_response_bytes (" +
                     std::to_string(config_.max_response_bytes) + ")");
-    if (!hop.refused.empty() && result == CURLE_COULDNT_CONNECT) fail(403, where() + ": refused: " + hop.refused);
+    if (!hop.refused.empty() && !hop.opened && result == CURLE_COULDNT_CONNECT)
+      fail(403, where() + ": refused: " + hop.refused);
     if (result == CURLE_OPERATION_TIMEDOUT) fail(408, timed_out());
     if (result != CURLE_OK)
       return Response{0, {}, {}, where() + ": " + (error[0] ? std::string(error) : curl_easy_strerror(result))};

@@ -325,6 +325,17 @@ TEST_CASE("denied hosts are refused before any connection") {
   Fixture only(R"({"allow": ["api.example.com"]})");
   CHECK(contains(only.error("http.Get", phost::args(only.url("/json"))).message, "refused: address 127.0.0.1 is not in the allow list"));
   CHECK(contains(only.error("http.Get", phost::args("http://localhost:1/")).message, "refused: host 'localhost' is not in the allow list"));
+
+  // Allowed by network, or by name whatever the address; deny wins over allow.
+  Fixture by_network(R"({"allow": ["127.0.0.0/8"]})");
+  CHECK(by_network.call("http.Get", phost::args(by_network.url("/json")))["code"].as_int() == 200);
+  Fixture by_name(R"({"allow": ["LocalHost"]})");
+  const std::string local = "http://localhost:" + std::to_string(by_name.server.port()) + "/json";
+  // localhost may resolve to ::1 first, where nothing listens; libcurl then tries 127.0.0.1.
+  CHECK(by_name.call("http.Get", phost::args(local))["code"].as_int() == 200);
+  Fixture both(R"({"allow": ["127.0.0.0/8"], "deny": ["127.0.0.1"]})");
+  CHECK(contains(both.error("http.Get", phost::args(both.url("/json"))).message,
+                 "refused: address 127.0.0.1 is in the denied network 127.0.0.1"));
 }
 
 TEST_CASE("denied networks are refused at the address actually connected to") {
