@@ -283,10 +283,13 @@ Response Client::send(const Request& request, const phost::Call& call, const Lin
     curl_easy_reset(easy);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &open_socket);
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, &hop);
+    // The options the security rules stand on: refuse to go on without them.
+    if (curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+        curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+        curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &open_socket) != CURLE_OK ||
+        curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, &hop) != CURLE_OK)
+      fail(500, where() + ": this libcurl (" + curl_version_info(CURLVERSION_NOW)->version +
+                    ") lacks an option the plugin needs (7.85 or later)");
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &hop);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error);
