@@ -2,6 +2,7 @@
 
 #include "errors.hpp"
 
+#include <cctype>
 #include <phost/plugin.hpp>
 
 #include <filesystem>

@@ -1,5 +1,6 @@
 #include "result.hpp"
 
+#include <cctype>
 #include <phost/json.hpp>
 
 #include <boost/json.hpp>
