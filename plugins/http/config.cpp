@@ -2,9 +2,9 @@
 
 #include "errors.hpp"
 
-#include <cctype>
 #include <phost/plugin.hpp>
 
+#include <cctype>
 #include <filesystem>
 #include <system_error>
 

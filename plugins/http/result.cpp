@@ -1,9 +1,11 @@
 #include "result.hpp"
 
-#include <cctype>
 #include <phost/json.hpp>
 
 #include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
 
 namespace phost_http {
 
