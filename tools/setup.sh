@@ -60,7 +60,7 @@ v8_version_of() { # $1 = include dir containing v8-version.h
 # ---------------------------------------------------------------- toolchain
 ensure_pkgs cmake g++ make ccache pkg-config \
     libboost1.81-dev libboost-json1.81-dev libspdlog-dev libfmt-dev \
-    doctest-dev valgrind abigail-tools libsqlite3-dev libssl-dev clang libclang-rt-14-dev \
+    doctest-dev valgrind abigail-tools libsqlite3-dev libssl-dev libcurl4-openssl-dev clang libclang-rt-14-dev \
     libcli11-dev dpkg-dev file libmagic-dev zlib1g-dev
 
 # ---------------------------------------------------------------------- V8
