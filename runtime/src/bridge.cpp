@@ -54,19 +54,8 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
         throw Error(e.code(), "Process('" + name + "'): argument " + std::to_string(i) + ": " + e.what());
       }
     }
-    const CallFrame* frame = state.calls.top();
-    phost_value* out = nullptr;
-    const phost_status status = api().call_with_deadline(state.services.self, frame ? frame->ctx : nullptr,
-                                                         to_str(name), args.get(), frame ? frame->deadline_ns : 0, &out);
-    Value result = Value::adopt(out);
-    if (isolate->IsExecutionTerminating()) return;  // the chain is being stopped: just unwind
-    if (status != PHOST_OK) {
-      phost_error e{};
-      e.struct_size = sizeof e;
-      api().last_error(&e);
-      state.errors->throw_error(isolate, to_view(e.message), e.code, name, status);
-      return;
-    }
+    Value result;
+    if (!call_for_script(isolate, state, name, args.get(), result)) return;
     try {
       info.GetReturnValue().Set(to_v8(context, result.get(), state.limits));
     } catch (const Error& e) {

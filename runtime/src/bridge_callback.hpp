@@ -8,6 +8,7 @@
 #include <v8-isolate.h>
 
 #include <new>
+#include <string_view>
 
 namespace phost::v8rt {
 
@@ -28,6 +29,27 @@ void callback(v8::Isolate* isolate, const BridgeState& state, Body&& body) noexc
   } catch (const std::exception& e) {
     state.errors->throw_error(isolate, e.what(), 500);
   }
+}
+
+// Calls name for the running script, with its call's ctx and deadline. True
+// with result set when it succeeded and the isolate runs on; a failure other
+// than `quiet` becomes the JS exception the script sees (the process's error,
+// code and status).
+inline bool call_for_script(v8::Isolate* isolate, const BridgeState& state, std::string_view name,
+                            const phost_value* args, Value& result, phost_status quiet = PHOST_OK) {
+  const CallFrame* frame = state.calls.top();
+  phost_value* out = nullptr;
+  const phost_status status = api().call_with_deadline(state.services.self, frame ? frame->ctx : nullptr,
+                                                       to_str(name), args, frame ? frame->deadline_ns : 0, &out);
+  result = Value::adopt(out);
+  if (isolate->IsExecutionTerminating()) return false;  // the chain is being stopped: just unwind
+  if (status == PHOST_OK) return true;
+  if (status == quiet) return false;
+  phost_error e{};
+  e.struct_size = sizeof e;
+  api().last_error(&e);
+  state.errors->throw_error(isolate, to_view(e.message), e.code, name, status);
+  return false;
 }
 
 }  // namespace phost::v8rt

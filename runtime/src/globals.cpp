@@ -141,21 +141,10 @@ void translate(const v8::FunctionCallbackInfo<v8::Value>& info) {
     info.GetReturnValue().Set(info[0]);
     constexpr std::string_view kProcess = "lang.Translate";
     if (!info[0]->IsString() || !state.services.options.rules.allows(kProcess)) return;
-    const CallFrame* frame = state.calls.top();
     Value args = Value::array(1);
     args.push(Value::string(utf8(isolate, info[0].As<v8::String>())));
-    phost_value* out = nullptr;
-    const phost_status status = api().call_with_deadline(state.services.self, frame ? frame->ctx : nullptr,
-                                                         to_str(kProcess), args.get(), frame ? frame->deadline_ns : 0, &out);
-    Value result = Value::adopt(out);
-    if (isolate->IsExecutionTerminating() || status == PHOST_E_NOT_FOUND) return;
-    if (status != PHOST_OK) {
-      phost_error e{};
-      e.struct_size = sizeof e;
-      api().last_error(&e);
-      state.errors->throw_error(isolate, to_view(e.message), e.code, kProcess, status);
-      return;
-    }
+    Value result;
+    if (!call_for_script(isolate, state, kProcess, args.get(), result, PHOST_E_NOT_FOUND)) return;
     info.GetReturnValue().Set(to_v8(isolate->GetCurrentContext(), result.get(), state.limits));
   });
 }
