@@ -9,6 +9,7 @@
 #include "call_stack.hpp"
 #include "convert.hpp"
 #include "js_error.hpp"
+#include "key_cache.hpp"
 #include "script_cache.hpp"
 #include "services.hpp"
 #include "watchdog.hpp"
@@ -82,6 +83,7 @@ private:
   std::optional<v8::Locker> locker_;  // while held
   v8::Global<v8::Context> context_;
   std::unique_ptr<JsErrors> errors_;
+  std::unique_ptr<KeyCache> keys_;
   CallStack calls_;
   BridgeState bridge_state_{services_, calls_, errors_, value_limits()};
   std::unique_ptr<ScriptCache> scripts_;
