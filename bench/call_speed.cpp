@@ -10,6 +10,8 @@
 //   native   JS -> native Process('bench.echo', i, 'hello') in a JS loop;
 //            raw: a FunctionCallback that reads the name into a stack
 //            buffer, checks it and returns i
+//   threads  Add with 1 and with 2 application threads on 2 isolates: CPU
+//            per call must not grow (pool, registry and watchdog contention)
 //   hardened typed-array element access and charCodeAt/indexOf/slice in the
 //            hardened context (lock_down) vs a plain context, same isolate
 //            (and through phost, vs the plain context of a raw isolate)
@@ -24,7 +26,9 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <atomic>
 #include <map>
+#include <thread>
 
 #include <v8-function-callback.h>
 #include <v8-template.h>
@@ -67,13 +71,13 @@ void row(const char* what, double phost, double raw, double target) {
   std::fflush(stdout);
 }
 
-std::unique_ptr<phost::Host> make_host(const std::string& cache_dir = "") {
+std::unique_ptr<phost::Host> make_host(const std::string& cache_dir = "", int isolates = 1) {
   phost::HostOptions options;
   options.log_level = PHOST_LOG_WARN;
   auto host = std::make_unique<phost::Host>(options);  // sets the sdk's ABI table
   phost::Value config = phost::Value::object();
   if (!cache_dir.empty()) config.set("cache_dir", phost::Value::string(cache_dir));
-  config.set("isolates", phost::Value::integer(1));
+  config.set("isolates", phost::Value::integer(isolates));
   config.set("timeout_ms", phost::Value::integer(60000));
   host->load_plugin(plugin_path(), config);
   return host;
@@ -280,6 +284,37 @@ void case_native(phost::Host& host, v8::Isolate* isolate) {
   row("native: JS->native Process('bench.echo', i, 'hello')", p, r, 2.5);
 }
 
+// ---- threads: CPU per call with 1 and 2 application threads, 2 isolates ---
+
+void case_threads() {
+  auto host = make_host("", 2);
+  host->call("runtime.load", phost::args("x", kAdd, "x.js"));
+  auto per_call = [&](int threads) {
+    std::vector<double> cpu;
+    for (int round = 0; round < kRounds; ++round) {
+      const int64_t n = std::max<int64_t>(2000, std::llround(g_round_s * 1e9 / 5000));
+      std::atomic<int64_t> bad{0};
+      const int64_t c0 = bench::process_cpu_ns();
+      std::vector<std::thread> pool;
+      for (int t = 0; t < threads; ++t)
+        pool.emplace_back([&, t] {
+          for (int64_t i = 0; i < n; ++i) {
+            const phost::Value r = host->call("scripts.x.Add", phost::args(point(i & 1023, t), point(3, 4)));
+            bad += r["x"].as_int() + r["y"].as_int() != (i & 1023) + 3 + t + 4;
+          }
+        });
+      for (auto& th : pool) th.join();
+      cpu.push_back(double(bench::process_cpu_ns() - c0) / double(n * threads));
+      if (bad) die("threads: wrong results");
+    }
+    return bench::median(cpu);
+  };
+  per_call(2);  // warm both isolates
+  const double one = per_call(1), two = per_call(2);
+  std::printf("  %-58s %9.0f %9.0f %7.2fx  (target <= 1.1x: %s)\n", "threads: Add, CPU/call, 1 thread vs 2 threads (2 isolates)",
+              one, two, two / one, two / one <= 1.1 ? "met" : "NOT met");
+}
+
 // ---- hardened: ordinary JS in the hardened context -----------------------
 
 constexpr std::string_view kWork = R"JS(
@@ -357,7 +392,7 @@ void case_hardened(phost::Host& host, v8::Isolate* isolate) {
 
 int main(int argc, char** argv) {
   if (argc > 1) g_round_s = std::atof(argv[1]);
-  if (!(g_round_s > 0)) die("usage: bench_call_speed [round seconds > 0] [add|one|first|native|hardened ...]");
+  if (!(g_round_s > 0)) die("usage: bench_call_speed [round seconds > 0] [add|one|first|native|threads|hardened ...]");
   std::vector<std::string> cases(argv + std::min(argc, 2), argv + argc);
   auto wanted = [&](std::string_view c) {
     return cases.empty() || std::find(cases.begin(), cases.end(), c) != cases.end();
@@ -379,6 +414,7 @@ int main(int argc, char** argv) {
     std::system(("rm -rf '" + dir + "'").c_str());
   }
   if (wanted("native")) case_native(*host, raw.get());
+  if (wanted("threads")) case_threads();
   if (wanted("hardened")) case_hardened(*host, raw.get());
   std::printf("load average at end %s\n", bench::loadavg().c_str());
   return 0;
