@@ -10,6 +10,8 @@
 //   native   JS -> native Process('bench.echo', i, 'hello') in a JS loop;
 //            raw: a FunctionCallback that reads the name into a stack
 //            buffer, checks it and returns i
+//   args     a script's hot loop reading its argument's properties, the
+//            argument built by phost vs an object literal of the script
 //   threads  Add with 1 and with 2 application threads on 2 isolates: CPU
 //            per call must not grow (pool, registry and watchdog contention)
 //   hardened typed-array element access and charCodeAt/indexOf/slice in the
@@ -284,6 +286,33 @@ void case_native(phost::Host& host, v8::Isolate* isolate) {
   row("native: JS->native Process('bench.echo', i, 'hello')", p, r, 2.5);
 }
 
+// ---- args: how fast a script reads the objects phost builds ---------------
+
+void case_args(phost::Host& host) {
+  constexpr std::string_view kSum =
+      "function Sum(o, n) { let s = 0; for (let i = 0; i < n; i++) s += o.x + o.y + o.z; return s; }\n";
+  host.call("runtime.load", phost::args("args", kSum, "args.js"));
+  host.call("runtime.load",
+            phost::args("literal", std::string(kSum) + "function Local(n) { const o = {x: 1, y: 2, z: 3}; o.w = n; "
+                                                        "return Sum(o, n); }\n",
+                        "literal.js"));
+  phost::Value o = phost::Value::object();
+  o.set("x", phost::Value::integer(1));
+  o.set("y", phost::Value::integer(2));
+  o.set("z", phost::Value::integer(3));
+  constexpr int64_t kReads = 100'000;
+  const double literal = cpu_per_unit(20, [&](int64_t n) {
+    for (int64_t c = 0; c < n; ++c)
+      if (host.call("scripts.literal.Local", phost::args(kReads)).as_int() != 6 * kReads) die("args: wrong result");
+  });
+  const double built = cpu_per_unit(20, [&](int64_t n) {
+    for (int64_t c = 0; c < n; ++c)
+      if (host.call("scripts.args.Sum", phost::args(o.retain(), kReads)).as_int() != 6 * kReads) die("args: wrong result");
+  });
+  std::printf("  %-58s %9.0f %9.0f %7.2fx  (target <= 1.2x: %s)\n", "args: 100,000 x (o.x + o.y + o.z), literal vs phost's o",
+              literal, built, built / literal, built / literal <= 1.2 ? "met" : "NOT met");
+}
+
 // ---- threads: CPU per call with 1 and 2 application threads, 2 isolates ---
 
 void case_threads() {
@@ -392,7 +421,7 @@ void case_hardened(phost::Host& host, v8::Isolate* isolate) {
 
 int main(int argc, char** argv) {
   if (argc > 1) g_round_s = std::atof(argv[1]);
-  if (!(g_round_s > 0)) die("usage: bench_call_speed [round seconds > 0] [add|one|first|native|threads|hardened ...]");
+  if (!(g_round_s > 0)) die("usage: bench_call_speed [round seconds > 0] [add|one|first|native|args|threads|hardened ...]");
   std::vector<std::string> cases(argv + std::min(argc, 2), argv + argc);
   auto wanted = [&](std::string_view c) {
     return cases.empty() || std::find(cases.begin(), cases.end(), c) != cases.end();
@@ -414,6 +443,7 @@ int main(int argc, char** argv) {
     std::system(("rm -rf '" + dir + "'").c_str());
   }
   if (wanted("native")) case_native(*host, raw.get());
+  if (wanted("args")) case_args(*host);
   if (wanted("threads")) case_threads();
   if (wanted("hardened")) case_hardened(*host, raw.get());
   std::printf("load average at end %s\n", bench::loadavg().c_str());

@@ -30,13 +30,4 @@ v8::Local<v8::String> KeyCache::key(std::string_view key) {
   return name;
 }
 
-v8::Local<v8::Value> KeyCache::object_prototype(v8::Local<v8::Context> context) {
-  if (context_.IsEmpty() || context_.Get(isolate_) != context) {
-    v8::Context::Scope enter(context);
-    context_.Reset(isolate_, context);
-    prototype_.Reset(isolate_, v8::Object::New(isolate_)->GetPrototype());
-  }
-  return prototype_.Get(isolate_);
-}
-
 }  // namespace phost::v8rt

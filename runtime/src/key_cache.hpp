@@ -5,10 +5,8 @@
 // cache's size or length are converted as before.
 #pragma once
 
-#include <v8-context.h>
 #include <v8-isolate.h>
 #include <v8-local-handle.h>
-#include <v8-object.h>
 #include <v8-persistent-handle.h>
 #include <v8-primitive.h>
 
@@ -30,8 +28,6 @@ public:
 
   // key as an internalized string; throws phost::Error like v8_string.
   v8::Local<v8::String> key(std::string_view key);
-  // Object.prototype of context, for objects built with Object::New(names, values).
-  v8::Local<v8::Value> object_prototype(v8::Local<v8::Context> context);
 
 private:
   struct Hash {
@@ -41,8 +37,6 @@ private:
 
   v8::Isolate* isolate_;
   std::unordered_map<std::string, v8::Global<v8::String>, Hash, std::equal_to<>> keys_;
-  v8::Global<v8::Context> context_;
-  v8::Global<v8::Value> prototype_;
 };
 
 }  // namespace phost::v8rt

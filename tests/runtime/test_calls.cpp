@@ -69,8 +69,8 @@ TEST_CASE("values convert directly both ways with the documented rules") {
   CHECK(rt.error_of("scripts.v.HugeBig").message.find("BigInt does not fit") != std::string::npos);
 }
 
-// Argument objects are built in one step from cached keys (convert.cpp,
-// key_cache.cpp): still ordinary objects, as CreateDataProperty made them.
+// Argument objects are built from keys cached per isolate (convert.cpp,
+// key_cache.cpp): ordinary objects whatever the keys, also from the cache.
 TEST_CASE("argument objects are ordinary objects whatever their keys") {
   rt_test::Runtime rt;
   rt.load("o", "function Shape(x) { return [Object.getPrototypeOf(x) === Object.prototype, x.hasOwnProperty('b'), "
