@@ -11,6 +11,7 @@
 #include "js_error.hpp"
 #include "key_cache.hpp"
 #include "script_cache.hpp"
+#include "shape_cache.hpp"
 #include "services.hpp"
 #include "watchdog.hpp"
 
@@ -84,6 +85,7 @@ private:
   v8::Global<v8::Context> context_;
   std::unique_ptr<JsErrors> errors_;
   std::unique_ptr<KeyCache> keys_;
+  std::unique_ptr<ShapeCache> shapes_;
   CallStack calls_;
   BridgeState bridge_state_{services_, calls_, errors_, value_limits()};
   std::unique_ptr<ScriptCache> scripts_;
