@@ -35,9 +35,13 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
       throw Error(400, "Process(name, ...args): name must be a string", PHOST_E_INVALID_ARG);
     if (info[0].As<v8::String>()->Length() > 256)
       throw Error(400, "Process(name, ...args): a process name has at most 256 characters", PHOST_E_INVALID_ARG);
-    const std::string name = utf8(isolate, info[0].As<v8::String>());
+    // At most 256 UTF-16 units, so at most 768 bytes of UTF-8: no heap string.
+    char name_bytes[3 * 256];
+    const std::string_view name(name_bytes, static_cast<size_t>(info[0].As<v8::String>()->WriteUtf8(
+                                                isolate, name_bytes, sizeof name_bytes, nullptr,
+                                                v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8)));
     if (!state.services.options.rules.allows(name))
-      throw Error(403, "Process('" + name + "'): scripts may not call this process (the runtime's process_allow " +
+      throw Error(403, "Process('" + std::string(name) + "'): scripts may not call this process (the runtime's process_allow " +
                            "and process_deny options)",
                   PHOST_E_PROCESS);
     Value args = Value::array(static_cast<size_t>(info.Length() - 1));
@@ -51,7 +55,7 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
           getter.ReThrow();
           return;
         }
-        throw Error(e.code(), "Process('" + name + "'): argument " + std::to_string(i) + ": " + e.what());
+        throw Error(e.code(), "Process('" + std::string(name) + "'): argument " + std::to_string(i) + ": " + e.what());
       }
     }
     Value result;
@@ -59,7 +63,7 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
     try {
       info.GetReturnValue().Set(to_v8(context, result.get(), state.limits));
     } catch (const Error& e) {
-      throw Error(e.code(), "Process('" + name + "'): result: " + e.what(), e.status());
+      throw Error(e.code(), "Process('" + std::string(name) + "'): result: " + e.what(), e.status());
     }
   });
 }

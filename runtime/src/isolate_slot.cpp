@@ -57,6 +57,8 @@ void IsolateSlot::create_isolate() {
   isolate_->SetPrepareStackTraceCallback(&Bridge::prepare_stack_trace);
   v8::HandleScope scope(isolate_);
   errors_ = std::make_unique<JsErrors>(isolate_);
+  keys_ = std::make_unique<KeyCache>(isolate_);
+  shapes_ = std::make_unique<ShapeCache>(isolate_);
   context_.Reset(isolate_, Bridge::new_context(isolate_, bridge_state_));
   scripts_ = std::make_unique<ScriptCache>(isolate_, services_, calls_, *errors_);
   timer_.attach(isolate_);
@@ -69,6 +71,8 @@ void IsolateSlot::dispose_isolate() noexcept {
     v8::Isolate::Scope enter(isolate_);
     scripts_.reset();
     errors_.reset();
+    keys_.reset();
+    shapes_.reset();
     context_.Reset();
   }
   isolate_->Dispose();

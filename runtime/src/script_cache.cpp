@@ -185,7 +185,7 @@ void ScriptCache::compile_classic(CompiledScript& c) {
     if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
     throw own_compile_error(isolate_, s, errors_, try_catch, "compiling script '" + s.id + "'", false);
   }
-  const bool produce = cached.wants_fresh_cache();
+  const bool produce = cached.wants_fresh_cache() && cache_pays();
 
   // Run the top level once for this isolate; its epilogue returns [token, namespace].
   v8::Local<v8::Object> token = v8::Object::New(isolate_);
@@ -213,7 +213,7 @@ void ScriptCache::compile_module(CompiledScript& c) {
     throw own_compile_error(isolate_, s, errors_, try_catch, "compiling module '" + s.id + "'", true);
   }
   // A module's cache must be made before it is evaluated.
-  if (cached.wants_fresh_cache())
+  if (cached.wants_fresh_cache() && cache_pays())
     services_.cache.store(s.cache_key, v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript()));
   linker_.add(module, s.id);
   c.module_id = module->ScriptId();
