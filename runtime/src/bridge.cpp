@@ -79,7 +79,7 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
       phost_error e{};
       e.struct_size = sizeof e;
       api().last_error(&e);
-      state.errors->throw_error(isolate, to_view(e.message), e.code, name);
+      state.errors->throw_error(isolate, to_view(e.message), e.code, name, to_view(e.stack));
       return;
     }
     try {

@@ -1,8 +1,10 @@
 // Errors across the JS boundary, one translation each way:
 //  - a value a script threw becomes the phost::Error its caller gets (code
-//    from a `code` property of 100-599, message, file:line:col);
+//    from a `code` property of 100-599, message, file:line:col, and the stack:
+//    the frames of this call's scripts, innermost first);
 //  - a failed process becomes the Error a script catches, with its code, and
-//    marked as forwarded so that translating it back keeps the message as is.
+//    marked as forwarded so that translating it back keeps the message as is
+//    and puts the failed process's stack before the frames that called it.
 // Nothing here sets a property through a setter a script could have planted;
 // reading runs under the call's deadline like the script itself.
 #pragma once
@@ -36,9 +38,10 @@ public:
   Error translate(v8::Local<v8::Context> context, v8::TryCatch& try_catch, std::string_view what) const;
 
   // Throws a JS Error with message and code in the current context.
-  // forwarded_from: the process whose error it is, passed on unchanged.
+  // forwarded_from: the process whose error it is, passed on unchanged with
+  // its stack.
   void throw_error(v8::Isolate* isolate, std::string_view message, int32_t code,
-                   std::string_view forwarded_from = {}) const;
+                   std::string_view forwarded_from = {}, std::string_view stack = {}) const;
 
   // A new Error object with a code (the Exception() global).
   v8::MaybeLocal<v8::Object> make(v8::Local<v8::Context> context, v8::Local<v8::String> message, int32_t code,
@@ -46,6 +49,7 @@ public:
 
 private:
   v8::Global<v8::Private> forwarded_;
+  v8::Global<v8::Private> forwarded_stack_;
 };
 
 }  // namespace phost::v8rt

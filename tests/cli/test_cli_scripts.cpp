@@ -64,6 +64,20 @@ TEST_CASE("a script that throws exits with 7, an Exception with a code by its cl
   CHECK(run_apart(app.run("run scripts.main.Bad")).status == 5);
 }
 
+TEST_CASE("a script's failure prints its stack under the message, nested calls included") {
+  App app("function Outer() {\n  return Process('scripts.lib.Inner');\n}\n");
+  plugin_test::write_file(app.dir / "scripts/lib.js", "function Inner() {\n  return Deep();\n}\n"
+                                                      "function Deep() {\n  throw new Error('deep');\n}\n");
+  const auto r = run_apart(app.run("run scripts.main.Outer"));
+  CHECK(r.status == 7);
+  CHECK(r.out == "");
+  CHECK(contains(r.err, "phost: Error: deep (at lib.js:5:3) (while calling scripts.lib.Inner from main.js:2:10) "
+                        "(code 500)\n"
+                        "    at Deep (lib.js:5:9)\n"
+                        "    at Inner (lib.js:2:10)\n"));
+  CHECK(contains(r.err, "    at Outer (main.js:2:10)\n"));
+}
+
 TEST_CASE("phost new app writes an app that runs at once") {
   TempDir dir("cli");
   const auto made = run_apart(cli("new app shop --dir " + dir.str()));

@@ -42,6 +42,7 @@ struct Failure {
   int32_t code = 0;
   phost_status status = PHOST_OK;
   std::string message;
+  std::string stack;
 };
 
 class Runtime {
@@ -91,7 +92,7 @@ public:
       host_.call(name, args, options);
       return {};
     } catch (const phost::Error& e) {
-      return {e.code(), e.status(), e.what()};
+      return {e.code(), e.status(), e.what(), e.stack()};
     }
   }
 

@@ -55,7 +55,8 @@ Exit status:
   7  the process failed: a script threw, or a 5xx code
   8  I/O error: an argument file or stdin could not be read, or the output
      could not be written (a full disk, a closed pipe)
-A failed call prints "phost: <message> (code N)" on stderr.
+A failed call prints "phost: <message> (code N)" on stderr, then the stack
+of the failure when it has one (a script's frames, innermost first).
 
 Examples:
   phost --plugin echo run echo.add 2 3
@@ -336,6 +337,7 @@ int main(int argc, char** argv) {
     status = f.code;
   } catch (const phost::Error& e) {
     std::fprintf(stderr, "phost: %s (code %d)\n", e.what(), static_cast<int>(e.code()));
+    if (!e.stack().empty()) std::fprintf(stderr, "%s\n", e.stack().c_str());  // under the message, as node prints it
     status = exit_code_of(e);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "phost: internal error: %s\n", e.what());
