@@ -132,7 +132,8 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
       }
     }
     if (relative.extension() != ".js" && relative.extension() != ".ts") {
-      if (!relative.string().ends_with(".d.ts") && relative.filename() != ".DS_Store")
+      // .json files are data that modules import.
+      if (relative.extension() != ".json" && relative.filename() != ".DS_Store")
         log(PHOST_LOG_WARN, "scripts/" + relative.string() + ": not loaded (only .js and .ts files are scripts)");
       continue;
     }

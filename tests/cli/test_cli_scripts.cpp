@@ -78,6 +78,28 @@ TEST_CASE("a script's failure prints its stack under the message, nested calls i
   CHECK(contains(r.err, "    at Outer (main.js:2:10)\n"));
 }
 
+TEST_CASE("list shows every function of every script, describe of a missing one is a 404") {
+  App app("function Hi() { return 1; }\nfunction helper() { return 2; }\n");
+  plugin_test::stdfs::create_directories(app.dir / "scripts/orders");
+  plugin_test::write_file(app.dir / "scripts/orders/total.ts", "export function Total(): number { return 3; }\n");
+  plugin_test::write_file(app.dir / "scripts/broken.js", "function (");
+  const auto r = run_apart(app.run("list"));
+  CHECK(r.status == 0);
+  CHECK(contains(r.out, "scripts.*\tv8\t"));
+  CHECK(contains(r.out, "\nscripts.main.Hi\tv8\tfunction of main.js\n"
+                        "scripts.main.helper\tv8\tfunction of main.js\n"
+                        "scripts.orders.total.Total\tv8\tfunction of orders/total.ts\n"));
+  CHECK(contains(r.out, "\nscripts.broken.*\tv8\tfailed to load: "));
+  const auto json = run_apart(app.run("list --json"));
+  CHECK(contains(json.out, R"({"name":"scripts.orders.total.Total","description":"function of orders/total.ts",)"
+                           R"("plugin":"v8","group":false})"));
+  const auto described = run_apart(app.run("describe scripts.main.Hi"));
+  CHECK(described.status == 0);
+  CHECK(contains(described.out, R"("name":"scripts.main.Hi")"));
+  CHECK(run_apart(app.run("describe scripts.main.Nope")).status == 4);
+  CHECK(run_apart(app.run("describe scripts.nope.Hi")).status == 4);
+}
+
 TEST_CASE("phost new app writes an app that runs at once") {
   TempDir dir("cli");
   const auto made = run_apart(cli("new app shop --dir " + dir.str()));

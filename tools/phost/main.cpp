@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -167,8 +168,39 @@ Value entry_value(const ProcessInfo& e) {
 
 void print_json(View value) { write_stdout(to_json(value, stdout_is_terminal()) + "\n"); }
 
+// The registry, with the V8 runtime's "scripts" group spelt out: a process
+// per function of each loaded script (runtime.scripts knows them), and a
+// script that failed to load as "scripts.<id>.*" with its load error.
+std::vector<ProcessInfo> list_with_scripts(Host& host) {
+  std::vector<ProcessInfo> entries = host.list();
+  const auto group = std::find_if(entries.begin(), entries.end(),
+                                  [](const ProcessInfo& e) { return e.group && e.name == "scripts"; });
+  const bool runtime = std::any_of(entries.begin(), entries.end(),
+                                   [](const ProcessInfo& e) { return !e.group && e.name == "runtime.scripts"; });
+  if (group == entries.end() || !runtime) return entries;
+  const std::string plugin = group->plugin;
+  const Value scripts = host.call("runtime.scripts");
+  std::vector<ProcessInfo> functions;
+  for (size_t i = 0; i < scripts.size(); ++i) {
+    const View s = scripts[i];
+    const std::string id(s["id"].as_string()), file(s["file"].as_string());
+    if (s["state"].as_string() != "loaded") {
+      functions.push_back({"scripts." + id, "failed to load: " + std::string(s["error"]["message"].as_string()),
+                           plugin, true});
+      continue;
+    }
+    for (size_t f = 0; f < s["functions"].size(); ++f)
+      functions.push_back({"scripts." + id + "." + std::string(s["functions"][f].as_string()), "function of " + file,
+                           plugin, false});
+  }
+  std::sort(functions.begin(), functions.end(),
+            [](const ProcessInfo& a, const ProcessInfo& b) { return a.name < b.name; });
+  entries.insert(group + 1, functions.begin(), functions.end());
+  return entries;
+}
+
 void run_list(Host& host, bool json) {
-  const std::vector<ProcessInfo> entries = host.list();
+  const std::vector<ProcessInfo> entries = list_with_scripts(host);
   if (json) {
     Value list = Value::array(entries.size());
     for (const ProcessInfo& e : entries) list.push(entry_value(e));
@@ -180,8 +212,10 @@ void run_list(Host& host, bool json) {
 }
 
 void run_describe(Host& host, const std::string& name) {
-  const std::vector<ProcessInfo> entries = host.list();
+  const std::vector<ProcessInfo> entries = list_with_scripts(host);
   const ProcessInfo* e = find_entry(entries, name);
+  // The scripts group answers for a script's functions only: any other name under it is not a process.
+  if (e && e->group && e->name == "scripts" && !name.ends_with(".*")) e = nullptr;
   if (!e) throw Error(404, "no process named '" + name + "'", PHOST_E_NOT_FOUND);
   print_json(entry_value(*e));
 }
