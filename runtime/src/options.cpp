@@ -40,7 +40,7 @@ std::optional<std::vector<std::string>> patterns(View config, std::string_view k
 
 constexpr std::array kKeys = {"app_dir",  "isolates",      "timeout_ms",      "load_timeout_ms",
                               "heap_mb",  "cache_dir",     "process_allow",   "process_deny",
-                              "max_value_items", "max_value_mb", "strict"};
+                              "max_value_items", "max_value_mb", "strict",    "watch"};
 
 }  // namespace
 
@@ -53,7 +53,7 @@ Options read_options(View config) {
     const std::string_view key = config.key_at(i);
     if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end())
       bad(key, "is not a runtime option (known: app_dir, isolates, timeout_ms, load_timeout_ms, heap_mb, "
-               "cache_dir, process_allow, process_deny, max_value_items, max_value_mb, strict)");
+               "cache_dir, process_allow, process_deny, max_value_items, max_value_mb, strict, watch)");
   }
   o.app_dir = path(config, "app_dir");
   o.cache_dir = path(config, "cache_dir");
@@ -69,6 +69,11 @@ Options read_options(View config) {
   if (const View strict = config["strict"]) {
     if (strict.kind() != PHOST_BOOL) bad("strict", "must be true or false");
     o.strict = strict.as_bool();
+  }
+  if (const View watch = config["watch"]) {
+    if (watch.kind() != PHOST_BOOL) bad("watch", "must be true or false");
+    o.watch = watch.as_bool();
+    if (o.watch && o.app_dir.empty()) bad("watch", "needs an app_dir to watch");
   }
   try {
     o.rules = ProcessRules(patterns(config, "process_allow"), patterns(config, "process_deny"));

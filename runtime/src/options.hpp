@@ -29,8 +29,9 @@ struct Options {
   ProcessRules rules;               // "process_allow" / "process_deny": what scripts may call
   size_t max_value_items = 1'000'000;    // "max_value_items": items and entries per converted value
   size_t max_value_bytes = 64u << 20;    // "max_value_mb": string and byte payload per converted value
-  bool strict = false;
-  std::vector<ImportAlias> import_aliases;  // from app_dir/tsconfig.json, not the config              // "strict": one script that fails to load fails the app's load
+  bool strict = false;              // "strict": one script that fails to load fails the app's load
+  bool watch = false;               // "watch": reload app_dir's scripts when they change (inotify)
+  std::vector<ImportAlias> import_aliases;  // from app_dir/tsconfig.json, not the config
 };
 
 // Throws phost::Error(400) naming the bad key.

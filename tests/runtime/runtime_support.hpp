@@ -36,6 +36,7 @@ struct Options {
   std::string app_dir, cache_dir;
   std::vector<std::string> process_allow;  // empty: the plugin's default
   int load_timeout_ms = 0;                 // 0: the plugin's default
+  bool watch = false;
 };
 
 struct Failure {
@@ -55,6 +56,7 @@ public:
     if (!o.app_dir.empty()) config.set("app_dir", phost::Value::string(o.app_dir));
     if (!o.cache_dir.empty()) config.set("cache_dir", phost::Value::string(o.cache_dir));
     if (o.load_timeout_ms) config.set("load_timeout_ms", phost::Value::integer(o.load_timeout_ms));
+    if (o.watch) config.set("watch", phost::Value::boolean(true));
     if (!o.process_allow.empty()) {
       phost::Value allow = phost::Value::array();
       for (const std::string& p : o.process_allow) allow.push(phost::Value::string(p));
