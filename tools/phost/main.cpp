@@ -10,6 +10,7 @@
 #include "console_log.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "repl.hpp"
 #include "scaffold.hpp"
 
 #include <phost/host.hpp>
@@ -287,6 +288,8 @@ int run(int argc, char** argv) {
   // JSON array ("[1, 2]") into values, CLI11's list syntax.
   app.allow_extras();
 
+  CLI::App* repl = app.add_subcommand("repl", "A JavaScript prompt in the app's context (needs --app DIR)");
+
   CLI::App* create = app.add_subcommand("new", "Write a new project that builds and runs at once");
   create->require_subcommand(1);
   std::string new_name, new_dir = ".";
@@ -351,6 +354,7 @@ int run(int argc, char** argv) {
   load_plugins(host, specs, configs);
 
   if (*list) run_list(host, list_json);
+  else if (*repl) return run_repl(host, std::chrono::milliseconds(s.timeout_ms), s.session);
   else if (*describe) run_describe(host, describe_name);
   else run_call(host, s, run_name, args, raw);
   return kOk;
