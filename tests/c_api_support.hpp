@@ -28,13 +28,14 @@ struct Err {
   phost_status status = PHOST_OK;
   int32_t code = 0;
   std::string message;
+  std::string stack;
 };
 
 inline Err last_error() {
   phost_error e{};
   e.struct_size = sizeof e;
   phost_last_error(&e);
-  return Err{e.status, e.code, std::string(V(e.message))};
+  return Err{e.status, e.code, std::string(V(e.message)), std::string(V(e.stack))};
 }
 
 }  // namespace test

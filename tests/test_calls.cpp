@@ -205,6 +205,58 @@ TEST_CASE("an error keeps its code and message across two hops") {
   CHECK(o.error.message == "no process named 'app.not_there'");
 }
 
+TEST_CASE("an error's stack goes with it across hops, and a v1.0-sized phost_error is left alone") {
+  HostPtr host = make_host();
+  must_load(host.get(), PHOST_FIXTURE_SDK_PLUGIN);
+  must_add(host.get(), "app.deep", [](phost_call_ctx* ctx, const phost_value*, phost_value**) {
+    api().ctx_set_error_stack(ctx, S("    at Deep (deep.js:2:9)\n    at bad \xff (deep.js:5:1)"));
+    api().ctx_set_error(ctx, 418, S("deep failure"));
+    return PHOST_E_PROCESS;
+  });
+  const std::string stack = "    at Deep (deep.js:2:9)\n    at bad \xEF\xBF\xBD (deep.js:5:1)";  // U+FFFD
+  Outcome o = call(host.get(), "app.deep");
+  CHECK(o.error.code == 418);
+  CHECK(o.error.message == "deep failure");
+  CHECK(o.error.stack == stack);
+
+  // Forwarded by returning the nested status, and by the sdk's rethrow.
+  must_add(host.get(), "app.a", calls("app.deep"));
+  o = call(host.get(), "app.a");
+  CHECK(o.error.code == 418);
+  CHECK(o.error.stack == stack);
+  Ref args = json(R"(["app.a"])");
+  o = call(host.get(), "sdk.via", args.get());
+  CHECK(o.error.code == 418);
+  CHECK(o.error.stack == stack);
+
+  // A handler's own error has its own stack (none here).
+  must_add(host.get(), "app.wraps", [](phost_call_ctx* ctx, const phost_value*, phost_value** out) {
+    CHECK(api().call(nullptr, ctx, S("app.deep"), nullptr, out) == PHOST_E_PROCESS);
+    api().ctx_set_error(ctx, 502, S("upstream failed"));
+    return PHOST_E_PROCESS;
+  });
+  o = call(host.get(), "app.wraps");
+  CHECK(o.error.code == 502);
+  CHECK(o.error.stack.empty());
+
+  // A caller built against v1.0 passes a shorter phost_error: nothing past message is written.
+  CHECK(call(host.get(), "app.deep").status == PHOST_E_PROCESS);
+  phost_error old{};
+  old.struct_size = offsetof(phost_error, stack);
+  old.stack = S("untouched");
+  phost_last_error(&old);
+  CHECK(old.code == 418);
+  CHECK(V(old.message) == "deep failure");
+  CHECK(V(old.stack) == "untouched");
+
+  // Success clears it.
+  CHECK(call(host.get(), "sdk.teapot").error.stack.empty());
+  must_add(host.get(), "app.ok", returns("1"));
+  o = call(host.get(), "app.ok");
+  CHECK(o.status == PHOST_OK);
+  CHECK(o.error.stack.empty());
+}
+
 TEST_CASE("a handler's own error replaces a nested one") {
   HostPtr host = make_host();
   must_add(host.get(), "app.fails", [](phost_call_ctx* ctx, const phost_value*, phost_value**) {

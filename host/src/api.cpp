@@ -52,8 +52,10 @@ void record_nested_failure(phost_call_ctx& ctx) noexcept {
   ctx.nested_code = e.code;
   try {
     ctx.nested_message = e.message;
+    ctx.nested_stack = e.stack;
   } catch (...) {
     ctx.nested_message.clear();
+    ctx.nested_stack.clear();
   }
 }
 
@@ -93,6 +95,7 @@ void PHOST_CALL last_error(phost_error* out) {
   out->status = e.status;
   out->code = e.status == PHOST_OK ? 0 : e.code;
   out->message = e.status == PHOST_OK ? phost_str{"", 0} : str(e.message);
+  if (PHOST_HAS_MEMBER(out, phost_error, stack)) out->stack = e.status == PHOST_OK ? phost_str{"", 0} : str(e.stack);
 }
 
 void PHOST_CALL error_set(phost_status status, int32_t code, phost_str msg) {
@@ -202,6 +205,16 @@ void PHOST_CALL ctx_set_error(phost_call_ctx* ctx, int32_t code, phost_str msg) 
     ctx->error_message.assign(view(msg));
   } catch (...) {
     ctx->error_message.clear();
+  }
+}
+
+void PHOST_CALL ctx_set_error_stack(phost_call_ctx* ctx, phost_str stack) {
+  if (!ctx) return;
+  std::lock_guard lock(ctx->mutex);
+  try {
+    ctx->error_stack.assign(view(stack));
+  } catch (...) {
+    ctx->error_stack.clear();
   }
 }
 
@@ -330,7 +343,7 @@ constexpr phost_api kApi = {
     value_kind, value_get_bool, value_get_int, value_get_double, value_get_str, value_len, value_at, value_find,
     value_from_json, value_to_json,
     ctx_set_deadline, ctx_within,  // v1.1
-    ctx_wait, call_with_deadline,  // v1.2
+    ctx_wait, call_with_deadline, ctx_set_error_stack,  // v1.2
 };
 
 }  // namespace

@@ -54,14 +54,16 @@ struct phost_call_ctx {
   // The host reads them after the handler returned, when those threads are done.
   std::mutex mutex;
 
-  // Set by ctx_set_error.
+  // Set by ctx_set_error (and ctx_set_error_stack).
   bool has_error = false;
   int32_t error_code = 0;
   std::string error_message;
+  std::string error_stack;
 
   // The last failed nested call made through this ctx, forwarded when the
   // handler returns a failure without ctx_set_error.
   phost_status nested_status = PHOST_OK;
   int32_t nested_code = 0;
   std::string nested_message;
+  std::string nested_stack;
 };

@@ -87,17 +87,21 @@ LastError& last_error() noexcept {
 }
 #endif
 
-void set_last_error(phost_status status, int32_t code, std::string_view message) noexcept {
+void set_last_error(phost_status status, int32_t code, std::string_view message, std::string_view stack) noexcept {
   LastError& e = last_error();
   e.status = status;
   e.code = code ? code : default_code(status);
-  try {
-    // Messages carry plugin text and file paths: always valid UTF-8 here.
-    if (valid_utf8(message)) e.message.assign(message);
-    else e.message = replace_invalid_utf8(message);
-  } catch (...) {
-    e.message.clear();  // No memory for the text; the status still tells.
-  }
+  // Messages and stacks carry plugin text and file paths: always valid UTF-8 here.
+  auto assign = [](std::string& to, std::string_view text) noexcept {
+    try {
+      if (valid_utf8(text)) to.assign(text);
+      else to = replace_invalid_utf8(text);
+    } catch (...) {
+      to.clear();  // No memory for the text; the status still tells.
+    }
+  };
+  assign(e.message, message);
+  assign(e.stack, stack);
 }
 
 }  // namespace phost

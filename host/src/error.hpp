@@ -21,17 +21,23 @@ namespace internal {
 
 class Error : public std::exception {
 public:
-  Error(phost_status status, std::string message, int32_t code = 0)
-      : status_(status), code_(code ? code : default_code(status)), message_(std::move(message)) {}
+  Error(phost_status status, std::string message, int32_t code = 0, std::string stack = {})
+      : status_(status),
+        code_(code ? code : default_code(status)),
+        message_(std::move(message)),
+        stack_(std::move(stack)) {}
   phost_status status() const noexcept { return status_; }
   int32_t code() const noexcept { return code_; }
   const std::string& message() const noexcept { return message_; }
+  // Where it happened (phost_error.stack), or empty.
+  const std::string& stack() const noexcept { return stack_; }
   const char* what() const noexcept override { return message_.c_str(); }
 
 private:
   phost_status status_;
   int32_t code_;
   std::string message_;
+  std::string stack_;
 };
 
 }  // namespace internal
@@ -43,9 +49,11 @@ struct LastError {
   phost_status status = PHOST_OK;
   int32_t code = 0;
   std::string message;
+  std::string stack;
 };
 LastError& last_error() noexcept;
-void set_last_error(phost_status status, int32_t code, std::string_view message) noexcept;
+void set_last_error(phost_status status, int32_t code, std::string_view message,
+                    std::string_view stack = {}) noexcept;
 inline void clear_last_error() noexcept { last_error().status = PHOST_OK; }
 
 // Runs body, returning PHOST_OK or the status of what it threw, recorded as
@@ -57,7 +65,7 @@ phost_status guard(Body&& body) noexcept {
     clear_last_error();
     return PHOST_OK;
   } catch (const Error& e) {
-    set_last_error(e.status(), e.code(), e.message());
+    set_last_error(e.status(), e.code(), e.message(), e.stack());
     return e.status();
   } catch (const std::bad_alloc&) {
     set_last_error(PHOST_E_NO_MEMORY, 0, "out of memory");

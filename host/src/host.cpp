@@ -149,11 +149,12 @@ phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::str
   }
   release(result);
   if (ctx.has_error)
-    throw Error(known_status(status) ? status : PHOST_E_PROCESS, std::move(ctx.error_message), ctx.error_code);
+    throw Error(known_status(status) ? status : PHOST_E_PROCESS, std::move(ctx.error_message), ctx.error_code,
+                std::move(ctx.error_stack));
   // Only the status of the failed nested call forwards it; a handler that
   // recovered from one and then failed otherwise reports its own failure.
   if (ctx.nested_status != PHOST_OK && status == ctx.nested_status)
-    throw Error(ctx.nested_status, std::move(ctx.nested_message), ctx.nested_code);
+    throw Error(ctx.nested_status, std::move(ctx.nested_message), ctx.nested_code, std::move(ctx.nested_stack));
   if (!known_status(status))
     throw Error(PHOST_E_INTERNAL,
                 "process '" + std::string(name) + "' returned unknown status " + std::to_string(status));

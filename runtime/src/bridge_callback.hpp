@@ -48,7 +48,7 @@ inline bool call_for_script(v8::Isolate* isolate, const BridgeState& state, std:
   phost_error e{};
   e.struct_size = sizeof e;
   api().last_error(&e);
-  state.errors->throw_error(isolate, to_view(e.message), e.code, name, status);
+  state.errors->throw_error(isolate, to_view(e.message), e.code, name, status, to_view(e.stack));
   return false;
 }
 

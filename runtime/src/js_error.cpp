@@ -23,6 +23,31 @@ std::string text_of(v8::Isolate* isolate, v8::Local<v8::Value> v) {
   return utf8_prefix(isolate, v.As<v8::String>(), kMaxMessage);
 }
 
+// "    at fn (file:line:col)", one line per frame of the scripts this call
+// runs, innermost first: the bridge's own frames are skipped, and the frames
+// below a Process() call belong to the caller, which adds them itself when
+// the error reaches it.
+std::string own_frames(v8::Isolate* isolate, v8::Local<v8::StackTrace> frames) {
+  std::string out;
+  if (frames.IsEmpty()) return out;
+  bool own = false;
+  for (int i = 0; i < frames->GetFrameCount(); ++i) {
+    const v8::Local<v8::StackFrame> frame = frames->GetFrame(isolate, i);
+    std::string file = text_of(isolate, frame->GetScriptName());
+    if (file == kBridgeFile) {
+      if (own) break;  // where this call came in through Process()
+      continue;
+    }
+    own = true;
+    if (file.empty()) file = "<anonymous>";
+    const std::string at = file + ":" + std::to_string(frame->GetLineNumber()) + ":" + std::to_string(frame->GetColumn());
+    const std::string function = text_of(isolate, frame->GetFunctionName());
+    if (!out.empty()) out += '\n';
+    out += function.empty() ? "    at " + at : "    at " + function + " (" + at + ")";
+  }
+  return out;
+}
+
 }  // namespace
 
 v8::Local<v8::Value> read_property(v8::Local<v8::Context> context, v8::Local<v8::Object> object,
@@ -37,7 +62,8 @@ v8::Local<v8::Value> read_property(v8::Local<v8::Context> context, v8::Local<v8:
 
 JsErrors::JsErrors(v8::Isolate* isolate)
     : forwarded_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded"))),
-      forwarded_status_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded_status"))) {}
+      forwarded_status_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded_status"))),
+      forwarded_stack_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded_stack"))) {}
 
 Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catch, std::string_view what) const {
   v8::Isolate* isolate = context->GetIsolate();
@@ -48,6 +74,7 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
   bool forwarded = false;
   std::string process;  // the failed process a forwarded error came from
   phost_status status = PHOST_E_PROCESS;
+  std::string stack;    // a forwarded error's: the failed process's
   if (!exception.IsEmpty() && exception->IsObject() && !exception->IsProxy()) {
     auto object = exception.As<v8::Object>();
     forwarded = object->HasPrivate(context, forwarded_.Get(isolate)).FromMaybe(false);
@@ -56,6 +83,8 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
     if (v8::Local<v8::Value> s; forwarded && object->GetPrivate(context, forwarded_status_.Get(isolate)).ToLocal(&s) &&
                                 s->IsInt32())
       status = static_cast<phost_status>(s.As<v8::Int32>()->Value());
+    if (v8::Local<v8::Value> s; forwarded && object->GetPrivate(context, forwarded_stack_.Get(isolate)).ToLocal(&s))
+      stack = text_of(isolate, s);
     if (auto c = read_property(context, object, "code"); !c.IsEmpty() && c->IsInt32()) {
       const int32_t value = c.As<v8::Int32>()->Value();
       if (value >= 400 && value <= 599) code = value;  // a failure is never a 2xx or 3xx
@@ -80,6 +109,14 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
   // the failed process's message and adds where that process was called.
   const v8::Local<v8::Message> where = try_catch.Message();
   if (!where.IsEmpty()) {
+    if (std::string own = own_frames(isolate, where->GetStackTrace()); !own.empty()) {
+      if (!stack.empty()) stack += '\n';
+      stack += own;
+      if (stack.size() > kMaxMessage) {  // whole frames only
+        const size_t cut = stack.rfind('\n', kMaxMessage);
+        stack.resize(cut == std::string::npos ? kMaxMessage : cut);
+      }
+    }
     std::string file = text_of(isolate, where->GetScriptResourceName());
     int line = where->GetLineNumber(context).FromMaybe(0);
     int column = where->GetStartColumn(context).FromMaybe(0) + 1;
@@ -99,7 +136,7 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
       message += forwarded ? " (while calling " + (process.empty() ? std::string("a process") : process) + " from " + at + ")"
                            : " (at " + at + ")";
   }
-  return Error(code, message, status);
+  return Error(code, message, status, std::move(stack));
 }
 
 v8::MaybeLocal<v8::Object> JsErrors::make(v8::Local<v8::Context> context, v8::Local<v8::String> message,
@@ -118,7 +155,7 @@ v8::MaybeLocal<v8::Object> JsErrors::make(v8::Local<v8::Context> context, v8::Lo
 }
 
 void JsErrors::throw_error(v8::Isolate* isolate, std::string_view message, int32_t code,
-                           std::string_view forwarded_from, phost_status status) const {
+                           std::string_view forwarded_from, phost_status status, std::string_view stack) const {
   if (isolate->IsExecutionTerminating()) return;
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   v8::Local<v8::String> text;
@@ -131,6 +168,9 @@ void JsErrors::throw_error(v8::Isolate* isolate, std::string_view message, int32
   if (!forwarded_from.empty()) {
     (void)error->SetPrivate(context, forwarded_.Get(isolate), v8_string_or_empty(isolate, forwarded_from));
     (void)error->SetPrivate(context, forwarded_status_.Get(isolate), v8::Int32::New(isolate, status));
+    if (!stack.empty())
+      (void)error->SetPrivate(context, forwarded_stack_.Get(isolate),
+                              v8_string_or_empty(isolate, stack.substr(0, kMaxMessage)));
   }
   isolate->ThrowException(error);
 }

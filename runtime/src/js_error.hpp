@@ -1,8 +1,10 @@
 // Errors across the JS boundary, one translation each way:
 //  - a value a script threw becomes the phost::Error its caller gets (code
-//    from a `code` property of 100-599, message, file:line:col);
+//    from a `code` property of 100-599, message, file:line:col, and the stack:
+//    the frames of this call's scripts, innermost first);
 //  - a failed process becomes the Error a script catches, with its code, and
-//    marked as forwarded so that translating it back keeps the message as is.
+//    marked as forwarded so that translating it back keeps the message as is
+//    and puts the failed process's stack before the frames that called it.
 // Nothing here sets a property through a setter a script could have planted;
 // reading runs under the call's deadline like the script itself.
 #pragma once
@@ -40,11 +42,12 @@ public:
   Error translate(v8::Local<v8::Context> context, v8::TryCatch& try_catch, std::string_view what) const;
 
   // Throws a JS Error with message and code in the current context.
-  // forwarded_from: the process whose error it is, passed on unchanged.
-  // status: the failed process's, which its caller gets back if the script
-  // lets the error go (a cancelled call stays cancelled).
+  // forwarded_from: the process whose error it is, passed on unchanged with
+  // its stack; status: the failed process's, which its caller gets back if
+  // the script lets the error go (a cancelled call stays cancelled).
   void throw_error(v8::Isolate* isolate, std::string_view message, int32_t code,
-                   std::string_view forwarded_from = {}, phost_status status = PHOST_E_PROCESS) const;
+                   std::string_view forwarded_from = {}, phost_status status = PHOST_E_PROCESS,
+                   std::string_view stack = {}) const;
 
   // A new Error object with a code (the Exception() global).
   v8::MaybeLocal<v8::Object> make(v8::Local<v8::Context> context, v8::Local<v8::String> message, int32_t code,
@@ -53,6 +56,7 @@ public:
 private:
   v8::Global<v8::Private> forwarded_;         // the failed process's name
   v8::Global<v8::Private> forwarded_status_;  // and its status
+  v8::Global<v8::Private> forwarded_stack_;   // and its stack
 };
 
 }  // namespace phost::v8rt

@@ -7,6 +7,7 @@
 #include <v8-exception.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -15,10 +16,6 @@ namespace {
 
 // Isolate data slot of the linker (slot 0 is the IsolateSlot).
 constexpr uint32_t kLinkerSlot = 1;
-
-}  // namespace
-
-namespace {
 
 }  // namespace
 
@@ -99,10 +96,11 @@ std::vector<ImportAlias> read_import_aliases(const std::filesystem::path& app_di
   return out;
 }
 
-std::string resolve_specifier(std::string_view importer_id, std::string_view specifier,
-                              const std::vector<ImportAlias>& aliases) {
-  if (runtime_shim(specifier)) return std::string(kRuntimeModuleId);
-  std::string aliased;
+namespace {
+
+// The app-relative path an alias of tsconfig.json makes of specifier
+// ("@lib/util" -> "scripts/lib/util"), or nothing when none applies.
+std::optional<std::string> apply_alias(std::string_view specifier, const std::vector<ImportAlias>& aliases) {
   for (const ImportAlias& a : aliases) {
     const size_t star = a.pattern.find('*');
     const std::string_view prefix = std::string_view(a.pattern).substr(0, star);
@@ -115,11 +113,20 @@ std::string resolve_specifier(std::string_view importer_id, std::string_view spe
     const std::string_view matched =
         star == std::string::npos ? std::string_view()
                                   : specifier.substr(prefix.size(), specifier.size() - prefix.size() - suffix.size());
-    aliased = a.target;
+    std::string aliased = a.target;
     if (const size_t t = aliased.find('*'); t != std::string::npos) aliased.replace(t, 1, matched);
-    specifier = aliased;  // an app-relative path: scripts/lib/util
-    break;
+    return aliased;
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string resolve_specifier(std::string_view importer_id, std::string_view specifier,
+                              const std::vector<ImportAlias>& aliases) {
+  if (runtime_shim(specifier)) return std::string(kRuntimeModuleId);
+  const std::optional<std::string> aliased = apply_alias(specifier, aliases);
+  if (aliased) specifier = *aliased;  // an app-relative path: scripts/lib/util
   std::vector<std::string_view> parts;
   auto split_into = [&parts](std::string_view text, char sep) {
     size_t start = 0;
@@ -152,6 +159,26 @@ std::string resolve_specifier(std::string_view importer_id, std::string_view spe
   return id;
 }
 
+std::string json_module_path(std::string_view importer_file, std::string_view specifier,
+                             const std::vector<ImportAlias>& aliases) {
+  std::filesystem::path path;
+  if (const std::optional<std::string> aliased = apply_alias(specifier, aliases)) {
+    std::string_view app_relative = *aliased;
+    if (!app_relative.starts_with("scripts/")) return {};
+    app_relative.remove_prefix(8);
+    path = std::filesystem::path(app_relative);
+  } else if (specifier.starts_with("./") || specifier.starts_with("../")) {
+    path = std::filesystem::path(importer_file).parent_path() / std::filesystem::path(specifier);
+  } else if (specifier.starts_with("scripts/")) {
+    path = std::filesystem::path(specifier.substr(8));
+  } else {
+    return {};
+  }
+  path = path.lexically_normal();
+  if (path.empty() || path.is_absolute() || *path.begin() == ".." || path.extension() != ".json") return {};
+  return path.generic_string();
+}
+
 ModuleLinker::ModuleLinker(v8::Isolate* isolate, Find find, std::vector<ImportAlias> aliases)
     : isolate_(isolate), find_(std::move(find)), aliases_(std::move(aliases)) {
   isolate_->SetData(kLinkerSlot, this);
@@ -176,8 +203,10 @@ v8::MaybeLocal<v8::Module> ModuleLinker::resolve(v8::Local<v8::Context> context,
     const auto importer = self->ids_.find(referrer->ScriptId());
     const std::string importer_id = importer != self->ids_.end() ? importer->second : std::string();
     const std::string spec = utf8(isolate, specifier);
-    const std::string id = resolve_specifier(importer_id, spec, self->aliases_);
-    if (id.empty()) throw Error(404, "cannot import '" + spec + "' from '" + importer_id + "'", PHOST_E_NOT_FOUND);
+    // A .json import is a file, not a script id: whoever compiles finds it.
+    const std::string id = spec.ends_with(".json") ? std::string() : resolve_specifier(importer_id, spec, self->aliases_);
+    if (id.empty() && !spec.ends_with(".json"))
+      throw Error(404, "cannot import '" + spec + "' from '" + importer_id + "'", PHOST_E_NOT_FOUND);
     return self->find_(id, spec, importer_id);
   } catch (const Error& e) {
     if (!isolate->IsExecutionTerminating())

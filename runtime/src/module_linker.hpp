@@ -34,9 +34,17 @@ std::vector<ImportAlias> read_import_aliases(const std::filesystem::path& app_di
 
 // "./util" imported by "orders.total" -> "orders.util" (with or without .js
 // or .ts); aliases apply first; kRuntimeModuleId for a type-shim import; ""
-// when it cannot be an id.
+// when it cannot be an id. A folder's id ("orders.util") stands for its
+// index file too ("orders.util.index") when no script has that id.
 std::string resolve_specifier(std::string_view importer_id, std::string_view specifier,
                               const std::vector<ImportAlias>& aliases = {});
+
+// Where a .json import is, relative to the app's scripts/ folder: "./data.json"
+// imported by "orders/total.ts" -> "orders/data.json"; aliases apply first.
+// "" when the path leaves scripts/ or the specifier is neither relative nor
+// an alias.
+std::string json_module_path(std::string_view importer_file, std::string_view specifier,
+                             const std::vector<ImportAlias>& aliases = {});
 
 class ModuleLinker {
 public:

@@ -40,7 +40,7 @@ std::optional<std::vector<std::string>> patterns(View config, std::string_view k
 
 constexpr std::array kKeys = {"app_dir",  "isolates",      "timeout_ms",      "load_timeout_ms",
                               "heap_mb",  "cache_dir",     "process_allow",   "process_deny",
-                              "max_value_items", "max_value_mb", "strict", "globals"};
+                              "max_value_items", "max_value_mb", "strict", "globals", "watch"};
 
 }  // namespace
 
@@ -76,6 +76,11 @@ Options read_options(View config) {
     const std::string_view g = globals.kind() == PHOST_STRING ? globals.as_string() : std::string_view();
     if (g != "gou" && g != "minimal") bad("globals", "must be \"gou\" (gou's script library) or \"minimal\" (the bridge only)");
     o.gou_globals = g == "gou";
+  }
+  if (const View watch = config["watch"]) {
+    if (watch.kind() != PHOST_BOOL) bad("watch", "must be true or false");
+    o.watch = watch.as_bool();
+    if (o.watch && o.app_dir.empty()) bad("watch", "needs an app_dir to watch");
   }
   try {
     o.rules = ProcessRules(patterns(config, "process_allow"), patterns(config, "process_deny"));

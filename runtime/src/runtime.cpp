@@ -51,9 +51,41 @@ Runtime::Runtime(phost_plugin* self, Options options)
       tasks_(kTaskThreads),
       services_{self, options_, store_, cache_, watchdog_, tasks_},
       delayed_(self),
-      pool_(make_slots(services_)) {}
+      pool_(make_slots(services_)) {
+  if (options_.watch)
+    watcher_ = std::make_unique<AppWatcher>(options_.app_dir / "scripts",
+                                            [this](const auto& removed) { reload_changed(removed); });
+}
 
-Runtime::~Runtime() { pool_.close(); }
+Runtime::~Runtime() {
+  watcher_.reset();  // no reload may start once the pool is closing
+  pool_.close();
+}
+
+void Runtime::reload_changed(const std::vector<std::filesystem::path>& removed) noexcept {
+  try {
+    const auto root = options_.app_dir / "scripts";
+    auto gone = [&](const std::string& file) {
+      const std::filesystem::path path(file);
+      std::error_code ec;
+      if (std::filesystem::exists(root / path, ec)) return false;
+      return std::any_of(removed.begin(), removed.end(), [&](const std::filesystem::path& r) {
+        const auto inside = path.lexically_relative(r);
+        return !inside.empty() && *inside.begin() != "..";
+      });
+    };
+    size_t dropped = 0;
+    for (const ScriptRef& s : store_.all())
+      if (gone(s->file)) dropped += store_.remove(s->id);
+    for (const auto& [id, failure] : store_.failures())
+      if (gone(failure.file)) store_.remove(id);
+    const size_t loaded = load_app_dir(nullptr);
+    log(PHOST_LOG_INFO, "watch: scripts changed; " + std::to_string(loaded) + " loaded, " + std::to_string(dropped) +
+                            " removed");
+  } catch (const std::exception& e) {
+    log(PHOST_LOG_ERROR, std::string("watch: reloading failed, the previous scripts stay: ") + e.what());
+  }
+}
 
 int64_t Runtime::deadline_for(const phost_call_ctx* ctx, int64_t timeout_ms) noexcept {
   int64_t deadline = timeout_ms ? api().clock_ns() + timeout_ms * 1'000'000 : 0;
@@ -138,7 +170,8 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
       }
     }
     if (relative.extension() != ".js" && relative.extension() != ".ts") {
-      if (!relative.string().ends_with(".d.ts") && relative.filename() != ".DS_Store")
+      // .json files are data that modules import.
+      if (relative.extension() != ".json" && relative.filename() != ".DS_Store")
         log(PHOST_LOG_WARN, "scripts/" + relative.string() + ": not loaded (only .js and .ts files are scripts)");
       continue;
     }

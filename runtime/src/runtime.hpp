@@ -2,6 +2,7 @@
 // cache, watchdog and isolate pool, and the handlers' entry points.
 #pragma once
 
+#include "app_watcher.hpp"
 #include "code_cache.hpp"
 #include "delayed_calls.hpp"
 #include "isolate_pool.hpp"
@@ -49,6 +50,10 @@ private:
   // An app's failures are remembered: a call to one gets its load error.
   void load_batch(std::vector<IsolateSlot::Loaded>& batch, phost_call_ctx* ctx, bool app,
                   bool all_or_nothing = false);
+  // The watch option's reload: drops the scripts of removed files, then
+  // loads the app directory again as runtime.reload does (a file that fails
+  // keeps its previous version); failures are logged.
+  void reload_changed(const std::vector<std::filesystem::path>& removed) noexcept;
   // The earlier of ctx's deadline and now + timeout_ms (0 = none).
   static int64_t deadline_for(const phost_call_ctx* ctx, int64_t timeout_ms) noexcept;
   // A version of source, prepared for V8 (SourcePrep). Throws phost::Error.
@@ -63,6 +68,7 @@ private:
   Services services_;
   DelayedCalls delayed_;
   IsolatePool pool_;
+  std::unique_ptr<AppWatcher> watcher_;  // with the watch option; stopped first
 };
 
 }  // namespace phost::v8rt

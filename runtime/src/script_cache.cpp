@@ -1,5 +1,6 @@
 #include "script_cache.hpp"
 
+#include "json_module.hpp"
 #include "source_prep.hpp"
 #include "v8_text.hpp"
 
@@ -11,6 +12,8 @@
 #include <v8-script.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <unordered_set>
 
 namespace phost::v8rt {
@@ -220,6 +223,36 @@ void ScriptCache::compile_module(CompiledScript& c) {
   c.module.Reset(isolate_, module);
 }
 
+// A .json import: the file under the app's scripts/ folder, read and parsed
+// now (each importing module gets its own copy of the value).
+v8::Local<v8::Module> ScriptCache::json_import(const std::string& specifier, const ScriptVersion* from,
+                                               const std::function<Error(const std::string&)>& cannot) {
+  const std::string path = json_module_path(from ? from->file : std::string(), specifier, services_.options.import_aliases);
+  if (path.empty()) throw cannot("a .json import is a path inside the app's scripts/ folder");
+  if (services_.options.app_dir.empty()) throw cannot("there is no app_dir to read it from");
+  const auto root = services_.options.app_dir / "scripts";
+  std::error_code ec;
+  const auto file = std::filesystem::weakly_canonical(root / path, ec);
+  const auto inside = file.lexically_relative(std::filesystem::weakly_canonical(root, ec));
+  if (ec || inside.empty() || *inside.begin() == "..") throw cannot("scripts/" + path + " leaves the scripts folder");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw cannot("no file scripts/" + path);
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec || size > services_.options.max_value_bytes)
+    throw cannot("scripts/" + path + " is larger than max_value_mb");
+  std::string text(static_cast<size_t>(size), '\0');
+  if (!in.read(text.data(), static_cast<std::streamsize>(text.size())))
+    throw cannot("scripts/" + path + " cannot be read");
+  v8::Local<v8::Context> context = isolate_->GetCurrentContext();
+  v8::TryCatch try_catch(isolate_);
+  v8::Local<v8::Module> module;
+  if (!json_module(context, "scripts/" + path, text).ToLocal(&module)) {
+    if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
+    throw cannot("scripts/" + path + ": " + std::string(errors_.translate(context, try_catch, "").what()));
+  }
+  return module;
+}
+
 // Links and evaluates a compiled module (and what it imports) once.
 void ScriptCache::evaluate_module(CompiledScript& c) {
   v8::HandleScope scope(isolate_);
@@ -275,16 +308,24 @@ static std::string where_imported(const ScriptVersion* importer, const std::stri
   return {};
 }
 
-v8::Local<v8::Module> ScriptCache::import(const std::string& id, const std::string& specifier,
+v8::Local<v8::Module> ScriptCache::import(const std::string& wanted, const std::string& specifier,
                                           const std::string& importer) {
+  const ScriptVersion* from = nullptr;
+  for (CompiledScript* l : linking_)
+    if (l->script->id == importer) from = l->script.get();
   auto cannot = [&](const std::string& why) {
-    const ScriptVersion* from = nullptr;
-    for (CompiledScript* l : linking_)
-      if (l->script->id == importer) from = l->script.get();
     return Error(404, "cannot import '" + specifier + "' from '" + importer + "': " + why + where_imported(from, specifier),
                  PHOST_E_NOT_FOUND);
   };
-  if (id == kRuntimeModuleId) return runtime_module();
+  if (wanted == kRuntimeModuleId) return runtime_module();
+  if (specifier.ends_with(".json")) return json_import(specifier, from, cannot);
+  // "./lib" is lib.ts or lib.js, else lib/index.ts or lib/index.js.
+  auto known = [&](const std::string& id) {
+    for (CompiledScript* l : linking_)
+      if (l->script->id == id) return true;
+    return find_script(id) || services_.store.failure(id);
+  };
+  const std::string id = known(wanted) || !known(wanted + ".index") ? wanted : wanted + ".index";
   // A module of the graph being linked now (import cycles, the root itself).
   for (CompiledScript* l : linking_)
     if (l->script->id == id) return l->module.Get(isolate_);

@@ -13,6 +13,7 @@
 #include <v8-function.h>
 #include <v8-persistent-handle.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -81,6 +82,8 @@ private:
   void evaluate_module(CompiledScript& c);
   bool current(const CompiledScript& c);
   v8::Local<v8::Module> import(const std::string& id, const std::string& specifier, const std::string& importer);
+  v8::Local<v8::Module> json_import(const std::string& specifier, const ScriptVersion* from,
+                                    const std::function<Error(const std::string&)>& cannot);
   void forget(const CompiledScript& c);
   ScriptRef find_script(const std::string& id) const;
   v8::Local<v8::Module> runtime_module();

@@ -46,7 +46,12 @@ OFFSET(phost_error, status, 4);
 OFFSET(phost_error, code, 8);
 OFFSET(phost_error, reserved0, 12);
 OFFSET(phost_error, message, 16);
-SIZE(phost_error, 32);
+#if PHOST_ABI_MINOR >= 2
+OFFSET(phost_error, stack, 32);
+SIZE(phost_error, 48); /* v1.2 */
+#else
+SIZE(phost_error, 32); /* v1.0, v1.1 */
+#endif
 
 OFFSET(phost_call_info, struct_size, 0);
 OFFSET(phost_call_info, depth, 4);
@@ -111,7 +116,8 @@ OFFSET(phost_api, ctx_within, 288);
 #if PHOST_ABI_MINOR >= 2
 OFFSET(phost_api, ctx_wait, 296);
 OFFSET(phost_api, call_with_deadline, 304);
-SIZE(phost_api, 312); /* v1.2 */
+OFFSET(phost_api, ctx_set_error_stack, 312);
+SIZE(phost_api, 320); /* v1.2 */
 #else
 SIZE(phost_api, 296); /* v1.1 */
 #endif

@@ -40,12 +40,14 @@ struct Options {
   // Registered by the application before the runtime is loaded.
   std::vector<std::pair<std::string, phost::Handler>> processes;
   std::vector<std::pair<std::string, std::string>> plugins;  // path, JSON config: loaded before the runtime
+  bool watch = false;
 };
 
 struct Failure {
   int32_t code = 0;
   phost_status status = PHOST_OK;
   std::string message;
+  std::string stack;
 };
 
 class Runtime {
@@ -58,6 +60,7 @@ public:
     if (!o.app_dir.empty()) config.set("app_dir", phost::Value::string(o.app_dir));
     if (!o.cache_dir.empty()) config.set("cache_dir", phost::Value::string(o.cache_dir));
     if (o.load_timeout_ms) config.set("load_timeout_ms", phost::Value::integer(o.load_timeout_ms));
+    if (o.watch) config.set("watch", phost::Value::boolean(true));
     if (!o.process_allow.empty()) {
       phost::Value allow = phost::Value::array();
       for (const std::string& p : o.process_allow) allow.push(phost::Value::string(p));
@@ -99,7 +102,7 @@ public:
       host_.call(name, args, options);
       return {};
     } catch (const phost::Error& e) {
-      return {e.code(), e.status(), e.what()};
+      return {e.code(), e.status(), e.what(), e.stack()};
     }
   }
 

@@ -40,6 +40,38 @@ TEST_CASE("error codes survive every hop: native -> JS -> native -> JS -> applic
   CHECK(re.message.find("conflict") != std::string::npos);
 }
 
+TEST_CASE("a script error carries its stack, innermost first, across JS and native hops") {
+  rt_test::Runtime rt;
+  rt.host().add("native.relay", "", [](phost::Call& call) { return call.call("scripts.lib.b.Main"); });
+  rt.load("lib.b",
+          "function Main(): number {\n"
+          "  return check(0);\n"
+          "}\n"
+          "function check(n: number): number {\n"
+          "  if (!n) throw new Error('zero');\n"
+          "  return n;\n"
+          "}\n",
+          "lib/b.ts");
+  rt.load("a", "function Main() {\n  return Process('native.relay');\n}\n"
+               "function Direct() {\n  return Process('scripts.lib.b.Main');\n}\n"
+               "function Plain() {\n  throw 'plain';\n}\n"
+               "function Caught() {\n  try { Direct(); } catch (e) { throw e; }\n}\n");
+  const std::string b = "    at check (lib/b.ts:5:17)\n    at Main (lib/b.ts:2:10)";
+  auto e = rt.error_of("scripts.lib.b.Main");
+  CHECK(e.message == "Error: zero (at lib/b.ts:5:11)");  // the throw; the stack has where the Error was made
+  CHECK(e.stack == b);
+  // The failed script's frames, then those of the script that called it (the native hop adds none).
+  e = rt.error_of("scripts.a.Main");
+  CHECK(e.stack == b + "\n    at Main (a.js:2:10)");
+  e = rt.error_of("scripts.a.Direct");
+  CHECK(e.stack == b + "\n    at Direct (a.js:5:10)");
+  // A rethrown error keeps where it was made; a thrown non-Error has the throw site.
+  CHECK(rt.error_of("scripts.a.Caught").stack == b + "\n    at Direct (a.js:5:10)\n    at Caught (a.js:11:9)");
+  CHECK(rt.error_of("scripts.a.Plain").stack == "    at Plain (a.js:8:3)");
+  // A load error has no frames to show.
+  CHECK(rt.load_error("bad", "function (").stack.empty());
+}
+
 TEST_CASE("values convert directly both ways with the documented rules") {
   rt_test::Runtime rt;
   rt.load("v", "function Echo(x) { return x; }\n"

@@ -73,6 +73,41 @@ TEST_CASE("imports: relative with or without extension, tsconfig paths, gou's ty
   fs::remove_all(app);
 }
 
+TEST_CASE("imports of a folder find its index file, and a .json import is its parsed value") {
+  const fs::path app = temp_dir("index-json");
+  write(app / "tsconfig.json", R"({"compilerOptions": {"paths": {"@data/*": ["scripts/data/*"]}}})");
+  write(app / "scripts/lib/index.ts", "export function twice(x: number): number { return x * 2; }");
+  write(app / "scripts/util/index.js", "export const from = 'util/index.js';");
+  write(app / "scripts/util.ts", "export const from = 'util.ts';");  // a file wins over a folder's index
+  write(app / "scripts/data/Prices.json", R"({"pear": 3, "fig": [1, 2], "name": "ünïcode"})");
+  write(app / "scripts/data/broken.json", "{\"pear\": }");
+  write(app / "scripts/orders/total.ts",
+        "import { twice } from '../lib';\nimport { from } from '../util';\n"
+        "import prices from '../data/Prices.json';\nimport again from '@data/Prices.json';\n"
+        "export function Total(name: string) { return twice(prices[name]); }\n"
+        "export function Info() { return [from, prices.fig, prices.name, again.pear, Object.keys(prices).length]; }\n");
+  write(app / "scripts/bad/syntax.js", "import x from '../data/broken.json';\nexport function Main() { return x; }");
+  write(app / "scripts/bad/missing.js", "import x from '../data/none.json';\nexport function Main() { return x; }");
+  write(app / "scripts/bad/outside.js", "import x from '../../tsconfig.json';\nexport function Main() { return x; }");
+  rt_test::Runtime rt({.app_dir = app.string()});
+  CHECK(rt.json("scripts.orders.total.Total", phost::args("pear")) == "6");
+  CHECK(rt.json("scripts.orders.total.Info") == R"(["util.ts",[1,2],"ünïcode",3,3])");
+  const auto broken = rt.error_of("scripts.bad.syntax.Main");
+  CHECK(broken.code == 500);  // a script that failed to load
+  CHECK_MESSAGE(broken.message.find("cannot import '../data/broken.json' from 'bad.syntax': scripts/data/broken.json: "
+                                    "SyntaxError") != std::string::npos,
+                broken.message);
+  const auto missing = rt.error_of("scripts.bad.missing.Main");
+  CHECK_MESSAGE(missing.message.find("no file scripts/data/none.json (at bad/missing.js:1:15)") != std::string::npos,
+                missing.message);
+  const auto outside = rt.error_of("scripts.bad.outside.Main");
+  CHECK_MESSAGE(outside.message.find("a .json import is a path inside the app's scripts/ folder") != std::string::npos,
+                outside.message);
+  // No warning for the .json files: they are data, not scripts that failed to load.
+  for (const std::string& line : rt.log_lines()) CHECK_MESSAGE(line.find(".json: not loaded") == std::string::npos, line);
+  fs::remove_all(app);
+}
+
 TEST_CASE("names imported from gou's type shims are the runtime's globals, even ones it does not have") {
   rt_test::Runtime rt;
   rt.load("t", "import { Process, Query } from '@yaoapps/client';\nimport { log } from \"@yao/runtime\";\n"

@@ -1,8 +1,10 @@
 // Loading from an app directory, reloading, the code cache.
 #include "runtime_support.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -170,6 +172,70 @@ TEST_CASE("a code cache is made only where something can use it") {
   // The same entries (prepared sources) but the code: one isolate and no
   // cache_dir, and neither another isolate nor a later process would read it.
   CHECK(stored[1] == stored[0] + 1);
+}
+
+// Calls check() until it holds or 10 s have passed: the watcher reloads on its own thread.
+template <class Check>
+bool eventually(Check&& check) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!check()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+TEST_CASE("watch reloads changed, added and removed scripts, and a broken save keeps the previous version") {
+  const fs::path app = temp_dir("watch");
+  write(app / "scripts/a.js", "function V() { return 1; }");
+  rt_test::Runtime rt({.app_dir = app.string(), .watch = true});
+  CHECK(rt.json("scripts.a.V") == "1");
+
+  write(app / "scripts/a.js", "function V() { return 2; }");
+  CHECK(eventually([&] { return rt.json("scripts.a.V") == "2"; }));
+
+  write(app / "scripts/a.js", "function V( { return 3; }");  // a broken save
+  auto failed = [&] {
+    for (const std::string& line : rt.log_lines())
+      if (line.find("scripts/a.js failed to load") != std::string::npos) return true;
+    return false;
+  };
+  CHECK(eventually(failed));
+  CHECK(rt.json("scripts.a.V") == "2");
+
+  write(app / "scripts/lib/b.ts", "export function W(x: number): number { return x * 10; }");  // a new folder
+  CHECK(eventually([&] { return rt.error_of("scripts.lib.b.W", phost::args(4)).code == 0; }));
+  CHECK(rt.json("scripts.lib.b.W", phost::args(4)) == "40");
+  write(app / "scripts/lib/c.js", "function C() { return 'c'; }");  // inside the folder that is new
+  CHECK(eventually([&] { return rt.error_of("scripts.lib.c.C").code == 0; }));
+
+  fs::remove(app / "scripts/lib/b.ts");
+  CHECK(eventually([&] { return rt.error_of("scripts.lib.b.W", phost::args(4)).code == 404; }));
+  fs::rename(app / "scripts/lib", app / "moved-away");
+  CHECK(eventually([&] { return rt.error_of("scripts.lib.c.C").code == 404; }));
+
+  write(app / "scripts/a.js", "function V() { return 4; }");  // fixed again
+  CHECK(eventually([&] { return rt.json("scripts.a.V") == "4"; }));
+  fs::remove_all(app);
+}
+
+TEST_CASE("watch without an app_dir is refused") {
+  phost::Host host;
+  auto refusal = [&](const char* config) -> std::string {
+    try {
+      host.load_plugin(PHOST_V8_PLUGIN, phost::Value::from_json(config));
+      return "loaded";
+    } catch (const phost::Error& e) {
+      return std::to_string(e.code()) + " " + e.what();
+    }
+  };
+  const std::string no_dir = refusal(R"({"watch": true})");
+  CHECK_MESSAGE(no_dir.starts_with("400 "), no_dir);
+  CHECK_MESSAGE(no_dir.ends_with("runtime config: 'watch' needs an app_dir to watch"), no_dir);
+  const std::string not_bool = refusal(R"({"app_dir": "/tmp", "watch": 1})");
+  CHECK_MESSAGE(not_bool.starts_with("400 "), not_bool);
+  CHECK_MESSAGE(not_bool.ends_with("runtime config: 'watch' must be true or false"), not_bool);
+  CHECK(host.list().empty());
 }
 
 TEST_CASE("bad runtime configuration is refused with a message naming the key") {

@@ -10,12 +10,14 @@
 #include "console_log.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "repl.hpp"
 #include "scaffold.hpp"
 
 #include <phost/host.hpp>
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -55,7 +57,8 @@ Exit status:
   7  the process failed: a script threw, or a 5xx code
   8  I/O error: an argument file or stdin could not be read, or the output
      could not be written (a full disk, a closed pipe)
-A failed call prints "phost: <message> (code N)" on stderr.
+A failed call prints "phost: <message> (code N)" on stderr, then the stack
+of the failure when it has one (a script's frames, innermost first).
 
 Examples:
   phost --plugin echo run echo.add 2 3
@@ -166,8 +169,39 @@ Value entry_value(const ProcessInfo& e) {
 
 void print_json(View value) { write_stdout(to_json(value, stdout_is_terminal()) + "\n"); }
 
+// The registry, with the V8 runtime's "scripts" group spelt out: a process
+// per function of each loaded script (runtime.scripts knows them), and a
+// script that failed to load as "scripts.<id>.*" with its load error.
+std::vector<ProcessInfo> list_with_scripts(Host& host) {
+  std::vector<ProcessInfo> entries = host.list();
+  const auto group = std::find_if(entries.begin(), entries.end(),
+                                  [](const ProcessInfo& e) { return e.group && e.name == "scripts"; });
+  const bool runtime = std::any_of(entries.begin(), entries.end(),
+                                   [](const ProcessInfo& e) { return !e.group && e.name == "runtime.scripts"; });
+  if (group == entries.end() || !runtime) return entries;
+  const std::string plugin = group->plugin;
+  const Value scripts = host.call("runtime.scripts");
+  std::vector<ProcessInfo> functions;
+  for (size_t i = 0; i < scripts.size(); ++i) {
+    const View s = scripts[i];
+    const std::string id(s["id"].as_string()), file(s["file"].as_string());
+    if (s["state"].as_string() != "loaded") {
+      functions.push_back({"scripts." + id, "failed to load: " + std::string(s["error"]["message"].as_string()),
+                           plugin, true});
+      continue;
+    }
+    for (size_t f = 0; f < s["functions"].size(); ++f)
+      functions.push_back({"scripts." + id + "." + std::string(s["functions"][f].as_string()), "function of " + file,
+                           plugin, false});
+  }
+  std::sort(functions.begin(), functions.end(),
+            [](const ProcessInfo& a, const ProcessInfo& b) { return a.name < b.name; });
+  entries.insert(group + 1, functions.begin(), functions.end());
+  return entries;
+}
+
 void run_list(Host& host, bool json) {
-  const std::vector<ProcessInfo> entries = host.list();
+  const std::vector<ProcessInfo> entries = list_with_scripts(host);
   if (json) {
     Value list = Value::array(entries.size());
     for (const ProcessInfo& e : entries) list.push(entry_value(e));
@@ -179,8 +213,10 @@ void run_list(Host& host, bool json) {
 }
 
 void run_describe(Host& host, const std::string& name) {
-  const std::vector<ProcessInfo> entries = host.list();
+  const std::vector<ProcessInfo> entries = list_with_scripts(host);
   const ProcessInfo* e = find_entry(entries, name);
+  // The scripts group answers for a script's functions only: any other name under it is not a process.
+  if (e && e->group && e->name == "scripts" && !name.ends_with(".*")) e = nullptr;
   if (!e) throw Error(404, "no process named '" + name + "'", PHOST_E_NOT_FOUND);
   print_json(entry_value(*e));
 }
@@ -252,6 +288,8 @@ int run(int argc, char** argv) {
   // JSON array ("[1, 2]") into values, CLI11's list syntax.
   app.allow_extras();
 
+  CLI::App* repl = app.add_subcommand("repl", "A JavaScript prompt in the app's context (needs --app DIR)");
+
   CLI::App* create = app.add_subcommand("new", "Write a new project that builds and runs at once");
   create->require_subcommand(1);
   std::string new_name, new_dir = ".";
@@ -316,6 +354,7 @@ int run(int argc, char** argv) {
   load_plugins(host, specs, configs);
 
   if (*list) run_list(host, list_json);
+  else if (*repl) return run_repl(host, std::chrono::milliseconds(s.timeout_ms), s.session);
   else if (*describe) run_describe(host, describe_name);
   else run_call(host, s, run_name, args, raw);
   return kOk;
@@ -336,6 +375,7 @@ int main(int argc, char** argv) {
     status = f.code;
   } catch (const phost::Error& e) {
     std::fprintf(stderr, "phost: %s (code %d)\n", e.what(), static_cast<int>(e.code()));
+    if (!e.stack().empty()) std::fprintf(stderr, "%s\n", e.stack().c_str());  // under the message, as node prints it
     status = exit_code_of(e);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "phost: internal error: %s\n", e.what());

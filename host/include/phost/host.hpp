@@ -116,7 +116,8 @@ public:
   }
 
   // Calls a process with args (an array, or empty for none). Throws Error
-  // with the process's code and message when the call fails.
+  // with the process's code, message and stack (Error::stack(), empty when
+  // the process gave none) when the call fails.
   Value call(std::string_view name, View args = {}, const CallOptions& options = {}) {
     phost_call_options o{};
     o.struct_size = sizeof o;

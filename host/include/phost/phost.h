@@ -118,6 +118,8 @@ PHOST_API phost_status PHOST_CALL phost_call(phost_host* host, phost_str name,
  * load). */
 PHOST_API phost_status PHOST_CALL phost_list(phost_host* host, phost_value** out);
 
+/* The calling thread's last error: status, code, message and (out->struct_size
+ * permitting) the stack of the failure, e.g. a script's, innermost frame first. */
 PHOST_API void PHOST_CALL phost_last_error(phost_error* out);
 
 PHOST_API phost_cancel* PHOST_CALL phost_cancel_new(void);

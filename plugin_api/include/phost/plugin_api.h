@@ -92,14 +92,21 @@ typedef enum phost_kind {
   PHOST_KIND_MAX_ = 0x7FFFFFFF
 } phost_kind;
 
-/* The calling thread's last error. message is valid until the next call into
- * the host on this thread. code is HTTP-like (400, 404, 408, 500, ...). */
+/* The calling thread's last error. message (and stack) are valid until the
+ * next call into the host on this thread. code is HTTP-like (400, 404, 408,
+ * 500, ...). */
 typedef struct phost_error {
   uint32_t struct_size;
   phost_status status;
   int32_t code;
   uint32_t reserved0;
   phost_str message;
+  /* ---- v1.0 ends here; check with PHOST_HAS_MEMBER(out, phost_error, m) ---- */
+  /* v1.2: where the failure happened, innermost first, one frame a line
+   * ("    at Total (orders/total.ts:12:5)"), across nested calls; empty when
+   * the failing handler gave none (ctx_set_error_stack). A host of an older
+   * minor leaves it as the caller set it. */
+  phost_str stack;
 } phost_error;
 
 /* Log levels, as spdlog's. */
@@ -285,7 +292,7 @@ typedef struct phost_api {
    * holds (the V8 runtime's isolates). */
   int32_t(PHOST_CALL* ctx_within)(const phost_call_ctx* ctx, const phost_call_ctx* outer);
 
-  /* -- v1.2: waiting and calling within a call -- */
+  /* -- v1.2: waiting, calling within a call, error stacks -- */
   /* Blocks until until_ns (the clock of clock_ns; 0 = no limit of its own) or
    * until the call of ctx is stopped, whichever comes first, without
    * polling: PHOST_OK at until_ns; PHOST_E_TIMEOUT (code 408) when its deadline
@@ -300,6 +307,13 @@ typedef struct phost_api {
   phost_status(PHOST_CALL* call_with_deadline)(phost_plugin* self, phost_call_ctx* parent, phost_str name,
                                                const phost_value* args, int64_t deadline_ns,
                                                phost_value** out_result);
+  /* Sets the stack of the error this handler returns (phost_error.stack:
+   * innermost frame first, one a line, e.g. a script's stack trace). stack is
+   * copied; invalid UTF-8 becomes U+FFFD. Use it with ctx_set_error, in
+   * either order. A handler that forwards a failed nested call's status
+   * forwards that call's stack too. Safe from several threads with one ctx;
+   * the last call wins. */
+  void(PHOST_CALL* ctx_set_error_stack)(phost_call_ctx* ctx, phost_str stack);
 } phost_api;
 
 /* True when the table has member m and it is set (a host of an older minor

@@ -117,6 +117,8 @@ phost_status register_handler(std::string_view name, std::string_view descriptio
       return PHOST_OK;
     } catch (const Error& e) {
       api().ctx_set_error(ctx, e.code(), to_str(e.what()));
+      if (!e.stack().empty() && PHOST_API_HAS(&api(), ctx_set_error_stack))
+        api().ctx_set_error_stack(ctx, to_str(e.stack()));
       return e.status() == PHOST_OK ? PHOST_E_PROCESS : e.status();
     } catch (const std::bad_alloc&) {
       api().ctx_set_error(ctx, 507, to_str("out of memory"));

@@ -29,27 +29,32 @@ inline std::string_view to_view(phost_str s) noexcept {
   return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view();
 }
 
-// A failure with a status, an HTTP-like code and a message. Thrown by the
-// wrappers; a handler may throw it to fail its call with that code.
+// A failure with a status, an HTTP-like code, a message and, where the
+// failing process gave one, a stack (phost_error.stack: innermost frame
+// first, one a line, e.g. "    at Total (orders/total.ts:12:5)"). Thrown by
+// the wrappers; a handler may throw it to fail its call with that code (and
+// stack: rethrowing a failed nested call's Error keeps its stack).
 class Error : public std::runtime_error {
 public:
-  Error(int32_t code, const std::string& message, phost_status status = PHOST_E_PROCESS)
-      : std::runtime_error(message), code_(code), status_(status) {}
+  Error(int32_t code, const std::string& message, phost_status status = PHOST_E_PROCESS, std::string stack = {})
+      : std::runtime_error(message), code_(code), status_(status), stack_(std::move(stack)) {}
   int32_t code() const noexcept { return code_; }
   phost_status status() const noexcept { return status_; }
+  const std::string& stack() const noexcept { return stack_; }
 
 private:
   int32_t code_;
   phost_status status_;
+  std::string stack_;
 };
 
 // Throws the thread's last error when status is not PHOST_OK.
 inline void check(phost_status status) {
   if (status == PHOST_OK) return;
-  phost_error e{};
+  phost_error e{};  // a host older than v1.2 leaves e.stack empty
   e.struct_size = sizeof e;
   api().last_error(&e);
-  throw Error(e.code ? e.code : 500, std::string(to_view(e.message)), status);
+  throw Error(e.code ? e.code : 500, std::string(to_view(e.message)), status, std::string(to_view(e.stack)));
 }
 
 class Value;
