@@ -353,6 +353,14 @@ PHOST_API phost_status PHOST_CALL phost_load_plugin(phost_host* host, phost_str 
   });
 }
 
+PHOST_API phost_status PHOST_CALL phost_load_plugin_ex(phost_host* host, phost_str path, const phost_value* config,
+                                                       const phost_load_options* options) {
+  return guard([&] {
+    require(host, "host");
+    host->impl.load_plugin(view(path), config, options);
+  });
+}
+
 PHOST_API phost_status PHOST_CALL phost_register(phost_host* host, const phost_process_desc* desc) {
   if (!host) return register_process(nullptr, desc);
   return register_process(&host->impl.application(), desc);

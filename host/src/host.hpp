@@ -16,6 +16,8 @@
 
 namespace phost {
 
+struct Isolation;
+
 class Host {
 public:
   explicit Host(const phost_host_config& config);
@@ -27,8 +29,8 @@ public:
   spdlog::logger& logger() noexcept { return *logger_; }
   phost_plugin& application() noexcept { return *application_; }
 
-  // Throws Error; see phost_load_plugin for the cases.
-  void load_plugin(std::string_view path, const phost_value* config);
+  // Throws Error; see phost_load_plugin and phost_load_plugin_ex for the cases.
+  void load_plugin(std::string_view path, const phost_value* config, const phost_load_options* options = nullptr);
 
   // Calls name with args (an array or NULL) in scope. parent: the handler
   // ctx making a nested call, or NULL. Throws Error on any failure.
@@ -42,6 +44,9 @@ public:
   const char* cannot_destroy() const noexcept;
 
 private:
+  // Loads a plugin into worker processes (isolated_loader.cpp).
+  void load_isolated(std::string_view path, const phost_value* config, const Isolation& isolation);
+
   // Counts one call in flight; refuses it (throws) once destruction began.
   // The calls a thread is inside form a chain through its stack.
   class InFlight {
