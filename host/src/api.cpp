@@ -157,8 +157,11 @@ phost_status PHOST_CALL ctx_set_deadline(phost_call_ctx* ctx, int64_t deadline_n
     require(ctx, "ctx");
     if (deadline_ns <= 0) return;
     int64_t current = ctx->own_deadline_ns.load(std::memory_order_relaxed);
-    while ((!current || deadline_ns < current) &&
-           !ctx->own_deadline_ns.compare_exchange_weak(current, deadline_ns, std::memory_order_relaxed)) {
+    while ((!current || deadline_ns < current)) {
+      if (ctx->own_deadline_ns.compare_exchange_weak(current, deadline_ns, std::memory_order_relaxed)) {
+        ctx->host->deadline_set(ctx, deadline_ns);
+        break;
+      }
     }
   });
 }

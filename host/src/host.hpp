@@ -39,6 +39,17 @@ public:
 
   std::shared_ptr<spdlog::logger> make_plugin_logger(std::string_view plugin_name) const;
 
+  // Told when a handler brings its call's deadline forward (ctx_set_deadline):
+  // a worker process passes it on to its host, which supervises the call.
+  using DeadlineHook = void (*)(void* data, const phost_call_ctx* ctx, int64_t deadline_ns);
+  void set_deadline_hook(DeadlineHook hook, void* data) noexcept {
+    deadline_hook_ = hook;
+    deadline_hook_data_ = data;
+  }
+  void deadline_set(const phost_call_ctx* ctx, int64_t deadline_ns) const noexcept {
+    if (deadline_hook_) deadline_hook_(deadline_hook_data_, ctx, deadline_ns);
+  }
+
   // Why this thread must not destroy the host now, or nullptr: from inside
   // one of its calls, destruction would wait for that call forever.
   const char* cannot_destroy() const noexcept;
@@ -75,6 +86,8 @@ private:
   std::vector<std::unique_ptr<phost_plugin>> plugins_;  // in load order
   std::atomic<bool> closing_{false};    // set when destruction begins
   std::atomic<uint64_t> in_flight_{0};  // calls running, nested ones too
+  DeadlineHook deadline_hook_ = nullptr;  // set before any call
+  void* deadline_hook_data_ = nullptr;
 };
 
 }  // namespace phost

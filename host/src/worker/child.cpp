@@ -174,6 +174,11 @@ Child::~Child() {
   }
 }
 
+void Child::set_label(std::string label) {
+  std::lock_guard lock(mutex_);
+  label_ = std::move(label);
+}
+
 void Child::kill(KillReason reason, std::string detail) {
   std::lock_guard lock(mutex_);
   if (reaped_) return;  // the pid may be another process's by now
@@ -201,7 +206,8 @@ void Child::read_loop() {
         loaded = true;
         break;
       case Type::kResult:
-      case Type::kError: router_.deliver(p.id, std::move(frame)); break;
+      case Type::kError:
+      case Type::kDeadline: router_.deliver(p.id, std::move(frame)); break;
       case Type::kCall:
         if (p.via != 0) {
           if (!router_.deliver(p.via, std::move(frame)))

@@ -64,6 +64,7 @@ public:
   Child& operator=(const Child&) = delete;
 
   const Ready& ready() const noexcept { return ready_; }
+  void set_label(std::string label);  // once the plugin's name is known
   pid_t pid() const noexcept { return pid_; }
   Channel& channel() noexcept { return *channel_; }
   Router& router() noexcept { return router_; }

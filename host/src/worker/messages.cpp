@@ -94,7 +94,8 @@ std::string encode_id(Type type, uint64_t id) {
 Peek peek(std::string_view frame) {
   Reader r(frame);
   Peek p{r.type()};
-  if (p.type == Type::kCall || p.type == Type::kResult || p.type == Type::kError || p.type == Type::kCancel)
+  if (p.type == Type::kCall || p.type == Type::kResult || p.type == Type::kError || p.type == Type::kCancel ||
+      p.type == Type::kDeadline)
     p.id = r.u64();
   if (p.type == Type::kCall) p.via = r.u64();
   return p;

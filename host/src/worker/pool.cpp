@@ -66,6 +66,7 @@ const Ready& Pool::start() {
   std::shared_ptr<Child> first = spawn();
   ready_ = first->ready();
   label_ = "plugin '" + ready_.plugin_name + "' (" + plugin_path_ + ", in worker processes)";
+  first->set_label(label_);
   {
     std::lock_guard lock(mutex_);
     children_.push_back(std::move(first));
@@ -248,7 +249,7 @@ phost_status PHOST_CALL Pool::handle(void* self, phost_call_ctx* ctx, const phos
 phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, uint64_t via, const phost_value* args) {
   Mailbox box;
   const OpenCall call(child.router(), box);
-  const int64_t deadline = deadline_of(ctx);
+  int64_t deadline = deadline_of(ctx);
   const phost_cancel* cancel = ctx->scope->cancel;
   if (!child.channel().send(encode_call(call.id(), via, deadline, ctx->name, ctx->scope, args))) {
     std::string ignored;
@@ -271,6 +272,12 @@ phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, uint64_t via, cons
       case Mailbox::Wait::kFrame:
         if (frame[0] == static_cast<char>(Type::kCall)) {
           serve_nested(child, ctx, std::move(frame));
+          continue;
+        }
+        if (frame[0] == static_cast<char>(Type::kDeadline)) {
+          Reader r(frame);
+          r.u64();
+          deadline = earlier(deadline, r.i64());
           continue;
         }
         deaths_in_a_row_.store(0);  // it answers: not dying in a loop

@@ -49,6 +49,7 @@ private:
   static phost_status PHOST_CALL forward(void* self, phost_call_ctx* ctx, const phost_value* args,
                                          phost_value** out) noexcept;
   static void PHOST_CALL forward_log(void* self, int32_t level, phost_str logger, phost_str message);
+  static void forward_deadline(void* self, const phost_call_ctx* ctx, int64_t deadline_ns);
 
   Channel channel_;
   Router router_;  // the calls this worker made to its host
@@ -135,6 +136,7 @@ bool Server::load() {
     desc.handler = &Server::forward;
     desc.user_data = this;
     host_->registry().set_fallback(std::make_shared<Process>(desc, &host_->application()));
+    host_->set_deadline_hook(&Server::forward_deadline, this);
     host_->load_plugin(path, config.get());
   } catch (...) {
     std::string failed = encode_current_exception(0);
@@ -260,6 +262,29 @@ phost_status PHOST_CALL Server::forward(void* self, phost_call_ctx* ctx, const p
   } catch (...) {
     api_table()->ctx_set_error(ctx, 500, phost_str{"worker: forwarding failed", 25});
     return PHOST_E_INTERNAL;
+  }
+}
+
+// A handler of a call the host sent set itself a sooner deadline (the V8
+// runtime's timeout_ms): the host, which kills a worker that outlives its
+// call's deadline, must know. Only the call's own handler counts; a nested
+// handler's deadline bounds only its part of the call.
+void Server::forward_deadline(void* self, const phost_call_ctx* ctx, int64_t deadline_ns) {
+  auto& server = *static_cast<Server*>(self);
+  if (ctx->parent && ctx->parent->scope == ctx->scope) return;
+  uint64_t id = 0;
+  {
+    std::lock_guard lock(server.served_mutex_);
+    const auto it = server.by_scope_.find(ctx->scope);
+    if (it == server.by_scope_.end()) return;
+    id = it->second->id;
+  }
+  try {
+    Writer w(Type::kDeadline);
+    w.u64(id);
+    w.i64(deadline_ns);
+    server.channel_.send(w.finish());
+  } catch (...) {  // the host then keeps the call's own deadline
   }
 }
 

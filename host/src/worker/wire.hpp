@@ -22,6 +22,7 @@ enum class Type : uint8_t {
   kCancel = 7,      // host -> worker: cancel the call with this id
   kLog = 8,         // worker -> host: level, logger, message
   kShutdown = 9,    // host -> worker: unload the plugin and exit
+  kDeadline = 10,   // worker -> host: id, a sooner deadline its handler set (ctx_set_deadline)
 };
 
 // Builds one frame; the length is filled in by finish().
