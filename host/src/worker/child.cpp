@@ -153,6 +153,11 @@ void Child::request_stop() {
   if (!dead_.load()) channel_->send(encode_id(Type::kShutdown, 0));
 }
 
+bool Child::stop_requested() const {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
 Child::~Child() {
   request_stop();
   if (!dead_.load()) {

@@ -71,6 +71,7 @@ public:
   bool dead() const noexcept { return dead_.load(); }
   // Asks the worker to unload its plugin and exit (once).
   void request_stop();
+  bool stop_requested() const;
   // SIGKILL, unless it is already reaped; the first reason is kept.
   void kill(KillReason reason, std::string detail);
   // The error for a call that was running when it died.

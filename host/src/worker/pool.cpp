@@ -29,6 +29,14 @@ int64_t deadline_of(const phost_call_ctx* ctx) noexcept {
   return earlier(ctx->scope->deadline_ns, ctx->own_deadline_ns.load(std::memory_order_relaxed));
 }
 
+// Until its worker tells the plugin's name: libphost_v8.so -> "v8", libfoo.so -> "foo".
+std::string name_from_file(const std::string& path) {
+  std::string stem = std::filesystem::path(path).stem().string();
+  for (std::string_view prefix : {"libphost_", "lib"})
+    if (stem.size() > prefix.size() && stem.starts_with(prefix)) return stem.substr(prefix.size());
+  return stem;
+}
+
 }  // namespace
 
 Pool::Pool(Host& host, std::string plugin_path, const phost_value* config, Isolation isolation)
@@ -36,7 +44,7 @@ Pool::Pool(Host& host, std::string plugin_path, const phost_value* config, Isola
       plugin_path_(std::move(plugin_path)),
       isolation_(std::move(isolation)),
       label_("plugin " + plugin_path_),
-      logger_(host.make_plugin_logger(std::filesystem::path(plugin_path_).stem().string())) {
+      logger_(host.make_plugin_logger(name_from_file(plugin_path_))) {
   if (config) {
     retain(config);
     const_cast<ValuePtr&>(config_).reset(const_cast<phost_value*>(config));
@@ -111,6 +119,10 @@ std::shared_ptr<Child> Pool::spawn() {
 }
 
 void Pool::died(Child& child) {
+  if (child.stop_requested()) {
+    log(PHOST_LOG_DEBUG, "worker " + std::to_string(child.pid()) + " stopped");
+    return;
+  }
   const Error why = child.death_error("");
   log(PHOST_LOG_WARN, why.message());
   {
