@@ -11,7 +11,6 @@
 #include "messages.hpp"
 #include "server.hpp"
 
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -43,8 +42,8 @@ private:
 
   bool load();
   void serve(std::string frame, phost_call_ctx* parent);
-  void serve_on_pool(std::string frame);
-  void pool_thread();
+  void follow();
+  std::string read_until_call();
   uint64_t via_of(const phost_call_ctx* ctx);
   static phost_status PHOST_CALL forward(void* self, phost_call_ctx* ctx, const phost_value* args,
                                          phost_value** out) noexcept;
@@ -59,32 +58,91 @@ private:
   std::unordered_map<const CallScope*, const Served*> by_scope_;
   std::unordered_map<uint64_t, Served*> by_id_;
 
-  // Threads for the host's top-level calls: one per call in flight, kept for the next.
+  // The threads that read the channel in turn and run the host's calls.
   std::mutex pool_mutex_;
-  std::condition_variable pool_cv_;
-  std::deque<std::string> queue_;
-  size_t idle_ = 0;
-  bool stopping_ = false;
+  std::condition_variable pool_cv_;      // the reading is free: for the followers only
+  std::condition_variable shutdown_cv_;  // the host asked to stop: for run()
+  bool reader_present_ = false;
+  size_t idle_ = 1;  // threads not running a call (the first follower)
+  bool stopping_ = false, shutdown_ = false;
   std::vector<std::thread> threads_;
 };
 
 int Server::run() {
   if (!load()) return 3;
+  {
+    std::unique_lock lock(pool_mutex_);
+    threads_.emplace_back([this] { follow(); });
+    shutdown_cv_.wait(lock, [this] { return shutdown_; });
+  }
+  // The host unloads the plugin: nothing of it runs any more. Calls the
+  // plugin's own threads make to the host end with 503.
+  router_.close_all();
+  for (size_t i = 0;; ++i) {  // threads_ may still grow while the last ones leave
+    std::thread t;
+    {
+      std::lock_guard lock(pool_mutex_);
+      if (i >= threads_.size()) break;
+      t = std::move(threads_[i]);
+    }
+    t.join();
+  }
+  host_.reset();
+  return 0;
+}
+
+// Leader/follower: one thread reads the channel at a time. The reader that
+// receives a call from the host runs it itself, on the spot, after handing
+// the reading over to an idle thread (started if none is idle): a call costs
+// the worker one wake-up, not two.
+void Server::follow() {
+  std::unique_lock lock(pool_mutex_);
+  for (;;) {
+    pool_cv_.wait(lock, [this] { return stopping_ || !reader_present_; });
+    if (stopping_) return;
+    reader_present_ = true;
+    lock.unlock();
+    std::string call = read_until_call();
+    lock.lock();
+    reader_present_ = false;
+    if (stopping_) {
+      pool_cv_.notify_all();
+      return;
+    }
+    if (--idle_ == 0) {  // this thread runs the call; another one reads meanwhile
+      ++idle_;
+      threads_.emplace_back([this] { follow(); });
+    } else {
+      pool_cv_.notify_one();
+    }
+    lock.unlock();
+    serve(std::move(call), nullptr);
+    lock.lock();
+    ++idle_;
+  }
+}
+
+// Reads and routes frames until one is a call of the host's own (not nested
+// in a call of this worker), which it returns; "" once the host asked to stop.
+std::string Server::read_until_call() {
   std::string frame;
-  while (channel_.receive(frame)) {
+  for (;;) {
+    if (!channel_.receive(frame)) {
+      // The host is gone (or killed this worker's link): leave at once,
+      // without running anything more of the plugin.
+      std::_Exit(0);
+    }
     Peek p;
     try {
       p = peek(frame);
     } catch (const Error&) {
-      break;  // a broken host: nothing sensible to serve
+      std::_Exit(4);  // a broken host: nothing sensible to serve
     }
     switch (p.type) {
       case Type::kCall:
-        if (p.via == 0) {
-          serve_on_pool(std::move(frame));
-        } else if (!router_.deliver(p.via, std::move(frame))) {
+        if (p.via == 0) return frame;
+        if (!router_.deliver(p.via, std::move(frame)))
           channel_.send(encode_error(p.id, PHOST_E_INTERNAL, 500, "worker: the call it was nested in has ended"));
-        }
         break;
       case Type::kResult:
       case Type::kError: router_.deliver(p.id, std::move(frame)); break;
@@ -94,24 +152,15 @@ int Server::run() {
         break;
       }
       case Type::kShutdown: {
-        // The host unloads the plugin: nothing of it runs any more. Calls the
-        // plugin's own threads make to the host end with 503.
-        router_.close_all();
-        {
-          std::lock_guard lock(pool_mutex_);
-          stopping_ = true;
-        }
+        std::lock_guard lock(pool_mutex_);
+        stopping_ = shutdown_ = true;
         pool_cv_.notify_all();
-        for (std::thread& t : threads_) t.join();
-        host_.reset();
-        return 0;
+        shutdown_cv_.notify_all();
+        return {};
       }
       default: break;
     }
   }
-  // The host is gone (or killed this worker's link): leave at once, without
-  // running anything more of the plugin.
-  std::_Exit(0);
 }
 
 bool Server::load() {
@@ -196,33 +245,6 @@ void Server::serve(std::string frame, phost_call_ctx* parent) {
   channel_.send(reply);
 }
 
-void Server::serve_on_pool(std::string frame) {
-  {
-    std::lock_guard lock(pool_mutex_);
-    queue_.push_back(std::move(frame));
-    if (idle_ == 0) {
-      ++idle_;  // counted before it starts, so the next call does not start another
-      threads_.emplace_back([this] { pool_thread(); });
-    }
-  }
-  pool_cv_.notify_one();
-}
-
-void Server::pool_thread() {
-  std::unique_lock lock(pool_mutex_);
-  for (;;) {
-    pool_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;
-    std::string frame = std::move(queue_.front());
-    queue_.pop_front();
-    --idle_;
-    lock.unlock();
-    serve(std::move(frame), nullptr);
-    lock.lock();
-    ++idle_;
-  }
-}
-
 // The host's call a worker-side call belongs to: the nearest served scope up
 // its chain. 0 for a call the plugin started on a thread of its own.
 uint64_t Server::via_of(const phost_call_ctx* ctx) {
@@ -303,12 +325,11 @@ void PHOST_CALL Server::forward_log(void* self, int32_t level, phost_str logger,
 }  // namespace
 }  // namespace phost::worker
 
-extern "C" PHOST_API int PHOST_CALL phost_worker_main(int argc, char** argv) {
-  // Only the parent host talks to a worker: it dies with its host, and a
-  // crash leaves no core file behind (the host reports it).
-  const pid_t parent = argc > 1 ? static_cast<pid_t>(std::atoll(argv[1])) : 0;
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (parent && ::getppid() != parent) return 2;  // the host died before the line above
+extern "C" PHOST_API int PHOST_CALL phost_worker_main(int argc, [[maybe_unused]] char** argv) {
+  // The worker leaves when its channel ends, i.e. when its host closes it or
+  // dies (no PR_SET_PDEATHSIG: it fires when the host's *thread* that
+  // started the worker ends). A crash leaves no core file (the host reports it).
+  if (argc < 2) return 2;  // started by hand, not by a host
   const rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
   std::signal(SIGPIPE, SIG_IGN);
