@@ -162,6 +162,14 @@ TEST_CASE("a nested call from the worker is served by the host, and calls back i
   CHECK(host.call("w.via", args(Value::string("app.depth"))).as_int() == 2);
 }
 
+TEST_CASE("a call the plugin makes from a thread of its own is served by the host") {
+  phost::Host host = make_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  host.add("app.hello", "", [](phost::Call& call) { return Value::integer(call.info().depth); });
+  CHECK(host.call("w.background", args("app.hello")).as_int() == 1);  // a top-level call, not nested
+  CHECK(failure(host, "w.background", args("app.none")).code() == 404);
+}
+
 TEST_CASE("a crashing worker fails its call with 500 naming the signal and is replaced") {
   phost::Host host = make_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());

@@ -169,13 +169,13 @@ Child::~Child() {
   }
   if (reader_.joinable()) reader_.join();
   if (stderr_reader_.joinable()) stderr_reader_.join();
-  for (std::thread& t : callers_) {
+  for (Caller& c : callers_) {
     // The last reference may go on one of these threads (a call it made
     // dropped a dead worker): it cannot join itself.
-    if (t.get_id() == std::this_thread::get_id())
-      t.detach();
+    if (c.thread.get_id() == std::this_thread::get_id())
+      c.thread.detach();
     else
-      t.join();
+      c.thread.join();
   }
 }
 
@@ -218,7 +218,17 @@ void Child::read_loop() {
           if (!router_.deliver(p.via, std::move(frame)))
             channel_->send(encode_error(p.id, PHOST_E_INTERNAL, 500, "host: the call it was nested in has ended"));
         } else if (events_.top_level_call) {
-          callers_.emplace_back([this, f = std::move(frame)]() mutable { events_.top_level_call(*this, std::move(f)); });
+          std::erase_if(callers_, [](Caller& c) {
+            if (!c.done->load()) return false;
+            c.thread.join();
+            return true;
+          });
+          auto done = std::make_shared<std::atomic<bool>>(false);
+          std::thread thread([this, done, f = std::move(frame)]() mutable {
+            events_.top_level_call(*this, std::move(f));
+            done->store(true);
+          });
+          callers_.push_back({std::move(thread), std::move(done)});
         }
         break;
       case Type::kLog:

@@ -93,7 +93,13 @@ private:
   Events events_;
   Ready ready_;
   std::thread reader_, stderr_reader_;
-  std::vector<std::thread> callers_;  // the worker's own top-level calls, each on a thread
+  // The worker's own top-level calls (not nested in one of the host's), each
+  // on a thread; finished ones are joined as new ones start.
+  struct Caller {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Caller> callers_;
 
   mutable std::mutex mutex_;
   std::condition_variable died_cv_;
