@@ -85,6 +85,8 @@ TEST_CASE("an isolated plugin's processes are registered under their names and r
   CHECK(pid != ::getpid());
   CHECK(alive(static_cast<pid_t>(pid)));
   CHECK(host.call("w.pid").as_int() == pid);  // one worker, kept
+  host.alias("w.pid", "app.worker_pid");  // the worker knows only its own names
+  CHECK(host.call("app.worker_pid").as_int() == pid);
 }
 
 TEST_CASE("values keep every kind across the boundary") {

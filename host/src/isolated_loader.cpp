@@ -50,7 +50,7 @@ void Host::load_isolated(std::string_view path_text, const phost_value* config, 
     desc.name = phost_str{e.name.data(), e.name.size()};
     desc.description = phost_str{e.description.data(), e.description.size()};
     desc.handler = &worker::Pool::handle;
-    desc.user_data = pool.get();
+    desc.user_data = pool->proxy(e);
     try {
       registry_.add(&desc, plugin.get());
     } catch (const Error& error) {

@@ -205,9 +205,16 @@ std::shared_ptr<Child> Pool::lease(const phost_call_ctx* ctx) {
   }
 }
 
-phost_status PHOST_CALL Pool::handle(void* self, phost_call_ctx* ctx, const phost_value* args,
+Pool::Proxy* Pool::proxy(const Ready::Entry& entry) {
+  const bool group = entry.flags & PHOST_PROCESS_GROUP;
+  proxies_.push_back(std::make_unique<Proxy>(Proxy{this, group ? std::string() : entry.name}));
+  return proxies_.back().get();
+}
+
+phost_status PHOST_CALL Pool::handle(void* user_data, phost_call_ctx* ctx, const phost_value* args,
                                      phost_value** out) noexcept {
-  auto& pool = *static_cast<Pool*>(self);
+  const auto& proxy = *static_cast<const Proxy*>(user_data);
+  auto& pool = *proxy.pool;
   try {
     std::shared_ptr<Child> child;
     uint64_t via = 0;
@@ -243,7 +250,7 @@ phost_status PHOST_CALL Pool::handle(void* self, phost_call_ctx* ctx, const phos
       pool.active_[ctx] = Active{child, 0};
     }
     const Done done{pool, ctx, child, leased};
-    *out = pool.call_on(*child, ctx, via, args);
+    *out = pool.call_on(*child, ctx, proxy.name.empty() ? ctx->name : std::string_view(proxy.name), via, args);
     return PHOST_OK;
   } catch (const Error& e) {
     const std::string& m = e.message();
@@ -258,12 +265,13 @@ phost_status PHOST_CALL Pool::handle(void* self, phost_call_ctx* ctx, const phos
   }
 }
 
-phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, uint64_t via, const phost_value* args) {
+phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, std::string_view name, uint64_t via,
+                           const phost_value* args) {
   Mailbox box;
   const OpenCall call(child.router(), box);
   int64_t deadline = deadline_of(ctx);
   const phost_cancel* cancel = ctx->scope->cancel;
-  if (!child.channel().send(encode_call(call.id(), via, deadline, ctx->name, ctx->scope, args))) {
+  if (!child.channel().send(encode_call(call.id(), via, deadline, name, ctx->scope, args))) {
     std::string ignored;
     box.wait(ignored, clock_ns() + 1000 * kMs);  // its reaping, which tells why
     throw child.death_error(ctx->name);

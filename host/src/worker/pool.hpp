@@ -45,7 +45,16 @@ public:
   // Logs as the plugin from now on.
   void set_logger(std::shared_ptr<spdlog::logger> logger);
 
-  static phost_status PHOST_CALL handle(void* pool, phost_call_ctx* ctx, const phost_value* args,
+  // The user_data of a process registered for the worker's: the name the
+  // worker knows it by (an alias made in the host is unknown there), or
+  // empty for a group (the name as called says which member).
+  struct Proxy {
+    Pool* pool;
+    std::string name;
+  };
+  Proxy* proxy(const Ready::Entry& entry);
+
+  static phost_status PHOST_CALL handle(void* proxy, phost_call_ctx* ctx, const phost_value* args,
                                         phost_value** out) noexcept;
   static void PHOST_CALL unload(void* pool);
 
@@ -57,7 +66,8 @@ private:
 
   std::shared_ptr<Child> spawn();
   std::shared_ptr<Child> lease(const phost_call_ctx* ctx);
-  phost_value* call_on(Child& child, phost_call_ctx* ctx, uint64_t via, const phost_value* args);
+  phost_value* call_on(Child& child, phost_call_ctx* ctx, std::string_view name, uint64_t via,
+                       const phost_value* args);
   void serve_nested(Child& child, phost_call_ctx* ctx, std::string frame);
   void serve_top_level(Child& child, std::string frame);
   void died(Child& child);
@@ -80,6 +90,7 @@ private:
   std::string last_death_;
   bool stopping_ = false;
   Ready ready_;
+  std::vector<std::unique_ptr<Proxy>> proxies_;
   std::thread memory_watch_;
 
   std::mutex log_mutex_;
