@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -29,21 +31,47 @@ using bench::die;
 int64_t g_calls = 20'000;
 int g_rounds = 5;
 
-// Median ns per call over the rounds, and the range.
+// CPU time (user + system) of this process's children, the workers, ns:
+// what a call costs them whatever the machine's load does to wall time.
+int64_t children_cpu_ns() {
+  int64_t ticks = 0;
+  const std::string self = std::to_string(::getpid());
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(line.substr(close + 2));
+    std::string f[13];
+    for (std::string& x : f) fields >> x;  // state ppid ... stime: fields 3..15
+    if (f[1] == self) ticks += std::stoll(f[11]) + std::stoll(f[12]);
+  }
+  return ticks * (1'000'000'000 / ::sysconf(_SC_CLK_TCK));
+}
+
+// Median ns per call over the rounds, and the range; CPU ns per call of this
+// process and of its workers over all rounds.
 struct Measured {
   double median = 0, low = 0, high = 0;
+  double cpu_self = 0, cpu_workers = 0;
 };
 
 template <class Fn>
 Measured measure(Fn&& fn) {
   fn(g_calls / 10);  // warm up
   std::vector<double> ns;
+  const int64_t self0 = bench::process_cpu_ns(), workers0 = children_cpu_ns();
   for (int r = 0; r < g_rounds; ++r) {
     const int64_t start = bench::now_ns();
     fn(g_calls);
     ns.push_back(double(bench::now_ns() - start) / double(g_calls));
   }
-  return {bench::median(ns), *std::min_element(ns.begin(), ns.end()), *std::max_element(ns.begin(), ns.end())};
+  const double calls = double(g_calls) * g_rounds;
+  return {bench::median(ns), *std::min_element(ns.begin(), ns.end()), *std::max_element(ns.begin(), ns.end()),
+          double(bench::process_cpu_ns() - self0) / calls, double(children_cpu_ns() - workers0) / calls};
 }
 
 phost::Host make_host() {
@@ -100,7 +128,8 @@ double throughput(phost::Host& host, int threads, const char* name, const phost:
 }
 
 void row(const char* name, const Measured& m, const Measured& base) {
-  std::printf("  %-40s %9.0f ns  (%7.0f-%7.0f)  %7.2fx\n", name, m.median, m.low, m.high, m.median / base.median);
+  std::printf("  %-34s %9.0f ns  (%7.0f-%7.0f)  %7.2fx   cpu/call: host %6.0f ns, workers %6.0f ns\n", name,
+              m.median, m.low, m.high, m.median / base.median, m.cpu_self, m.cpu_workers);
 }
 
 }  // namespace
@@ -148,13 +177,16 @@ int main(int argc, char** argv) {
   std::printf("native call, echo.echo([42, \"hello\", true]):\n");
   row("in-process (baseline)", native_in, native_in);
   row("through a worker", native_w, native_in);
-  std::printf("  worker round trip adds %.1f us\n", (native_w.median - native_in.median) / 1000);
+  std::printf("  worker round trip adds %.1f us of wall time, %.1f us of CPU (host + worker)\n",
+              (native_w.median - native_in.median) / 1000,
+              (native_w.cpu_self + native_w.cpu_workers - native_in.cpu_self) / 1000);
   std::printf("script call, scripts.b.Add(i, 2):\n");
   row("raw V8 Function::Call (baseline)", raw, raw);
   row("in-process", script_in, raw);
   row("through a worker", script_w, raw);
-  std::printf("  worker round trip adds %.1f us (worker/in-process %.2fx)\n",
-              (script_w.median - script_in.median) / 1000, script_w.median / script_in.median);
+  std::printf("  worker round trip adds %.1f us of wall time (worker/in-process %.2fx), %.1f us of CPU\n",
+              (script_w.median - script_in.median) / 1000, script_w.median / script_in.median,
+              (script_w.cpu_self + script_w.cpu_workers - script_in.cpu_self) / 1000);
 
   // Throughput: one thread on one worker, then two threads on two workers.
   const phost::Value echo_args = phost::args(42, "hello", true);

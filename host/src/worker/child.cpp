@@ -211,8 +211,15 @@ void Child::read_loop() {
         loaded = true;
         break;
       case Type::kResult:
-      case Type::kError:
-      case Type::kDeadline: router_.deliver(p.id, std::move(frame)); break;
+      case Type::kError: router_.deliver(p.id, std::move(frame)); break;
+      case Type::kDeadline:
+        try {
+          Reader r(frame);
+          r.u64();
+          router_.hint_deadline(p.id, r.i64());
+        } catch (const Error&) {
+        }
+        break;
       case Type::kCall:
         if (p.via != 0) {
           if (!router_.deliver(p.via, std::move(frame)))

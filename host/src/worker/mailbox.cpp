@@ -36,6 +36,13 @@ void Mailbox::close() {
   cv_.notify_all();
 }
 
+void Mailbox::hint_deadline(int64_t deadline_ns) noexcept {
+  int64_t current = deadline_hint_.load(std::memory_order_relaxed);
+  while (deadline_ns > 0 && (!current || deadline_ns < current) &&
+         !deadline_hint_.compare_exchange_weak(current, deadline_ns, std::memory_order_relaxed)) {
+  }
+}
+
 uint64_t Router::open(Mailbox& box) {
   std::lock_guard lock(mutex_);
   const uint64_t id = next_id_++;
@@ -58,6 +65,11 @@ bool Router::deliver(uint64_t id, std::string&& frame) {
   if (it == open_.end()) return false;
   it->second->post(std::move(frame));
   return true;
+}
+
+void Router::hint_deadline(uint64_t id, int64_t deadline_ns) {
+  std::lock_guard lock(mutex_);
+  if (const auto it = open_.find(id); it != open_.end()) it->second->hint_deadline(deadline_ns);
 }
 
 void Router::close_all() {

@@ -5,6 +5,7 @@
 // call back into the same worker cannot deadlock waiting for a free thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -21,8 +22,13 @@ public:
   Wait wait(std::string& frame, int64_t until_ns);
   void post(std::string&& frame);
   void close();
+  // A sooner deadline the peer's handler set itself, kept without waking the
+  // waiter (it looks at it when it wakes anyway); 0: none.
+  void hint_deadline(int64_t deadline_ns) noexcept;
+  int64_t deadline_hint() const noexcept { return deadline_hint_.load(std::memory_order_relaxed); }
 
 private:
+  std::atomic<int64_t> deadline_hint_{0};
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::string> inbox_;
@@ -38,6 +44,7 @@ public:
   void close(uint64_t id);
   // False when no call of that id waits (it ended; the frame is dropped).
   bool deliver(uint64_t id, std::string&& frame);
+  void hint_deadline(uint64_t id, int64_t deadline_ns);
   // The channel ended: every mailbox, present and future, is closed.
   void close_all();
 

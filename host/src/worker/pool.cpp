@@ -18,6 +18,9 @@ constexpr int64_t kMs = 1'000'000;
 // How often a caller waiting for a worker looks at its cancellation flag (a
 // flag cannot wake anyone), and how often the memory ceiling is checked.
 constexpr int64_t kPollNs = 10 * kMs;
+// How late a deadline the worker's handler set itself (Mailbox::deadline_hint)
+// may be noticed: it costs no wake-up per call, only this poll of long calls.
+constexpr int64_t kHintPollNs = 50 * kMs;
 constexpr auto kMemoryPoll = std::chrono::milliseconds(50);
 // A worker that dies this many times in a row (no call answered in between)
 // is restarted only after a delay that doubles each time, up to kMaxBackoff.
@@ -283,8 +286,8 @@ phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, std::string_view n
   for (;;) {
     int64_t until = 0;
     if (stopping == PHOST_OK) {
-      until = deadline;
-      if (cancel) until = earlier(until, clock_ns() + kPollNs);
+      deadline = earlier(deadline, box.deadline_hint());
+      until = earlier(deadline, clock_ns() + (cancel ? kPollNs : kHintPollNs));
     } else if (!killed) {
       until = kill_at;
     }
@@ -294,17 +297,12 @@ phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, std::string_view n
           serve_nested(child, ctx, std::move(frame));
           continue;
         }
-        if (frame[0] == static_cast<char>(Type::kDeadline)) {
-          Reader r(frame);
-          r.u64();
-          deadline = earlier(deadline, r.i64());
-          continue;
-        }
         deaths_in_a_row_.store(0);  // it answers: not dying in a loop
         return decode_reply(frame);
       case Mailbox::Wait::kClosed: throw child.death_error(ctx->name);
       case Mailbox::Wait::kTimeout:
         if (stopping == PHOST_OK) {
+          deadline = earlier(deadline, box.deadline_hint());
           stopping = scope_stopped(*ctx->scope);
           if (stopping == PHOST_OK && deadline && clock_ns() >= deadline) stopping = PHOST_E_TIMEOUT;
           if (stopping == PHOST_OK) continue;
