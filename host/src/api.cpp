@@ -168,8 +168,11 @@ phost_status PHOST_CALL ctx_set_deadline(phost_call_ctx* ctx, int64_t deadline_n
     require(ctx, "ctx");
     if (deadline_ns <= 0) return;
     int64_t current = ctx->own_deadline_ns.load(std::memory_order_relaxed);
-    while ((!current || deadline_ns < current) &&
-           !ctx->own_deadline_ns.compare_exchange_weak(current, deadline_ns, std::memory_order_relaxed)) {
+    while ((!current || deadline_ns < current)) {
+      if (ctx->own_deadline_ns.compare_exchange_weak(current, deadline_ns, std::memory_order_relaxed)) {
+        ctx->host->deadline_set(ctx, deadline_ns);
+        break;
+      }
     }
   });
 }
@@ -388,6 +391,14 @@ PHOST_API phost_status PHOST_CALL phost_load_plugin(phost_host* host, phost_str 
   return guard([&] {
     require(host, "host");
     host->impl.load_plugin(view(path), config);
+  });
+}
+
+PHOST_API phost_status PHOST_CALL phost_load_plugin_ex(phost_host* host, phost_str path, const phost_value* config,
+                                                       const phost_load_options* options) {
+  return guard([&] {
+    require(host, "host");
+    host->impl.load_plugin(view(path), config, options);
   });
 }
 

@@ -16,6 +16,8 @@
 
 namespace phost {
 
+struct Isolation;
+
 class Host {
 public:
   explicit Host(const phost_host_config& config);
@@ -27,8 +29,8 @@ public:
   spdlog::logger& logger() noexcept { return *logger_; }
   phost_plugin& application() noexcept { return *application_; }
 
-  // Throws Error; see phost_load_plugin for the cases.
-  void load_plugin(std::string_view path, const phost_value* config);
+  // Throws Error; see phost_load_plugin and phost_load_plugin_ex for the cases.
+  void load_plugin(std::string_view path, const phost_value* config, const phost_load_options* options = nullptr);
 
   // Calls name with args (an array or NULL) in scope. parent: the handler
   // ctx making a nested call, or NULL. Throws Error on any failure.
@@ -37,12 +39,26 @@ public:
 
   std::shared_ptr<spdlog::logger> make_plugin_logger(std::string_view plugin_name) const;
 
+  // Told when a handler brings its call's deadline forward (ctx_set_deadline):
+  // a worker process passes it on to its host, which supervises the call.
+  using DeadlineHook = void (*)(void* data, const phost_call_ctx* ctx, int64_t deadline_ns);
+  void set_deadline_hook(DeadlineHook hook, void* data) noexcept {
+    deadline_hook_ = hook;
+    deadline_hook_data_ = data;
+  }
+  void deadline_set(const phost_call_ctx* ctx, int64_t deadline_ns) const noexcept {
+    if (deadline_hook_) deadline_hook_(deadline_hook_data_, ctx, deadline_ns);
+  }
+
   // Why this thread must not destroy the host now, or nullptr: from inside
   // one of its calls, destruction would wait for that call forever.
   const char* cannot_destroy() const noexcept;
   bool closing() const noexcept { return closing_.load(); }
 
 private:
+  // Loads a plugin into worker processes (isolated_loader.cpp).
+  void load_isolated(std::string_view path, const phost_value* config, const Isolation& isolation);
+
   // Counts one call in flight; refuses it (throws) once destruction began.
   // The calls a thread is inside form a chain through its stack.
   class InFlight {
@@ -71,6 +87,8 @@ private:
   std::vector<std::unique_ptr<phost_plugin>> plugins_;  // in load order
   std::atomic<bool> closing_{false};    // set when destruction begins
   std::atomic<uint64_t> in_flight_{0};  // calls running, nested ones too
+  DeadlineHook deadline_hook_ = nullptr;  // set before any call
+  void* deadline_hook_data_ = nullptr;
 };
 
 }  // namespace phost

@@ -3,6 +3,7 @@
 #include "api.hpp"
 #include "error.hpp"
 #include "host.hpp"
+#include "isolation.hpp"
 #include "plugin_search.hpp"
 #include "utf8.hpp"
 
@@ -65,9 +66,18 @@ std::string plugin_label(const phost_plugin* plugin) {
   return "plugin " + plugin->path;
 }
 
-void Host::load_plugin(std::string_view path_text, const phost_value* config) {
+void Host::load_plugin(std::string_view path_text, const phost_value* config, const phost_load_options* options) {
   if (config && config->kind != PHOST_OBJECT)
     throw Error(PHOST_E_INVALID_ARG, "config of plugin '" + std::string(path_text) + "' must be an object");
+  // Isolation keys in the config are the host's, never the plugin's.
+  Isolation isolation;
+  const ValuePtr plugin_config = config ? take_isolation(config, isolation) : nullptr;
+  if (plugin_config) config = plugin_config.get();
+  apply_load_options(options, isolation);
+  if (isolation.process) {
+    load_isolated(path_text, config, isolation);
+    return;
+  }
   const std::string path = find_plugin(path_text);
   std::error_code fs_error;
   if (!std::filesystem::is_regular_file(path, fs_error))

@@ -121,6 +121,7 @@ std::shared_ptr<Process> Registry::resolve(const ProcessName& name) const {
     if (auto it = exact_.find(name.lower); it != exact_.end()) return it->second;
     if (name.segments >= 3)
       if (auto it = groups_.find(name.group); it != groups_.end()) return it->second;
+    if (fallback_) return fallback_;
   }
   std::string message = "no process named '" + std::string(name.lower) + "'";
   if (name.segments < 3) {
@@ -153,8 +154,8 @@ std::vector<ProcessListing> Registry::list() const {
   {
     std::shared_lock lock(mutex_);
     for (const auto& [key, p] : exact_)
-      out.push_back({key == p->key ? p->name : key, p->description, p->owner, false});
-    for (const auto& [key, p] : groups_) out.push_back({p->name, p->description, p->owner, true});
+      out.push_back({key == p->key ? p->name : key, p->description, p->owner, false, p->flags});
+    for (const auto& [key, p] : groups_) out.push_back({p->name, p->description, p->owner, true, p->flags});
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
   return out;
@@ -172,6 +173,11 @@ void Registry::clear() {
 void Registry::close() {
   std::unique_lock lock(mutex_);
   closed_ = true;
+}
+
+void Registry::set_fallback(std::shared_ptr<Process> process) {
+  std::unique_lock lock(mutex_);
+  fallback_ = std::move(process);
 }
 
 }  // namespace phost

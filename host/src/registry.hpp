@@ -40,6 +40,7 @@ struct ProcessListing {
   std::string description;
   const phost_plugin* owner;
   bool group;
+  uint32_t flags;  // PHOST_PROCESS_*
 };
 
 class Registry {
@@ -57,12 +58,15 @@ public:
   void clear();
   // Refuses every later add (PHOST_E_CANCELLED, code 503): the host is being destroyed.
   void close();
+  // Takes every name nothing else takes (a worker process's link to its host).
+  void set_fallback(std::shared_ptr<Process> process);
 
 private:
   using Table = StringMap<std::shared_ptr<Process>>;
   mutable std::shared_mutex mutex_;
   Table exact_;   // lower-cased full names and aliases
   Table groups_;  // lower-cased group names
+  std::shared_ptr<Process> fallback_;
   bool closed_ = false;
 };
 

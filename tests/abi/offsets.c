@@ -154,6 +154,16 @@ OFFSET(phost_call_options, timeout_ms, 40);
 OFFSET(phost_call_options, cancel, 48);
 SIZE(phost_call_options, 56);
 
+/* phost 1.1 */
+OFFSET(phost_load_options, struct_size, 0);
+OFFSET(phost_load_options, isolation, 4);
+OFFSET(phost_load_options, workers, 8);
+OFFSET(phost_load_options, reserved0, 12);
+OFFSET(phost_load_options, rss_limit_mb, 16);
+OFFSET(phost_load_options, grace_ms, 24);
+OFFSET(phost_load_options, working_dir, 32);
+SIZE(phost_load_options, 48);
+
 #endif /* LP64 */
 
 /* ---- numbers that are part of the ABI on every platform ---- */
@@ -195,6 +205,8 @@ ABI_CHECK(PHOST_LOG_ERROR == 4);
 
 ABI_CHECK(PHOST_PROCESS_GROUP == 0x1u);
 ABI_CHECK(PHOST_PROCESS_SERIAL == 0x2u);
+ABI_CHECK(PHOST_ISOLATION_IN_PROCESS == 0u);
+ABI_CHECK(PHOST_ISOLATION_PROCESS == 1u);
 
 /* The loader looks the entry up by this name; v2 would be a new symbol. */
 ABI_CHECK(sizeof(PHOST_PLUGIN_ENTRY_SYMBOL) == sizeof("phost_plugin_entry_v1"));

@@ -64,6 +64,8 @@ Examples:
   phost --plugin echo run echo.add 2 3
   phost run echo.echo '"text"' '{"a": [1, 2]}' --plugin echo --raw
   phost --plugin fs --config '{"roots": {"data": "/srv/data"}}' list --json
+  phost --plugin-isolated ./libflaky.so run flaky.Check '"input"'
+
   phost --app ./myapp run scripts.orders.total.Total @order.json --timeout 500
   echo '{"id": 7}' | phost --app ./myapp run scripts.orders.total.Total -
   phost new plugin greeter && phost new app shop
@@ -74,10 +76,11 @@ struct PluginSpec {
   std::string name;                   // bare name or path, as given
   std::optional<std::string> config;  // JSON text, "-" or @FILE
   std::string app_dir;                // set for --app (the V8 runtime)
+  bool isolated = false;              // --plugin-isolated: in a worker process
 };
 
 struct Settings {
-  std::vector<std::string> plugins, apps, configs;
+  std::vector<std::string> plugins, isolated_plugins, apps, configs;
   int64_t timeout_ms = 0;
   std::string session;
   std::string log_level = "warn";
@@ -95,18 +98,21 @@ int32_t parse_log_level(const std::string& text) {
 // --plugin or --app just before it, wherever the command sits between them.
 std::vector<PluginSpec> plugin_specs(const CLI::App& app, const Settings& s) {
   std::vector<PluginSpec> specs;
-  size_t plugin = 0, dir = 0, config = 0;
+  size_t plugin = 0, isolated = 0, dir = 0, config = 0;
   for (const CLI::Option* option : app.parse_order()) {
     const std::string name = option->get_name();
     if (name == "--plugin") {
       specs.push_back({s.plugins.at(plugin++), std::nullopt, {}});
+    } else if (name == "--plugin-isolated") {
+      specs.push_back({s.isolated_plugins.at(isolated++), std::nullopt, {}, true});
     } else if (name == "--app") {
       std::error_code ec;
       const std::string& path = s.apps.at(dir++);
       if (!std::filesystem::is_directory(path, ec)) throw Failure(kUsage, "--app: '" + path + "' is not a directory");
       specs.push_back({"v8", std::nullopt, std::filesystem::absolute(path).string()});
     } else if (name == "--config") {
-      if (specs.empty()) throw Failure(kUsage, "--config must follow the --plugin or --app it configures");
+      if (specs.empty())
+        throw Failure(kUsage, "--config must follow the --plugin, --plugin-isolated or --app it configures");
       if (specs.back().config) throw Failure(kUsage, "--config given twice for " + specs.back().name);
       specs.back().config = s.configs.at(config++);
     }
@@ -130,7 +136,13 @@ Value plugin_config(const PluginSpec& spec, ArgumentReader& reader) {
 void load_plugins(Host& host, const std::vector<PluginSpec>& specs, const std::vector<Value>& configs) {
   for (size_t k = 0; k < specs.size(); ++k) {
     try {
-      host.load_plugin(specs[k].name, configs[k]);
+      if (specs[k].isolated) {
+        LoadOptions options;
+        options.isolation = Isolation::process;
+        host.load_plugin(specs[k].name, configs[k], options);
+      } else {
+        host.load_plugin(specs[k].name, configs[k]);
+      }
     } catch (const Error& e) {
       throw Failure(kLoad, std::string(e.what()) + " (code " + std::to_string(e.code()) + ")");
     }
@@ -253,6 +265,10 @@ int run(int argc, char** argv) {
 
   Settings s;
   app.add_option("--plugin", s.plugins, "Load a plugin: a bare name (fs) or a path (./libfoo.so); repeatable")
+      ->type_name("NAME|PATH")
+      ->allow_extra_args(false);
+  app.add_option("--plugin-isolated", s.isolated_plugins,
+                 "Load a plugin into a supervised worker process (Linux); repeatable")
       ->type_name("NAME|PATH")
       ->allow_extra_args(false);
   app.add_option("--app", s.apps, "Load the V8 runtime plugin for the app in DIR (its scripts/ folder)")

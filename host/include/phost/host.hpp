@@ -44,6 +44,20 @@ struct CallOptions {
   const phost_cancel* cancel = nullptr;  // see phost_cancel_new
 };
 
+// Where Host::load_plugin runs a plugin (phost_load_options in phost.h).
+enum class Isolation : uint32_t {
+  in_process = PHOST_ISOLATION_IN_PROCESS,
+  process = PHOST_ISOLATION_PROCESS,  // supervised worker processes; Linux only for now
+};
+
+struct LoadOptions {
+  Isolation isolation = Isolation::in_process;
+  uint32_t workers = 0;                // 0: 1
+  uint64_t rss_limit_mb = 0;           // per worker; 0: none
+  std::chrono::milliseconds grace{0};  // after a deadline or cancellation; 0: 1000 ms
+  std::string_view working_dir;        // empty: the host's current directory
+};
+
 // One entry of Host::list().
 struct ProcessInfo {
   std::string name;         // as registered; a group's bare name ("scripts")
@@ -97,6 +111,18 @@ public:
   // Throws Error with status PHOST_E_NOT_FOUND, PHOST_E_LOAD or PHOST_E_VERSION.
   void load_plugin(std::string_view path, View config = {}) {
     check(phost_load_plugin(host_.get(), to_str(path), config.get()));
+  }
+  // The same, in worker processes for Isolation::process:
+  //   host.load_plugin("v8", config, {.isolation = phost::Isolation::process, .workers = 4});
+  void load_plugin(std::string_view path, View config, const LoadOptions& options) {
+    phost_load_options o{};
+    o.struct_size = sizeof o;
+    o.isolation = static_cast<uint32_t>(options.isolation);
+    o.workers = options.workers;
+    o.rss_limit_mb = options.rss_limit_mb;
+    o.grace_ms = options.grace.count();
+    o.working_dir = to_str(options.working_dir);
+    check(phost_load_plugin_ex(host_.get(), to_str(path), config.get(), &o));
   }
 
   // Registers one of the application's own processes (flags:

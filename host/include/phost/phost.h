@@ -97,6 +97,46 @@ PHOST_API void PHOST_CALL phost_host_destroy(phost_host* host);
 PHOST_API phost_status PHOST_CALL phost_load_plugin(phost_host* host, phost_str path,
                                                     const phost_value* config);
 
+/* Where phost_load_plugin_ex runs a plugin. */
+#define PHOST_ISOLATION_IN_PROCESS 0u /* in the host's process, as phost_load_plugin */
+#define PHOST_ISOLATION_PROCESS 1u    /* in supervised worker processes (Linux only for now) */
+
+/* Since phost 1.1. A plugin in worker processes (phost-worker, installed
+ * next to the plugins; $PHOST_WORKER overrides) is loaded there through the
+ * same ABI; its processes appear in this host under the same names. A call
+ * carries its session, global, subject, deadline and cancellation across;
+ * values keep every kind; errors keep status, code and message; a call the
+ * plugin makes is served by this host, including calls back into the same
+ * worker (run by the thread that waits for it there). Each worker serves one
+ * call chain at a time; a call waits (within its deadline) for a free one.
+ * A worker that dies fails the call it serves (500, or 507 when it ran out
+ * of memory) and is replaced; one still running grace_ms after its call's
+ * deadline (or cancellation) is killed (408, 499); one whose resident memory
+ * passes rss_limit_mb is killed (507). A worker that keeps dying is restarted
+ * after a growing delay, and calls meanwhile fail with code 503 saying so.
+ * The same settings may be given in the plugin's config object as the keys
+ * "isolation" ("process" or "in-process"), "workers", "worker_rss_mb",
+ * "worker_grace_ms" and "worker_dir"; when "isolation" is present these keys
+ * are taken out before the plugin sees its config. */
+typedef struct phost_load_options {
+  uint32_t struct_size;   /* sizeof(phost_load_options) */
+  uint32_t isolation;     /* PHOST_ISOLATION_*; overrides the config's "isolation" */
+  uint32_t workers;       /* worker processes, at most 256; 0 = the config's or 1 */
+  uint32_t reserved0;
+  uint64_t rss_limit_mb;  /* per worker; 0 = the config's or none */
+  int64_t grace_ms;       /* 0 = the config's or 1000 */
+  phost_str working_dir;  /* the workers' working directory; empty = the config's or the
+                             host's current directory at load time */
+} phost_load_options;
+
+/* phost_load_plugin with options (NULL: the same as phost_load_plugin).
+ * PHOST_E_UNSUPPORTED for PHOST_ISOLATION_PROCESS on Windows; PHOST_E_LOAD
+ * when the worker cannot start or the plugin fails to load in it (the
+ * message says which). Since phost 1.1. */
+PHOST_API phost_status PHOST_CALL phost_load_plugin_ex(phost_host* host, phost_str path,
+                                                       const phost_value* config,
+                                                       const phost_load_options* options);
+
 /* Registers an application process (same rules as phost_api.register_process). */
 PHOST_API phost_status PHOST_CALL phost_register(phost_host* host, const phost_process_desc* desc);
 PHOST_API phost_status PHOST_CALL phost_unregister(phost_host* host, phost_str name);

@@ -1,0 +1,34 @@
+// One end of a worker's private socket (AF_UNIX, SOCK_STREAM): whole frames
+// out from any thread, frames in for one reading thread. Linux only.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace phost::worker {
+
+class Channel {
+public:
+  explicit Channel(int fd) noexcept : fd_(fd) {}
+  ~Channel();
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  // Sends a frame built by Writer; false once the peer is gone. Thread-safe.
+  bool send(const std::string& frame);
+  // The next frame's payload (type byte onwards); false at the end of the
+  // stream, on an error or a receive timeout (see set_receive_timeout).
+  bool receive(std::string& frame);
+  // Wakes a blocked receive and fails later sends.
+  void shutdown() noexcept;
+  void set_receive_timeout(int64_t ms) noexcept;  // 0: none
+
+private:
+  int fd_;
+  std::mutex send_mutex_;
+  std::vector<char> buffer_ = std::vector<char>(64 * 1024);
+  size_t start_ = 0, end_ = 0;  // unread bytes in buffer_
+};
+
+}  // namespace phost::worker

@@ -1,0 +1,352 @@
+#include "child.hpp"
+
+#include "../call_context.hpp"
+#include "../plugin_search.hpp"
+#include "messages.hpp"
+#include "server.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+
+extern char** environ;
+
+namespace phost::worker {
+namespace {
+
+// A plugin that takes longer than this to load in a fresh worker is broken.
+constexpr int64_t kLoadTimeoutMs = 300'000;
+// How long an unloading worker may take before it is killed.
+constexpr auto kShutdownGrace = std::chrono::seconds(2);
+constexpr size_t kStderrTailLines = 6;
+
+std::string errno_text(const char* what, int error) { return std::string(what) + ": " + ::strerror(error); }
+
+// Closes a descriptor on scope exit unless released.
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() { return std::exchange(fd, -1); }
+};
+
+std::string describe_status(int status) {
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const char* abbrev = ::sigabbrev_np(sig);
+    return "killed by signal " + std::to_string(sig) + (abbrev ? std::string(" (SIG") + abbrev + ")" : "");
+  }
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  return "ended";
+}
+
+}  // namespace
+
+std::string worker_program() {
+  if (const char* env = std::getenv("PHOST_WORKER"); env && *env) return env;
+  return (installed_plugin_dir() / "phost-worker").string();
+}
+
+Child::Child(const Setup& setup, Events events) : label_(setup.label), events_(std::move(events)) {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+    throw Error(PHOST_E_LOAD, label_ + ": cannot start a worker: " + errno_text("socketpair", errno));
+  Fd ours{pair[0]}, theirs{pair[1]};
+  int pipe[2];
+  if (::pipe2(pipe, O_CLOEXEC) != 0)
+    throw Error(PHOST_E_LOAD, label_ + ": cannot start a worker: " + errno_text("pipe", errno));
+  Fd err_read{pipe[0]}, err_write{pipe[1]};
+
+  // posix_spawn (a vfork, not a copy of the host's memory); the child gets
+  // fd 0 from /dev/null, 1 and 2 to the stderr pipe, 3 the channel and no
+  // other descriptor (closefrom), default signal handling, an empty mask.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, err_write.fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, err_write.fd, 2);
+  posix_spawn_file_actions_adddup2(&actions, theirs.fd, kChannelFd);
+  posix_spawn_file_actions_addclosefrom_np(&actions, kChannelFd + 1);
+  if (!setup.directory.empty()) posix_spawn_file_actions_addchdir_np(&actions, setup.directory.c_str());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  const std::string parent = std::to_string(::getpid());
+  char* argv[] = {const_cast<char*>(setup.program.c_str()), const_cast<char*>(parent.c_str()), nullptr};
+  const int spawned = ::posix_spawn(&pid_, setup.program.c_str(), &actions, &attr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (spawned != 0)
+    throw Error(PHOST_E_LOAD, label_ + ": cannot start the worker program " + setup.program + ": " +
+                                  ::strerror(spawned) + " (set PHOST_WORKER to its path)");
+  // The worker's ends are its own now: ours would keep its channel and pipe open past its death.
+  ::close(theirs.release());
+  ::close(err_write.release());
+  channel_ = std::make_unique<Channel>(ours.release());
+  const int err_fd = err_read.release();
+  stderr_reader_ = std::thread([this, err_fd] { read_stderr(err_fd); });
+  reader_ = std::thread([this] { read_loop(); });
+
+  try {
+    Writer load(Type::kLoad);
+    load.bytes(setup.plugin_path);
+    load.value(setup.config);
+    load.i64(setup.log_level);
+    channel_->send(load.finish());
+    std::string frame;
+    const Mailbox::Wait waited = load_box_.wait(frame, clock_ns() + kLoadTimeoutMs * 1'000'000);
+    if (waited == Mailbox::Wait::kTimeout) {
+      kill(KillReason::kDeadline, "");
+      throw Error(PHOST_E_LOAD, label_ + ": its worker did not load it within " +
+                                    std::to_string(kLoadTimeoutMs / 1000) + " s");
+    }
+    if (waited == Mailbox::Wait::kClosed) {
+      const Error died = death_error("");
+      throw Error(PHOST_E_LOAD, label_ + " could not be loaded: " + died.message());
+    }
+    Reader r(frame);
+    if (r.type() == Type::kLoadFailed) {
+      r.u64();
+      const auto status = static_cast<phost_status>(r.u64());
+      const auto code = static_cast<int32_t>(r.i64());
+      throw Error(status == PHOST_E_NOT_FOUND || status == PHOST_E_VERSION ? status : PHOST_E_LOAD,
+                  std::string(r.bytes()) + " (in a worker process)", code);
+    }
+    ready_.plugin_name = r.bytes();
+    ready_.plugin_version = r.bytes();
+    const uint64_t n = r.u64();
+    for (uint64_t i = 0; i < n; ++i) {
+      Ready::Entry e;
+      e.name = r.bytes();
+      e.description = r.bytes();
+      e.flags = static_cast<uint32_t>(r.u64());
+      ready_.processes.push_back(std::move(e));
+    }
+  } catch (...) {
+    kill(KillReason::kShutdown, "");
+    if (reader_.joinable()) reader_.join();
+    if (stderr_reader_.joinable()) stderr_reader_.join();
+    throw;
+  }
+}
+
+void Child::request_stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (std::exchange(stopping_, true)) return;
+  }
+  if (!dead_.load()) channel_->send(encode_id(Type::kShutdown, 0));
+}
+
+bool Child::stop_requested() const {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
+Child::~Child() {
+  request_stop();
+  if (!dead_.load()) {
+    std::unique_lock lock(mutex_);
+    if (!died_cv_.wait_for(lock, kShutdownGrace, [this] { return dead_.load(); })) {
+      lock.unlock();
+      kill(KillReason::kShutdown, "");
+    }
+  }
+  if (reader_.joinable()) reader_.join();
+  if (stderr_reader_.joinable()) stderr_reader_.join();
+  for (Caller& c : callers_) {
+    // The last reference may go on one of these threads (a call it made
+    // dropped a dead worker): it cannot join itself.
+    if (c.thread.get_id() == std::this_thread::get_id())
+      c.thread.detach();
+    else
+      c.thread.join();
+  }
+}
+
+void Child::set_label(std::string label) {
+  std::lock_guard lock(mutex_);
+  label_ = std::move(label);
+}
+
+void Child::kill(KillReason reason, std::string detail) {
+  std::lock_guard lock(mutex_);
+  if (reaped_) return;  // the pid may be another process's by now
+  if (kill_reason_ == KillReason::kNone) {
+    kill_reason_ = reason;
+    kill_detail_ = std::move(detail);
+  }
+  ::kill(pid_, SIGKILL);
+}
+
+void Child::read_loop() {
+  std::string frame;
+  bool loaded = false;
+  while (channel_->receive(frame)) {
+    Peek p;
+    try {
+      p = peek(frame);
+    } catch (const Error&) {
+      break;  // a worker that breaks the protocol is as good as dead
+    }
+    switch (p.type) {
+      case Type::kReady:
+      case Type::kLoadFailed:
+        if (!loaded) load_box_.post(std::move(frame));
+        loaded = true;
+        break;
+      case Type::kResult:
+      case Type::kError: router_.deliver(p.id, std::move(frame)); break;
+      case Type::kDeadline:
+        try {
+          Reader r(frame);
+          r.u64();
+          router_.hint_deadline(p.id, r.i64());
+        } catch (const Error&) {
+        }
+        break;
+      case Type::kCall:
+        if (p.via != 0) {
+          if (!router_.deliver(p.via, std::move(frame)))
+            channel_->send(encode_error(p.id, PHOST_E_INTERNAL, 500, "host: the call it was nested in has ended"));
+        } else if (events_.top_level_call) {
+          std::erase_if(callers_, [](Caller& c) {
+            if (!c.done->load()) return false;
+            c.thread.join();
+            return true;
+          });
+          auto done = std::make_shared<std::atomic<bool>>(false);
+          std::thread thread([this, done, f = std::move(frame)]() mutable {
+            events_.top_level_call(*this, std::move(f));
+            done->store(true);
+          });
+          callers_.push_back({std::move(thread), std::move(done)});
+        }
+        break;
+      case Type::kLog:
+        if (events_.log) {
+          try {
+            Reader r(frame);
+            const auto level = static_cast<int32_t>(r.i64());
+            r.bytes();  // the worker's logger name; the plugin's logger here says the same
+            events_.log(level, r.bytes());
+          } catch (const Error&) {
+          }
+        }
+        break;
+      default: break;
+    }
+  }
+  reap();
+}
+
+// The channel ended: the worker exited, crashed or was killed. Make sure it
+// is gone, collect its status and its last words, then fail whatever waits.
+void Child::reap() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_ && kill_reason_ == KillReason::kNone) ::kill(pid_, SIGKILL);  // closed its channel yet lives
+  }
+  int status = 0;
+  pid_t got;
+  do {
+    got = ::waitpid(pid_, &status, 0);
+  } while (got < 0 && errno == EINTR);
+  if (stderr_reader_.joinable()) stderr_reader_.join();  // its pipe ended with it
+  {
+    std::lock_guard lock(mutex_);
+    reaped_ = true;
+    wait_status_ = got == pid_ ? status : 0;
+    dead_.store(true);
+  }
+  died_cv_.notify_all();
+  // Counted before any waiter learns of it, so that its next call sees the death.
+  if (events_.died) events_.died(*this);
+  channel_->shutdown();
+  router_.close_all();
+  load_box_.close();
+}
+
+void Child::read_stderr(int fd) {
+  std::string pending;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    pending.append(buffer, static_cast<size_t>(n));
+    size_t end;
+    while ((end = pending.find('\n')) != std::string::npos) {
+      std::string line = pending.substr(0, std::min<size_t>(end, 400));
+      pending.erase(0, end + 1);
+      if (line.empty()) continue;
+      if (events_.log) events_.log(PHOST_LOG_WARN, "worker " + std::to_string(pid_) + ": " + line);
+      std::lock_guard lock(mutex_);
+      stderr_tail_.push_back(std::move(line));
+      if (stderr_tail_.size() > kStderrTailLines) stderr_tail_.pop_front();
+    }
+  }
+  if (!pending.empty()) {
+    std::lock_guard lock(mutex_);
+    stderr_tail_.push_back(pending.substr(0, 400));
+    if (stderr_tail_.size() > kStderrTailLines) stderr_tail_.pop_front();
+  }
+  ::close(fd);
+}
+
+Error Child::death_error(std::string_view serving) const {
+  std::lock_guard lock(mutex_);
+  const std::string who = "the worker (pid " + std::to_string(pid_) + ") of " + label_;
+  const std::string during = serving.empty() ? "" : " while serving '" + std::string(serving) + "'";
+  switch (kill_reason_) {
+    case KillReason::kDeadline:
+      return Error(PHOST_E_TIMEOUT, "'" + std::string(serving) + "' did not end " + kill_detail_ + ": " + who +
+                                        " was killed and is replaced", 408);
+    case KillReason::kCancelled:
+      return Error(PHOST_E_CANCELLED, "'" + std::string(serving) + "' did not stop " + kill_detail_ + ": " + who +
+                                          " was killed and is replaced", 499);
+    case KillReason::kMemory:
+      return Error(PHOST_E_NO_MEMORY, who + " exceeded its memory ceiling (" + kill_detail_ + ")" + during +
+                                          ": killed and replaced", 507);
+    case KillReason::kShutdown:
+      return Error(PHOST_E_CANCELLED, who + " was stopped" + during, 503);
+    case KillReason::kNone: break;
+  }
+  std::string last;
+  bool out_of_memory = false;
+  for (const std::string& line : stderr_tail_) {
+    last += (last.empty() ? "" : " | ") + line;
+    if (line.find("out of memory") != std::string::npos || line.find("Out of memory") != std::string::npos)
+      out_of_memory = true;
+  }
+  const std::string how = reaped_ ? describe_status(wait_status_) : "ended its channel";
+  std::string message = who + " died (" + how + ")" + during;
+  if (!last.empty()) message += "; its last words: " + last;
+  message += "; it is replaced";
+  if (out_of_memory) return Error(PHOST_E_NO_MEMORY, message, 507);
+  return Error(PHOST_E_PROCESS, message, 500);
+}
+
+uint64_t Child::rss_bytes() const {
+  std::ifstream statm("/proc/" + std::to_string(pid_) + "/statm");
+  uint64_t size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return 0;
+  return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace phost::worker

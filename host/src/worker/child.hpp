@@ -1,0 +1,119 @@
+// One worker process seen from its host: spawned with nothing inherited but
+// its channel (fd 3) and a pipe for its stderr, reaped by its reader thread
+// the moment its channel ends, so that no zombie stays. Linux only.
+#pragma once
+
+#include "../error.hpp"
+#include "channel.hpp"
+#include "mailbox.hpp"
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace phost::worker {
+
+// What a worker announced once its plugin was loaded.
+struct Ready {
+  std::string plugin_name, plugin_version;
+  struct Entry {
+    std::string name, description;
+    uint32_t flags;
+  };
+  std::vector<Entry> processes;
+};
+
+// Why the host killed a worker.
+enum class KillReason { kNone, kDeadline, kCancelled, kMemory, kShutdown };
+
+class Child {
+public:
+  struct Setup {
+    std::string program;      // phost-worker
+    std::string directory;    // its working directory
+    std::string plugin_path;  // absolute
+    const phost_value* config = nullptr;
+    int32_t log_level = 0;
+    std::string label;        // "plugin 'v8'", for messages
+  };
+  // What the reader thread hands over: calls the worker starts on its own
+  // (not nested in a call of the host), log lines, stderr lines, its death.
+  struct Events {
+    std::function<void(Child&, std::string frame)> top_level_call;
+    std::function<void(int32_t level, std::string_view message)> log;
+    std::function<void(Child&)> died;
+  };
+
+  // Spawns the worker and loads the plugin in it. Throws Error: PHOST_E_LOAD
+  // (or the worker's own status) when the worker cannot start or the plugin
+  // cannot load there.
+  Child(const Setup& setup, Events events);
+  // Asks the worker to unload its plugin and exit; kills it after a grace
+  // period; reaps it and joins every thread.
+  ~Child();
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  const Ready& ready() const noexcept { return ready_; }
+  void set_label(std::string label);  // once the plugin's name is known
+  pid_t pid() const noexcept { return pid_; }
+  Channel& channel() noexcept { return *channel_; }
+  Router& router() noexcept { return router_; }
+  bool dead() const noexcept { return dead_.load(); }
+  // Asks the worker to unload its plugin and exit (once).
+  void request_stop();
+  bool stop_requested() const;
+  // SIGKILL, unless it is already reaped; the first reason is kept.
+  void kill(KillReason reason, std::string detail);
+  // The error for a call that was running when it died.
+  Error death_error(std::string_view serving) const;
+  uint64_t rss_bytes() const;  // 0 when unknown
+
+  // Leased to a call chain (guarded by the pool's lock).
+  bool busy = false;
+
+private:
+  void read_loop();
+  void read_stderr(int fd);
+  void reap();
+
+  std::string label_;
+  pid_t pid_ = -1;
+  std::unique_ptr<Channel> channel_;
+  Router router_;
+  Events events_;
+  Ready ready_;
+  std::thread reader_, stderr_reader_;
+  // The worker's own top-level calls (not nested in one of the host's), each
+  // on a thread; finished ones are joined as new ones start.
+  struct Caller {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Caller> callers_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable died_cv_;
+  std::atomic<bool> dead_{false};
+  bool reaped_ = false;
+  bool stopping_ = false;
+  int wait_status_ = 0;
+  KillReason kill_reason_ = KillReason::kNone;
+  std::string kill_detail_;
+  std::deque<std::string> stderr_tail_;
+  Mailbox load_box_;  // READY or LOAD_FAILED
+};
+
+// The phost-worker program: $PHOST_WORKER, else next to the installed plugins.
+std::string worker_program();
+
+}  // namespace phost::worker

@@ -1,0 +1,338 @@
+// The worker's side: phost_worker_main, run by the phost-worker program. It
+// loads one plugin into a host of its own and serves that host's processes
+// over the channel on fd 3. Every name the plugin calls that its own host does
+// not have is sent back to the parent host (the registry's fallback).
+#include "../api.hpp"
+#include "../error.hpp"
+#include "../host.hpp"
+#include "../value.hpp"
+#include "channel.hpp"
+#include "mailbox.hpp"
+#include "messages.hpp"
+#include "server.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace phost::worker {
+namespace {
+
+class Server {
+public:
+  explicit Server(int fd) : channel_(fd) {}
+  int run();
+
+private:
+  // A call the parent host sent, while it runs here.
+  struct Served {
+    uint64_t id = 0;
+    std::string session;
+    ValuePtr subject, global;
+    phost_cancel cancel;
+    CallScope scope;
+  };
+
+  bool load();
+  void serve(std::string frame, phost_call_ctx* parent);
+  void follow();
+  std::string read_until_call();
+  uint64_t via_of(const phost_call_ctx* ctx);
+  static phost_status PHOST_CALL forward(void* self, phost_call_ctx* ctx, const phost_value* args,
+                                         phost_value** out) noexcept;
+  static void PHOST_CALL forward_log(void* self, int32_t level, phost_str logger, phost_str message);
+  static void forward_deadline(void* self, const phost_call_ctx* ctx, int64_t deadline_ns);
+
+  Channel channel_;
+  Router router_;  // the calls this worker made to its host
+  std::unique_ptr<Host> host_;
+
+  std::mutex served_mutex_;
+  std::unordered_map<const CallScope*, const Served*> by_scope_;
+  std::unordered_map<uint64_t, Served*> by_id_;
+
+  // The threads that read the channel in turn and run the host's calls.
+  std::mutex pool_mutex_;
+  std::condition_variable pool_cv_;      // the reading is free: for the followers only
+  std::condition_variable shutdown_cv_;  // the host asked to stop: for run()
+  bool reader_present_ = false;
+  size_t idle_ = 1;  // threads not running a call (the first follower)
+  bool stopping_ = false, shutdown_ = false;
+  std::vector<std::thread> threads_;
+};
+
+int Server::run() {
+  if (!load()) return 3;
+  {
+    std::unique_lock lock(pool_mutex_);
+    threads_.emplace_back([this] { follow(); });
+    shutdown_cv_.wait(lock, [this] { return shutdown_; });
+  }
+  // The host unloads the plugin: nothing of it runs any more. Calls the
+  // plugin's own threads make to the host end with 503.
+  router_.close_all();
+  for (size_t i = 0;; ++i) {  // threads_ may still grow while the last ones leave
+    std::thread t;
+    {
+      std::lock_guard lock(pool_mutex_);
+      if (i >= threads_.size()) break;
+      t = std::move(threads_[i]);
+    }
+    t.join();
+  }
+  host_.reset();
+  return 0;
+}
+
+// Leader/follower: one thread reads the channel at a time. The reader that
+// receives a call from the host runs it itself, on the spot, after handing
+// the reading over to an idle thread (started if none is idle): a call costs
+// the worker one wake-up, not two.
+void Server::follow() {
+  std::unique_lock lock(pool_mutex_);
+  for (;;) {
+    pool_cv_.wait(lock, [this] { return stopping_ || !reader_present_; });
+    if (stopping_) return;
+    reader_present_ = true;
+    lock.unlock();
+    std::string call = read_until_call();
+    lock.lock();
+    reader_present_ = false;
+    if (stopping_) {
+      pool_cv_.notify_all();
+      return;
+    }
+    if (--idle_ == 0) {  // this thread runs the call; another one reads meanwhile
+      ++idle_;
+      threads_.emplace_back([this] { follow(); });
+    } else {
+      pool_cv_.notify_one();
+    }
+    lock.unlock();
+    serve(std::move(call), nullptr);
+    lock.lock();
+    ++idle_;
+  }
+}
+
+// Reads and routes frames until one is a call of the host's own (not nested
+// in a call of this worker), which it returns; "" once the host asked to stop.
+std::string Server::read_until_call() {
+  std::string frame;
+  for (;;) {
+    if (!channel_.receive(frame)) {
+      // The host is gone (or killed this worker's link): leave at once,
+      // without running anything more of the plugin.
+      std::_Exit(0);
+    }
+    Peek p;
+    try {
+      p = peek(frame);
+    } catch (const Error&) {
+      std::_Exit(4);  // a broken host: nothing sensible to serve
+    }
+    switch (p.type) {
+      case Type::kCall:
+        if (p.via == 0) return frame;
+        if (!router_.deliver(p.via, std::move(frame)))
+          channel_.send(encode_error(p.id, PHOST_E_INTERNAL, 500, "worker: the call it was nested in has ended"));
+        break;
+      case Type::kResult:
+      case Type::kError: router_.deliver(p.id, std::move(frame)); break;
+      case Type::kCancel: {
+        std::lock_guard lock(served_mutex_);
+        if (auto it = by_id_.find(p.id); it != by_id_.end()) it->second->cancel.cancelled.store(true);
+        break;
+      }
+      case Type::kShutdown: {
+        std::lock_guard lock(pool_mutex_);
+        stopping_ = shutdown_ = true;
+        pool_cv_.notify_all();
+        shutdown_cv_.notify_all();
+        return {};
+      }
+      default: break;
+    }
+  }
+}
+
+bool Server::load() {
+  std::string frame;
+  if (!channel_.receive(frame)) return false;
+  Reader r(frame);
+  if (r.type() != Type::kLoad) return false;
+  const std::string path(r.bytes());
+  const ValuePtr config(r.value());
+  const auto level = static_cast<int32_t>(r.i64());
+
+  phost_host_config host_config{};
+  host_config.struct_size = sizeof host_config;
+  host_config.log = &Server::forward_log;
+  host_config.log_data = this;
+  host_config.log_level = level;
+  try {
+    host_ = std::make_unique<Host>(host_config);
+    phost_process_desc desc{};
+    desc.struct_size = sizeof desc;
+    desc.name = phost_str{"host", 4};
+    desc.handler = &Server::forward;
+    desc.user_data = this;
+    host_->registry().set_fallback(std::make_shared<Process>(desc, &host_->application()));
+    host_->set_deadline_hook(&Server::forward_deadline, this);
+    host_->load_plugin(path, config.get());
+  } catch (...) {
+    std::string failed = encode_current_exception(0);
+    failed[4] = static_cast<char>(Type::kLoadFailed);
+    channel_.send(failed);
+    return false;
+  }
+  Writer ready(Type::kReady);
+  const phost_plugin* plugin = nullptr;
+  std::vector<ProcessListing> processes = host_->registry().list();
+  for (const ProcessListing& p : processes)
+    if (p.owner != &host_->application()) plugin = p.owner;
+  ready.bytes(plugin && plugin->info.name ? plugin->info.name : "");
+  ready.bytes(plugin && plugin->info.version ? plugin->info.version : "");
+  ready.u64(processes.size());
+  for (const ProcessListing& p : processes) {
+    ready.bytes(p.name);
+    ready.bytes(p.description);
+    ready.u64(p.flags);
+  }
+  return channel_.send(ready.finish());
+}
+
+void Server::serve(std::string frame, phost_call_ctx* parent) {
+  uint64_t id = 0;
+  std::string reply;
+  try {
+    CallFrame call = decode_call(frame);
+    id = call.id;
+    Served served;
+    served.id = id;
+    served.session.assign(call.session);
+    served.subject = std::move(call.subject);
+    served.global = std::move(call.global);
+    served.scope.session = served.session;
+    served.scope.subject = served.subject.get();
+    served.scope.global = served.global.get();
+    served.scope.deadline_ns = call.deadline_ns;
+    served.scope.cancel = &served.cancel;
+    {
+      std::lock_guard lock(served_mutex_);
+      by_scope_[&served.scope] = &served;
+      by_id_[id] = &served;
+    }
+    try {
+      const ValuePtr result(host_->call(parent, served.scope, call.name, call.args.get()));
+      reply = encode_result(id, result.get());
+    } catch (...) {
+      reply = encode_current_exception(id);
+    }
+    std::lock_guard lock(served_mutex_);
+    by_scope_.erase(&served.scope);
+    by_id_.erase(id);
+  } catch (...) {
+    reply = encode_current_exception(id);
+  }
+  channel_.send(reply);
+}
+
+// The host's call a worker-side call belongs to: the nearest served scope up
+// its chain. 0 for a call the plugin started on a thread of its own.
+uint64_t Server::via_of(const phost_call_ctx* ctx) {
+  std::lock_guard lock(served_mutex_);
+  for (const phost_call_ctx* c = ctx; c; c = c->parent)
+    if (auto it = by_scope_.find(c->scope); it != by_scope_.end()) return it->second->id;
+  return 0;
+}
+
+phost_status PHOST_CALL Server::forward(void* self, phost_call_ctx* ctx, const phost_value* args,
+                                        phost_value** out) noexcept {
+  auto& server = *static_cast<Server*>(self);
+  try {
+    Mailbox box;
+    const OpenCall call(server.router_, box);
+    const int64_t deadline = earlier(ctx->scope->deadline_ns, ctx->own_deadline_ns.load());
+    // Session, subject and global are the host's already: it runs this call
+    // nested in the one it sent (via).
+    if (!server.channel_.send(encode_call(call.id(), server.via_of(ctx), deadline, ctx->name, nullptr, args)))
+      throw Error(PHOST_E_CANCELLED, "worker: the host is gone", 503);
+    std::string frame;
+    for (;;) {
+      if (box.wait(frame, 0) == Mailbox::Wait::kClosed)
+        throw Error(PHOST_E_CANCELLED, "worker: the host is unloading the plugin: '" + std::string(ctx->name) +
+                                           "' was not called", 503);
+      if (frame[0] == static_cast<char>(Type::kCall)) {
+        server.serve(std::move(frame), ctx);  // a call back into this worker, on this thread
+        continue;
+      }
+      *out = decode_reply(frame);
+      return PHOST_OK;
+    }
+  } catch (const Error& e) {
+    const std::string& m = e.message();
+    api_table()->ctx_set_error(ctx, e.code(), phost_str{m.data(), m.size()});
+    return e.status();
+  } catch (...) {
+    api_table()->ctx_set_error(ctx, 500, phost_str{"worker: forwarding failed", 25});
+    return PHOST_E_INTERNAL;
+  }
+}
+
+// A handler of a call the host sent set itself a sooner deadline (the V8
+// runtime's timeout_ms): the host, which kills a worker that outlives its
+// call's deadline, must know. Only the call's own handler counts; a nested
+// handler's deadline bounds only its part of the call.
+void Server::forward_deadline(void* self, const phost_call_ctx* ctx, int64_t deadline_ns) {
+  auto& server = *static_cast<Server*>(self);
+  if (ctx->parent && ctx->parent->scope == ctx->scope) return;
+  uint64_t id = 0;
+  {
+    std::lock_guard lock(server.served_mutex_);
+    const auto it = server.by_scope_.find(ctx->scope);
+    if (it == server.by_scope_.end()) return;
+    id = it->second->id;
+  }
+  try {
+    Writer w(Type::kDeadline);
+    w.u64(id);
+    w.i64(deadline_ns);
+    server.channel_.send(w.finish());
+  } catch (...) {  // the host then keeps the call's own deadline
+  }
+}
+
+void PHOST_CALL Server::forward_log(void* self, int32_t level, phost_str logger, phost_str message) {
+  auto& server = *static_cast<Server*>(self);
+  try {
+    Writer w(Type::kLog);
+    w.i64(level);
+    w.bytes(std::string_view(logger.ptr, logger.len));
+    w.bytes(std::string_view(message.ptr, message.len));
+    server.channel_.send(w.finish());
+  } catch (...) {  // a log line is never worth failing a call
+  }
+}
+
+}  // namespace
+}  // namespace phost::worker
+
+extern "C" PHOST_API int PHOST_CALL phost_worker_main(int argc, [[maybe_unused]] char** argv) {
+  // The worker leaves when its channel ends, i.e. when its host closes it or
+  // dies (no PR_SET_PDEATHSIG: it fires when the host's *thread* that
+  // started the worker ends). A crash leaves no core file (the host reports it).
+  if (argc < 2) return 2;  // started by hand, not by a host
+  const rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+  std::signal(SIGPIPE, SIG_IGN);
+  auto server = std::make_unique<phost::worker::Server>(phost::worker::kChannelFd);
+  return server->run();
+}

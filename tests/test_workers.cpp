@@ -1,0 +1,364 @@
+// Plugins in worker processes (phost_load_plugin_ex, "isolation": "process"):
+// same names, same call context, same values and errors as in-process; a
+// worker that crashes, hangs or grows is killed and replaced while the host
+// keeps serving; nothing leaks (descriptors, processes, zombies).
+#include <phost/host.hpp>
+
+#include <doctest/doctest.h>
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <latch>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using phost::Value;
+using phost::View;
+
+phost::Host make_host() {
+  phost::HostOptions options;
+  options.log = [](int, std::string_view, std::string_view) {};  // quiet: the workers' stderr is logged
+  return phost::Host(std::move(options));
+}
+
+phost::LoadOptions isolated(uint32_t workers = 1) {
+  phost::LoadOptions o;
+  o.isolation = phost::Isolation::process;
+  o.workers = workers;
+  o.grace = std::chrono::milliseconds(200);
+  return o;
+}
+
+using phost::args;
+
+// The error a call fails with (REQUIREs that it fails).
+phost::Error failure(phost::Host& host, std::string_view name, View call_args = {},
+                     const phost::CallOptions& options = {}) {
+  try {
+    host.call(name, call_args, options);
+  } catch (const phost::Error& e) {
+    return e;
+  }
+  FAIL("'" << name << "' succeeded");
+  return phost::Error(0, "");
+}
+
+int open_fds() {
+  int n = 0;
+  if (DIR* dir = ::opendir("/proc/self/fd")) {
+    while (const dirent* e = ::readdir(dir)) n += e->d_name[0] != '.';
+    ::closedir(dir);
+  }
+  return n - 1;  // the directory's own
+}
+
+// True when this process has no child left, not even a zombie.
+bool no_children() {
+  const pid_t got = ::waitpid(-1, nullptr, WNOHANG);
+  return got == -1 && errno == ECHILD;
+}
+
+bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }
+
+}  // namespace
+
+TEST_SUITE("workers") {
+
+TEST_CASE("an isolated plugin's processes are registered under their names and run in another process") {
+  phost::Host host = make_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  bool listed = false;
+  for (const phost::ProcessInfo& p : host.list())
+    if (p.name == "w.echo") listed = p.plugin == "worker" && p.description == "Returns its arguments";
+  CHECK(listed);
+  const int64_t pid = host.call("w.pid").as_int();
+  CHECK(pid != ::getpid());
+  CHECK(alive(static_cast<pid_t>(pid)));
+  CHECK(host.call("w.pid").as_int() == pid);  // one worker, kept
+  host.alias("w.pid", "app.worker_pid");  // the worker knows only its own names
+  CHECK(host.call("app.worker_pid").as_int() == pid);
+}
+
+TEST_CASE("values keep every kind across the boundary") {
+  phost::Host host = make_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  Value nested = Value::object();
+  nested.set("max", Value::integer(INT64_MAX));
+  nested.set("min", Value::integer(INT64_MIN));
+  nested.set("half", Value::number(0.5));
+  nested.set("bytes", Value::bytes(std::string("\0\xff\x01", 3)));
+  nested.set("text", Value::string("h\xc3\xa9llo"));
+  nested.set("list", args(Value::null(), Value::boolean(true), Value::boolean(false), Value::array()));
+  const Value sent = args(std::move(nested), Value::string(""));
+  const Value back = host.call("w.echo", sent);
+  CHECK(back.to_json() == sent.to_json());
+  CHECK(back[0]["max"].as_int() == INT64_MAX);
+  CHECK(back[0]["min"].as_int() == INT64_MIN);
+  CHECK(back[0]["bytes"].kind() == PHOST_BYTES);
+  CHECK(back[0]["bytes"].as_string() == std::string("\0\xff\x01", 3));
+  CHECK(back[0]["half"].kind() == PHOST_DOUBLE);
+  CHECK(back[0]["list"][0].kind() == PHOST_NULL);
+}
+
+TEST_CASE("session, subject, global and deadline cross into the worker") {
+  phost::Host host = make_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  const Value subject = Value::from_json(R"({"user": 7})");
+  const Value global = Value::from_json(R"({"tenant": "acme"})");
+  phost::CallOptions options;
+  options.session = "s-1";
+  options.subject = subject;
+  options.global = global;
+  options.timeout = std::chrono::milliseconds(5000);
+  const Value info = host.call("w.info", {}, options);
+  CHECK(info["session"].as_string() == "s-1");
+  CHECK(info["subject"].to_json() == subject.to_json());
+  CHECK(info["global"].to_json() == global.to_json());
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch()).count();
+  CHECK(info["deadline_ns"].as_int() > now);
+  CHECK(info["deadline_ns"].as_int() < now + int64_t{5'000'000'000});
+}
+
+TEST_CASE("errors keep status, code and message across the boundary") {
+  phost::Host host = make_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  const phost::Error e = failure(host, "w.fail", args(Value::integer(418), Value::string("teapot")));
+  CHECK(e.code() == 418);
+  CHECK(std::string(e.what()) == "teapot");
+  const phost::Error missing = failure(host, "w.via", args(Value::string("no.such.thing")));
+  CHECK(missing.code() == 404);
+  CHECK(missing.status() == PHOST_E_NOT_FOUND);
+  CHECK(std::string(missing.what()).find("no.such.thing") != std::string::npos);
+}
+
+TEST_CASE("a nested call from the worker is served by the host, and calls back into the same worker") {
+  phost::Host host = make_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated(1));
+  host.add("app.session", "", [](phost::Call& call) { return Value::string(phost::to_view(call.info().session)); });
+  // app.back calls into the worker again: with one worker, only re-entry can serve it.
+  host.add("app.back", "", [](phost::Call& call) { return call.call("w.pid"); });
+  phost::CallOptions options;
+  options.session = "chain";
+  options.timeout = std::chrono::milliseconds(10000);
+  CHECK(host.call("w.via", args(Value::string("app.session")), options).as_string() == "chain");
+  const int64_t pid = host.call("w.pid").as_int();
+  CHECK(host.call("w.via", args(Value::string("app.back")), options).as_int() == pid);
+  // Deeper: host -> worker -> host -> worker -> host -> worker.
+  host.add("app.deeper", "", [](phost::Call& call) {
+    return call.call("w.via", args(Value::string("app.back")));
+  });
+  CHECK(host.call("w.via", args(Value::string("app.deeper")), options).as_int() == pid);
+  // The depth keeps counting on the host's side of each hop.
+  host.add("app.depth", "", [](phost::Call& call) { return Value::integer(call.info().depth); });
+  CHECK(host.call("w.via", args(Value::string("app.depth"))).as_int() == 2);
+}
+
+TEST_CASE("a call the plugin makes from a thread of its own is served by the host") {
+  phost::Host host = make_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  host.add("app.hello", "", [](phost::Call& call) { return Value::integer(call.info().depth); });
+  CHECK(host.call("w.background", args("app.hello")).as_int() == 1);  // a top-level call, not nested
+  CHECK(failure(host, "w.background", args("app.none")).code() == 404);
+}
+
+TEST_CASE("a crashing worker fails its call with 500 naming the signal and is replaced") {
+  phost::Host host = make_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  const int64_t before = host.call("w.pid").as_int();
+  const phost::Error e = failure(host, "w.crash");
+  CHECK(e.code() == 500);
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's handler takes the signal, prints its report (the last words) and exits 1.
+  CHECK_MESSAGE(std::string(e.what()).find("exited with status 1") != std::string::npos, std::string(e.what()));
+#else
+  CHECK_MESSAGE(std::string(e.what()).find("killed by signal 11 (SIGSEGV)") != std::string::npos,
+                std::string(e.what()));
+#endif
+  CHECK(std::string(e.what()).find("w.crash") != std::string::npos);
+  const phost::Error aborted = failure(host, "w.abort");
+  CHECK(aborted.code() == 500);
+  CHECK(std::string(aborted.what()).find("SIGABRT") != std::string::npos);
+  const int64_t after = host.call("w.pid").as_int();
+  CHECK(after != before);
+  CHECK_FALSE(alive(static_cast<pid_t>(before)));  // reaped, not a zombie
+}
+
+TEST_CASE("a worker that outlives its deadline by the grace period is killed with 408") {
+  phost::Host host = make_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  phost::CallOptions options;
+  options.timeout = std::chrono::milliseconds(100);
+  const auto start = std::chrono::steady_clock::now();
+  const phost::Error e = failure(host, "w.hang", {}, options);
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK(e.code() == 408);
+  CHECK(e.status() == PHOST_E_TIMEOUT);
+  CHECK(std::string(e.what()).find("killed") != std::string::npos);
+  CHECK(took >= std::chrono::milliseconds(300));
+  CHECK(took < std::chrono::seconds(5));
+  // A handler that listens to its context stops by itself: no kill.
+  const int64_t pid = host.call("w.pid").as_int();
+  const phost::Error polite = failure(host, "w.wait", {}, options);
+  CHECK(polite.code() == 408);
+  CHECK(std::string(polite.what()) == "w.wait: stopped as asked");
+  CHECK(host.call("w.pid").as_int() == pid);
+}
+
+TEST_CASE("a cancelled call reaches the worker's context") {
+  phost::Host host = make_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  phost_cancel* cancel = phost_cancel_new();
+  phost::CallOptions options;
+  options.cancel = cancel;
+  std::thread trigger([cancel] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    phost_cancel_trigger(cancel);
+  });
+  const phost::Error e = failure(host, "w.wait", {}, options);
+  trigger.join();
+  phost_cancel_free(cancel);
+  CHECK(e.code() == 408);  // the handler's own answer to its cancelled context
+}
+
+TEST_CASE("a worker past its memory ceiling is killed with 507") {
+  phost::Host host = make_host();
+  phost::LoadOptions options = isolated();
+  options.rss_limit_mb = 64;
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, options);
+  const phost::Error e = failure(host, "w.grow", args(Value::integer(200)));
+  CHECK(e.code() == 507);
+  CHECK(e.status() == PHOST_E_NO_MEMORY);
+  CHECK(std::string(e.what()).find("memory ceiling") != std::string::npos);
+  CHECK(host.call("w.echo", args(Value::integer(1)))[0].as_int() == 1);
+}
+
+TEST_CASE("a worker that keeps dying is backed off and the error says so") {
+  phost::Host host = make_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  for (int i = 0; i < 3; ++i) CHECK(failure(host, "w.crash").code() == 500);
+  const phost::Error e = failure(host, "w.pid");
+  CHECK(e.code() == 503);
+  CHECK(std::string(e.what()).find("3 times in a row") != std::string::npos);
+  CHECK(std::string(e.what()).find("backoff") != std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // the backoff itself is what is tested
+  CHECK(host.call("w.pid").as_int() > 0);
+}
+
+TEST_CASE("a worker killed in the middle of a nested call chain fails the chain and is replaced") {
+  phost::Host host = make_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  const int64_t pid = host.call("w.pid").as_int();
+  host.add("app.kill", "", [pid](phost::Call&) {
+    ::kill(static_cast<pid_t>(pid), SIGKILL);
+    return Value::null();
+  });
+  host.add("app.outer", "", [](phost::Call& call) { return call.call("w.via", args(Value::string("app.kill"))); });
+  const phost::Error e = failure(host, "w.via", args(Value::string("app.outer")));
+  CHECK(e.code() == 500);
+  CHECK(std::string(e.what()).find("SIGKILL") != std::string::npos);
+  CHECK(host.call("w.pid").as_int() != pid);
+}
+
+TEST_CASE("calls run on several workers at once") {
+  phost::Host host = make_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated(2));
+  std::vector<int64_t> pids(2);
+  std::vector<std::thread> threads;
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < pids.size(); ++i)
+    threads.emplace_back([&host, &pids, i] { pids[i] = host.call("w.sleep", args(Value::integer(300))).as_int(); });
+  for (std::thread& t : threads) t.join();
+  CHECK(pids[0] != pids[1]);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1500));
+}
+
+TEST_CASE("the host destroyed while workers serve calls leaves no process, zombie or descriptor") {
+  const int fds_before = open_fds();
+  {
+    std::latch started(2);
+    std::vector<std::thread> threads;
+    std::atomic<int> answered{0};
+    {
+      phost::Host host = make_host();
+      host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated(2));
+      host.add("app.started", "", [&started](phost::Call&) {
+        started.count_down();
+        return Value::null();
+      });
+      for (int i = 0; i < 2; ++i)
+        threads.emplace_back([&host, &answered] {
+          try {
+            host.call("w.via", args(Value::string("app.started")));
+            host.call("w.sleep", args(Value::integer(200)));
+            ++answered;
+          } catch (const phost::Error&) {
+            ++answered;  // 503: the host is being destroyed
+          }
+        });
+      started.wait();
+    }  // destroyed here, while the second calls may still run
+    for (std::thread& t : threads) t.join();
+    CHECK(answered.load() == 2);
+  }
+  CHECK(no_children());
+  CHECK(open_fds() == fds_before);
+}
+
+TEST_CASE("a worker inherits no descriptor and runs in its own directory") {
+  phost::Host host = make_host();
+  phost::LoadOptions options = isolated();
+  options.working_dir = "/tmp";
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, options);
+  const Value seen = host.call("w.fds");
+  CHECK(seen["cwd"].as_string() == "/tmp");
+  std::vector<int64_t> fds;
+  for (size_t i = 0; i < seen["fds"].size(); ++i) fds.push_back(seen["fds"][i].as_int());
+  CHECK(fds == std::vector<int64_t>{0, 1, 2, 3});
+}
+
+TEST_CASE("isolation set in the plugin's config is taken out before the plugin sees it") {
+  phost::Host host = make_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN,
+                   Value::from_json(R"({"isolation": "process", "workers": 2, "worker_grace_ms": 100})"));
+  CHECK(host.call("w.pid").as_int() != ::getpid());
+  host.load_plugin("echo", Value::from_json(R"({"isolation": "in-process"})"));
+  CHECK(host.call("echo.add", args(Value::integer(2), Value::integer(3))).as_int() == 5);
+}
+
+TEST_CASE("bad isolation settings and plugins that fail in their worker get clear errors") {
+  phost::Host host = make_host();
+  auto load_error = [&host](std::string_view path, const char* config) {
+    try {
+      host.load_plugin(path, Value::from_json(config));
+    } catch (const phost::Error& e) {
+      return e;
+    }
+    FAIL("loaded");
+    return phost::Error(0, "");
+  };
+  phost::Error e = load_error(PHOST_FIXTURE_WORKER_PLUGIN, R"({"isolation": "thread"})");
+  CHECK(e.code() == 400);
+  CHECK(std::string(e.what()).find("'isolation'") != std::string::npos);
+  e = load_error(PHOST_FIXTURE_WORKER_PLUGIN, R"({"isolation": "process", "workers": 0})");
+  CHECK(e.code() == 400);
+  CHECK(std::string(e.what()).find("'workers'") != std::string::npos);
+  e = load_error(PHOST_FIXTURE_INIT_FAILS, R"({"isolation": "process"})");
+  CHECK(e.status() == PHOST_E_LOAD);
+  CHECK(std::string(e.what()).find("worker") != std::string::npos);
+  e = load_error("/nonexistent/libnothing.so", R"({"isolation": "process"})");
+  CHECK(e.status() == PHOST_E_NOT_FOUND);
+  CHECK(no_children());
+}
+
+}  // TEST_SUITE
