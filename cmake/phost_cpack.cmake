@@ -1,7 +1,7 @@
 # The Debian package: `cpack -G DEB` in the build tree writes
 # phost_<version>_amd64.deb, everything `cmake --install` installs, under /usr.
 # Its Depends come from dpkg-shlibdeps (Debian 12's libraries: Boost.JSON,
-# spdlog, fmt, SQLite, libstdc++, and libnode108 when the build used the
+# spdlog, fmt, SQLite, libcurl, libstdc++, and libnode108 when the build used the
 # system's). A libnode unpacked by tools/setup.sh ships inside, beside the V8
 # plugin (runtime/CMakeLists.txt); its own libraries become dependencies too.
 include_guard(GLOBAL)
@@ -12,7 +12,7 @@ set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_PACKAGE_CONTACT "phost maintainers <phost@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_PACKAGE_DESCRIPTION "libphost, its C and C++ API and SDK headers, the phost CLI, the shipped plugins \
-(V8 runtime, fs, store, echo) in /usr/lib/phost, the CMake package and phost.pc.")
+(V8 runtime, fs, store, http, echo) in /usr/lib/phost, the CMake package and phost.pc.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # phost_1.0.0_amd64.deb

@@ -594,3 +594,120 @@ TEST_CASE("a caller waiting for a busy serial process keeps its deadline and its
 }
 
 }  // TEST_SUITE
+
+// ---- v1.2: ctx_wait and call_with_deadline
+
+TEST_CASE("ctx_wait returns at its own time when nothing stops the call") {
+  HostPtr host = make_host();
+  must_add(host.get(), "app.nap", [](phost_call_ctx* ctx, const phost_value*, phost_value** out) {
+    const int64_t start = api().clock_ns();
+    const phost_status s = api().ctx_wait(ctx, start + 20'000'000);
+    if (s != PHOST_OK) return s;
+    return api().value_int((api().clock_ns() - start) / 1'000'000, out);
+  });
+  Outcome o = call(host.get(), "app.nap");
+  REQUIRE(o.status == PHOST_OK);
+  CHECK(get_int(o.value.get()) >= 20);
+}
+
+TEST_CASE("ctx_wait ends at the call's deadline with 408") {
+  HostPtr host = make_host();
+  must_add(host.get(), "app.nap", [](phost_call_ctx* ctx, const phost_value*, phost_value**) {
+    return api().ctx_wait(ctx, 0);  // no limit of its own: only the deadline ends it
+  });
+  phost_call_options options{};
+  options.struct_size = sizeof options;
+  options.timeout_ms = 30;
+  const int64_t start = api().clock_ns();
+  Outcome o = call(host.get(), "app.nap", nullptr, &options);
+  CHECK(o.status == PHOST_E_TIMEOUT);
+  CHECK(o.error.code == 408);
+  CHECK(o.error.message == "deadline passed while 'app.nap' waited");
+  CHECK(api().clock_ns() - start >= 30'000'000);
+}
+
+TEST_CASE("ctx_wait wakes at once when the call is cancelled from another thread") {
+  HostPtr host = make_host();
+  Signal started;
+  must_add(host.get(), "app.nap", [&](phost_call_ctx* ctx, const phost_value*, phost_value**) {
+    started.raise();
+    return api().ctx_wait(ctx, api().clock_ns() + 60'000'000'000);  // a minute
+  });
+  must_add(host.get(), "app.outer", calls("app.nap"));
+  CancelPtr cancel(phost_cancel_new());
+  phost_call_options options{};
+  options.struct_size = sizeof options;
+  options.cancel = cancel.get();
+  Outcome result{PHOST_OK, nullptr, {}};
+  std::thread caller([&] { result = call(host.get(), "app.outer", nullptr, &options); });
+  started.wait();
+  const int64_t triggered = api().clock_ns();
+  phost_cancel_trigger(cancel.get());
+  caller.join();
+  CHECK(result.status == PHOST_E_CANCELLED);
+  CHECK(result.error.code == 499);
+  CHECK(result.error.message == "cancelled while 'app.nap' waited");
+  CHECK(api().clock_ns() - triggered < 5'000'000'000);  // not the minute
+}
+
+TEST_CASE("ctx_wait wakes with 503 when its host is being destroyed") {
+  HostPtr host = make_host();
+  Signal started;
+  must_add(host.get(), "app.nap", [&](phost_call_ctx* ctx, const phost_value*, phost_value**) {
+    started.raise();
+    return api().ctx_wait(ctx, 0);  // nothing but the host's end stops it
+  });
+  Outcome result{PHOST_OK, nullptr, {}};
+  phost_host* raw = host.get();
+  std::thread caller([&] { result = call(raw, "app.nap"); });
+  started.wait();
+  host.reset();  // waits for the call, which must wake up
+  caller.join();
+  CHECK(result.status == PHOST_E_CANCELLED);
+  CHECK(result.error.code == 503);
+  CHECK(result.error.message == "host is being destroyed while 'app.nap' waited");
+}
+
+TEST_CASE("ctx_wait refuses a NULL ctx") {
+  CHECK(api().ctx_wait(nullptr, 0) == PHOST_E_INVALID_ARG);
+}
+
+TEST_CASE("call_with_deadline gives the callee a tighter deadline than its caller's") {
+  HostPtr host = make_host();
+  int64_t outer_deadline = 0, inner_deadline = 0;
+  must_add(host.get(), "app.inner", [&](phost_call_ctx* ctx, const phost_value*, phost_value**) {
+    inner_deadline = info_of(ctx).deadline_ns;
+    return api().ctx_wait(ctx, 0);
+  });
+  must_add(host.get(), "app.outer", [&](phost_call_ctx* ctx, const phost_value*, phost_value** out) {
+    outer_deadline = info_of(ctx).deadline_ns;
+    phost_value* inner = nullptr;
+    const phost_status s =
+        api().call_with_deadline(nullptr, ctx, S("app.inner"), nullptr, api().clock_ns() + 20'000'000, &inner);
+    api().value_release(inner);
+    phost_error e{};
+    e.struct_size = sizeof e;
+    api().last_error(&e);
+    return api().value_string(S(std::to_string(s) + " " + std::to_string(e.code)), out);  // the caller goes on
+  });
+  phost_call_options options{};
+  options.struct_size = sizeof options;
+  options.timeout_ms = 60000;
+  Outcome o = call(host.get(), "app.outer", nullptr, &options);
+  REQUIRE(o.status == PHOST_OK);
+  CHECK(get_string(o.value.get()) == std::to_string(PHOST_E_TIMEOUT) + " 408");
+  CHECK(inner_deadline > 0);
+  CHECK(inner_deadline < outer_deadline);
+
+  // A later deadline than the inherited one changes nothing.
+  must_add(host.get(), "app.later", [&](phost_call_ctx* ctx, const phost_value*, phost_value** out) {
+    return api().call_with_deadline(nullptr, ctx, S("app.peek"), nullptr, outer_deadline + 1'000'000'000'000, out);
+  });
+  must_add(host.get(), "app.peek", [&](phost_call_ctx* ctx, const phost_value*, phost_value** out) {
+    return api().value_int(info_of(ctx).deadline_ns, out);
+  });
+  options.timeout_ms = 1000;
+  Outcome later = call(host.get(), "app.later", nullptr, &options);
+  REQUIRE(later.status == PHOST_OK);
+  CHECK(get_int(later.value.get()) <= api().clock_ns() + 1'000'000'000);
+}

@@ -523,4 +523,30 @@ TEST_CASE("the last error is cleared by the next success") {
   CHECK(e.message.empty());
 }
 
+// Releasing a tree walks it with an array on the stack and a vector past 32
+// pending nodes (value.cpp): items still referenced elsewhere survive both.
+TEST_CASE("releasing wide and deep trees frees only what nothing else holds") {
+  const phost_api& a = api();
+  for (const int width : {3, 40, 2000}) {
+    Ref kept = json(R"({"k":[1,2,3]})");
+    phost_value* root = nullptr;
+    REQUIRE(a.value_array(0, &root) == PHOST_OK);
+    for (int i = 0; i < width; ++i) {
+      phost_value* row = nullptr;
+      REQUIRE(a.value_array(0, &row) == PHOST_OK);
+      REQUIRE(a.value_push(row, str_value("s" + std::to_string(i)).release()) == PHOST_OK);
+      if (i == width / 2) {
+        a.value_retain(kept.get());
+        REQUIRE(a.value_push(row, kept.get()) == PHOST_OK);
+      }
+      REQUIRE(a.value_push(root, row) == PHOST_OK);
+    }
+    phost_value* chain = json("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]").release();
+    REQUIRE(a.value_push(root, chain) == PHOST_OK);
+    CHECK(a.value_len(root) == size_t(width) + 1);
+    a.value_release(root);
+    CHECK(to_json(kept.get()) == R"({"k":[1,2,3]})");
+  }
+}
+
 }  // TEST_SUITE

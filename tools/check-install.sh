@@ -38,6 +38,9 @@ if [ "${1:-}" = --inside ]; then
 
   check "phost --version names V8" "V8" sh -c 'phost --version | sed -n "3s/ .*//p"'
   check "a shipped plugin by bare name" "5" phost --plugin echo run echo.add 2 3
+  check "the http plugin by bare name refuses the cloud metadata address" "1" \
+    sh -c 'phost --plugin http run http.Get "\"http://169.254.169.254/\"" 2>&1 >/dev/null |
+           grep -c "refused: address 169.254.169.254 is in the denied network"'
   check "a script app from phost new app" "Hello, you!" \
     sh -c 'phost new app demo >/dev/null && phost --app demo run scripts.hello.Hello "\"you\"" --raw --quiet'
 

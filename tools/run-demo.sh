@@ -20,7 +20,8 @@ quietly() {  # quietly LOG COMMAND...: the output only when COMMAND fails
 echo "setting up and building phost (logs: build/setup.log, build/demo-build.log) ..."
 quietly build/setup.log bash tools/setup.sh
 quietly build/demo-build.log cmake -S . -B build -DPHOST_WARNINGS_AS_ERRORS=ON
-quietly build/demo-build.log cmake --build build -j"$(nproc)" --target phost_cli phost_v8 shop_inventory
+quietly build/demo-build.log cmake --build build -j"$(nproc)" --target phost_cli phost_v8 phost_fs phost_store phost_http \
+  shop_inventory shop_rates
 
 # Prints a command as it can be pasted: arguments with shell characters in
 # single quotes (none of ours contains one).
@@ -66,6 +67,23 @@ show phost "${app[@]}" run scripts.broken.Main
 status=0
 phost "${app[@]}" run scripts.broken.Main 2>&1 || status=$?
 echo "(exit status $status)"
+
+echo
+echo "# gou's script library: scripts/orders/archive.ts logs (log), asks a rates service over HTTP (http.Get),"
+echo "# writes the receipt to a file (FS) and keeps the last one per country (Store). The rates service"
+echo "# (examples/shop/rates_server.cpp) runs on 127.0.0.1 while the demo runs; receipts go to a temp folder."
+data="$(mktemp -d)"
+exec 3> >(build/examples/shop_rates > "$data/port")  # it stops when fd 3 closes
+for _ in $(seq 50); do [ -s "$data/port" ] && break; sleep 0.1; done
+rates="http://127.0.0.1:$(head -n1 "$data/port")/rates"
+library=(--plugin fs --config "{\"roots\": {\"data\": \"$data\"}}" --plugin store
+         --config '{"stores": {"receipts": {}}}' --plugin http)
+show phost "${app[@]}" "${library[@]}" run scripts.orders.archive.Archive '{"id": "A-1", '"${order:1}" "\"$rates\""
+phost "${app[@]}" "${library[@]}" run scripts.orders.archive.Archive '{"id": "A-1", '"${order:1}" "\"$rates\"" 2>&1 |
+  grep -v '^\[phost'
+echo "(receipt file: $(cat "$data/receipts/A-1.json"))"
+exec 3>&-
+rm -rf "$data"
 
 echo
 echo "More: phost --help, man -l tools/phost.1, examples/shop/README.md, doc/."

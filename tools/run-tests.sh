@@ -70,7 +70,7 @@ SUMMARY+=("install + .deb checks:       $install_passed passed, $install_failed 
 section "ASan + UBSan build of the host-side suites and the runtime's: build-asan/"
 t0=$(date +%s)
 cmake -S . -B build-asan -DPHOST_SANITIZE="address;undefined" -DPHOST_BUILD_RUNTIME=ON \
-  -DPHOST_RUNTIME_TESTS="isolation;calls;limits;loading;hostile;gou_scripts;transpiler" \
+  -DPHOST_RUNTIME_TESTS="isolation;calls;limits;loading;hostile;gou_scripts;globals;transpiler" \
   -DPHOST_BUILD_BENCH=OFF >/dev/null
 asan_rc=0
 if cmake --build build-asan -j"$JOBS"; then

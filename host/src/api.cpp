@@ -6,6 +6,7 @@
 #include "error.hpp"
 #include "host.hpp"
 #include "log.hpp"
+#include "stop_signal.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -42,42 +43,49 @@ const phost_value* kind_checked(const phost_value* v, phost_kind kind, const cha
   return v;
 }
 
-phost_status PHOST_CALL call_through(phost_plugin* self, phost_call_ctx* parent, phost_str name,
-                                     const phost_value* args, phost_value** out) {
+// The thread's last error becomes ctx's failed nested call, which the host
+// forwards when the handler returns the same status.
+void record_nested_failure(phost_call_ctx& ctx) noexcept {
+  const phost::LastError& e = phost::last_error();
+  std::lock_guard lock(ctx.mutex);
+  ctx.nested_status = e.status;
+  ctx.nested_code = e.code;
+  try {
+    ctx.nested_message = e.message;
+    ctx.nested_stack = e.stack;
+  } catch (...) {
+    ctx.nested_message.clear();
+    ctx.nested_stack.clear();
+  }
+}
+
+// A nested call inherits its parent's scope, with the earliest of the scope's
+// deadline, one the parent brought forward (ctx_set_deadline) and deadline_ns.
+phost_status nested_call(phost_plugin* self, phost_call_ctx* parent, phost_str name, const phost_value* args,
+                         int64_t deadline_ns, phost_value** out) {
   static const phost::CallScope kNoScope;
   const phost_status status = guard([&] {
     require(out, "out_result");
     *out = nullptr;
     phost::Host* host = parent ? parent->host : self ? &self->host : nullptr;
     require(host, "self");
-    if (!parent) {
-      *out = host->call(parent, kNoScope, view(name), args);
-      return;
-    }
-    // A deadline the parent brought forward (ctx_set_deadline) is inherited.
-    const int64_t own = parent->own_deadline_ns.load(std::memory_order_relaxed);
-    if (!own || phost::earlier(own, parent->scope->deadline_ns) == parent->scope->deadline_ns) {
-      *out = host->call(parent, *parent->scope, view(name), args);
-      return;
-    }
-    phost::CallScope tighter = *parent->scope;
-    tighter.deadline_ns = own;
-    *out = host->call(parent, tighter, view(name), args);
+    phost::CallScope scope = parent ? *parent->scope : kNoScope;
+    if (parent) deadline_ns = phost::earlier(deadline_ns, parent->own_deadline_ns.load(std::memory_order_relaxed));
+    scope.deadline_ns = phost::earlier(scope.deadline_ns, deadline_ns);
+    *out = host->call(parent, scope, view(name), args);
   });
-  if (status != PHOST_OK && parent) {
-    const phost::LastError& e = phost::last_error();
-    std::lock_guard lock(parent->mutex);
-    parent->nested_status = e.status;
-    parent->nested_code = e.code;
-    try {
-      parent->nested_message = e.message;
-      parent->nested_stack = e.stack;
-    } catch (...) {
-      parent->nested_message.clear();
-      parent->nested_stack.clear();
-    }
-  }
+  if (status != PHOST_OK && parent) record_nested_failure(*parent);
   return status;
+}
+
+phost_status PHOST_CALL call_through(phost_plugin* self, phost_call_ctx* parent, phost_str name,
+                                     const phost_value* args, phost_value** out) {
+  return nested_call(self, parent, name, args, 0, out);
+}
+
+phost_status PHOST_CALL call_with_deadline(phost_plugin* self, phost_call_ctx* parent, phost_str name,
+                                           const phost_value* args, int64_t deadline_ns, phost_value** out) {
+  return nested_call(self, parent, name, args, deadline_ns > 0 ? deadline_ns : 0, out);
 }
 
 // The table's functions, in table order.
@@ -164,6 +172,22 @@ phost_status PHOST_CALL ctx_set_deadline(phost_call_ctx* ctx, int64_t deadline_n
            !ctx->own_deadline_ns.compare_exchange_weak(current, deadline_ns, std::memory_order_relaxed)) {
     }
   });
+}
+
+phost_status PHOST_CALL ctx_wait(phost_call_ctx* ctx, int64_t until_ns) {
+  const phost_status status = guard([&] {
+    require(ctx, "ctx");
+    switch (phost::wait_while_running(*ctx, until_ns > 0 ? until_ns : 0)) {
+      case PHOST_OK: return;
+      case PHOST_E_TIMEOUT: throw Error(PHOST_E_TIMEOUT, "deadline passed while '" + std::string(ctx->name) + "' waited");
+      default:
+        if (ctx->host->closing())
+          throw Error(PHOST_E_CANCELLED, "host is being destroyed while '" + std::string(ctx->name) + "' waited", 503);
+        throw Error(PHOST_E_CANCELLED, "cancelled while '" + std::string(ctx->name) + "' waited");
+    }
+  });
+  if (status != PHOST_OK && ctx) record_nested_failure(*ctx);
+  return status;
 }
 
 int32_t PHOST_CALL ctx_within(const phost_call_ctx* ctx, const phost_call_ctx* outer) {
@@ -319,7 +343,8 @@ constexpr phost_api kApi = {
     value_kind, value_get_bool, value_get_int, value_get_double, value_get_str, value_len, value_at, value_find,
     value_from_json, value_to_json,
     ctx_set_deadline, ctx_within,  // v1.1
-    ctx_set_error_stack,           // v1.2
+    ctx_wait, call_with_deadline,  // v1.2
+    ctx_set_error_stack,
 };
 
 }  // namespace
@@ -435,7 +460,9 @@ PHOST_API void PHOST_CALL phost_last_error(phost_error* out) { last_error(out); 
 
 PHOST_API phost_cancel* PHOST_CALL phost_cancel_new(void) { return new (std::nothrow) phost_cancel; }
 PHOST_API void PHOST_CALL phost_cancel_trigger(phost_cancel* cancel) {
-  if (cancel) cancel->cancelled.store(true, std::memory_order_relaxed);
+  if (!cancel) return;
+  cancel->cancelled.store(true, std::memory_order_relaxed);
+  phost::notify_stop_waiters();
 }
 PHOST_API void PHOST_CALL phost_cancel_free(phost_cancel* cancel) { delete cancel; }
 

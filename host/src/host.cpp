@@ -3,6 +3,7 @@
 #include "error.hpp"
 #include "log.hpp"
 #include "serial_gate.hpp"
+#include "stop_signal.hpp"
 #include "thread_stack.hpp"
 
 #include <algorithm>
@@ -46,6 +47,7 @@ Host::~Host() {
   // registration is refused, from any thread, so no plugin is entered after
   // its on_unload and nothing registers a finalizer into an unloaded library.
   closing_.store(true);
+  notify_stop_waiters();  // handlers waiting in ctx_wait return at once
   registry_.close();
   // Calls already running (on a plugin's own threads) end while every plugin
   // is loaded; their nested calls are refused, which hurries them along. A

@@ -40,6 +40,7 @@ public:
   // Why this thread must not destroy the host now, or nullptr: from inside
   // one of its calls, destruction would wait for that call forever.
   const char* cannot_destroy() const noexcept;
+  bool closing() const noexcept { return closing_.load(); }
 
 private:
   // Counts one call in flight; refuses it (throws) once destruction began.

@@ -10,13 +10,27 @@ namespace {
 constexpr size_t kIndexThreshold = 16;
 
 void destroy_tree(phost_value* root) noexcept {
-  // Iterative so that a deep value cannot overflow the stack.
-  std::vector<phost_value*> doomed{root};
-  while (!doomed.empty()) {
-    phost_value* v = doomed.back();
-    doomed.pop_back();
+  // Iterative so that a deep value cannot overflow the stack; the pending
+  // nodes of most trees fit the array, so a release allocates nothing.
+  constexpr size_t kInline = 32;
+  phost_value* inline_doomed[kInline];
+  size_t inline_count = 0;
+  std::vector<phost_value*> more;
+  auto doom = [&](phost_value* v) {
+    if (inline_count < kInline) inline_doomed[inline_count++] = v;
+    else more.push_back(v);
+  };
+  doom(root);
+  while (inline_count || !more.empty()) {
+    phost_value* v;
+    if (!more.empty()) {
+      v = more.back();
+      more.pop_back();
+    } else {
+      v = inline_doomed[--inline_count];
+    }
     for (phost_value* child : v->items) {
-      if (child->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) doomed.push_back(child);
+      if (child->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) doom(child);
     }
     delete v;
   }

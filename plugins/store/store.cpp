@@ -2,27 +2,32 @@
 // persisted write-through to SQLite. Written only against sdk/ as a third
 // party would. One group process, "store": store.<name>.<Method>(args...).
 //
+// Two groups reach the same stores: "store" (phost's: TTL in milliseconds,
+// Del answers whether the key was there, Keys(prefix)) and "stores" (gou's
+// process group, what gou scripts call and new Store(name) maps to: TTL in
+// seconds, Del returns null, Keys/Len/Del take gou's "prefix*" patterns).
+//
 // Config: {"stores": {"cache": {"max_entries": 1000, "path": "/x/cache.sqlite"}}}
 // Methods and errors: plugins/store/README.md.
 //
-// Values are kept as the JSON text of value_to_json and handed back through
-// value_from_json, so every kind but bytes round-trips exactly (integers stay
-// int64, doubles stay doubles). Bytes are refused with 400, anywhere inside a
-// value: value_to_json writes them as base64 strings, which would come back as
-// strings, and a tagged form ({"$bytes": ...}) would be ambiguous with a
-// user's own object of that shape.
+// Values are kept in the encoding of value_codec.hpp, so every kind
+// round-trips exactly: integers stay int64, doubles stay doubles, bytes stay
+// bytes. Files written before it (schema version 1) hold JSON text; those rows
+// still read, and the file is marked version 2 at load.
 //
 // Each store: one mutex; an ordered map (sorted Keys(prefix) without a sort)
 // plus a recency list (LRU). Expiry uses the steady clock; SQLite holds it as
 // wall-clock milliseconds so that it survives a restart. Every Set, Del, Incr
 // and Clear writes SQLite first, in one transaction, and changes memory only
 // once that committed: memory and file never disagree.
+#include "value_codec.hpp"
+
 #include <phost/plugin.hpp>
 
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <charconv>
+#include <optional>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -39,7 +44,7 @@ namespace {
 
 constexpr int64_t kDefaultMaxEntries = 10000;
 constexpr int32_t kApplicationId = 0x70687374;  // "phst": marks a SQLite file as a phost store
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;  // 2: values are value_codec BLOBs (or version 1's JSON TEXT)
 
 phost_status status_of(int32_t code) {
   switch (code) {
@@ -106,7 +111,7 @@ public:
   ~Db() { close(); }
 
   struct Row {
-    std::string key, json;
+    std::string key, data;  // data: the value's encoding
     int64_t expires_ms;  // 0: never
     int64_t seq;
   };
@@ -119,15 +124,25 @@ public:
       const int rc = sqlite3_step(s.get());
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) fail_load("cannot read: " + std::string(sqlite3_errmsg(db_)));
-      Row row{text(s.get(), 0), text(s.get(), 1), sqlite3_column_int64(s.get(), 2), sqlite3_column_int64(s.get(), 3)};
+      // The type first: reading a BLOB as text would convert it.
+      const bool json = sqlite3_column_type(s.get(), 1) == SQLITE_TEXT;  // version 1: JSON text
+      Row row{text(s.get(), 0), json ? text(s.get(), 1) : blob(s.get(), 1), sqlite3_column_int64(s.get(), 2),
+              sqlite3_column_int64(s.get(), 3)};
+      if (json) {
+        try {
+          row.data = storeplugin::codec::encode(phost::Value::from_json(row.data), where_);
+        } catch (const phost::Error& e) {
+          fail_load("the value of '" + row.key + "' in the file is not valid JSON: " + e.what());
+        }
+      }
       out.push_back(std::move(row));
     }
     return out;
   }
 
-  void upsert(std::string_view key, std::string_view json, int64_t expires_ms, int64_t seq) {
+  void upsert(std::string_view key, std::string_view data, int64_t expires_ms, int64_t seq) {
     bind_text(upsert_, 1, key);
-    bind_text(upsert_, 2, json);
+    sqlite3_bind_blob64(upsert_, 2, data.data(), data.size(), SQLITE_STATIC);
     if (expires_ms) sqlite3_bind_int64(upsert_, 3, expires_ms);
     else sqlite3_bind_null(upsert_, 3);
     sqlite3_bind_int64(upsert_, 4, seq);
@@ -175,6 +190,10 @@ private:
     throw phost::Error(500, where_ + ": " + why, PHOST_E_LOAD);
   }
 
+  static std::string blob(sqlite3_stmt* s, int column) {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(s, column));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, column))) : std::string();
+  }
   static std::string text(sqlite3_stmt* s, int column) {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, column));
     return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, column))) : std::string();
@@ -237,11 +256,15 @@ private:
       exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
       exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
     }
-    const std::string version = scalar("PRAGMA user_version");
+    std::string version = scalar("PRAGMA user_version");
+    if (version == "1") {  // its JSON TEXT values still read; new writes are BLOBs
+      exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+      version = scalar("PRAGMA user_version");
+    }
     if (version != std::to_string(kSchemaVersion))
       fail_load("'" + path + "' has store schema version " + version + "; this plugin reads version " +
-                std::to_string(kSchemaVersion));
-    exec("CREATE TABLE IF NOT EXISTS phost_store (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL, "
+                std::to_string(kSchemaVersion) + " (and 1)");
+    exec("CREATE TABLE IF NOT EXISTS phost_store (key TEXT PRIMARY KEY NOT NULL, value NOT NULL, "
          "expires_ms INTEGER, seq INTEGER NOT NULL) WITHOUT ROWID");
     prepare("INSERT INTO phost_store (key, value, expires_ms, seq) VALUES (?1, ?2, ?3, ?4) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_ms = excluded.expires_ms, "
@@ -281,6 +304,25 @@ private:
 
 // ---- one store --------------------------------------------------------------
 
+namespace codec = storeplugin::codec;
+
+// Which keys a call means: phost's Keys(prefix), or gou's patterns, where "user:*" is a prefix
+// and anything else one exact key ("" or none: every key).
+struct Pattern {
+  std::string prefix;
+  bool exact = false;  // only the key equal to prefix
+
+  static Pattern starting(std::string_view prefix) { return {std::string(prefix), false}; }
+  static Pattern gou(std::string_view pattern) {
+    if (pattern.empty()) return {};
+    if (pattern.back() == '*') return starting(pattern.substr(0, pattern.size() - 1));
+    return {std::string(pattern), true};
+  }
+  bool everything() const noexcept { return prefix.empty() && !exact; }
+  bool may_follow(const std::string& key) const noexcept { return key.starts_with(prefix); }  // keys are sorted
+  bool matches(const std::string& key) const noexcept { return exact ? key == prefix : key.starts_with(prefix); }
+};
+
 class Store {
 public:
   Store(std::string name, size_t max_entries, const std::string& path)
@@ -296,15 +338,28 @@ public:
 
   // Get(key) -> value or null
   phost::Value get(const std::string& key) {
-    std::string json;
+    std::string data;
     {
       std::lock_guard lock(mutex_);
       auto it = live(key);
       if (it == entries_.end()) return phost::Value::null();
       touch(it);
-      json = it->second.json;
+      data = it->second.data;
     }
-    return phost::Value::from_json(json);
+    return codec::decode(data);
+  }
+
+  // GetDel(key) -> the value it had, or null; the key is gone after.
+  phost::Value get_del(const std::string& key) {
+    std::string data;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = live(key);
+      if (it == entries_.end()) return phost::Value::null();
+      data = it->second.data;
+      remove_entries({it});
+    }
+    return codec::decode(data);
   }
 
   bool has(const std::string& key) {
@@ -312,61 +367,157 @@ public:
     return live(key) != entries_.end();
   }
 
-  void set(const std::string& key, std::string json, int64_t ttl_ms) {
+  void set(const std::string& key, std::string data, int64_t ttl_ms, const std::string& where) {
     int64_t expires_ns = 0, expires_ms = 0;
     if (ttl_ms > 0 && (__builtin_mul_overflow(ttl_ms, int64_t{1000000}, &expires_ns) ||
                        __builtin_add_overflow(expires_ns, steady_ns(), &expires_ns) ||
                        __builtin_add_overflow(ttl_ms, wall_ms(), &expires_ms)))
-      fail(400, where("Set") + ": ttl_ms " + std::to_string(ttl_ms) + " is too large");
+      fail(400, where + ": the TTL (" + std::to_string(ttl_ms) + " ms) is too large");
     std::lock_guard lock(mutex_);
-    write(key, std::move(json), expires_ns, expires_ms);
+    write(key, std::move(data), expires_ns, expires_ms);
   }
 
   bool del(const std::string& key) {
     std::lock_guard lock(mutex_);
     auto it = live(key);
     if (it == entries_.end()) return false;
-    if (db_) {
-      Db::Transaction txn(*db_);
-      db_->remove(key);
-      txn.commit();
-    }
-    erase(it);
+    remove_entries({it});
     return true;
   }
 
-  int64_t incr(const std::string& key, int64_t by) {
+  // Removes every live key that matches; the number removed.
+  int64_t del_matching(const Pattern& pattern) {
+    std::lock_guard lock(mutex_);
+    purge_expired();
+    std::vector<Map::iterator> gone;
+    for (auto it = first(pattern); it != entries_.end() && pattern.may_follow(it->first); ++it)
+      if (pattern.matches(it->first)) gone.push_back(it);
+    remove_entries(gone);
+    return static_cast<int64_t>(gone.size());
+  }
+
+  int64_t incr(const std::string& key, int64_t by, const std::string& where) {
     std::lock_guard lock(mutex_);
     int64_t current = 0, expires_ns = 0, expires_ms = 0;
     auto it = live(key);
     if (it != entries_.end()) {
-      const std::string& json = it->second.json;
-      const auto [end, ec] = std::from_chars(json.data(), json.data() + json.size(), current);
-      if (ec != std::errc() || end != json.data() + json.size())
-        fail(400, where("Incr") + ": the value of '" + key + "' is not an integer");
+      const std::optional<int64_t> stored = codec::as_int(it->second.data);
+      if (!stored) fail(400, where + ": the value of '" + key + "' is not an integer");
+      current = *stored;
       expires_ns = it->second.expires_ns;  // Incr keeps a key's TTL
       expires_ms = it->second.expires_ms;
     }
     int64_t next = 0;
     if (__builtin_add_overflow(current, by, &next))
-      fail(400, where("Incr") + ": " + std::to_string(current) + " + " + std::to_string(by) + " overflows int64");
-    write(key, std::to_string(next), expires_ns, expires_ms);
+      fail(400, where + ": " + std::to_string(current) + " + " + std::to_string(by) + " overflows int64");
+    write(key, codec::encode_int(next), expires_ns, expires_ms);
     return next;
   }
 
-  std::vector<std::string> keys(std::string_view prefix) {
+  // ---- gou's list operations: a key holding an array ----
+
+  // Push (or, with unique, AddToSet) appends values (encodings); a missing key starts empty.
+  void push(const std::string& key, const std::vector<std::string>& values, bool unique, const std::string& where) {
+    std::lock_guard lock(mutex_);
+    auto it = live(key);
+    std::vector<std::string_view> items = it == entries_.end() ? std::vector<std::string_view>() : list_at(it, key, where);
+    for (const std::string& v : values)
+      if (!unique || std::find(items.begin(), items.end(), v) == items.end()) items.push_back(v);
+    store_list(key, it, items);
+  }
+
+  // Pop: the last item (last) or the first; a list left empty is removed, as gou removes it.
+  phost::Value pop(const std::string& key, bool last, const std::string& where) {
+    std::string item;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = live(key);
+      if (it == entries_.end()) fail(404, where + ": '" + key + "' not found");
+      std::vector<std::string_view> items = list_at(it, key, where);
+      if (items.empty()) fail(404, where + ": '" + key + "' is an empty list");
+      item = last ? items.back() : items.front();
+      items.erase(last ? items.end() - 1 : items.begin());
+      store_list(key, it, items);
+    }
+    return codec::decode(item);
+  }
+
+  // Pull and PullAll: removes every item equal to one of values (equal encodings).
+  void pull(const std::string& key, const std::vector<std::string>& values, const std::string& where) {
+    std::lock_guard lock(mutex_);
+    auto it = live(key);
+    if (it == entries_.end()) return;
+    std::vector<std::string_view> items = list_at(it, key, where);
+    std::erase_if(items, [&](std::string_view item) { return std::find(values.begin(), values.end(), item) != values.end(); });
+    store_list(key, it, items);
+  }
+
+  // ArrayLen: 0 when the key is missing or holds another kind, as gou.
+  int64_t array_len(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = live(key);
+    if (it == entries_.end()) return 0;
+    const auto items = codec::array_items(it->second.data);
+    return items ? static_cast<int64_t>(items->size()) : 0;
+  }
+
+  // ArrayGet (value empty) or ArraySet (value given): the item at index.
+  phost::Value array_at(const std::string& key, int64_t index, const std::string* value, const std::string& where) {
+    std::string item;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = live(key);
+      if (it == entries_.end()) fail(404, where + ": '" + key + "' not found");
+      std::vector<std::string_view> items = list_at(it, key, where);
+      if (index < 0 || static_cast<uint64_t>(index) >= items.size())
+        fail(400, where + ": argument 2 (index) " + std::to_string(index) + " is out of range (the list has " +
+                      std::to_string(items.size()) + " items)");
+      if (!value) {
+        touch(it);
+        item = items[static_cast<size_t>(index)];
+      } else {
+        items[static_cast<size_t>(index)] = *value;
+        store_list(key, it, items);
+        return phost::Value::null();
+      }
+    }
+    return codec::decode(item);
+  }
+
+  // ArraySlice, ArrayPage and ArrayAll: up to limit items from skip; [] when the key is missing.
+  phost::Value array_slice(const std::string& key, uint64_t skip, uint64_t limit, const std::string& where) {
+    std::string slice;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = live(key);
+      if (it == entries_.end()) return phost::Value::array();
+      const std::vector<std::string_view> items = list_at(it, key, where);
+      touch(it);
+      const size_t begin = static_cast<size_t>(std::min<uint64_t>(skip, items.size()));
+      const size_t end = static_cast<size_t>(std::min<uint64_t>(items.size() - begin, limit)) + begin;
+      slice = codec::encode_array(std::vector<std::string_view>(items.begin() + static_cast<ptrdiff_t>(begin),
+                                                                items.begin() + static_cast<ptrdiff_t>(end)));
+    }
+    return codec::decode(slice);
+  }
+
+  std::vector<std::string> keys(const Pattern& pattern) {
     std::lock_guard lock(mutex_);
     purge_expired();
     std::vector<std::string> out;
-    for (auto it = entries_.lower_bound(prefix); it != entries_.end() && it->first.starts_with(prefix); ++it)
-      out.push_back(it->first);
+    for (auto it = first(pattern); it != entries_.end() && pattern.may_follow(it->first); ++it)
+      if (pattern.matches(it->first)) out.push_back(it->first);
     return out;
   }
 
-  int64_t len() {
+  int64_t len(const Pattern& pattern) {
     std::lock_guard lock(mutex_);
     purge_expired();
-    return static_cast<int64_t>(entries_.size());
+    if (pattern.everything()) return static_cast<int64_t>(entries_.size());
+    int64_t n = 0;
+    for (auto it = first(pattern); it != entries_.end() && pattern.may_follow(it->first); ++it)
+      n += pattern.matches(it->first) ? 1 : 0;
+    return n;
   }
 
   void clear() {
@@ -380,11 +531,13 @@ public:
     lru_.clear();
   }
 
-  std::string where(std::string_view method) const { return "store." + name_ + "." + std::string(method); }
+  std::string where(std::string_view group, std::string_view method) const {
+    return std::string(group) + "." + name_ + "." + std::string(method);
+  }
 
 private:
   struct Entry {
-    std::string json;
+    std::string data;  // the value's encoding (value_codec.hpp)
     int64_t expires_ns = 0;  // steady clock; 0: never
     int64_t expires_ms = 0;  // wall clock, as persisted; 0: never
     std::list<const std::string*>::iterator recency;
@@ -392,6 +545,39 @@ private:
   using Map = std::map<std::string, Entry, std::less<>>;
 
   static bool expired(const Entry& e, int64_t now_ns) noexcept { return e.expires_ns && e.expires_ns <= now_ns; }
+
+  Map::iterator first(const Pattern& pattern) { return entries_.lower_bound(pattern.prefix); }
+
+  // The items of the list at it (views into its data); 409 when it holds another kind.
+  std::vector<std::string_view> list_at(Map::iterator it, const std::string& key, const std::string& where) {
+    std::optional<std::vector<std::string_view>> items = codec::array_items(it->second.data);
+    if (!items) fail(409, where + ": the value of '" + key + "' is not a list");
+    return std::move(*items);
+  }
+
+  // Writes items as key's list, keeping its TTL; an empty list removes the key (gou's lists do).
+  // items may view it's data: the new encoding is built before anything changes.
+  void store_list(const std::string& key, Map::iterator it, const std::vector<std::string_view>& items) {
+    if (items.empty()) {
+      if (it != entries_.end()) remove_entries({it});
+      return;
+    }
+    std::string data = codec::encode_array(items);
+    const int64_t expires_ns = it == entries_.end() ? 0 : it->second.expires_ns;
+    const int64_t expires_ms = it == entries_.end() ? 0 : it->second.expires_ms;
+    write(key, std::move(data), expires_ns, expires_ms);
+  }
+
+  // Removes live entries, from SQLite first.
+  void remove_entries(const std::vector<Map::iterator>& gone) {
+    if (gone.empty()) return;
+    if (db_) {
+      Db::Transaction txn(*db_);
+      for (const auto& it : gone) db_->remove(it->first);
+      txn.commit();
+    }
+    for (const auto& it : gone) erase(it);
+  }
 
   void touch(Map::iterator it) { lru_.splice(lru_.begin(), lru_, it->second.recency); }
 
@@ -432,14 +618,14 @@ private:
   }
 
   // Stores key (writing through to SQLite first), evicting the least recently used entry when full.
-  void write(const std::string& key, std::string json, int64_t expires_ns, int64_t expires_ms) {
+  void write(const std::string& key, std::string data, int64_t expires_ns, int64_t expires_ms) {
     auto it = entries_.find(key);
     Map::iterator victim = entries_.end();
     if (it == entries_.end() && entries_.size() >= max_entries_) victim = entries_.find(*lru_.back());
     const int64_t seq = seq_ + 1;
     if (db_) {
       Db::Transaction txn(*db_);
-      db_->upsert(key, json, expires_ms, seq);
+      db_->upsert(key, data, expires_ms, seq);
       if (victim != entries_.end()) db_->remove(victim->first);
       txn.commit();
     }
@@ -452,7 +638,7 @@ private:
     } else {
       touch(it);
     }
-    it->second.json = std::move(json);
+    it->second.data = std::move(data);
     it->second.expires_ns = expires_ns;
     it->second.expires_ms = expires_ms;
   }
@@ -470,17 +656,16 @@ private:
         continue;
       }
       try {
-        phost::Value::from_json(row.json);
+        codec::decode(row.data);
       } catch (const phost::Error& e) {
-        throw phost::Error(500, "store '" + name_ + "': the value of '" + row.key + "' in the file is not valid JSON: " +
-                                    e.what(),
+        throw phost::Error(500, "store '" + name_ + "': the value of '" + row.key + "' in the file: " + e.what(),
                            PHOST_E_LOAD);
       }
       auto [it, fresh] = entries_.insert_or_assign(row.key, Entry{});
       if (!fresh) lru_.erase(it->second.recency);
       lru_.push_front(&it->first);
       it->second.recency = lru_.begin();
-      it->second.json = row.json;
+      it->second.data = row.data;
       it->second.expires_ms = row.expires_ms;
       // Remaining time from the wall clock, counted from now on the steady clock.
       int64_t expires_ns = 0;
@@ -510,85 +695,190 @@ private:
   std::unique_ptr<Db> db_;             // null: memory only
 };
 
-// ---- values and arguments ---------------------------------------------------
+// ---- arguments and dispatch -------------------------------------------------------
 
-// Throws 400 when v holds bytes anywhere (see the top of this file).
-void refuse_bytes(const std::string& where, phost::View v, const std::string& at) {
-  switch (v.kind()) {
-    case PHOST_BYTES:
-      fail(400, where + ": bytes cannot be stored (at value" + at +
-                    "): the store keeps JSON, where bytes would come back as a base64 string; encode them first");
-    case PHOST_ARRAY:
-      for (size_t i = 0; i < v.size(); ++i) refuse_bytes(where, v[i], at + "[" + std::to_string(i) + "]");
-      return;
-    case PHOST_OBJECT:
-      for (size_t i = 0; i < v.size(); ++i) refuse_bytes(where, v[i], at + "." + std::string(v.key_at(i)));
-      return;
-    default: return;
+// How a group reads its calls: phost's "store" or gou's "stores" (see the top of this file).
+struct Flavor {
+  const char* group;
+  bool gou;
+};
+constexpr Flavor kPhost{"store", false};
+constexpr Flavor kGou{"stores", true};
+
+struct Args {
+  std::string where;
+  const phost::Call& call;
+
+  [[noreturn]] void bad(size_t i, const char* what, const std::string& why) const {
+    fail(400, where + ": " + phost::argument_name(i) + " (" + what + ") " + why);
   }
-}
-
-std::string key_arg(const std::string& where, const phost::Call& call, size_t i, const char* what = "key") {
-  const phost::View v = call.args()[i];
-  if (!v) fail(400, where + ": " + phost::argument_name(i) + " (" + what + ") is missing");
-  if (v.kind() != PHOST_STRING) fail(400, where + ": " + phost::argument_name(i) + " (" + what + ") must be a string");
-  return std::string(v.as_string());
-}
-
-// An optional integer argument: absent or null gives fallback.
-int64_t int_arg(const std::string& where, const phost::Call& call, size_t i, const char* what, int64_t fallback) {
-  const phost::View v = call.args()[i];
-  if (!v || v.is_null()) return fallback;
-  if (v.kind() != PHOST_INT) fail(400, where + ": " + phost::argument_name(i) + " (" + what + ") must be an integer");
-  return v.as_int();
-}
+  std::string string(size_t i, const char* what = "key") const {
+    const phost::View v = call.args()[i];
+    if (!v) bad(i, what, "is missing");
+    if (v.kind() != PHOST_STRING) bad(i, what, "must be a string");
+    return std::string(v.as_string());
+  }
+  std::string optional_string(size_t i, const char* what) const {
+    const phost::View v = call.args()[i];
+    return !v || v.is_null() ? std::string() : string(i, what);
+  }
+  // An optional integer argument: absent or null gives fallback.
+  int64_t integer(size_t i, const char* what, int64_t fallback) const {
+    const phost::View v = call.args()[i];
+    if (!v || v.is_null()) return fallback;
+    if (v.kind() != PHOST_INT) bad(i, what, "must be an integer");
+    return v.as_int();
+  }
+  int64_t required_integer(size_t i, const char* what) const {
+    const phost::View v = call.args()[i];
+    if (!v) bad(i, what, "is missing");
+    if (v.kind() != PHOST_INT) bad(i, what, "must be an integer");
+    return v.as_int();
+  }
+  // The encodings of the arguments from first on (at least one).
+  std::vector<std::string> values(size_t first) const {
+    if (call.arg_count() <= first) bad(first, "value", "is missing");
+    std::vector<std::string> out;
+    for (size_t i = first; i < call.arg_count(); ++i) out.push_back(codec::encode(call.args()[i], where));
+    return out;
+  }
+  // The TTL in milliseconds, 0 for none: phost's ttl_ms (a positive integer), or gou's ttl in
+  // seconds (gou multiplies by time.Second; 0 means none, as in gou).
+  int64_t ttl_ms(size_t i, bool gou) const {
+    const phost::View v = call.args()[i];
+    if (!v || v.is_null()) return 0;
+    if (!gou) {
+      if (v.kind() != PHOST_INT || v.as_int() <= 0)
+        bad(i, "ttl_ms", "must be a positive number of milliseconds (omit it or pass null for none)");
+      return v.as_int();
+    }
+    double seconds = 0;
+    if (v.kind() == PHOST_INT) seconds = static_cast<double>(v.as_int());
+    else if (v.kind() == PHOST_DOUBLE) seconds = v.as_double();
+    else bad(i, "ttl", "must be a number of seconds (0, null or none: no expiry)");
+    if (!(seconds >= 0) || seconds > 9.2e15) bad(i, "ttl", "must be a number of seconds from 0 to 9.2e15");
+    return static_cast<int64_t>(seconds * 1000);
+  }
+};
 
 struct Stores {
   std::map<std::string, std::unique_ptr<Store>, std::less<>> by_name;
 };
 
-phost::Value dispatch(Stores& stores, phost::Call& call) {
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           auto lower = [](char ch) { return ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch; };
+           return lower(x) == lower(y);
+         });
+}
+
+constexpr std::string_view kMethods[] = {"Get",      "Set",      "Has",      "Del",        "GetDel",    "Keys",
+                                         "Len",      "Incr",     "Decr",     "Clear",      "Push",      "Pop",
+                                         "Pull",     "PullAll",  "AddToSet", "ArrayLen",   "ArrayGet",  "ArraySet",
+                                         "ArraySlice", "ArrayPage", "ArrayAll"};
+
+phost::Value dispatch(Stores& stores, const Flavor& flavor, phost::Call& call) {
   const phost_call_info info = call.info();
   const std::string id(phost::to_view(info.id));
-  const std::string method(phost::to_view(info.method));
-  if (id.empty()) fail(404, "store: call store.<name>.<Method>, e.g. store.cache.Get");
+  const std::string asked(phost::to_view(info.method));
+  const std::string group = flavor.group;
+  if (id.empty()) fail(404, group + ": call " + group + ".<name>.<Method>, e.g. " + group + ".cache.Get");
   const auto found = stores.by_name.find(id);
   if (found == stores.by_name.end()) fail(404, "no store '" + id + "'");
   Store& s = *found->second;
-  const std::string where = s.where(method);
+  // Method names ignore case, as gou's process names do.
+  const auto known = std::find_if(std::begin(kMethods), std::end(kMethods),
+                                  [&](std::string_view m) { return same_name(m, asked); });
+  if (known == std::end(kMethods))
+    fail(404, group + " has no method '" + asked + "' (Get, Set, Has, Del, GetDel, Keys, Len, Incr, Decr, Clear, Push, Pop, "
+                      "Pull, PullAll, AddToSet, ArrayLen, ArrayGet, ArraySet, ArraySlice, ArrayPage, ArrayAll)");
+  const std::string_view method = *known;
+  const Args a{s.where(group, method), call};
 
-  if (method == "Get") return s.get(key_arg(where, call, 0));
+  if (method == "Get") return s.get(a.string(0));
+  if (method == "GetDel") return s.get_del(a.string(0));
   if (method == "Set") {
-    const std::string key = key_arg(where, call, 0);
+    const std::string key = a.string(0);
     const phost::View value = call.args()[1];
-    if (!value) fail(400, where + ": " + phost::argument_name(1) + " (value) is missing");
-    refuse_bytes(where, value, "");
-    const int64_t ttl = int_arg(where, call, 2, "ttl_ms", 0);
-    if (call.arg_count() > 2 && !call.args()[2].is_null() && ttl <= 0)
-      fail(400, where + ": ttl_ms must be a positive number of milliseconds (omit it or pass null for none)");
-    s.set(key, value.to_json(), ttl);
+    if (!value) a.bad(1, "value", "is missing");
+    std::string data = codec::encode(value, a.where);
+    s.set(key, std::move(data), a.ttl_ms(2, flavor.gou), a.where);
     return phost::Value::null();
   }
-  if (method == "Has") return phost::Value::boolean(s.has(key_arg(where, call, 0)));
-  if (method == "Del") return phost::Value::boolean(s.del(key_arg(where, call, 0)));
-  if (method == "Incr") {
-    const std::string key = key_arg(where, call, 0);
-    return phost::Value::integer(s.incr(key, int_arg(where, call, 1, "by", 1)));
+  if (method == "Has") return phost::Value::boolean(s.has(a.string(0)));
+  if (method == "Del") {
+    const std::string key = a.string(0);
+    if (!flavor.gou) return phost::Value::boolean(s.del(key));
+    if (!key.empty() && key.back() == '*') s.del_matching(Pattern::gou(key));  // gou: "user:*" deletes them all
+    else s.del(key);
+    return phost::Value::null();
   }
-  if (method == "Keys") {
-    const std::string prefix = call.arg_count() > 0 && !call.args()[0].is_null() ? key_arg(where, call, 0, "prefix")
-                                                                                  : std::string();
-    const std::vector<std::string> keys = s.keys(prefix);
+  if (method == "Incr" || method == "Decr") {
+    const std::string key = a.string(0);
+    int64_t by = a.integer(1, "by", 1);
+    if (method == "Decr") {
+      if (by == std::numeric_limits<int64_t>::min()) a.bad(1, "by", "is too small to negate");
+      by = -by;
+    }
+    return phost::Value::integer(s.incr(key, by, a.where));
+  }
+  if (method == "Keys" || method == "Len") {
+    const std::string text = a.optional_string(0, flavor.gou ? "pattern" : "prefix");
+    const Pattern pattern = flavor.gou ? Pattern::gou(text) : Pattern::starting(text);
+    if (method == "Len") return phost::Value::integer(s.len(pattern));
+    const std::vector<std::string> keys = s.keys(pattern);
     phost::Value out = phost::Value::array(keys.size());
     for (const std::string& key : keys) out.push(phost::Value::string(key));
     return out;
   }
-  if (method == "Len") return phost::Value::integer(s.len());
   if (method == "Clear") {
     s.clear();
     return phost::Value::null();
   }
-  fail(404, "store has no method '" + method + "' (Get, Set, Has, Del, Keys, Incr, Len, Clear)");
+  // gou's list operations.
+  const std::string key = a.string(0);
+  if (method == "Push" || method == "AddToSet") {
+    s.push(key, a.values(1), method == "AddToSet", a.where);
+    return phost::Value::null();
+  }
+  if (method == "Pop") return s.pop(key, a.required_integer(1, "position") == 1, a.where);  // 1: the last, else the first
+  if (method == "Pull") {
+    if (call.arg_count() != 2) a.bad(1, "value", call.arg_count() < 2 ? "is missing" : "must be one value (PullAll takes several)");
+    s.pull(key, a.values(1), a.where);
+    return phost::Value::null();
+  }
+  if (method == "PullAll") {
+    std::vector<std::string> values;
+    const phost::View only = call.args()[1];
+    if (call.arg_count() == 2 && only.kind() == PHOST_ARRAY) {  // gou: one array argument is the list of values
+      for (size_t i = 0; i < only.size(); ++i) values.push_back(codec::encode(only[i], a.where));
+    } else {
+      values = a.values(1);
+    }
+    s.pull(key, values, a.where);
+    return phost::Value::null();
+  }
+  if (method == "ArrayLen") return phost::Value::integer(s.array_len(key));
+  if (method == "ArrayGet") return s.array_at(key, a.required_integer(1, "index"), nullptr, a.where);
+  if (method == "ArraySet") {
+    const int64_t index = a.required_integer(1, "index");
+    const phost::View value = call.args()[2];
+    if (!value) a.bad(2, "value", "is missing");
+    const std::string data = codec::encode(value, a.where);
+    return s.array_at(key, index, &data, a.where);
+  }
+  if (method == "ArrayAll") return s.array_slice(key, 0, UINT64_MAX, a.where);
+  const int64_t first = a.required_integer(1, method == "ArrayPage" ? "page" : "skip");
+  const int64_t second = a.required_integer(2, method == "ArrayPage" ? "pageSize" : "limit");
+  if (method == "ArrayPage") {  // gou: pages count from 1; a page or size below 1 is empty
+    int64_t skip = 0;
+    if (first < 1 || second < 1 || __builtin_mul_overflow(first - 1, second, &skip)) return phost::Value::array();
+    return s.array_slice(key, static_cast<uint64_t>(skip), static_cast<uint64_t>(second), a.where);
+  }
+  // ArraySlice: a negative skip is empty, as gou's.
+  if (second < 0) a.bad(2, "limit", "must be a non-negative integer");
+  if (first < 0) return phost::Value::array();
+  return s.array_slice(key, static_cast<uint64_t>(first), static_cast<uint64_t>(second), a.where);
 }
 
 // ---- config -----------------------------------------------------------------
@@ -636,11 +926,16 @@ void init(phost::Plugin& plugin, phost_plugin_info& info) {
   info.plugin_data = stores.release();
   info.on_unload = [](void* data) { delete static_cast<Stores*>(data); };
   plugin.add("store",
-             "Key-value stores with TTL: store.<name>.Get(key), Set(key, value[, ttl_ms]), Has, Del, "
-             "Keys([prefix]), Incr(key[, by]), Len(), Clear()",
-             [s](phost::Call& call) { return dispatch(*s, call); }, PHOST_PROCESS_GROUP);
+             "Key-value stores with TTL: store.<name>.Get(key), Set(key, value[, ttl_ms]), Has, Del, GetDel, "
+             "Keys([prefix]), Incr(key[, by]), Decr, Len([prefix]), Clear(), and gou's list operations (Push, Pop, ...)",
+             [s](phost::Call& call) { return dispatch(*s, kPhost, call); }, PHOST_PROCESS_GROUP);
+  plugin.add("stores",
+             "The same stores as gou's process group: stores.<name>.Get(key), Set(key, value[, ttl_seconds]), Has, "
+             "Del(key or 'prefix*'), GetDel, Keys(['prefix*']), Len(['prefix*']), Incr, Decr, Clear(), Push, Pop, Pull, "
+             "PullAll, AddToSet, ArrayLen, ArrayGet, ArraySet, ArraySlice, ArrayPage, ArrayAll",
+             [s](phost::Call& call) { return dispatch(*s, kGou, call); }, PHOST_PROCESS_GROUP);
 }
 
 }  // namespace
 
-PHOST_DECLARE_PLUGIN("store", "1.0.0", init)
+PHOST_DECLARE_PLUGIN("store", "1.1.0", init)

@@ -1,5 +1,7 @@
 #include "bridge.hpp"
 
+#include "bridge_callback.hpp"
+#include "globals.hpp"
 #include "lockdown.hpp"
 #include "v8_text.hpp"
 
@@ -18,28 +20,11 @@ namespace phost::v8rt {
 namespace {
 
 constexpr auto kFixed = static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontDelete);
-// Context embedder data: the stack trace formatter; whether set-up is over.
+// Context embedder data: the stack trace formatter; whether set-up is over;
+// the scripts' implicit globals ({script id: {name: value}}).
 constexpr int kFormatterIndex = 1;
 constexpr int kSealedIndex = 2;
-
-const BridgeState& state_of(v8::Local<v8::Value> data) {
-  return *static_cast<const BridgeState*>(data.As<v8::External>()->Value());
-}
-
-// Runs a callback body; no C++ exception may cross back into V8.
-template <class Body>
-void callback(v8::Isolate* isolate, const BridgeState& state, Body&& body) noexcept {
-  if (isolate->IsExecutionTerminating()) return;
-  try {
-    body();
-  } catch (const Error& e) {
-    state.errors->throw_error(isolate, e.what(), e.code());
-  } catch (const std::bad_alloc&) {
-    state.errors->throw_error(isolate, "out of memory", 507);
-  } catch (const std::exception& e) {
-    state.errors->throw_error(isolate, e.what(), 500);
-  }
-}
+constexpr int kImplicitIndex = 3;
 
 void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
@@ -50,9 +35,13 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
       throw Error(400, "Process(name, ...args): name must be a string", PHOST_E_INVALID_ARG);
     if (info[0].As<v8::String>()->Length() > 256)
       throw Error(400, "Process(name, ...args): a process name has at most 256 characters", PHOST_E_INVALID_ARG);
-    const std::string name = utf8(isolate, info[0].As<v8::String>());
+    // At most 256 UTF-16 units, so at most 768 bytes of UTF-8: no heap string.
+    char name_bytes[3 * 256];
+    const std::string_view name(name_bytes, static_cast<size_t>(info[0].As<v8::String>()->WriteUtf8(
+                                                isolate, name_bytes, sizeof name_bytes, nullptr,
+                                                v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8)));
     if (!state.services.options.rules.allows(name))
-      throw Error(403, "Process('" + name + "'): scripts may not call this process (the runtime's process_allow " +
+      throw Error(403, "Process('" + std::string(name) + "'): scripts may not call this process (the runtime's process_allow " +
                            "and process_deny options)",
                   PHOST_E_PROCESS);
     Value args = Value::array(static_cast<size_t>(info.Length() - 1));
@@ -66,26 +55,15 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
           getter.ReThrow();
           return;
         }
-        throw Error(e.code(), "Process('" + name + "'): argument " + std::to_string(i) + ": " + e.what());
+        throw Error(e.code(), "Process('" + std::string(name) + "'): argument " + std::to_string(i) + ": " + e.what());
       }
     }
-    const CallFrame* frame = state.calls.top();
-    phost_value* out = nullptr;
-    const phost_status status =
-        api().call(state.services.self, frame ? frame->ctx : nullptr, to_str(name), args.get(), &out);
-    Value result = Value::adopt(out);
-    if (isolate->IsExecutionTerminating()) return;  // the chain is being stopped: just unwind
-    if (status != PHOST_OK) {
-      phost_error e{};
-      e.struct_size = sizeof e;
-      api().last_error(&e);
-      state.errors->throw_error(isolate, to_view(e.message), e.code, name, to_view(e.stack));
-      return;
-    }
+    Value result;
+    if (!call_for_script(isolate, state, name, args.get(), result)) return;
     try {
       info.GetReturnValue().Set(to_v8(context, result.get(), state.limits));
     } catch (const Error& e) {
-      throw Error(e.code(), "Process('" + name + "'): result: " + e.what(), e.status());
+      throw Error(e.code(), "Process('" + std::string(name) + "'): result: " + e.what(), e.status());
     }
   });
 }
@@ -161,10 +139,10 @@ void context_field(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::Value
   });
 }
 
-// The global object takes no new properties once set up: sloppy scripts
-// create a global by assigning an undeclared name, and in a shared context
-// that (or a getter planted with defineProperty) would reach other scripts.
-// An interceptor, because V8 refuses preventExtensions on a global with one.
+// The global object takes no new properties once set up: a getter planted
+// with defineProperty, or a name, would reach every script of a shared
+// context. An interceptor, because V8 refuses preventExtensions on a global
+// with one.
 void refuse_new_global(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   if (isolate->IsExecutionTerminating()) return;
@@ -174,6 +152,52 @@ void refuse_new_global(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<
                                               : std::string("a symbol");
   isolate->ThrowException(v8::Exception::ReferenceError(v8_string_or_empty(
       isolate, text + " is not defined: scripts cannot create globals (declare it with let, const or var)")));
+}
+
+// Sloppy gou scripts assign undeclared names (`total = 0`) and read them
+// back in later calls. Such a name becomes the running script's own: kept
+// for that script (across its calls and versions), invisible to every other
+// one. Empty when there is no script running or name is a symbol.
+v8::Local<v8::Object> implicit_globals(v8::Isolate* isolate, v8::Local<v8::Name> name,
+                                       const v8::PropertyCallbackInfo<v8::Value>& info, bool create) {
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  if (!name->IsString() || !context->GetEmbedderData(kSealedIndex)->IsTrue()) return {};
+  const CallFrame* frame = state_of(info.Data()).calls.top();
+  if (!frame) return {};
+  v8::Local<v8::Value> all = context->GetEmbedderData(kImplicitIndex);
+  v8::Local<v8::String> id;
+  v8::Local<v8::Value> own;
+  if (!all->IsObject() || !v8::String::NewFromUtf8(isolate, frame->script.data(), v8::NewStringType::kNormal,
+                                                   static_cast<int>(frame->script.size()))
+                               .ToLocal(&id) ||
+      !all.As<v8::Object>()->Get(context, id).ToLocal(&own))
+    return {};
+  if (own->IsObject()) return own.As<v8::Object>();
+  if (!create) return {};
+  v8::Local<v8::Object> fresh = v8::Object::New(isolate, v8::Null(isolate), nullptr, nullptr, 0);
+  if (!all.As<v8::Object>()->CreateDataProperty(context, id, fresh).FromMaybe(false)) return {};
+  return fresh;
+}
+
+void get_implicit_global(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (isolate->IsExecutionTerminating()) return;
+  v8::Local<v8::Object> own = implicit_globals(isolate, name, info, false);
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Value> value;
+  if (!own.IsEmpty() && own->HasOwnProperty(context, name).FromMaybe(false) && own->Get(context, name).ToLocal(&value))
+    info.GetReturnValue().Set(value);
+}
+
+void set_implicit_global(v8::Local<v8::Name> name, v8::Local<v8::Value> value,
+                         const v8::PropertyCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  if (isolate->IsExecutionTerminating()) return;
+  // Strict code (modules included) gets the ReferenceError the language gives it.
+  v8::Local<v8::Object> own = info.ShouldThrowOnError() ? v8::Local<v8::Object>() : implicit_globals(isolate, name, info, true);
+  if (own.IsEmpty()) return refuse_new_global(name, info);
+  if (own->CreateDataProperty(isolate->GetCurrentContext(), name, value).FromMaybe(false))
+    info.GetReturnValue().Set(value);  // intercepted: the global object stays as it is
 }
 
 // JS of the bridge, compiled once per context under kBridgeFile.
@@ -189,7 +213,9 @@ constexpr char kBridgeJs[] = R"JS((function (processNative) {
     try { out = apply(errorToString, error, []); } catch { out = 'Error'; }
     for (let i = 0; i < sites.length; i++) {
       const site = sites[i];
-      if (site.getFileName() === 'phost:bridge') break;
+      const file = site.getFileName();
+      if (file === 'phost:bridge') break;  // where this script was called from another
+      if (file === 'phost:globals') continue;
       out += '\n    at ' + site;
     }
     return out;
@@ -217,15 +243,11 @@ v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, const BridgeSta
       },
       nullptr, v8::Local<v8::Value>(), v8::PropertyHandlerFlags::kNonMasking));
   global->SetHandler(v8::NamedPropertyHandlerConfiguration(
-      nullptr,
-      [](v8::Local<v8::Name> name, v8::Local<v8::Value>, const v8::PropertyCallbackInfo<v8::Value>& info) {
-        refuse_new_global(name, info);
-      },
-      nullptr, nullptr, nullptr,
+      get_implicit_global, set_implicit_global, nullptr, nullptr, nullptr,
       [](v8::Local<v8::Name> name, const v8::PropertyDescriptor&, const v8::PropertyCallbackInfo<v8::Value>& info) {
         refuse_new_global(name, info);
       },
-      nullptr, v8::Local<v8::Value>(), v8::PropertyHandlerFlags::kNonMasking));
+      nullptr, data, v8::PropertyHandlerFlags::kNonMasking));
   global->Set(v8_string(isolate, "Exception"), v8::FunctionTemplate::New(isolate, exception, data), kFixed);
 
   v8::Local<v8::ObjectTemplate> console_template = v8::ObjectTemplate::New(isolate);
@@ -248,6 +270,7 @@ v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, const BridgeSta
   v8::Local<v8::Context> context = v8::Context::New(isolate, nullptr, global);
   context->SetEmbedderData(kSealedIndex, v8::False(isolate));
   v8::Context::Scope enter(context);
+  context->SetEmbedderData(kImplicitIndex, v8::Object::New(isolate, v8::Null(isolate), nullptr, nullptr, 0));
   v8::TryCatch try_catch(isolate);
   auto failed = [&](const char* what) {
     std::string why = "unknown error";
@@ -281,6 +304,7 @@ v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, const BridgeSta
       !context->Global()->DefineOwnProperty(context, v8_string(isolate, "Process"), process_fn, kFixed).FromMaybe(false))
     throw failed("Process");
   context->SetEmbedderData(kFormatterIndex, formatter);
+  if (state.services.options.gou_globals) install_gou_globals(context, process_fn, state);
 
   if (!lock_down(context)) throw failed("hardening the built-ins");
   context->SetEmbedderData(kSealedIndex, v8::True(isolate));

@@ -5,14 +5,16 @@
 
 #include <phost/plugin_api.h>
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
 namespace phost::v8rt {
 
 struct CallFrame {
-  phost_call_ctx* ctx;   // NULL at a top level run outside any call
+  phost_call_ctx* ctx;      // NULL at a top level run outside any call
   std::string_view script;  // the script id; outlives the frame
+  int64_t deadline_ns;      // of the guard it runs under (0 = none): nested calls get it too
 };
 
 class CallStack {

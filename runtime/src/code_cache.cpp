@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
+#include <system_error>
 
 namespace phost::v8rt {
 namespace {
@@ -85,29 +86,73 @@ CacheBytes CodeCache::find(const CacheKey& key) {
   return nullptr;
 }
 
+CodeCache::~CodeCache() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
 void CodeCache::store(const CacheKey& key, std::vector<uint8_t> bytes) {
   auto shared = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
-  std::lock_guard lock(mutex_);
-  ++stats_.stored;
-  entries_[key] = shared;
-  if (dir_.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.stored;
+    entries_[key] = shared;
+    if (dir_.empty()) return;
+    queued_.emplace_back(key, std::move(shared));
+    if (!writer_.joinable()) {
+      try {
+        writer_ = std::thread([this] { write_queued(); });
+      } catch (const std::system_error&) {
+        queued_.pop_back();  // no thread to be had: not persisted this time
+      }
+    }
+  }
+  wake_.notify_one();
+}
+
+void CodeCache::write_queued() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !queued_.empty(); });
+    if (queued_.empty()) return;  // stopping, and everything is written
+    auto [key, bytes] = std::move(queued_.front());
+    queued_.pop_front();
+    lock.unlock();
+    try {
+      write(key, bytes);
+    } catch (const std::exception&) {
+      // Not written: the entry stays in memory, and a later process makes its own.
+    }
+    lock.lock();
+  }
+}
+
+void CodeCache::write(const CacheKey& key, const CacheBytes& bytes) {
   // Write then rename, so a crash never leaves a torn file behind.
   const auto path = file_for(key);
   auto temp = path;
   temp += ".tmp";
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    const uint64_t size = shared->size();
-    const CacheKey digest = sha256(shared->data(), shared->size());
+    const uint64_t size = bytes->size();
+    const CacheKey digest = sha256(bytes->data(), bytes->size());
     out.write(kMagic, 4);
     out.write(reinterpret_cast<const char*>(key.data()), static_cast<std::streamsize>(key.size()));
     out.write(reinterpret_cast<const char*>(&size), sizeof size);
     out.write(reinterpret_cast<const char*>(digest.data()), static_cast<std::streamsize>(digest.size()));
-    out.write(reinterpret_cast<const char*>(shared->data()), static_cast<std::streamsize>(size));
+    out.write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(size));
     if (!out) return;
   }
   std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
+  // Only while the entry is still wanted: forget() may have dropped it meanwhile.
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(key);
+  if (it != entries_.end() && it->second == bytes) std::filesystem::rename(temp, path, ec);
+  else std::filesystem::remove(temp, ec);
 }
 
 void CodeCache::store(const CacheKey& key, v8::ScriptCompiler::CachedData* produced) {
@@ -127,6 +172,7 @@ void CodeCache::forget(const CacheKey& key) {
   std::lock_guard lock(mutex_);
   entries_.erase(key);
   if (!dir_.empty()) {
+    std::erase_if(queued_, [&](const auto& q) { return q.first == key; });
     std::error_code ec;
     std::filesystem::remove(file_for(key), ec);
   }

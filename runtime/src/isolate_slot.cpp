@@ -57,6 +57,8 @@ void IsolateSlot::create_isolate() {
   isolate_->SetPrepareStackTraceCallback(&Bridge::prepare_stack_trace);
   v8::HandleScope scope(isolate_);
   errors_ = std::make_unique<JsErrors>(isolate_);
+  keys_ = std::make_unique<KeyCache>(isolate_);
+  shapes_ = std::make_unique<ShapeCache>(isolate_);
   context_.Reset(isolate_, Bridge::new_context(isolate_, bridge_state_));
   scripts_ = std::make_unique<ScriptCache>(isolate_, services_, calls_, *errors_);
   timer_.attach(isolate_);
@@ -69,6 +71,8 @@ void IsolateSlot::dispose_isolate() noexcept {
     v8::Isolate::Scope enter(isolate_);
     scripts_.reset();
     errors_.reset();
+    keys_.reset();
+    shapes_.reset();
     context_.Reset();
   }
   isolate_->Dispose();
@@ -179,7 +183,7 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
                   e.status() == PHOST_E_PROCESS ? PHOST_E_INVALID_ARG : e.status());
     }
 
-    CallStack::Scope frame(calls_, {ctx, c->script->id});
+    CallStack::Scope frame(calls_, {ctx, c->script->id, guard.deadline_ns()});
     v8::Local<v8::Value> result;
     if (!fn->Call(context, v8::Undefined(isolate_), static_cast<int>(argc), argv).ToLocal(&result)) {
       if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
@@ -235,7 +239,7 @@ void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const st
     try {
       compiled[i] = guarded(ctx, deadline_for(), [&](const DeadlineGuard& guard) {
         v8::HandleScope scope(isolate_);
-        CallStack::Scope frame(calls_, {ctx, version->id});
+        CallStack::Scope frame(calls_, {ctx, version->id, guard.deadline_ns()});
         CompiledRef c = scripts_->prepare(version);
         if (guard.outermost()) isolate_->PerformMicrotaskCheckpoint();
         if (isolate_->IsExecutionTerminating()) stopped();

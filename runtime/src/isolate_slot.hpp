@@ -9,7 +9,9 @@
 #include "call_stack.hpp"
 #include "convert.hpp"
 #include "js_error.hpp"
+#include "key_cache.hpp"
 #include "script_cache.hpp"
+#include "shape_cache.hpp"
 #include "services.hpp"
 #include "watchdog.hpp"
 
@@ -82,6 +84,8 @@ private:
   std::optional<v8::Locker> locker_;  // while held
   v8::Global<v8::Context> context_;
   std::unique_ptr<JsErrors> errors_;
+  std::unique_ptr<KeyCache> keys_;
+  std::unique_ptr<ShapeCache> shapes_;
   CallStack calls_;
   BridgeState bridge_state_{services_, calls_, errors_, value_limits()};
   std::unique_ptr<ScriptCache> scripts_;

@@ -62,6 +62,7 @@ v8::Local<v8::Value> read_property(v8::Local<v8::Context> context, v8::Local<v8:
 
 JsErrors::JsErrors(v8::Isolate* isolate)
     : forwarded_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded"))),
+      forwarded_status_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded_status"))),
       forwarded_stack_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded_stack"))) {}
 
 Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catch, std::string_view what) const {
@@ -72,12 +73,16 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
   std::string message;
   bool forwarded = false;
   std::string process;  // the failed process a forwarded error came from
+  phost_status status = PHOST_E_PROCESS;
   std::string stack;    // a forwarded error's: the failed process's
   if (!exception.IsEmpty() && exception->IsObject() && !exception->IsProxy()) {
     auto object = exception.As<v8::Object>();
     forwarded = object->HasPrivate(context, forwarded_.Get(isolate)).FromMaybe(false);
     if (v8::Local<v8::Value> name; forwarded && object->GetPrivate(context, forwarded_.Get(isolate)).ToLocal(&name))
       process = text_of(isolate, name);
+    if (v8::Local<v8::Value> s; forwarded && object->GetPrivate(context, forwarded_status_.Get(isolate)).ToLocal(&s) &&
+                                s->IsInt32())
+      status = static_cast<phost_status>(s.As<v8::Int32>()->Value());
     if (v8::Local<v8::Value> s; forwarded && object->GetPrivate(context, forwarded_stack_.Get(isolate)).ToLocal(&s))
       stack = text_of(isolate, s);
     if (auto c = read_property(context, object, "code"); !c.IsEmpty() && c->IsInt32()) {
@@ -115,12 +120,13 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
     std::string file = text_of(isolate, where->GetScriptResourceName());
     int line = where->GetLineNumber(context).FromMaybe(0);
     int column = where->GetStartColumn(context).FromMaybe(0) + 1;
-    // Thrown inside the bridge (a failed Process()): the script's frame that called it.
+    // Thrown inside phost's own JS (a failed Process(), a bad argument to a
+    // library object): the script's frame that called it.
     const v8::Local<v8::StackTrace> frames = where->GetStackTrace();
-    for (int i = 0; file == kBridgeFile && !frames.IsEmpty() && i < frames->GetFrameCount(); ++i) {
+    for (int i = 0; internal_file(file) && !frames.IsEmpty() && i < frames->GetFrameCount(); ++i) {
       const v8::Local<v8::StackFrame> frame = frames->GetFrame(isolate, i);
       const std::string name = text_of(isolate, frame->GetScriptName());
-      if (name == kBridgeFile) continue;
+      if (internal_file(name)) continue;
       file = name;
       line = frame->GetLineNumber();
       column = frame->GetColumn();
@@ -130,7 +136,7 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
       message += forwarded ? " (while calling " + (process.empty() ? std::string("a process") : process) + " from " + at + ")"
                            : " (at " + at + ")";
   }
-  return Error(code, message, PHOST_E_PROCESS, std::move(stack));
+  return Error(code, message, status, std::move(stack));
 }
 
 v8::MaybeLocal<v8::Object> JsErrors::make(v8::Local<v8::Context> context, v8::Local<v8::String> message,
@@ -149,7 +155,7 @@ v8::MaybeLocal<v8::Object> JsErrors::make(v8::Local<v8::Context> context, v8::Lo
 }
 
 void JsErrors::throw_error(v8::Isolate* isolate, std::string_view message, int32_t code,
-                           std::string_view forwarded_from, std::string_view stack) const {
+                           std::string_view forwarded_from, phost_status status, std::string_view stack) const {
   if (isolate->IsExecutionTerminating()) return;
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   v8::Local<v8::String> text;
@@ -161,6 +167,7 @@ void JsErrors::throw_error(v8::Isolate* isolate, std::string_view message, int32
   if (!make(context, text, code, false).ToLocal(&error)) return;  // out of memory: its own exception is pending
   if (!forwarded_from.empty()) {
     (void)error->SetPrivate(context, forwarded_.Get(isolate), v8_string_or_empty(isolate, forwarded_from));
+    (void)error->SetPrivate(context, forwarded_status_.Get(isolate), v8::Int32::New(isolate, status));
     if (!stack.empty())
       (void)error->SetPrivate(context, forwarded_stack_.Get(isolate),
                               v8_string_or_empty(isolate, stack.substr(0, kMaxMessage)));

@@ -23,6 +23,10 @@ namespace phost::v8rt {
 // The file name of the bridge's own JS (Process()): stack traces and error
 // locations skip its frames.
 inline constexpr std::string_view kBridgeFile = "phost:bridge";
+// The file name of gou's script library (runtime/js/globals.js).
+inline constexpr std::string_view kGlobalsFile = "phost:globals";
+// phost's own JS, never a script's: error locations name the script's frame.
+inline bool internal_file(std::string_view file) noexcept { return file.starts_with("phost:"); }
 
 // A property of object (own or inherited; a getter runs, a Proxy is not
 // asked); empty when it is missing or reading it threw.
@@ -39,17 +43,20 @@ public:
 
   // Throws a JS Error with message and code in the current context.
   // forwarded_from: the process whose error it is, passed on unchanged with
-  // its stack.
+  // its stack. status: the failed process's, which its caller gets back if
+  // the script lets the error go (a cancelled call stays cancelled).
   void throw_error(v8::Isolate* isolate, std::string_view message, int32_t code,
-                   std::string_view forwarded_from = {}, std::string_view stack = {}) const;
+                   std::string_view forwarded_from = {}, phost_status status = PHOST_E_PROCESS,
+                   std::string_view stack = {}) const;
 
   // A new Error object with a code (the Exception() global).
   v8::MaybeLocal<v8::Object> make(v8::Local<v8::Context> context, v8::Local<v8::String> message, int32_t code,
                                   bool named_exception) const;
 
 private:
-  v8::Global<v8::Private> forwarded_;
-  v8::Global<v8::Private> forwarded_stack_;
+  v8::Global<v8::Private> forwarded_;         // the failed process's name
+  v8::Global<v8::Private> forwarded_status_;  // and its status
+  v8::Global<v8::Private> forwarded_stack_;   // and its stack
 };
 
 }  // namespace phost::v8rt

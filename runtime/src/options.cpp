@@ -40,7 +40,7 @@ std::optional<std::vector<std::string>> patterns(View config, std::string_view k
 
 constexpr std::array kKeys = {"app_dir",  "isolates",      "timeout_ms",      "load_timeout_ms",
                               "heap_mb",  "cache_dir",     "process_allow",   "process_deny",
-                              "max_value_items", "max_value_mb", "strict",    "watch"};
+                              "max_value_items", "max_value_mb", "strict", "globals", "watch"};
 
 }  // namespace
 
@@ -51,9 +51,11 @@ Options read_options(View config) {
     throw Error(400, "runtime config: must be an object", PHOST_E_INVALID_ARG);
   for (size_t i = 0; i < config.size(); ++i) {
     const std::string_view key = config.key_at(i);
-    if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end())
-      bad(key, "is not a runtime option (known: app_dir, isolates, timeout_ms, load_timeout_ms, heap_mb, "
-               "cache_dir, process_allow, process_deny, max_value_items, max_value_mb, strict, watch)");
+    if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+      std::string known;
+      for (const char* k : kKeys) known += (known.empty() ? "" : ", ") + std::string(k);
+      bad(key, "is not a runtime option (known: " + known + ")");
+    }
   }
   o.app_dir = path(config, "app_dir");
   o.cache_dir = path(config, "cache_dir");
@@ -69,6 +71,11 @@ Options read_options(View config) {
   if (const View strict = config["strict"]) {
     if (strict.kind() != PHOST_BOOL) bad("strict", "must be true or false");
     o.strict = strict.as_bool();
+  }
+  if (const View globals = config["globals"]) {
+    const std::string_view g = globals.kind() == PHOST_STRING ? globals.as_string() : std::string_view();
+    if (g != "gou" && g != "minimal") bad("globals", "must be \"gou\" (gou's script library) or \"minimal\" (the bridge only)");
+    o.gou_globals = g == "gou";
   }
   if (const View watch = config["watch"]) {
     if (watch.kind() != PHOST_BOOL) bad("watch", "must be true or false");

@@ -30,6 +30,7 @@ struct Options {
   size_t max_value_items = 1'000'000;    // "max_value_items": items and entries per converted value
   size_t max_value_bytes = 64u << 20;    // "max_value_mb": string and byte payload per converted value
   bool strict = false;              // "strict": one script that fails to load fails the app's load
+  bool gou_globals = true;          // "globals": "gou" (default) or "minimal" (Process, Exception, console, Context)
   bool watch = false;               // "watch": reload app_dir's scripts when they change (inotify)
   std::vector<ImportAlias> import_aliases;  // from app_dir/tsconfig.json, not the config
 };

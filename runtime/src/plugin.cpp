@@ -1,5 +1,6 @@
 // libphost_v8: the V8 runtime plugin. Registers the "scripts" group and the
 // "runtime.*" control processes. Its only exported symbol is the entry.
+#include "library_processes.hpp"
 #include "runtime.hpp"
 
 #include <phost/plugin.hpp>
@@ -8,6 +9,8 @@ namespace phost::v8rt {
 namespace {
 
 void init(Plugin& plugin, phost_plugin_info& info) {
+  if (!PHOST_API_HAS(&api(), call_with_deadline))
+    throw Error(500, "the V8 runtime needs a host of ABI 1.2 or later", PHOST_E_VERSION);
   auto runtime = std::make_unique<Runtime>(plugin.self(), read_options(plugin.config()));
   Runtime* rt = runtime.get();
   info.plugin_data = runtime.release();  // on_unload deletes it
@@ -61,6 +64,8 @@ void init(Plugin& plugin, phost_plugin_info& info) {
                const View options = call.args()[0];
                return rt->stats(options && options["gc"] && options["gc"].as_bool(), call.ctx());
              });
+
+  if (rt->options().gou_globals) add_library_processes(plugin, rt->options(), rt->delayed_calls());
 
   const size_t loaded = rt->load_app_dir(nullptr);
   if (!rt->options().app_dir.empty())

@@ -25,6 +25,10 @@ void initialize_v8_once() {
   (void)initialized;
 }
 
+// Threads for All/Any/Race beyond the calling one; a fan-out wider than this
+// runs its remaining tasks on the caller's thread.
+constexpr size_t kTaskThreads = 32;
+
 std::vector<std::unique_ptr<IsolateSlot>> make_slots(const Services& services) {
   initialize_v8_once();
   std::vector<std::unique_ptr<IsolateSlot>> slots;
@@ -44,7 +48,9 @@ Runtime::Runtime(phost_plugin* self, Options options)
       cache_(options_.cache_dir),
       prep_(cache_),
       store_([this](const CacheKey& key) { cache_.forget(key); }),
-      services_{self, options_, store_, cache_, watchdog_},
+      tasks_(kTaskThreads),
+      services_{self, options_, store_, cache_, watchdog_, tasks_},
+      delayed_(self),
       pool_(make_slots(services_)) {
   if (options_.watch)
     watcher_ = std::make_unique<AppWatcher>(options_.app_dir / "scripts",

@@ -4,6 +4,7 @@
 
 #include "app_watcher.hpp"
 #include "code_cache.hpp"
+#include "delayed_calls.hpp"
 #include "isolate_pool.hpp"
 #include "options.hpp"
 #include "script_store.hpp"
@@ -24,6 +25,7 @@ public:
 
   const Options& options() const noexcept { return options_; }
   ScriptStore& store() noexcept { return store_; }
+  DelayedCalls& delayed_calls() noexcept { return delayed_; }
   void log(int32_t level, std::string_view message) const noexcept { services_.log(level, message); }
 
   // The handler of the "scripts" group: scripts.<id>.<Function>(...args).
@@ -62,7 +64,9 @@ private:
   SourcePrep prep_;
   ScriptStore store_;
   Watchdog watchdog_;
+  TaskPool tasks_;
   Services services_;
+  DelayedCalls delayed_;
   IsolatePool pool_;
   std::unique_ptr<AppWatcher> watcher_;  // with the watch option; stopped first
 };

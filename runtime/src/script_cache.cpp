@@ -146,7 +146,7 @@ CompiledRef ScriptCache::compile(const ScriptRef& version) {
   c->epoch = services_.store.module_epoch();
   Running running(running_, version.get());
   const CallFrame* parent = calls_.top();
-  CallStack::Scope frame(calls_, {parent ? parent->ctx : nullptr, version->id});
+  CallStack::Scope frame(calls_, {parent ? parent->ctx : nullptr, version->id, parent ? parent->deadline_ns : 0});
   if (version->module) {
     compile_module(*c);
     evaluate_module(*c);
@@ -188,7 +188,7 @@ void ScriptCache::compile_classic(CompiledScript& c) {
     if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
     throw own_compile_error(isolate_, s, errors_, try_catch, "compiling script '" + s.id + "'", false);
   }
-  const bool produce = cached.wants_fresh_cache();
+  const bool produce = cached.wants_fresh_cache() && cache_pays();
 
   // Run the top level once for this isolate; its epilogue returns [token, namespace].
   v8::Local<v8::Object> token = v8::Object::New(isolate_);
@@ -216,7 +216,7 @@ void ScriptCache::compile_module(CompiledScript& c) {
     throw own_compile_error(isolate_, s, errors_, try_catch, "compiling module '" + s.id + "'", true);
   }
   // A module's cache must be made before it is evaluated.
-  if (cached.wants_fresh_cache())
+  if (cached.wants_fresh_cache() && cache_pays())
     services_.cache.store(s.cache_key, v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript()));
   linker_.add(module, s.id);
   c.module_id = module->ScriptId();

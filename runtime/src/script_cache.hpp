@@ -72,6 +72,10 @@ public:
   size_t size() const noexcept { return compiled_.size(); }
 
 private:
+  // Whether producing a code cache pays: it costs about as much as the call
+  // that triggers it, and is only ever consumed by another isolate of this
+  // process or, through cache_dir, by the next process.
+  bool cache_pays() const noexcept { return !services_.options.cache_dir.empty() || services_.options.isolates > 1; }
   CompiledRef compile(const ScriptRef& version);
   void compile_classic(CompiledScript& c);
   void compile_module(CompiledScript& c);

@@ -5,6 +5,7 @@
 #include "code_cache.hpp"
 #include "options.hpp"
 #include "script_store.hpp"
+#include "task_pool.hpp"
 #include "watchdog.hpp"
 
 #include <phost/value.hpp>
@@ -17,6 +18,7 @@ struct Services {
   ScriptStore& store;
   CodeCache& cache;
   Watchdog& watchdog;
+  TaskPool& tasks;  // All/Any/Race
 
   void log(int32_t level, std::string_view message) const noexcept { api().log(self, level, to_str(message)); }
 };

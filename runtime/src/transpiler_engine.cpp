@@ -1,5 +1,7 @@
 #include "transpiler_engine.hpp"
 
+#include "embedded_source.hpp"
+
 #include <v8-array-buffer.h>
 #include <v8-container.h>
 #include <v8-context.h>
@@ -23,23 +25,7 @@ extern const std::size_t phost_transpiler_bundle_size;
 namespace phost::v8rt {
 namespace {
 
-// The bundle as a V8 string that points at the embedded bytes: no copy per isolate.
-class BundleResource final : public v8::String::ExternalOneByteStringResource {
-public:
-  const char* data() const override { return reinterpret_cast<const char*>(phost_transpiler_bundle); }
-  size_t length() const override { return phost_transpiler_bundle_size; }
-
-protected:
-  void Dispose() override {}  // static storage: V8 must not delete it
-};
-
-BundleResource bundle_resource;
-
-bool bundle_is_ascii() noexcept {
-  static const bool ascii = std::all_of(phost_transpiler_bundle, phost_transpiler_bundle + phost_transpiler_bundle_size,
-                                        [](unsigned char c) { return c < 0x80; });
-  return ascii;
-}
+EmbeddedSource bundle_source(phost_transpiler_bundle, phost_transpiler_bundle_size);
 
 // V8's code cache of the bundle, made once per process after a warm-up call so
 // that it holds the functions compiled lazily by a strip and a scan too.
@@ -172,12 +158,7 @@ std::string TranspilerEngine::load() {
   v8::TryCatch try_catch(isolate);
 
   v8::Local<v8::String> code;
-  const bool built = bundle_is_ascii()
-      ? v8::String::NewExternalOneByte(isolate, &bundle_resource).ToLocal(&code)
-      : v8::String::NewFromUtf8(isolate, reinterpret_cast<const char*>(phost_transpiler_bundle),
-                                v8::NewStringType::kNormal, static_cast<int>(phost_transpiler_bundle_size))
-            .ToLocal(&code);
-  if (!built) return "cannot create the transpiler's source string";
+  if (!bundle_source.string(isolate).ToLocal(&code)) return "cannot create the transpiler's source string";
 
   const auto cached = options_.code_cache ? cached_bundle_code() : nullptr;
   v8::ScriptOrigin origin(isolate, v8::String::NewFromUtf8Literal(isolate, "phost:transpiler.js"));

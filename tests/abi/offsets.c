@@ -114,8 +114,10 @@ OFFSET(phost_api, value_to_json, 272);
 OFFSET(phost_api, ctx_set_deadline, 280);
 OFFSET(phost_api, ctx_within, 288);
 #if PHOST_ABI_MINOR >= 2
-OFFSET(phost_api, ctx_set_error_stack, 296);
-SIZE(phost_api, 304); /* v1.2 */
+OFFSET(phost_api, ctx_wait, 296);
+OFFSET(phost_api, call_with_deadline, 304);
+OFFSET(phost_api, ctx_set_error_stack, 312);
+SIZE(phost_api, 320); /* v1.2 */
 #else
 SIZE(phost_api, 296); /* v1.1 */
 #endif

@@ -1,4 +1,4 @@
-// The version matrix: a plugin built against the frozen v1.0 header keeps
+// The version matrix: a plugin built against a frozen header (v1.0, v1.1) keeps
 // working in this host, and a plugin built against this header copes with a
 // host of an older minor (a shorter phost_api table).
 #include "support.hpp"
@@ -18,14 +18,16 @@ using namespace test;
 
 TEST_SUITE_BEGIN("abi");
 
-TEST_CASE("a plugin built against the v1.0 header loads into this host and its processes work") {
+namespace {
+
+void check_frozen_plugin(const char* path) {
   phost_test_probe probe{};
   LogCapture logs;
   {
     HostPtr host = make_host(&logs);
     Ref config = json("{\"probe\":" + std::to_string(reinterpret_cast<intptr_t>(&probe)) +
                       ",\"greeting\":\"hello\"}");
-    must_load(host.get(), PHOST_FIXTURE_ABI_V1_0, config.get());
+    must_load(host.get(), path, config.get());
 
     Outcome kinds = call(host.get(), "v10.kinds");
     INFO(kinds);
@@ -92,6 +94,16 @@ TEST_CASE("a plugin built against the v1.0 header loads into this host and its p
   CHECK(probe.finalized == 8);  // one per process registered
   CHECK(probe.on_unload_at == 2);  // after v10.temp's finalizer, before the other seven
   CHECK(probe.events == 9);
+}
+
+}  // namespace
+
+TEST_CASE("a plugin built against the v1.0 header loads into this host and its processes work") {
+  check_frozen_plugin(PHOST_FIXTURE_ABI_V1_0);
+}
+
+TEST_CASE("a plugin built against the v1.1 header loads into this host and its processes work") {
+  check_frozen_plugin(PHOST_FIXTURE_ABI_V1_1);
 }
 
 TEST_CASE("a plugin built against this header finds value_to_json in this host's table") {

@@ -37,6 +37,10 @@ struct Options {
   std::vector<std::string> process_allow;  // empty: the plugin's default
   int load_timeout_ms = 0;                 // 0: the plugin's default
   bool watch = false;
+  std::string globals;                     // empty: the plugin's default
+  // Registered by the application before the runtime is loaded.
+  std::vector<std::pair<std::string, phost::Handler>> processes;
+  std::vector<std::pair<std::string, std::string>> plugins;  // path, JSON config: loaded before the runtime
 };
 
 struct Failure {
@@ -62,6 +66,10 @@ public:
       for (const std::string& p : o.process_allow) allow.push(phost::Value::string(p));
       config.set("process_allow", std::move(allow));
     }
+    if (!o.globals.empty()) config.set("globals", phost::Value::string(o.globals));
+    for (const auto& [name, handler] : o.processes)
+      host_.add(name, "", handler, name.find('.') == std::string::npos ? PHOST_PROCESS_GROUP : 0);
+    for (const auto& [path, plugin_config] : o.plugins) host_.load_plugin(path, phost::Value::from_json(plugin_config));
     host_.load_plugin(PHOST_V8_PLUGIN, config);
   }
 

@@ -101,6 +101,36 @@ TEST_CASE("values convert directly both ways with the documented rules") {
   CHECK(rt.error_of("scripts.v.HugeBig").message.find("BigInt does not fit") != std::string::npos);
 }
 
+// Argument objects are built from keys cached per isolate, and a shape seen
+// a few times by a function made for it (convert.cpp, key_cache.cpp,
+// shape_cache.cpp): ordinary objects whatever the keys, the first time and later.
+TEST_CASE("argument objects are ordinary objects whatever their keys") {
+  rt_test::Runtime rt;
+  rt.load("o", "function Shape(x) { return [Object.getPrototypeOf(x) === Object.prototype, x.hasOwnProperty('b'), "
+               "Object.keys(x), Object.isExtensible(x), delete x.b, (x.z = 1, x.z), Object.getPrototypeOf(x.__proto__) "
+               "=== Object.prototype, JSON.stringify(x)]; }\n"
+               "function Odd(x) { return Object.entries(x); }\n"
+               "function Many(x) { return Object.keys(x).length + ':' + String(x.k0) + x.k19 + ':' + Object.keys(x).join(); }");
+  const Value shape_in = Value::from_json(R"({"b":1,"2":"two","a":{"__proto__":5},"__proto__":{}})");
+  const Value odd_in = Value::from_json(R"({"":0,"q\"uote":1,"back\\slash":2,"nl\n\u0001":3,"é✓":4,"constructor":5})");
+  for (int round = 0; round < 6; ++round) {  // from the fourth time on, through the shape's builder
+    CAPTURE(round);
+    CHECK(rt.json("scripts.o.Shape", phost::args(shape_in.retain())) ==
+          R"([true,true,["2","b","a","__proto__"],true,true,1,true,"{\"2\":\"two\",\"a\":{\"__proto__\":5},)"
+          R"(\"__proto__\":{},\"z\":1}"])");
+    CHECK(rt.json("scripts.o.Odd", phost::args(odd_in.retain())) ==
+          R"([["",0],["q\"uote",1],["back\\slash",2],["nl\n\u0001",3],["é✓",4],["constructor",5]])");
+  }
+  std::string keys;
+  Value many = Value::object();
+  for (int i = 0; i < 20; ++i) {
+    many.set("k" + std::to_string(i), Value::integer(i));
+    keys += (i ? "," : "") + std::string("k") + std::to_string(i);
+  }
+  for (int round = 0; round < 2; ++round)  // the second time from the key cache
+    CHECK(rt.json("scripts.o.Many", phost::args(many.retain())) == "\"20:019:" + keys + "\"");
+}
+
 TEST_CASE("deeply nested values give a depth error, not a crash") {
   rt_test::Runtime rt;
   rt.load("deep", "function Make(n) { let o = {}; for (let i = 0; i < n; i++) o = {o}; return o; }\n"

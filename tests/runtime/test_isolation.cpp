@@ -180,4 +180,45 @@ TEST_CASE("ordinary code that overrides inherited methods keeps working with har
   CHECK(rt.json("scripts.oo.Main") == R"(["5 cents","MyError","own","\"tag\""])");
 }
 
+// Two ways of locking (Object.freeze, and defineProperty + preventExtensions
+// on the typed array chain, lockdown.cpp): the same integrity either way.
+TEST_CASE("built-ins locked either way keep the integrity of Object.freeze") {
+  rt_test::Runtime rt;
+  rt.load("probe", R"(export function Main() {
+    const typed = Object.getPrototypeOf(Int8Array.prototype);
+    const all = [[Object.prototype, 'hasOwnProperty'], [typed, 'set'], [Float64Array.prototype, 'BYTES_PER_ELEMENT'],
+                 [Uint8Array.prototype, 'BYTES_PER_ELEMENT'], [String.prototype, 'slice'], [Array.prototype, 'map'],
+                 [Math, 'max'], [JSON, 'stringify'], [Object, 'keys'], [Float64Array, 'BYTES_PER_ELEMENT'],
+                 [Error, 'captureStackTrace'], [Promise.prototype, 'then']];
+    const out = [];
+    for (const [o, key] of all) {
+      const before = o[key];
+      let refused = 0;
+      try { o.planted = 1; } catch (e) { refused += e instanceof TypeError; }
+      try { Object.defineProperty(o, 'planted2', {value: 1}); } catch (e) { refused += e instanceof TypeError; }
+      try { o[key] = 0; } catch (e) { refused += e instanceof TypeError; }
+      try { delete o[key]; } catch (e) { refused += e instanceof TypeError; }
+      try { Object.defineProperty(o, key, {get() { return 0; }}); } catch (e) { refused += e instanceof TypeError; }
+      try { Object.setPrototypeOf(o, {}); } catch (e) { refused += e instanceof TypeError; }
+      out.push(Object.isFrozen(o) && refused === 6 && o[key] === before && typeof before !== 'undefined' &&
+               !('planted' in o) && !('planted2' in o));
+    }
+    return out;
+  })");
+  CHECK(rt.json("scripts.probe.Main") == "[true,true,true,true,true,true,true,true,true,true,true,true]");
+}
+
+TEST_CASE("hasOwnProperty and friends stay data properties and are overridden by definition") {
+  rt_test::Runtime rt;
+  rt.load("own", R"(class Bag { hasOwnProperty() { return 'mine'; } }
+    function Main() {
+      const d = Object.getOwnPropertyDescriptor(Object.prototype, 'hasOwnProperty');
+      const o = Object.defineProperty({}, 'isPrototypeOf', {value: () => 'defined'});
+      return ['value' in d, d.writable, new Bag().hasOwnProperty(), o.isPrototypeOf(), ({a: 1}).hasOwnProperty('a'),
+              Object.prototype.hasOwnProperty === d.value];
+    })");
+  CHECK(rt.json("scripts.own.Main") == R"([true,false,"mine","defined",true,true])");
+}
+
 }  // TEST_SUITE
+

@@ -223,6 +223,21 @@ TEST_CASE("watch without an app_dir is refused") {
   CHECK(host.list().empty());
 }
 
+// Making a code cache costs about as much as the call that triggers it.
+TEST_CASE("a code cache is made only where something can use it") {
+  const std::string source = "function Main() { return 'x'; }";
+  int64_t stored[2] = {};
+  for (const int isolates : {1, 2}) {
+    rt_test::Runtime rt({.isolates = isolates});
+    rt.load("c", source);
+    CHECK(rt.json("scripts.c.Main") == "\"x\"");
+    stored[isolates - 1] = rt.host().call("runtime.stats")["code_cache"]["stored"].as_int();
+  }
+  // The same entries (prepared sources) but the code: one isolate and no
+  // cache_dir, and neither another isolate nor a later process would read it.
+  CHECK(stored[1] == stored[0] + 1);
+}
+
 TEST_CASE("bad runtime configuration is refused with a message naming the key") {
   phost::Host host;
   phost::Value config = phost::Value::object();

@@ -292,7 +292,23 @@ typedef struct phost_api {
    * holds (the V8 runtime's isolates). */
   int32_t(PHOST_CALL* ctx_within)(const phost_call_ctx* ctx, const phost_call_ctx* outer);
 
-  /* -- v1.2: the current call -- */
+  /* -- v1.2: waiting and calling within a call -- */
+  /* Blocks until until_ns (the clock of clock_ns; 0 = no limit of its own) or
+   * until the call of ctx is stopped, whichever comes first, without
+   * polling: PHOST_OK at until_ns; PHOST_E_TIMEOUT (code 408) when its deadline
+   * came first; PHOST_E_CANCELLED when it was cancelled (code 499) or its
+   * host is being destroyed (code 503). A failure is recorded as a failed
+   * nested call would be: the handler may return the same status to forward
+   * it. For a handler that sleeps or waits (a script's time.Sleep). */
+  phost_status(PHOST_CALL* ctx_wait)(phost_call_ctx* ctx, int64_t until_ns);
+  /* As call, with a deadline of the callee's own: the earlier of deadline_ns
+   * (0 = none) and the one it inherits. For fan-outs with a time limit per
+   * task. */
+  phost_status(PHOST_CALL* call_with_deadline)(phost_plugin* self, phost_call_ctx* parent, phost_str name,
+                                               const phost_value* args, int64_t deadline_ns,
+                                               phost_value** out_result);
+
+  /* -- v1.2: the error a handler returns -- */
   /* Sets the stack of the error this handler returns (phost_error.stack:
    * innermost frame first, one a line, e.g. a script's stack trace). stack is
    * copied; invalid UTF-8 becomes U+FFFD. Use it with ctx_set_error, in

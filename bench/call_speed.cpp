@@ -1,0 +1,451 @@
+// bench_call_speed: issue 14's five call paths, each as CPU ns per call of
+// phost against a raw V8 baseline measured in the same process (ratios, not
+// absolute times, are what compares across runs on a shared machine):
+//   add      host->script scripts.x.Add(a, b): two small objects in, one out;
+//            raw: Function::Call with objects built by hand, two Gets back
+//   one      a call with one number to one of 2,000 loaded scripts (round
+//            robin); raw: 2,000 functions in one context, Function::Call
+//   first    the first call of a script after runtime.load (1,000 scripts a
+//            round); raw: the first call of a function compiled just before
+//   native   JS -> native Process('bench.echo', i, 'hello') in a JS loop;
+//            raw: a FunctionCallback that reads the name into a stack
+//            buffer, checks it and returns i
+//   args     a script's hot loop reading its argument's properties, the
+//            argument built by phost vs an object literal of the script
+//   threads  Add with 1 and with 2 application threads on 2 isolates: CPU
+//            per call must not grow (pool, registry and watchdog contention)
+//   hardened typed-array element access and charCodeAt/indexOf/slice in the
+//            hardened context (lock_down) vs a plain context, same isolate
+//            (and through phost, vs the plain context of a raw isolate)
+//
+// Usage: bench_call_speed [round seconds, default 0.2] [case ...]
+//   Medians of 5 rounds of process CPU time (all threads).
+#include "lockdown.hpp"
+#include "v8_baselines.hpp"
+
+#include <phost/host.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <atomic>
+#include <map>
+#include <thread>
+
+#include <v8-function-callback.h>
+#include <v8-template.h>
+
+#ifndef PHOST_V8_PLUGIN
+#error "PHOST_V8_PLUGIN: the path of libphost_v8.so"
+#endif
+
+namespace {
+
+using bench::die;
+
+double g_round_s = 0.2;
+constexpr int kRounds = 5;
+
+const char* plugin_path() {
+  const char* other = std::getenv("PHOST_BENCH_PLUGIN");
+  return other && *other ? other : PHOST_V8_PLUGIN;
+}
+
+// CPU ns per unit of batch(n) (n units per batch): calibrated by a warm-up,
+// then the median of kRounds rounds.
+double cpu_per_unit(int64_t warmup, const std::function<void(int64_t)>& batch) {
+  const int64_t c0 = bench::process_cpu_ns();
+  batch(warmup);
+  const double est = double(std::max<int64_t>(1, bench::process_cpu_ns() - c0)) / double(warmup);
+  const int64_t n = std::max<int64_t>(1, std::llround(g_round_s * 1e9 / est));
+  std::vector<double> cpu;
+  for (int r = 0; r < kRounds; ++r) {
+    const int64_t t0 = bench::process_cpu_ns();
+    batch(n);
+    cpu.push_back(double(bench::process_cpu_ns() - t0) / double(n));
+  }
+  return bench::median(cpu);
+}
+
+void row(const char* what, double phost, double raw, double target) {
+  std::printf("  %-58s %9.0f %9.0f %7.2fx  (target <= %.1fx: %s)\n", what, raw, phost, phost / raw, target,
+              phost / raw <= target ? "met" : "NOT met");
+  std::fflush(stdout);
+}
+
+std::unique_ptr<phost::Host> make_host(const std::string& cache_dir = "", int isolates = 1) {
+  phost::HostOptions options;
+  options.log_level = PHOST_LOG_WARN;
+  auto host = std::make_unique<phost::Host>(options);  // sets the sdk's ABI table
+  phost::Value config = phost::Value::object();
+  if (!cache_dir.empty()) config.set("cache_dir", phost::Value::string(cache_dir));
+  config.set("isolates", phost::Value::integer(isolates));
+  config.set("timeout_ms", phost::Value::integer(60000));
+  host->load_plugin(plugin_path(), config);
+  return host;
+}
+
+v8::Local<v8::Value> call(v8::Local<v8::Context> context, v8::Local<v8::Function> fn, int argc,
+                          v8::Local<v8::Value>* argv) {
+  v8::Local<v8::Value> out;
+  if (!fn->Call(context, v8::Undefined(context->GetIsolate()), argc, argv).ToLocal(&out)) die("raw call failed");
+  return out;
+}
+
+// ---- add -------------------------------------------------------------------
+
+constexpr std::string_view kAdd = "function Add(a, b) {\n  return {x: a.x + b.x, y: a.y + b.y};\n}\n";
+
+phost::Value point(int64_t x, int64_t y) {
+  phost::Value o = phost::Value::object(2);
+  o.set("x", phost::Value::integer(x));
+  o.set("y", phost::Value::integer(y));
+  return o;
+}
+
+void case_add(phost::Host& host, v8::Isolate* isolate) {
+  host.call("runtime.load", phost::args("x", kAdd, "x.js"));
+  int64_t i = 0, bad = 0;
+  const double p = cpu_per_unit(20'000, [&](int64_t n) {
+    for (int64_t k = 0; k < n; ++k, ++i) {
+      const phost::Value r = host.call("scripts.x.Add", phost::args(point(i & 1023, 2), point(3, i & 7)));
+      bad += r["x"].as_int() + r["y"].as_int() != (i & 1023) + 5 + (i & 7);
+    }
+  });
+  bench::RawContext raw(isolate);
+  v8::HandleScope scope(isolate);
+  v8::Local<v8::Context> context = raw.get();
+  bench::run_script(context, kAdd);
+  v8::Local<v8::Function> fn = bench::global_function(context, "Add");
+  v8::Local<v8::String> kx = bench::str(isolate, "x", v8::NewStringType::kInternalized);
+  v8::Local<v8::String> ky = bench::str(isolate, "y", v8::NewStringType::kInternalized);
+  auto object = [&](int64_t x, int64_t y) {
+    v8::Local<v8::Object> o = v8::Object::New(isolate);
+    o->CreateDataProperty(context, kx, v8::Number::New(isolate, double(x))).Check();
+    o->CreateDataProperty(context, ky, v8::Number::New(isolate, double(y))).Check();
+    return o;
+  };
+  const double r = cpu_per_unit(20'000, [&](int64_t n) {
+    for (int64_t k = 0; k < n; ++k, ++i) {
+      v8::HandleScope inner(isolate);
+      v8::Local<v8::Value> argv[] = {object(i & 1023, 2), object(3, i & 7)};
+      auto out = call(context, fn, 2, argv).As<v8::Object>();
+      const int64_t sum = out->Get(context, kx).ToLocalChecked()->IntegerValue(context).FromJust() +
+                          out->Get(context, ky).ToLocalChecked()->IntegerValue(context).FromJust();
+      bad += sum != (i & 1023) + 5 + (i & 7);
+    }
+  });
+  if (bad) die("add: wrong results");
+  row("add: host->script Add(a, b), objects in and out", p, r, 2.0);
+}
+
+// ---- one: one number to one of many loaded scripts ---------------------------
+
+constexpr int kMany = 2000;
+
+std::string numbered(std::string_view body, int k) {
+  return "const k = " + std::to_string(k) + ";\n" + std::string(body);
+}
+
+void case_one(phost::Host& host, v8::Isolate* isolate) {
+  constexpr std::string_view kBody = "function Main(n) { return n + k; }\n";
+  std::vector<std::string> names;
+  for (int k = 0; k < kMany; ++k) {
+    host.call("runtime.load", phost::args("one" + std::to_string(k), numbered(kBody, k), "one.js"));
+    names.push_back("scripts.one" + std::to_string(k) + ".Main");
+  }
+  int64_t i = 0, bad = 0;
+  const double p = cpu_per_unit(20'000, [&](int64_t n) {
+    for (int64_t c = 0; c < n; ++c, ++i) {
+      const int k = int(i % kMany);
+      bad += host.call(names[k], phost::args(i & 0xffff)).as_int() != (i & 0xffff) + k;
+    }
+  });
+  bench::RawContext raw(isolate);
+  v8::HandleScope scope(isolate);
+  v8::Local<v8::Context> context = raw.get();
+  std::vector<v8::Global<v8::Function>> fns(kMany);
+  for (int k = 0; k < kMany; ++k) {
+    v8::Local<v8::Script> script =
+        v8::Script::Compile(context, bench::str(isolate, "(function () {" + numbered(kBody, k) + "return Main; })()"))
+            .ToLocalChecked();
+    fns[k].Reset(isolate, script->Run(context).ToLocalChecked().As<v8::Function>());
+  }
+  const double r = cpu_per_unit(20'000, [&](int64_t n) {
+    for (int64_t c = 0; c < n; ++c, ++i) {
+      v8::HandleScope inner(isolate);
+      const int k = int(i % kMany);
+      v8::Local<v8::Value> argv[] = {v8::Number::New(isolate, double(i & 0xffff))};
+      bad += call(context, fns[k].Get(isolate), 1, argv)->IntegerValue(context).FromJust() != (i & 0xffff) + k;
+    }
+  });
+  if (bad) die("one: wrong results");
+  row("one: a number to one of 2,000 loaded scripts", p, r, 2.0);
+}
+
+// ---- first: the first call after a load ----------------------------------
+
+void case_first(phost::Host& host, v8::Isolate* isolate, const char* label) {
+  constexpr std::string_view kBody =
+      "function Main(n) {\n  let s = 0;\n  for (let i = 0; i < 3; i++) s += helper(n, i);\n  return s + k;\n}\n"
+      "function helper(n, i) { return n * i; }\n";
+  constexpr int kBatch = 500;
+  static int generation = 0;
+  std::vector<double> p, r;
+  int64_t bad = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const int g = generation++;
+    std::vector<std::string> names;
+    for (int k = 0; k < kBatch; ++k) {
+      const std::string id = "first" + std::to_string(g) + "_" + std::to_string(k);
+      host.call("runtime.load", phost::args(id, numbered(kBody, g * kBatch + k), "first.js"));
+      names.push_back("scripts." + id + ".Main");
+    }
+    int64_t t0 = bench::process_cpu_ns();
+    for (int k = 0; k < kBatch; ++k) bad += host.call(names[k], phost::args(2)).as_int() != 6 + g * kBatch + k;
+    p.push_back(double(bench::process_cpu_ns() - t0) / kBatch);
+    for (int k = 0; k < kBatch; ++k)
+      host.call("runtime.unload", phost::args("first" + std::to_string(g) + "_" + std::to_string(k)));
+
+    bench::RawContext raw(isolate);
+    v8::HandleScope scope(isolate);
+    v8::Local<v8::Context> context = raw.get();
+    std::vector<v8::Local<v8::Function>> fns;
+    for (int k = 0; k < kBatch; ++k) {
+      auto source = "(function () {" + numbered(kBody, g * kBatch + k) + "return Main; })()";
+      v8::Local<v8::Script> script = v8::Script::Compile(context, bench::str(isolate, source)).ToLocalChecked();
+      fns.push_back(script->Run(context).ToLocalChecked().As<v8::Function>());
+    }
+    t0 = bench::process_cpu_ns();
+    for (int k = 0; k < kBatch; ++k) {
+      v8::Local<v8::Value> argv[] = {v8::Number::New(isolate, 2)};
+      bad += call(context, fns[k], 1, argv)->IntegerValue(context).FromJust() != 6 + g * kBatch + k;
+    }
+    r.push_back(double(bench::process_cpu_ns() - t0) / kBatch);
+  }
+  if (bad) die("first: wrong results");
+  row(label, bench::median(p), bench::median(r), 2.0);
+}
+
+// ---- native: JS -> native ------------------------------------------------
+
+constexpr std::string_view kLoop =
+    "function Loop(n) {\n  let s = 0;\n  for (let i = 0; i < n; i++) s += Process('bench.echo', i, 'hello');\n"
+    "  return s;\n}\n";
+
+// What Process() does, natively: the name read into a stack buffer and
+// looked up, the arguments read as C++ values, a native function called, its
+// result handed back.
+using NativeFn = int64_t (*)(int64_t, std::string_view);
+int64_t native_echo(int64_t i, std::string_view) { return i; }
+std::map<std::string, NativeFn, std::less<>> g_natives{{"bench.echo", native_echo}};
+
+void raw_echo(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  char name[257], text[256];
+  if (info.Length() < 3 || !info[0]->IsString() || !info[1]->IsNumber() || !info[2]->IsString())
+    die("raw echo: bad call");
+  const int len = info[0].As<v8::String>()->WriteUtf8(isolate, name, sizeof name - 1, nullptr,
+                                                      v8::String::NO_NULL_TERMINATION);
+  auto fn = g_natives.find(std::string_view(name, size_t(len)));
+  if (fn == g_natives.end()) die("raw echo: no such function");
+  const int text_len = info[2].As<v8::String>()->WriteUtf8(isolate, text, sizeof text, nullptr,
+                                                           v8::String::NO_NULL_TERMINATION);
+  const int64_t i = info[1]->IntegerValue(isolate->GetCurrentContext()).FromJust();
+  info.GetReturnValue().Set(v8::Number::New(isolate, double(fn->second(i, std::string_view(text, size_t(text_len))))));
+}
+
+void case_native(phost::Host& host, v8::Isolate* isolate) {
+  host.add("bench.echo", "returns its first argument", [](phost::Call& c) {
+    return phost::Value::integer(c.arg<int64_t>(0));
+  });
+  host.call("runtime.load", phost::args("loop", kLoop, "loop.js"));
+  constexpr int64_t kInner = 1000;
+  const int64_t expect = kInner * (kInner - 1) / 2;
+  int64_t bad = 0;
+  const double p = cpu_per_unit(20, [&](int64_t n) {
+    for (int64_t c = 0; c < n; ++c) bad += host.call("scripts.loop.Loop", phost::args(kInner)).as_int() != expect;
+  }) / kInner;
+  bench::RawContext raw(isolate);
+  v8::HandleScope scope(isolate);
+  v8::Local<v8::Context> context = raw.get();
+  context->Global()
+      ->Set(context, bench::str(isolate, "Process"),
+            v8::FunctionTemplate::New(isolate, raw_echo)->GetFunction(context).ToLocalChecked())
+      .Check();
+  bench::run_script(context, kLoop);
+  v8::Local<v8::Function> fn = bench::global_function(context, "Loop");
+  const double r = cpu_per_unit(20, [&](int64_t n) {
+    for (int64_t c = 0; c < n; ++c) {
+      v8::HandleScope inner(isolate);
+      v8::Local<v8::Value> argv[] = {v8::Number::New(isolate, double(kInner))};
+      bad += call(context, fn, 1, argv)->IntegerValue(context).FromJust() != expect;
+    }
+  }) / kInner;
+  if (bad) die("native: wrong results");
+  row("native: JS->native Process('bench.echo', i, 'hello')", p, r, 2.5);
+}
+
+// ---- args: how fast a script reads the objects phost builds ---------------
+
+void case_args(phost::Host& host) {
+  constexpr std::string_view kSum =
+      "function Sum(o, n) { let s = 0; for (let i = 0; i < n; i++) s += o.x + o.y + o.z; return s; }\n";
+  host.call("runtime.load", phost::args("args", kSum, "args.js"));
+  host.call("runtime.load",
+            phost::args("literal", std::string(kSum) + "function Local(n) { const o = {x: 1, y: 2, z: 3}; o.w = n; "
+                                                        "return Sum(o, n); }\n",
+                        "literal.js"));
+  phost::Value o = phost::Value::object();
+  o.set("x", phost::Value::integer(1));
+  o.set("y", phost::Value::integer(2));
+  o.set("z", phost::Value::integer(3));
+  constexpr int64_t kReads = 100'000;
+  const double literal = cpu_per_unit(20, [&](int64_t n) {
+    for (int64_t c = 0; c < n; ++c)
+      if (host.call("scripts.literal.Local", phost::args(kReads)).as_int() != 6 * kReads) die("args: wrong result");
+  });
+  const double built = cpu_per_unit(20, [&](int64_t n) {
+    for (int64_t c = 0; c < n; ++c)
+      if (host.call("scripts.args.Sum", phost::args(o.retain(), kReads)).as_int() != 6 * kReads) die("args: wrong result");
+  });
+  std::printf("  %-58s %9.0f %9.0f %7.2fx  (target <= 1.2x: %s)\n", "args: 100,000 x (o.x + o.y + o.z), literal vs phost's o",
+              literal, built, built / literal, built / literal <= 1.2 ? "met" : "NOT met");
+}
+
+// ---- threads: CPU per call with 1 and 2 application threads, 2 isolates ---
+
+void case_threads() {
+  auto host = make_host("", 2);
+  host->call("runtime.load", phost::args("x", kAdd, "x.js"));
+  auto per_call = [&](int threads) {
+    std::vector<double> cpu;
+    for (int round = 0; round < kRounds; ++round) {
+      const int64_t n = std::max<int64_t>(2000, std::llround(g_round_s * 1e9 / 5000));
+      std::atomic<int64_t> bad{0};
+      const int64_t c0 = bench::process_cpu_ns();
+      std::vector<std::thread> pool;
+      for (int t = 0; t < threads; ++t)
+        pool.emplace_back([&, t] {
+          for (int64_t i = 0; i < n; ++i) {
+            const phost::Value r = host->call("scripts.x.Add", phost::args(point(i & 1023, t), point(3, 4)));
+            bad += r["x"].as_int() + r["y"].as_int() != (i & 1023) + 3 + t + 4;
+          }
+        });
+      for (auto& th : pool) th.join();
+      cpu.push_back(double(bench::process_cpu_ns() - c0) / double(n * threads));
+      if (bad) die("threads: wrong results");
+    }
+    return bench::median(cpu);
+  };
+  per_call(2);  // warm both isolates
+  const double one = per_call(1), two = per_call(2);
+  std::printf("  %-58s %9.0f %9.0f %7.2fx  (target <= 1.1x: %s)\n", "threads: Add, CPU/call, 1 thread vs 2 threads (2 isolates)",
+              one, two, two / one, two / one <= 1.1 ? "met" : "NOT met");
+}
+
+// ---- hardened: ordinary JS in the hardened context -----------------------
+
+constexpr std::string_view kWork = R"JS(
+function Typed(n) {
+  const a = new Float64Array(1024), b = new Uint8Array(1024);
+  let s = 0;
+  for (let r = 0; r < n; r++)
+    for (let i = 0; i < 1024; i++) { a[i] = i * 0.5 + r; b[i] = i + r; s += a[i] + b[i]; }
+  return s;
+}
+function Strings(n) {
+  const text = 'the quick brown fox jumps over the lazy dog, '.repeat(20);
+  let s = 0;
+  for (let r = 0; r < n; r++)
+    for (let i = 0; i < 200; i++) {
+      s += text.charCodeAt(i) + text.indexOf('lazy', i) + text.slice(i, i + 5).length;
+    }
+  return s;
+}
+function Objects(n) {
+  const o = {a: 1, b: 2, c: 3, d: 4}, list = [3, 1, 4, 1, 5, 9, 2, 6];
+  let s = 0;
+  for (let r = 0; r < n; r++)
+    for (let i = 0; i < 100; i++) {
+      for (const k in o) if (o.hasOwnProperty(k)) s += o[k];
+      s += Math.max(...list.map((x) => x + i)) + String(i).length + (o.toString === Object.prototype.toString);
+    }
+  return s;
+}
+)JS";
+
+void case_hardened(phost::Host& host, v8::Isolate* isolate) {
+  host.call("runtime.load", phost::args("work", kWork, "work.js"));
+  constexpr int64_t kReps = 20;
+  bench::RawContext plain(isolate);
+  v8::HandleScope scope(isolate);
+  v8::Local<v8::Context> hardened = v8::Context::New(isolate);
+  {
+    v8::Context::Scope enter(hardened);
+    if (!phost::v8rt::lock_down(hardened)) die("lock_down failed");
+    bench::run_script(hardened, kWork);
+  }
+  bench::run_script(plain.get(), kWork);
+  for (const char* fn : {"Typed", "Strings", "Objects"}) {
+    double expect = 0;
+    auto raw_in = [&](v8::Local<v8::Context> context) {
+      v8::Context::Scope enter(context);
+      v8::Local<v8::Function> f = bench::global_function(context, fn);
+      return cpu_per_unit(3, [&](int64_t n) {
+        for (int64_t c = 0; c < n; ++c) {
+          v8::HandleScope inner(isolate);
+          v8::Local<v8::Value> argv[] = {v8::Number::New(isolate, double(kReps))};
+          const double got = call(context, f, 1, argv)->NumberValue(context).FromJust();
+          if (expect == 0) expect = got;
+          if (got != expect) die("hardened: wrong results");
+        }
+      });
+    };
+    const double r_plain = raw_in(plain.get());
+    const double r_hard = raw_in(hardened);
+    const double p = cpu_per_unit(3, [&](int64_t n) {
+      for (int64_t c = 0; c < n; ++c)
+        if (host.call(std::string("scripts.work.") + fn, phost::args(kReps)).as_double() != expect)
+          die("hardened (phost): wrong results");
+    });
+    const std::string what = fn == std::string_view("Typed")     ? "typed arrays"
+                             : fn == std::string_view("Strings") ? "string methods"
+                                                                 : "hasOwnProperty, map, Math";
+    row(("hardened: " + what + ", lock_down vs plain context (same isolate)").c_str(), r_hard, r_plain, 1.2);
+    row(("hardened: " + what + ", phost vs plain context").c_str(), p, r_plain, 1.2);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1) g_round_s = std::atof(argv[1]);
+  if (!(g_round_s > 0)) die("usage: bench_call_speed [round seconds > 0] [add|one|first|native|args|threads|hardened ...]");
+  std::vector<std::string> cases(argv + std::min(argc, 2), argv + argc);
+  auto wanted = [&](std::string_view c) {
+    return cases.empty() || std::find(cases.begin(), cases.end(), c) != cases.end();
+  };
+  bench::print_header("bench_call_speed");
+  auto host = make_host();  // initialises V8 for the process
+  bench::RawIsolate raw;
+  std::printf("V8 %s, plugin %s; CPU ns per call, median of %d rounds of %.2f s\n", v8::V8::GetVersion(),
+              plugin_path(), kRounds, g_round_s);
+  std::printf("  %-58s %9s %9s %8s\n", "call", "raw V8", "phost", "ratio");
+  if (wanted("add")) case_add(*host, raw.get());
+  if (wanted("one")) case_one(*host, raw.get());
+  if (wanted("first")) case_first(*host, raw.get(), "first: first call after runtime.load (no cache_dir)");
+  if (wanted("first")) {
+    const std::string dir = "/tmp/phost-bench-cache-" + std::to_string(getpid());
+    auto cached = make_host(dir);
+    case_first(*cached, raw.get(), "first: first call after runtime.load (cache_dir)");
+    cached.reset();
+    std::system(("rm -rf '" + dir + "'").c_str());
+  }
+  if (wanted("native")) case_native(*host, raw.get());
+  if (wanted("args")) case_args(*host);
+  if (wanted("threads")) case_threads();
+  if (wanted("hardened")) case_hardened(*host, raw.get());
+  std::printf("load average at end %s\n", bench::loadavg().c_str());
+  return 0;
+}

@@ -1,0 +1,52 @@
+#include "stop_signal.hpp"
+
+#include "host.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+namespace phost {
+namespace {
+
+std::mutex& stop_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::condition_variable& stop_cv() {
+  static std::condition_variable cv;
+  return cv;
+}
+
+// Why ctx's call cannot run on: PHOST_OK while it can.
+phost_status stopped(const phost_call_ctx& ctx) noexcept {
+  if (ctx.host->closing()) return PHOST_E_CANCELLED;
+  if (const phost_status s = scope_stopped(*ctx.scope)) return s;
+  const int64_t own = ctx.own_deadline_ns.load(std::memory_order_relaxed);
+  return own && clock_ns() >= own ? PHOST_E_TIMEOUT : PHOST_OK;
+}
+
+}  // namespace
+
+void notify_stop_waiters() noexcept {
+  { std::lock_guard lock(stop_mutex()); }  // a waiter between its check and its wait sees the event
+  stop_cv().notify_all();
+}
+
+phost_status wait_while_running(const phost_call_ctx& ctx, int64_t until_ns) {
+  const int64_t deadline = earlier(ctx.scope->deadline_ns, ctx.own_deadline_ns.load(std::memory_order_relaxed));
+  const int64_t end = earlier(until_ns, deadline);
+  std::unique_lock lock(stop_mutex());
+  for (;;) {
+    if (const phost_status s = stopped(ctx)) return s;
+    if (until_ns && clock_ns() >= until_ns) return PHOST_OK;
+    if (!end) {
+      stop_cv().wait(lock);
+    } else {
+      const std::chrono::steady_clock::time_point at{std::chrono::nanoseconds(end)};
+      stop_cv().wait_until(lock, at);
+    }
+  }
+}
+
+}  // namespace phost

@@ -1,0 +1,274 @@
+#include "globals.hpp"
+
+#include "bridge_callback.hpp"
+#include "embedded_source.hpp"
+#include "limited_allocator.hpp"
+#include "structured_clone.hpp"
+#include "task_pool.hpp"
+#include "v8_text.hpp"
+
+#include <openssl/evp.h>
+
+#include <v8-array-buffer.h>
+#include <v8-container.h>
+#include <v8-exception.h>
+#include <v8-function.h>
+#include <v8-primitive.h>
+#include <v8-script.h>
+#include <v8-typed-array.h>
+
+#include <algorithm>
+#include <climits>
+#include <vector>
+
+extern const unsigned char phost_globals_js[];
+extern const std::size_t phost_globals_js_size;
+
+namespace phost::v8rt {
+namespace {
+
+constexpr size_t kMaxTasks = 1024;  // per All/Any/Race call
+
+v8::Local<v8::Uint8Array> new_bytes(v8::Isolate* isolate, std::string_view bytes) {
+  auto store = counted_backing_store(isolate->GetArrayBufferAllocator(), bytes.data(), bytes.size());
+  if (!store)
+    throw Error(507, std::to_string(bytes.size()) + " bytes do not fit in the script heap", PHOST_E_NO_MEMORY);
+  auto buffer = v8::ArrayBuffer::New(isolate, std::shared_ptr<v8::BackingStore>(std::move(store)));
+  return v8::Uint8Array::New(buffer, 0, bytes.size());
+}
+
+// The bytes of a Uint8Array (globals.js passes nothing else), copied.
+std::string bytes_of(v8::Local<v8::Value> value) {
+  if (!value->IsUint8Array()) throw Error(400, "expected a Uint8Array", PHOST_E_INVALID_ARG);
+  v8::Local<v8::Uint8Array> array = value.As<v8::Uint8Array>();
+  std::string out(array->ByteLength(), '\0');
+  array->CopyContents(out.data(), out.size());
+  return out;
+}
+
+bool valid_utf8(std::string_view s) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (!n || size_t(end - p) < n) return false;
+    uint32_t cp = n == 1 ? c : c & (0x7f >> n);
+    for (size_t k = 1; k < n; ++k) {
+      if ((p[k] & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (p[k] & 0x3f);
+    }
+    constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    p += n;
+  }
+  return true;
+}
+
+// ---- the natives; globals.js is their only caller -------------------------
+
+void script_id(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  const BridgeState& state = state_of(info.Data());
+  callback(isolate, state, [&] {
+    const CallFrame* frame = state.calls.top();
+    info.GetReturnValue().Set(v8_string(isolate, frame ? frame->script : std::string_view("?")));
+  });
+}
+
+void encode_utf8(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  callback(isolate, state_of(info.Data()), [&] {
+    if (!info[0]->IsString()) throw Error(400, "expected a string", PHOST_E_INVALID_ARG);
+    with_utf8(isolate, info[0].As<v8::String>(),
+              [&](std::string_view bytes) { info.GetReturnValue().Set(new_bytes(isolate, bytes)); });
+  });
+}
+
+// (bytes, fatal, ignoreBOM)
+void decode_utf8(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  callback(isolate, state_of(info.Data()), [&] {
+    const std::string bytes = bytes_of(info[0]);
+    std::string_view text = bytes;
+    if (!info[2]->IsTrue() && text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+    if (info[1]->IsTrue() && !valid_utf8(text)) {
+      isolate->ThrowException(v8::Exception::TypeError(
+          v8_string(isolate, "TextDecoder.decode: the data is not valid UTF-8 (the decoder is fatal)")));
+      return;
+    }
+    info.GetReturnValue().Set(v8_string(isolate, text));  // invalid sequences become U+FFFD
+  });
+}
+
+void base64_encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  callback(isolate, state_of(info.Data()), [&] {
+    const std::string bytes = bytes_of(info[0]);
+    if (bytes.size() > size_t(INT_MAX / 2)) throw Error(413, "btoa(text): text is too long", PHOST_E_LIMIT);
+    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+    out.resize(static_cast<size_t>(n));
+    info.GetReturnValue().Set(v8_string(isolate, out));
+  });
+}
+
+void base64_decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  callback(isolate, state_of(info.Data()), [&] {
+    if (!info[0]->IsString()) throw Error(400, "atob(data): data must be a string", PHOST_E_INVALID_ARG);
+    const std::string text = utf8(isolate, info[0].As<v8::String>());
+    const auto bad = [] { return Error(400, "atob(data): data is not valid base64", PHOST_E_INVALID_ARG); };
+    if (text.size() % 4 != 0 || text.size() > size_t(INT_MAX)) throw bad();
+    std::string out(text.size() / 4 * 3, '\0');
+    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+    if (n < 0) throw bad();
+    size_t padding = 0;  // EVP_DecodeBlock counts '=' as zero bytes
+    for (size_t i = text.size(); i > 0 && text[i - 1] == '=' && padding < 2; --i) ++padding;
+    out.resize(static_cast<size_t>(n) - padding);
+    info.GetReturnValue().Set(new_bytes(isolate, out));
+  });
+}
+
+// $L's translation: the application's lang.Translate process, or the text
+// itself when there is none (or the rules keep scripts from it).
+void translate(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  const BridgeState& state = state_of(info.Data());
+  callback(isolate, state, [&] {
+    info.GetReturnValue().Set(info[0]);
+    constexpr std::string_view kProcess = "lang.Translate";
+    if (!info[0]->IsString() || !state.services.options.rules.allows(kProcess)) return;
+    Value args = Value::array(1);
+    args.push(Value::string(utf8(isolate, info[0].As<v8::String>())));
+    Value result;
+    if (!call_for_script(isolate, state, kProcess, args.get(), result, PHOST_E_NOT_FOUND)) return;
+    info.GetReturnValue().Set(to_v8(isolate->GetCurrentContext(), result.get(), state.limits));
+  });
+}
+
+// [[process, args, timeout_s], ...] -> [{data, index[, error, code]}], every
+// task run to its end in parallel, as gou's All/Any/Race do.
+void parallel(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  const BridgeState& state = state_of(info.Data());
+  callback(isolate, state, [&] {
+    v8::Local<v8::Context> context = isolate->GetCurrentContext();
+    const Value tasks = from_v8(context, info[0], state.limits);
+    const size_t n = tasks.size();
+    if (n > kMaxTasks)
+      throw Error(413, std::to_string(n) + " tasks: at most " + std::to_string(kMaxTasks) + " run in one call",
+                  PHOST_E_LIMIT);
+    struct Outcome {
+      Value data;
+      int32_t code = 0;
+      std::string error;
+    };
+    std::vector<Outcome> outcomes(n);
+    const CallFrame* frame = state.calls.top();
+    phost_call_ctx* ctx = frame ? frame->ctx : nullptr;
+    const int64_t now = api().clock_ns();
+    state.services.tasks.run(n, [&](size_t i) {
+      Outcome& outcome = outcomes[i];
+      try {
+        const View task = tasks[i];
+        const std::string_view name = task[0].as_string();
+        if (!state.services.options.rules.allows(name)) {
+          outcome.code = 403;
+          outcome.error = "Process('" + std::string(name) + "'): scripts may not call this process";
+          return;
+        }
+        const double timeout_s = std::min(task[2].as_double(), 1e9);
+        int64_t deadline = timeout_s > 0 ? now + static_cast<int64_t>(timeout_s * 1e9) : 0;
+        if (frame && frame->deadline_ns && (!deadline || frame->deadline_ns < deadline)) deadline = frame->deadline_ns;
+        phost_value* out = nullptr;
+        const phost_status status =
+            api().call_with_deadline(state.services.self, ctx, to_str(name), task[1].get(), deadline, &out);
+        outcome.data = Value::adopt(out);
+        if (status != PHOST_OK) {
+          phost_error e{};
+          e.struct_size = sizeof e;
+          api().last_error(&e);
+          outcome.code = e.code;
+          outcome.error = std::string(to_view(e.message));
+        }
+      } catch (const std::exception& e) {
+        outcome.code = 500;
+        outcome.error = e.what();
+      }
+    });
+    if (isolate->IsExecutionTerminating()) return;
+    Value results = Value::array(n);
+    for (size_t i = 0; i < n; ++i) {
+      Value entry = Value::object(4);
+      entry.set("data", outcomes[i].data ? std::move(outcomes[i].data) : Value::null());
+      entry.set("index", Value::integer(static_cast<int64_t>(i)));
+      if (!outcomes[i].error.empty() || outcomes[i].code) {
+        entry.set("error", Value::string(outcomes[i].error));
+        entry.set("code", Value::integer(outcomes[i].code));
+      }
+      results.push(std::move(entry));
+    }
+    info.GetReturnValue().Set(to_v8(context, results.get(), state.limits));
+  });
+}
+
+void clone(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  callback(isolate, state_of(info.Data()), [&] {
+    v8::Local<v8::Value> copy;
+    if (structured_clone(isolate->GetCurrentContext(), info[0]).ToLocal(&copy)) info.GetReturnValue().Set(copy);
+  });
+}
+
+}  // namespace
+
+void install_gou_globals(v8::Local<v8::Context> context, v8::Local<v8::Value> process, const BridgeState& state) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::Local<v8::External> data = v8::External::New(isolate, const_cast<BridgeState*>(&state));
+  v8::TryCatch try_catch(isolate);
+  const auto failed = [&](const char* what) {
+    std::string why = "unknown error";
+    v8::Local<v8::String> text;
+    if (try_catch.HasCaught() && try_catch.Exception()->ToString(context).ToLocal(&text)) why = utf8(isolate, text);
+    return Error(500, std::string("setting up gou's globals: ") + what + ": " + why, PHOST_E_INTERNAL);
+  };
+
+  v8::Local<v8::Object> natives = v8::Object::New(isolate);
+  const std::pair<const char*, v8::FunctionCallback> functions[] = {
+      {"scriptId", script_id},       {"encodeUtf8", encode_utf8},     {"decodeUtf8", decode_utf8},
+      {"base64Encode", base64_encode}, {"base64Decode", base64_decode}, {"translate", translate},
+      {"parallel", parallel},        {"clone", clone}};
+  for (const auto& [name, fn] : functions) {
+    v8::Local<v8::Function> f;
+    if (!v8::Function::New(context, fn, data).ToLocal(&f) ||
+        !natives->CreateDataProperty(context, v8_string(isolate, name), f).FromMaybe(false))
+      throw failed(name);
+  }
+
+  static EmbeddedSource embedded(phost_globals_js, phost_globals_js_size);
+  v8::Local<v8::String> source;
+  if (!embedded.string(isolate).ToLocal(&source)) throw failed("source");
+  v8::ScriptOrigin origin(isolate, v8_string(isolate, kGlobalsFile));
+  v8::Local<v8::Script> script;
+  v8::Local<v8::Value> factory, made;
+  v8::Local<v8::Value> argv[] = {process, natives};
+  if (!v8::Script::Compile(context, source, &origin).ToLocal(&script) || !script->Run(context).ToLocal(&factory) ||
+      !factory->IsFunction() ||
+      !factory.As<v8::Function>()->Call(context, v8::Undefined(isolate), 2, argv).ToLocal(&made) || !made->IsObject())
+    throw failed("globals.js");
+
+  constexpr auto kFixed = static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontDelete);
+  v8::Local<v8::Array> names;
+  if (!made.As<v8::Object>()->GetOwnPropertyNames(context).ToLocal(&names)) throw failed("globals");
+  for (uint32_t i = 0; i < names->Length(); ++i) {
+    v8::Local<v8::Value> name, value;
+    if (!names->Get(context, i).ToLocal(&name) || !made.As<v8::Object>()->Get(context, name).ToLocal(&value) ||
+        !context->Global()->DefineOwnProperty(context, name.As<v8::String>(), value, kFixed).FromMaybe(false))
+      throw failed("defining a global");
+  }
+}
+
+}  // namespace phost::v8rt

@@ -1,0 +1,454 @@
+// gou's script library as scripts see it: each global calls the process it
+// names (so stand-ins registered by the application show the exact calls),
+// keeps deadlines and cancellation, and refuses bad arguments with a 400.
+#include "runtime_support.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+using rt_test::Failure;
+using Opts = rt_test::Options;
+
+namespace {
+
+// A stand-in group that answers with what it was called with.
+std::pair<std::string, phost::Handler> echo_group(std::string group) {
+  return {group, [](phost::Call& call) {
+            const phost_call_info info = call.info();
+            phost::Value out = phost::Value::object();
+            out.set("name", phost::Value::string(phost::to_view(info.name)));
+            out.set("args", call.args().retain());
+            return out;
+          }};
+}
+
+bool logged(const rt_test::Runtime& rt, const std::string& text) {
+  for (const std::string& line : rt.log_lines())
+    if (line.find(text) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_SUITE("runtime gou globals") {
+
+TEST_CASE("log formats Go verbs and writes to the host log with the script id") {
+  rt_test::Runtime rt;
+  rt.load("report", "function Main() {\n"
+                    "  log.Info('%s has %d items at %.2f: %v %q %t %x %5d|%-4s| 100%%', 'ann', 3.9, 2.5, {a: [1]}, 'q', true, 255, 42, 'ab');\n"
+                    "  log.Warn('missing %s %d', 'one');\n"
+                    "  log.Error('extra', 1, 'two');\n"
+                    "  return log.Debug('no verbs');\n}");
+  CHECK(rt.json("scripts.report.Main") == "null");
+  CHECK(logged(rt, "[scripts.report] ann has 3 items at 2.50: {\"a\":[1]} \"q\" true ff    42|ab  | 100%"));
+  CHECK(logged(rt, "[scripts.report] missing one %!d(MISSING)"));
+  CHECK(logged(rt, "[scripts.report] extra 1 two"));
+  CHECK(logged(rt, "[scripts.report] no verbs"));
+}
+
+TEST_CASE("log without a format is a 400 and log cannot be replaced by a script") {
+  rt_test::Runtime rt;
+  rt.load("l", "function Empty() { return log.Info(); }\n"
+               "function Replace() { 'use strict'; log.Info = () => 1; }\n"
+               "function Frozen() { return [Object.isFrozen(log), Object.isFrozen(time), Object.isFrozen(http)]; }");
+  const Failure empty = rt.error_of("scripts.l.Empty");
+  CHECK(empty.code == 400);
+  CHECK(empty.message.find("log.Info(format, ...args): format is missing") != std::string::npos);
+  CHECK(rt.error_of("scripts.l.Replace").message.find("TypeError") != std::string::npos);
+  CHECK(rt.json("scripts.l.Frozen") == "[true,true,true]");
+}
+
+TEST_CASE("an application's own log.Info serves scripts instead of the runtime's") {
+  auto lines = std::make_shared<std::vector<std::string>>();
+  Opts o;
+  o.processes.push_back({"log.Info", [lines](phost::Call& call) {
+                           lines->push_back(call.arg<std::string>(0));
+                           return phost::Value::null();
+                         }});
+  rt_test::Runtime rt(o);
+  rt.load("l", "function Main() { log.Info('to the app %d', 1); return 1; }");
+  CHECK(rt.json("scripts.l.Main") == "1");
+  REQUIRE(lines->size() == 1);
+  CHECK(lines->front() == "[scripts.l] to the app 1");
+}
+
+TEST_CASE("time.Sleep waits and returns null") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Main(ms) { const t = Date.now(); const r = time.Sleep(ms); return [r, Date.now() - t >= ms]; }");
+  CHECK(rt.json("scripts.t.Main", phost::args(30)) == "[null,true]");
+}
+
+TEST_CASE("time.Sleep ends at the call's deadline with 408") {
+  rt_test::Runtime rt({.timeout_ms = 200});
+  rt.load("t", "function Main() { time.Sleep(600000); return 'woke'; }");
+  const auto start = std::chrono::steady_clock::now();
+  const Failure f = rt.error_of("scripts.t.Main");
+  CHECK(f.code == 408);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));  // not the ten minutes
+}
+
+TEST_CASE("time.Sleep at a script's top level ends at the load timeout") {
+  rt_test::Runtime rt({.load_timeout_ms = 200});
+  const Failure f = rt.load_error("t", "time.Sleep(600000);\nfunction Main() { return 1; }");
+  CHECK(f.code == 408);
+}
+
+TEST_CASE("time.Sleep stops at once when the caller cancels") {
+  auto mutex = std::make_shared<std::mutex>();
+  auto cv = std::make_shared<std::condition_variable>();
+  auto ready = std::make_shared<bool>(false);
+  Opts o;
+  o.timeout_ms = 0;
+  o.processes.push_back({"app.ready", [=](phost::Call&) {
+                           std::lock_guard lock(*mutex);
+                           *ready = true;
+                           cv->notify_all();
+                           return phost::Value::null();
+                         }});
+  rt_test::Runtime rt(o);
+  rt.load("t", "function Main() { Process('app.ready'); time.Sleep(600000); return 'woke'; }");
+  phost_cancel* cancel = phost_cancel_new();
+  REQUIRE(cancel != nullptr);
+  std::atomic<bool> done{false};
+  Failure f;
+  std::thread caller([&] {
+    phost_call_options options{};
+    options.struct_size = sizeof options;
+    options.cancel = cancel;
+    phost_value* out = nullptr;
+    const phost_status status = phost_call(rt.host().get(), phost::to_str("scripts.t.Main"), nullptr, &options, &out);
+    phost_error e{};
+    e.struct_size = sizeof e;
+    phost_last_error(&e);
+    f = {e.code, status, std::string(phost::to_view(e.message))};
+    phost::api().value_release(out);
+    done = true;
+  });
+  {
+    std::unique_lock lock(*mutex);
+    REQUIRE(cv->wait_for(lock, std::chrono::seconds(30), [&] { return *ready; }));
+  }
+  phost_cancel_trigger(cancel);  // the script is in time.Sleep, or about to be
+  caller.join();
+  phost_cancel_free(cancel);
+  CHECK(done);
+  CHECK(f.status == PHOST_E_CANCELLED);
+  CHECK(f.code == 499);
+}
+
+TEST_CASE("time.Sleep refuses a bad duration naming it") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Main(ms) { return time.Sleep(ms); }");
+  for (const char* bad : {"-1", "\"soon\"", "1e12"}) {
+    const Failure f = rt.error_of("scripts.t.Main", phost::args(phost::Value::from_json(bad)));
+    CHECK(f.code == 400);
+    CHECK_MESSAGE(f.message.find("time.Sleep(ms)") != std::string::npos, f.message);
+  }
+}
+
+TEST_CASE("time.After calls the process later with its arguments, outside the call") {
+  auto mutex = std::make_shared<std::mutex>();
+  auto cv = std::make_shared<std::condition_variable>();
+  auto got = std::make_shared<std::string>();
+  Opts o;
+  o.processes.push_back({"app.later", [=](phost::Call& call) {
+                           std::lock_guard lock(*mutex);
+                           *got = call.args().to_json() + " depth " + std::to_string(call.info().depth);
+                           cv->notify_all();
+                           return phost::Value::null();
+                         }});
+  rt_test::Runtime rt(o);
+  rt.load("t", "function Main() { return time.After(10, 'app.later', 1, {b: 2}); }\n"
+               "function Denied() { return time.After(10, 'runtime.unload', 't'); }");
+  CHECK(rt.json("scripts.t.Main") == "null");
+  std::unique_lock lock(*mutex);
+  REQUIRE(cv->wait_for(lock, std::chrono::seconds(30), [&] { return !got->empty(); }));
+  CHECK(*got == R"([1,{"b":2}] depth 1)");
+  lock.unlock();
+  const Failure f = rt.error_of("scripts.t.Denied");
+  CHECK(f.code == 403);
+  CHECK(f.message.find("runtime.unload") != std::string::npos);
+}
+
+TEST_CASE("time.After holds a bounded amount: a flood of big arguments is a 429") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Main() { const big = 'x'.repeat(8 << 20);\n"
+               "  for (let i = 0; i < 100; i++) time.After(600000, 'app.never', big); }");
+  const Failure f = rt.error_of("scripts.t.Main");
+  CHECK(f.code == 429);
+  CHECK_MESSAGE(f.message.find("time.After: too much is waiting already") != std::string::npos, f.message);
+}
+
+TEST_CASE("a huge log line is cut, not refused") {
+  rt_test::Runtime rt;
+  rt.load("l", "function Main() { log.Info('%s', 'y'.repeat(3 << 20)); return 1; }");
+  CHECK(rt.json("scripts.l.Main") == "1");
+  CHECK(logged(rt, "... (" + std::to_string((3 << 20) + 12) + " bytes)"));
+}
+
+TEST_CASE("FS methods call fs.<name>.<Method> with the script's arguments") {
+  Opts o;
+  o.processes.push_back(echo_group("fs"));
+  rt_test::Runtime rt(o);
+  rt.load("f", "function Main() { const fs = new FS('Data'); return [fs.name, fs.ReadFile('/a.txt'), "
+               "new FS().Exists('/b'), fs.ReadDir('/', true)]; }\n"
+               "function Bad(name) { return new FS(name); }\n"
+               "function NoNew() { return FS('data'); }");
+  CHECK(rt.json("scripts.f.Main") ==
+        R"(["data",{"name":"fs.data.ReadFile","args":["/a.txt"]},{"name":"fs.system.Exists","args":["/b"]},)"
+        R"({"name":"fs.data.ReadDir","args":["/",true]}])");
+  for (const char* bad : {"\"../x\"", "12", "\"\"", "\"a.b\""}) {
+    const Failure f = rt.error_of("scripts.f.Bad", phost::args(phost::Value::from_json(bad)));
+    CHECK(f.code == 400);
+    CHECK_MESSAGE(f.message.find("new FS(name)") != std::string::npos, f.message);
+  }
+  CHECK(rt.error_of("scripts.f.NoNew").message.find("without 'new'") != std::string::npos);
+}
+
+TEST_CASE("FS over the fs plugin reads and writes under its root") {
+  const auto root = rt_test::temp_dir("fs-root");
+  Opts o;
+  o.plugins.push_back({PHOST_FS_PLUGIN, R"({"roots": {"data": ")" + root.string() + R"("}})"});
+  rt_test::Runtime rt(o);
+  rt.load("f", "function Main() { const fs = new FS('data'); fs.WriteFile('note.txt', 'hé'); "
+               "return [fs.ReadFile('note.txt'), fs.Exists('note.txt'), fs.Exists('gone.txt')]; }\n"
+               "function Escape() { return new FS('data').ReadFile('../../etc/passwd'); }\n"
+               "function Unknown() { return new FS('nowhere').ReadFile('a'); }");
+  CHECK(rt.json("scripts.f.Main") == R"(["hé",true,false])");
+  CHECK(rt.error_of("scripts.f.Escape").code == 400);
+  CHECK(rt.error_of("scripts.f.Unknown").code == 404);
+  std::filesystem::remove_all(root);
+}
+
+TEST_CASE("Store methods call stores.<name>.<Method> and GetSet computes a missing value once") {
+  auto data = std::make_shared<std::map<std::string, std::string>>();
+  Opts o;
+  o.processes.push_back({"stores", [data](phost::Call& call) {
+                           const phost_call_info info = call.info();
+                           const std::string method(phost::to_view(info.method));
+                           const std::string key = std::string(phost::to_view(info.id)) + "/" + call.arg<std::string>(0);
+                           if (method == "Set") {
+                             (*data)[key] = call.args()[1].to_json() + (call.arg_count() > 2 ? " ttl " + call.args()[2].to_json() : "");
+                             return phost::Value::null();
+                           }
+                           if (method == "Has") return phost::Value::boolean(data->count(key) > 0);
+                           if (method == "Get") return data->count(key) ? phost::Value::string((*data)[key]) : phost::Value::null();
+                           throw phost::Error(404, "no " + method, PHOST_E_NOT_FOUND);
+                         }});
+  rt_test::Runtime rt(o);
+  rt.load("s", "function Main() { const s = new Store('cache'); let made = 0;\n"
+               "  const a = s.GetSet('k', (key) => { made++; return key + '!'; }, 60);\n"
+               "  const b = s.GetSet('k', () => { made++; return 'again'; });\n"
+               "  s.Set('n', 1);\n"
+               "  return [a, b, made, s.Get('n'), s.name]; }\n"
+               "function Bad() { return new Store('c').GetSet('k', 'not a function'); }\n"
+               "function NoName() { return new Store(); }");
+  CHECK(rt.json("scripts.s.Main") == R"(["k!","\"k!\" ttl 60",1,"1","cache"])");
+  const Failure bad = rt.error_of("scripts.s.Bad");
+  CHECK(bad.code == 400);
+  CHECK(bad.message.find("Store.GetSet(key, fn[, ttl]): fn must be a function") != std::string::npos);
+  CHECK(rt.error_of("scripts.s.NoName").code == 400);
+}
+
+TEST_CASE("Store over the store plugin keeps values of every kind") {
+  Opts o;
+  o.plugins.push_back({PHOST_STORE_PLUGIN, R"({"stores": {"cache": {}}})"});
+  rt_test::Runtime rt(o);
+  rt.load("s", "function Main() { const s = new Store('cache');\n"
+               "  s.Set('a', {n: 1, big: 2n ** 60n, bytes: new Uint8Array([1, 2])}, 60);\n"
+               "  const got = s.Get('a'); let made = 0;\n"
+               "  const v = s.GetSet('b', (key) => { made++; return key + '!'; });\n"
+               "  s.GetSet('b', () => { made++; return 'again'; });\n"
+               "  return [got.n, typeof got.big, got.bytes instanceof Uint8Array, s.Has('a'), v, made, s.Len(),\n"
+               "          s.GetDel('a').n, s.Has('a')]; }\n"
+               "function Missing() { return new Store('nowhere').Get('a'); }");
+  CHECK(rt.json("scripts.s.Main") == R"([1,"bigint",true,true,"b!",1,2,1,false])");
+  CHECK(rt.error_of("scripts.s.Missing").code == 404);
+}
+
+TEST_CASE("http methods call http.<Method> with the script's arguments unchanged") {
+  Opts o;
+  for (const char* name : {"http.Get", "http.Post", "http.Send"}) o.processes.push_back(echo_group(name));
+  rt_test::Runtime rt(o);
+  rt.load("h", "function Main() { return [http.Get('http://x/a', {q: 1}, {H: 'v'}), "
+               "http.Post('http://x/b', {json: true}), http.Send('PATCH', 'http://x/c')]; }");
+  CHECK(rt.json("scripts.h.Main") ==
+        R"([{"name":"http.Get","args":["http://x/a",{"q":1},{"H":"v"}]},)"
+        R"({"name":"http.Post","args":["http://x/b",{"json":true}]},)"
+        R"({"name":"http.Send","args":["PATCH","http://x/c"]}])");
+}
+
+TEST_CASE("the process rules apply to every global: a denied FS method is a 403") {
+  Opts o;
+  o.processes.push_back(echo_group("fs"));
+  o.process_allow = {"scripts.*", "log.*"};
+  rt_test::Runtime rt(o);
+  rt.load("f", "function Main() { return new FS('data').ReadFile('a'); }\nfunction Log() { log.Info('x'); return 1; }");
+  const Failure f = rt.error_of("scripts.f.Main");
+  CHECK(f.code == 403);
+  CHECK(f.message.find("fs.data.ReadFile") != std::string::npos);
+  CHECK(rt.json("scripts.f.Log") == "1");
+}
+
+TEST_CASE("$L strips gou's :: prefix and is the identity without lang.Translate") {
+  rt_test::Runtime rt;
+  rt.load("l", "function Main() { return [$L('::Hello'), $L('Plain'), $L(7), $L()]; }");
+  CHECK(rt.json("scripts.l.Main") == R"(["Hello","Plain",7,null])");
+}
+
+TEST_CASE("$L translates through the application's lang.Translate") {
+  Opts o;
+  o.processes.push_back({"lang.Translate", [](phost::Call& call) {
+                           const std::string text = call.arg<std::string>(0);
+                           return phost::Value::string(text == "Hello" ? "Bonjour" : text);
+                         }});
+  rt_test::Runtime rt(o);
+  rt.load("l", "function Main() { return [$L('::Hello'), $L('Other')]; }");
+  CHECK(rt.json("scripts.l.Main") == R"(["Bonjour","Other"])");
+}
+
+TEST_CASE("All runs its tasks at the same time and keeps gou's result shape") {
+  // Each task waits until all three have started: they can only finish in parallel.
+  auto mutex = std::make_shared<std::mutex>();
+  auto cv = std::make_shared<std::condition_variable>();
+  auto started = std::make_shared<int>(0);
+  Opts o;
+  o.processes.push_back({"app.meet", [=](phost::Call& call) {
+                           std::unique_lock lock(*mutex);
+                           ++*started;
+                           cv->notify_all();
+                           if (!cv->wait_for(lock, std::chrono::seconds(30), [&] { return *started >= 3; }))
+                             throw phost::Error(500, "the others never came");
+                           return phost::Value::integer(call.arg<int64_t>(0) * 10);
+                         }});
+  rt_test::Runtime rt(o);
+  rt.load("p", "function Main() { return All([{process: 'app.meet', args: [1]}, {process: 'app.meet', args: [2]},\n"
+               "  {process: 'app.meet', args: [3]}, {process: 'no.such'}, {process: 'runtime.unload', args: ['p']}]); }\n"
+               "function AnyRace() { const t = [{process: 'time.Sleep', args: [1]}];\n"
+               "  return [Any(t), Race(t)]; }");
+  CHECK(rt.json("scripts.p.Main") ==
+        R"([{"data":10,"index":0},{"data":20,"index":1},{"data":30,"index":2},)"
+        R"({"data":null,"index":3,"error":"no process named 'no.such'","code":404},)"
+        R"({"data":null,"index":4,"error":"Process('runtime.unload'): scripts may not call this process","code":403}])");
+  CHECK(rt.json("scripts.p.AnyRace") == R"([[{"data":null,"index":0}],[{"data":null,"index":0}]])");
+}
+
+TEST_CASE("a task's timeout ends that task with 408 and the others go on") {
+  rt_test::Runtime rt;
+  rt.load("p", "function Main() { const r = All([{process: 'time.Sleep', args: [600000], timeout: 0.05},\n"
+               "  {process: 'time.Sleep', args: [1]}]); return [r[0].code, r[1].error === undefined]; }");
+  CHECK(rt.json("scripts.p.Main") == "[408,true]");
+}
+
+TEST_CASE("All refuses bad task lists with a 400 naming the task") {
+  rt_test::Runtime rt;
+  rt.load("p", "function Main(tasks) { return All(tasks); }");
+  const std::pair<const char*, const char*> cases[] = {
+      {"\"x\"", "All(tasks): tasks must be an array"},
+      {"[1]", "task 0: expected an object"},
+      {R"([{"process":"time.Sleep"},{"args":[]}])", "task 1: 'process' must be a non-empty string"},
+      {R"([{"process":"time.Sleep","args":3}])", "task 0: 'args' must be an array"},
+      {R"([{"process":"time.Sleep","timeout":"1s"}])", "task 0: 'timeout' must be a number of seconds"}};
+  for (const auto& [tasks, message] : cases) {
+    const Failure f = rt.error_of("scripts.p.Main", phost::args(phost::Value::from_json(tasks)));
+    CHECK(f.code == 400);
+    CHECK_MESSAGE(f.message.find(message) != std::string::npos, f.message);
+  }
+}
+
+TEST_CASE("All of script tasks with every isolate busy is an error per task, never a hang") {
+  rt_test::Runtime rt({.isolates = 1, .timeout_ms = 2000});
+  rt.load("p", "function Inner(x) { return x + 1; }\n"
+               "function Main() { return All([1, 2, 3, 4].map((x) => ({process: 'scripts.p.Inner', args: [x]})))\n"
+               "  .every((r, i) => (r.error === undefined && r.data === i + 2) || r.code === 409); }");
+  // Tasks the caller's thread runs itself succeed; one on another thread needs the only
+  // isolate, which its own call chain holds: a 409 at once, not a wait.
+  CHECK(rt.json("scripts.p.Main") == "true");
+}
+
+TEST_CASE("Authorized returns the call's subject, or null") {
+  rt_test::Runtime rt;
+  rt.load("a", "function Main() { return Authorized(); }");
+  CHECK(rt.json("scripts.a.Main") == "null");
+  phost::CallOptions options;
+  phost::Value subject = phost::Value::from_json(R"({"user_id":7})");
+  options.subject = subject;
+  CHECK(rt.json("scripts.a.Main", phost::args(), options) == R"({"user_id":7})");
+}
+
+TEST_CASE("atob and btoa are gou's: base64 of UTF-8") {
+  rt_test::Runtime rt;
+  rt.load("b", "function Main() { return [btoa('héllo'), atob(btoa('héllo')), atob('YWJj'), btoa('')]; }\n"
+               "function Bad(x) { return atob(x); }\nfunction NoArg() { return btoa(); }");
+  CHECK(rt.json("scripts.b.Main") == R"(["aMOpbGxv","héllo","abc",""])");
+  for (const char* bad : {"\"abc\"", "\"a*==\"", "1"}) {
+    const Failure f = rt.error_of("scripts.b.Bad", phost::args(phost::Value::from_json(bad)));
+    CHECK(f.code == 400);
+    CHECK_MESSAGE(f.message.find("atob(data)") != std::string::npos, f.message);
+  }
+  CHECK(rt.error_of("scripts.b.NoArg").code == 400);
+}
+
+TEST_CASE("TextEncoder and TextDecoder speak UTF-8") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Main() {\n"
+               "  const e = new TextEncoder(), d = new TextDecoder();\n"
+               "  const bytes = e.encode('a\\u00e9\\u{1F600}');\n"
+               "  const into = new Uint8Array(4); const r = e.encodeInto('a\\u00e9\\u00e9', into);\n"
+               "  const bom = new Uint8Array([0xEF, 0xBB, 0xBF, 0x41]);\n"
+               "  let fatal = 'none'; try { new TextDecoder('utf-8', {fatal: true}).decode(new Uint8Array([0xC3])); } catch (x) { fatal = x.name; }\n"
+               "  return [Array.from(bytes), d.decode(bytes), [r.read, r.written], d.decode(bom).length,\n"
+               "    new TextDecoder('utf8', {ignoreBOM: true}).decode(bom).length, d.decode(new Uint8Array([0xC3])),\n"
+               "    fatal, e.encoding, d.decode(bytes.buffer)];\n}\n"
+               "function Latin() { return new TextDecoder('latin1'); }");
+  CHECK(rt.json("scripts.t.Main") ==
+        "[[97,195,169,240,159,152,128],\"a\xC3\xA9\xF0\x9F\x98\x80\",[2,3],1,2,\"\xEF\xBF\xBD\",\"TypeError\",\"utf-8\","
+        "\"a\xC3\xA9\xF0\x9F\x98\x80\"]");
+  CHECK(rt.error_of("scripts.t.Latin").message.find("RangeError") != std::string::npos);
+}
+
+TEST_CASE("structuredClone copies what V8 can serialize and refuses the rest") {
+  rt_test::Runtime rt;
+  rt.load("c", "function Main() {\n"
+               "  const o = {d: new Date(0), m: new Map([['k', [1]]]), s: new Set([2]), b: new Uint8Array([3])};\n"
+               "  o.self = o;\n  const c = structuredClone(o);\n"
+               "  return [c !== o, c.self === c, c.d.getTime(), c.m.get('k')[0], c.s.has(2), c.b[0], c.m.get('k') !== o.m.get('k')];\n}\n"
+               "function Fn() { try { structuredClone({f() {}}); } catch (e) { return e.name; } }");
+  CHECK(rt.json("scripts.c.Main") == "[true,true,0,1,true,3,true]");
+  CHECK(rt.json("scripts.c.Fn") == "\"DataCloneError\"");
+}
+
+TEST_CASE("queueMicrotask runs its callback within the call") {
+  rt_test::Runtime rt;
+  rt.load("q", "async function Main() { let x = 0; queueMicrotask(() => { x = 1; }); await null; return x; }\n"
+               "function Bad() { queueMicrotask(1); }");
+  CHECK(rt.json("scripts.q.Main") == "1");
+  CHECK(rt.error_of("scripts.q.Bad").message.find("TypeError") != std::string::npos);
+}
+
+TEST_CASE("gou globals phost does not provide are a ReferenceError naming them") {
+  rt_test::Runtime rt;
+  rt.load("g", "function Main(name) { return eval(name); }\n"
+               "function Q() { return new Query().Get({}); }\nfunction J() { return Job; }");
+  const Failure q = rt.error_of("scripts.g.Q");
+  CHECK(q.message.find("ReferenceError: Query is not defined") != std::string::npos);
+  CHECK(rt.error_of("scripts.g.J").message.find("ReferenceError: Job is not defined") != std::string::npos);
+}
+
+TEST_CASE("globals minimal leaves only the bridge and registers no library processes") {
+  rt_test::Runtime rt({.globals = "minimal"});
+  rt.load("m", "function Main() { return [typeof log, typeof time, typeof FS, typeof All, typeof Process, typeof console]; }");
+  CHECK(rt.json("scripts.m.Main") == R"(["undefined","undefined","undefined","undefined","function","object"])");
+  CHECK(rt.error_of("log.Info", phost::args("x")).code == 404);
+}
+
+TEST_CASE("a bad globals option is refused naming it") {
+  CHECK_THROWS_WITH_AS(rt_test::Runtime({.globals = "all"}), doctest::Contains("'globals' must be \"gou\""),
+                       phost::Error);
+}
+
+}  // TEST_SUITE
