@@ -324,7 +324,8 @@ TEST_CASE("Size, Mode, Chmod and ModTime") {
 TEST_CASE("MimeType looks at the content") {
   TempDir dir("fs");
   Fs fs(dir);
-  plugin_test::write_file(dir / "image.txt", std::string_view("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1\x08\x02\0\0\0", 33));
+  static constexpr char kPng[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1\x08\x02\0\0\0";
+  plugin_test::write_file(dir / "image.txt", std::string_view(kPng, sizeof kPng - 1));
   plugin_test::write_file(dir / "notes", "plain words\n");
   stdfs::create_directory(dir / "d");
   CHECK(fs.json("fs.data.MimeType", phost::args("/image.txt")) == "\"image/png\"");
