@@ -7,6 +7,8 @@
 namespace phost::v8rt {
 
 struct TaskPool::Batch {
+  Batch(const std::function<void(size_t)>& t, size_t n) : task(t), size(n) {}  // clang 14: no aggregate ()
+
   const std::function<void(size_t)>& task;
   const size_t size;
   std::atomic<size_t> next{0};  // the first task nobody took
