@@ -112,11 +112,10 @@ public:
       case PHOST_BYTES: {
         const std::string_view bytes = View(v).as_string();
         budget_.bytes(bytes.size());
-        auto store = counted_backing_store(isolate_->GetArrayBufferAllocator(), bytes.data(), bytes.size());
-        if (!store)
+        v8::Local<v8::Uint8Array> array;
+        if (!counted_bytes(isolate_, bytes).ToLocal(&array))
           fail(507, std::to_string(bytes.size()) + " bytes do not fit in the script heap", PHOST_E_NO_MEMORY);
-        auto buffer = v8::ArrayBuffer::New(isolate_, std::shared_ptr<v8::BackingStore>(std::move(store)));
-        return v8::Uint8Array::New(buffer, 0, bytes.size());
+        return array;
       }
       case PHOST_ARRAY: {
         const size_t n = a.value_len(v);

@@ -30,11 +30,10 @@ namespace {
 constexpr size_t kMaxTasks = 1024;  // per All/Any/Race call
 
 v8::Local<v8::Uint8Array> new_bytes(v8::Isolate* isolate, std::string_view bytes) {
-  auto store = counted_backing_store(isolate->GetArrayBufferAllocator(), bytes.data(), bytes.size());
-  if (!store)
+  v8::Local<v8::Uint8Array> array;
+  if (!counted_bytes(isolate, bytes).ToLocal(&array))
     throw Error(507, std::to_string(bytes.size()) + " bytes do not fit in the script heap", PHOST_E_NO_MEMORY);
-  auto buffer = v8::ArrayBuffer::New(isolate, std::shared_ptr<v8::BackingStore>(std::move(store)));
-  return v8::Uint8Array::New(buffer, 0, bytes.size());
+  return array;
 }
 
 // The bytes of a Uint8Array (globals.js passes nothing else), copied.

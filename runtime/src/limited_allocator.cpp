@@ -1,5 +1,7 @@
 #include "limited_allocator.hpp"
 
+#include <v8-isolate.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -43,15 +45,15 @@ std::unique_ptr<v8::ArrayBuffer::Allocator> make_limited_allocator(size_t limit_
   return std::make_unique<LimitedAllocator>(limit_bytes);
 }
 
-std::unique_ptr<v8::BackingStore> counted_backing_store(v8::ArrayBuffer::Allocator* allocator, const void* bytes,
-                                                        size_t length) {
-  auto* limited = static_cast<LimitedAllocator*>(allocator);
-  void* data = limited->AllocateUninitialized(length);
-  if (!data) return nullptr;
-  if (length) std::memcpy(data, bytes, length);
-  return v8::ArrayBuffer::NewBackingStore(
-      data, length,
+v8::MaybeLocal<v8::Uint8Array> counted_bytes(v8::Isolate* isolate, std::string_view bytes) {
+  auto* limited = static_cast<LimitedAllocator*>(isolate->GetArrayBufferAllocator());
+  void* data = limited->AllocateUninitialized(bytes.size());
+  if (!data) return {};
+  if (!bytes.empty()) std::memcpy(data, bytes.data(), bytes.size());
+  std::shared_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
+      data, bytes.size(),
       [](void* d, size_t n, void* owner) { static_cast<LimitedAllocator*>(owner)->Free(d, n); }, limited);
+  return v8::Uint8Array::New(v8::ArrayBuffer::New(isolate, std::move(store)), 0, bytes.size());
 }
 
 }  // namespace phost::v8rt

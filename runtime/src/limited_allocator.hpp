@@ -3,8 +3,10 @@
 #pragma once
 
 #include <v8-array-buffer.h>
+#include <v8-typed-array.h>
 
 #include <memory>
+#include <string_view>
 
 namespace phost::v8rt {
 
@@ -12,10 +14,9 @@ namespace phost::v8rt {
 // no typeinfo to link against).
 std::unique_ptr<v8::ArrayBuffer::Allocator> make_limited_allocator(size_t limit_bytes);
 
-// A backing store holding a copy of bytes, counted by allocator (one made by
-// make_limited_allocator) like V8's own buffers; null when over the limit or
-// out of memory. V8's own NewBackingStore aborts the process instead.
-std::unique_ptr<v8::BackingStore> counted_backing_store(v8::ArrayBuffer::Allocator* allocator, const void* bytes,
-                                                        size_t length);
+// A Uint8Array holding a copy of bytes, counted by the isolate's allocator
+// (one made by make_limited_allocator) like V8's own buffers; empty when over
+// the limit or out of memory. V8's own NewBackingStore aborts the process instead.
+v8::MaybeLocal<v8::Uint8Array> counted_bytes(v8::Isolate* isolate, std::string_view bytes);
 
 }  // namespace phost::v8rt
