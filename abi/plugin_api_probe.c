@@ -42,7 +42,8 @@ enum phost_abi_probe_log_level {
 
 enum phost_abi_probe_process_flags {
   PROBE_PROCESS_GROUP = PHOST_PROCESS_GROUP,
-  PROBE_PROCESS_SERIAL = PHOST_PROCESS_SERIAL
+  PROBE_PROCESS_SERIAL = PHOST_PROCESS_SERIAL,
+  PROBE_PROCESS_SHARED_STATE = PHOST_PROCESS_SHARED_STATE
 };
 
 /* Distinct bodies, so that no two functions could be merged even if the

@@ -55,7 +55,7 @@ void Registry::add(const phost_process_desc* in, const phost_plugin* owner) {
     throw;
   }
   if (!desc.handler) throw Error(PHOST_E_INVALID_ARG, "register_process: handler is NULL");
-  if (desc.flags & ~uint32_t(PHOST_PROCESS_GROUP | PHOST_PROCESS_SERIAL))
+  if (desc.flags & ~uint32_t(PHOST_PROCESS_GROUP | PHOST_PROCESS_SERIAL | PHOST_PROCESS_SHARED_STATE))
     throw Error(PHOST_E_UNSUPPORTED, "register_process: unknown flags");
   const std::string_view name(desc.name.ptr ? desc.name.ptr : "", desc.name.ptr ? desc.name.len : 0);
   char buffer[kMaxNameLength];

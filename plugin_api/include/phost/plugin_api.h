@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define PHOST_ABI_MAJOR 1
-#define PHOST_ABI_MINOR 2
+#define PHOST_ABI_MINOR 3
 
 /* ---- handles (opaque; their layout is the host's business) ------------- */
 
@@ -154,6 +154,15 @@ typedef void(PHOST_CALL* phost_finalize_fn)(void* user_data);
  * calling itself, directly or through other processes) fails at once with
  * PHOST_E_LIMIT, code 409, naming the process, instead of deadlocking. */
 #define PHOST_PROCESS_SERIAL 0x2u
+/* ABI 1.3. The process changes state that every copy of the plugin must hold
+ * (the V8 runtime's runtime.load). Where the host runs the plugin in several
+ * worker processes, each successful call is recorded and run again, in order,
+ * in every other worker before that worker serves its next call, and in every
+ * worker started later; a replayed call must therefore give the same state
+ * when run twice. A later call with the same name and the same first argument
+ * (when it is a string) replaces the earlier record. In-process the flag
+ * changes nothing. Hosts older than 1.3 refuse it: check api->abi_minor. */
+#define PHOST_PROCESS_SHARED_STATE 0x4u
 
 typedef struct phost_process_desc {
   uint32_t struct_size;  /* sizeof(phost_process_desc) as the plugin knows it */

@@ -155,7 +155,7 @@ public:
     api().log(self_, level, to_str(message));
   }
 
-  // Registers name (flags: PHOST_PROCESS_GROUP, PHOST_PROCESS_SERIAL).
+  // Registers name (flags: PHOST_PROCESS_GROUP, _SERIAL, _SHARED_STATE).
   void add(std::string_view name, std::string_view description, Handler handler, uint32_t flags = 0) const {
     check(register_handler(name, description, std::move(handler), flags, self_,
                            [this](const phost_process_desc* desc) { return api().register_process(self_, desc); }));
