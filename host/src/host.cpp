@@ -121,7 +121,10 @@ phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::str
   // Frozen for good, even when the caller held the only reference: the
   // handler may keep them, and the caller may reuse them for another call.
   freeze(args);
-  const std::shared_ptr<Process> process = registry_.resolve(parsed);
+  const std::shared_ptr<Process> resolved = registry_.resolve(parsed);
+  Process* process = resolved.get();
+  if ((process->flags & PHOST_PROCESS_SHARED_STATE) && shared_state_route_)
+    if (Process* route = shared_state_route_(shared_state_route_data_, parent, scope)) process = route;
   if (const phost_status stopped = scope_stopped(scope))
     throw Error(stopped, std::string(stopped == PHOST_E_TIMEOUT ? "deadline passed" : "cancelled") +
                              " before '" + std::string(name) + "' started");

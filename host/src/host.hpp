@@ -50,6 +50,15 @@ public:
     if (deadline_hook_) deadline_hook_(deadline_hook_data_, ctx, deadline_ns);
   }
 
+  // In a worker process: the process that runs a PHOST_PROCESS_SHARED_STATE
+  // call instead of the plugin's own (the link to the host, which records the
+  // call and sends it back), or nullptr to run it here (its host sent it).
+  using SharedStateRoute = Process* (*)(void* data, const phost_call_ctx* parent, const CallScope& scope);
+  void set_shared_state_route(SharedStateRoute route, void* data) noexcept {
+    shared_state_route_ = route;
+    shared_state_route_data_ = data;
+  }
+
   // Why this thread must not destroy the host now, or nullptr: from inside
   // one of its calls, destruction would wait for that call forever.
   const char* cannot_destroy() const noexcept;
@@ -89,6 +98,8 @@ private:
   std::atomic<uint64_t> in_flight_{0};  // calls running, nested ones too
   DeadlineHook deadline_hook_ = nullptr;  // set before any call
   void* deadline_hook_data_ = nullptr;
+  SharedStateRoute shared_state_route_ = nullptr;  // set before any call
+  void* shared_state_route_data_ = nullptr;
 };
 
 }  // namespace phost

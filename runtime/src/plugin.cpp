@@ -19,17 +19,23 @@ void init(Plugin& plugin, phost_plugin_info& info) {
   plugin.add("scripts", "JavaScript functions: scripts.<id>.<Function>(...args)",
              [rt](Call& call) { return rt->call_script(call); }, PHOST_PROCESS_GROUP);
 
-  plugin.add("runtime.load", "runtime.load(id, source[, file]): compile and publish a script version",
-             [rt](Call& call) {
-               const std::string file = call.arg_count() > 2 ? call.arg<std::string>(2) : std::string();
-               return rt->load(call.arg<std::string>(0), call.arg<std::string>(1), file, call.ctx());
-             });
-  plugin.add("runtime.unload", "runtime.unload(id): remove a script", [rt](Call& call) {
-    return Value::boolean(rt->store().remove(call.arg<std::string>(0)));
-  });
-  plugin.add("runtime.reload", "runtime.reload(): load the app directory's scripts again", [rt](Call& call) {
-    return Value::integer(static_cast<int64_t>(rt->load_app_dir(call.ctx())));
-  });
+  // Worker processes each hold their own scripts: the host replays these
+  // into every worker (PHOST_PROCESS_SHARED_STATE, ABI 1.3).
+  const uint32_t shared_state = api().abi_minor >= 3 ? PHOST_PROCESS_SHARED_STATE : 0;
+  plugin.add(
+      "runtime.load", "runtime.load(id, source[, file]): compile and publish a script version",
+      [rt](Call& call) {
+        const std::string file = call.arg_count() > 2 ? call.arg<std::string>(2) : std::string();
+        return rt->load(call.arg<std::string>(0), call.arg<std::string>(1), file, call.ctx());
+      },
+      shared_state);
+  plugin.add(
+      "runtime.unload", "runtime.unload(id): remove a script",
+      [rt](Call& call) { return Value::boolean(rt->store().remove(call.arg<std::string>(0))); }, shared_state);
+  plugin.add(
+      "runtime.reload", "runtime.reload(): load the app directory's scripts again",
+      [rt](Call& call) { return Value::integer(static_cast<int64_t>(rt->load_app_dir(call.ctx()))); },
+      shared_state);
   plugin.add("runtime.scripts",
              "runtime.scripts(): every script with its state (loaded or failed), functions or load error",
              [rt](Call&) {

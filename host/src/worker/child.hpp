@@ -78,8 +78,10 @@ public:
   Error death_error(std::string_view serving) const;
   uint64_t rss_bytes() const;  // 0 when unknown
 
-  // Leased to a call chain (guarded by the pool's lock).
+  // Guarded by the pool's lock: leased to a call chain; the last record of
+  // the pool's StateJournal this worker holds.
   bool busy = false;
+  uint64_t state_seq = 0;
 
 private:
   void read_loop();

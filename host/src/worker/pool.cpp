@@ -27,6 +27,9 @@ constexpr auto kMemoryPoll = std::chrono::milliseconds(50);
 constexpr uint32_t kBackoffAfter = 3;
 constexpr int64_t kFirstBackoffNs = 100 * kMs;
 constexpr int64_t kMaxBackoffNs = 10'000 * kMs;
+// What the calls of PHOST_PROCESS_SHARED_STATE processes may hold (their
+// encoded arguments), so that a replaced worker gets them back.
+constexpr size_t kJournalBytes = size_t(64) << 20;
 
 int64_t deadline_of(const phost_call_ctx* ctx) noexcept {
   return earlier(ctx->scope->deadline_ns, ctx->own_deadline_ns.load(std::memory_order_relaxed));
@@ -47,6 +50,7 @@ Pool::Pool(Host& host, std::string plugin_path, const phost_value* config, Isola
       plugin_path_(std::move(plugin_path)),
       isolation_(std::move(isolation)),
       label_("plugin " + plugin_path_),
+      journal_(kJournalBytes),
       logger_(host.make_plugin_logger(name_from_file(plugin_path_))) {
   if (config) {
     retain(config);
@@ -210,7 +214,8 @@ std::shared_ptr<Child> Pool::lease(const phost_call_ctx* ctx) {
 
 Pool::Proxy* Pool::proxy(const Ready::Entry& entry) {
   const bool group = entry.flags & PHOST_PROCESS_GROUP;
-  proxies_.push_back(std::make_unique<Proxy>(Proxy{this, group ? std::string() : entry.name}));
+  proxies_.push_back(std::make_unique<Proxy>(
+      Proxy{this, group ? std::string() : entry.name, (entry.flags & PHOST_PROCESS_SHARED_STATE) != 0}));
   return proxies_.back().get();
 }
 
@@ -232,28 +237,17 @@ phost_status PHOST_CALL Pool::handle(void* user_data, phost_call_ctx* ctx, const
         }
     }
     if (child && !via) throw Error(PHOST_E_INTERNAL, "re-entrant call into " + pool.label_ + " without a caller");
-    const bool leased = !child;
-    if (leased) child = pool.lease(ctx);
-    struct Done {
-      Pool& pool;
-      const phost_call_ctx* ctx;
-      const std::shared_ptr<Child>& child;
-      bool leased;
-      ~Done() {
-        {
-          std::lock_guard lock(pool.mutex_);
-          pool.active_.erase(ctx);
-          if (leased) child->busy = false;
-        }
-        if (leased) pool.cv_.notify_one();
-      }
-    };
-    {
-      std::lock_guard lock(pool.mutex_);
-      pool.active_[ctx] = Active{child, 0};
+    if (child) {
+      *out = pool.serve_on(child, ctx, proxy, via, args, false);
+      return PHOST_OK;
     }
-    const Done done{pool, ctx, child, leased};
-    *out = pool.call_on(*child, ctx, proxy.name.empty() ? ctx->name : std::string_view(proxy.name), via, args);
+    // A worker that died since its last call is noticed when the call cannot
+    // be sent to it: the call never ran, so it goes to another worker, once.
+    try {
+      *out = pool.serve_on(pool.lease(ctx), ctx, proxy, 0, args, true);
+    } catch (const Undelivered&) {
+      *out = pool.serve_on(pool.lease(ctx), ctx, proxy, 0, args, true);
+    }
     return PHOST_OK;
   } catch (const Error& e) {
     const std::string& m = e.message();
@@ -268,6 +262,37 @@ phost_status PHOST_CALL Pool::handle(void* user_data, phost_call_ctx* ctx, const
   }
 }
 
+phost_value* Pool::serve_on(std::shared_ptr<Child> child, phost_call_ctx* ctx, const Proxy& proxy, uint64_t via,
+                           const phost_value* args, bool leased) {
+  struct Done {
+    Pool& pool;
+    const phost_call_ctx* ctx;
+    Child& child;
+    bool leased;
+    ~Done() {
+      {
+        std::lock_guard lock(pool.mutex_);
+        pool.active_.erase(ctx);
+        if (leased) child.busy = false;
+      }
+      if (leased) pool.cv_.notify_one();
+    }
+  };
+  {
+    std::lock_guard lock(mutex_);
+    active_[ctx] = Active{child, 0};
+  }
+  const Done done{*this, ctx, *child, leased};
+  if (leased) catch_up(*child, ctx);
+  const std::string_view name = proxy.name.empty() ? ctx->name : std::string_view(proxy.name);
+  if (!proxy.shared_state) return call_on(*child, ctx, name, via, args);
+  const size_t bytes = encode_call(0, 0, 0, name, nullptr, args).size();
+  journal_.check_room(name, bytes);
+  ValuePtr result(call_on(*child, ctx, name, via, args));
+  recorded(*child, name, args, bytes);
+  return result.release();
+}
+
 phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, std::string_view name, uint64_t via,
                            const phost_value* args) {
   Mailbox box;
@@ -277,7 +302,7 @@ phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, std::string_view n
   if (!child.channel().send(encode_call(call.id(), via, deadline, name, ctx->scope, args))) {
     std::string ignored;
     box.wait(ignored, clock_ns() + 1000 * kMs);  // its reaping, which tells why
-    throw child.death_error(ctx->name);
+    throw Undelivered(child.death_error(ctx->name));
   }
   phost_status stopping = PHOST_OK;  // why the worker was asked to stop the call
   int64_t kill_at = 0;
@@ -320,6 +345,37 @@ phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, std::string_view n
         continue;
     }
   }
+}
+
+void Pool::catch_up(Child& child, phost_call_ctx* ctx) {
+  uint64_t seq;
+  {
+    std::lock_guard lock(mutex_);
+    seq = child.state_seq;
+  }
+  if (seq == journal_.last()) return;
+  for (const StateJournal::Record& r : journal_.since(seq)) {
+    try {
+      const ValuePtr ignored(call_on(child, ctx, r.name, 0, r.args.get()));
+    } catch (const Error& e) {
+      // The call's own limits, or the worker gone: the call fails as it would
+      // have. Anything else is the plugin's answer to a call it accepted
+      // before, which no one is waiting for: logged.
+      if (child.dead() || e.status() == PHOST_E_TIMEOUT || e.status() == PHOST_E_CANCELLED) throw;
+      log(PHOST_LOG_ERROR, "worker " + std::to_string(child.pid()) + " could not replay '" + r.name +
+                               "', which every worker must hold: " + e.message());
+    }
+    std::lock_guard lock(mutex_);
+    child.state_seq = r.seq;
+  }
+}
+
+void Pool::recorded(Child& child, std::string_view name, const phost_value* args, size_t bytes) {
+  const StateJournal::Recorded r = journal_.record(name, args, bytes);
+  std::lock_guard lock(mutex_);
+  // Had other workers recorded calls since this one caught up, it runs them
+  // (and this one again, after them) at its next call, in the journal's order.
+  if (child.state_seq == r.previous) child.state_seq = r.seq;
 }
 
 void Pool::serve_nested(Child& child, phost_call_ctx* ctx, std::string frame) {

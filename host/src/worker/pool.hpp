@@ -9,9 +9,11 @@
 #pragma once
 
 #include "../call_context.hpp"
+#include "../error.hpp"
 #include "../isolation.hpp"
 #include "../value.hpp"
 #include "child.hpp"
+#include "state_journal.hpp"
 
 #include <spdlog/logger.h>
 
@@ -51,6 +53,7 @@ public:
   struct Proxy {
     Pool* pool;
     std::string name;
+    bool shared_state;  // PHOST_PROCESS_SHARED_STATE: recorded and replayed into every worker
   };
   Proxy* proxy(const Ready::Entry& entry);
 
@@ -64,10 +67,20 @@ private:
     uint64_t via = 0;  // the worker's call this host thread serves right now
   };
 
+  // The worker died before the call could be sent: it never ran.
+  struct Undelivered : Error {
+    explicit Undelivered(Error e) : Error(std::move(e)) {}
+  };
+
   std::shared_ptr<Child> spawn();
   std::shared_ptr<Child> lease(const phost_call_ctx* ctx);
+  // Runs a proxy's call on child (leased for it, or re-entered by a nested call).
+  phost_value* serve_on(std::shared_ptr<Child> child, phost_call_ctx* ctx, const Proxy& proxy, uint64_t via,
+                        const phost_value* args, bool leased);
   phost_value* call_on(Child& child, phost_call_ctx* ctx, std::string_view name, uint64_t via,
                        const phost_value* args);
+  void catch_up(Child& child, phost_call_ctx* ctx);
+  void recorded(Child& child, std::string_view name, const phost_value* args, size_t bytes);
   void serve_nested(Child& child, phost_call_ctx* ctx, std::string frame);
   void serve_top_level(Child& child, std::string frame);
   void died(Child& child);
@@ -91,6 +104,7 @@ private:
   bool stopping_ = false;
   Ready ready_;
   std::vector<std::unique_ptr<Proxy>> proxies_;
+  StateJournal journal_;
   std::thread memory_watch_;
 
   std::mutex log_mutex_;

@@ -38,6 +38,7 @@ private:
     ValuePtr subject, global;
     phost_cancel cancel;
     CallScope scope;
+    const phost_call_ctx* parent = nullptr;  // what it runs nested in here (a call back into this worker)
   };
 
   bool load();
@@ -49,10 +50,12 @@ private:
                                          phost_value** out) noexcept;
   static void PHOST_CALL forward_log(void* self, int32_t level, phost_str logger, phost_str message);
   static void forward_deadline(void* self, const phost_call_ctx* ctx, int64_t deadline_ns);
+  static Process* route_shared_state(void* self, const phost_call_ctx* parent, const CallScope& scope);
 
   Channel channel_;
   Router router_;  // the calls this worker made to its host
   std::unique_ptr<Host> host_;
+  std::shared_ptr<Process> link_;  // the registry's fallback: every call it takes goes to the host
 
   std::mutex served_mutex_;
   std::unordered_map<const CallScope*, const Served*> by_scope_;
@@ -184,8 +187,10 @@ bool Server::load() {
     desc.name = phost_str{"host", 4};
     desc.handler = &Server::forward;
     desc.user_data = this;
-    host_->registry().set_fallback(std::make_shared<Process>(desc, &host_->application()));
+    link_ = std::make_shared<Process>(desc, &host_->application());
+    host_->registry().set_fallback(link_);
     host_->set_deadline_hook(&Server::forward_deadline, this);
+    host_->set_shared_state_route(&Server::route_shared_state, this);
     host_->load_plugin(path, config.get());
   } catch (...) {
     std::string failed = encode_current_exception(0);
@@ -225,6 +230,7 @@ void Server::serve(std::string frame, phost_call_ctx* parent) {
     served.scope.global = served.global.get();
     served.scope.deadline_ns = call.deadline_ns;
     served.scope.cancel = &served.cancel;
+    served.parent = parent;
     {
       std::lock_guard lock(served_mutex_);
       by_scope_[&served.scope] = &served;
@@ -285,6 +291,18 @@ phost_status PHOST_CALL Server::forward(void* self, phost_call_ctx* ctx, const p
     api_table()->ctx_set_error(ctx, 500, phost_str{"worker: forwarding failed", 25});
     return PHOST_E_INTERNAL;
   }
+}
+
+// A call of a PHOST_PROCESS_SHARED_STATE process runs here only when the
+// host sent it; one the plugin makes itself (a script's
+// Process("runtime.load", ...)) goes to the host, which records it for the
+// other workers and sends it back here.
+Process* Server::route_shared_state(void* self, const phost_call_ctx* parent, const CallScope& scope) {
+  auto& server = *static_cast<Server*>(self);
+  std::lock_guard lock(server.served_mutex_);
+  if (const auto it = server.by_scope_.find(&scope); it != server.by_scope_.end() && it->second->parent == parent)
+    return nullptr;
+  return server.link_.get();
 }
 
 // A handler of a call the host sent set itself a sooner deadline (the V8

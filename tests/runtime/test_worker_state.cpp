@@ -1,0 +1,229 @@
+// Scripts loaded at run time (runtime.load, unload, reload: the runtime
+// registers them PHOST_PROCESS_SHARED_STATE) reach every worker of the
+// pool, those started later included, in the order they succeeded.
+#include "runtime_support.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using phost::Value;
+
+struct StateApp {
+  StateApp() : dir(rt_test::temp_dir("worker-state")) {
+    rt_test::write(dir / "scripts" / "ok.js", R"(
+function Add(a, b) { return a + b; }
+function Ask(name, ...args) { return Process(name, ...args); }
+)");
+  }
+  ~StateApp() { std::filesystem::remove_all(dir); }
+  Value config(int workers) const {
+    Value c = Value::object();
+    c.set("isolation", Value::string("process"));
+    c.set("workers", Value::integer(workers));
+    c.set("app_dir", Value::string(dir.string()));
+    c.set("isolates", Value::integer(1));
+    return c;
+  }
+  std::filesystem::path dir;
+};
+
+phost::Host quiet_host() {
+  phost::HostOptions options;
+  options.log = [](int, std::string_view, std::string_view) {};
+  return phost::Host(std::move(options));
+}
+
+void load(phost::Host& host, const std::string& id, const std::string& source) {
+  host.call("runtime.load", phost::args(id, source));
+}
+
+int32_t code_of(phost::Host& host, std::string_view name) {
+  try {
+    host.call(name);
+  } catch (const phost::Error& e) {
+    return e.code();
+  }
+  return 200;
+}
+
+// The pids of this process's children (the workers), from /proc.
+std::vector<pid_t> children() {
+  std::vector<pid_t> out;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == ::getpid())
+      out.push_back(static_cast<pid_t>(std::stoi(name)));
+  }
+  return out;
+}
+
+// Kills the only worker and waits until the host has reaped it.
+void kill_the_worker() {
+  const std::vector<pid_t> pids = children();
+  REQUIRE(pids.size() == 1);
+  REQUIRE(::kill(pids[0], SIGKILL) == 0);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::filesystem::exists("/proc/" + std::to_string(pids[0])) && std::chrono::steady_clock::now() < until)
+    std::this_thread::yield();
+  REQUIRE_FALSE(std::filesystem::exists("/proc/" + std::to_string(pids[0])));
+}
+
+}  // namespace
+
+TEST_SUITE("runtime workers") {
+
+TEST_CASE("a script loaded with runtime.load is served by a worker started after the load") {
+  const StateApp app;
+  phost::Host host = quiet_host();
+  host.load_plugin(PHOST_V8_PLUGIN, app.config(2));
+  load(host, "dyn", "function F() { return 7; }");
+
+  // Keep the first worker inside a call until the second has answered.
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool inside = false, release = false;
+  host.add("app.wait", "", [&](phost::Call&) {
+    std::unique_lock lock(mutex);
+    inside = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return Value::integer(1);
+  });
+  std::thread holder([&] { CHECK(host.call("scripts.ok.Ask", phost::args("app.wait")).as_int() == 1); });
+  {
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return inside; });
+  }
+  int64_t answer = 0;
+  int32_t code = 200;
+  try {
+    answer = host.call("scripts.dyn.F").as_int();
+  } catch (const phost::Error& e) {
+    code = e.code();
+    MESSAGE(e.what());
+  }
+  {
+    std::lock_guard lock(mutex);
+    release = true;
+  }
+  cv.notify_all();
+  holder.join();
+  CHECK(code == 200);
+  CHECK(answer == 7);
+  CHECK(children().size() == 2);
+}
+
+TEST_CASE("a replaced worker gets back the latest version of each loaded script and none of the unloaded") {
+  const StateApp app;
+  phost::Host host = quiet_host();
+  host.load_plugin(PHOST_V8_PLUGIN, app.config(1));
+  load(host, "a", "function F() { return 1; }");
+  load(host, "a", "function F() { return 2; }");
+  load(host, "b", "function F() { return 3; }");
+  CHECK(host.call("runtime.unload", phost::args("b")).as_bool());
+  // A load that fails changes nothing, here or in a replacement.
+  CHECK_THROWS_AS(load(host, "broken", "function ("), phost::Error);
+  REQUIRE(host.call("scripts.a.F").as_int() == 2);
+
+  kill_the_worker();
+  CHECK(host.call("scripts.ok.Add", phost::args(2, 3)).as_int() == 5);
+  CHECK(host.call("scripts.a.F").as_int() == 2);
+  CHECK(code_of(host, "scripts.b.F") == 404);
+  CHECK(code_of(host, "scripts.broken.F") == 404);
+
+  // And again: what the first replacement got is kept for the next.
+  load(host, "c", "function F() { return 4; }");
+  kill_the_worker();
+  CHECK(host.call("scripts.a.F").as_int() == 2);
+  CHECK(host.call("scripts.c.F").as_int() == 4);
+}
+
+TEST_CASE("loads made in two workers at once leave both holding the same version") {
+  const StateApp app;
+  phost::Host host = quiet_host();
+  Value config = app.config(2);
+  Value allow = Value::array();
+  allow.push(Value::string("*"));  // runtime.* too: scripts load scripts here
+  config.set("process_allow", std::move(allow));
+  host.load_plugin(PHOST_V8_PLUGIN, config);
+  // Scripts load other versions of "x" from inside each worker, many times, at once.
+  load(host, "loader", R"(
+function Load(n) { return Process("runtime.load", "x", "function V() { return " + n + "; }"); }
+)");
+  std::vector<std::thread> threads;
+  for (int t = 1; t <= 2; ++t)
+    threads.emplace_back([&host, t] {
+      for (int i = 0; i < 20; ++i) host.call("scripts.loader.Load", phost::args(t * 100 + i));
+    });
+  for (std::thread& t : threads) t.join();
+  // Two chains held in the two workers at once: each asks its own worker.
+  std::mutex mutex;
+  std::condition_variable cv;
+  int inside = 0;
+  host.add("app.meet", "", [&](phost::Call&) {
+    std::unique_lock lock(mutex);
+    ++inside;
+    cv.notify_all();
+    cv.wait(lock, [&] { return inside == 2; });
+    return Value::integer(0);
+  });
+  std::vector<int64_t> seen;
+  threads.clear();
+  load(host, "reader", R"(
+function Both() { Process("app.meet"); return Process("scripts.x.V"); }
+)");
+  threads.clear();
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&] {
+      const int64_t v = host.call("scripts.reader.Both").as_int();
+      std::lock_guard lock(mutex);
+      seen.push_back(v);
+    });
+  for (std::thread& t : threads) t.join();
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0] == seen[1]);
+  CHECK(seen[0] >= 100);
+  CHECK(children().size() == 2);
+}
+
+TEST_CASE("runtime.load beyond the record's 64 MiB is refused with 413 before any worker runs it") {
+  const StateApp app;
+  phost::Host host = quiet_host();
+  host.load_plugin(PHOST_V8_PLUGIN, app.config(1));
+  const std::string padding(40u << 20, 'x');
+  load(host, "big1", "function F() { return 1; }\n//" + padding);
+  try {
+    load(host, "big2", "function F() { return 2; }\n//" + padding);
+    FAIL("the second load was accepted");
+  } catch (const phost::Error& e) {
+    CHECK(e.code() == 413);
+    CHECK(std::string(e.what()).find("runtime.load") != std::string::npos);
+  }
+  CHECK(code_of(host, "scripts.big2.F") == 404);
+  CHECK(host.call("scripts.big1.F").as_int() == 1);
+  // Replacing a record frees its room.
+  load(host, "big1", "function F() { return 3; }");
+  load(host, "big2", "function F() { return 2; }\n//" + padding);
+  CHECK(host.call("scripts.big2.F").as_int() == 2);
+}
+
+}  // TEST_SUITE
