@@ -3,7 +3,10 @@
 // ("isolation": "process"), against a raw V8 call, as ratios in one run; and
 // how throughput through workers scales with threads and workers.
 //
-// Usage: bench_worker_call [calls per round, default 20000] [rounds, default 5]
+// Usage: bench_worker_call [calls per round, default 20000] [rounds, default 5] [--worker-only]
+// --worker-only: only the native call through a worker (no V8 in the bench
+// process), for counting its system calls and context switches with
+// `perf stat -e raw_syscalls:sys_enter,context-switches` at two call counts.
 #include "v8_baselines.hpp"
 
 #include <phost/host.hpp>
@@ -137,7 +140,17 @@ void row(const char* name, const Measured& m, const Measured& base) {
 int main(int argc, char** argv) {
   if (argc > 1) g_calls = std::atoll(argv[1]);
   if (argc > 2) g_rounds = std::atoi(argv[2]);
-  if (g_calls <= 0 || g_rounds <= 0) die("usage: bench_worker_call [calls per round] [rounds]");
+  if (g_calls <= 0 || g_rounds <= 0) die("usage: bench_worker_call [calls per round] [rounds] [--worker-only]");
+  if (argc > 3 && std::string(argv[3]) == "--worker-only") {
+    phost::Host isolated = make_host();
+    phost::LoadOptions options;
+    options.isolation = phost::Isolation::process;
+    isolated.load_plugin(PHOST_ECHO_PLUGIN, {}, options);
+    const Measured m = native(isolated);
+    std::printf("native call through a worker: %.0f ns (%.0f-%.0f), cpu/call: host %.0f ns, worker %.0f ns\n",
+                m.median, m.low, m.high, m.cpu_self, m.cpu_workers);
+    return 0;
+  }
   bench::print_header("bench_worker_call");
   const auto app = std::filesystem::temp_directory_path() / ("phost-bench-workers-" + std::to_string(::getpid()));
   std::filesystem::create_directories(app / "scripts");
