@@ -28,18 +28,18 @@ bool Channel::send(const std::string& frame) {
   return true;
 }
 
-bool Channel::receive(std::string& frame) {
+Channel::Got Channel::next(std::string& frame) {
   for (;;) {
     const size_t available = end_ - start_;
     if (available >= 4) {
       const auto* p = reinterpret_cast<const unsigned char*>(buffer_.data() + start_);
       const size_t length = size_t{p[0]} | size_t{p[1]} << 8 | size_t{p[2]} << 16 | size_t{p[3]} << 24;
-      if (length == 0 || length > kMaxFrame) return false;  // a broken peer: end the link
+      if (length == 0 || length > kMaxFrame) return Got::kEnded;  // a broken peer: end the link
       if (available >= 4 + length) {
         frame.assign(buffer_.data() + start_ + 4, length);
         start_ += 4 + length;
         if (start_ == end_) start_ = end_ = 0;
-        return true;
+        return Got::kFrame;
       }
       if (buffer_.size() < 4 + length) {  // a big frame: grow once to hold it
         std::vector<char> bigger(4 + length);
@@ -56,7 +56,8 @@ bool Channel::receive(std::string& frame) {
     }
     const ssize_t n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Got::kTimeout;
+    if (n <= 0) return Got::kEnded;
     end_ += static_cast<size_t>(n);
   }
 }

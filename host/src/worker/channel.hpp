@@ -17,9 +17,12 @@ public:
 
   // Sends a frame built by Writer; false once the peer is gone. Thread-safe.
   bool send(const std::string& frame);
-  // The next frame's payload (type byte onwards); false at the end of the
-  // stream, on an error or a receive timeout (see set_receive_timeout).
-  bool receive(std::string& frame);
+  enum class Got { kFrame, kTimeout, kEnded };
+  // The next frame's payload (type byte onwards) into frame; kTimeout when
+  // the receive timeout (set_receive_timeout) passed first, kEnded at the
+  // end of the stream or on an error. One reading thread at a time.
+  Got next(std::string& frame);
+  bool receive(std::string& frame) { return next(frame) == Got::kFrame; }
   // Wakes a blocked receive and fails later sends.
   void shutdown() noexcept;
   void set_receive_timeout(int64_t ms) noexcept;  // 0: none

@@ -1,20 +1,31 @@
 #include "mailbox.hpp"
 
-
 #include <chrono>
 
 namespace phost::worker {
 
 Mailbox::Wait Mailbox::wait(std::string& frame, int64_t until_ns) {
   std::unique_lock lock(mutex_);
-  const auto ready = [this] { return !inbox_.empty() || closed_; };
+  const auto ready = [this] { return !inbox_.empty() || closed_ || nudged_; };
   if (!until_ns) {
     cv_.wait(lock, ready);
   } else {
     const std::chrono::steady_clock::time_point until{std::chrono::nanoseconds(until_ns)};
     if (!cv_.wait_until(lock, until, ready)) return Wait::kTimeout;
   }
-  if (inbox_.empty()) return Wait::kClosed;
+  if (inbox_.empty()) {
+    if (closed_) return Wait::kClosed;
+    nudged_ = false;
+    return Wait::kNudged;
+  }
+  frame = std::move(inbox_.front());
+  inbox_.pop_front();
+  return Wait::kFrame;
+}
+
+Mailbox::Wait Mailbox::try_take(std::string& frame) {
+  std::lock_guard lock(mutex_);
+  if (inbox_.empty()) return closed_ ? Wait::kClosed : Wait::kTimeout;
   frame = std::move(inbox_.front());
   inbox_.pop_front();
   return Wait::kFrame;
@@ -24,6 +35,14 @@ void Mailbox::post(std::string&& frame) {
   {
     std::lock_guard lock(mutex_);
     inbox_.push_back(std::move(frame));
+  }
+  cv_.notify_one();
+}
+
+void Mailbox::nudge() {
+  {
+    std::lock_guard lock(mutex_);
+    nudged_ = true;
   }
   cv_.notify_one();
 }

@@ -17,11 +17,17 @@ namespace phost::worker {
 
 class Mailbox {
 public:
-  enum class Wait { kFrame, kTimeout, kClosed };
+  // kNudged: woken without a frame (see nudge).
+  enum class Wait { kFrame, kTimeout, kClosed, kNudged };
   // Takes the next frame; until_ns on the monotonic clock (clock_ns), 0: no limit.
   Wait wait(std::string& frame, int64_t until_ns);
+  // The next frame if one is there (kFrame), kClosed, or kTimeout: none yet.
+  Wait try_take(std::string& frame);
   void post(std::string&& frame);
   void close();
+  // Wakes one waiter with kNudged unless it finds a frame (Relay: the
+  // channel has no reader, take over).
+  void nudge();
   // A sooner deadline the peer's handler set itself, kept without waking the
   // waiter (it looks at it when it wakes anyway); 0: none.
   void hint_deadline(int64_t deadline_ns) noexcept;
@@ -33,6 +39,7 @@ private:
   std::condition_variable cv_;
   std::deque<std::string> inbox_;
   bool closed_ = false;
+  bool nudged_ = false;
 };
 
 // The mailboxes of the calls in flight on one channel, by call id.
