@@ -44,6 +44,14 @@ struct Fd {
   int release() { return std::exchange(fd, -1); }
 };
 
+// fd moved to a number above the worker's fixed ones (closed; -1 on failure).
+int above(int fd) {
+  if (fd < 0) return fd;
+  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, kSharedFd + 1);
+  ::close(fd);
+  return moved;
+}
+
 std::string describe_status(int status) {
   if (WIFSIGNALED(status)) {
     const int sig = WTERMSIG(status);
@@ -73,10 +81,18 @@ Child::Child(const Setup& setup, Events events) : label_(setup.label), events_(s
   if (::pipe2(pipe, O_CLOEXEC) != 0)
     throw Error(PHOST_E_LOAD, label_ + ": cannot start a worker: " + errno_text("pipe", errno));
   Fd err_read{pipe[0]}, err_write{pipe[1]};
+  // The worker's descriptors are moved above the numbers they get there:
+  // dup2(3, 5) after dup2(x, 3) would give it the wrong one.
+  Fd shared{::fcntl(shared_.fd(), F_DUPFD_CLOEXEC, kSharedFd + 1)};
+  shared_.close_fd();
+  theirs.fd = above(theirs.fd);
+  theirs_control.fd = above(theirs_control.fd);
+  if (shared.fd < 0 || theirs.fd < 0 || theirs_control.fd < 0)
+    throw Error(PHOST_E_LOAD, label_ + ": cannot start a worker: " + errno_text("fcntl", errno));
 
   // posix_spawn (a vfork, not a copy of the host's memory); the child gets
-  // fd 0 from /dev/null, 1 and 2 to the stderr pipe, 3 and 4 the channels
-  // and no other descriptor (closefrom), default signal handling, an empty mask.
+  // fd 0 from /dev/null, 1 and 2 to the stderr pipe, 3 and 4 the channels,
+  // 5 the shared page and no other descriptor (closefrom), default signal handling, an empty mask.
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -84,7 +100,8 @@ Child::Child(const Setup& setup, Events events) : label_(setup.label), events_(s
   posix_spawn_file_actions_adddup2(&actions, err_write.fd, 2);
   posix_spawn_file_actions_adddup2(&actions, theirs.fd, kChannelFd);
   posix_spawn_file_actions_adddup2(&actions, theirs_control.fd, kControlFd);
-  posix_spawn_file_actions_addclosefrom_np(&actions, kControlFd + 1);
+  posix_spawn_file_actions_adddup2(&actions, shared.fd, kSharedFd);
+  posix_spawn_file_actions_addclosefrom_np(&actions, kSharedFd + 1);
   if (!setup.directory.empty()) posix_spawn_file_actions_addchdir_np(&actions, setup.directory.c_str());
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -106,11 +123,14 @@ Child::Child(const Setup& setup, Events events) : label_(setup.label), events_(s
   ::close(theirs.release());
   ::close(theirs_control.release());
   ::close(err_write.release());
+  ::close(shared.release());
   channel_ = std::make_unique<Channel>(ours.release());
   control_ = std::make_unique<Channel>(ours_control.release());
   // A thread reading the call channel looks at its own wait's limit (deadline,
   // cancellation) at least this often.
   channel_->set_receive_timeout(kReadPollMs);
+  channel_->share(&shared_.page().sent[0], &shared_.page().sent[1], spin_ns());
+  router_.share_hints(shared_.page().hints);
   relay_ = std::make_unique<Relay>(*channel_, [this](std::string&& frame) { dispatch(std::move(frame), false); });
   const int err_fd = err_read.release();
   stderr_reader_ = std::thread([this, err_fd] { read_stderr(err_fd); });

@@ -1,5 +1,6 @@
 // One worker process seen from its host: spawned with nothing inherited but
-// its two channels (fds 3 and 4, server.hpp) and a pipe for its stderr,
+// its two channels (fds 3 and 4, server.hpp), its shared page (fd 5, which
+// it closes) and a pipe for its stderr,
 // reaped by its control reader thread the moment its control channel ends,
 // so that no zombie stays. Linux only.
 #pragma once
@@ -8,6 +9,7 @@
 #include "channel.hpp"
 #include "mailbox.hpp"
 #include "relay.hpp"
+#include "shared.hpp"
 
 #include <sys/types.h>
 
@@ -99,6 +101,7 @@ private:
 
   std::string label_;
   pid_t pid_ = -1;
+  SharedMemory shared_;
   std::unique_ptr<Channel> channel_, control_;
   std::unique_ptr<Relay> relay_;
   Router router_;

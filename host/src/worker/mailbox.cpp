@@ -1,5 +1,7 @@
 #include "mailbox.hpp"
 
+#include "../call_context.hpp"
+
 #include <chrono>
 
 namespace phost::worker {
@@ -62,9 +64,25 @@ void Mailbox::hint_deadline(int64_t deadline_ns) noexcept {
   }
 }
 
+int64_t Mailbox::deadline_hint() const noexcept {
+  const int64_t own = deadline_hint_.load(std::memory_order_relaxed);
+  if (!shared_hint_ || shared_hint_->id.load() != shared_id_) return own;
+  // The worker zeroes the deadline before it frees the entry (then the id):
+  // a deadline read between two reads of our id is ours.
+  const int64_t shared = shared_hint_->deadline_ns.load();
+  if (shared_hint_->id.load() != shared_id_) return own;
+  return earlier(own, shared);
+}
+
+void Mailbox::share_hint(const SharedPage::Hint* hint, uint64_t id) noexcept {
+  shared_hint_ = hint;
+  shared_id_ = id;
+}
+
 uint64_t Router::open(Mailbox& box) {
   std::lock_guard lock(mutex_);
   const uint64_t id = next_id_++;
+  if (hints_) box.share_hint(&hints_[id % SharedPage::kHints], id);
   if (closed_) {
     box.close();
   } else {

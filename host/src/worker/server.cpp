@@ -11,6 +11,7 @@
 #include "messages.hpp"
 #include "relay.hpp"
 #include "server.hpp"
+#include "shared.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -31,9 +32,12 @@ namespace {
 class Server {
 public:
   Server()
-      : channel_(kChannelFd),
+      : shared_(kSharedFd),
+        channel_(kChannelFd),
         control_(kControlFd),
-        relay_(channel_, [this](std::string&& frame) { route(std::move(frame)); }, [this] { channel_ended(); }) {}
+        relay_(channel_, [this](std::string&& frame) { route(std::move(frame)); }, [this] { channel_ended(); }) {
+    channel_.share(&shared_.page().sent[1], &shared_.page().sent[0], spin_ns());
+  }
   int run();
 
 private:
@@ -58,6 +62,7 @@ private:
   static void PHOST_CALL forward_log(void* self, int32_t level, phost_str logger, phost_str message);
   static void forward_deadline(void* self, const phost_call_ctx* ctx, int64_t deadline_ns);
 
+  SharedMemory shared_;
   Channel channel_;  // calls and replies, read through relay_
   Channel control_;  // load, cancel, shutdown in; logs, deadlines, the plugin's own calls out
   Router router_;    // the calls this worker made to its host
@@ -244,6 +249,18 @@ void Server::serve(std::string frame, phost_call_ctx* parent) {
     served.scope.global = served.global.get();
     served.scope.deadline_ns = call.deadline_ns;
     served.scope.cancel = &served.cancel;
+    // The entry where its handler's own deadline goes, if free (forward_deadline).
+    SharedPage::Hint& hint = shared_.page().hints[id % SharedPage::kHints];
+    uint64_t free_entry = 0;
+    const bool hinted_here = hint.id.compare_exchange_strong(free_entry, id);
+    struct Release {
+      SharedPage::Hint* hint;
+      ~Release() {
+        if (!hint) return;
+        hint->deadline_ns.store(0);  // before the id: the host reads id, deadline, id
+        hint->id.store(0);
+      }
+    } const release{hinted_here ? &hint : nullptr};
     {
       std::lock_guard lock(served_mutex_);
       by_scope_[&served.scope] = &served;
@@ -327,6 +344,17 @@ void Server::forward_deadline(void* self, const phost_call_ctx* ctx, int64_t dea
     if (it == server.by_scope_.end()) return;
     id = it->second->id;
   }
+  // In the call's entry of the shared page, which the host reads when it
+  // wakes anyway; a message (which wakes the host's control reader) only
+  // when another call holds the entry.
+  SharedPage::Hint& hint = server.shared_.page().hints[id % SharedPage::kHints];
+  if (hint.id.load() == id) {
+    int64_t current = hint.deadline_ns.load();
+    while (deadline_ns > 0 && (!current || deadline_ns < current) &&
+           !hint.deadline_ns.compare_exchange_weak(current, deadline_ns)) {
+    }
+    return;
+  }
   try {
     Writer w(Type::kDeadline);
     w.u64(id);
@@ -349,6 +377,15 @@ void PHOST_CALL Server::forward_log(void* self, int32_t level, phost_str logger,
 }
 
 }  // namespace
+
+int64_t spin_ns() noexcept {
+  static const int64_t spin = [] {
+    const char* env = std::getenv("PHOST_WORKER_SPIN_US");
+    return (env && *env ? std::atoll(env) : 20) * 1000;
+  }();
+  return spin;
+}
+
 }  // namespace phost::worker
 
 extern "C" PHOST_API int PHOST_CALL phost_worker_main(int argc, [[maybe_unused]] char** argv) {

@@ -12,6 +12,10 @@
 namespace phost::worker {
 inline constexpr int kChannelFd = 3;
 inline constexpr int kControlFd = 4;
+inline constexpr int kSharedFd = 5;  // the shared page (shared.hpp), closed once mapped
+// How long a thread that sent a frame and now waits for the other side spins
+// before it sleeps in read(): about what a sleep and a wake-up cost here.
+int64_t spin_ns() noexcept;
 }
 
 extern "C" PHOST_API int PHOST_CALL phost_worker_main(int argc, char** argv);
