@@ -1,8 +1,7 @@
 #include "relay.hpp"
 
-#include "../call_context.hpp"
-
 #include <algorithm>
+#include <chrono>
 
 namespace phost::worker {
 
@@ -42,7 +41,9 @@ Mailbox::Wait Relay::wait(Mailbox& box, std::string& frame, int64_t until_ns) {
 Mailbox::Wait Relay::lead(Mailbox& box, std::string& frame, int64_t until_ns) {
   for (;;) {
     if (const Mailbox::Wait w = box.try_take(frame); w != Mailbox::Wait::kTimeout) return w;
-    if (until_ns && clock_ns() >= until_ns) return Mailbox::Wait::kTimeout;
+    // The clock of clock_ns (CLOCK_MONOTONIC), as Mailbox::wait reads until_ns.
+    if (until_ns && std::chrono::steady_clock::now().time_since_epoch() >= std::chrono::nanoseconds(until_ns))
+      return Mailbox::Wait::kTimeout;
     switch (channel_.next(frame)) {
       case Channel::Got::kFrame: route_(std::move(frame)); break;
       case Channel::Got::kTimeout: break;
