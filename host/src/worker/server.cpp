@@ -1,7 +1,8 @@
 // The worker's side: phost_worker_main, run by the phost-worker program. It
 // loads one plugin into a host of its own and serves that host's processes
-// over the channel on fd 3. Every name the plugin calls that its own host does
-// not have is sent back to the parent host (the registry's fallback).
+// over the channels on fds 3 and 4 (server.hpp). Every name the plugin calls
+// that its own host does not have is sent back to the parent host (the
+// registry's fallback).
 #include "../api.hpp"
 #include "../error.hpp"
 #include "../host.hpp"
@@ -381,7 +382,7 @@ void PHOST_CALL Server::forward_log(void* self, int32_t level, phost_str logger,
 int64_t spin_ns() noexcept {
   static const int64_t spin = [] {
     const char* env = std::getenv("PHOST_WORKER_SPIN_US");
-    return (env && *env ? std::atoll(env) : 20) * 1000;
+    return std::clamp<int64_t>(env && *env ? std::atoll(env) : 20, 0, 1000) * 1000;
   }();
   return spin;
 }
