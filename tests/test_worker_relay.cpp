@@ -17,7 +17,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -194,6 +196,31 @@ TEST_CASE("many threads on two workers with re-entrant chains each get their own
     });
   for (std::thread& t : threads) t.join();
   CHECK(wrong.load() == 0);
+}
+
+TEST_CASE("an idle worker takes no CPU after a burst of calls: its spin ends") {
+  phost::HostOptions options;
+  options.log = [](int, std::string_view, std::string_view) {};
+  phost::Host host(std::move(options));
+  phost::LoadOptions load;
+  load.isolation = phost::Isolation::process;
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, load);
+  const int64_t pid = host.call("w.pid").as_int();
+  for (int i = 0; i < 2000; ++i) host.call("w.echo", phost::args(i));
+  // CPU ticks (user + system) of the worker over half a second of nothing:
+  // a spin that never ends would take all 50.
+  const auto ticks = [pid] {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::string f[13];
+    for (std::string& x : f) fields >> x;
+    return std::stoll(f[11]) + std::stoll(f[12]);
+  };
+  const long long before = ticks();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the idleness is what is measured
+  CHECK(ticks() - before <= 2);
 }
 
 }  // TEST_SUITE
