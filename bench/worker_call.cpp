@@ -3,10 +3,18 @@
 // ("isolation": "process"), against a raw V8 call, as ratios in one run; and
 // how throughput through workers scales with threads and workers.
 //
-// Usage: bench_worker_call [calls per round, default 20000] [rounds, default 5]
+// Usage: bench_worker_call [calls per round, default 20000] [rounds, default 5] [--worker-only|--ping-pong]
+// --worker-only: only the native call through a worker (no V8 in the bench
+// process), for counting its system calls and context switches with
+// `perf stat -e raw_syscalls:sys_enter,context-switches` at two call counts;
+// --ping-pong: only the floor, one byte each way between two processes.
 #include "v8_baselines.hpp"
 
 #include <phost/host.hpp>
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -74,6 +82,31 @@ Measured measure(Fn&& fn) {
           double(bench::process_cpu_ns() - self0) / calls, double(children_cpu_ns() - workers0) / calls};
 }
 
+// The floor under any round trip that sleeps: one byte each way over a
+// socket pair between this process and a forked one, which only echoes it.
+Measured ping_pong() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) die("socketpair");
+  const pid_t pid = ::fork();
+  if (pid < 0) die("fork");
+  if (pid == 0) {
+    ::close(fds[0]);
+    char c;
+    while (::read(fds[1], &c, 1) == 1 && ::write(fds[1], &c, 1) == 1) {
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  const Measured m = measure([fd = fds[0]](int64_t n) {
+    char c = 'x';
+    for (int64_t i = 0; i < n; ++i)
+      if (::write(fd, &c, 1) != 1 || ::read(fd, &c, 1) != 1) die("ping-pong");
+  });
+  ::close(fds[0]);
+  ::waitpid(pid, nullptr, 0);
+  return m;
+}
+
 phost::Host make_host() {
   phost::HostOptions options;
   options.log_level = PHOST_LOG_WARN;
@@ -137,7 +170,23 @@ void row(const char* name, const Measured& m, const Measured& base) {
 int main(int argc, char** argv) {
   if (argc > 1) g_calls = std::atoll(argv[1]);
   if (argc > 2) g_rounds = std::atoi(argv[2]);
-  if (g_calls <= 0 || g_rounds <= 0) die("usage: bench_worker_call [calls per round] [rounds]");
+  if (g_calls <= 0 || g_rounds <= 0) die("usage: bench_worker_call [calls per round] [rounds] [--worker-only]");
+  if (argc > 3 && std::string(argv[3]) == "--worker-only") {
+    phost::Host isolated = make_host();
+    phost::LoadOptions options;
+    options.isolation = phost::Isolation::process;
+    isolated.load_plugin(PHOST_ECHO_PLUGIN, {}, options);
+    const Measured m = native(isolated);
+    std::printf("native call through a worker: %.0f ns (%.0f-%.0f), cpu/call: host %.0f ns, worker %.0f ns\n",
+                m.median, m.low, m.high, m.cpu_self, m.cpu_workers);
+    return 0;
+  }
+  if (argc > 3 && std::string(argv[3]) == "--ping-pong") {
+    const Measured m = ping_pong();
+    std::printf("socket pair ping-pong: %.0f ns (%.0f-%.0f), cpu/call: this %.0f ns, the other %.0f ns\n", m.median,
+                m.low, m.high, m.cpu_self, m.cpu_workers);
+    return 0;
+  }
   bench::print_header("bench_worker_call");
   const auto app = std::filesystem::temp_directory_path() / ("phost-bench-workers-" + std::to_string(::getpid()));
   std::filesystem::create_directories(app / "scripts");
@@ -148,6 +197,7 @@ int main(int argc, char** argv) {
   phost::Host isolated = make_host();
   load(isolated, app, true, 1);
 
+  const Measured floor = ping_pong();
   const Measured native_in = native(in_process);
   const Measured native_w = native(isolated);
   const Measured script_in = script(in_process);
@@ -177,6 +227,7 @@ int main(int argc, char** argv) {
   std::printf("native call, echo.echo([42, \"hello\", true]):\n");
   row("in-process (baseline)", native_in, native_in);
   row("through a worker", native_w, native_in);
+  row("socket pair ping-pong (the floor)", floor, native_in);
   std::printf("  worker round trip adds %.1f us of wall time, %.1f us of CPU (host + worker)\n",
               (native_w.median - native_in.median) / 1000,
               (native_w.cpu_self + native_w.cpu_workers - native_in.cpu_self) / 1000);

@@ -28,6 +28,10 @@ constexpr int64_t kLoadTimeoutMs = 300'000;
 // How long an unloading worker may take before it is killed.
 constexpr auto kShutdownGrace = std::chrono::seconds(2);
 constexpr size_t kStderrTailLines = 6;
+constexpr int64_t kReadPollMs = 10;
+// How long a caller whose call channel ended waits for the worker's reaping
+// (which tells why it died) before it reports what it knows.
+constexpr auto kDeathNoticeWait = std::chrono::seconds(2);
 
 std::string errno_text(const char* what, int error) { return std::string(what) + ": " + ::strerror(error); }
 
@@ -39,6 +43,14 @@ struct Fd {
   }
   int release() { return std::exchange(fd, -1); }
 };
+
+// fd moved to a number above the worker's fixed ones (closed; -1 on failure).
+int above(int fd) {
+  if (fd < 0) return fd;
+  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, kSharedFd + 1);
+  ::close(fd);
+  return moved;
+}
 
 std::string describe_status(int status) {
   if (WIFSIGNALED(status)) {
@@ -62,21 +74,34 @@ Child::Child(const Setup& setup, Events events) : label_(setup.label), events_(s
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
     throw Error(PHOST_E_LOAD, label_ + ": cannot start a worker: " + errno_text("socketpair", errno));
   Fd ours{pair[0]}, theirs{pair[1]};
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+    throw Error(PHOST_E_LOAD, label_ + ": cannot start a worker: " + errno_text("socketpair", errno));
+  Fd ours_control{pair[0]}, theirs_control{pair[1]};
   int pipe[2];
   if (::pipe2(pipe, O_CLOEXEC) != 0)
     throw Error(PHOST_E_LOAD, label_ + ": cannot start a worker: " + errno_text("pipe", errno));
   Fd err_read{pipe[0]}, err_write{pipe[1]};
+  // The worker's descriptors are moved above the numbers they get there:
+  // dup2(3, 5) after dup2(x, 3) would give it the wrong one.
+  Fd shared{::fcntl(shared_.fd(), F_DUPFD_CLOEXEC, kSharedFd + 1)};
+  shared_.close_fd();
+  theirs.fd = above(theirs.fd);
+  theirs_control.fd = above(theirs_control.fd);
+  if (shared.fd < 0 || theirs.fd < 0 || theirs_control.fd < 0)
+    throw Error(PHOST_E_LOAD, label_ + ": cannot start a worker: " + errno_text("fcntl", errno));
 
   // posix_spawn (a vfork, not a copy of the host's memory); the child gets
-  // fd 0 from /dev/null, 1 and 2 to the stderr pipe, 3 the channel and no
-  // other descriptor (closefrom), default signal handling, an empty mask.
+  // fd 0 from /dev/null, 1 and 2 to the stderr pipe, 3 and 4 the channels,
+  // 5 the shared page and no other descriptor (closefrom), default signal handling, an empty mask.
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, err_write.fd, 1);
   posix_spawn_file_actions_adddup2(&actions, err_write.fd, 2);
   posix_spawn_file_actions_adddup2(&actions, theirs.fd, kChannelFd);
-  posix_spawn_file_actions_addclosefrom_np(&actions, kChannelFd + 1);
+  posix_spawn_file_actions_adddup2(&actions, theirs_control.fd, kControlFd);
+  posix_spawn_file_actions_adddup2(&actions, shared.fd, kSharedFd);
+  posix_spawn_file_actions_addclosefrom_np(&actions, kSharedFd + 1);
   if (!setup.directory.empty()) posix_spawn_file_actions_addchdir_np(&actions, setup.directory.c_str());
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -96,8 +121,17 @@ Child::Child(const Setup& setup, Events events) : label_(setup.label), events_(s
                                   ::strerror(spawned) + " (set PHOST_WORKER to its path)");
   // The worker's ends are its own now: ours would keep its channel and pipe open past its death.
   ::close(theirs.release());
+  ::close(theirs_control.release());
   ::close(err_write.release());
+  ::close(shared.release());
   channel_ = std::make_unique<Channel>(ours.release());
+  control_ = std::make_unique<Channel>(ours_control.release());
+  // A thread reading the call channel looks at its own wait's limit (deadline,
+  // cancellation) at least this often.
+  channel_->set_receive_timeout(kReadPollMs);
+  channel_->share(&shared_.page().sent[0], &shared_.page().sent[1], spin_ns());
+  router_.share_hints(shared_.page().hints);
+  relay_ = std::make_unique<Relay>(*channel_, [this](std::string&& frame) { dispatch(std::move(frame), false); });
   const int err_fd = err_read.release();
   stderr_reader_ = std::thread([this, err_fd] { read_stderr(err_fd); });
   reader_ = std::thread([this] { read_loop(); });
@@ -107,7 +141,7 @@ Child::Child(const Setup& setup, Events events) : label_(setup.label), events_(s
     load.bytes(setup.plugin_path);
     load.value(setup.config);
     load.i64(setup.log_level);
-    channel_->send(load.finish());
+    control_->send(load.finish());
     std::string frame;
     const Mailbox::Wait waited = load_box_.wait(frame, clock_ns() + kLoadTimeoutMs * 1'000'000);
     if (waited == Mailbox::Wait::kTimeout) {
@@ -150,7 +184,7 @@ void Child::request_stop() {
     std::lock_guard lock(mutex_);
     if (std::exchange(stopping_, true)) return;
   }
-  if (!dead_.load()) channel_->send(encode_id(Type::kShutdown, 0));
+  if (!dead_.load()) control_->send(encode_id(Type::kShutdown, 0));
 }
 
 bool Child::stop_requested() const {
@@ -196,63 +230,64 @@ void Child::kill(KillReason reason, std::string detail) {
 
 void Child::read_loop() {
   std::string frame;
-  bool loaded = false;
-  while (channel_->receive(frame)) {
-    Peek p;
-    try {
-      p = peek(frame);
-    } catch (const Error&) {
-      break;  // a worker that breaks the protocol is as good as dead
-    }
-    switch (p.type) {
-      case Type::kReady:
-      case Type::kLoadFailed:
-        if (!loaded) load_box_.post(std::move(frame));
-        loaded = true;
-        break;
-      case Type::kResult:
-      case Type::kError: router_.deliver(p.id, std::move(frame)); break;
-      case Type::kDeadline:
+  while (control_->receive(frame)) dispatch(std::move(frame), true);
+  reap();
+}
+
+void Child::dispatch(std::string&& frame, bool control) {
+  Peek p;
+  try {
+    p = peek(frame);
+  } catch (const Error&) {
+    kill(KillReason::kNone, "");  // a worker that breaks the protocol is as good as dead
+    return;
+  }
+  switch (p.type) {
+    case Type::kReady:
+    case Type::kLoadFailed:
+      if (control && !std::exchange(loaded_, true)) load_box_.post(std::move(frame));
+      break;
+    case Type::kResult:
+    case Type::kError: router_.deliver(p.id, std::move(frame)); break;
+    case Type::kDeadline:
+      try {
+        Reader r(frame);
+        r.u64();
+        router_.hint_deadline(p.id, r.i64());
+      } catch (const Error&) {
+      }
+      break;
+    case Type::kCall:
+      if (p.via != 0) {
+        if (!router_.deliver(p.via, std::move(frame)))
+          channel_->send(encode_error(p.id, PHOST_E_INTERNAL, 500, "host: the call it was nested in has ended"));
+      } else if (control && events_.top_level_call) {
+        std::erase_if(callers_, [](Caller& c) {
+          if (!c.done->load()) return false;
+          c.thread.join();
+          return true;
+        });
+        auto done = std::make_shared<std::atomic<bool>>(false);
+        std::thread thread([this, done, f = std::move(frame)]() mutable {
+          events_.top_level_call(*this, std::move(f));
+          done->store(true);
+        });
+        callers_.push_back({std::move(thread), std::move(done)});
+      }
+      break;
+    case Type::kLog:
+      if (events_.log) {
         try {
           Reader r(frame);
-          r.u64();
-          router_.hint_deadline(p.id, r.i64());
+          const auto level = static_cast<int32_t>(r.i64());
+          r.bytes();  // the worker's logger name; the plugin's logger here says the same
+          events_.log(level, r.bytes());
         } catch (const Error&) {
         }
-        break;
-      case Type::kCall:
-        if (p.via != 0) {
-          if (!router_.deliver(p.via, std::move(frame)))
-            channel_->send(encode_error(p.id, PHOST_E_INTERNAL, 500, "host: the call it was nested in has ended"));
-        } else if (events_.top_level_call) {
-          std::erase_if(callers_, [](Caller& c) {
-            if (!c.done->load()) return false;
-            c.thread.join();
-            return true;
-          });
-          auto done = std::make_shared<std::atomic<bool>>(false);
-          std::thread thread([this, done, f = std::move(frame)]() mutable {
-            events_.top_level_call(*this, std::move(f));
-            done->store(true);
-          });
-          callers_.push_back({std::move(thread), std::move(done)});
-        }
-        break;
-      case Type::kLog:
-        if (events_.log) {
-          try {
-            Reader r(frame);
-            const auto level = static_cast<int32_t>(r.i64());
-            r.bytes();  // the worker's logger name; the plugin's logger here says the same
-            events_.log(level, r.bytes());
-          } catch (const Error&) {
-          }
-        }
-        break;
-      default: break;
-    }
+      }
+      break;
+    default: break;
   }
-  reap();
 }
 
 // The channel ended: the worker exited, crashed or was killed. Make sure it
@@ -277,7 +312,13 @@ void Child::reap() {
   died_cv_.notify_all();
   // Counted before any waiter learns of it, so that its next call sees the death.
   if (events_.died) events_.died(*this);
+  {
+    std::lock_guard lock(mutex_);
+    death_told_ = true;
+  }
+  died_cv_.notify_all();
   channel_->shutdown();
+  control_->shutdown();
   router_.close_all();
   load_box_.close();
 }
@@ -307,6 +348,11 @@ void Child::read_stderr(int fd) {
     if (stderr_tail_.size() > kStderrTailLines) stderr_tail_.pop_front();
   }
   ::close(fd);
+}
+
+void Child::await_death() const {
+  std::unique_lock lock(mutex_);
+  died_cv_.wait_for(lock, kDeathNoticeWait, [this] { return death_told_; });
 }
 
 Error Child::death_error(std::string_view serving) const {

@@ -1,11 +1,15 @@
 // One worker process seen from its host: spawned with nothing inherited but
-// its channel (fd 3) and a pipe for its stderr, reaped by its reader thread
-// the moment its channel ends, so that no zombie stays. Linux only.
+// its two channels (fds 3 and 4, server.hpp), its shared page (fd 5, which
+// it closes) and a pipe for its stderr,
+// reaped by its control reader thread the moment its control channel ends,
+// so that no zombie stays. Linux only.
 #pragma once
 
 #include "../error.hpp"
 #include "channel.hpp"
 #include "mailbox.hpp"
+#include "relay.hpp"
+#include "shared.hpp"
 
 #include <sys/types.h>
 
@@ -45,7 +49,7 @@ public:
     int32_t log_level = 0;
     std::string label;        // "plugin 'v8'", for messages
   };
-  // What the reader thread hands over: calls the worker starts on its own
+  // What the control reader thread hands over: calls the worker starts on its own
   // (not nested in a call of the host), log lines, stderr lines, its death.
   struct Events {
     std::function<void(Child&, std::string frame)> top_level_call;
@@ -66,9 +70,16 @@ public:
   const Ready& ready() const noexcept { return ready_; }
   void set_label(std::string label);  // once the plugin's name is known
   pid_t pid() const noexcept { return pid_; }
+  // Calls and replies; their waiters read it in turn through relay().
   Channel& channel() noexcept { return *channel_; }
+  Relay& relay() noexcept { return *relay_; }
+  // Cancellations (and the worker's logs, deadlines, own calls the other way).
+  Channel& control() noexcept { return *control_; }
   Router& router() noexcept { return router_; }
   bool dead() const noexcept { return dead_.load(); }
+  // Waits (a bounded time) until its death is known: after its call channel
+  // ended, before death_error.
+  void await_death() const;
   // Asks the worker to unload its plugin and exit (once).
   void request_stop();
   bool stop_requested() const;
@@ -85,12 +96,16 @@ public:
 
 private:
   void read_loop();
+  // A frame from either channel; control: read by read_loop.
+  void dispatch(std::string&& frame, bool control);
   void read_stderr(int fd);
   void reap();
 
   std::string label_;
   pid_t pid_ = -1;
-  std::unique_ptr<Channel> channel_;
+  SharedMemory shared_;
+  std::unique_ptr<Channel> channel_, control_;
+  std::unique_ptr<Relay> relay_;
   Router router_;
   Events events_;
   Ready ready_;
@@ -104,9 +119,11 @@ private:
   std::vector<Caller> callers_;
 
   mutable std::mutex mutex_;
-  std::condition_variable died_cv_;
+  mutable std::condition_variable died_cv_;
   std::atomic<bool> dead_{false};
   bool reaped_ = false;
+  bool death_told_ = false;  // events_.died ran
+  bool loaded_ = false;  // READY or LOAD_FAILED came (read_loop's)
   bool stopping_ = false;
   int wait_status_ = 0;
   KillReason kill_reason_ = KillReason::kNone;

@@ -1,5 +1,6 @@
 #include "mailbox.hpp"
 
+#include "../call_context.hpp"
 
 #include <chrono>
 
@@ -7,14 +8,26 @@ namespace phost::worker {
 
 Mailbox::Wait Mailbox::wait(std::string& frame, int64_t until_ns) {
   std::unique_lock lock(mutex_);
-  const auto ready = [this] { return !inbox_.empty() || closed_; };
+  const auto ready = [this] { return !inbox_.empty() || closed_ || nudged_; };
   if (!until_ns) {
     cv_.wait(lock, ready);
   } else {
     const std::chrono::steady_clock::time_point until{std::chrono::nanoseconds(until_ns)};
     if (!cv_.wait_until(lock, until, ready)) return Wait::kTimeout;
   }
-  if (inbox_.empty()) return Wait::kClosed;
+  if (inbox_.empty()) {
+    if (closed_) return Wait::kClosed;
+    nudged_ = false;
+    return Wait::kNudged;
+  }
+  frame = std::move(inbox_.front());
+  inbox_.pop_front();
+  return Wait::kFrame;
+}
+
+Mailbox::Wait Mailbox::try_take(std::string& frame) {
+  std::lock_guard lock(mutex_);
+  if (inbox_.empty()) return closed_ ? Wait::kClosed : Wait::kTimeout;
   frame = std::move(inbox_.front());
   inbox_.pop_front();
   return Wait::kFrame;
@@ -24,6 +37,14 @@ void Mailbox::post(std::string&& frame) {
   {
     std::lock_guard lock(mutex_);
     inbox_.push_back(std::move(frame));
+  }
+  cv_.notify_one();
+}
+
+void Mailbox::nudge() {
+  {
+    std::lock_guard lock(mutex_);
+    nudged_ = true;
   }
   cv_.notify_one();
 }
@@ -43,9 +64,25 @@ void Mailbox::hint_deadline(int64_t deadline_ns) noexcept {
   }
 }
 
+int64_t Mailbox::deadline_hint() const noexcept {
+  const int64_t own = deadline_hint_.load(std::memory_order_relaxed);
+  if (!shared_hint_ || shared_hint_->id.load() != shared_id_) return own;
+  // The worker zeroes the deadline before it frees the entry (then the id):
+  // a deadline read between two reads of our id is ours.
+  const int64_t shared = shared_hint_->deadline_ns.load();
+  if (shared_hint_->id.load() != shared_id_) return own;
+  return earlier(own, shared);
+}
+
+void Mailbox::share_hint(const SharedPage::Hint* hint, uint64_t id) noexcept {
+  shared_hint_ = hint;
+  shared_id_ = id;
+}
+
 uint64_t Router::open(Mailbox& box) {
   std::lock_guard lock(mutex_);
   const uint64_t id = next_id_++;
+  if (hints_) box.share_hint(&hints_[id % SharedPage::kHints], id);
   if (closed_) {
     box.close();
   } else {

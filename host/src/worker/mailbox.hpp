@@ -5,6 +5,8 @@
 // call back into the same worker cannot deadlock waiting for a free thread.
 #pragma once
 
+#include "shared.hpp"
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -17,22 +19,34 @@ namespace phost::worker {
 
 class Mailbox {
 public:
-  enum class Wait { kFrame, kTimeout, kClosed };
+  // kNudged: woken without a frame (see nudge).
+  enum class Wait { kFrame, kTimeout, kClosed, kNudged };
   // Takes the next frame; until_ns on the monotonic clock (clock_ns), 0: no limit.
   Wait wait(std::string& frame, int64_t until_ns);
+  // The next frame if one is there (kFrame), kClosed, or kTimeout: none yet.
+  Wait try_take(std::string& frame);
   void post(std::string&& frame);
   void close();
+  // Wakes one waiter with kNudged unless it finds a frame (Relay: the
+  // channel has no reader, take over).
+  void nudge();
   // A sooner deadline the peer's handler set itself, kept without waking the
   // waiter (it looks at it when it wakes anyway); 0: none.
   void hint_deadline(int64_t deadline_ns) noexcept;
-  int64_t deadline_hint() const noexcept { return deadline_hint_.load(std::memory_order_relaxed); }
+  // The sooner of the hinted deadline and the one in the shared page's entry.
+  int64_t deadline_hint() const noexcept;
+  // Where the peer writes the deadline hints of call id (Router::open).
+  void share_hint(const SharedPage::Hint* hint, uint64_t id) noexcept;
 
 private:
   std::atomic<int64_t> deadline_hint_{0};
+  const SharedPage::Hint* shared_hint_ = nullptr;
+  uint64_t shared_id_ = 0;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::string> inbox_;
   bool closed_ = false;
+  bool nudged_ = false;
 };
 
 // The mailboxes of the calls in flight on one channel, by call id.
@@ -41,6 +55,8 @@ public:
   // A new call id, delivered to box until close(id). A router already
   // closed closes box at once.
   uint64_t open(Mailbox& box);
+  // The peer's deadline hints for the calls opened from now on.
+  void share_hints(const SharedPage::Hint* hints) noexcept { hints_ = hints; }
   void close(uint64_t id);
   // False when no call of that id waits (it ended; the frame is dropped).
   bool deliver(uint64_t id, std::string&& frame);
@@ -53,6 +69,7 @@ private:
   std::unordered_map<uint64_t, Mailbox*> open_;
   uint64_t next_id_ = 1;
   bool closed_ = false;
+  const SharedPage::Hint* hints_ = nullptr;
 };
 
 // Closes its id on scope exit.

@@ -300,8 +300,7 @@ phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, std::string_view n
   int64_t deadline = deadline_of(ctx);
   const phost_cancel* cancel = ctx->scope->cancel;
   if (!child.channel().send(encode_call(call.id(), via, deadline, name, ctx->scope, args))) {
-    std::string ignored;
-    box.wait(ignored, clock_ns() + 1000 * kMs);  // its reaping, which tells why
+    child.await_death();  // its reaping, which tells why
     throw Undelivered(child.death_error(ctx->name));
   }
   phost_status stopping = PHOST_OK;  // why the worker was asked to stop the call
@@ -316,7 +315,7 @@ phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, std::string_view n
     } else if (!killed) {
       until = kill_at;
     }
-    switch (box.wait(frame, until)) {
+    switch (child.relay().wait(box, frame, until)) {
       case Mailbox::Wait::kFrame:
         if (frame[0] == static_cast<char>(Type::kCall)) {
           serve_nested(child, ctx, std::move(frame));
@@ -324,7 +323,10 @@ phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, std::string_view n
         }
         deaths_in_a_row_.store(0);  // it answers: not dying in a loop
         return decode_reply(frame);
-      case Mailbox::Wait::kClosed: throw child.death_error(ctx->name);
+      case Mailbox::Wait::kClosed:
+        child.await_death();
+        throw child.death_error(ctx->name);
+      case Mailbox::Wait::kNudged: continue;  // not from a relay
       case Mailbox::Wait::kTimeout:
         if (stopping == PHOST_OK) {
           deadline = earlier(deadline, box.deadline_hint());
@@ -332,7 +334,7 @@ phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, std::string_view n
           if (stopping == PHOST_OK && deadline && clock_ns() >= deadline) stopping = PHOST_E_TIMEOUT;
           if (stopping == PHOST_OK) continue;
           // The worker's handler sees its ctx cancelled (its deadline it knows already).
-          child.channel().send(encode_id(Type::kCancel, call.id()));
+          child.control().send(encode_id(Type::kCancel, call.id()));
           kill_at = clock_ns() + isolation_.grace_ms * kMs;
         } else {
           const std::string grace = "within " + std::to_string(isolation_.grace_ms) + " ms";

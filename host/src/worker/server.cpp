@@ -1,7 +1,8 @@
 // The worker's side: phost_worker_main, run by the phost-worker program. It
 // loads one plugin into a host of its own and serves that host's processes
-// over the channel on fd 3. Every name the plugin calls that its own host does
-// not have is sent back to the parent host (the registry's fallback).
+// over the channels on fds 3 and 4 (server.hpp). Every name the plugin calls
+// that its own host does not have is sent back to the parent host (the
+// registry's fallback).
 #include "../api.hpp"
 #include "../error.hpp"
 #include "../host.hpp"
@@ -9,14 +10,18 @@
 #include "channel.hpp"
 #include "mailbox.hpp"
 #include "messages.hpp"
+#include "relay.hpp"
 #include "server.hpp"
+#include "shared.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -27,7 +32,13 @@ namespace {
 
 class Server {
 public:
-  explicit Server(int fd) : channel_(fd) {}
+  Server()
+      : shared_(kSharedFd),
+        channel_(kChannelFd),
+        control_(kControlFd),
+        relay_(channel_, [this](std::string&& frame) { route(std::move(frame)); }, [this] { channel_ended(); }) {
+    channel_.share(&shared_.page().sent[1], &shared_.page().sent[0], spin_ns());
+  }
   int run();
 
 private:
@@ -44,7 +55,9 @@ private:
   bool load();
   void serve(std::string frame, phost_call_ctx* parent);
   void follow();
-  std::string read_until_call();
+  void route(std::string&& frame);
+  void channel_ended();
+  void cancel(uint64_t id);
   uint64_t via_of(const phost_call_ctx* ctx);
   static phost_status PHOST_CALL forward(void* self, phost_call_ctx* ctx, const phost_value* args,
                                          phost_value** out) noexcept;
@@ -52,35 +65,56 @@ private:
   static void forward_deadline(void* self, const phost_call_ctx* ctx, int64_t deadline_ns);
   static Process* route_shared_state(void* self, const phost_call_ctx* parent, const CallScope& scope);
 
-  Channel channel_;
-  Router router_;  // the calls this worker made to its host
+  SharedMemory shared_;
+  Channel channel_;  // calls and replies, read through relay_
+  Channel control_;  // load, cancel, shutdown in; logs, deadlines, the plugin's own calls out
+  Router router_;    // the calls this worker made to its host
+  Relay relay_;
+  Mailbox calls_;  // the host's calls not nested in one of this worker's, for the idle threads
   std::unique_ptr<Host> host_;
   std::shared_ptr<Process> link_;  // the registry's fallback: every call it takes goes to the host
 
   std::mutex served_mutex_;
   std::unordered_map<const CallScope*, const Served*> by_scope_;
   std::unordered_map<uint64_t, Served*> by_id_;
+  // Cancellations that came (on the control channel) before their call (on
+  // the call channel) was read; a few, the oldest forgotten.
+  std::deque<uint64_t> early_cancels_;
 
-  // The threads that read the channel in turn and run the host's calls.
+  // The threads that wait for the host's calls, reading the call channel in turn, and run them.
   std::mutex pool_mutex_;
-  std::condition_variable pool_cv_;      // the reading is free: for the followers only
-  std::condition_variable shutdown_cv_;  // the host asked to stop: for run()
-  bool reader_present_ = false;
-  size_t idle_ = 1;  // threads not running a call (the first follower)
-  bool stopping_ = false, shutdown_ = false;
+  size_t idle_ = 0;  // threads waiting at calls_
+  bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
 
 int Server::run() {
   if (!load()) return 3;
   {
-    std::unique_lock lock(pool_mutex_);
+    std::lock_guard lock(pool_mutex_);
     threads_.emplace_back([this] { follow(); });
-    shutdown_cv_.wait(lock, [this] { return shutdown_; });
+  }
+  std::string frame;
+  for (;;) {
+    if (!control_.receive(frame)) std::_Exit(0);  // the host is gone: leave without running more of the plugin
+    Peek p;
+    try {
+      p = peek(frame);
+    } catch (const Error&) {
+      std::_Exit(4);  // a broken host: nothing sensible to serve
+    }
+    if (p.type == Type::kCancel) cancel(p.id);
+    if (p.type == Type::kShutdown) break;
   }
   // The host unloads the plugin: nothing of it runs any more. Calls the
   // plugin's own threads make to the host end with 503.
+  {
+    std::lock_guard lock(pool_mutex_);
+    stopping_ = true;
+  }
   router_.close_all();
+  calls_.close();
+  channel_.shutdown();
   for (size_t i = 0;; ++i) {  // threads_ may still grow while the last ones leave
     std::thread t;
     {
@@ -94,81 +128,72 @@ int Server::run() {
   return 0;
 }
 
-// Leader/follower: one thread reads the channel at a time. The reader that
-// receives a call from the host runs it itself, on the spot, after handing
-// the reading over to an idle thread (started if none is idle): a call costs
-// the worker one wake-up, not two.
+// An idle thread waits for the host's next call, reading the call channel
+// while no other thread does, and runs the call itself, on the spot, without
+// handing the reading over first (a call costs the worker one wake-up): the
+// call's own frames (nested replies) are read by the thread waiting for
+// them, cancellations come on the control channel, and a call that comes
+// while every thread is busy starts a thread (route).
 void Server::follow() {
-  std::unique_lock lock(pool_mutex_);
+  std::string call;
   for (;;) {
-    pool_cv_.wait(lock, [this] { return stopping_ || !reader_present_; });
-    if (stopping_) return;
-    reader_present_ = true;
-    lock.unlock();
-    std::string call = read_until_call();
-    lock.lock();
-    reader_present_ = false;
-    if (stopping_) {
-      pool_cv_.notify_all();
-      return;
-    }
-    if (--idle_ == 0) {  // this thread runs the call; another one reads meanwhile
+    {
+      std::lock_guard lock(pool_mutex_);
+      if (stopping_) return;
       ++idle_;
-      threads_.emplace_back([this] { follow(); });
-    } else {
-      pool_cv_.notify_one();
     }
-    lock.unlock();
+    const Mailbox::Wait w = relay_.wait(calls_, call, 0);
+    {
+      std::lock_guard lock(pool_mutex_);
+      --idle_;
+    }
+    if (w != Mailbox::Wait::kFrame) return;
     serve(std::move(call), nullptr);
-    lock.lock();
-    ++idle_;
   }
 }
 
-// Reads and routes frames until one is a call of the host's own (not nested
-// in a call of this worker), which it returns; "" once the host asked to stop.
-std::string Server::read_until_call() {
-  std::string frame;
-  for (;;) {
-    if (!channel_.receive(frame)) {
-      // The host is gone (or killed this worker's link): leave at once,
-      // without running anything more of the plugin.
-      std::_Exit(0);
-    }
-    Peek p;
-    try {
-      p = peek(frame);
-    } catch (const Error&) {
-      std::_Exit(4);  // a broken host: nothing sensible to serve
-    }
-    switch (p.type) {
-      case Type::kCall:
-        if (p.via == 0) return frame;
-        if (!router_.deliver(p.via, std::move(frame)))
-          channel_.send(encode_error(p.id, PHOST_E_INTERNAL, 500, "worker: the call it was nested in has ended"));
-        break;
-      case Type::kResult:
-      case Type::kError: router_.deliver(p.id, std::move(frame)); break;
-      case Type::kCancel: {
-        std::lock_guard lock(served_mutex_);
-        if (auto it = by_id_.find(p.id); it != by_id_.end()) it->second->cancel.cancelled.store(true);
-        break;
-      }
-      case Type::kShutdown: {
-        std::lock_guard lock(pool_mutex_);
-        stopping_ = shutdown_ = true;
-        pool_cv_.notify_all();
-        shutdown_cv_.notify_all();
-        return {};
-      }
-      default: break;
-    }
+// A frame read from the call channel, by whichever thread reads it.
+void Server::route(std::string&& frame) {
+  Peek p;
+  try {
+    p = peek(frame);
+  } catch (const Error&) {
+    std::_Exit(4);
   }
+  switch (p.type) {
+    case Type::kCall:
+      if (p.via == 0) {
+        calls_.post(std::move(frame));
+        std::lock_guard lock(pool_mutex_);
+        if (idle_ == 0 && !stopping_) threads_.emplace_back([this] { follow(); });
+      } else if (!router_.deliver(p.via, std::move(frame))) {
+        channel_.send(encode_error(p.id, PHOST_E_INTERNAL, 500, "worker: the call it was nested in has ended"));
+      }
+      break;
+    case Type::kResult:
+    case Type::kError: router_.deliver(p.id, std::move(frame)); break;
+    default: break;
+  }
+}
+
+void Server::channel_ended() {
+  std::lock_guard lock(pool_mutex_);
+  if (!stopping_) std::_Exit(0);  // the host is gone
+}
+
+void Server::cancel(uint64_t id) {
+  std::lock_guard lock(served_mutex_);
+  if (auto it = by_id_.find(id); it != by_id_.end()) {
+    it->second->cancel.cancelled.store(true);
+    return;
+  }
+  early_cancels_.push_back(id);
+  if (early_cancels_.size() > 64) early_cancels_.pop_front();
 }
 
 bool Server::load() {
   std::string frame;
-  if (!channel_.receive(frame)) return false;
+  if (!control_.receive(frame)) return false;
   Reader r(frame);
   if (r.type() != Type::kLoad) return false;
   const std::string path(r.bytes());
@@ -195,7 +220,7 @@ bool Server::load() {
   } catch (...) {
     std::string failed = encode_current_exception(0);
     failed[4] = static_cast<char>(Type::kLoadFailed);
-    channel_.send(failed);
+    control_.send(failed);
     return false;
   }
   Writer ready(Type::kReady);
@@ -211,7 +236,7 @@ bool Server::load() {
     ready.bytes(p.description);
     ready.u64(p.flags);
   }
-  return channel_.send(ready.finish());
+  return control_.send(ready.finish());
 }
 
 void Server::serve(std::string frame, phost_call_ctx* parent) {
@@ -231,10 +256,26 @@ void Server::serve(std::string frame, phost_call_ctx* parent) {
     served.scope.deadline_ns = call.deadline_ns;
     served.scope.cancel = &served.cancel;
     served.parent = parent;
+    // The entry where its handler's own deadline goes, if free (forward_deadline).
+    SharedPage::Hint& hint = shared_.page().hints[id % SharedPage::kHints];
+    uint64_t free_entry = 0;
+    const bool hinted_here = hint.id.compare_exchange_strong(free_entry, id);
+    struct Release {
+      SharedPage::Hint* hint;
+      ~Release() {
+        if (!hint) return;
+        hint->deadline_ns.store(0);  // before the id: the host reads id, deadline, id
+        hint->id.store(0);
+      }
+    } const release{hinted_here ? &hint : nullptr};
     {
       std::lock_guard lock(served_mutex_);
       by_scope_[&served.scope] = &served;
       by_id_[id] = &served;
+      if (const auto early = std::find(early_cancels_.begin(), early_cancels_.end(), id); early != early_cancels_.end()) {
+        served.cancel.cancelled.store(true);
+        early_cancels_.erase(early);
+      }
     }
     try {
       const ValuePtr result(host_->call(parent, served.scope, call.name, call.args.get()));
@@ -268,12 +309,15 @@ phost_status PHOST_CALL Server::forward(void* self, phost_call_ctx* ctx, const p
     const OpenCall call(server.router_, box);
     const int64_t deadline = earlier(ctx->scope->deadline_ns, ctx->own_deadline_ns.load());
     // Session, subject and global are the host's already: it runs this call
-    // nested in the one it sent (via).
-    if (!server.channel_.send(encode_call(call.id(), server.via_of(ctx), deadline, ctx->name, nullptr, args)))
+    // nested in the one it sent (via), on the thread that waits for it, which
+    // reads the call channel. A call of the plugin's own goes to the host's
+    // control reader; its reply comes on the call channel.
+    const uint64_t via = server.via_of(ctx);
+    if (!(via ? server.channel_ : server.control_).send(encode_call(call.id(), via, deadline, ctx->name, nullptr, args)))
       throw Error(PHOST_E_CANCELLED, "worker: the host is gone", 503);
     std::string frame;
     for (;;) {
-      if (box.wait(frame, 0) == Mailbox::Wait::kClosed)
+      if (server.relay_.wait(box, frame, 0) != Mailbox::Wait::kFrame)
         throw Error(PHOST_E_CANCELLED, "worker: the host is unloading the plugin: '" + std::string(ctx->name) +
                                            "' was not called", 503);
       if (frame[0] == static_cast<char>(Type::kCall)) {
@@ -319,11 +363,22 @@ void Server::forward_deadline(void* self, const phost_call_ctx* ctx, int64_t dea
     if (it == server.by_scope_.end()) return;
     id = it->second->id;
   }
+  // In the call's entry of the shared page, which the host reads when it
+  // wakes anyway; a message (which wakes the host's control reader) only
+  // when another call holds the entry.
+  SharedPage::Hint& hint = server.shared_.page().hints[id % SharedPage::kHints];
+  if (hint.id.load() == id) {
+    int64_t current = hint.deadline_ns.load();
+    while (deadline_ns > 0 && (!current || deadline_ns < current) &&
+           !hint.deadline_ns.compare_exchange_weak(current, deadline_ns)) {
+    }
+    return;
+  }
   try {
     Writer w(Type::kDeadline);
     w.u64(id);
     w.i64(deadline_ns);
-    server.channel_.send(w.finish());
+    server.control_.send(w.finish());
   } catch (...) {  // the host then keeps the call's own deadline
   }
 }
@@ -335,12 +390,21 @@ void PHOST_CALL Server::forward_log(void* self, int32_t level, phost_str logger,
     w.i64(level);
     w.bytes(std::string_view(logger.ptr, logger.len));
     w.bytes(std::string_view(message.ptr, message.len));
-    server.channel_.send(w.finish());
+    server.control_.send(w.finish());
   } catch (...) {  // a log line is never worth failing a call
   }
 }
 
 }  // namespace
+
+int64_t spin_ns() noexcept {
+  static const int64_t spin = [] {
+    const char* env = std::getenv("PHOST_WORKER_SPIN_US");
+    return std::clamp<int64_t>(env && *env ? std::atoll(env) : 20, 0, 1000) * 1000;
+  }();
+  return spin;
+}
+
 }  // namespace phost::worker
 
 extern "C" PHOST_API int PHOST_CALL phost_worker_main(int argc, [[maybe_unused]] char** argv) {
@@ -351,6 +415,6 @@ extern "C" PHOST_API int PHOST_CALL phost_worker_main(int argc, [[maybe_unused]]
   const rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
   std::signal(SIGPIPE, SIG_IGN);
-  auto server = std::make_unique<phost::worker::Server>(phost::worker::kChannelFd);
+  auto server = std::make_unique<phost::worker::Server>();
   return server->run();
 }
