@@ -6,15 +6,9 @@
 
 #include <doctest/doctest.h>
 
-#include <dirent.h>
-#include <signal.h>
-#include <unistd.h>
+#include "worker_exit.hpp"
 
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
 #include <string>
-#include <thread>
 
 namespace {
 
@@ -34,33 +28,7 @@ phost::LoadOptions one_worker() {
   return o;
 }
 
-// True once every thread of pid has exited, so that its descriptors are
-// closed, whether its host has reaped it yet or not. A zombie leader alone
-// does not say so: its other threads may still be exiting.
-bool exited(int64_t pid) {
-  const std::string proc = "/proc/" + std::to_string(pid);
-  DIR* dir = ::opendir((proc + "/task").c_str());
-  if (!dir) return true;
-  int others = 0;
-  while (const dirent* e = ::readdir(dir)) others += e->d_name[0] != '.' && std::to_string(pid) != e->d_name;
-  ::closedir(dir);
-  if (others) return false;
-  std::FILE* stat = std::fopen((proc + "/stat").c_str(), "r");
-  if (!stat) return true;
-  char state = 'Z';  // a read that fails: reaped meanwhile
-  if (std::fscanf(stat, "%*d (%*[^)]) %c", &state) != 1) state = 'Z';
-  std::fclose(stat);
-  return state == 'Z';
-}
-
-// Kills the worker and waits until it has exited (its end of the channel is
-// closed), whether or not its host has noticed yet.
-void kill_and_wait_for_exit(int64_t pid) {
-  REQUIRE(::kill(static_cast<pid_t>(pid), SIGKILL) == 0);
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!exited(pid) && std::chrono::steady_clock::now() < until) std::this_thread::yield();
-  REQUIRE(exited(pid));
-}
+void kill_and_wait_for_exit(int64_t pid) { REQUIRE(test::kill_and_wait_for_exit(static_cast<pid_t>(pid))); }
 
 std::string get(phost::Host& host, const char* key) {
   const Value v = host.call("w.get", args(key));

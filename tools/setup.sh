@@ -61,7 +61,7 @@ v8_version_of() { # $1 = include dir containing v8-version.h
 ensure_pkgs cmake g++ make ccache pkg-config \
     libboost1.81-dev libboost-json1.81-dev libspdlog-dev libfmt-dev \
     doctest-dev valgrind abigail-tools libsqlite3-dev libssl-dev libcurl4-openssl-dev clang libclang-rt-14-dev \
-    libcli11-dev libedit-dev dpkg-dev file libmagic-dev zlib1g-dev
+    libcli11-dev libedit-dev libseccomp-dev dpkg-dev file libmagic-dev zlib1g-dev
 
 # ---------------------------------------------------------------------- V8
 libnode_dev_version="$(dpkg-query -W -f='${Version}' libnode-dev 2>/dev/null || true)"

@@ -10,7 +10,8 @@
 namespace phost {
 namespace {
 
-constexpr std::string_view kKeys[] = {"isolation", "workers", "worker_rss_mb", "worker_grace_ms", "worker_dir"};
+constexpr std::string_view kKeys[] = {"isolation", "workers", "worker_rss_mb", "worker_grace_ms", "worker_dir",
+                                      "worker_seccomp"};
 
 // Read through the ABI table: this file does not depend on the value model's layout.
 const phost_api& api() noexcept { return *api_table(); }
@@ -49,6 +50,12 @@ ValuePtr take_isolation(const phost_value* config, Isolation& out) {
   if (const phost_value* v = member(config, "worker_dir")) {
     if (text(v).empty()) throw Error(PHOST_E_INVALID_ARG, "plugin config: 'worker_dir' must be a non-empty string");
     out.directory = text(v);
+  }
+  if (const phost_value* v = member(config, "worker_seccomp")) {
+    int32_t on = 0;
+    if (api().value_get_bool(v, &on) != PHOST_OK)
+      throw Error(PHOST_E_INVALID_ARG, "plugin config: 'worker_seccomp' must be true or false");
+    out.seccomp = on != 0;
   }
   phost_value* rest = nullptr;
   if (api().value_object(api().value_len(config), &rest) != PHOST_OK) throw std::bad_alloc();

@@ -1,7 +1,7 @@
 // How a plugin is loaded: in the host's process (the default) or in
 // supervised worker processes. Read from phost_load_options and from the
-// keys "isolation", "workers", "worker_rss_mb", "worker_grace_ms" and
-// "worker_dir" of a plugin's config (taken out before the plugin sees it).
+// keys "isolation", "workers", "worker_rss_mb", "worker_grace_ms",
+// "worker_dir" and "worker_seccomp" of a plugin's config (taken out before the plugin sees it).
 #pragma once
 
 #include "value.hpp"
@@ -19,6 +19,7 @@ struct Isolation {
   uint64_t rss_limit_mb = 0;  // 0: no ceiling
   int64_t grace_ms = 1000;    // after a call's deadline or cancellation, before its worker is killed
   std::string directory;      // the workers' working directory; empty: the host's at load time
+  bool seccomp = true;        // the workers' system call filter (worker/seccomp.hpp)
 };
 
 inline constexpr uint32_t kMaxWorkers = 256;

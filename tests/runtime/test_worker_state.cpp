@@ -2,6 +2,7 @@
 // registers them PHOST_PROCESS_SHARED_STATE) reach every worker of the
 // pool, those started later included, in the order they succeeded.
 #include "runtime_support.hpp"
+#include "../worker_exit.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -76,15 +77,11 @@ std::vector<pid_t> children() {
   return out;
 }
 
-// Kills the only worker and waits until the host has reaped it.
+// Kills the only worker and waits until it has exited.
 void kill_the_worker() {
   const std::vector<pid_t> pids = children();
   REQUIRE(pids.size() == 1);
-  REQUIRE(::kill(pids[0], SIGKILL) == 0);
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::filesystem::exists("/proc/" + std::to_string(pids[0])) && std::chrono::steady_clock::now() < until)
-    std::this_thread::yield();
-  REQUIRE_FALSE(std::filesystem::exists("/proc/" + std::to_string(pids[0])));
+  REQUIRE(test::kill_and_wait_for_exit(pids[0]));
 }
 
 }  // namespace

@@ -141,6 +141,7 @@ Child::Child(const Setup& setup, Events events) : label_(setup.label), events_(s
     load.bytes(setup.plugin_path);
     load.value(setup.config);
     load.i64(setup.log_level);
+    load.u64(setup.seccomp);
     control_->send(load.finish());
     std::string frame;
     const Mailbox::Wait waited = load_box_.wait(frame, clock_ns() + kLoadTimeoutMs * 1'000'000);

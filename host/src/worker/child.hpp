@@ -47,6 +47,7 @@ public:
     std::string plugin_path;  // absolute
     const phost_value* config = nullptr;
     int32_t log_level = 0;
+    bool seccomp = true;      // the system call filter (seccomp.hpp)
     std::string label;        // "plugin 'v8'", for messages
   };
   // What the control reader thread hands over: calls the worker starts on its own

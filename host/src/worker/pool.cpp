@@ -115,6 +115,7 @@ std::shared_ptr<Child> Pool::spawn() {
   setup.plugin_path = plugin_path_;
   setup.config = config_.get();
   setup.log_level = static_cast<int32_t>(host_.logger().level());
+  setup.seccomp = isolation_.seccomp;
   setup.label = label_;
   Child::Events events;
   events.top_level_call = [this](Child& child, std::string frame) { serve_top_level(child, std::move(frame)); };

@@ -11,6 +11,7 @@
 #include "mailbox.hpp"
 #include "messages.hpp"
 #include "relay.hpp"
+#include "seccomp.hpp"
 #include "server.hpp"
 #include "shared.hpp"
 
@@ -199,6 +200,7 @@ bool Server::load() {
   const std::string path(r.bytes());
   const ValuePtr config(r.value());
   const auto level = static_cast<int32_t>(r.i64());
+  const bool seccomp = r.u64() != 0;
 
   phost_host_config host_config{};
   host_config.struct_size = sizeof host_config;
@@ -217,6 +219,10 @@ bool Server::load() {
     host_->set_deadline_hook(&Server::forward_deadline, this);
     host_->set_shared_state_route(&Server::route_shared_state, this);
     host_->load_plugin(path, config.get());
+    // After the load, which may open files and libraries freely.
+    if (seccomp)
+      if (const std::string why = enter_seccomp_filter(); !why.empty())
+        host_->logger().warn("worker {}: runs without a system call filter: {}", ::getpid(), why);
   } catch (...) {
     std::string failed = encode_current_exception(0);
     failed[4] = static_cast<char>(Type::kLoadFailed);

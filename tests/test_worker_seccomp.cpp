@@ -1,0 +1,70 @@
+// The worker's system call filter ("worker_seccomp", on by default): a
+// plugin in a worker cannot run programs, start processes or signal its
+// host, and still runs threads; off, the worker is unfiltered.
+#include <phost/host.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <string>
+
+namespace {
+
+using phost::Value;
+
+phost::Host quiet_host() {
+  phost::HostOptions options;
+  options.log = [](int, std::string_view, std::string_view) {};
+  return phost::Host(std::move(options));
+}
+
+Value isolated(const char* seccomp_json) {
+  return Value::from_json(std::string(R"({"isolation": "process")") +
+                          (seccomp_json ? std::string(R"(, "worker_seccomp": )") + seccomp_json : "") + "}");
+}
+
+}  // namespace
+
+TEST_SUITE("workers") {
+
+TEST_CASE("a worker's system call filter refuses programs, processes and signals to its host, and allows threads") {
+  if (!PHOST_HAVE_SECCOMP) {
+    MESSAGE("built without libseccomp: nothing to test");
+    return;
+  }
+  phost::Host host = quiet_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, isolated(nullptr));
+  const Value got = host.call("w.syscalls");
+  INFO(got.to_json());
+  CHECK(got["spawn"].as_int() == EPERM);
+  CHECK(got["fork"].as_int() == EPERM);
+  CHECK(got["signal_host"].as_int() == EPERM);
+  CHECK(got["signal_group"].as_int() == EPERM);
+  CHECK(got["signal_self"].as_int() == 0);
+  CHECK(got["thread"].as_bool());
+  CHECK(host.call("w.pid").as_int() > 0);  // still serving
+}
+
+TEST_CASE("worker_seccomp false leaves the worker unfiltered") {
+  phost::Host host = quiet_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, isolated("false"));
+  const Value got = host.call("w.syscalls");
+  INFO(got.to_json());
+  CHECK(got["spawn"].as_int() == 0);
+  CHECK(got["fork"].as_int() == 0);
+  CHECK(got["signal_host"].as_int() == 0);
+  CHECK(got["thread"].as_bool());
+}
+
+TEST_CASE("worker_seccomp must be a boolean") {
+  phost::Host host = quiet_host();
+  try {
+    host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, isolated(R"("yes")"));
+    FAIL("loaded");
+  } catch (const phost::Error& e) {
+    CHECK(e.code() == 400);
+    CHECK(std::string(e.what()).find("worker_seccomp") != std::string::npos);
+  }
+}
+
+}  // TEST_SUITE
