@@ -39,11 +39,19 @@ IsolateSlot*& last_used(const IsolatePool* pool) {
 // Cancellation is a flag the application sets, not an event we are told of,
 // so a waiter looks at it this often.
 constexpr auto kCancelPoll = std::chrono::milliseconds(5);
+// How long an exiting thread waits for the slot its locker is parked on. A
+// slot's holder may be waiting for that very thread to exit (a handler
+// joining it), so the wait is bounded; past it V8 keeps the thread's state
+// (~10 KB) until the isolate is replaced or disposed.
+constexpr auto kReclaimWait = std::chrono::milliseconds(250);
 
 }  // namespace
 
 IsolatePool::IsolatePool(std::vector<std::unique_ptr<IsolateSlot>> slots) : slots_(std::move(slots)) {
-  for (auto& s : slots_) free_.push_back(s.get());
+  for (auto& s : slots_) {
+    free_.push_back(s.get());
+    s->lock_anchor().attach([this, slot = s.get()](const std::function<void()>& fn) { return reclaim(slot, fn); });
+  }
 }
 
 IsolatePool::~IsolatePool() {
@@ -61,7 +69,7 @@ IsolatePool::Lease IsolatePool::lease(int64_t deadline_ns, const phost_call_ctx*
     std::unique_lock lock(mutex_);
     for (;;) {
       if (closed_) throw Error(503, "the script runtime is shutting down", PHOST_E_CANCELLED);
-      if (!free_.empty()) break;
+      if (pick_free(nullptr) != free_.end()) break;
       if (held_by_own_chain(ctx))
         throw Error(409,
                     "every isolate (" + std::to_string(slots_.size()) +
@@ -84,8 +92,7 @@ IsolatePool::Lease IsolatePool::lease(int64_t deadline_ns, const phost_call_ctx*
       changed_.wait_for(lock, wait);
     }
     IsolateSlot*& last = last_used(this);
-    auto it = std::find(free_.begin(), free_.end(), last);
-    if (it == free_.end()) it = free_.end() - 1;
+    auto it = pick_free(last);
     slot = *it;
     free_.erase(it);
     last = slot;
@@ -123,6 +130,37 @@ void IsolatePool::release(IsolateSlot* slot) noexcept {
   changed_.notify_all();
 }
 
+std::vector<IsolateSlot*>::iterator IsolatePool::pick_free(IsolateSlot* preferred) noexcept {
+  auto wanted = [this](IsolateSlot* s) {
+    return std::find(reclaiming_.begin(), reclaiming_.end(), s) != reclaiming_.end();
+  };
+  if (auto it = std::find(free_.begin(), free_.end(), preferred); it != free_.end() && !wanted(*it)) return it;
+  for (auto it = free_.end(); it != free_.begin();)
+    if (!wanted(*--it)) return it;
+  return free_.end();
+}
+
+bool IsolatePool::reclaim(IsolateSlot* slot, const std::function<void()>& fn) noexcept {
+  {
+    std::unique_lock lock(mutex_);
+    reclaiming_.push_back(slot);
+    const bool got = changed_.wait_for(lock, kReclaimWait, [&] {
+      return closed_ || std::find(free_.begin(), free_.end(), slot) != free_.end();
+    });
+    reclaiming_.erase(std::find(reclaiming_.begin(), reclaiming_.end(), slot));
+    if (!got || closed_) {
+      changed_.notify_all();  // a lease may have waited for this slot
+      return false;
+    }
+    free_.erase(std::find(free_.begin(), free_.end(), slot));
+    ++leased_;
+    holders_.emplace_back(slot, nullptr);
+  }
+  fn();
+  release(slot);
+  return true;
+}
+
 bool IsolatePool::held_by_own_chain(const phost_call_ctx* ctx) const noexcept {
   if (!ctx || !PHOST_API_HAS(&api(), ctx_within) || holders_.size() < slots_.size()) return false;
   for (const auto& [slot, holder] : holders_)
@@ -131,12 +169,17 @@ bool IsolatePool::held_by_own_chain(const phost_call_ctx* ctx) const noexcept {
 }
 
 void IsolatePool::close() {
-  std::unique_lock lock(mutex_);
-  closed_ = true;
-  while (leased_ > 0) {
-    for (auto& s : slots_) s->stop(StopReason::shutdown);
-    changed_.wait_for(lock, std::chrono::milliseconds(10));
+  {
+    std::unique_lock lock(mutex_);
+    closed_ = true;
+    changed_.notify_all();  // exiting threads waiting for a slot give up
+    while (leased_ > 0) {
+      for (auto& s : slots_) s->stop(StopReason::shutdown);
+      changed_.wait_for(lock, std::chrono::milliseconds(10));
+    }
   }
+  // Not under mutex_: an exiting thread holds an anchor's mutex while it waits for the pool.
+  for (auto& s : slots_) s->lock_anchor().detach();
 }
 
 }  // namespace phost::v8rt

@@ -4,7 +4,8 @@
 // from JS on the same thread (JS -> Process() -> scripts.*) re-enters the
 // slot the thread already holds. What a thread holds is kept per pool, so a
 // thread inside host A's call that calls into host B never runs B's scripts
-// in A's isolate.
+// in A's isolate. Between calls a thread's locker stays parked on the slot it
+// used (parked_lock.hpp), and the pool prefers that slot for its next call.
 #pragma once
 
 #include "isolate_slot.hpp"
@@ -12,6 +13,7 @@
 #include <phost/plugin_api.h>
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -49,6 +51,7 @@ public:
   Lease lease(int64_t deadline_ns, const phost_call_ctx* ctx);
 
   // Refuses new leases, stops running calls and waits until none is held.
+  // Lockers parked on its slots are forgotten from then on.
   void close();
 
   size_t size() const noexcept { return slots_.size(); }
@@ -59,12 +62,18 @@ public:
 
 private:
   void release(IsolateSlot* slot) noexcept;
+  // An exiting thread releasing its parked locker: runs fn while holding
+  // slot, before any lease takes it; false when the slot stayed busy for
+  // kReclaimWait or the pool closed.
+  bool reclaim(IsolateSlot* slot, const std::function<void()>& fn) noexcept;
+  std::vector<IsolateSlot*>::iterator pick_free(IsolateSlot* preferred) noexcept;
   bool held_by_own_chain(const phost_call_ctx* ctx) const noexcept;
 
   std::vector<std::unique_ptr<IsolateSlot>> slots_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<IsolateSlot*> free_;
+  std::vector<IsolateSlot*> reclaiming_;  // slots exiting threads wait for
   std::vector<std::pair<IsolateSlot*, const phost_call_ctx*>> holders_;  // leased slots and their calls
   size_t leased_ = 0;
   bool closed_ = false;
