@@ -67,6 +67,7 @@ void IsolateSlot::create_isolate() {
 
 void IsolateSlot::dispose_isolate() noexcept {
   timer_.attach(nullptr);
+  lock_->release_own();
   lock_->replace(nullptr);
   {
     v8::Locker lock(isolate_);

@@ -88,6 +88,17 @@ void LockAnchor::unlock(bool park) noexcept {
   std::erase_if(tls_locks.held, [p](const auto& held) { return held.get() == p; });
 }
 
+void LockAnchor::release_own() noexcept {
+  const uint64_t generation = generation_.load();
+  std::erase_if(tls_locks.held, [&](const auto& p) {
+    if (p->anchor.get() != this || p->generation != generation || p.get() == active_) return false;
+    std::destroy_at(&p->unlocker);
+    std::destroy_at(&p->locker);
+    --parked_;
+    return true;
+  });
+}
+
 void LockAnchor::replace(v8::Isolate* isolate) noexcept {
   isolate_ = isolate;
   parked_ = 0;

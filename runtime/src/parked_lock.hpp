@@ -55,6 +55,9 @@ public:
   // Parks this thread's locker (park: true, and fewer than kMaxParked parked
   // here) or releases it.
   void unlock(bool park) noexcept;
+  // Before the isolate is disposed: releases this thread's parked locker on
+  // it, if any (V8 must not find the disposing thread's own state archived).
+  void release_own() noexcept;
   // The isolate now in the slot (after unlock(false) and a new isolate, or
   // nullptr when it is gone): lockers parked on the old one are forgotten.
   void replace(v8::Isolate* isolate) noexcept;

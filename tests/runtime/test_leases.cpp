@@ -64,7 +64,7 @@ int64_t parked_threads(rt_test::Runtime& rt) {
 
 int64_t mul(phost::Host& host, int a, int b, int timeout_ms = 0) {
   phost::CallOptions options;
-  options.timeout_ms = timeout_ms;
+  options.timeout = std::chrono::milliseconds(timeout_ms);
   return host.call("scripts.calc.Mul", phost::args(a, b), options).as_int();
 }
 
