@@ -75,7 +75,6 @@ bool IsolatePool::try_take(Entry& e, const phost_call_ctx* ctx) noexcept {
   bool expected = false;
   if (!e.busy.compare_exchange_strong(expected, true)) return false;
   e.holder.store(ctx);
-  ++leased_;
   return true;
 }
 
@@ -88,7 +87,7 @@ IsolatePool::Lease IsolatePool::lease(int64_t deadline_ns, const phost_call_ctx*
   auto* last = static_cast<Entry*>(use.last);
   Entry* e = last && try_take(*last, ctx) ? last : &wait_for_free(last, deadline_ns, ctx);
   if (closed_.load()) {
-    // close() saw this lease or this lease sees close(): never both missed.
+    // close() saw this slot busy or this lease sees close(): never both missed.
     release(*e);
     throw Error(503, "the script runtime is shutting down", PHOST_E_CANCELLED);
   }
@@ -154,7 +153,6 @@ IsolatePool::Lease::~Lease() {
 void IsolatePool::release(Entry& e) noexcept {
   e.holder.store(nullptr);
   e.busy.store(false);
-  --leased_;
   // A waiter counts itself before it looks for a free slot, and waits
   // under the mutex: either it sees this slot free, or it is woken here.
   if (waiters_.load() > 0) {
@@ -177,7 +175,6 @@ bool IsolatePool::reclaim(Entry& e, const std::function<void()>& fn) noexcept {
     });
     e.reclaiming.store(false);
     --waiters_;
-    if (took) ++leased_;
   }
   if (took && !closed_.load()) fn();
   if (took) release(e);
@@ -202,7 +199,12 @@ void IsolatePool::close() {
   {
     std::unique_lock lock(mutex_);
     changed_.notify_all();  // waiters and exiting threads give up
-    while (leased_.load() > 0) {
+    auto leased = [this] {
+      for (size_t i = 0; i < slots_.size(); ++i)
+        if (entries_[i].busy.load()) return true;
+      return false;
+    };
+    while (leased()) {
       for (auto& s : slots_) s->stop(StopReason::shutdown);
       changed_.wait_for(lock, std::chrono::milliseconds(10));
     }

@@ -33,7 +33,7 @@ public:
 private:
   // One slot and who holds it. Taking and giving back a slot are atomic
   // operations, not a lock: the pool's mutex is only for waiting.
-  struct Entry {
+  struct alignas(64) Entry {  // a cache line each: threads on different slots share nothing here
     IsolateSlot* slot = nullptr;
     std::atomic<bool> busy{false};
     std::atomic<bool> reclaiming{false};  // an exiting thread waits for it: leases pass it by
@@ -91,7 +91,6 @@ private:
   const uint64_t id_;  // never reused: threads' records of a destroyed pool never match another
   std::vector<std::unique_ptr<IsolateSlot>> slots_;
   std::unique_ptr<Entry[]> entries_;
-  std::atomic<size_t> leased_{0};
   std::atomic<bool> closed_{false};
   std::atomic<int> waiters_{0};  // threads in wait_for_free or reclaim: a release wakes them
   std::mutex mutex_;
