@@ -96,15 +96,16 @@ void IsolateSlot::enter() {
     }
     isolate_->SetStackLimit(limit);
   }
-  v8::HandleScope scope(isolate_);
-  context_.Get(isolate_)->Enter();  // stays entered after the scope closes
+  // One scope for the whole lease: the entered context's handle lives in it.
+  lease_scope_.emplace(isolate_);
+  entered_ = context_.Get(isolate_);
+  entered_->Enter();
 }
 
 void IsolateSlot::leave() noexcept {
-  {
-    v8::HandleScope scope(isolate_);
-    context_.Get(isolate_)->Exit();
-  }
+  entered_->Exit();
+  entered_.Clear();
+  lease_scope_.reset();
   isolate_->Exit();
   lock_->unlock(!out_of_memory_);
   if (out_of_memory_) {

@@ -19,6 +19,7 @@
 #include <v8-array-buffer.h>
 #include <v8-context.h>
 #include <v8-isolate.h>
+#include <v8-local-handle.h>
 #include <v8-persistent-handle.h>
 
 #include <atomic>
@@ -85,6 +86,8 @@ private:
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
   std::shared_ptr<LockAnchor> lock_ = std::make_shared<LockAnchor>();
   v8::Global<v8::Context> context_;
+  std::optional<v8::HandleScope> lease_scope_;  // while leased, outside every call's own scope
+  v8::Local<v8::Context> entered_;               // context_, entered while leased
   std::unique_ptr<JsErrors> errors_;
   std::unique_ptr<KeyCache> keys_;
   std::unique_ptr<ShapeCache> shapes_;
