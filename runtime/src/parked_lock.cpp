@@ -1,5 +1,6 @@
 #include "parked_lock.hpp"
 
+#include <v8-isolate.h>
 #include <v8-locker.h>
 
 #include <algorithm>
@@ -114,6 +115,8 @@ void LockAnchor::release_at_exit(Parked& p) noexcept {
     std::destroy_at(&p.unlocker);
     std::destroy_at(&p.locker);
     --parked_;
+    // The table entry V8 made when this thread first entered the isolate.
+    isolate_->DiscardThreadSpecificMetadata();
   });
 }
 
