@@ -8,135 +8,209 @@
 namespace phost::v8rt {
 namespace {
 
-// What this thread holds, per pool: nested calls re-enter it.
-struct Held {
-  const IsolatePool* pool;
-  IsolateSlot* slot;
+// What this thread does with each pool: the slot it holds (nested calls
+// re-enter it) and the one it used last (V8 switches an isolate between
+// threads at a cost, and this thread's locker is parked on it, so a thread
+// prefers its own). Keyed by a pool id that is never reused, so a record of
+// a destroyed pool never matches a new one at the same address.
+struct PoolUse {
+  uint64_t pool_id;  // 0: unused
+  void* held;        // IsolatePool::Entry*
   unsigned depth;
+  void* last;        // IsolatePool::Entry*, only a preference
 };
-thread_local std::vector<Held> tls_held;
-// The slot this thread used last, per pool: V8 switches an isolate between
-// threads at a cost, so a thread prefers its own. Only a preference.
-struct LastUsed {
-  const IsolatePool* pool;
-  IsolateSlot* slot;
-};
-thread_local std::vector<LastUsed> tls_last;
+constexpr size_t kPoolUses = 16;  // pools one thread uses at once; more evict the oldest idle one
+thread_local PoolUse tls_pools[kPoolUses];
+thread_local size_t tls_next_evict = 0;
 
-Held* held_by_this_thread(const IsolatePool* pool) noexcept {
-  for (Held& h : tls_held)
-    if (h.pool == pool) return &h;
-  return nullptr;
-}
+std::atomic<uint64_t> g_next_pool_id{1};
 
-IsolateSlot*& last_used(const IsolatePool* pool) {
-  for (LastUsed& l : tls_last)
-    if (l.pool == pool) return l.slot;
-  if (tls_last.size() >= 16) tls_last.erase(tls_last.begin());  // threads outliving many hosts
-  return tls_last.emplace_back(LastUsed{pool, nullptr}).slot;
+PoolUse& use_of(uint64_t pool_id) {
+  PoolUse* unused = nullptr;
+  for (PoolUse& u : tls_pools) {
+    if (u.pool_id == pool_id) return u;
+    if (!unused && u.pool_id == 0) unused = &u;
+  }
+  // All taken: evict an idle one, round-robin so that one pool is not evicted each time.
+  for (size_t k = 0; !unused && k < kPoolUses; ++k) {
+    PoolUse& u = tls_pools[(tls_next_evict + k) % kPoolUses];
+    if (!u.held) {
+      unused = &u;
+      tls_next_evict = (tls_next_evict + k + 1) % kPoolUses;
+    }
+  }
+  if (!unused) throw Error(500, "a thread is inside calls of more than 16 script runtimes at once", PHOST_E_LIMIT);
+  *unused = PoolUse{pool_id, nullptr, 0, nullptr};
+  return *unused;
 }
 
 // Cancellation is a flag the application sets, not an event we are told of,
 // so a waiter looks at it this often.
 constexpr auto kCancelPoll = std::chrono::milliseconds(5);
+// How long an exiting thread waits for the slot its locker is parked on. A
+// slot's holder may be waiting for that very thread to exit (a handler
+// joining it), so the wait is bounded; past it V8 keeps the thread's state
+// (~10 KB) until the isolate is replaced or disposed.
+constexpr auto kReclaimWait = std::chrono::milliseconds(250);
 
 }  // namespace
 
-IsolatePool::IsolatePool(std::vector<std::unique_ptr<IsolateSlot>> slots) : slots_(std::move(slots)) {
-  for (auto& s : slots_) free_.push_back(s.get());
+IsolatePool::IsolatePool(std::vector<std::unique_ptr<IsolateSlot>> slots)
+    : id_(g_next_pool_id++), slots_(std::move(slots)), entries_(std::make_unique<Entry[]>(slots_.size())) {
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    Entry& e = entries_[i];
+    e.slot = slots_[i].get();
+    e.slot->lock_anchor().attach([this, &e](const std::function<void()>& fn) { return reclaim(e, fn); });
+  }
 }
 
 IsolatePool::~IsolatePool() {
   close();
-  std::erase_if(tls_last, [this](const LastUsed& l) { return l.pool == this; });
+  for (PoolUse& u : tls_pools)
+    if (u.pool_id == id_) u = PoolUse{};
+}
+
+bool IsolatePool::try_take(Entry& e, const phost_call_ctx* ctx) noexcept {
+  if (e.reclaiming.load()) return false;
+  bool expected = false;
+  if (!e.busy.compare_exchange_strong(expected, true)) return false;
+  e.holder.store(ctx);
+  return true;
 }
 
 IsolatePool::Lease IsolatePool::lease(int64_t deadline_ns, const phost_call_ctx* ctx) {
-  if (Held* h = held_by_this_thread(this)) {
-    ++h->depth;
-    return Lease(*this, h->slot, false);
+  PoolUse& use = use_of(id_);
+  if (use.held) {
+    ++use.depth;
+    return Lease(*this, static_cast<Entry*>(use.held), &use, false);
   }
-  IsolateSlot* slot = nullptr;
-  {
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      if (closed_) throw Error(503, "the script runtime is shutting down", PHOST_E_CANCELLED);
-      if (!free_.empty()) break;
-      if (held_by_own_chain(ctx))
-        throw Error(409,
-                    "every isolate (" + std::to_string(slots_.size()) +
-                        ") is held by this call's own chain, which would wait for itself; raise 'isolates'",
-                    PHOST_E_LIMIT);
-      if (ctx && api().ctx_cancelled(ctx)) {
-        const bool timed_out = deadline_ns && api().clock_ns() >= deadline_ns;
-        if (!timed_out) throw Error(499, "call cancelled while waiting for a free isolate", PHOST_E_CANCELLED);
-      }
-      auto wait = std::chrono::nanoseconds(kCancelPoll);
-      if (deadline_ns) {
-        const int64_t left = deadline_ns - api().clock_ns();
-        if (left <= 0)
-          throw Error(408,
-                      "no isolate became free before the call's deadline (all " + std::to_string(slots_.size()) +
-                          " are busy; raise 'isolates' or look for calls that wait on each other)",
-                      PHOST_E_TIMEOUT);
-        wait = std::min(wait, std::chrono::nanoseconds(left));
-      }
-      changed_.wait_for(lock, wait);
-    }
-    IsolateSlot*& last = last_used(this);
-    auto it = std::find(free_.begin(), free_.end(), last);
-    if (it == free_.end()) it = free_.end() - 1;
-    slot = *it;
-    free_.erase(it);
-    last = slot;
-    ++leased_;
-    holders_.emplace_back(slot, ctx);
+  auto* last = static_cast<Entry*>(use.last);
+  Entry* e = last && try_take(*last, ctx) ? last : &wait_for_free(last, deadline_ns, ctx);
+  if (closed_.load()) {
+    // close() saw this slot busy or this lease sees close(): never both missed.
+    release(*e);
+    throw Error(503, "the script runtime is shutting down", PHOST_E_CANCELLED);
   }
   try {
-    slot->enter();
+    e->slot->enter();
   } catch (...) {
-    release(slot);
+    release(*e);
     throw;
   }
-  tls_held.push_back({this, slot, 1});
-  return Lease(*this, slot, true);
+  use.last = e;
+  use.held = e;
+  use.depth = 1;
+  return Lease(*this, e, &use, true);
+}
+
+IsolatePool::Entry& IsolatePool::wait_for_free(Entry* preferred, int64_t deadline_ns, const phost_call_ctx* ctx) {
+  std::unique_lock lock(mutex_);
+  ++waiters_;
+  struct Leave {
+    std::atomic<int>& waiters;
+    ~Leave() { --waiters; }
+  } leave{waiters_};
+  for (;;) {
+    if (closed_.load()) throw Error(503, "the script runtime is shutting down", PHOST_E_CANCELLED);
+    if (preferred && try_take(*preferred, ctx)) return *preferred;
+    for (size_t i = slots_.size(); i-- > 0;)
+      if (try_take(entries_[i], ctx)) return entries_[i];
+    if (held_by_own_chain(ctx))
+      throw Error(409,
+                  "every isolate (" + std::to_string(slots_.size()) +
+                      ") is held by this call's own chain, which would wait for itself; raise 'isolates'",
+                  PHOST_E_LIMIT);
+    if (ctx && api().ctx_cancelled(ctx)) {
+      const bool timed_out = deadline_ns && api().clock_ns() >= deadline_ns;
+      if (!timed_out) throw Error(499, "call cancelled while waiting for a free isolate", PHOST_E_CANCELLED);
+    }
+    auto wait = std::chrono::nanoseconds(kCancelPoll);
+    if (deadline_ns) {
+      const int64_t left = deadline_ns - api().clock_ns();
+      if (left <= 0)
+        throw Error(408,
+                    "no isolate became free before the call's deadline (all " + std::to_string(slots_.size()) +
+                        " are busy; raise 'isolates' or look for calls that wait on each other)",
+                    PHOST_E_TIMEOUT);
+      wait = std::min(wait, std::chrono::nanoseconds(left));
+    }
+    changed_.wait_for(lock, wait);
+  }
 }
 
 IsolatePool::Lease::~Lease() {
-  Held* h = held_by_this_thread(&pool_);
+  PoolUse& use = *static_cast<PoolUse*>(use_);
   if (!owned_) {
-    --h->depth;
+    --use.depth;
     return;
   }
-  std::erase_if(tls_held, [this](const Held& held) { return held.pool == &pool_; });
-  slot_->leave();
-  pool_.release(slot_);
+  use.held = nullptr;
+  use.depth = 0;
+  entry_->slot->leave();
+  pool_.release(*entry_);
 }
 
-void IsolatePool::release(IsolateSlot* slot) noexcept {
-  {
+void IsolatePool::release(Entry& e) noexcept {
+  e.holder.store(nullptr);
+  e.busy.store(false);
+  // A waiter counts itself before it looks for a free slot, and waits
+  // under the mutex: either it sees this slot free, or it is woken here.
+  if (waiters_.load() > 0) {
     std::lock_guard lock(mutex_);
-    free_.push_back(slot);
-    std::erase_if(holders_, [slot](const auto& h) { return h.first == slot; });
-    --leased_;
+    changed_.notify_all();
   }
-  changed_.notify_all();
+}
+
+bool IsolatePool::reclaim(Entry& e, const std::function<void()>& fn) noexcept {
+  bool took = false;
+  {
+    std::unique_lock lock(mutex_);
+    ++waiters_;
+    e.reclaiming.store(true);  // leases pass it by from now on
+    changed_.wait_for(lock, kReclaimWait, [&] {
+      if (closed_.load()) return true;
+      bool expected = false;
+      took = e.busy.compare_exchange_strong(expected, true);
+      return took;
+    });
+    e.reclaiming.store(false);
+    --waiters_;
+  }
+  if (took && !closed_.load()) fn();
+  if (took) release(e);
+  else {
+    std::lock_guard lock(mutex_);
+    changed_.notify_all();  // a lease may have passed this slot by while it was wanted
+  }
+  return took;
 }
 
 bool IsolatePool::held_by_own_chain(const phost_call_ctx* ctx) const noexcept {
-  if (!ctx || !PHOST_API_HAS(&api(), ctx_within) || holders_.size() < slots_.size()) return false;
-  for (const auto& [slot, holder] : holders_)
-    if (!holder || !api().ctx_within(ctx, holder)) return false;
+  if (!ctx || !PHOST_API_HAS(&api(), ctx_within)) return false;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    const phost_call_ctx* holder = entries_[i].holder.load();
+    if (!entries_[i].busy.load() || !holder || !api().ctx_within(ctx, holder)) return false;
+  }
   return true;
 }
 
 void IsolatePool::close() {
-  std::unique_lock lock(mutex_);
-  closed_ = true;
-  while (leased_ > 0) {
-    for (auto& s : slots_) s->stop(StopReason::shutdown);
-    changed_.wait_for(lock, std::chrono::milliseconds(10));
+  closed_.store(true);
+  {
+    std::unique_lock lock(mutex_);
+    changed_.notify_all();  // waiters and exiting threads give up
+    auto leased = [this] {
+      for (size_t i = 0; i < slots_.size(); ++i)
+        if (entries_[i].busy.load()) return true;
+      return false;
+    };
+    while (leased()) {
+      for (auto& s : slots_) s->stop(StopReason::shutdown);
+      changed_.wait_for(lock, std::chrono::milliseconds(10));
+    }
   }
+  // Not under mutex_: an exiting thread holds an anchor's mutex while it waits for the pool.
+  for (auto& s : slots_) s->lock_anchor().detach();
 }
 
 }  // namespace phost::v8rt

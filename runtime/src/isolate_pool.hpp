@@ -4,14 +4,17 @@
 // from JS on the same thread (JS -> Process() -> scripts.*) re-enters the
 // slot the thread already holds. What a thread holds is kept per pool, so a
 // thread inside host A's call that calls into host B never runs B's scripts
-// in A's isolate.
+// in A's isolate. Between calls a thread's locker stays parked on the slot it
+// used (parked_lock.hpp), and the pool prefers that slot for its next call.
 #pragma once
 
 #include "isolate_slot.hpp"
 
 #include <phost/plugin_api.h>
 
+#include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -25,30 +28,48 @@ public:
   IsolatePool(const IsolatePool&) = delete;
   IsolatePool& operator=(const IsolatePool&) = delete;
 
+  class Lease;
+
+private:
+  // One slot and who holds it. Taking and giving back a slot are atomic
+  // operations, not a lock: the pool's mutex is only for waiting.
+  struct alignas(64) Entry {  // a cache line each: threads on different slots share nothing here
+    IsolateSlot* slot = nullptr;
+    std::atomic<bool> busy{false};
+    std::atomic<bool> reclaiming{false};  // an exiting thread waits for it: leases pass it by
+    // The call holding it, only ever compared with a ctx's chain (ctx_within
+    // never reads it), so a stale value is harmless.
+    std::atomic<const phost_call_ctx*> holder{nullptr};
+  };
+
+public:
   class Lease {
   public:
     ~Lease();
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
-    IsolateSlot& slot() const noexcept { return *slot_; }
-    IsolateSlot* operator->() const noexcept { return slot_; }
+    IsolateSlot& slot() const noexcept { return *entry_->slot; }
+    IsolateSlot* operator->() const noexcept { return entry_->slot; }
 
   private:
     friend class IsolatePool;
-    Lease(IsolatePool& pool, IsolateSlot* slot, bool owned) noexcept : pool_(pool), slot_(slot), owned_(owned) {}
+    Lease(IsolatePool& pool, Entry* entry, void* use, bool owned) noexcept
+        : pool_(pool), entry_(entry), use_(use), owned_(owned) {}
     IsolatePool& pool_;
-    IsolateSlot* slot_;
+    Entry* entry_;
+    void* use_;   // this thread's record of the pool
     bool owned_;  // false when re-entering this thread's slot
   };
 
-  // The slot this thread holds, or a free one. Waits while every slot is
-  // busy, but never past deadline_ns (0 = none) nor once ctx is cancelled.
-  // Throws phost::Error: 408, 499, 503 once the pool is closed, and 409 at
-  // once when every slot is held by ctx's own call chain (it would wait for
-  // itself).
+  // The slot this thread holds, or a free one (the one it used last if it
+  // is free). Waits while every slot is busy, but never past deadline_ns
+  // (0 = none) nor once ctx is cancelled. Throws phost::Error: 408, 499, 503
+  // once the pool is closed, and 409 at once when every slot is held by
+  // ctx's own call chain (it would wait for itself).
   Lease lease(int64_t deadline_ns, const phost_call_ctx* ctx);
 
   // Refuses new leases, stops running calls and waits until none is held.
+  // Lockers parked on its slots are forgotten from then on.
   void close();
 
   size_t size() const noexcept { return slots_.size(); }
@@ -58,16 +79,22 @@ public:
   }
 
 private:
-  void release(IsolateSlot* slot) noexcept;
+  bool try_take(Entry& e, const phost_call_ctx* ctx) noexcept;
+  Entry& wait_for_free(Entry* preferred, int64_t deadline_ns, const phost_call_ctx* ctx);
+  void release(Entry& e) noexcept;
+  // An exiting thread releasing its parked locker: runs fn while holding
+  // e's slot, before any lease takes it; false when the slot stayed busy
+  // for kReclaimWait or the pool closed.
+  bool reclaim(Entry& e, const std::function<void()>& fn) noexcept;
   bool held_by_own_chain(const phost_call_ctx* ctx) const noexcept;
 
+  const uint64_t id_;  // never reused: threads' records of a destroyed pool never match another
   std::vector<std::unique_ptr<IsolateSlot>> slots_;
+  std::unique_ptr<Entry[]> entries_;
+  std::atomic<bool> closed_{false};
+  std::atomic<int> waiters_{0};  // threads in wait_for_free or reclaim: a release wakes them
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::vector<IsolateSlot*> free_;
-  std::vector<std::pair<IsolateSlot*, const phost_call_ctx*>> holders_;  // leased slots and their calls
-  size_t leased_ = 0;
-  bool closed_ = false;
 };
 
 }  // namespace phost::v8rt

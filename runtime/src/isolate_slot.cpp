@@ -10,6 +10,7 @@
 
 #include <v8-exception.h>
 #include <v8-function.h>
+#include <v8-locker.h>
 #include <v8-microtask-queue.h>
 #include <v8-object.h>
 #include <v8-primitive.h>
@@ -46,7 +47,7 @@ void IsolateSlot::create_isolate() {
   isolate_ = v8::Isolate::New(params);
   heap_grants_ = 0;
   out_of_memory_ = false;
-  stack_limit_ = 0;
+  lock_->replace(isolate_);
   v8::Locker lock(isolate_);
   v8::Isolate::Scope enter(isolate_);
   isolate_->SetData(0, this);
@@ -66,6 +67,8 @@ void IsolateSlot::create_isolate() {
 
 void IsolateSlot::dispose_isolate() noexcept {
   timer_.attach(nullptr);
+  lock_->release_own();
+  lock_->replace(nullptr);
   {
     v8::Locker lock(isolate_);
     v8::Isolate::Scope enter(isolate_);
@@ -81,29 +84,30 @@ void IsolateSlot::dispose_isolate() noexcept {
 }
 
 void IsolateSlot::enter() {
-  locker_.emplace(isolate_);
+  const bool new_thread_state = lock_->lock();
   isolate_->Enter();
-  uintptr_t limit = stack_limit_for_this_thread();
-  if (!limit) {
-    // The platform cannot tell: assume 256 KB of stack below this frame.
-    char here;
-    limit = reinterpret_cast<uintptr_t>(&here) - 256 * 1024;
-  }
-  if (limit != stack_limit_) {
+  if (new_thread_state) {
+    // V8 keeps the limit with the thread's state, parked or not.
+    uintptr_t limit = stack_limit_for_this_thread();
+    if (!limit) {
+      // The platform cannot tell: assume 256 KB of stack below this frame.
+      char here;
+      limit = reinterpret_cast<uintptr_t>(&here) - 256 * 1024;
+    }
     isolate_->SetStackLimit(limit);
-    stack_limit_ = limit;
   }
-  v8::HandleScope scope(isolate_);
-  context_.Get(isolate_)->Enter();  // stays entered after the scope closes
+  // One scope for the whole lease: the entered context's handle lives in it.
+  lease_scope_.emplace(isolate_);
+  entered_ = context_.Get(isolate_);
+  entered_->Enter();
 }
 
 void IsolateSlot::leave() noexcept {
-  {
-    v8::HandleScope scope(isolate_);
-    context_.Get(isolate_)->Exit();
-  }
+  entered_->Exit();
+  entered_.Clear();
+  lease_scope_.reset();
   isolate_->Exit();
-  locker_.reset();
+  lock_->unlock(!out_of_memory_);
   if (out_of_memory_) {
     // The heap is near its limit: replace the isolate rather than trust it.
     services_.log(PHOST_LOG_WARN, "isolate " + std::to_string(index_) + " hit its heap limit; replacing it");
@@ -283,6 +287,8 @@ Value IsolateSlot::stats(bool collect_garbage) {
   out.set("total_heap_bytes", Value::integer(static_cast<int64_t>(heap.total_heap_size())));
   out.set("heap_limit_bytes", Value::integer(static_cast<int64_t>(heap.heap_size_limit())));
   out.set("compiled_scripts", Value::integer(static_cast<int64_t>(scripts_->size())));
+  // Other threads whose locker is parked here (parked_lock.hpp).
+  out.set("parked_threads", Value::integer(static_cast<int64_t>(lock_->parked())));
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "convert.hpp"
 #include "js_error.hpp"
 #include "key_cache.hpp"
+#include "parked_lock.hpp"
 #include "script_cache.hpp"
 #include "shape_cache.hpp"
 #include "services.hpp"
@@ -18,7 +19,7 @@
 #include <v8-array-buffer.h>
 #include <v8-context.h>
 #include <v8-isolate.h>
-#include <v8-locker.h>
+#include <v8-local-handle.h>
 #include <v8-persistent-handle.h>
 
 #include <atomic>
@@ -40,8 +41,10 @@ public:
   static IsolateSlot& of(v8::Isolate* isolate) noexcept;
 
   // Lock and enter the isolate on this thread, and leave it again (the pool).
+  // Between calls the thread's locker stays parked (parked_lock.hpp).
   void enter();
   void leave() noexcept;
+  LockAnchor& lock_anchor() noexcept { return *lock_; }
   // Any thread: stops whatever runs here.
   void stop(StopReason reason) noexcept;
 
@@ -81,15 +84,16 @@ private:
   CallTimer timer_;
   v8::Isolate* isolate_ = nullptr;
   std::unique_ptr<v8::ArrayBuffer::Allocator> allocator_;
-  std::optional<v8::Locker> locker_;  // while held
+  std::shared_ptr<LockAnchor> lock_ = std::make_shared<LockAnchor>();
   v8::Global<v8::Context> context_;
+  std::optional<v8::HandleScope> lease_scope_;  // while leased, outside every call's own scope
+  v8::Local<v8::Context> entered_;               // context_, entered while leased
   std::unique_ptr<JsErrors> errors_;
   std::unique_ptr<KeyCache> keys_;
   std::unique_ptr<ShapeCache> shapes_;
   CallStack calls_;
   BridgeState bridge_state_{services_, calls_, errors_, value_limits()};
   std::unique_ptr<ScriptCache> scripts_;
-  uintptr_t stack_limit_ = 0;         // the last thread's, as set on the isolate
   size_t heap_grants_ = 0;            // near_heap_limit raised the limit this often
   std::atomic<bool> out_of_memory_{false};
 };

@@ -88,22 +88,24 @@ void Runtime::reload_changed(const std::vector<std::filesystem::path>& removed) 
 }
 
 int64_t Runtime::deadline_for(const phost_call_ctx* ctx, int64_t timeout_ms) noexcept {
-  int64_t deadline = timeout_ms ? api().clock_ns() + timeout_ms * 1'000'000 : 0;
-  if (ctx) {
-    phost_call_info info{};
-    info.struct_size = sizeof info;
-    if (api().ctx_info(ctx, &info) == PHOST_OK && info.deadline_ns && (!deadline || info.deadline_ns < deadline))
-      deadline = info.deadline_ns;
-  }
-  return deadline;
+  phost_call_info info{};
+  info.struct_size = sizeof info;
+  if (!ctx || api().ctx_info(ctx, &info) != PHOST_OK) info.deadline_ns = 0;
+  return deadline_for(info.deadline_ns, timeout_ms);
+}
+
+int64_t Runtime::deadline_for(int64_t ctx_deadline_ns, int64_t timeout_ms) noexcept {
+  const int64_t deadline = timeout_ms ? api().clock_ns() + timeout_ms * 1'000'000 : 0;
+  return ctx_deadline_ns && (!deadline || ctx_deadline_ns < deadline) ? ctx_deadline_ns : deadline;
 }
 
 Value Runtime::call_script(Call& call) {
   const phost_call_info info = call.info();
   phost_call_ctx* ctx = call.ctx();
-  const int64_t deadline = deadline_for(ctx, options_.timeout_ms);
+  const int64_t deadline = deadline_for(info.deadline_ns, options_.timeout_ms);
   // Processes the script calls see the time it really has.
-  if (deadline && PHOST_API_HAS(&api(), ctx_set_deadline)) api().ctx_set_deadline(ctx, deadline);
+  if (deadline && deadline != info.deadline_ns && PHOST_API_HAS(&api(), ctx_set_deadline))
+    api().ctx_set_deadline(ctx, deadline);
   auto lease = pool_.lease(deadline, ctx);  // a nested call re-enters the slot this thread holds
   return lease->call(to_view(info.id), to_view(info.method), call.args().get(), ctx, deadline);
 }

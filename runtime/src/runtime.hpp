@@ -56,6 +56,8 @@ private:
   void reload_changed(const std::vector<std::filesystem::path>& removed) noexcept;
   // The earlier of ctx's deadline and now + timeout_ms (0 = none).
   static int64_t deadline_for(const phost_call_ctx* ctx, int64_t timeout_ms) noexcept;
+  // The same for a call whose deadline (0 = none) was already read.
+  static int64_t deadline_for(int64_t ctx_deadline_ns, int64_t timeout_ms) noexcept;
   // A version of source, prepared for V8 (SourcePrep). Throws phost::Error.
   std::shared_ptr<ScriptVersion> make(std::string id, std::string source, std::string file);
 

@@ -26,10 +26,7 @@ void CallTimer::attach(v8::Isolate* isolate) noexcept {
   isolate_ = isolate;
 }
 
-StopReason CallTimer::reason() const noexcept {
-  std::lock_guard lock(mutex_);
-  return reason_;
-}
+StopReason CallTimer::reason() const noexcept { return reason_.load(); }
 
 void CallTimer::terminate_locked(StopReason reason) noexcept {
   if (reason_ != StopReason::none || !isolate_) return;

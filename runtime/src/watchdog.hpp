@@ -59,7 +59,7 @@ private:
   mutable std::mutex mutex_;
   v8::Isolate* isolate_ = nullptr;
   std::vector<Armed> armed_;
-  StopReason reason_ = StopReason::none;
+  std::atomic<StopReason> reason_{StopReason::none};  // written under mutex_, read by the running call without it
 };
 
 // Arms a deadline (and ctx's cancellation) for the current scope.

@@ -1,0 +1,234 @@
+// Threads keep their isolate's locker parked between calls (parked_lock.hpp):
+// idle threads never hold an isolate back from others, and parked lockers
+// are released at thread exit, on isolate replacement and host destruction.
+#include "runtime_support.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+using phost::Value;
+
+namespace {
+
+constexpr std::string_view kCalc = "const k = 3; function Mul(a, b) { return a * b + k; }";
+
+// A gate threads wait at until it opens.
+class Gate {
+public:
+  void open() {
+    {
+      std::lock_guard lock(mutex_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+  void wait() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [this] { return open_; });
+  }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+// Counts arrivals; wait(n) returns once n have arrived.
+class Counter {
+public:
+  void arrive() {
+    {
+      std::lock_guard lock(mutex_);
+      ++n_;
+    }
+    cv_.notify_all();
+  }
+  void wait(int n) {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return n_ >= n; });
+  }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  int n_ = 0;
+};
+
+int64_t parked_threads(rt_test::Runtime& rt) {
+  return rt.host().call("runtime.stats").operator[]("heap")["parked_threads"].as_int();
+}
+
+int64_t mul(phost::Host& host, int a, int b, int timeout_ms = 0) {
+  phost::CallOptions options;
+  options.timeout = std::chrono::milliseconds(timeout_ms);
+  return host.call("scripts.calc.Mul", phost::args(a, b), options).as_int();
+}
+
+}  // namespace
+
+TEST_CASE("an idle thread whose locker is parked never holds its isolate back from other threads") {
+  rt_test::Runtime rt({.isolates = 1});
+  rt.load("calc", kCalc);
+  Gate done;
+  Counter called;
+  std::vector<std::thread> idle;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 3; ++t)
+    idle.emplace_back([&, t] {
+      if (mul(rt.host(), t, 2) != 2 * t + 3) ++wrong;
+      called.arrive();
+      done.wait();  // parked, idle, alive
+      if (mul(rt.host(), t, 5) != 5 * t + 3) ++wrong;
+    });
+  called.wait(3);
+  CHECK(parked_threads(rt) == 3);
+  // The only isolate, with three idle threads parked on it: each call here
+  // would time out if it waited for one of them.
+  for (int i = 0; i < 200; ++i) REQUIRE(mul(rt.host(), i, 7, 2000) == 7 * i + 3);
+  done.open();
+  for (auto& th : idle) th.join();
+  CHECK(wrong == 0);
+  CHECK(parked_threads(rt) == 0);  // each released its locker as it exited
+}
+
+TEST_CASE("4 threads on 1 isolate and 4 threads on 2 isolates all get their own answers, and exit clean") {
+  for (int isolates : {1, 2}) {
+    CAPTURE(isolates);
+    rt_test::Runtime rt({.isolates = isolates});
+    rt.load("calc", kCalc);
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 2000; ++i)
+          if (mul(rt.host(), t, i) != t * i + 3) ++wrong;
+      });
+    for (auto& th : threads) th.join();
+    CHECK(wrong == 0);
+    CHECK(parked_threads(rt) == 0);
+  }
+}
+
+TEST_CASE("short-lived threads release their parked lockers as they exit") {
+  rt_test::Runtime rt({.isolates = 1});
+  rt.load("calc", kCalc);
+  for (int t = 0; t < 40; ++t) {
+    int64_t got = 0;
+    std::thread th([&] { got = mul(rt.host(), t, 3); });
+    th.join();
+    REQUIRE(got == 3 * t + 3);
+  }
+  CHECK(parked_threads(rt) == 0);
+}
+
+TEST_CASE("at most 8 idle threads keep a locker parked on one isolate, the others release theirs") {
+  rt_test::Runtime rt({.isolates = 1});
+  rt.load("calc", kCalc);
+  Gate done;
+  Counter called;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> idle;
+  for (int t = 0; t < 12; ++t)
+    idle.emplace_back([&, t] {
+      if (mul(rt.host(), t, 2) != 2 * t + 3) ++wrong;
+      called.arrive();
+      done.wait();
+      if (mul(rt.host(), t, 4) != 4 * t + 3) ++wrong;
+    });
+  called.wait(12);
+  // This thread parked first (its load); the stats call is its own, so the
+  // other seven of the eight are counted.
+  CHECK(parked_threads(rt) == 7);
+  done.open();
+  for (auto& th : idle) th.join();
+  CHECK(wrong == 0);
+  CHECK(parked_threads(rt) == 0);
+}
+
+TEST_CASE("a thread exiting while its isolate's holder waits for that exit does not deadlock") {
+  // The handler runs inside a script call on the only isolate and joins a
+  // thread whose locker is parked on that isolate: the exiting thread can
+  // only wait a bounded time for the isolate, then leaves its state to V8.
+  std::unique_ptr<std::thread> worker;
+  Gate parked, finish;
+  rt_test::Options o;
+  o.isolates = 1;
+  o.processes.emplace_back("test.join", [&](phost::Call&) {
+    finish.open();
+    worker->join();
+    return Value::boolean(true);
+  });
+  rt_test::Runtime rt(o);
+  rt.load("calc", kCalc);
+  rt.load("joiner", "function Join() { return Process('test.join'); }");
+  std::atomic<int64_t> got{0};
+  worker = std::make_unique<std::thread>([&] {
+    got = mul(rt.host(), 2, 2);
+    parked.open();
+    finish.wait();
+  });
+  parked.wait();
+  CHECK(got == 7);
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK(rt.json("scripts.joiner.Join") == "true");
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  for (int i = 0; i < 100; ++i) REQUIRE(mul(rt.host(), i, 9) == 9 * i + 3);
+}
+
+TEST_CASE("a host destroyed while threads have lockers parked on its isolates, then those threads exiting, is safe") {
+  auto rt = std::make_unique<rt_test::Runtime>(rt_test::Options{.isolates = 2});
+  rt->load("calc", kCalc);
+  Gate destroyed;
+  Counter called;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i)
+        if (mul(rt->host(), t, i) != t * i + 3) ++wrong;
+      called.arrive();
+      destroyed.wait();
+      // A second host on this thread: its own isolates, fresh lockers.
+      rt_test::Runtime again({.isolates = 1});
+      again.load("calc", kCalc);
+      if (mul(again.host(), t, 1) != t + 3) ++wrong;
+    });
+  called.wait(4);
+  rt.reset();
+  destroyed.open();
+  for (auto& th : threads) th.join();
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("an isolate replaced after running out of memory forgets the lockers parked on it") {
+  rt_test::Runtime rt({.isolates = 1, .heap_mb = 32});
+  rt.load("calc", kCalc);
+  rt.load("bomb", "function Grow() { const a = []; for (;;) a.push(new Array(100000).fill(1.5)); }");
+  Gate replaced, done;
+  Counter called;
+  std::atomic<int> wrong{0};
+  std::thread idle([&] {
+    if (mul(rt.host(), 1, 2) != 5) ++wrong;
+    called.arrive();
+    replaced.wait();
+    // Its old locker belonged to the disposed isolate: a fresh one now.
+    if (mul(rt.host(), 2, 2) != 7) ++wrong;
+    called.arrive();
+    done.wait();
+  });
+  called.wait(1);
+  CHECK(parked_threads(rt) == 1);
+  CHECK(rt.error_of("scripts.bomb.Grow").code == 507);
+  CHECK(parked_threads(rt) == 0);
+  replaced.open();
+  called.wait(2);
+  CHECK(parked_threads(rt) == 1);
+  done.open();
+  idle.join();
+  CHECK(wrong == 0);
+  CHECK(parked_threads(rt) == 0);
+}
