@@ -10,11 +10,14 @@
 #include <v8-persistent-handle.h>
 #include <v8-primitive.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 namespace phost::v8rt {
+
+class ResultReader;
 
 class KeyCache {
 public:
@@ -29,6 +32,10 @@ public:
   // key as an internalized string; throws phost::Error like v8_string.
   v8::Local<v8::String> key(std::string_view key);
 
+  // The isolate's result reader (result_reader.hpp), made on first use: it
+  // lives here because the isolate has no data slot left for it.
+  ResultReader& reader();
+
 private:
   struct Hash {
     using is_transparent = void;
@@ -37,6 +44,7 @@ private:
 
   v8::Isolate* isolate_;
   std::unordered_map<std::string, v8::Global<v8::String>, Hash, std::equal_to<>> keys_;
+  std::unique_ptr<ResultReader> reader_;
 };
 
 }  // namespace phost::v8rt
