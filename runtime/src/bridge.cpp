@@ -45,17 +45,19 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
                            "and process_deny options)",
                   PHOST_E_PROCESS);
     Value args = Value::array(static_cast<size_t>(info.Length() - 1));
-    for (int i = 1; i < info.Length(); ++i) {
-      v8::TryCatch getter(isolate);
-      try {
-        args.push(from_v8(context, info[i], state.limits));
-      } catch (const Error& e) {
-        if (isolate->IsExecutionTerminating()) return;
-        if (getter.HasCaught()) {  // a getter threw: its own error goes on
-          getter.ReThrow();
-          return;
+    {
+      v8::TryCatch getter(isolate);  // one for all: the first argument that fails ends the loop
+      for (int i = 1; i < info.Length(); ++i) {
+        try {
+          args.push(from_v8(context, info[i], state.limits));
+        } catch (const Error& e) {
+          if (isolate->IsExecutionTerminating()) return;
+          if (getter.HasCaught()) {  // a getter threw: its own error goes on
+            getter.ReThrow();
+            return;
+          }
+          throw Error(e.code(), "Process('" + std::string(name) + "'): argument " + std::to_string(i) + ": " + e.what());
         }
-        throw Error(e.code(), "Process('" + std::string(name) + "'): argument " + std::to_string(i) + ": " + e.what());
       }
     }
     Value result;
