@@ -1,5 +1,6 @@
 #include "key_cache.hpp"
 
+#include "name_cache.hpp"
 #include "result_reader.hpp"
 #include "v8_text.hpp"
 
@@ -18,6 +19,11 @@ constexpr size_t kMaxKeyBytes = 64;
 KeyCache::KeyCache(v8::Isolate* isolate) : isolate_(isolate) { isolate_->SetData(kKeyCacheSlot, this); }
 
 KeyCache::~KeyCache() { isolate_->SetData(kKeyCacheSlot, nullptr); }
+
+NameCache& KeyCache::names() {
+  if (!names_) names_ = std::make_unique<NameCache>(isolate_);
+  return *names_;
+}
 
 ResultReader& KeyCache::reader() {
   if (!reader_) reader_ = std::make_unique<ResultReader>(isolate_);

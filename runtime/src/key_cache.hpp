@@ -17,6 +17,7 @@
 
 namespace phost::v8rt {
 
+class NameCache;
 class ResultReader;
 
 class KeyCache {
@@ -32,9 +33,11 @@ public:
   // key as an internalized string; throws phost::Error like v8_string.
   v8::Local<v8::String> key(std::string_view key);
 
-  // The isolate's result reader (result_reader.hpp), made on first use: it
-  // lives here because the isolate has no data slot left for it.
+  // The isolate's result reader (result_reader.hpp) and Process() names
+  // (name_cache.hpp), made on first use: they live here because the isolate
+  // has no data slot left for them.
   ResultReader& reader();
+  NameCache& names();
 
 private:
   struct Hash {
@@ -45,6 +48,7 @@ private:
   v8::Isolate* isolate_;
   std::unordered_map<std::string, v8::Global<v8::String>, Hash, std::equal_to<>> keys_;
   std::unique_ptr<ResultReader> reader_;
+  std::unique_ptr<NameCache> names_;
 };
 
 }  // namespace phost::v8rt

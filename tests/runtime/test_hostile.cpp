@@ -544,6 +544,16 @@ TEST_CASE("scripts may not call runtime.* unless allowed, nor what process_deny 
     rt.load("t", "function Ok() { return Process('test.ok'); }\nfunction Other() { return Process('TEST.OTHER'); }");
     CHECK(rt.json("scripts.t.Ok") == "1");
     CHECK(rt.error_of("scripts.t.Other").code == 403);
+    // Names are remembered per string (name_cache.hpp): the verdict and the
+    // name stay right when the same string comes again, is built at run
+    // time, or a nested call with another name runs in between.
+    rt.load("n", "function Many() { let s = 0; for (let i = 0; i < 200; i++) s += Process(i % 2 ? 'test.ok' : 'test.' + 'ok'); return s; }\n"
+                 "function Denied() { let n = 0; for (let i = 0; i < 3; i++) { try { Process('test.other'); } catch (e) { n += e.code === 403 ? 1 : 0; } } return n; }\n"
+                 "function Inner() { return Process('test.ok'); }\n"
+                 "function Outer() { return Process('scripts.n.Inner') + Process('scripts.n.Inner') + Process('test.ok'); }\n");
+    CHECK(rt.json("scripts.n.Many") == "200");
+    CHECK(rt.json("scripts.n.Denied") == "3");
+    CHECK(rt.json("scripts.n.Outer") == "3");
   }
 }
 
