@@ -165,6 +165,9 @@ function container(o, list, depth) {
 function encode(root, list) {
   pos = 0; bpos = 0; items = 0; spent = 0; nrefs = 0; deepest = 0;
   meta[2] = 0; meta[3] = 0;
+  // A huge value grew the buffers: not kept for the small ones that follow.
+  if (out.length > 65536) { out = state[0] = new Float64Array(256); meta[2] = 1; }
+  if (bytes.length > 262144) { bytes = state[1] = new Uint8Array(1024); meta[2] = 1; }
   maxDepth = meta[4]; maxItems = meta[5]; maxBytes = meta[6];
   try {
     room(3);

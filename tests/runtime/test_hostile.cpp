@@ -437,7 +437,8 @@ TEST_CASE("reading a result keeps ints, doubles, BigInts, bytes, dates and strin
                "           '\\u043a\\u043b\\u044e\\u0447': true, m: new Map([['k', { v: null }]]), set: new Set([1]) };\n"
                "}\n"
                "function Wide() { const o = {}; for (let i = 0; i < 5000; i++) o['key' + i] = i; return o; }\n"
-               "function Nested() { return { a: [{ x: 1 }, { x: 2, y: [3, 'z'] }], e: {} , l: [] }; }\n");
+               "function Nested() { return { a: [{ x: 1 }, { x: 2, y: [3, 'z'] }], e: {} , l: [] }; }\n"
+               "function Huge() { return new Array(40000).fill({ a: 'x'.repeat(20), b: 1.5 }); }\n");
   const Value r = rt.host().call("scripts.r.Main", phost::args());
   CHECK(r["i"].kind() == PHOST_INT);
   CHECK(r["i"].as_int() == 9007199254740992);
@@ -459,6 +460,10 @@ TEST_CASE("reading a result keeps ints, doubles, BigInts, bytes, dates and strin
   CHECK(wide.key_at(4999) == "key4999");
   CHECK(wide["key4321"].as_int() == 4321);
   CHECK(rt.json("scripts.r.Nested") == R"({"a":[{"x":1},{"x":2,"y":[3,"z"]}],"e":{},"l":[]})");
+  const Value huge = rt.host().call("scripts.r.Huge", phost::args());  // grows the reader's buffers
+  REQUIRE(huge.size() == 40000);
+  CHECK(huge[39999].to_json() == R"({"a":"xxxxxxxxxxxxxxxxxxxx","b":1.5})");
+  CHECK(rt.json("scripts.r.Nested") == R"({"a":[{"x":1},{"x":2,"y":[3,"z"]}],"e":{},"l":[]})");  // and shrinks them
 }
 
 TEST_CASE("reading a result refuses what the walk refused, naming the path, and never runs a proxy trap") {
