@@ -215,6 +215,14 @@ ResultReader::~ResultReader() = default;
 
 bool ResultReader::make(v8::Local<v8::Context> caller) {
   if (failed_) return false;
+  // Not made while the isolate is stopping (a later conversion tries
+  // again); any other failure is for good: the C++ walk reads everything.
+  struct Verdict {
+    ResultReader& reader;
+    ~Verdict() {
+      if (reader.encode_.IsEmpty() && reader.isolate_->IsExecutionTerminating()) reader.failed_ = false;
+    }
+  } verdict{*this};
   failed_ = true;  // until it is made
   v8::TryCatch ignore(isolate_);
   v8::Local<v8::Context> context = v8::Context::New(isolate_);
@@ -252,7 +260,7 @@ bool ResultReader::make(v8::Local<v8::Context> caller) {
   key_list_.Reset(isolate_, keys.As<v8::Array>());
   meta_ = store_of(meta);
   refresh(context);
-  failed_ = out_ == nullptr || bytes_ == nullptr;
+  failed_ = meta_ == nullptr || out_ == nullptr || bytes_ == nullptr;
   return !failed_;
 }
 
@@ -267,7 +275,7 @@ void ResultReader::refresh(v8::Local<v8::Context> context) {
 
 bool ResultReader::encode(v8::Local<v8::Context> context, v8::Local<v8::Object> root, bool list, int max_depth,
                           double items, double bytes, Stream& out) {
-  if (encode_.IsEmpty() && !make(context)) return false;
+  if (failed_ || (encode_.IsEmpty() && !make(context))) return false;
   auto* meta = static_cast<double*>(meta_->Data());
   meta[4] = max_depth;
   meta[5] = items;
@@ -283,7 +291,9 @@ bool ResultReader::encode(v8::Local<v8::Context> context, v8::Local<v8::Object> 
   return ok;
 }
 
-bool ResultReader::handed_over() const noexcept { return static_cast<const double*>(meta_->Data())[3] != 0; }
+bool ResultReader::handed_over() const noexcept {
+  return meta_ && !failed_ && static_cast<const double*>(meta_->Data())[3] != 0;
+}
 
 void ResultReader::release(v8::Local<v8::Context> context) {
   // Values handed over may hold much (an Error's stack keeps its functions):
