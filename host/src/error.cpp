@@ -46,8 +46,9 @@ const char* status_name(phost_status status) noexcept {
   }
 }
 
-#ifdef __MINGW32__
 namespace {
+
+#ifdef __MINGW32__
 
 // mingw-w64's emulated TLS frees a thread_local's storage at thread exit before
 // its destructor runs (winpthreads destroys the keys in creation order), which
@@ -74,21 +75,34 @@ private:
   DWORD slot_;
 };
 
-}  // namespace
-
-LastError& last_error() noexcept {
+LastError& record() noexcept {
   static LastErrorSlot slot;
   return slot.get();
 }
 #else
-LastError& last_error() noexcept {
+LastError& record() noexcept {
   thread_local LastError error;
   return error;
 }
 #endif
 
+}  // namespace
+
+#if defined(__GNUC__) && !defined(_WIN32)
+thread_local phost_status last_status __attribute__((tls_model("initial-exec"))) = PHOST_OK;
+#else
+thread_local phost_status last_status = PHOST_OK;
+#endif
+
+LastError& last_error() noexcept {
+  LastError& e = record();
+  e.status = last_status;
+  return e;
+}
+
 void set_last_error(phost_status status, int32_t code, std::string_view message, std::string_view stack) noexcept {
-  LastError& e = last_error();
+  LastError& e = record();
+  last_status = status;
   e.status = status;
   e.code = code ? code : default_code(status);
   // Messages and stacks carry plugin text and file paths: always valid UTF-8 here.

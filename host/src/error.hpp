@@ -54,7 +54,17 @@ struct LastError {
 LastError& last_error() noexcept;
 void set_last_error(phost_status status, int32_t code, std::string_view message,
                     std::string_view stack = {}) noexcept;
-inline void clear_last_error() noexcept { last_error().status = PHOST_OK; }
+
+// The thread's last status alone, which every successful table call clears:
+// a plain thread_local (initial-exec where the platform has it, one
+// instruction) instead of the record's, whose every access was a
+// __tls_get_addr call and an initialisation check (issue 14: ~50 per call).
+#if defined(__GNUC__) && !defined(_WIN32)
+extern thread_local phost_status last_status __attribute__((tls_model("initial-exec")));
+#else
+extern thread_local phost_status last_status;
+#endif
+inline void clear_last_error() noexcept { last_status = PHOST_OK; }
 
 // Runs body, returning PHOST_OK or the status of what it threw, recorded as
 // the thread's last error. No exception leaves it.

@@ -9,6 +9,78 @@ namespace {
 
 constexpr size_t kIndexThreshold = 16;
 
+// Released nodes of small values are kept per thread, their strings' and
+// vectors' storage with them, and made again without a malloc (issue 14: a
+// call's ~28 malloc/free pairs, glibc's per-thread cache overflowing). Not on
+// Windows, where a thread_local with a destructor is unsafe (error.cpp).
+#if defined(__GNUC__) && !defined(_WIN32)
+constexpr size_t kKeptNodes = 128;     // per thread: at most ~60 KB kept
+constexpr size_t kKeptCapacity = 8;  // items, keys
+constexpr size_t kKeptText = 64;
+
+struct FreeNodes;
+thread_local FreeNodes* fast_nodes __attribute__((tls_model("initial-exec"))) = nullptr;
+// Set when the thread's list is gone: later releases (other thread_locals'
+// destructors) delete.
+thread_local bool nodes_gone __attribute__((tls_model("initial-exec"))) = false;
+
+struct FreeNodes {
+  std::vector<phost_value*> nodes;
+  ~FreeNodes() {
+    nodes_gone = true;
+    fast_nodes = nullptr;
+    for (phost_value* v : nodes) delete v;
+  }
+};
+
+FreeNodes* free_nodes() noexcept {
+  if (fast_nodes || nodes_gone) return fast_nodes;
+  try {
+    thread_local FreeNodes owner;
+    owner.nodes.reserve(kKeptNodes);
+    fast_nodes = &owner;
+  } catch (...) {
+    return nullptr;
+  }
+  return fast_nodes;
+}
+
+phost_value* take_node(phost_kind kind) {
+  FreeNodes* list = free_nodes();
+  if (!list || list->nodes.empty()) return new phost_value(kind);
+  phost_value* v = list->nodes.back();
+  list->nodes.pop_back();
+  v->kind = kind;
+  return v;
+}
+
+void drop_node(phost_value* v) noexcept {
+  FreeNodes* list = free_nodes();
+  if (!list || list->nodes.size() >= kKeptNodes || v->items.capacity() > kKeptCapacity ||
+      v->keys.capacity() > kKeptCapacity || v->text.capacity() > kKeptText) {
+    delete v;
+    return;
+  }
+  v->text.clear();
+  v->items.clear();
+  v->keys.clear();
+  v->index.reset();
+  v->i = 0;
+  v->refs.store(1, std::memory_order_relaxed);
+  v->frozen.store(false, std::memory_order_relaxed);
+  list->nodes.push_back(v);  // within the reserved capacity: no allocation
+}
+#else
+phost_value* take_node(phost_kind kind) { return new phost_value(kind); }
+void drop_node(phost_value* v) noexcept { delete v; }
+#endif
+
+// Drops one reference; true when it was the last. A count of 1 is ours
+// alone (taking another needs a reference), so no atomic write is needed.
+bool last_reference(const phost_value* v) noexcept {
+  return v->refs.load(std::memory_order_acquire) == 1 || v->refs.fetch_sub(1, std::memory_order_acq_rel) == 1;
+}
+
 void destroy_tree(phost_value* root) noexcept {
   // Iterative so that a deep value cannot overflow the stack; the pending
   // nodes of most trees fit the array, so a release allocates nothing.
@@ -30,9 +102,9 @@ void destroy_tree(phost_value* root) noexcept {
       v = inline_doomed[--inline_count];
     }
     for (phost_value* child : v->items) {
-      if (child->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) doom(child);
+      if (last_reference(child)) doom(child);
     }
-    delete v;
+    drop_node(v);
   }
 }
 
@@ -71,7 +143,7 @@ size_t find_index(const phost_value* object, std::string_view key) noexcept {
 
 void ValueDeleter::operator()(const phost_value* v) const noexcept { release(v); }
 
-ValuePtr make_value(phost_kind kind) { return ValuePtr(new phost_value(kind)); }
+ValuePtr make_value(phost_kind kind) { return ValuePtr(take_node(kind)); }
 
 ValuePtr make_string(std::string_view utf8) {
   if (!valid_utf8(utf8)) throw Error(PHOST_E_INVALID_ARG, "string is not valid UTF-8");
@@ -87,8 +159,7 @@ void retain(const phost_value* v) noexcept {
 }
 
 void release(const phost_value* v) noexcept {
-  if (v && v->refs.fetch_sub(1, std::memory_order_acq_rel) == 1)
-    destroy_tree(const_cast<phost_value*>(v));
+  if (v && last_reference(v)) destroy_tree(const_cast<phost_value*>(v));
 }
 
 void push(phost_value* array, phost_value* item) {

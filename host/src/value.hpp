@@ -25,7 +25,7 @@ struct phost_value {
   // frozen container's whole tree is frozen, and no cycle can form: only an
   // unfrozen value takes items, and no container holds an unfrozen value.
   mutable std::atomic<bool> frozen{false};
-  const phost_kind kind;
+  phost_kind kind;  // set once when made (value.cpp reuses released nodes)
   union {
     bool b;
     int64_t i = 0;

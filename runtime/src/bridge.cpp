@@ -2,7 +2,9 @@
 
 #include "bridge_callback.hpp"
 #include "globals.hpp"
+#include "key_cache.hpp"
 #include "lockdown.hpp"
+#include "name_cache.hpp"
 #include "v8_text.hpp"
 
 #include <v8-exception.h>
@@ -15,6 +17,8 @@
 #include <v8-primitive.h>
 #include <v8-script.h>
 #include <v8-template.h>
+
+#include <cstring>
 
 namespace phost::v8rt {
 namespace {
@@ -37,25 +41,39 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
       throw Error(400, "Process(name, ...args): a process name has at most 256 characters", PHOST_E_INVALID_ARG);
     // At most 256 UTF-16 units, so at most 768 bytes of UTF-8: no heap string.
     char name_bytes[3 * 256];
-    const std::string_view name(name_bytes, static_cast<size_t>(info[0].As<v8::String>()->WriteUtf8(
-                                                isolate, name_bytes, sizeof name_bytes, nullptr,
-                                                v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8)));
-    if (!state.services.options.rules.allows(name))
+    std::string_view name;
+    bool allowed = false;
+    KeyCache* cache = KeyCache::of(isolate);
+    if (const NameCache::Name* known = cache ? cache->names().find(info[0].As<v8::String>()) : nullptr) {
+      // Copied: a nested call may take the entry's slot while this one runs.
+      std::memcpy(name_bytes, known->utf8.data(), known->utf8.size());
+      name = std::string_view(name_bytes, known->utf8.size());
+      allowed = known->allowed;
+    } else {
+      name = std::string_view(name_bytes, static_cast<size_t>(info[0].As<v8::String>()->WriteUtf8(
+                                              isolate, name_bytes, sizeof name_bytes, nullptr,
+                                              v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8)));
+      allowed = state.services.options.rules.allows(name);
+      if (cache) cache->names().remember(info[0].As<v8::String>(), name, allowed);
+    }
+    if (!allowed)
       throw Error(403, "Process('" + std::string(name) + "'): scripts may not call this process (the runtime's process_allow " +
                            "and process_deny options)",
                   PHOST_E_PROCESS);
     Value args = Value::array(static_cast<size_t>(info.Length() - 1));
-    for (int i = 1; i < info.Length(); ++i) {
-      v8::TryCatch getter(isolate);
-      try {
-        args.push(from_v8(context, info[i], state.limits));
-      } catch (const Error& e) {
-        if (isolate->IsExecutionTerminating()) return;
-        if (getter.HasCaught()) {  // a getter threw: its own error goes on
-          getter.ReThrow();
-          return;
+    {
+      v8::TryCatch getter(isolate);  // one for all: the first argument that fails ends the loop
+      for (int i = 1; i < info.Length(); ++i) {
+        try {
+          args.push(from_v8(context, info[i], state.limits));
+        } catch (const Error& e) {
+          if (isolate->IsExecutionTerminating()) return;
+          if (getter.HasCaught()) {  // a getter threw: its own error goes on
+            getter.ReThrow();
+            return;
+          }
+          throw Error(e.code(), "Process('" + std::string(name) + "'): argument " + std::to_string(i) + ": " + e.what());
         }
-        throw Error(e.code(), "Process('" + std::string(name) + "'): argument " + std::to_string(i) + ": " + e.what());
       }
     }
     Value result;

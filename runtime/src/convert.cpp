@@ -3,6 +3,7 @@
 #include "js_error.hpp"
 #include "key_cache.hpp"
 #include "limited_allocator.hpp"
+#include "result_reader.hpp"
 #include "shape_cache.hpp"
 #include "v8_text.hpp"
 
@@ -65,6 +66,8 @@ public:
     if (n > bytes_) fail(413, "value holds more bytes than the runtime allows (max_value_mb)", PHOST_E_LIMIT);
     bytes_ -= n;
   }
+  size_t items_left() const noexcept { return items_; }
+  size_t bytes_left() const noexcept { return bytes_; }
 
 private:
   v8::Isolate* isolate_;
@@ -183,7 +186,9 @@ private:
 class FromV8 {
 public:
   FromV8(v8::Local<v8::Context> context, const ValueLimits& limits)
-      : isolate_(context->GetIsolate()), context_(context), budget_(isolate_, limits) {}
+      : isolate_(context->GetIsolate()), context_(context), budget_(isolate_, limits) {
+    if (KeyCache* cache = KeyCache::of(isolate_)) reader_ = &cache->reader();
+  }
 
   Value convert(v8::Local<v8::Value> v, int depth) {
     if (depth > kMaxDepth) fail(413, "value nests deeper than " + std::to_string(kMaxDepth), PHOST_E_LIMIT);
@@ -226,9 +231,16 @@ public:
     // bounded by kMaxDepth, so a fixed array holds them.
     auto object = v.As<v8::Object>();
     for (int i = 0; i < depth; ++i)
-      if (ancestors_[i] == object) fail(400, "the value contains a cycle");
-    ancestors_[depth] = object;
+      if (ancestors_.at[i] == object) fail(400, "the value contains a cycle");
+    ancestors_.at[depth] = object;
     if (v->IsNativeError()) return error(object);
+    // A plain object or an array of two or more: read by the encoder (one
+    // call instead of an API round trip per key and property).
+    if (reader_ && !reader_->busy()) {
+      const ResultReader::Kind kind = ResultReader::kind(object);
+      if (kind == ResultReader::kPlain || (kind == ResultReader::kList && object.As<v8::Array>()->Length() > 1))
+        return encoded(object, kind == ResultReader::kList, depth);
+    }
     return container(object, depth);
   }
 
@@ -348,10 +360,184 @@ private:
     return out;
   }
 
+  // ---- the encoder's stream (result_reader.hpp) ----
+
+  Value encoded(v8::Local<v8::Object> root, bool list, int depth) {
+    // The buffers are the reader's until the stream is decoded: a getter
+    // (or the walk of a handed-over value) converting another value in the
+    // meantime takes the C++ walk.
+    struct Hold {
+      ResultReader& reader;
+      v8::Local<v8::Context> context;
+      explicit Hold(ResultReader& r, v8::Local<v8::Context> c) : reader(r), context(c) { reader.set_busy(true); }
+      ~Hold() {
+        reader.set_busy(false);
+        if (reader.handed_over()) reader.release(context);
+      }
+    } hold(*reader_, context_);
+    ResultReader::Stream stream;
+    bool threw = false;
+    {
+      v8::TryCatch caught(isolate_);
+      if (!reader_->encode(context_, root, list, kMaxDepth - depth, double(budget_.items_left()),
+                           double(budget_.bytes_left()), stream)) {
+        if (!caught.HasCaught() && !caught.HasTerminated()) return container(root, depth);  // no encoder: nothing ran
+        threw = true;
+        // The encoder's own failure (its stack overflowed) must not carry
+        // its private context to a script; a getter's exception goes on.
+        if (!caught.HasTerminated() && reader_->own_exception(caught.Exception()))
+          fail(500, "cannot convert the value (its reader failed)", PHOST_E_PROCESS);
+        caught.ReThrow();
+      }
+    }
+    cursor_ = stream.tags.data();
+    end_ = cursor_ + stream.tags.size();
+    bytes_ = stream.bytes;
+    bytes_end_ = bytes_ + stream.byte_count;
+    root_depth_ = depth;
+    Value out = decode_container(list, depth);
+    // The stream can be whole when the encoder threw after its last write.
+    if (threw) fail(500, "a getter threw while converting the value", PHOST_E_PROCESS);
+    return out;
+  }
+
+  bool at_end() const noexcept { return cursor_ == end_; }
+  double next() {
+    if (cursor_ == end_) fail(500, "a getter threw while converting the value", PHOST_E_PROCESS);
+    return *cursor_++;
+  }
+  int next_tag() { return static_cast<int>(next()); }
+  uint32_t next_index() {
+    const double d = next();
+    if (!(d >= 0 && d < 4294967296.0)) fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
+    return static_cast<uint32_t>(d);
+  }
+  v8::Local<v8::Value> ref(uint32_t i) {
+    v8::Local<v8::Value> v = reader_->ref(context_, i);
+    if (v.IsEmpty()) fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
+    return v;
+  }
+  std::string_view ascii(uint32_t n) {
+    if (n > size_t(bytes_end_ - bytes_)) fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
+    const std::string_view s(reinterpret_cast<const char*>(bytes_), n);
+    bytes_ += n;
+    return s;
+  }
+
+  Value decode_container(bool list, int depth) {
+    const int tag = next_tag();
+    if (tag == ResultReader::kCycle) fail(400, "the value contains a cycle");
+    const uint32_t n = next_index();
+    budget_.items(n);
+    if (list) {
+      if (tag != ResultReader::kArray) fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
+      Value out = Value::array(n);
+      for (uint32_t i = 0; i < n; ++i) {
+        if (at_end()) next();  // the getter of [i] threw
+        out.push(decoded_member(depth, [i] { return "[" + std::to_string(i) + "]"; }));
+      }
+      return out;
+    }
+    if (tag != ResultReader::kObject) fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
+    Value out = Value::object(n);
+    for (;;) {
+      const int key_tag = next_tag();
+      if (key_tag == ResultReader::kEnd) return out;
+      if (key_tag == ResultReader::kStop) fail(500, "the value reader stopped early", PHOST_E_INTERNAL);
+      if (key_tag == ResultReader::kKey) {
+        const std::string* name = reader_->key(context_, next_index());
+        if (!name) fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
+        budget_.bytes(name->size());
+        out.set(*name, decoded_member(depth, [&] { return "." + *name; }));
+      } else if (key_tag == ResultReader::kAscii) {
+        const std::string_view name = ascii(next_index());
+        budget_.bytes(name.size());
+        out.set(name, decoded_member(depth, [&] { return "." + std::string(name); }));
+      } else if (key_tag == ResultReader::kRef) {
+        v8::Local<v8::Value> key = ref(next_index());
+        if (!key->IsString()) fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
+        with_utf8(isolate_, key.As<v8::String>(), [&](std::string_view name) {
+          budget_.bytes(name.size());
+          out.set(name, decoded_member(depth, [&] { return "." + std::string(name); }));
+          return 0;
+        });
+      } else {
+        fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
+      }
+    }
+  }
+
+  template <class Segment>
+  Value decoded_member(int depth, Segment&& segment) {
+    try {
+      return decode(depth + 1);
+    } catch (Failed& f) {
+      if (f.path.size() < 200) f.path.insert(0, segment());
+      throw;
+    }
+  }
+
+  Value decode(int depth) {
+    const int tag = next_tag();
+    if (tag == ResultReader::kOther || tag == ResultReader::kFail) {
+      // Converted by the walk, with the path of ancestors for its cycle check.
+      const uint32_t index = next_index();
+      v8::Local<v8::Value> v = ref(index);
+      if (tag == ResultReader::kOther) {
+        const uint32_t ancestors = next_index();
+        if (ancestors != uint32_t(depth - root_depth_))
+          fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
+        for (uint32_t i = 0; i < ancestors; ++i) {
+          v8::Local<v8::Value> a = ref(index + 1 + i);
+          if (!a->IsObject()) fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
+          ancestors_.at[root_depth_ + int(i)] = a.As<v8::Object>();
+        }
+      }
+      Value out = convert(v, depth);
+      if (tag == ResultReader::kFail) fail(500, "the value reader refused a value the runtime converts", PHOST_E_INTERNAL);
+      return out;
+    }
+    if (depth > kMaxDepth) fail(413, "value nests deeper than " + std::to_string(kMaxDepth), PHOST_E_LIMIT);
+    budget_.items(1);
+    switch (tag) {
+      case ResultReader::kNull: return Value::null();
+      case ResultReader::kFalse: return Value::boolean(false);
+      case ResultReader::kTrue: return Value::boolean(true);
+      case ResultReader::kInt: return Value::integer(static_cast<int64_t>(next()));
+      case ResultReader::kDouble: return Value::number(next());
+      case ResultReader::kAscii: {
+        const std::string_view text = ascii(next_index());
+        budget_.bytes(text.size());
+        return Value::string(text);
+      }
+      case ResultReader::kRef: {
+        v8::Local<v8::Value> text = ref(next_index());
+        if (!text->IsString()) fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
+        return string(text.As<v8::String>());
+      }
+      case ResultReader::kArray:
+      case ResultReader::kObject:
+      case ResultReader::kCycle: --cursor_; return decode_container(tag == ResultReader::kArray, depth);
+      default: fail(500, "the value reader stopped early", PHOST_E_INTERNAL);
+    }
+  }
+
   v8::Isolate* isolate_;
   v8::Local<v8::Context> context_;
   Budget budget_;
-  v8::Local<v8::Object> ancestors_[kMaxDepth + 1];
+  ResultReader* reader_ = nullptr;
+  const double* cursor_ = nullptr;
+  const double* end_ = nullptr;
+  const uint8_t* bytes_ = nullptr;
+  const uint8_t* bytes_end_ = nullptr;
+  int root_depth_ = 0;
+  // Left unconstructed: a converter is made per value, most are scalars, and
+  // constructing 129 handles was a quarter of converting one (issue 14).
+  // Only [0, depth) is ever read, always after being written.
+  union Ancestors {
+    Ancestors() {}
+    v8::Local<v8::Object> at[kMaxDepth + 1];
+  } ancestors_;
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "key_cache.hpp"
 
+#include "name_cache.hpp"
+#include "result_reader.hpp"
 #include "v8_text.hpp"
 
 namespace phost::v8rt {
@@ -17,6 +19,16 @@ constexpr size_t kMaxKeyBytes = 64;
 KeyCache::KeyCache(v8::Isolate* isolate) : isolate_(isolate) { isolate_->SetData(kKeyCacheSlot, this); }
 
 KeyCache::~KeyCache() { isolate_->SetData(kKeyCacheSlot, nullptr); }
+
+NameCache& KeyCache::names() {
+  if (!names_) names_ = std::make_unique<NameCache>(isolate_);
+  return *names_;
+}
+
+ResultReader& KeyCache::reader() {
+  if (!reader_) reader_ = std::make_unique<ResultReader>(isolate_);
+  return *reader_;
+}
 
 KeyCache* KeyCache::of(v8::Isolate* isolate) noexcept {
   return static_cast<KeyCache*>(isolate->GetData(kKeyCacheSlot));

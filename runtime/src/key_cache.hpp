@@ -10,11 +10,15 @@
 #include <v8-persistent-handle.h>
 #include <v8-primitive.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 namespace phost::v8rt {
+
+class NameCache;
+class ResultReader;
 
 class KeyCache {
 public:
@@ -29,6 +33,12 @@ public:
   // key as an internalized string; throws phost::Error like v8_string.
   v8::Local<v8::String> key(std::string_view key);
 
+  // The isolate's result reader (result_reader.hpp) and Process() names
+  // (name_cache.hpp), made on first use: they live here because the isolate
+  // has no data slot left for them.
+  ResultReader& reader();
+  NameCache& names();
+
 private:
   struct Hash {
     using is_transparent = void;
@@ -37,6 +47,8 @@ private:
 
   v8::Isolate* isolate_;
   std::unordered_map<std::string, v8::Global<v8::String>, Hash, std::equal_to<>> keys_;
+  std::unique_ptr<ResultReader> reader_;
+  std::unique_ptr<NameCache> names_;
 };
 
 }  // namespace phost::v8rt

@@ -403,6 +403,120 @@ TEST_CASE("RegExp, SharedArrayBuffer, Error, WeakMap, boxed primitives and colli
   CHECK(rt.json("scripts.v.Sab") == R"("AAc=")");
 }
 
+// Results and Process() arguments are read by an encoder in JS (result_reader.hpp): what
+// it could get wrong, against what the C++ walk did.
+TEST_CASE("reading a result runs each getter once, in order, and skips what the walk skipped") {
+  rt_test::Runtime rt;
+  Recorder record;
+  record.install(rt.host());
+  rt.load("r", "function Main() {\n"
+               "  const proto = { inherited: 1 };\n"
+               "  const o = Object.create(proto);\n"
+               "  Object.defineProperty(o, 'hidden', { value: 1, enumerable: false });\n"
+               "  o[Symbol('s')] = 1;\n"
+               "  Object.defineProperty(o, 'a', { enumerable: true, get() { Process('test.record', 'a'); return 1; } });\n"
+               "  o.u = undefined;\n"
+               "  o.b = { get c() { Process('test.record', 'c'); return [1, , undefined, -0]; } };\n"
+               "  Object.defineProperty(o, 'd', { enumerable: true, get() { Process('test.record', 'd'); delete this.e; return 'x'; } });\n"
+               "  o.e = 'deleted by the getter of d';\n"
+               "  o[2] = 'index';\n"
+               "  return o;\n"
+               "}\n");
+  CHECK(rt.json("scripts.r.Main") == R"({"2":"index","a":1,"b":{"c":[1,null,null,0]},"d":"x"})");
+  CHECK(record.get() == std::vector<std::string>{"a", "c", "d"});
+  CHECK(rt.json("scripts.r.Main") == R"({"2":"index","a":1,"b":{"c":[1,null,null,0]},"d":"x"})");
+  CHECK(record.get().size() == 6);
+}
+
+TEST_CASE("reading a result keeps ints, doubles, BigInts, bytes, dates and strings of every kind") {
+  rt_test::Runtime rt;
+  rt.load("r", "function Main() {\n"
+               "  const long = 'k'.repeat(100);\n"
+               "  return { i: 2 ** 53, d: 2 ** 53 + 2, h: 1.5, n: -7, big: 2n ** 62n, b: new Uint8Array([1, 2]),\n"
+               "           t: new Date(0), s: '\\u00e9t\\u00e9', lone: '\\ud800', [long]: 'x'.repeat(100),\n"
+               "           '\\u043a\\u043b\\u044e\\u0447': true, m: new Map([['k', { v: null }]]), set: new Set([1]) };\n"
+               "}\n"
+               "function Wide() { const o = {}; for (let i = 0; i < 5000; i++) o['key' + i] = i; return o; }\n"
+               "function Nested() { return { a: [{ x: 1 }, { x: 2, y: [3, 'z'] }], e: {} , l: [] }; }\n"
+               "function Huge() { return new Array(40000).fill({ a: 'x'.repeat(20), b: 1.5 }); }\n");
+  const Value r = rt.host().call("scripts.r.Main", phost::args());
+  CHECK(r["i"].kind() == PHOST_INT);
+  CHECK(r["i"].as_int() == 9007199254740992);
+  CHECK(r["d"].kind() == PHOST_DOUBLE);
+  CHECK(r["h"].as_double() == 1.5);
+  CHECK(r["n"].as_int() == -7);
+  CHECK(r["big"].as_int() == (int64_t(1) << 62));
+  CHECK(r["b"].kind() == PHOST_BYTES);
+  CHECK(r["b"].as_string() == std::string("\x01\x02", 2));
+  CHECK(r["t"].as_string() == "1970-01-01T00:00:00.000Z");
+  CHECK(r["s"].as_string() == "\xc3\xa9t\xc3\xa9");
+  CHECK(r["lone"].as_string() == "\xef\xbf\xbd");
+  CHECK(r[std::string(100, 'k')].as_string() == std::string(100, 'x'));
+  CHECK(r["\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87"].as_bool());
+  CHECK(r["m"].to_json() == R"({"k":{"v":null}})");
+  CHECK(r["set"].to_json() == "[1]");
+  const Value wide = rt.host().call("scripts.r.Wide", phost::args());
+  REQUIRE(wide.size() == 5000);
+  CHECK(wide.key_at(4999) == "key4999");
+  CHECK(wide["key4321"].as_int() == 4321);
+  CHECK(rt.json("scripts.r.Nested") == R"({"a":[{"x":1},{"x":2,"y":[3,"z"]}],"e":{},"l":[]})");
+  const Value huge = rt.host().call("scripts.r.Huge", phost::args());  // grows the reader's buffers
+  REQUIRE(huge.size() == 40000);
+  CHECK(huge[39999].to_json() == R"({"a":"xxxxxxxxxxxxxxxxxxxx","b":1.5})");
+  CHECK(rt.json("scripts.r.Nested") == R"({"a":[{"x":1},{"x":2,"y":[3,"z"]}],"e":{},"l":[]})");  // and shrinks them
+}
+
+TEST_CASE("reading a result refuses what the walk refused, naming the path, and never runs a proxy trap") {
+  rt_test::Runtime rt;
+  Recorder record;
+  record.install(rt.host());
+  rt.load("r", "const trap = { get() { Process('test.record', 'trap'); return 1; }, ownKeys() { Process('test.record', 'keys'); return []; } };\n"
+               "function P() { return { a: [1, new Proxy({}, trap)] }; }\n"
+               "function N() { return { a: [1, NaN] }; }\n"
+               "function S() { return { s: Symbol('x') }; }\n"
+               "function F() { return { f() {} }; }\n"
+               "function Big() { return { b: [2n ** 64n] }; }\n"
+               "function Cycle() { const o = { a: {} }; o.a.back = o; return o; }\n"
+               "function MapCycle() { const o = { get g() { Process('test.record', 'g'); return 1; }, m: new Map() };\n"
+               "  o.m.set('k', o); return o; }\n"
+               "function Deep() { let v = 1; for (let i = 0; i < 200; i++) v = { v }; return v; }\n"
+               "function Throws() { return { a: 1, b: { get c() { throw new Exception('mine', 418); } } }; }\n"
+               "function Glob() { return [globalThis, 1]; }\n");
+  const auto p = rt.error_of("scripts.r.P");
+  CHECK(p.code == 400);
+  CHECK(p.message.find("a Proxy cannot be converted at .a[1]") != std::string::npos);
+  CHECK(rt.error_of("scripts.r.N").message.find("NaN is not a value at .a[1]") != std::string::npos);
+  CHECK(rt.error_of("scripts.r.S").message.find("a symbol cannot be converted at .s") != std::string::npos);
+  CHECK(rt.error_of("scripts.r.F").message.find("a function cannot be converted at .f") != std::string::npos);
+  CHECK(rt.error_of("scripts.r.Big").message.find("BigInt does not fit in 64 bits at .b[0]") != std::string::npos);
+  CHECK(rt.error_of("scripts.r.Cycle").message.find("the value contains a cycle at .a.back") != std::string::npos);
+  CHECK(rt.error_of("scripts.r.MapCycle").message.find("the value contains a cycle at .m.k") != std::string::npos);
+  const auto deep = rt.error_of("scripts.r.Deep");
+  CHECK(deep.code == 413);
+  CHECK(deep.message.find("value nests deeper than 128") != std::string::npos);
+  const auto thrown = rt.error_of("scripts.r.Throws");
+  CHECK(thrown.code == 418);
+  CHECK(thrown.message.find("mine") != std::string::npos);
+  CHECK(rt.error_of("scripts.r.Glob").code != 0);  // refused by the walk, as before: no crash
+  CHECK(record.get() == std::vector<std::string>{"g"});
+}
+
+TEST_CASE("a getter that converts another value while a result is read gets it whole") {
+  rt_test::Runtime rt;
+  std::vector<std::string> seen;
+  rt.host().add("test.json", "", [&seen](phost::Call& call) {
+    seen.push_back(call.args()[0].to_json());
+    return call.args()[0].retain();
+  });
+  rt.load("r", "function Main() {\n"
+               "  return { a: { k: 'v' }, get b() { return Process('test.json', { x: [1, 2], y: { z: 'w' } }); }, c: [3, 4] };\n"
+               "}\n"
+               "function Arg() { return Process('test.json', { get a() { return Process('test.json', [5, 6]); }, b: [7, 8] }); }\n");
+  CHECK(rt.json("scripts.r.Main") == R"({"a":{"k":"v"},"b":{"x":[1,2],"y":{"z":"w"}},"c":[3,4]})");
+  CHECK(rt.json("scripts.r.Arg") == R"({"a":[5,6],"b":[7,8]})");
+  CHECK(seen == std::vector<std::string>{R"({"x":[1,2],"y":{"z":"w"}})", "[5,6]", R"({"a":[5,6],"b":[7,8]})"});
+}
+
 TEST_CASE("timeout_ms 0 means no runtime timeout, and unknown options are refused") {
   rt_test::Runtime rt({.timeout_ms = 0});
   rt.load("t", "function Main() { return 1; }");
@@ -435,6 +549,16 @@ TEST_CASE("scripts may not call runtime.* unless allowed, nor what process_deny 
     rt.load("t", "function Ok() { return Process('test.ok'); }\nfunction Other() { return Process('TEST.OTHER'); }");
     CHECK(rt.json("scripts.t.Ok") == "1");
     CHECK(rt.error_of("scripts.t.Other").code == 403);
+    // Names are remembered per string (name_cache.hpp): the verdict and the
+    // name stay right when the same string comes again, is built at run
+    // time, or a nested call with another name runs in between.
+    rt.load("n", "function Many() { let s = 0; for (let i = 0; i < 200; i++) s += Process(i % 2 ? 'test.ok' : 'test.' + 'ok'); return s; }\n"
+                 "function Denied() { let n = 0; for (let i = 0; i < 3; i++) { try { Process('test.other'); } catch (e) { n += e.code === 403 ? 1 : 0; } } return n; }\n"
+                 "function Inner() { return Process('test.ok'); }\n"
+                 "function Outer() { return Process('scripts.n.Inner') + Process('scripts.n.Inner') + Process('test.ok'); }\n");
+    CHECK(rt.json("scripts.n.Many") == "200");
+    CHECK(rt.json("scripts.n.Denied") == "3");
+    CHECK(rt.json("scripts.n.Outer") == "3");
   }
 }
 
