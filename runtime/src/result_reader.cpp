@@ -1,5 +1,6 @@
 #include "result_reader.hpp"
 
+#include "js_error.hpp"
 #include "v8_text.hpp"
 
 #include <v8-container.h>
@@ -232,13 +233,15 @@ bool ResultReader::make(v8::Local<v8::Context> caller) {
   context->SetSecurityToken(caller->GetSecurityToken());
   v8::Context::Scope scope(context);
   v8::Local<v8::String> source;
+  // Named as the bridge, so that an error's stack (a getter's) leaves out the encoder's frames.
+  v8::ScriptOrigin origin(isolate_, v8_string(isolate_, kBridgeFile));
   v8::Local<v8::Script> script;
   v8::Local<v8::Value> made, fn;
   v8::Local<v8::Function> kind;
   v8::Local<v8::Value> parts;
   if (!v8::String::NewFromUtf8(isolate_, kEncoder.data(), v8::NewStringType::kNormal, int(kEncoder.size()))
            .ToLocal(&source) ||
-      !v8::Script::Compile(context, source).ToLocal(&script) || !script->Run(context).ToLocal(&made) ||
+      !v8::Script::Compile(context, source, &origin).ToLocal(&script) || !script->Run(context).ToLocal(&made) ||
       !made->IsFunction() || !v8::Function::New(context, classify).ToLocal(&kind))
     return false;
   v8::Local<v8::Value> argv[] = {kind};

@@ -428,6 +428,20 @@ TEST_CASE("reading a result runs each getter once, in order, and skips what the 
   CHECK(record.get().size() == 6);
 }
 
+TEST_CASE("a result getter's error keeps the script's frames and none of the reader's") {
+  rt_test::Runtime rt;
+  rt.load("g", "function Main() {\n"
+               "  return { ok: 1, get bad() { throw new Exception('from the getter', 418); } };\n"
+               "}\n");
+  const auto e = rt.error_of("scripts.g.Main");
+  CHECK(e.code == 418);
+  CHECK(e.message.find("from the getter") != std::string::npos);
+  INFO(e.stack);
+  CHECK(e.stack.find("g.js:2") != std::string::npos);
+  CHECK(e.stack.find("<anonymous>") == std::string::npos);
+  CHECK(e.stack.find("container") == std::string::npos);
+}
+
 TEST_CASE("reading a result keeps ints, doubles, BigInts, bytes, dates and strings of every kind") {
   rt_test::Runtime rt;
   rt.load("r", "function Main() {\n"
