@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "worker_support.hpp"
+
 #include <cerrno>
 #include <string>
 
@@ -25,12 +27,6 @@ constexpr bool kFiltered = PHOST_HAVE_SECCOMP;
 constexpr bool kFiltered = PHOST_HAVE_SECCOMP;
 #endif
 
-phost::Host quiet_host() {
-  phost::HostOptions options;
-  options.log = [](int, std::string_view, std::string_view) {};
-  return phost::Host(std::move(options));
-}
-
 Value isolated(const char* seccomp_json) {
   return Value::from_json(std::string(R"({"isolation": "process")") +
                           (seccomp_json ? std::string(R"(, "worker_seccomp": )") + seccomp_json : "") + "}");
@@ -45,7 +41,7 @@ TEST_CASE("a worker's system call filter refuses programs, processes and signals
     MESSAGE("built without libseccomp, or with AddressSanitizer: workers run unfiltered");
     return;
   }
-  phost::Host host = quiet_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, isolated(nullptr));
   const Value got = host.call("w.syscalls");
   INFO(got.to_json());
@@ -59,7 +55,7 @@ TEST_CASE("a worker's system call filter refuses programs, processes and signals
 }
 
 TEST_CASE("worker_seccomp false leaves the worker unfiltered") {
-  phost::Host host = quiet_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, isolated("false"));
   const Value got = host.call("w.syscalls");
   INFO(got.to_json());
@@ -70,7 +66,7 @@ TEST_CASE("worker_seccomp false leaves the worker unfiltered") {
 }
 
 TEST_CASE("worker_seccomp must be a boolean") {
-  phost::Host host = quiet_host();
+  phost::Host host = test::quiet_host();
   try {
     host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, isolated(R"("yes")"));
     FAIL("loaded");

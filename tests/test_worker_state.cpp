@@ -6,7 +6,7 @@
 
 #include <doctest/doctest.h>
 
-#include "worker_exit.hpp"
+#include "worker_support.hpp"
 
 #include <string>
 
@@ -14,12 +14,6 @@ namespace {
 
 using phost::args;
 using phost::Value;
-
-phost::Host quiet_host() {
-  phost::HostOptions options;
-  options.log = [](int, std::string_view, std::string_view) {};
-  return phost::Host(std::move(options));
-}
 
 phost::LoadOptions one_worker() {
   phost::LoadOptions o;
@@ -40,7 +34,7 @@ std::string get(phost::Host& host, const char* key) {
 TEST_SUITE("workers") {
 
 TEST_CASE("a call to a worker that died while idle runs on a new worker instead of failing") {
-  phost::Host host = quiet_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, Value(), one_worker());
   for (int round = 0; round < 10; ++round) {
     const int64_t pid = host.call("w.pid").as_int();
@@ -51,7 +45,7 @@ TEST_CASE("a call to a worker that died while idle runs on a new worker instead 
 }
 
 TEST_CASE("shared-state calls are replayed into a replacement worker, those the plugin made itself too") {
-  phost::Host host = quiet_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, Value(), one_worker());
   CHECK(host.call("w.set", args("a", "1")).as_bool());
   CHECK(host.call("w.set", args("b", "1")).as_bool());
@@ -72,7 +66,7 @@ TEST_CASE("shared-state calls are replayed into a replacement worker, those the 
 }
 
 TEST_CASE("the records replayed into one replacement worker are replayed again into the next") {
-  phost::Host host = quiet_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, Value(), one_worker());
   CHECK(host.call("w.set", args("a", "1")).as_bool());
   int64_t pid = host.call("w.pid").as_int();

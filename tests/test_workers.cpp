@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include "worker_support.hpp"
+
 #include <dirent.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -24,12 +26,6 @@ namespace {
 
 using phost::Value;
 using phost::View;
-
-phost::Host make_host() {
-  phost::HostOptions options;
-  options.log = [](int, std::string_view, std::string_view) {};  // quiet: the workers' stderr is logged
-  return phost::Host(std::move(options));
-}
 
 phost::LoadOptions isolated(uint32_t workers = 1) {
   phost::LoadOptions o;
@@ -75,7 +71,7 @@ bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }
 TEST_SUITE("workers") {
 
 TEST_CASE("an isolated plugin's processes are registered under their names and run in another process") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
   bool listed = false;
   for (const phost::ProcessInfo& p : host.list())
@@ -90,7 +86,7 @@ TEST_CASE("an isolated plugin's processes are registered under their names and r
 }
 
 TEST_CASE("values keep every kind across the boundary") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
   Value nested = Value::object();
   nested.set("max", Value::integer(INT64_MAX));
@@ -111,7 +107,7 @@ TEST_CASE("values keep every kind across the boundary") {
 }
 
 TEST_CASE("session, subject, global and deadline cross into the worker") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
   const Value subject = Value::from_json(R"({"user": 7})");
   const Value global = Value::from_json(R"({"tenant": "acme"})");
@@ -131,7 +127,7 @@ TEST_CASE("session, subject, global and deadline cross into the worker") {
 }
 
 TEST_CASE("errors keep status, code and message across the boundary") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
   const phost::Error e = failure(host, "w.fail", args(Value::integer(418), Value::string("teapot")));
   CHECK(e.code() == 418);
@@ -143,7 +139,7 @@ TEST_CASE("errors keep status, code and message across the boundary") {
 }
 
 TEST_CASE("a nested call from the worker is served by the host, and calls back into the same worker") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated(1));
   host.add("app.session", "", [](phost::Call& call) { return Value::string(phost::to_view(call.info().session)); });
   // app.back calls into the worker again: with one worker, only re-entry can serve it.
@@ -165,7 +161,7 @@ TEST_CASE("a nested call from the worker is served by the host, and calls back i
 }
 
 TEST_CASE("a call the plugin makes from a thread of its own is served by the host") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
   host.add("app.hello", "", [](phost::Call& call) { return Value::integer(call.info().depth); });
   CHECK(host.call("w.background", args("app.hello")).as_int() == 1);  // a top-level call, not nested
@@ -173,7 +169,7 @@ TEST_CASE("a call the plugin makes from a thread of its own is served by the hos
 }
 
 TEST_CASE("a crashing worker fails its call with 500 naming the signal and is replaced") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
   const int64_t before = host.call("w.pid").as_int();
   const phost::Error e = failure(host, "w.crash");
@@ -195,7 +191,7 @@ TEST_CASE("a crashing worker fails its call with 500 naming the signal and is re
 }
 
 TEST_CASE("a worker that outlives its deadline by the grace period is killed with 408") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
   phost::CallOptions options;
   options.timeout = std::chrono::milliseconds(100);
@@ -216,7 +212,7 @@ TEST_CASE("a worker that outlives its deadline by the grace period is killed wit
 }
 
 TEST_CASE("a cancelled call reaches the worker's context") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
   phost_cancel* cancel = phost_cancel_new();
   phost::CallOptions options;
@@ -232,7 +228,7 @@ TEST_CASE("a cancelled call reaches the worker's context") {
 }
 
 TEST_CASE("a worker past its memory ceiling is killed with 507") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   phost::LoadOptions options = isolated();
   options.rss_limit_mb = 64;
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, options);
@@ -244,7 +240,7 @@ TEST_CASE("a worker past its memory ceiling is killed with 507") {
 }
 
 TEST_CASE("a worker that keeps dying is backed off and the error says so") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
   for (int i = 0; i < 3; ++i) CHECK(failure(host, "w.crash").code() == 500);
   const phost::Error e = failure(host, "w.pid");
@@ -256,7 +252,7 @@ TEST_CASE("a worker that keeps dying is backed off and the error says so") {
 }
 
 TEST_CASE("a worker killed in the middle of a nested call chain fails the chain and is replaced") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
   const int64_t pid = host.call("w.pid").as_int();
   host.add("app.kill", "", [pid](phost::Call&) {
@@ -271,7 +267,7 @@ TEST_CASE("a worker killed in the middle of a nested call chain fails the chain 
 }
 
 TEST_CASE("calls run on several workers at once") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated(2));
   std::vector<int64_t> pids(2);
   std::vector<std::thread> threads;
@@ -290,7 +286,7 @@ TEST_CASE("the host destroyed while workers serve calls leaves no process, zombi
     std::vector<std::thread> threads;
     std::atomic<int> answered{0};
     {
-      phost::Host host = make_host();
+      phost::Host host = test::quiet_host();
       host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated(2));
       host.add("app.started", "", [&started](phost::Call&) {
         started.count_down();
@@ -316,7 +312,7 @@ TEST_CASE("the host destroyed while workers serve calls leaves no process, zombi
 }
 
 TEST_CASE("a worker inherits no descriptor and runs in its own directory") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   phost::LoadOptions options = isolated();
   options.working_dir = "/tmp";
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, options);
@@ -328,7 +324,7 @@ TEST_CASE("a worker inherits no descriptor and runs in its own directory") {
 }
 
 TEST_CASE("isolation set in the plugin's config is taken out before the plugin sees it") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN,
                    Value::from_json(R"({"isolation": "process", "workers": 2, "worker_grace_ms": 100})"));
   CHECK(host.call("w.pid").as_int() != ::getpid());
@@ -337,7 +333,7 @@ TEST_CASE("isolation set in the plugin's config is taken out before the plugin s
 }
 
 TEST_CASE("bad isolation settings and plugins that fail in their worker get clear errors") {
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   auto load_error = [&host](std::string_view path, const char* config) {
     try {
       host.load_plugin(path, Value::from_json(config));

@@ -2,7 +2,7 @@
 // registers them PHOST_PROCESS_SHARED_STATE) reach every worker of the
 // pool, those started later included, in the order they succeeded.
 #include "runtime_support.hpp"
-#include "../worker_exit.hpp"
+#include "../worker_support.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -37,12 +37,6 @@ function Ask(name, ...args) { return Process(name, ...args); }
   }
   std::filesystem::path dir;
 };
-
-phost::Host quiet_host() {
-  phost::HostOptions options;
-  options.log = [](int, std::string_view, std::string_view) {};
-  return phost::Host(std::move(options));
-}
 
 void load(phost::Host& host, const std::string& id, const std::string& source) {
   host.call("runtime.load", phost::args(id, source));
@@ -90,7 +84,7 @@ TEST_SUITE("runtime workers") {
 
 TEST_CASE("a script loaded with runtime.load is served by a worker started after the load") {
   const StateApp app;
-  phost::Host host = quiet_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_V8_PLUGIN, app.config(2));
   load(host, "dyn", "function F() { return 7; }");
 
@@ -131,7 +125,7 @@ TEST_CASE("a script loaded with runtime.load is served by a worker started after
 
 TEST_CASE("a replaced worker gets back the latest version of each loaded script and none of the unloaded") {
   const StateApp app;
-  phost::Host host = quiet_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_V8_PLUGIN, app.config(1));
   load(host, "a", "function F() { return 1; }");
   load(host, "a", "function F() { return 2; }");
@@ -156,7 +150,7 @@ TEST_CASE("a replaced worker gets back the latest version of each loaded script 
 
 TEST_CASE("loads made in two workers at once leave both holding the same version") {
   const StateApp app;
-  phost::Host host = quiet_host();
+  phost::Host host = test::quiet_host();
   Value config = app.config(2);
   Value allow = Value::array();
   allow.push(Value::string("*"));  // runtime.* too: scripts load scripts here
@@ -204,7 +198,7 @@ function Both() { Process("app.meet"); return Process("scripts.x.V"); }
 
 TEST_CASE("runtime.load beyond the record's 64 MiB is refused with 413 before any worker runs it") {
   const StateApp app;
-  phost::Host host = quiet_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_V8_PLUGIN, app.config(1));
   const std::string padding(40u << 20, 'x');
   load(host, "big1", "function F() { return 1; }\n//" + padding);

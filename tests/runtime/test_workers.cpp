@@ -2,6 +2,7 @@
 // scripts that abort V8 10.2's whole process, and the built-ins that ignore
 // TerminateExecution, take down only their worker; the host keeps serving.
 #include "runtime_support.hpp"
+#include "../worker_support.hpp"
 
 #include <sys/wait.h>
 
@@ -45,12 +46,6 @@ function Fill() { return Array.prototype.fill.call({length: 2**53 - 1}, 0).lengt
   std::filesystem::path dir;
 };
 
-phost::Host make_host() {
-  phost::HostOptions options;
-  options.log = [](int, std::string_view, std::string_view) {};
-  return phost::Host(std::move(options));
-}
-
 rt_test::Failure failure(phost::Host& host, std::string_view name) {
   try {
     host.call(name);
@@ -71,7 +66,7 @@ TEST_SUITE("runtime workers") {
 
 TEST_CASE("scripts run in a worker with their names, values and nested calls") {
   const App app;
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_V8_PLUGIN, app.config());
   host.add("app.echo", "", [](phost::Call& call) { return call.args()[0].retain(); });
   serves(host);
@@ -84,7 +79,7 @@ TEST_CASE("scripts run in a worker with their names, values and nested calls") {
 
 TEST_CASE("Array.prototype.sort on a huge array-like aborts only its worker") {
   const App app;
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_V8_PLUGIN, app.config(1, 60000));
   const rt_test::Failure f = failure(host, "scripts.bad.Sort");
   CHECK_MESSAGE((f.code == 500 || f.code == 507), f.code, ": ", f.message);
@@ -94,7 +89,7 @@ TEST_CASE("Array.prototype.sort on a huge array-like aborts only its worker") {
 
 TEST_CASE("a string split into 2^29 pieces aborts only its worker") {
   const App app;
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_V8_PLUGIN, app.config(1, 60000));
   const rt_test::Failure f = failure(host, "scripts.bad.Split");
   CHECK_MESSAGE((f.code == 500 || f.code == 507), f.code, ": ", f.message);
@@ -106,7 +101,7 @@ TEST_CASE("Array.from with 2^30 items takes down only its worker, by abort or by
   // V8 grinds a long while before it aborts on this one; whichever comes first,
   // its abort or the deadline's kill, ends only the worker.
   const App app;
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_V8_PLUGIN, app.config(1, 1000));
   const rt_test::Failure f = failure(host, "scripts.bad.From");
   CHECK_MESSAGE((f.code == 500 || f.code == 507 || f.code == 408), f.code, ": ", f.message);
@@ -116,7 +111,7 @@ TEST_CASE("Array.from with 2^30 items takes down only its worker, by abort or by
 
 TEST_CASE("built-ins that ignore termination are killed with their worker after the grace period") {
   const App app;
-  phost::Host host = make_host();
+  phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_V8_PLUGIN, app.config());
   for (const char* name : {"scripts.bad.IndexOf", "scripts.bad.Fill"}) {
     const auto start = std::chrono::steady_clock::now();
@@ -131,7 +126,7 @@ TEST_CASE("built-ins that ignore termination are killed with their worker after 
 TEST_CASE("the host destroyed with V8 workers loaded leaves no process behind") {
   const App app;
   {
-    phost::Host host = make_host();
+    phost::Host host = test::quiet_host();
     host.load_plugin(PHOST_V8_PLUGIN, app.config(2));
     serves(host);
   }

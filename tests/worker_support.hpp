@@ -1,0 +1,37 @@
+// What the worker process tests share: a host that logs nothing (the
+// workers' stderr would be logged), and killing a worker.
+#pragma once
+
+#include <phost/host.hpp>
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace test {
+
+inline phost::Host quiet_host() {
+  phost::HostOptions options;
+  options.log = [](int, std::string_view, std::string_view) {};
+  return phost::Host(std::move(options));
+}
+
+// Kills a worker and waits until it has exited: every thread gone, so its
+// descriptors are closed, whether its host has reaped it yet or not. Through
+// a pidfd, since a bare pid may be reused meanwhile (pid_max can be 32768,
+// and parallel tests start many threads).
+// False when pid is not a process of ours to kill, or it did not exit within timeout_ms.
+inline bool kill_and_wait_for_exit(pid_t pid, int timeout_ms = 10'000) {
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return false;
+  bool exited = false;
+  if (::kill(pid, SIGKILL) == 0) {
+    pollfd p{fd, POLLIN, 0};
+    exited = ::poll(&p, 1, timeout_ms) == 1;
+  }
+  ::close(fd);
+  return exited;
+}
+
+}  // namespace test
