@@ -261,6 +261,17 @@ TEST_CASE("the sdk plugin turns exceptions and bad arguments into codes") {
   CHECK(o.error.code == 418);
   CHECK(o.error.message == "I'm a teapot");
 
+  // phost::fail: the status follows the code.
+  const std::pair<int32_t, phost_status> expected[] = {
+      {400, PHOST_E_INVALID_ARG}, {404, PHOST_E_NOT_FOUND}, {408, PHOST_E_TIMEOUT}, {413, PHOST_E_LIMIT},
+      {499, PHOST_E_CANCELLED},   {507, PHOST_E_NO_MEMORY}, {409, PHOST_E_PROCESS}, {503, PHOST_E_PROCESS}};
+  for (const auto& [code, status] : expected) {
+    o = call_json(host.get(), "sdk.fail", "[" + std::to_string(code) + ", \"no\"]");
+    CHECK(o.status == status);
+    CHECK(o.error.code == code);
+    CHECK(o.error.message == "no");
+  }
+
   o = call(host.get(), "sdk.throws");
   CHECK(o.status == PHOST_E_PROCESS);
   CHECK(o.error.code == 500);
@@ -302,9 +313,9 @@ TEST_CASE("on_unload runs before the finalizers when the host is destroyed") {
   }
   CHECK(probe.on_unload == 1);
   CHECK(probe.on_unload_at == 1);
-  CHECK(probe.finalized == 6);  // one per process of sdk_plugin.cpp
+  CHECK(probe.finalized == 7);  // one per process of sdk_plugin.cpp
   CHECK(probe.first_final_at == 2);
-  CHECK(probe.events == 7);  // on_unload, then the six finalizers
+  CHECK(probe.events == 8);  // on_unload, then the seven finalizers
 }
 
 TEST_CASE("during destruction a call from on_unload fails with 503 and never reaches an unloaded plugin") {

@@ -5,18 +5,6 @@
 
 namespace fsplugin {
 
-phost_status status_of(int32_t code) noexcept {
-  switch (code) {
-    case 400: return PHOST_E_INVALID_ARG;
-    case 404: return PHOST_E_NOT_FOUND;
-    case 413: return PHOST_E_LIMIT;
-    case 507: return PHOST_E_NO_MEMORY;
-    default: return PHOST_E_PROCESS;
-  }
-}
-
-void fail(int32_t code, const std::string& message) { throw phost::Error(code, message, status_of(code)); }
-
 std::string shown(std::string_view path) {
   std::string out(path.substr(0, 200));
   for (char& c : out)
@@ -49,10 +37,10 @@ int32_t code_of_errno(int err) noexcept {
   }
 }
 
-void Scope::fail(int32_t code, const std::string& why) const { fsplugin::fail(code, where + ": " + why); }
+void Scope::fail(int32_t code, const std::string& why) const { phost::fail(code, where + ": " + why); }
 
 void Scope::fail_path(int32_t code, std::string_view path, const std::string& why) const {
-  fsplugin::fail(code, where + ": " + shown(path) + " " + why);
+  phost::fail(code, where + ": " + shown(path) + " " + why);
 }
 
 void Scope::fail_errno(std::string_view path, int err, std::string_view what) const {

@@ -10,10 +10,6 @@
 
 namespace fsplugin {
 
-phost_status status_of(int32_t code) noexcept;
-
-[[noreturn]] void fail(int32_t code, const std::string& message);
-
 // A path as shown in messages: control bytes (NUL among them) as '?', long ones cut, quoted.
 std::string shown(std::string_view path);
 

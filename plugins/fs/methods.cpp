@@ -834,12 +834,12 @@ phost::Value dispatch(const Config& config, phost::Call& call) {
   const phost_call_info info = call.info();
   const std::string id(phost::to_view(info.id));
   const std::string method(phost::to_view(info.method));
-  if (id.empty()) fail(404, "fs: call fs.<root>.<Method>, e.g. fs.data.ReadFile");
+  if (id.empty()) phost::fail(404, "fs: call fs.<root>.<Method>, e.g. fs.data.ReadFile");
   const auto root = config.roots.find(id);
-  if (root == config.roots.end()) fail(404, "no fs root '" + id + "'");
+  if (root == config.roots.end()) phost::fail(404, "no fs root '" + id + "'");
   const auto m = std::find_if(std::begin(kMethods), std::end(kMethods),
                               [&](const Method& candidate) { return same_name(candidate.name, method); });
-  if (m == std::end(kMethods)) fail(404, "fs has no method '" + method + "' (" + method_names() + ")");
+  if (m == std::end(kMethods)) phost::fail(404, "fs has no method '" + method + "' (" + method_names() + ")");
   const Ctx c{Scope{"fs." + id + "." + std::string(m->name)}, *root->second, config, call};
   if (m->writes && root->second->read_only()) c.s.fail(403, "root '" + id + "' is read-only");
   return m->run(c);

@@ -1,7 +1,5 @@
 #include "client.hpp"
 
-#include "errors.hpp"
-
 #include <curl/curl.h>
 #include <sys/socket.h>
 
@@ -208,7 +206,7 @@ public:
       }
     }
     auto h = std::make_unique<Handles>();
-    if (!h->multi || !h->easy) fail(507, "http: libcurl could not make a transfer handle");
+    if (!h->multi || !h->easy) phost::fail(507, "http: libcurl could not make a transfer handle");
     return h;
   }
   void give(std::unique_ptr<Handles> h) noexcept {
@@ -272,11 +270,11 @@ Response Client::send(const Request& request, const phost::Call& call, const Lin
     hop.sink = sink;
     hop.easy = easy;
     if (std::string why = policy_.check_host(parts.host, hop.name_allowed); !why.empty())
-      fail(403, where() + ": refused: " + why);
+      phost::fail(403, where() + ": refused: " + why);
     const int64_t now = phost::api().clock_ns();
     if (call.cancelled() || (deadline && now >= deadline)) {
-      if (deadline && now >= deadline) fail(408, timed_out());
-      fail(499, where() + ": cancelled");
+      if (deadline && now >= deadline) phost::fail(408, timed_out());
+      phost::fail(499, where() + ": cancelled");
     }
 
     char error[CURL_ERROR_SIZE] = {};
@@ -289,7 +287,7 @@ Response Client::send(const Request& request, const phost::Call& call, const Lin
         curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
         curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &open_socket) != CURLE_OK ||
         curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, &hop) != CURLE_OK)
-      fail(500, where() + ": this libcurl (" + curl_version_info(CURLVERSION_NOW)->version +
+      phost::fail(500, where() + ": this libcurl (" + curl_version_info(CURLVERSION_NOW)->version +
                     ") lacks an option the plugin needs (7.85 or later)");
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &hop);
@@ -323,7 +321,7 @@ Response Client::send(const Request& request, const phost::Call& call, const Lin
     // Drive the transfer, waking every kPollMs to honour cancellation.
     CURLcode result = CURLE_OK;
     bool stopped = false;
-    if (curl_multi_add_handle(handles->multi, easy) != CURLM_OK) fail(500, where() + ": libcurl refused the transfer");
+    if (curl_multi_add_handle(handles->multi, easy) != CURLM_OK) phost::fail(500, where() + ": libcurl refused the transfer");
     for (bool done = false; !done;) {
       int running = 0;
       if (curl_multi_perform(handles->multi, &running) != CURLM_OK) {
@@ -347,8 +345,8 @@ Response Client::send(const Request& request, const phost::Call& call, const Lin
     curl_multi_remove_handle(handles->multi, easy);
 
     if (stopped) {
-      if (deadline && phost::api().clock_ns() >= deadline) fail(408, timed_out());
-      fail(499, where() + ": cancelled");
+      if (deadline && phost::api().clock_ns() >= deadline) phost::fail(408, timed_out());
+      phost::fail(499, where() + ": cancelled");
     }
     if (hop.sink_error) std::rethrow_exception(hop.sink_error);
     if (!hop.sink_failure.empty()) return Response{0, {}, {}, hop.sink_failure};
@@ -363,11 +361,11 @@ Response Client::send(const Request& request, const phost::Call& call, const Lin
       if (!hop.sink_failure.empty()) return Response{0, {}, {}, hop.sink_failure};
     }
     if (hop.too_big || result == CURLE_FILESIZE_EXCEEDED)
-      fail(413, where() + ": the response body is larger than max_response_bytes (" +
+      phost::fail(413, where() + ": the response body is larger than max_response_bytes (" +
                     std::to_string(config_.max_response_bytes) + ")");
     if (!hop.refused.empty() && !hop.opened && result == CURLE_COULDNT_CONNECT)
-      fail(403, where() + ": refused: " + hop.refused);
-    if (result == CURLE_OPERATION_TIMEDOUT) fail(408, timed_out());
+      phost::fail(403, where() + ": refused: " + hop.refused);
+    if (result == CURLE_OPERATION_TIMEDOUT) phost::fail(408, timed_out());
     if (result != CURLE_OK)
       return Response{0, {}, {}, where() + ": " + (error[0] ? std::string(error) : curl_easy_strerror(result))};
 

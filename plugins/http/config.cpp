@@ -1,7 +1,5 @@
 #include "config.hpp"
 
-#include "errors.hpp"
-
 #include <phost/plugin.hpp>
 
 #include <cctype>
@@ -12,7 +10,7 @@ namespace phost_http {
 
 namespace {
 
-[[noreturn]] void bad(const std::string& why) { fail(400, "http: configuration: " + why); }
+[[noreturn]] void bad(const std::string& why) { phost::fail(400, "http: configuration: " + why); }
 
 int64_t read_int(phost::View cfg, const char* key, int64_t fallback, int64_t min) {
   const phost::View v = cfg[key];

@@ -5,7 +5,6 @@
 // arguments of each process, errors and the security defaults: README.md.
 #include "client.hpp"
 #include "config.hpp"
-#include "errors.hpp"
 #include "request.hpp"
 #include "result.hpp"
 
@@ -64,7 +63,7 @@ phost::Value stream(phost_http::Client& client, phost::Call& call) {
   // process_allow/process_deny: only the configured names may take lines.
   const auto& allowed = client.config().stream_handlers;
   if (std::none_of(allowed.begin(), allowed.end(), [&](const std::string& p) { return phost_http::matches(p, handler); }))
-    phost_http::fail(403, "http: Stream: handler '" + handler + "' is not in stream_handlers");
+    phost::fail(403, "http: Stream: handler '" + handler + "' is not in stream_handlers");
   const phost_http::Request request = phost_http::build_request(Method::Stream, call, client.config());
   const phost_http::LineSink sink = [&](std::string_view line) -> int64_t {
     phost::Value text;
@@ -85,7 +84,7 @@ void init(phost::Plugin& plugin, phost_plugin_info& info) {
   try {
     state = std::make_unique<State>(std::move(config));
   } catch (const std::invalid_argument& e) {  // a bad allow or deny entry
-    phost_http::fail(400, std::string("http: configuration: ") + e.what());
+    phost::fail(400, std::string("http: configuration: ") + e.what());
   }
   phost_http::Client* client = &state->client;
   info.plugin_data = state.release();

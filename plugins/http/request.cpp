@@ -1,7 +1,5 @@
 #include "request.hpp"
 
-#include "errors.hpp"
-
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -44,15 +42,15 @@ phost::View arg(const phost::Call& call, int index) {
 
 std::string string_arg(const phost::Call& call, int index, const char* what) {
   const phost::View v = arg(call, index);
-  if (!v) fail(400, "http: " + arg_name(index, what) + " is missing");
-  if (v.kind() != PHOST_STRING) fail(400, "http: " + arg_name(index, what) + " must be a string");
+  if (!v) phost::fail(400, "http: " + arg_name(index, what) + " is missing");
+  if (v.kind() != PHOST_STRING) phost::fail(400, "http: " + arg_name(index, what) + " must be a string");
   return std::string(v.as_string());
 }
 
 std::string method_of(const phost::Call& call, int index) {
   std::string method = string_arg(call, index, "method");
   if (method.empty() || !std::all_of(method.begin(), method.end(), token_char))
-    fail(400, "http: " + arg_name(index, "method") + " '" + method + "' is not an HTTP method");
+    phost::fail(400, "http: " + arg_name(index, "method") + " '" + method + "' is not an HTTP method");
   for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return method;
 }
@@ -62,13 +60,13 @@ HeaderList headers_of(const phost::Call& call, int index) {
   try {
     append_values(arg(call, index), out);
   } catch (const std::invalid_argument& e) {
-    fail(400, "http: " + arg_name(index, "headers") + ": " + e.what());
+    phost::fail(400, "http: " + arg_name(index, "headers") + ": " + e.what());
   }
   for (const auto& [name, value] : out) {
     if (name.empty() || !std::all_of(name.begin(), name.end(), token_char))
-      fail(400, "http: " + arg_name(index, "headers") + ": '" + name + "' is not a header name");
+      phost::fail(400, "http: " + arg_name(index, "headers") + ": '" + name + "' is not a header name");
     if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
-      fail(400, "http: " + arg_name(index, "headers") + ": the value of '" + name + "' holds a line break or NUL");
+      phost::fail(400, "http: " + arg_name(index, "headers") + ": the value of '" + name + "' holds a line break or NUL");
   }
   return out;
 }
@@ -79,7 +77,7 @@ std::string url_of(const phost::Call& call, const Layout& at) {
   std::string url = string_arg(call, at.url, "url");
   const std::string where = "http: " + arg_name(at.url, "url");
   if (!starts_with_ci(url, "http://") && !starts_with_ci(url, "https://"))
-    fail(400, where + " must be an http:// or https:// URL, not '" + url.substr(0, 200) + "'");
+    phost::fail(400, where + " must be an http:// or https:// URL, not '" + url.substr(0, 200) + "'");
   if (const size_t hash = url.find('#'); hash != std::string::npos) url.resize(hash);  // never sent
   UrlValues query;
   {
@@ -87,7 +85,7 @@ std::string url_of(const phost::Call& call, const Layout& at) {
     try {
       append_values(arg(call, at.query), pairs);
     } catch (const std::invalid_argument& e) {
-      fail(400, "http: " + arg_name(at.query, "query") + ": " + e.what());
+      phost::fail(400, "http: " + arg_name(at.query, "query") + ": " + e.what());
     }
     for (auto& [name, value] : pairs) query[name].push_back(std::move(value));
   }
@@ -95,17 +93,17 @@ std::string url_of(const phost::Call& call, const Layout& at) {
     try {
       parse_query(std::string_view(url).substr(mark + 1), query);
     } catch (const std::invalid_argument& e) {
-      fail(400, where + ": its query: " + e.what());
+      phost::fail(400, where + ": its query: " + e.what());
     }
     url.resize(mark);
   }
   if (!query.empty()) url += "?" + encode(query);
   // libcurl's parser is the one that will be used: refuse what it refuses.
   CURLU* parsed = curl_url();
-  if (!parsed) fail(507, "http: out of memory");
+  if (!parsed) phost::fail(507, "http: out of memory");
   const CURLUcode rc = curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0);
   curl_url_cleanup(parsed);
-  if (rc != CURLUE_OK) fail(400, where + " is not a valid URL: " + curl_url_strerror(rc));
+  if (rc != CURLUE_OK) phost::fail(400, where + " is not a valid URL: " + curl_url_strerror(rc));
   return url;
 }
 
@@ -120,24 +118,24 @@ struct FilePart {
 FilePart disk_file(const Config& config, const std::string& field, const std::string& path, const std::string& where) {
   namespace fs = std::filesystem;
   if (config.file_root.empty())
-    fail(403, where + ": uploading '" + path + "' from disk needs the plugin's file_root setting");
+    phost::fail(403, where + ": uploading '" + path + "' from disk needs the plugin's file_root setting");
   fs::path relative = fs::path(path).relative_path();
   std::error_code ec;
   const fs::path file = fs::canonical(fs::path(config.file_root) / relative, ec);
-  if (ec) fail(404, where + ": cannot read '" + path + "': " + ec.message());
+  if (ec) phost::fail(404, where + ": cannot read '" + path + "': " + ec.message());
   const std::string text = file.string();
   if (text.compare(0, config.file_root.size(), config.file_root) != 0 ||
       (text.size() > config.file_root.size() && text[config.file_root.size()] != '/' && config.file_root != "/"))
-    fail(403, where + ": '" + path + "' leaves file_root");
-  if (!fs::is_regular_file(file, ec)) fail(400, where + ": '" + path + "' is not a file");
+    phost::fail(403, where + ": '" + path + "' leaves file_root");
+  if (!fs::is_regular_file(file, ec)) phost::fail(400, where + ": '" + path + "' is not a file");
   const auto size = fs::file_size(file, ec);
   if (ec || size > static_cast<uintmax_t>(config.max_request_bytes))
-    fail(413, where + ": '" + path + "' is larger than max_request_bytes (" +
+    phost::fail(413, where + ": '" + path + "' is larger than max_request_bytes (" +
                   std::to_string(config.max_request_bytes) + ")");
   std::ifstream in(file, std::ios::binary);
   std::string data(size, '\0');
   if (!in.read(data.data(), static_cast<std::streamsize>(size)))
-    fail(500, where + ": cannot read '" + path + "'");
+    phost::fail(500, where + ": cannot read '" + path + "'");
   return {field, file.filename().string(), std::move(data)};
 }
 
@@ -212,20 +210,20 @@ std::vector<FilePart> send_files(const phost::Call& call, int index) {
   const phost::View list = arg(call, index);
   if (!list || list.is_null()) return out;
   const std::string where = "http: " + arg_name(index, "files");
-  if (list.kind() != PHOST_ARRAY) fail(400, where + " must be an array of {name, path, data}");
+  if (list.kind() != PHOST_ARRAY) phost::fail(400, where + " must be an array of {name, path, data}");
   for (size_t i = 0; i < list.size(); ++i) {
     const phost::View f = list[i];
     const std::string at = where + "[" + std::to_string(i) + "]";
-    if (f.kind() != PHOST_OBJECT) fail(400, at + " must be an object {name, path, data}");
+    if (f.kind() != PHOST_OBJECT) phost::fail(400, at + " must be an object {name, path, data}");
     try {
       phost::check_keys(f, {"name", "path", "data"}, at);
     } catch (const phost::Error& e) {
-      fail(400, e.what());
+      phost::fail(400, e.what());
     }
     FilePart part;
     for (const char* key : {"name", "path"}) {
       const phost::View v = f[key];
-      if (v && v.kind() != PHOST_STRING) fail(400, at + "." + key + " must be a string");
+      if (v && v.kind() != PHOST_STRING) phost::fail(400, at + "." + key + " must be a string");
     }
     if (f["name"]) part.field = std::string(f["name"].as_string());
     if (f["path"]) part.filename = std::filesystem::path(std::string(f["path"].as_string())).filename().string();
@@ -233,9 +231,9 @@ std::vector<FilePart> send_files(const phost::Call& call, int index) {
       if (data.kind() == PHOST_BYTES) {
         part.data = std::string(data.as_string());
       } else if (data.kind() == PHOST_STRING) {
-        if (!base64_decode(data.as_string(), part.data)) fail(400, at + ".data is not base64 (standard, padded)");
+        if (!base64_decode(data.as_string(), part.data)) phost::fail(400, at + ".data is not base64 (standard, padded)");
       } else if (!data.is_null()) {
-        fail(400, at + ".data must be a base64 string or bytes");
+        phost::fail(400, at + ".data must be a base64 string or bytes");
       }
     }
     out.push_back(std::move(part));
@@ -258,7 +256,7 @@ void remove_header(HeaderList& headers, std::string_view name) {
 std::string stream_handler(const phost::Call& call) {
   const int index = layout_of(Method::Stream).handler;
   std::string name = string_arg(call, index, "handler");
-  if (name.empty()) fail(400, "http: " + arg_name(index, "handler") + " must name a process");
+  if (name.empty()) phost::fail(400, "http: " + arg_name(index, "handler") + " must name a process");
   return name;
 }
 
@@ -290,7 +288,7 @@ Request build_request(Method method, const phost::Call& call, const Config& conf
   const size_t max_args =
       static_cast<size_t>(std::max({at.method, at.url, at.payload, at.files, at.query, at.headers, at.handler})) + 1;
   if (call.arg_count() > max_args)
-    fail(400, "http: " + std::to_string(call.arg_count()) + " arguments given, at most " + std::to_string(max_args) +
+    phost::fail(400, "http: " + std::to_string(call.arg_count()) + " arguments given, at most " + std::to_string(max_args) +
                   " taken");
 
   // gou's Get, Post, Put, Patch and Delete default to JSON; Head and Send
@@ -307,10 +305,10 @@ Request build_request(Method method, const phost::Call& call, const Config& conf
     const phost::View list = arg(call, at.files);
     const std::string files_where = "http: " + arg_name(at.files, "files");
     if (list && !list.is_null()) {
-      if (list.kind() != PHOST_OBJECT) fail(400, files_where + " must be an object {field: path}");
+      if (list.kind() != PHOST_OBJECT) phost::fail(400, files_where + " must be an object {field: path}");
       for (size_t i = 0; i < list.size(); ++i) {
         if (list[i].kind() != PHOST_STRING)
-          fail(400, files_where + ": '" + std::string(list.key_at(i)) + "' must be a file path");
+          phost::fail(400, files_where + ": '" + std::string(list.key_at(i)) + "' must be a file path");
         files.push_back(disk_file(config, std::string(list.key_at(i)), std::string(list[i].as_string()), files_where));
       }
     }
@@ -337,7 +335,7 @@ Request build_request(Method method, const phost::Call& call, const Config& conf
     } else if (payload.kind() == PHOST_OBJECT) {
       for (size_t i = 0; i < payload.size(); ++i) fields.emplace_back(payload.key_at(i), format_value(payload[i]));
     } else if (!none) {
-      fail(400, where + ": a multipart payload must be an object of fields, a file path or bytes");
+      phost::fail(400, where + ": a multipart payload must be an object of fields, a file path or bytes");
     }
     std::string content_type;
     r.body = multipart(files, fields, content_type);
@@ -347,7 +345,7 @@ Request build_request(Method method, const phost::Call& call, const Config& conf
     r.body = std::string(payload.as_string());
   } else if (starts_with_ci(type, "application/x-www-form-urlencoded")) {
     if (payload.kind() != PHOST_OBJECT)
-      fail(400, where + ": a form payload (" + type + ") must be an object or a string");
+      phost::fail(400, where + ": a form payload (" + type + ") must be an object or a string");
     UrlValues form;
     for (size_t i = 0; i < payload.size(); ++i) form[std::string(payload.key_at(i))].push_back(format_value(payload[i]));
     r.body = encode(form);
@@ -355,10 +353,10 @@ Request build_request(Method method, const phost::Call& call, const Config& conf
              starts_with_ci(type, "application/xml")) {
     r.body = payload.to_json();  // bytes inside become base64, as Go marshals them
   } else {
-    fail(400, where + ": a payload for Content-Type '" + type + "' must be a string or bytes");
+    phost::fail(400, where + ": a payload for Content-Type '" + type + "' must be a string or bytes");
   }
   if (r.body->size() > static_cast<size_t>(config.max_request_bytes))
-    fail(413, where + ": the request body is larger than max_request_bytes (" +
+    phost::fail(413, where + ": the request body is larger than max_request_bytes (" +
                   std::to_string(config.max_request_bytes) + ")");
   return r;
 }

@@ -46,19 +46,7 @@ constexpr int64_t kDefaultMaxEntries = 10000;
 constexpr int32_t kApplicationId = 0x70687374;  // "phst": marks a SQLite file as a phost store
 constexpr int kSchemaVersion = 2;  // 2: values are value_codec BLOBs (or version 1's JSON TEXT)
 
-phost_status status_of(int32_t code) {
-  switch (code) {
-    case 400: return PHOST_E_INVALID_ARG;
-    case 404: return PHOST_E_NOT_FOUND;
-    case 413: return PHOST_E_LIMIT;
-    case 507: return PHOST_E_NO_MEMORY;
-    default: return PHOST_E_PROCESS;
-  }
-}
-
-[[noreturn]] void fail(int32_t code, const std::string& message) {
-  throw phost::Error(code, message, status_of(code));
-}
+using phost::fail;
 
 int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())

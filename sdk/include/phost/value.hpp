@@ -48,6 +48,27 @@ private:
   std::string stack_;
 };
 
+// The status a failure with this HTTP-like code is reported with, so that
+// the host, the CLI (its exit status by class) and scripts tell one story:
+// 400, 404, 408, 413, 499 and 507 have their own; every other code is
+// PHOST_E_PROCESS.
+constexpr phost_status status_for_code(int32_t code) noexcept {
+  switch (code) {
+    case 400: return PHOST_E_INVALID_ARG;
+    case 404: return PHOST_E_NOT_FOUND;
+    case 408: return PHOST_E_TIMEOUT;
+    case 413: return PHOST_E_LIMIT;
+    case 499: return PHOST_E_CANCELLED;
+    case 507: return PHOST_E_NO_MEMORY;
+    default: return PHOST_E_PROCESS;
+  }
+}
+
+// Fails the current call with code and message (for a handler).
+[[noreturn]] inline void fail(int32_t code, const std::string& message) {
+  throw Error(code, message, status_for_code(code));
+}
+
 // Throws the thread's last error when status is not PHOST_OK.
 inline void check(phost_status status) {
   if (status == PHOST_OK) return;
