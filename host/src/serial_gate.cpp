@@ -2,16 +2,14 @@
 
 #include "error.hpp"
 
-#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace phost {
 
 SerialGate::Turn SerialGate::enter(const CallScope& scope, std::string_view name) {
   using Clock = std::chrono::steady_clock;  // the clock of clock_ns() and deadline_ns
-  // A cancel token has no wake-up of its own: a waiter looks at it this often.
-  constexpr std::chrono::milliseconds kCancelPoll{10};
   const std::thread::id self = std::this_thread::get_id();
   std::unique_lock lock(mutex_);
   if (busy_ && owner_ == self)
@@ -20,15 +18,20 @@ SerialGate::Turn SerialGate::enter(const CallScope& scope, std::string_view name
                     "' is serial (PHOST_PROCESS_SERIAL) and already running on this thread; calling it again "
                     "from inside itself would wait for itself forever",
                 409);
+  // Only a caller that must wait, and can be cancelled, hears of cancel
+  // tokens; subscribed outside the gate's lock (on_stop takes it).
+  std::optional<StopSubscription> stop_events;
+  if (busy_ && scope.cancel) {
+    lock.unlock();
+    stop_events.emplace(*this);
+    lock.lock();
+  }
   while (busy_) {
     if (const phost_status stopped = scope_stopped(scope))
       throw Error(stopped, std::string(stopped == PHOST_E_TIMEOUT ? "deadline passed" : "cancelled") +
                                " while waiting for serial process '" + std::string(name) + "'");
-    Clock::time_point until = Clock::time_point::max();
-    if (scope.deadline_ns) until = Clock::time_point(std::chrono::nanoseconds(scope.deadline_ns));
-    if (scope.cancel) until = std::min(until, Clock::now() + kCancelPoll);
-    if (until == Clock::time_point::max()) turn_.wait(lock);
-    else turn_.wait_until(lock, until);
+    if (scope.deadline_ns) turn_.wait_until(lock, Clock::time_point(std::chrono::nanoseconds(scope.deadline_ns)));
+    else turn_.wait(lock);
   }
   busy_ = true;
   owner_ = self;
@@ -41,6 +44,11 @@ void SerialGate::leave() noexcept {
     busy_ = false;
   }
   turn_.notify_one();
+}
+
+void SerialGate::on_stop() noexcept {
+  { std::lock_guard lock(mutex_); }  // a waiter between its check and its wait sees the event
+  turn_.notify_all();
 }
 
 }  // namespace phost

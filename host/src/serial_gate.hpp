@@ -5,6 +5,7 @@
 #pragma once
 
 #include "call_context.hpp"
+#include "stop_signal.hpp"
 
 #include <condition_variable>
 #include <memory>
@@ -14,7 +15,7 @@
 
 namespace phost {
 
-class SerialGate {
+class SerialGate final : public StopListener {
   struct Leave {
     void operator()(SerialGate* gate) const noexcept { gate->leave(); }
   };
@@ -29,6 +30,7 @@ public:
 
 private:
   void leave() noexcept;
+  void on_stop() noexcept override;  // a cancel token triggered: waiters look at theirs
 
   std::mutex mutex_;
   std::condition_variable turn_;

@@ -2,9 +2,11 @@
 
 #include "host.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <vector>
 
 namespace phost {
 namespace {
@@ -18,6 +20,12 @@ std::condition_variable& stop_cv() {
   return cv;
 }
 
+// Guarded by stop_mutex(); one entry per subscription.
+std::vector<StopListener*>& listeners() {
+  static std::vector<StopListener*> list;
+  return list;
+}
+
 // Why ctx's call cannot run on: PHOST_OK while it can.
 phost_status stopped(const phost_call_ctx& ctx) noexcept {
   if (ctx.host->closing()) return PHOST_E_CANCELLED;
@@ -29,8 +37,22 @@ phost_status stopped(const phost_call_ctx& ctx) noexcept {
 }  // namespace
 
 void notify_stop_waiters() noexcept {
-  { std::lock_guard lock(stop_mutex()); }  // a waiter between its check and its wait sees the event
+  {
+    std::lock_guard lock(stop_mutex());  // a waiter between its check and its wait sees the event
+    for (StopListener* listener : listeners()) listener->on_stop();
+  }
   stop_cv().notify_all();
+}
+
+StopSubscription::StopSubscription(StopListener& listener) : listener_(listener) {
+  std::lock_guard lock(stop_mutex());
+  listeners().push_back(&listener_);
+}
+
+StopSubscription::~StopSubscription() {
+  std::lock_guard lock(stop_mutex());
+  auto& list = listeners();
+  list.erase(std::find(list.begin(), list.end(), &listener_));
 }
 
 phost_status wait_while_running(const phost_call_ctx& ctx, int64_t until_ns) {
