@@ -360,12 +360,13 @@ Error Child::death_error(std::string_view serving) const {
   std::lock_guard lock(mutex_);
   const std::string who = "the worker (pid " + std::to_string(pid_) + ") of " + label_;
   const std::string during = serving.empty() ? "" : " while serving '" + std::string(serving) + "'";
+  const std::string call = serving.empty() ? "its call" : "'" + std::string(serving) + "'";
   switch (kill_reason_) {
     case KillReason::kDeadline:
-      return Error(PHOST_E_TIMEOUT, "'" + std::string(serving) + "' did not end " + kill_detail_ + ": " + who +
+      return Error(PHOST_E_TIMEOUT, call + " did not end " + kill_detail_ + ": " + who +
                                         " was killed and is replaced", 408);
     case KillReason::kCancelled:
-      return Error(PHOST_E_CANCELLED, "'" + std::string(serving) + "' did not stop " + kill_detail_ + ": " + who +
+      return Error(PHOST_E_CANCELLED, call + " did not stop " + kill_detail_ + ": " + who +
                                           " was killed and is replaced", 499);
     case KillReason::kMemory:
       return Error(PHOST_E_NO_MEMORY, who + " exceeded its memory ceiling (" + kill_detail_ + ")" + during +
