@@ -166,8 +166,11 @@ void parallel(const v8::FunctionCallbackInfo<v8::Value>& info) {
       std::string error;
     };
     std::vector<Outcome> outcomes(n);
+    // Read now: a task run on this thread may push frames (a nested call
+    // into this isolate), which can move the stack's storage.
     const CallFrame* frame = state.calls.top();
-    phost_call_ctx* ctx = frame ? frame->ctx : nullptr;
+    phost_call_ctx* const ctx = frame ? frame->ctx : nullptr;
+    const int64_t inherited_deadline = frame ? frame->deadline_ns : 0;
     const int64_t now = api().clock_ns();
     state.services.tasks.run(n, [&](size_t i) {
       Outcome& outcome = outcomes[i];
@@ -181,7 +184,7 @@ void parallel(const v8::FunctionCallbackInfo<v8::Value>& info) {
         }
         const double timeout_s = std::min(task[2].as_double(), 1e9);
         int64_t deadline = timeout_s > 0 ? now + static_cast<int64_t>(timeout_s * 1e9) : 0;
-        if (frame && frame->deadline_ns && (!deadline || frame->deadline_ns < deadline)) deadline = frame->deadline_ns;
+        if (inherited_deadline && (!deadline || inherited_deadline < deadline)) deadline = inherited_deadline;
         phost_value* out = nullptr;
         const phost_status status =
             api().call_with_deadline(state.services.self, ctx, to_str(name), task[1].get(), deadline, &out);

@@ -370,6 +370,21 @@ TEST_CASE("All of script tasks with every isolate busy is an error per task, nev
   CHECK(rt.json("scripts.p.Main") == "true");
 }
 
+TEST_CASE("All tasks that call back into scripts keep the caller's deadline, whichever thread runs them") {
+  // A task the caller's thread runs itself pushes frames on the caller's call
+  // stack while the other tasks start: they once read the caller's deadline
+  // from a frame that had moved (the stack's storage grows only on a fresh
+  // isolate, hence a fresh runtime per round), and failed with 408 at random.
+  for (int round = 0; round < 12; ++round) {
+    rt_test::Runtime rt({.isolates = 3});
+    rt.load("p", "function Ping(n) { return n <= 0 ? 0 : 1 + Process('scripts.p.Pong', n - 1); }\n"
+                 "function Pong(n) { return n <= 0 ? 0 : 1 + Process('scripts.p.Ping', n - 1); }\n"
+                 "function Main() { return All([1, 2, 3, 4, 5, 6].map(() => ({process: 'scripts.p.Pong', args: [6]})))\n"
+                 "  .filter((r) => !(r.data === 6 || r.code === 409)).map((r) => r.error).slice(0, 2); }");
+    CHECK(rt.json("scripts.p.Main") == "[]");
+  }
+}
+
 TEST_CASE("Authorized returns the call's subject, or null") {
   rt_test::Runtime rt;
   rt.load("a", "function Main() { return Authorized(); }");
