@@ -196,6 +196,69 @@ function Both() { Process("app.meet"); return Process("scripts.x.V"); }
   CHECK(children().size() == 2);
 }
 
+TEST_CASE("a load that kills every worker it is run again in is dropped after two, and the plugin serves again") {
+  const StateApp app;
+  phost::Host host = test::quiet_host();
+  host.load_plugin(PHOST_V8_PLUGIN, app.config(2));
+  // The top level crashes V8 (SIGTRAP) in every worker but the first.
+  int loads = 0;
+  host.add("app.loads", "", [&](phost::Call&) { return Value::integer(loads++); });
+  load(host, "bomb", "if (Process('app.loads') > 0) Array.prototype.sort.call({length: 2 ** 32 - 1});\n"
+                     "function F() { return 1; }");
+  REQUIRE(host.call("scripts.bomb.F").as_int() == 1);
+
+  // Keep the first worker busy, so that each call below starts a new one.
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool inside = false, release = false;
+  host.add("app.wait", "", [&](phost::Call&) {
+    std::unique_lock lock(mutex);
+    inside = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return Value::integer(1);
+  });
+  std::thread holder([&] { CHECK(host.call("scripts.ok.Ask", phost::args("app.wait")).as_int() == 1); });
+  {
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return inside; });
+  }
+  std::vector<std::string> messages;
+  for (int i = 0; i < 2; ++i) {
+    try {
+      host.call("scripts.ok.Add", phost::args(1, 2));
+      messages.push_back("served");
+    } catch (const phost::Error& e) {
+      CHECK(e.code() == 500);
+      messages.push_back(e.what());
+    }
+  }
+  int64_t sum = 0;
+  int32_t bomb = 0;
+  try {
+    sum = host.call("scripts.ok.Add", phost::args(1, 2)).as_int();
+    bomb = code_of(host, "scripts.bomb.F");  // the new worker does not hold it
+  } catch (const phost::Error& e) {
+    MESSAGE(e.what());
+  }
+  {
+    std::lock_guard lock(mutex);
+    release = true;
+  }
+  cv.notify_all();
+  holder.join();
+  REQUIRE(messages.size() == 2);
+  for (const std::string& m : messages)
+    CHECK_MESSAGE(m.find("running 'runtime.load' ('bomb') again, which every worker must hold, before "
+                         "'scripts.ok.Add': the worker") != std::string::npos, m);
+  CHECK(messages[0].find("dropped") == std::string::npos);
+  CHECK_MESSAGE(messages[1].find("killed a worker each time it was run again, so it is dropped") != std::string::npos,
+                messages[1]);
+  CHECK(sum == 3);
+  CHECK(bomb == 404);
+  CHECK(loads == 3);
+}
+
 TEST_CASE("runtime.load beyond the record's 64 MiB is refused with 413 before any worker runs it") {
   const StateApp app;
   phost::Host host = test::quiet_host();

@@ -361,12 +361,24 @@ void Pool::catch_up(Child& child, phost_call_ctx* ctx) {
     try {
       const ValuePtr ignored(call_on(child, ctx, r.name, 0, r.args.get()));
     } catch (const Error& e) {
-      // The call's own limits, or the worker gone: the call fails as it would
-      // have. Anything else is the plugin's answer to a call it accepted
-      // before, which no one is waiting for: logged.
-      if (child.dead() || e.status() == PHOST_E_TIMEOUT || e.status() == PHOST_E_CANCELLED) throw;
-      log(PHOST_LOG_ERROR, "worker " + std::to_string(child.pid()) + " could not replay '" + r.name +
-                               "', which every worker must hold: " + e.message());
+      // The worker gone, or the call's own limits: the call fails, naming the
+      // record (which is dropped once it has killed two workers). Anything
+      // else is the plugin's answer to a call it accepted before, which no
+      // one is waiting for: logged.
+      const std::string what = StateJournal::describe(r);
+      if (child.dead()) {
+        std::string message = "running " + what + " again, which every worker must hold, before '" +
+                              std::string(ctx->name) + "': " + e.message();
+        if (journal_.replay_killed_worker(r.seq)) {
+          message += "; " + what + " killed a worker each time it was run again, so it is dropped: workers " +
+                     "started from now on do not hold it";
+          log(PHOST_LOG_ERROR, message);
+        }
+        throw Error(e.status(), message, e.code());
+      }
+      if (e.status() == PHOST_E_TIMEOUT || e.status() == PHOST_E_CANCELLED) throw;
+      log(PHOST_LOG_ERROR, "worker " + std::to_string(child.pid()) + " could not replay " + what +
+                               ", which every worker must hold: " + e.message());
     }
     std::lock_guard lock(mutex_);
     child.state_seq = r.seq;

@@ -8,15 +8,21 @@
 namespace phost::worker {
 namespace {
 
+constexpr uint32_t kReplayDeathsToDrop = 2;
+
+// The first argument when it is a string, else empty.
+std::string_view first_string(const phost_value* args) {
+  const phost_api& api = *api_table();
+  const phost_value* first = args && api.value_len(args) ? api.value_at(args, 0, nullptr) : nullptr;
+  phost_str s{};
+  if (!first || api.value_kind(first) != PHOST_STRING || api.value_get_str(first, &s) != PHOST_OK) return {};
+  return {s.ptr, s.len};
+}
+
 std::string key_of(std::string_view name, const phost_value* args) {
   std::string key(name);
   key += '\0';
-  const phost_api& api = *api_table();
-  if (const phost_value* first = args && api.value_len(args) ? api.value_at(args, 0, nullptr) : nullptr;
-      first && api.value_kind(first) == PHOST_STRING) {
-    phost_str s{};
-    if (api.value_get_str(first, &s) == PHOST_OK) key.append(s.ptr, s.len);
-  }
+  key += first_string(args);
   return key;
 }
 
@@ -56,6 +62,23 @@ std::vector<StateJournal::Record> StateJournal::since(uint64_t seq) const {
       retain(e.record.args.get());
       out.push_back(Record{e.record.seq, e.record.name, ValuePtr(e.record.args.get())});
     }
+  return out;
+}
+
+bool StateJournal::replay_killed_worker(uint64_t seq) {
+  std::lock_guard lock(mutex_);
+  const auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.record.seq == seq; });
+  if (it == entries_.end()) return true;  // replaced or dropped meanwhile
+  if (++it->replay_deaths < kReplayDeathsToDrop) return false;
+  bytes_ -= it->bytes;
+  entries_.erase(it);
+  return true;
+}
+
+std::string StateJournal::describe(const Record& record) {
+  std::string out = "'" + record.name + "'";
+  if (const std::string_view first = first_string(record.args.get()); !first.empty())
+    out += " ('" + std::string(first.substr(0, 100)) + (first.size() > 100 ? "...')" : "')");
   return out;
 }
 

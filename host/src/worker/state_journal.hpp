@@ -38,6 +38,13 @@ public:
   Recorded record(std::string_view name, const phost_value* args, size_t bytes);
   // The records after seq, in order.
   std::vector<Record> since(uint64_t seq) const;
+  // A worker died running record seq again. The second such death drops the
+  // record, so that a call that kills every fresh worker (a script whose top
+  // level crashes V8 only when run again) cannot keep the plugin down:
+  // true when it was dropped.
+  bool replay_killed_worker(uint64_t seq);
+  // "'runtime.load' ('orders')": a record as messages name it.
+  static std::string describe(const Record& record);
   uint64_t last() const noexcept { return last_.load(std::memory_order_acquire); }
 
 private:
@@ -45,6 +52,7 @@ private:
     Record record;
     std::string key;  // name + '\0' + the first argument when it is a string
     size_t bytes;
+    uint32_t replay_deaths = 0;
   };
   const size_t max_bytes_;
   mutable std::mutex mutex_;
