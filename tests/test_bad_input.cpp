@@ -112,6 +112,30 @@ TEST_CASE("NULL pointers given to the C API are refused") {
   CHECK(phost_call(host.get(), S("app.x"), nullptr, nullptr, nullptr) == PHOST_E_INVALID_ARG);
   CHECK(last_error().message == "out_result is NULL");
   CHECK(phost_call(host.get(), phost_str{nullptr, 5}, nullptr, nullptr, &out) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "name is NULL with a length of 5");
+  // A NULL view with a length is refused wherever it would be read, not read as empty.
+  CHECK(api().value_string(phost_str{nullptr, 5}, &out) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "the string is NULL with a length of 5");
+  CHECK(api().value_bytes(phost_str{nullptr, 1000}, &out) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "the bytes are NULL with a length of 1000");
+  CHECK(api().value_from_json(phost_str{nullptr, 2}, &out) == PHOST_E_INVALID_ARG);
+  CHECK(out == nullptr);
+  phost_call_options session{};
+  session.struct_size = sizeof session;
+  session.session = phost_str{nullptr, 100};
+  CHECK(phost_call(host.get(), S("app.x"), nullptr, &session, &out) == PHOST_E_INVALID_ARG);
+  CHECK(last_error().message == "options->session is NULL with a length of 100");
+  {
+    phost_value* object = nullptr;
+    phost_value* item = nullptr;
+    REQUIRE(api().value_object(1, &object) == PHOST_OK);
+    REQUIRE(api().value_int(1, &item) == PHOST_OK);
+    CHECK(api().value_set(object, phost_str{nullptr, 3}, item) == PHOST_E_INVALID_ARG);  // item released
+    CHECK(api().value_len(object) == 0);
+    api().value_release(object);
+  }
+  CHECK(api().value_string(phost_str{nullptr, 0}, &out) == PHOST_OK);  // NULL and empty: the empty string
+  api().value_release(out);
   CHECK(phost_load_plugin(nullptr, S("x.so"), nullptr) == PHOST_E_INVALID_ARG);
   CHECK(phost_unregister(nullptr, S("app.x")) == PHOST_E_INVALID_ARG);
   CHECK(phost_alias(nullptr, S("app.x"), S("app.y")) == PHOST_E_INVALID_ARG);
@@ -185,10 +209,13 @@ TEST_CASE("a huge timeout means no practical deadline instead of an overflow") {
   }
   phost_call_options options{};
   options.struct_size = sizeof options;
-  options.timeout_ms = -5;  // negative: none
-  REQUIRE(call(host.get(), "app.x", nullptr, &options).status == PHOST_OK);
-  CHECK(deadline == 0);
-  CHECK(cancelled == 0);
+  for (int64_t timeout : {int64_t{-5}, std::numeric_limits<int64_t>::min()}) {
+    options.timeout_ms = timeout;
+    const Outcome o = call(host.get(), "app.x", nullptr, &options);
+    CHECK(o.status == PHOST_E_INVALID_ARG);
+    CHECK(o.error.code == 400);
+    CHECK(o.error.message == "options->timeout_ms is " + std::to_string(timeout) + ": milliseconds, 0 for none");
+  }
 }
 
 TEST_CASE("a desc too small for ABI 1.0 is refused") {

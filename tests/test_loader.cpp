@@ -65,6 +65,17 @@ TEST_CASE("a missing file is PHOST_E_NOT_FOUND") {
   CHECK(load(host.get(), "") == PHOST_E_NOT_FOUND);
 }
 
+TEST_CASE("a directory or a device is a file that cannot be loaded, not a missing one") {
+  HostPtr host = make_host();
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  CHECK(load(host.get(), dir) == PHOST_E_LOAD);
+  CHECK(last_error().message == "cannot load plugin " + dir + ": it is a directory");
+#ifndef _WIN32
+  CHECK(load(host.get(), "/dev/null") == PHOST_E_LOAD);
+  CHECK(last_error().message == "cannot load plugin /dev/null: it is not a regular file");
+#endif
+}
+
 TEST_CASE("a bare name is looked up in PHOST_PLUGIN_PATH, then in the installed plugin folder") {
   HostPtr host = make_host();
   const std::filesystem::path fixture(PHOST_FIXTURE_C_PLUGIN);

@@ -20,7 +20,14 @@ using phost::guard;
 
 namespace {
 
+// For functions that cannot fail (logging, error text): NULL reads as empty.
 std::string_view view(phost_str s) noexcept { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
+// For the others: NULL with a length is a caller's bug, refused rather than read as empty.
+std::string_view checked(phost_str s, const char* what) {
+  if (!s.ptr && s.len)
+    throw Error(PHOST_E_INVALID_ARG, std::string(what) + " is NULL with a length of " + std::to_string(s.len));
+  return view(s);
+}
 phost_str str(std::string_view s) noexcept { return phost_str{s.data(), s.size()}; }
 
 template <class T>
@@ -72,7 +79,7 @@ phost_status nested_call(phost_plugin* self, phost_call_ctx* parent, phost_str n
     phost::CallScope scope = parent ? *parent->scope : kNoScope;
     if (parent) deadline_ns = phost::earlier(deadline_ns, parent->own_deadline_ns.load(std::memory_order_relaxed));
     scope.deadline_ns = phost::earlier(scope.deadline_ns, deadline_ns);
-    *out = host->call(parent, scope, view(name), args);
+    *out = host->call(parent, scope, checked(name, "name"), args);
   });
   if (status != PHOST_OK && parent) record_nested_failure(*parent);
   return status;
@@ -134,7 +141,7 @@ phost_status PHOST_CALL register_process(phost_plugin* self, const phost_process
 phost_status PHOST_CALL unregister_process(phost_plugin* self, phost_str name) {
   return guard([&] {
     require(self, "self");
-    self->host.registry().remove(view(name), self);
+    self->host.registry().remove(checked(name, "name"), self);
   });
 }
 
@@ -247,11 +254,12 @@ phost_status PHOST_CALL value_double(double d, phost_value** out) {
   });
 }
 phost_status PHOST_CALL value_string(phost_str s, phost_value** out) {
-  return make(out, [s] { return phost::make_string(view(s)); });
+  return make(out, [s] { return phost::make_string(checked(s, "the string")); });
 }
 phost_status PHOST_CALL value_bytes(phost_str b, phost_value** out) {
   return make(out, [b] {
     auto v = phost::make_value(PHOST_BYTES);
+    if (!b.ptr && b.len) throw Error(PHOST_E_INVALID_ARG, "the bytes are NULL with a length of " + std::to_string(b.len));
     v->text.assign(view(b));
     return v;
   });
@@ -275,7 +283,16 @@ phost_status PHOST_CALL value_push(phost_value* array, phost_value* item) {
   return guard([&] { phost::push(array, item); });
 }
 phost_status PHOST_CALL value_set(phost_value* object, phost_str key, phost_value* item) {
-  return guard([&] { phost::set(object, view(key), item); });
+  return guard([&] {
+    std::string_view k;
+    try {
+      k = checked(key, "key");
+    } catch (...) {
+      phost::release(item);  // taken unconditionally
+      throw;
+    }
+    phost::set(object, k, item);
+  });
 }
 void PHOST_CALL value_retain(const phost_value* v) { phost::retain(v); }
 void PHOST_CALL value_release(const phost_value* v) { phost::release(v); }
@@ -326,7 +343,7 @@ const phost_value* PHOST_CALL value_find(const phost_value* object, phost_str ke
   return phost::find(object, view(key));
 }
 phost_status PHOST_CALL value_from_json(phost_str json, phost_value** out) {
-  return make(out, [json] { return phost::from_json(view(json)); });
+  return make(out, [json] { return phost::from_json(checked(json, "json")); });
 }
 phost_status PHOST_CALL value_to_json(const phost_value* v, phost_sink_fn sink, void* sink_data) {
   return guard([&] {
@@ -390,7 +407,7 @@ PHOST_API void PHOST_CALL phost_host_destroy(phost_host* host) {
 PHOST_API phost_status PHOST_CALL phost_load_plugin(phost_host* host, phost_str path, const phost_value* config) {
   return guard([&] {
     require(host, "host");
-    host->impl.load_plugin(view(path), config);
+    host->impl.load_plugin(checked(path, "path"), config);
   });
 }
 
@@ -398,7 +415,7 @@ PHOST_API phost_status PHOST_CALL phost_load_plugin_ex(phost_host* host, phost_s
                                                        const phost_load_options* options) {
   return guard([&] {
     require(host, "host");
-    host->impl.load_plugin(view(path), config, options);
+    host->impl.load_plugin(checked(path, "path"), config, options);
   });
 }
 
@@ -410,14 +427,14 @@ PHOST_API phost_status PHOST_CALL phost_register(phost_host* host, const phost_p
 PHOST_API phost_status PHOST_CALL phost_unregister(phost_host* host, phost_str name) {
   return guard([&] {
     require(host, "host");
-    host->impl.registry().remove(view(name), nullptr);
+    host->impl.registry().remove(checked(name, "name"), nullptr);
   });
 }
 
 PHOST_API phost_status PHOST_CALL phost_alias(phost_host* host, phost_str name, phost_str alias) {
   return guard([&] {
     require(host, "host");
-    host->impl.registry().alias(view(name), view(alias));
+    host->impl.registry().alias(checked(name, "name"), checked(alias, "alias"));
   });
 }
 
@@ -431,7 +448,7 @@ PHOST_API phost_status PHOST_CALL phost_call(phost_host* host, phost_str name, c
     if (options) {
       phost_call_options o{};
       std::memcpy(&o, options, std::min<size_t>(options->struct_size, sizeof o));
-      scope.session = view(o.session);
+      scope.session = checked(o.session, "options->session");
       scope.subject = o.subject;
       scope.global = o.global;
       scope.cancel = o.cancel;
@@ -440,10 +457,13 @@ PHOST_API phost_status PHOST_CALL phost_call(phost_host* host, phost_str name, c
       // Past ~146 years the nanosecond deadline would overflow int64 (UB, and
       // in practice a negative deadline that fails the call at once): no deadline.
       constexpr int64_t kMaxTimeoutMs = INT64_MAX / 1'000'000 / 2;
+      if (o.timeout_ms < 0)
+        throw Error(PHOST_E_INVALID_ARG,
+                    "options->timeout_ms is " + std::to_string(o.timeout_ms) + ": milliseconds, 0 for none");
       if (o.timeout_ms > 0 && o.timeout_ms < kMaxTimeoutMs)
         scope.deadline_ns = phost::clock_ns() + o.timeout_ms * 1'000'000;
     }
-    *out = host->impl.call(nullptr, scope, view(name), args);
+    *out = host->impl.call(nullptr, scope, checked(name, "name"), args);
   });
 }
 

@@ -80,8 +80,12 @@ void Host::load_plugin(std::string_view path_text, const phost_value* config, co
   }
   const std::string path = find_plugin(path_text);
   std::error_code fs_error;
-  if (!std::filesystem::is_regular_file(path, fs_error))
-    throw Error(PHOST_E_NOT_FOUND, "plugin file not found: " + path);
+  if (!std::filesystem::is_regular_file(path, fs_error)) {
+    if (!std::filesystem::exists(path, fs_error)) throw Error(PHOST_E_NOT_FOUND, "plugin file not found: " + path);
+    throw Error(PHOST_E_LOAD, "cannot load plugin " + path + ": " +
+                                  (std::filesystem::is_directory(path, fs_error) ? "it is a directory"
+                                                                                 : "it is not a regular file"));
+  }
 
   auto library = std::make_unique<boost::dll::shared_library>();
   boost::dll::fs::error_code ec;

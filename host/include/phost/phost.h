@@ -54,7 +54,7 @@ typedef struct phost_call_options {
   phost_str session;          /* copied for the call's duration */
   const phost_value* subject; /* authorized subject, borrowed, or NULL */
   const phost_value* global;  /* global map (object), borrowed, or NULL */
-  int64_t timeout_ms;         /* 0 = none */
+  int64_t timeout_ms;         /* 0 = none; negative is refused (400) */
   const phost_cancel* cancel; /* or NULL */
 } phost_call_options;
 
