@@ -17,6 +17,18 @@ v8::Local<v8::String> key(v8::Isolate* isolate, std::string_view name) {
 
 // Messages are cut at 64 KB: a thrown string may be a gigabyte.
 constexpr size_t kMaxMessage = 64 * 1024;
+// A forwarded error names the hops it came through, the innermost few: a
+// deep chain would otherwise grow its message by a line per hop.
+constexpr size_t kMaxHopsNamed = 4;
+constexpr std::string_view kMoreHops = " (...)";
+
+size_t hops_named(std::string_view message) {
+  size_t n = 0;
+  for (size_t at = message.find(" (while calling "); at != std::string_view::npos;
+       at = message.find(" (while calling ", at + 1))
+    ++n;
+  return n;
+}
 
 std::string text_of(v8::Isolate* isolate, v8::Local<v8::Value> v) {
   if (v.IsEmpty() || !v->IsString()) return {};
@@ -132,9 +144,12 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
       column = frame->GetColumn();
     }
     const std::string at = file + ":" + std::to_string(line) + ":" + std::to_string(column);
-    if (!file.empty() && line > 0)
-      message += forwarded ? " (while calling " + (process.empty() ? std::string("a process") : process) + " from " + at + ")"
-                           : " (at " + at + ")";
+    if (!file.empty() && line > 0) {
+      if (!forwarded) message += " (at " + at + ")";
+      else if (hops_named(message) < kMaxHopsNamed)
+        message += " (while calling " + (process.empty() ? std::string("a process") : process) + " from " + at + ")";
+      else if (!message.ends_with(kMoreHops)) message += kMoreHops;  // the stack has every frame
+    }
   }
   return Error(code, message, status, std::move(stack));
 }

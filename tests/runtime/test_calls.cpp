@@ -19,6 +19,19 @@ TEST_CASE("nested JS -> native -> JS calls run on the same isolate without deadl
   CHECK(rt.json("scripts.outer.Main", phost::args(20)) == "43");
 }
 
+TEST_CASE("a forwarded error names its innermost four hops, whatever the depth, and the stack has them all") {
+  rt_test::Runtime rt;
+  rt.load("d", "function Down(n) { if (n === 0) throw new Exception('bottom', 418); return Process('scripts.d.Down', n - 1); }");
+  const auto e = rt.error_of("scripts.d.Down", phost::args(40));
+  CHECK(e.code == 418);
+  const std::string hop = " (while calling scripts.d.Down from d.js:1:76)";
+  CHECK(e.message == "bottom (at d.js:1:33)" + hop + hop + hop + hop + " (...)");
+  size_t frames = 0;
+  for (size_t at = e.stack.find("at Down (d.js:"); at != std::string::npos; at = e.stack.find("at Down (d.js:", at + 1))
+    ++frames;
+  CHECK(frames == 41);
+}
+
 TEST_CASE("error codes survive every hop: native -> JS -> native -> JS -> application") {
   rt_test::Runtime rt;
   rt.host().add("native.fail", "", [](phost::Call&) -> Value { throw phost::Error(418, "native teapot"); });
