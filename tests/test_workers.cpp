@@ -332,6 +332,30 @@ TEST_CASE("isolation set in the plugin's config is taken out before the plugin s
   CHECK(host.call("echo.add", args(Value::integer(2), Value::integer(3))).as_int() == 5);
 }
 
+TEST_CASE("worker settings in the config apply when the load options ask for workers, and are refused in-process") {
+  phost::Host host = test::quiet_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, Value::from_json(R"({"worker_rss_mb": 64})"), isolated());
+  CHECK(failure(host, "w.grow", args(Value::integer(200))).code() == 507);
+  try {
+    host.load_plugin("echo", Value::from_json(R"({"worker_rss_mb": 64})"));
+    FAIL("loaded");
+  } catch (const phost::Error& e) {
+    CHECK(e.code() == 400);
+    CHECK(std::string(e.what()) == "plugin config: 'worker_rss_mb' applies to worker processes, but plugin 'echo' "
+                                   "is loaded in-process (set \"isolation\": \"process\")");
+  }
+  phost::LoadOptions options = isolated();
+  options.working_dir = "/nonexistent-dir";
+  try {
+    host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, options);
+    FAIL("loaded");
+  } catch (const phost::Error& e) {
+    CHECK(e.code() == 400);
+    CHECK(std::string(e.what()) ==
+          "the workers' directory '/nonexistent-dir' (worker_dir, options->working_dir) is not a directory");
+  }
+}
+
 TEST_CASE("bad isolation settings and plugins that fail in their worker get clear errors") {
   phost::Host host = test::quiet_host();
   auto load_error = [&host](std::string_view path, const char* config) {

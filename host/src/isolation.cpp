@@ -37,11 +37,15 @@ int64_t integer(const phost_value* v, std::string_view key, int64_t min, int64_t
 }  // namespace
 
 ValuePtr take_isolation(const phost_value* config, Isolation& out) {
+  for (const std::string_view key : kKeys)
+    if (key != "isolation" && member(config, key) && out.worker_key.empty()) out.worker_key = key;
   const phost_value* mode = member(config, "isolation");
-  if (!mode) return nullptr;
-  if (text(mode) != "process" && text(mode) != "in-process")
-    throw Error(PHOST_E_INVALID_ARG, "plugin config: 'isolation' must be \"process\" or \"in-process\"");
-  out.process = text(mode) == "process";
+  if (!mode && out.worker_key.empty()) return nullptr;
+  if (mode) {
+    if (text(mode) != "process" && text(mode) != "in-process")
+      throw Error(PHOST_E_INVALID_ARG, "plugin config: 'isolation' must be \"process\" or \"in-process\"");
+    out.process = text(mode) == "process";
+  }
   if (const phost_value* v = member(config, "workers")) out.workers = static_cast<uint32_t>(integer(v, "workers", 1, kMaxWorkers));
   if (const phost_value* v = member(config, "worker_rss_mb"))
     out.rss_limit_mb = static_cast<uint64_t>(integer(v, "worker_rss_mb", 0, int64_t{1} << 40));

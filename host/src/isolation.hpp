@@ -20,11 +20,12 @@ struct Isolation {
   int64_t grace_ms = 1000;    // after a call's deadline or cancellation, before its worker is killed
   std::string directory;      // the workers' working directory; empty: the host's at load time
   bool seccomp = true;        // the workers' system call filter (worker/seccomp.hpp)
+  std::string worker_key;     // the first worker_* key or "workers" the config set, if any
 };
 
 inline constexpr uint32_t kMaxWorkers = 256;
 
-// When config (an object, or NULL) has "isolation": reads the isolation keys
+// When config (an object, or NULL) has any of the isolation keys: reads them
 // into out and returns config without them; otherwise returns NULL. Throws
 // Error (PHOST_E_INVALID_ARG, naming the key) on a bad value.
 ValuePtr take_isolation(const phost_value* config, Isolation& out);

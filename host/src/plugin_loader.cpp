@@ -74,7 +74,14 @@ void Host::load_plugin(std::string_view path_text, const phost_value* config, co
   const ValuePtr plugin_config = config ? take_isolation(config, isolation) : nullptr;
   if (plugin_config) config = plugin_config.get();
   apply_load_options(options, isolation);
+  if (!isolation.process && !isolation.worker_key.empty())
+    throw Error(PHOST_E_INVALID_ARG, "plugin config: '" + isolation.worker_key + "' applies to worker processes, " +
+                                         "but plugin '" + std::string(path_text) + "' is loaded in-process " +
+                                         "(set \"isolation\": \"process\")");
   if (isolation.process) {
+    if (std::error_code ec; !isolation.directory.empty() && !std::filesystem::is_directory(isolation.directory, ec))
+      throw Error(PHOST_E_INVALID_ARG, "the workers' directory '" + isolation.directory +
+                                           "' (worker_dir, options->working_dir) is not a directory");
     load_isolated(path_text, config, isolation);
     return;
   }
