@@ -72,6 +72,24 @@ TEST_CASE("a handler that returns an unknown status is PHOST_E_INTERNAL naming t
   CHECK(o.error.message == "explained, but with a made-up status");
 }
 
+TEST_CASE("a failure's code outside 100-999 becomes its status's usual code") {
+  HostPtr host = make_host();
+  for (const int32_t code : {-1, 7, 99, 1000, INT32_MIN, INT32_MAX}) {
+    CAPTURE(code);
+    must_add(host.get(), "app.odd_code", [code](phost_call_ctx* ctx, const phost_value*, phost_value**) {
+      api().ctx_set_error(ctx, code, S("odd"));
+      return PHOST_E_INVALID_ARG;
+    });
+    const Outcome o = call(host.get(), "app.odd_code");
+    CHECK(o.status == PHOST_E_INVALID_ARG);
+    CHECK(o.error.code == 400);
+    CHECK(o.error.message == "odd");
+    REQUIRE(phost_unregister(host.get(), S("app.odd_code")) == PHOST_OK);
+    api().error_set(PHOST_E_NOT_FOUND, code, S("set"));
+    CHECK(last_error().code == 404);
+  }
+}
+
 TEST_CASE("a handler that fails without a message keeps its status and gets one naming the process") {
   HostPtr host = make_host();
   must_load(host.get(), PHOST_FIXTURE_RULE_BREAKER);

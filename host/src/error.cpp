@@ -104,7 +104,7 @@ void set_last_error(phost_status status, int32_t code, std::string_view message,
   LastError& e = record();
   last_status = status;
   e.status = status;
-  e.code = code ? code : default_code(status);
+  e.code = failure_code(status, code);
   // Messages and stacks carry plugin text and file paths: always valid UTF-8 here.
   auto assign = [](std::string& to, std::string_view text) noexcept {
     try {

@@ -15,6 +15,11 @@
 namespace phost {
 
 int32_t default_code(phost_status status) noexcept;
+// The code a failure is reported with: code when it looks like one (100-999),
+// else (0, negative, absurd) the status's usual code.
+inline int32_t failure_code(phost_status status, int32_t code) noexcept {
+  return code >= 100 && code <= 999 ? code : default_code(status);
+}
 const char* status_name(phost_status status) noexcept;
 
 namespace internal {
@@ -23,7 +28,7 @@ class Error : public std::exception {
 public:
   Error(phost_status status, std::string message, int32_t code = 0, std::string stack = {})
       : status_(status),
-        code_(code ? code : default_code(status)),
+        code_(failure_code(status, code)),
         message_(std::move(message)),
         stack_(std::move(stack)) {}
   phost_status status() const noexcept { return status_; }

@@ -192,8 +192,8 @@ typedef struct phost_api {
    * by the caller). Functions that return a phost_status set it on failure
    * and clear it on success; the others leave it alone. */
   void(PHOST_CALL* last_error)(phost_error* out);
-  /* Sets the calling thread's last error (msg copied; code 0 means the
-   * status's usual code). Every message the host hands out is valid UTF-8:
+  /* Sets the calling thread's last error (msg copied; code 0, or any code
+   * outside 100-999, means the status's usual code). Every message the host hands out is valid UTF-8:
    * invalid sequences in msg (here, in ctx_set_error) become U+FFFD. For a plugin entry to explain a failed load: call
    * it last, since any later successful call clears the last error.
    * Handlers use ctx_set_error. */
@@ -238,9 +238,9 @@ typedef struct phost_api {
   phost_status(PHOST_CALL* ctx_info)(const phost_call_ctx* ctx, phost_call_info* out);
   /* Non-zero once the call is cancelled or past its deadline. Cheap. */
   int32_t(PHOST_CALL* ctx_cancelled)(const phost_call_ctx* ctx);
-  /* Sets the error this handler returns: code is HTTP-like (0 means the
-   * returned status's usual code, e.g. 400 for PHOST_E_INVALID_ARG, 500 for
-   * PHOST_E_PROCESS). msg is copied. Return a non-OK status afterwards. Safe
+  /* Sets the error this handler returns: code is HTTP-like (0, or any code
+   * outside 100-999, means the returned status's usual code, e.g. 400 for
+   * PHOST_E_INVALID_ARG, 500 for PHOST_E_PROCESS). msg is copied. Return a non-OK status afterwards. Safe
    * from several threads with one ctx; the last call wins. */
   void(PHOST_CALL* ctx_set_error)(phost_call_ctx* ctx, int32_t code, phost_str msg);
 
