@@ -5,6 +5,7 @@
 #include <phost/host.hpp>
 
 #include <atomic>
+#include <cstddef>
 #include <string>
 #include <thread>
 #include <vector>
@@ -377,6 +378,43 @@ TEST_CASE("the C++ Host lookup returns a ProcessRef whose call equals Host call"
   } catch (const phost::Error& e) {
     CHECK(e.code() == 404);
     CHECK(std::string(e.what()) == "no process named 'app.missing'");
+  }
+}
+
+TEST_CASE("the sdk's ProcessHandle calls by name on a host older than 1.4") {
+  HostPtr host = make_host();
+  must_add(host.get(), "app.describe", describes_call());
+  // The table of a 1.3 host: everything up to ctx_set_error_stack.
+  phost_api older = api();
+  older.struct_size = offsetof(phost_api, lookup);
+  older.abi_minor = 3;
+  std::string seen;
+  must_add(host.get(), "app.outer", [&](phost_call_ctx* ctx, const phost_value*, phost_value** out) {
+    phost::set_api(&older);
+    const phost::ProcessHandle handle(nullptr, "App.Describe");  // no lookup: nothing to refuse
+    const bool by_name = handle.get() == nullptr;
+    phost_value* result = nullptr;
+    const phost_status status = handle.call(ctx, nullptr, 0, &result);
+    phost::set_api(&api());
+    if (status != PHOST_OK) return status;
+    phost_str text{};
+    api().value_get_str(result, &text);
+    seen = std::string(V(text)) + (by_name ? " by name" : " by ref");
+    *out = result;
+    return PHOST_OK;
+  });
+  Outcome o = call(host.get(), "app.outer");
+  INFO(o);
+  REQUIRE(o.status == PHOST_OK);
+  CHECK(seen == "App.Describe|||2| by name");
+
+  // On this host the handle is a ref; a plugin's lookup needs its seat.
+  try {
+    const phost::ProcessHandle handle(nullptr, "app.describe");
+    FAIL("no error");
+  } catch (const phost::Error& e) {
+    CHECK(e.code() == 400);
+    CHECK(std::string(e.what()) == "self is NULL");
   }
 }
 
