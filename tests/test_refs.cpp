@@ -297,6 +297,18 @@ TEST_CASE("a call through a ref once the host is being destroyed fails with 503"
   target.reset();
 }
 
+TEST_CASE("a ref to a plugin's process outlives the plugin's unload and is released cleanly") {
+  HostPtr host = make_host();
+  must_load(host.get(), PHOST_FIXTURE_C_PLUGIN);
+  RefPtr add = must_lookup(host.get(), "c.add");
+  Outcome sum = call_ref(host.get(), add.get(), json("[40, 2]").get());
+  INFO(sum);
+  REQUIRE(sum.status == PHOST_OK);
+  CHECK(get_int(sum.value.get()) == 42);
+  host.reset();  // on_unload, the finalizers, then the library goes
+  add.reset();   // touches neither the host nor the plugin (ASan would say)
+}
+
 TEST_CASE("a plugin's refs: lookup and call_ref from a handler, and the application's refs work there too") {
   HostPtr host = make_host();
   must_add(host.get(), "app.describe", describes_call());
