@@ -268,6 +268,26 @@ TEST_CASE("through a ref the depth limit the serial gate and the deadline hold a
   CHECK(seen_deadline == -1);
 }
 
+TEST_CASE("a cancelled call through a ref does not start, as by name") {
+  HostPtr host = make_host();
+  int ran = 0;
+  must_add(host.get(), "app.count", [&](phost_call_ctx*, const phost_value*, phost_value** out) {
+    ++ran;
+    return api().value_null(out);
+  });
+  RefPtr ref = must_lookup(host.get(), "app.count");
+  CancelPtr cancel(phost_cancel_new());
+  phost_cancel_trigger(cancel.get());
+  phost_call_options options{};
+  options.struct_size = sizeof options;
+  options.cancel = cancel.get();
+  Outcome by_ref = call_ref(host.get(), ref.get(), nullptr, &options);
+  CHECK(by_ref.status == PHOST_E_CANCELLED);
+  CHECK(by_ref.error.code == 499);
+  check_same(by_ref, call(host.get(), "app.count", nullptr, &options));
+  CHECK(ran == 0);
+}
+
 TEST_CASE("a call through a ref once the host is being destroyed fails with 503") {
   HostPtr host = make_host();
   must_add(host.get(), "app.target", returns("t"));
