@@ -72,6 +72,8 @@ PHOST_PLUGIN_EXPORT int PHOST_CALL phost_abi_probe_handles(phost_plugin* self, p
                                                            phost_value* value) {
   return (self != NULL) + (ctx != NULL) + (value != NULL) + 8;
 }
+/* v1.4 */
+PHOST_PLUGIN_EXPORT int PHOST_CALL phost_abi_probe_ref(phost_ref* ref) { return (ref != NULL) + 11; }
 PHOST_PLUGIN_EXPORT int PHOST_CALL phost_abi_probe_callbacks(phost_handler_fn handler, phost_finalize_fn finalize,
                                                              phost_sink_fn sink, phost_plugin_entry_v1_fn entry) {
   return (handler != NULL) + (finalize != NULL) + (sink != NULL) + (entry != NULL) + 9;

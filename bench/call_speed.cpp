@@ -3,8 +3,10 @@
 // absolute times, are what compares across runs on a shared machine):
 //   add      host->script scripts.x.Add(a, b): two small objects in, one out;
 //            raw: Function::Call with objects built by hand, two Gets back
+//   add_ref  the same through a call handle looked up once (Host::lookup)
 //   one      a call with one number to one of 2,000 loaded scripts (round
 //            robin); raw: 2,000 functions in one context, Function::Call
+//   one_ref  the same through 2,000 call handles
 //   first    the first call of a script after runtime.load (1,000 scripts a
 //            round); raw: the first call of a function compiled just before
 //   native   JS -> native Process('bench.echo', i, 'hello') in a JS loop;
@@ -103,12 +105,15 @@ phost::Value point(int64_t x, int64_t y) {
   return o;
 }
 
-void case_add(phost::Host& host, v8::Isolate* isolate) {
+// by_ref: through a call handle looked up once (Host::lookup, ABI 1.4).
+void run_add(phost::Host& host, v8::Isolate* isolate, bool by_ref) {
   host.call("runtime.load", phost::args("x", kAdd, "x.js"));
+  const phost::ProcessRef add = by_ref ? host.lookup("scripts.x.Add") : phost::ProcessRef();
   int64_t i = 0, bad = 0;
   const double p = cpu_per_unit(20'000, [&](int64_t n) {
     for (int64_t k = 0; k < n; ++k, ++i) {
-      const phost::Value r = host.call("scripts.x.Add", phost::args(point(i & 1023, 2), point(3, i & 7)));
+      const phost::Value r = by_ref ? add.call(phost::args(point(i & 1023, 2), point(3, i & 7)))
+                                    : host.call("scripts.x.Add", phost::args(point(i & 1023, 2), point(3, i & 7)));
       bad += r["x"].as_int() + r["y"].as_int() != (i & 1023) + 5 + (i & 7);
     }
   });
@@ -136,8 +141,11 @@ void case_add(phost::Host& host, v8::Isolate* isolate) {
     }
   });
   if (bad) die("add: wrong results");
-  row("add: host->script Add(a, b), objects in and out", p, r, 2.0);
+  row(by_ref ? "add_ref: the same through a call handle (lookup once)" : "add: host->script Add(a, b), objects in and out",
+      p, r, 2.0);
 }
+void case_add(phost::Host& host, v8::Isolate* isolate) { run_add(host, isolate, false); }
+void case_add_ref(phost::Host& host, v8::Isolate* isolate) { run_add(host, isolate, true); }
 
 // ---- one: one number to one of many loaded scripts ---------------------------
 
@@ -147,18 +155,21 @@ std::string numbered(std::string_view body, int k) {
   return "const k = " + std::to_string(k) + ";\n" + std::string(body);
 }
 
-void case_one(phost::Host& host, v8::Isolate* isolate) {
+void run_one(phost::Host& host, v8::Isolate* isolate, bool by_ref) {
   constexpr std::string_view kBody = "function Main(n) { return n + k; }\n";
   std::vector<std::string> names;
+  std::vector<phost::ProcessRef> refs;
   for (int k = 0; k < kMany; ++k) {
     host.call("runtime.load", phost::args("one" + std::to_string(k), numbered(kBody, k), "one.js"));
     names.push_back("scripts.one" + std::to_string(k) + ".Main");
+    if (by_ref) refs.push_back(host.lookup(names.back()));
   }
   int64_t i = 0, bad = 0;
   const double p = cpu_per_unit(20'000, [&](int64_t n) {
     for (int64_t c = 0; c < n; ++c, ++i) {
       const int k = int(i % kMany);
-      bad += host.call(names[k], phost::args(i & 0xffff)).as_int() != (i & 0xffff) + k;
+      const phost::Value r = by_ref ? refs[k].call(phost::args(i & 0xffff)) : host.call(names[k], phost::args(i & 0xffff));
+      bad += r.as_int() != (i & 0xffff) + k;
     }
   });
   bench::RawContext raw(isolate);
@@ -180,8 +191,11 @@ void case_one(phost::Host& host, v8::Isolate* isolate) {
     }
   });
   if (bad) die("one: wrong results");
-  row("one: a number to one of 2,000 loaded scripts", p, r, 2.0);
+  row(by_ref ? "one_ref: the same through call handles (lookup once)" : "one: a number to one of 2,000 loaded scripts",
+      p, r, 2.0);
 }
+void case_one(phost::Host& host, v8::Isolate* isolate) { run_one(host, isolate, false); }
+void case_one_ref(phost::Host& host, v8::Isolate* isolate) { run_one(host, isolate, true); }
 
 // ---- first: the first call after a load ----------------------------------
 
@@ -421,7 +435,7 @@ void case_hardened(phost::Host& host, v8::Isolate* isolate) {
 
 int main(int argc, char** argv) {
   if (argc > 1) g_round_s = std::atof(argv[1]);
-  if (!(g_round_s > 0)) die("usage: bench_call_speed [round seconds > 0] [add|one|first|native|args|threads|hardened ...]");
+  if (!(g_round_s > 0)) die("usage: bench_call_speed [round seconds > 0] [add|add_ref|one|one_ref|first|native|args|threads|hardened ...]");
   std::vector<std::string> cases(argv + std::min(argc, 2), argv + argc);
   auto wanted = [&](std::string_view c) {
     return cases.empty() || std::find(cases.begin(), cases.end(), c) != cases.end();
@@ -433,7 +447,9 @@ int main(int argc, char** argv) {
               plugin_path(), kRounds, g_round_s);
   std::printf("  %-58s %9s %9s %8s\n", "call", "raw V8", "phost", "ratio");
   if (wanted("add")) case_add(*host, raw.get());
+  if (wanted("add_ref")) case_add_ref(*host, raw.get());
   if (wanted("one")) case_one(*host, raw.get());
+  if (wanted("one_ref")) case_one_ref(*host, raw.get());
   if (wanted("first")) case_first(*host, raw.get(), "first: first call after runtime.load (no cache_dir)");
   if (wanted("first")) {
     const std::string dir = "/tmp/phost-bench-cache-" + std::to_string(getpid());

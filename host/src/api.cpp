@@ -6,6 +6,7 @@
 #include "error.hpp"
 #include "host.hpp"
 #include "log.hpp"
+#include "process_ref.hpp"
 #include "stop_signal.hpp"
 
 #include <spdlog/spdlog.h>
@@ -85,6 +86,46 @@ phost_status nested_call(phost_plugin* self, phost_call_ctx* parent, phost_str n
   return status;
 }
 
+// The ref a caller handed over, checked: never NULL, released or of another host.
+phost_ref& live_ref(phost_ref* ref, const phost::Host& host) {
+  if (!ref) throw Error(PHOST_E_INVALID_ARG, "ref is NULL");
+  if (ref->magic != phost_ref::kLive) throw Error(PHOST_E_INVALID_ARG, "ref is not a live phost_ref (released?)");
+  if (ref->host != &host)
+    throw Error(PHOST_E_INVALID_ARG, "ref '" + ref->name + "' was looked up in another host");
+  return *ref;
+}
+
+// nested_call through a ref.
+phost_status PHOST_CALL call_ref(phost_plugin* self, phost_call_ctx* parent, phost_ref* ref,
+                                 const phost_value* args, int64_t deadline_ns, phost_value** out) {
+  static const phost::CallScope kNoScope;
+  const phost_status status = guard([&] {
+    require(out, "out_result");
+    *out = nullptr;
+    phost::Host* host = parent ? parent->host : self ? &self->host : nullptr;
+    require(host, "self");
+    phost_ref& live = live_ref(ref, *host);
+    phost::CallScope scope = parent ? *parent->scope : kNoScope;
+    deadline_ns = deadline_ns > 0 ? deadline_ns : 0;
+    if (parent) deadline_ns = phost::earlier(deadline_ns, parent->own_deadline_ns.load(std::memory_order_relaxed));
+    scope.deadline_ns = phost::earlier(scope.deadline_ns, deadline_ns);
+    *out = host->call(parent, scope, live, args);
+  });
+  if (status != PHOST_OK && parent) record_nested_failure(*parent);
+  return status;
+}
+
+phost_status PHOST_CALL lookup(phost_plugin* self, phost_str name, phost_ref** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(self, "self");
+    *out = self->host.lookup(checked(name, "name")).release();
+  });
+}
+
+void PHOST_CALL ref_release(phost_ref* ref) { delete ref; }
+
 phost_status PHOST_CALL call_through(phost_plugin* self, phost_call_ctx* parent, phost_str name,
                                      const phost_value* args, phost_value** out) {
   return nested_call(self, parent, name, args, 0, out);
@@ -93,6 +134,26 @@ phost_status PHOST_CALL call_through(phost_plugin* self, phost_call_ctx* parent,
 phost_status PHOST_CALL call_with_deadline(phost_plugin* self, phost_call_ctx* parent, phost_str name,
                                            const phost_value* args, int64_t deadline_ns, phost_value** out) {
   return nested_call(self, parent, name, args, deadline_ns > 0 ? deadline_ns : 0, out);
+}
+
+// A top-level call's scope from the application's options (NULL: none).
+phost::CallScope scope_of(const phost_call_options* options) {
+  phost::CallScope scope;
+  if (!options) return scope;
+  phost_call_options o{};
+  std::memcpy(&o, options, std::min<size_t>(options->struct_size, sizeof o));
+  scope.session = checked(o.session, "options->session");
+  scope.subject = o.subject;
+  scope.global = o.global;
+  scope.cancel = o.cancel;
+  if (o.global && o.global->kind != PHOST_OBJECT) throw Error(PHOST_E_INVALID_ARG, "options->global must be an object");
+  // Past ~146 years the nanosecond deadline would overflow int64 (UB, and
+  // in practice a negative deadline that fails the call at once): no deadline.
+  constexpr int64_t kMaxTimeoutMs = INT64_MAX / 1'000'000 / 2;
+  if (o.timeout_ms < 0)
+    throw Error(PHOST_E_INVALID_ARG, "options->timeout_ms is " + std::to_string(o.timeout_ms) + ": milliseconds, 0 for none");
+  if (o.timeout_ms > 0 && o.timeout_ms < kMaxTimeoutMs) scope.deadline_ns = phost::clock_ns() + o.timeout_ms * 1'000'000;
+  return scope;
 }
 
 // The table's functions, in table order.
@@ -364,6 +425,7 @@ constexpr phost_api kApi = {
     value_from_json, value_to_json,
     ctx_set_deadline, ctx_within,  // v1.1
     ctx_wait, call_with_deadline, ctx_set_error_stack,  // v1.2
+    lookup, call_ref, ref_release,  // v1.4
 };
 
 }  // namespace
@@ -444,28 +506,31 @@ PHOST_API phost_status PHOST_CALL phost_call(phost_host* host, phost_str name, c
     require(out, "out_result");
     *out = nullptr;
     require(host, "host");
-    phost::CallScope scope;
-    if (options) {
-      phost_call_options o{};
-      std::memcpy(&o, options, std::min<size_t>(options->struct_size, sizeof o));
-      scope.session = checked(o.session, "options->session");
-      scope.subject = o.subject;
-      scope.global = o.global;
-      scope.cancel = o.cancel;
-      if (o.global && o.global->kind != PHOST_OBJECT)
-        throw Error(PHOST_E_INVALID_ARG, "options->global must be an object");
-      // Past ~146 years the nanosecond deadline would overflow int64 (UB, and
-      // in practice a negative deadline that fails the call at once): no deadline.
-      constexpr int64_t kMaxTimeoutMs = INT64_MAX / 1'000'000 / 2;
-      if (o.timeout_ms < 0)
-        throw Error(PHOST_E_INVALID_ARG,
-                    "options->timeout_ms is " + std::to_string(o.timeout_ms) + ": milliseconds, 0 for none");
-      if (o.timeout_ms > 0 && o.timeout_ms < kMaxTimeoutMs)
-        scope.deadline_ns = phost::clock_ns() + o.timeout_ms * 1'000'000;
-    }
-    *out = host->impl.call(nullptr, scope, checked(name, "name"), args);
+    *out = host->impl.call(nullptr, scope_of(options), checked(name, "name"), args);
   });
 }
+
+PHOST_API phost_status PHOST_CALL phost_lookup(phost_host* host, phost_str name, phost_ref** out) {
+  return guard([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(host, "host");
+    *out = host->impl.lookup(checked(name, "name")).release();
+  });
+}
+
+PHOST_API phost_status PHOST_CALL phost_call_ref(phost_host* host, phost_ref* ref, const phost_value* args,
+                                                 const phost_call_options* options, phost_value** out) {
+  return guard([&] {
+    require(out, "out_result");
+    *out = nullptr;
+    require(host, "host");
+    phost_ref& live = live_ref(ref, host->impl);
+    *out = host->impl.call(nullptr, scope_of(options), live, args);
+  });
+}
+
+PHOST_API void PHOST_CALL phost_ref_release(phost_ref* ref) { ref_release(ref); }
 
 PHOST_API phost_status PHOST_CALL phost_list(phost_host* host, phost_value** out) {
   return make(out, [host] {

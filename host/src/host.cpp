@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 #include "log.hpp"
+#include "process_ref.hpp"
 #include "serial_gate.hpp"
 #include "stop_signal.hpp"
 #include "thread_stack.hpp"
@@ -103,6 +104,26 @@ phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::str
   const InFlight counted(*this, name);
   char buffer[kMaxNameLength];
   const ProcessName parsed = parse_process_name(name, buffer);
+  return dispatch(parent, scope, name, parsed, nullptr, args);
+}
+
+phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, phost_ref& ref, const phost_value* args) {
+  const InFlight counted(*this, ref.name);
+  return dispatch(parent, scope, ref.name, ref.parsed, &ref, args);
+}
+
+std::unique_ptr<phost_ref> Host::lookup(std::string_view name) {
+  if (closing_.load())
+    throw Error(PHOST_E_CANCELLED, "host is being destroyed: '" + std::string(name.substr(0, kMaxNameLength)) +
+                                       "' was not looked up",
+                503);
+  auto ref = std::make_unique<phost_ref>(*this, name);
+  registry_.resolve(*ref);  // 404 now rather than at the first call; and the first call is fast
+  return ref;
+}
+
+phost_value* Host::dispatch(phost_call_ctx* parent, const CallScope& scope, std::string_view name,
+                            const ProcessName& parsed, phost_ref* ref, const phost_value* args) {
   const uint32_t depth = parent ? parent->depth + 1 : 1;
   if (depth > max_depth_)
     throw Error(PHOST_E_LIMIT, "call depth limit of " + std::to_string(max_depth_) + " exceeded calling '" +
@@ -121,7 +142,7 @@ phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::str
   // Frozen for good, even when the caller held the only reference: the
   // handler may keep them, and the caller may reuse them for another call.
   freeze(args);
-  const std::shared_ptr<Process> resolved = registry_.resolve(parsed);
+  const std::shared_ptr<Process> resolved = ref ? registry_.resolve(*ref) : registry_.resolve(parsed);
   Process* process = resolved.get();
   if ((process->flags & PHOST_PROCESS_SHARED_STATE) && shared_state_route_)
     if (Process* route = shared_state_route_(shared_state_route_data_, parent, scope)) process = route;

@@ -36,6 +36,12 @@ public:
   // ctx making a nested call, or NULL. Throws Error on any failure.
   phost_value* call(phost_call_ctx* parent, const CallScope& scope, std::string_view name,
                     const phost_value* args);
+  // The same through a ref of this host (process_ref.hpp): no name parsing,
+  // and no registry search while the registry has not changed.
+  phost_value* call(phost_call_ctx* parent, const CallScope& scope, phost_ref& ref, const phost_value* args);
+  // A new ref for name. Throws Error: 400 malformed, 404 nothing takes it,
+  // 503 the host is being destroyed.
+  std::unique_ptr<phost_ref> lookup(std::string_view name);
 
   std::shared_ptr<spdlog::logger> make_plugin_logger(std::string_view plugin_name) const;
 
@@ -65,6 +71,11 @@ public:
   bool closing() const noexcept { return closing_.load(); }
 
 private:
+  // What a call by name and a call through a ref share, after the name is
+  // parsed: ref NULL resolves parsed, else ref.
+  phost_value* dispatch(phost_call_ctx* parent, const CallScope& scope, std::string_view name,
+                        const ProcessName& parsed, phost_ref* ref, const phost_value* args);
+
   // Loads a plugin into worker processes (isolated_loader.cpp).
   void load_isolated(std::string_view path, const phost_value* config, const Isolation& isolation);
 

@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 #include "plugin.hpp"
+#include "process_ref.hpp"
 #include "utf8.hpp"
 
 #include <algorithm>
@@ -76,6 +77,7 @@ void Registry::add(const phost_process_desc* in, const phost_plugin* owner) {
   if (!inserted)
     throw Error(PHOST_E_EXISTS, std::string(group ? "group '" : "process '") + std::string(name) +
                                     "' is already registered by " + plugin_label(it->second->owner));
+  changed();  // a new exact name may shadow a group, a new group the fallback
 }
 
 void Registry::remove(std::string_view name, const phost_plugin* owner) {
@@ -90,6 +92,7 @@ void Registry::remove(std::string_view name, const phost_plugin* owner) {
       throw Error(PHOST_E_INVALID_ARG, "process '" + std::string(name) + "' belongs to another plugin");
     doomed = std::move(it->second);
     table->erase(it);
+    changed();
     // Removing a process (not one of its aliases) takes its aliases along;
     // otherwise it stays callable and its finalizer waits for host destroy.
     if (table == &exact_ && doomed->key == parsed.lower) {
@@ -113,16 +116,38 @@ void Registry::alias(std::string_view name, std::string_view alias_name) {
   if (!exact_.try_emplace(std::string(alias.lower), process).second)
     throw Error(PHOST_E_EXISTS, "process '" + std::string(alias_name) + "' is already registered");
   process->aliases.emplace_back(alias.lower);
+  changed();
+}
+
+std::shared_ptr<Process> Registry::find(const ProcessName& name, uint64_t* generation) const {
+  std::shared_lock lock(mutex_);
+  *generation = generation_.load(std::memory_order_relaxed);  // changed only under the unique lock
+  if (auto it = exact_.find(name.lower); it != exact_.end()) return it->second;
+  if (name.segments >= 3)
+    if (auto it = groups_.find(name.group); it != groups_.end()) return it->second;
+  return fallback_;
+}
+
+std::shared_ptr<Process> Registry::resolve(phost_ref& ref) const {
+  const uint64_t now = generation_.load(std::memory_order_acquire);
+  {
+    std::lock_guard lock(ref.mutex);
+    if (ref.generation == now)
+      if (std::shared_ptr<Process> known = ref.process.lock()) return known;
+  }
+  uint64_t seen = 0;
+  std::shared_ptr<Process> found = find(ref.parsed, &seen);
+  {
+    std::lock_guard lock(ref.mutex);
+    ref.generation = found ? seen : 0;
+    ref.process = found;
+  }
+  return found ? found : resolve(ref.parsed);  // the name's own 404, message and all
 }
 
 std::shared_ptr<Process> Registry::resolve(const ProcessName& name) const {
-  {
-    std::shared_lock lock(mutex_);
-    if (auto it = exact_.find(name.lower); it != exact_.end()) return it->second;
-    if (name.segments >= 3)
-      if (auto it = groups_.find(name.group); it != groups_.end()) return it->second;
-    if (fallback_) return fallback_;
-  }
+  uint64_t seen = 0;
+  if (std::shared_ptr<Process> found = find(name, &seen)) return found;
   std::string message = "no process named '" + std::string(name.lower) + "'";
   if (name.segments < 3) {
     std::shared_lock lock(mutex_);
@@ -141,6 +166,7 @@ void Registry::remove_owned_by(const phost_plugin* owner) {
       if (it->second->owner == owner) {
         doomed.push_back(std::move(it->second));
         it = table->erase(it);
+        changed();
       } else {
         ++it;
       }
@@ -167,6 +193,7 @@ void Registry::clear() {
     std::unique_lock lock(mutex_);
     exact.swap(exact_);
     groups.swap(groups_);
+    changed();
   }
 }
 
@@ -178,6 +205,7 @@ void Registry::close() {
 void Registry::set_fallback(std::shared_ptr<Process> process) {
   std::unique_lock lock(mutex_);
   fallback_ = std::move(process);
+  changed();
 }
 
 }  // namespace phost

@@ -9,11 +9,14 @@
 
 #include <phost/plugin_api.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <vector>
+
+struct phost_ref;
 
 namespace phost {
 
@@ -52,6 +55,9 @@ public:
   void alias(std::string_view name, std::string_view alias);
   // Throws Error(PHOST_E_NOT_FOUND) when nothing takes the name.
   std::shared_ptr<Process> resolve(const ProcessName& name) const;
+  // The same for a ref: its last resolution while nothing changed since
+  // (one atomic load and a weak_ptr lock), else resolved again and kept.
+  std::shared_ptr<Process> resolve(phost_ref& ref) const;
   void remove_owned_by(const phost_plugin* owner);
   std::vector<ProcessListing> list() const;
   // Drops every entry; finalizers run as the last uses end.
@@ -63,7 +69,15 @@ public:
 
 private:
   using Table = StringMap<std::shared_ptr<Process>>;
+  // The unlocked part of resolve(name); *generation: the state it saw.
+  std::shared_ptr<Process> find(const ProcessName& name, uint64_t* generation) const;
+  // Every change of what a name resolves to; under mutex_ (unique).
+  void changed() noexcept { generation_.fetch_add(1, std::memory_order_release); }
+
   mutable std::shared_mutex mutex_;
+  // Bumped by every change of the tables: a ref resolved at generation g is
+  // still right while it reads g.
+  std::atomic<uint64_t> generation_{1};
   Table exact_;   // lower-cased full names and aliases
   Table groups_;  // lower-cased group names
   std::shared_ptr<Process> fallback_;

@@ -19,6 +19,7 @@
 #include <v8-template.h>
 
 #include <cstring>
+#include <optional>
 
 namespace phost::v8rt {
 namespace {
@@ -43,18 +44,29 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
     char name_bytes[3 * 256];
     std::string_view name;
     bool allowed = false;
+    std::optional<NameCache::Pin> handle;  // the name's call handle, kept for this call
     KeyCache* cache = KeyCache::of(isolate);
     if (const NameCache::Name* known = cache ? cache->names().find(info[0].As<v8::String>()) : nullptr) {
       // Copied: a nested call may take the entry's slot while this one runs.
       std::memcpy(name_bytes, known->utf8.data(), known->utf8.size());
       name = std::string_view(name_bytes, known->utf8.size());
       allowed = known->allowed;
+      handle.emplace(known->shared);
     } else {
       name = std::string_view(name_bytes, static_cast<size_t>(info[0].As<v8::String>()->WriteUtf8(
                                               isolate, name_bytes, sizeof name_bytes, nullptr,
                                               v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8)));
       allowed = state.services.options.rules.allows(name);
-      if (cache) cache->names().remember(info[0].As<v8::String>(), name, allowed);
+      if (cache) {
+        ProcessHandle looked_up;
+        // Only for names scripts may call; a name nothing takes yet is called
+        // by name (its 404 is the call's to give).
+        if (allowed && PHOST_API_HAS(&api(), lookup)) try {
+            looked_up = ProcessHandle(state.services.self, name);
+          } catch (const Error&) {
+          }
+        handle.emplace(cache->names().remember(info[0].As<v8::String>(), name, allowed, std::move(looked_up)).shared);
+      }
     }
     if (!allowed)
       throw Error(403, "Process('" + std::string(name) + "'): scripts may not call this process (the runtime's process_allow " +
@@ -77,7 +89,8 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
       }
     }
     Value result;
-    if (!call_for_script(isolate, state, name, args.get(), result)) return;
+    if (!call_for_script(isolate, state, name, args.get(), result, PHOST_OK, handle ? handle->handle() : nullptr))
+      return;
     try {
       info.GetReturnValue().Set(to_v8(context, result.get(), state.limits));
     } catch (const Error& e) {

@@ -4,6 +4,8 @@
 
 #include "bridge.hpp"
 
+#include <phost/plugin.hpp>
+
 #include <v8-external.h>
 #include <v8-isolate.h>
 
@@ -34,13 +36,17 @@ void callback(v8::Isolate* isolate, const BridgeState& state, Body&& body) noexc
 // Calls name for the running script, with its call's ctx and deadline. True
 // with result set when it succeeded and the isolate runs on; a failure other
 // than `quiet` becomes the JS exception the script sees (the process's error,
-// code and status).
+// code and status). handle: name's, or nullptr to call by name.
 inline bool call_for_script(v8::Isolate* isolate, const BridgeState& state, std::string_view name,
-                            const phost_value* args, Value& result, phost_status quiet = PHOST_OK) {
+                            const phost_value* args, Value& result, phost_status quiet = PHOST_OK,
+                            const ProcessHandle* handle = nullptr) {
   const CallFrame* frame = state.calls.top();
   phost_value* out = nullptr;
-  const phost_status status = api().call_with_deadline(state.services.self, frame ? frame->ctx : nullptr,
-                                                       to_str(name), args, frame ? frame->deadline_ns : 0, &out);
+  phost_call_ctx* parent = frame ? frame->ctx : nullptr;
+  const int64_t deadline_ns = frame ? frame->deadline_ns : 0;
+  const phost_status status =
+      handle ? handle->call(parent, args, deadline_ns, &out)
+             : api().call_with_deadline(state.services.self, parent, to_str(name), args, deadline_ns, &out);
   result = Value::adopt(out);
   if (isolate->IsExecutionTerminating()) return false;  // the chain is being stopped: just unwind
   if (status == PHOST_OK) return true;

@@ -117,7 +117,14 @@ OFFSET(phost_api, ctx_within, 288);
 OFFSET(phost_api, ctx_wait, 296);
 OFFSET(phost_api, call_with_deadline, 304);
 OFFSET(phost_api, ctx_set_error_stack, 312);
-SIZE(phost_api, 320); /* v1.2 */
+#if PHOST_ABI_MINOR >= 4
+OFFSET(phost_api, lookup, 320);
+OFFSET(phost_api, call_ref, 328);
+OFFSET(phost_api, ref_release, 336);
+SIZE(phost_api, 344); /* v1.4 */
+#else
+SIZE(phost_api, 320); /* v1.2, v1.3 */
+#endif
 #else
 SIZE(phost_api, 296); /* v1.1 */
 #endif

@@ -66,6 +66,34 @@ struct ProcessInfo {
   bool group = false;       // takes every "<name>.<id>.<Method>"
 };
 
+// A process looked up once (Host::lookup) and called many times: a call
+// through it is a call by its name at that moment, without the name parsing
+// and registry search (phost_lookup). Move-only; usable from many threads at
+// once, and released by its destructor (also after its Host is gone; only a
+// call needs the Host alive).
+class ProcessRef {
+public:
+  ProcessRef() noexcept = default;
+  ProcessRef(ProcessRef&&) noexcept = default;
+  ProcessRef& operator=(ProcessRef&&) noexcept = default;
+
+  explicit operator bool() const noexcept { return ref_ != nullptr; }
+  phost_ref* get() const noexcept { return ref_.get(); }
+
+  // As Host::call with the name looked up.
+  Value call(View args = {}, const CallOptions& options = {}) const;
+
+private:
+  friend class Host;
+  struct Release {
+    void operator()(phost_ref* r) const noexcept { phost_ref_release(r); }
+  };
+  ProcessRef(phost_host* host, phost_ref* ref) noexcept : host_(host), ref_(ref) {}
+
+  phost_host* host_ = nullptr;
+  std::unique_ptr<phost_ref, Release> ref_;
+};
+
 // Owns one phost_host. Move-only. Thread-safe like the C API: everything but
 // destruction (and moving) may run concurrently from many threads.
 class Host {
@@ -145,6 +173,21 @@ public:
   // with the process's code, message and stack (Error::stack(), empty when
   // the process gave none) when the call fails.
   Value call(std::string_view name, View args = {}, const CallOptions& options = {}) {
+    const phost_call_options o = c_options(options);
+    phost_value* out = nullptr;
+    check(phost_call(host_.get(), to_str(name), args.get(), &o, &out));
+    return Value::adopt(out);
+  }
+
+  // A handle on name for repeated calls (ProcessRef). Throws Error: 400 for a
+  // malformed name, 404 when nothing takes it now.
+  ProcessRef lookup(std::string_view name) const {
+    phost_ref* ref = nullptr;
+    check(phost_lookup(host_.get(), to_str(name), &ref));
+    return ProcessRef(host_.get(), ref);
+  }
+
+  static phost_call_options c_options(const CallOptions& options) noexcept {
     phost_call_options o{};
     o.struct_size = sizeof o;
     o.session = to_str(options.session);
@@ -152,9 +195,7 @@ public:
     o.global = options.global.get();
     o.timeout_ms = options.timeout.count();
     o.cancel = options.cancel;
-    phost_value* out = nullptr;
-    check(phost_call(host_.get(), to_str(name), args.get(), &o, &out));
-    return Value::adopt(out);
+    return o;
   }
 
   // Every registered name, sorted by name.
@@ -188,5 +229,12 @@ private:
   std::unique_ptr<LogFn> log_;
   std::unique_ptr<phost_host, Destroy> host_;
 };
+
+inline Value ProcessRef::call(View args, const CallOptions& options) const {
+  const phost_call_options o = Host::c_options(options);
+  phost_value* out = nullptr;
+  check(phost_call_ref(host_, ref_.get(), args.get(), &o, &out));
+  return Value::adopt(out);
+}
 
 }  // namespace phost

@@ -152,6 +152,30 @@ PHOST_API phost_status PHOST_CALL phost_call(phost_host* host, phost_str name,
                                              const phost_call_options* options,
                                              phost_value** out_result);
 
+/* Call handles (phost_ref in plugin_api.h), since phost 1.4 (ABI 1.4): a
+ * name looked up once and called many times, without parsing the name or
+ * searching the registry again while the registry has not changed. A call
+ * through a ref behaves exactly as phost_call with that name at the moment of
+ * the call (a process re-registered, removed, aliased or shadowed since the
+ * lookup is found again, or the call fails as the name would); it does not
+ * keep a process alive. Refs are thread-safe; a plugin's api->call_ref takes
+ * the application's refs of the same host, and the other way round.
+ *
+ * phost_lookup: *out is a new ref, released with phost_ref_release.
+ * PHOST_E_INVALID_ARG for a malformed name, PHOST_E_NOT_FOUND when nothing
+ * takes it now, PHOST_E_CANCELLED (503) once the host is being destroyed.
+ * (struct phost_ref, not the typedef: this header also compiles against the
+ * frozen plugin_api.h of older minors, which have none.) */
+struct phost_ref;
+PHOST_API phost_status PHOST_CALL phost_lookup(phost_host* host, phost_str name, struct phost_ref** out);
+/* phost_call through ref. A NULL ref, a released one or one of another host:
+ * PHOST_E_INVALID_ARG (400). ref must stay valid until this returns. */
+PHOST_API phost_status PHOST_CALL phost_call_ref(phost_host* host, struct phost_ref* ref, const phost_value* args,
+                                                 const phost_call_options* options, phost_value** out_result);
+/* Frees a ref; NULL is ignored. Never touches the host, so it may come after
+ * phost_host_destroy. */
+PHOST_API void PHOST_CALL phost_ref_release(struct phost_ref* ref);
+
 /* Every registered name, as an array of objects {name, description,
  * plugin, group}, sorted by name. New reference. Every string in it is valid
  * UTF-8 (descriptions are repaired at registration, plugin names checked at

@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define PHOST_ABI_MAJOR 1
-#define PHOST_ABI_MINOR 3
+#define PHOST_ABI_MINOR 4
 
 /* ---- handles (opaque; their layout is the host's business) ------------- */
 
@@ -48,6 +48,14 @@ typedef struct phost_call_ctx phost_call_ctx;
  * a handler. From then on it is frozen for good, with everything inside it,
  * whatever its reference count (a count back at 1 does not thaw it). */
 typedef struct phost_value phost_value;
+/* ABI 1.4. A process name looked up once (lookup) and called many times
+ * (call_ref), without parsing the name or searching the registry again. A
+ * call through it behaves exactly as a call by that name at the moment of the
+ * call: a process registered, removed, aliased or shadowed since the lookup
+ * is found again, or the call fails (404) as the name would. It does not keep
+ * a process (or its plugin's code) alive. Thread-safe; valid until
+ * ref_release, also after its host is destroyed (only released then). */
+typedef struct phost_ref phost_ref;
 
 /* ---- status codes ------------------------------------------------------ */
 
@@ -323,6 +331,21 @@ typedef struct phost_api {
    * forwards that call's stack too. Safe from several threads with one ctx;
    * the last call wins. */
   void(PHOST_CALL* ctx_set_error_stack)(phost_call_ctx* ctx, phost_str stack);
+
+  /* -- v1.4: call handles (phost_ref) -- */
+  /* Looks name up in self's host: *out is a new ref the caller releases with
+   * ref_release. PHOST_E_INVALID_ARG when the name is malformed,
+   * PHOST_E_NOT_FOUND when nothing takes it now, PHOST_E_CANCELLED (503) once
+   * the host is being destroyed. */
+  phost_status(PHOST_CALL* lookup)(phost_plugin* self, phost_str name, phost_ref** out);
+  /* call_with_deadline through a ref of the same host: the same inheritance,
+   * errors, limits and forwarding. ref must stay valid until this returns.
+   * A NULL ref, a released one or one of another host: PHOST_E_INVALID_ARG
+   * (400). */
+  phost_status(PHOST_CALL* call_ref)(phost_plugin* self, phost_call_ctx* parent, phost_ref* ref,
+                                     const phost_value* args, int64_t deadline_ns, phost_value** out_result);
+  /* Frees a ref; NULL is ignored. Never touches its host. */
+  void(PHOST_CALL* ref_release)(phost_ref* ref);
 } phost_api;
 
 /* True when the table has member m and it is set (a host of an older minor

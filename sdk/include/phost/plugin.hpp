@@ -33,6 +33,45 @@ inline void check_keys(View object, std::initializer_list<std::string_view> know
   }
 }
 
+// A process name looked up once and called many times (ABI 1.4 call handles,
+// phost_ref): a call through it is a call by the name at that moment, without
+// the host parsing the name and searching its registry again. On a host older
+// than 1.4 it calls by name. Move-only; may be called from many threads.
+class ProcessHandle {
+public:
+  ProcessHandle() noexcept = default;
+  // Throws Error: 400 for a malformed name, 404 when nothing takes it now (a
+  // host older than 1.4 says so at the call instead).
+  ProcessHandle(phost_plugin* self, std::string_view name) : self_(self), name_(name) {
+    if (!PHOST_API_HAS(&api(), lookup)) return;
+    phost_ref* ref = nullptr;
+    check(api().lookup(self, to_str(name), &ref));
+    ref_.reset(ref);
+  }
+
+  const std::string& name() const noexcept { return name_; }
+  // The host's handle, or NULL on a host older than 1.4.
+  phost_ref* get() const noexcept { return ref_.get(); }
+
+  // As api().call_with_deadline (api().call on a host older than 1.2):
+  // parent the calling handler's ctx or NULL, deadline_ns 0 for none.
+  phost_status call(phost_call_ctx* parent, const phost_value* args, int64_t deadline_ns,
+                    phost_value** out) const noexcept {
+    if (ref_) return api().call_ref(self_, parent, ref_.get(), args, deadline_ns, out);
+    if (PHOST_API_HAS(&api(), call_with_deadline))
+      return api().call_with_deadline(self_, parent, to_str(name_), args, deadline_ns, out);
+    return api().call(self_, parent, to_str(name_), args, out);
+  }
+
+private:
+  struct Release {
+    void operator()(phost_ref* r) const noexcept { api().ref_release(r); }
+  };
+  phost_plugin* self_ = nullptr;
+  std::string name_;
+  std::unique_ptr<phost_ref, Release> ref_;
+};
+
 // One invocation of a handler: its arguments and context.
 class Call {
 public:
@@ -73,6 +112,12 @@ public:
   Value call(std::string_view name, const Value& call_args = Value()) const {
     phost_value* out = nullptr;
     check(api().call(self_, ctx_, to_str(name), call_args.get(), &out));
+    return Value::adopt(out);
+  }
+  // The same through a handle (Plugin::lookup).
+  Value call(const ProcessHandle& process, const Value& call_args = Value()) const {
+    phost_value* out = nullptr;
+    check(process.call(ctx_, call_args.get(), 0, &out));
     return Value::adopt(out);
   }
 
@@ -154,6 +199,9 @@ public:
   void log(int32_t level, std::string_view message) const noexcept {
     api().log(self_, level, to_str(message));
   }
+
+  // A handle on name for repeated calls (ProcessHandle).
+  ProcessHandle lookup(std::string_view name) const { return ProcessHandle(self_, name); }
 
   // Registers name (flags: PHOST_PROCESS_GROUP, _SERIAL, _SHARED_STATE).
   void add(std::string_view name, std::string_view description, Handler handler, uint32_t flags = 0) const {

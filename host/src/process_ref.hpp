@@ -1,0 +1,41 @@
+// phost_ref: a process name parsed once, with the process it resolved to and
+// the registry generation of that resolution. A call through it skips the
+// parse and, while the generation holds, the registry's lock and hash lookup.
+// It holds the process weakly: an unregistered process (or an unloaded
+// plugin's) is never kept alive by a ref someone forgot to release.
+#pragma once
+
+#include "process_name.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace phost {
+class Host;
+struct Process;
+}  // namespace phost
+
+struct phost_ref {
+  // Set while the ref is alive: a NULL, released or foreign pointer gives a
+  // clear 400 rather than a call into whatever it points at.
+  static constexpr uint64_t kLive = 0x70686f7374726566;  // "phostref"
+
+  phost_ref(phost::Host& owner, std::string_view looked_up)
+      : host(&owner), name(looked_up), parsed(phost::parse_process_name(name, lower)) {}
+  phost_ref(const phost_ref&) = delete;
+  phost_ref& operator=(const phost_ref&) = delete;
+  ~phost_ref() { magic = 0; }
+
+  uint64_t magic = kLive;
+  phost::Host* host;
+  const std::string name;  // as looked up: what the handler's ctx names
+  char lower[phost::kMaxNameLength];
+  const phost::ProcessName parsed;  // views into lower and name
+
+  // The last resolution, valid while the registry's generation equals it.
+  std::mutex mutex;
+  uint64_t generation = 0;  // 0: none (the registry's count starts at 1)
+  std::weak_ptr<phost::Process> process;
+};
