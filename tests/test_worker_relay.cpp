@@ -1,18 +1,16 @@
 // The worker call channel's leader/follower reading (host/src/worker/relay.cpp,
-// compiled in here): the threads waiting on one channel read it in turn and
+// and the shared-memory rings under it, compiled in here): the threads waiting on one channel read it in turn and
 // each gets its own frames, whoever read them; a peer that dies wakes every
 // waiter, the reading one and the others; a waiter's limit passes while
 // another thread reads. Then the same through a host: many threads and
 // re-entrant chains on two workers, every reply to its own caller.
-#include "../host/src/worker/channel.hpp"
+#include "../host/src/worker/ring_channel.hpp"
 #include "../host/src/worker/mailbox.hpp"
 #include "../host/src/worker/relay.hpp"
 
 #include <phost/host.hpp>
 
 #include <doctest/doctest.h>
-
-#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -27,6 +25,8 @@
 namespace {
 
 using phost::worker::Channel;
+using phost::worker::RingChannel;
+using phost::worker::SharedMemory;
 using phost::worker::Mailbox;
 using phost::worker::OpenCall;
 using phost::worker::Relay;
@@ -52,19 +52,23 @@ int64_t now_ns() {
       .count();
 }
 
-// One side of a socket pair with a relay, as the host has for each worker.
+// The host's end of a call channel with a relay, as the host has for each
+// worker; the worker's end is peer (both in this process, on one mapping).
 struct Side {
-  Channel channel;
+  SharedMemory memory;
+  RingChannel channel{memory, true, 20'000};
+  RingChannel peer{memory, false, 20'000};
   Router router;
   std::atomic<int> ended{0};
   Relay relay{channel, [this](std::string&& f) { router.deliver(field(f, 0), std::move(f)); }, [this] { ++ended; }};
-  explicit Side(int fd) : channel(fd) { channel.set_receive_timeout(10); }
+  Side() { channel.set_receive_timeout(10); }
 };
 
-std::pair<int, int> socket_pair() {
-  int fds[2];
-  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
-  return {fds[0], fds[1]};
+bool receive(RingChannel& channel, std::string& frame) {
+  Channel::Got got;
+  while ((got = channel.next(frame)) == Channel::Got::kTimeout) {
+  }
+  return got == Channel::Got::kFrame;
 }
 
 }  // namespace
@@ -72,16 +76,15 @@ std::pair<int, int> socket_pair() {
 TEST_SUITE("workers") {
 
 TEST_CASE("a relay gives each of many waiting threads its own replies, whichever thread reads them") {
-  const auto [ours, theirs] = socket_pair();
-  Side side(ours);
+  Side side;
   // The peer answers every call with its payload + 1, two at a time in reverse
   // order when two are there, so that a reader often reads another's reply first.
-  std::thread peer([fd = theirs] {
-    Channel channel(fd);
+  std::thread peer([&side] {
+    RingChannel& channel = side.peer;
     std::string a, b;
-    while (channel.receive(a)) {
+    while (receive(channel, a)) {
       channel.set_receive_timeout(1);
-      const bool two = channel.receive(b);
+      const bool two = channel.next(b) == Channel::Got::kFrame;
       channel.set_receive_timeout(0);
       if (two) channel.send(frame(field(b, 0), field(b, 8) + 1));
       channel.send(frame(field(a, 0), field(a, 8) + 1));
@@ -108,14 +111,12 @@ TEST_CASE("a relay gives each of many waiting threads its own replies, whichever
   for (std::thread& c : callers) c.join();
   CHECK(wrong.load() == 0);
   CHECK(answered.load() == kThreads * kCalls);
-  side.channel.shutdown();
+  side.peer.shutdown();
   peer.join();
 }
 
 TEST_CASE("a peer that dies wakes every thread waiting on the relay, the reading one and the others") {
-  const auto [ours, theirs] = socket_pair();
-  Side side(ours);
-  auto peer = std::make_unique<Channel>(theirs);
+  Side side;
   constexpr int kThreads = 4;
   std::atomic<int> sent{0};
   std::vector<Mailbox::Wait> got(kThreads, Mailbox::Wait::kFrame);
@@ -130,9 +131,9 @@ TEST_CASE("a peer that dies wakes every thread waiting on the relay, the reading
       got[t] = side.relay.wait(box, reply, 0);  // no limit: only the death ends it
     });
   std::string request;
-  for (int i = 0; i < kThreads; ++i) REQUIRE(peer->receive(request));  // every call is out, none answered
+  for (int i = 0; i < kThreads; ++i) REQUIRE(receive(side.peer, request));  // every call is out, none answered
   const int64_t start = now_ns();
-  peer.reset();  // closes its end, as a process's death does
+  side.channel.shutdown();  // what the host does when the control channel tells the worker's death
   for (std::thread& c : callers) c.join();
   CHECK(now_ns() - start < int64_t{5'000'000'000});
   for (const Mailbox::Wait w : got) CHECK(w == Mailbox::Wait::kClosed);
@@ -145,9 +146,8 @@ TEST_CASE("a peer that dies wakes every thread waiting on the relay, the reading
 }
 
 TEST_CASE("a waiter's limit passes while another thread reads the relay, and the reader's own too") {
-  const auto [ours, theirs] = socket_pair();
-  Side side(ours);
-  Channel peer(theirs);
+  Side side;
+  RingChannel& peer = side.peer;
   // The reader: no limit, answered only after the other's limit passed.
   Mailbox reader_box;
   const OpenCall reader_call(side.router, reader_box);

@@ -320,7 +320,7 @@ TEST_CASE("a worker inherits no descriptor and runs in its own directory") {
   CHECK(seen["cwd"].as_string() == "/tmp");
   std::vector<int64_t> fds;
   for (size_t i = 0; i < seen["fds"].size(); ++i) fds.push_back(seen["fds"][i].as_int());
-  CHECK(fds == std::vector<int64_t>{0, 1, 2, 3, 4});  // 3, 4: its channels
+  CHECK(fds == std::vector<int64_t>{0, 1, 2, 3});  // 3: its control channel (the call channel is in shared memory)
 }
 
 TEST_CASE("isolation set in the plugin's config is taken out before the plugin sees it") {

@@ -6,9 +6,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
 namespace phost::worker {
@@ -27,38 +25,7 @@ bool Channel::send(const std::string& frame) {
     }
     sent += static_cast<size_t>(n);
   }
-  if (sent_) sent_->fetch_add(frame.size(), std::memory_order_release);
-  sent_since_read_.store(true, std::memory_order_relaxed);
   return true;
-}
-
-// Adaptive, as glibc's adaptive mutexes: a spin that ends with a frame
-// doubles the next one's budget (up to spin_ns_), one that ends empty halves
-// it, down to none; then one wait in kProbeEvery spins kMinSpinNs to see
-// whether spinning pays again. On a loaded machine the peer is rarely on a
-// CPU when a frame is sent, and a spin only takes the CPU it needs.
-void Channel::spin() noexcept {
-  constexpr int64_t kMinSpinNs = 2'000;
-  constexpr uint32_t kProbeEvery = 64;
-  int64_t budget = budget_ns_;
-  if (budget == 0) {
-    if (++skipped_ % kProbeEvery) return;
-    budget = kMinSpinNs;
-  }
-  using Clock = std::chrono::steady_clock;
-  const Clock::time_point until = Clock::now() + std::chrono::nanoseconds(budget);
-  bool came = false;
-  while (!(came = peer_sent_->load(std::memory_order_acquire) != received_) && Clock::now() < until) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
-  }
-  if (came)
-    budget_ns_ = std::min(spin_ns_, std::max(budget * 2, kMinSpinNs));
-  else
-    budget_ns_ = budget / 2 < kMinSpinNs ? 0 : budget / 2;
 }
 
 Channel::Got Channel::next(std::string& frame) {
@@ -87,9 +54,7 @@ Channel::Got Channel::next(std::string& frame) {
       end_ -= start_;
       start_ = 0;
     }
-    if (peer_sent_ && sent_since_read_.exchange(false, std::memory_order_relaxed)) spin();
     const ssize_t n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
-    if (n > 0) received_ += static_cast<uint64_t>(n);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Got::kTimeout;
     if (n <= 0) return Got::kEnded;
@@ -98,12 +63,6 @@ Channel::Got Channel::next(std::string& frame) {
 }
 
 void Channel::shutdown() noexcept { ::shutdown(fd_, SHUT_RDWR); }
-
-void Channel::share(std::atomic<uint64_t>* sent, const std::atomic<uint64_t>* peer_sent, int64_t spin_ns) noexcept {
-  sent_ = sent;
-  peer_sent_ = peer_sent;
-  spin_ns_ = budget_ns_ = spin_ns;
-}
 
 void Channel::set_receive_timeout(int64_t ms) noexcept {
   timeval tv{};

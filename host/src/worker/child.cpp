@@ -73,32 +73,27 @@ Child::Child(const Setup& setup, Events events) : label_(setup.label), events_(s
   int pair[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
     throw Error(PHOST_E_LOAD, label_ + ": cannot start a worker: " + errno_text("socketpair", errno));
-  Fd ours{pair[0]}, theirs{pair[1]};
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-    throw Error(PHOST_E_LOAD, label_ + ": cannot start a worker: " + errno_text("socketpair", errno));
   Fd ours_control{pair[0]}, theirs_control{pair[1]};
   int pipe[2];
   if (::pipe2(pipe, O_CLOEXEC) != 0)
     throw Error(PHOST_E_LOAD, label_ + ": cannot start a worker: " + errno_text("pipe", errno));
   Fd err_read{pipe[0]}, err_write{pipe[1]};
   // The worker's descriptors are moved above the numbers they get there:
-  // dup2(3, 5) after dup2(x, 3) would give it the wrong one.
+  // dup2(3, 4) after dup2(x, 3) would give it the wrong one.
   Fd shared{::fcntl(shared_.fd(), F_DUPFD_CLOEXEC, kSharedFd + 1)};
   shared_.close_fd();
-  theirs.fd = above(theirs.fd);
   theirs_control.fd = above(theirs_control.fd);
-  if (shared.fd < 0 || theirs.fd < 0 || theirs_control.fd < 0)
+  if (shared.fd < 0 || theirs_control.fd < 0)
     throw Error(PHOST_E_LOAD, label_ + ": cannot start a worker: " + errno_text("fcntl", errno));
 
   // posix_spawn (a vfork, not a copy of the host's memory); the child gets
-  // fd 0 from /dev/null, 1 and 2 to the stderr pipe, 3 and 4 the channels,
-  // 5 the shared page and no other descriptor (closefrom), default signal handling, an empty mask.
+  // fd 0 from /dev/null, 1 and 2 to the stderr pipe, 3 the control channel,
+  // 4 the shared memory and no other descriptor (closefrom), default signal handling, an empty mask.
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, err_write.fd, 1);
   posix_spawn_file_actions_adddup2(&actions, err_write.fd, 2);
-  posix_spawn_file_actions_adddup2(&actions, theirs.fd, kChannelFd);
   posix_spawn_file_actions_adddup2(&actions, theirs_control.fd, kControlFd);
   posix_spawn_file_actions_adddup2(&actions, shared.fd, kSharedFd);
   posix_spawn_file_actions_addclosefrom_np(&actions, kSharedFd + 1);
@@ -120,16 +115,18 @@ Child::Child(const Setup& setup, Events events) : label_(setup.label), events_(s
     throw Error(PHOST_E_LOAD, label_ + ": cannot start the worker program " + setup.program + ": " +
                                   ::strerror(spawned) + " (set PHOST_WORKER to its path)");
   // The worker's ends are its own now: ours would keep its channel and pipe open past its death.
-  ::close(theirs.release());
   ::close(theirs_control.release());
   ::close(err_write.release());
   ::close(shared.release());
-  channel_ = std::make_unique<Channel>(ours.release());
+  // The worker's every byte in the shared memory is hostile: a broken ring
+  // is a broken worker, killed (its calls get 500) and replaced.
+  channel_ = std::make_unique<RingChannel>(shared_, true, spin_ns(), [this](const std::string& why) {
+    kill(KillReason::kBroken, "its call channel's shared memory is corrupt: " + why);
+  });
   control_ = std::make_unique<Channel>(ours_control.release());
   // A thread reading the call channel looks at its own wait's limit (deadline,
   // cancellation) at least this often.
   channel_->set_receive_timeout(kReadPollMs);
-  channel_->share(&shared_.page().sent[0], &shared_.page().sent[1], spin_ns());
   router_.share_hints(shared_.page().hints);
   relay_ = std::make_unique<Relay>(*channel_, [this](std::string&& frame) { dispatch(std::move(frame), false); });
   const int err_fd = err_read.release();
@@ -240,7 +237,7 @@ void Child::dispatch(std::string&& frame, bool control) {
   try {
     p = peek(frame);
   } catch (const Error&) {
-    kill(KillReason::kNone, "");  // a worker that breaks the protocol is as good as dead
+    kill(KillReason::kBroken, "it sent a malformed message");  // as good as dead
     return;
   }
   switch (p.type) {
@@ -373,6 +370,9 @@ Error Child::death_error(std::string_view serving) const {
                                           ": killed and replaced", 507);
     case KillReason::kShutdown:
       return Error(PHOST_E_CANCELLED, who + " was stopped" + during, 503);
+    case KillReason::kBroken:
+      return Error(PHOST_E_PROCESS, who + " broke its channel (" + kill_detail_ + ")" + during +
+                                        ": killed and replaced", 500);
     case KillReason::kNone: break;
   }
   std::string last;

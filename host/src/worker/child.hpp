@@ -1,12 +1,13 @@
 // One worker process seen from its host: spawned with nothing inherited but
-// its two channels (fds 3 and 4, server.hpp), its shared page (fd 5, which
-// it closes) and a pipe for its stderr,
+// its control channel (fd 3, server.hpp), its shared memory with the call
+// channel's rings (fd 4, which it closes) and a pipe for its stderr,
 // reaped by its control reader thread the moment its control channel ends,
 // so that no zombie stays. Linux only.
 #pragma once
 
 #include "../error.hpp"
 #include "channel.hpp"
+#include "ring_channel.hpp"
 #include "mailbox.hpp"
 #include "relay.hpp"
 #include "shared.hpp"
@@ -36,8 +37,9 @@ struct Ready {
   std::vector<Entry> processes;
 };
 
-// Why the host killed a worker.
-enum class KillReason { kNone, kDeadline, kCancelled, kMemory, kShutdown };
+// Why the host killed a worker. kBroken: it broke the protocol (a corrupt
+// ring, a malformed frame).
+enum class KillReason { kNone, kDeadline, kCancelled, kMemory, kShutdown, kBroken };
 
 class Child {
 public:
@@ -72,7 +74,7 @@ public:
   void set_label(std::string label);  // once the plugin's name is known
   pid_t pid() const noexcept { return pid_; }
   // Calls and replies; their waiters read it in turn through relay().
-  Channel& channel() noexcept { return *channel_; }
+  RingChannel& channel() noexcept { return *channel_; }
   Relay& relay() noexcept { return *relay_; }
   // Cancellations (and the worker's logs, deadlines, own calls the other way).
   Channel& control() noexcept { return *control_; }
@@ -105,7 +107,8 @@ private:
   std::string label_;
   pid_t pid_ = -1;
   SharedMemory shared_;
-  std::unique_ptr<Channel> channel_, control_;
+  std::unique_ptr<RingChannel> channel_;
+  std::unique_ptr<Channel> control_;
   std::unique_ptr<Relay> relay_;
   Router router_;
   Events events_;

@@ -242,8 +242,8 @@ phost_status PHOST_CALL Pool::handle(void* user_data, phost_call_ctx* ctx, const
       *out = pool.serve_on(child, ctx, proxy, via, args, false);
       return PHOST_OK;
     }
-    // A worker that died since its last call is noticed when the call cannot
-    // be sent to it: the call never ran, so it goes to another worker, once.
+    // A worker that died since its last call is noticed when it dies without
+    // reading the call: the call never ran, so it goes to another worker, once.
     try {
       *out = pool.serve_on(pool.lease(ctx), ctx, proxy, 0, args, true);
     } catch (const Undelivered&) {
@@ -300,7 +300,8 @@ phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, std::string_view n
   const OpenCall call(child.router(), box);
   int64_t deadline = deadline_of(ctx);
   const phost_cancel* cancel = ctx->scope->cancel;
-  if (!child.channel().send(encode_call(call.id(), via, deadline, name, ctx->scope, args))) {
+  uint64_t sent_to = 0;
+  if (!child.channel().send(encode_call(call.id(), via, deadline, name, ctx->scope, args), &sent_to)) {
     child.await_death();  // its reaping, which tells why
     throw Undelivered(child.death_error(ctx->name));
   }
@@ -326,6 +327,8 @@ phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, std::string_view n
         return decode_reply(frame);
       case Mailbox::Wait::kClosed:
         child.await_death();
+        // Dead before it read the call (its ring says): the call never ran.
+        if (!child.channel().delivered(sent_to)) throw Undelivered(child.death_error(ctx->name));
         throw child.death_error(ctx->name);
       case Mailbox::Wait::kNudged: continue;  // not from a relay
       case Mailbox::Wait::kTimeout:

@@ -67,7 +67,7 @@ private:
     uint64_t via = 0;  // the worker's call this host thread serves right now
   };
 
-  // The worker died before the call could be sent: it never ran.
+  // The worker died before it read the call: it never ran.
   struct Undelivered : Error {
     explicit Undelivered(Error e) : Error(std::move(e)) {}
   };

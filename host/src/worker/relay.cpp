@@ -5,7 +5,7 @@
 
 namespace phost::worker {
 
-Relay::Relay(Channel& channel, std::function<void(std::string&&)> route, std::function<void()> ended)
+Relay::Relay(RingChannel& channel, std::function<void(std::string&&)> route, std::function<void()> ended)
     : channel_(channel), route_(std::move(route)), ended_callback_(std::move(ended)) {}
 
 Mailbox::Wait Relay::wait(Mailbox& box, std::string& frame, int64_t until_ns) {

@@ -3,12 +3,12 @@
 // turn, one at a time, instead of a reader thread that wakes for every frame
 // and wakes the waiter in its turn. A reply then wakes only the thread it is
 // for when that thread is the one reading (the common case: one call chain
-// per worker), and costs one read() instead of a read, a futex wake and a
-// futex wait. A frame for another waiter is posted to its mailbox by the
+// per worker), and costs no system call when that thread is awake (it
+// polls the ring) instead of a futex wake and a futex wait. A frame for another waiter is posted to its mailbox by the
 // reading thread. Linux only.
 #pragma once
 
-#include "channel.hpp"
+#include "ring_channel.hpp"
 #include "mailbox.hpp"
 
 #include <functional>
@@ -23,7 +23,7 @@ public:
   // route: what the reading thread does with each frame it reads (post it to
   // the mailbox it is for; the reader's own included), outside the relay's
   // lock. ended: the channel ended under the reading thread.
-  Relay(Channel& channel, std::function<void(std::string&&)> route, std::function<void()> ended = {});
+  Relay(RingChannel& channel, std::function<void(std::string&&)> route, std::function<void()> ended = {});
   Relay(const Relay&) = delete;
   Relay& operator=(const Relay&) = delete;
 
@@ -37,7 +37,7 @@ private:
   Mailbox::Wait lead(Mailbox& box, std::string& frame, int64_t until_ns);
   void hand_over();  // under mutex_: wakes a waiting thread to read next
 
-  Channel& channel_;
+  RingChannel& channel_;
   const std::function<void(std::string&&)> route_;
   const std::function<void()> ended_callback_;
   std::mutex mutex_;

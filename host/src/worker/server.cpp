@@ -11,6 +11,7 @@
 #include "mailbox.hpp"
 #include "messages.hpp"
 #include "relay.hpp"
+#include "ring_channel.hpp"
 #include "seccomp.hpp"
 #include "server.hpp"
 #include "shared.hpp"
@@ -35,11 +36,9 @@ class Server {
 public:
   Server()
       : shared_(kSharedFd),
-        channel_(kChannelFd),
+        channel_(shared_, false, spin_ns()),
         control_(kControlFd),
-        relay_(channel_, [this](std::string&& frame) { route(std::move(frame)); }, [this] { channel_ended(); }) {
-    channel_.share(&shared_.page().sent[1], &shared_.page().sent[0], spin_ns());
-  }
+        relay_(channel_, [this](std::string&& frame) { route(std::move(frame)); }, [this] { channel_ended(); }) {}
   int run();
 
 private:
@@ -67,7 +66,7 @@ private:
   static Process* route_shared_state(void* self, const phost_call_ctx* parent, const CallScope& scope);
 
   SharedMemory shared_;
-  Channel channel_;  // calls and replies, read through relay_
+  RingChannel channel_;  // calls and replies, read through relay_
   Channel control_;  // load, cancel, shutdown in; logs, deadlines, the plugin's own calls out
   Router router_;    // the calls this worker made to its host
   Relay relay_;
@@ -319,7 +318,8 @@ phost_status PHOST_CALL Server::forward(void* self, phost_call_ctx* ctx, const p
     // reads the call channel. A call of the plugin's own goes to the host's
     // control reader; its reply comes on the call channel.
     const uint64_t via = server.via_of(ctx);
-    if (!(via ? server.channel_ : server.control_).send(encode_call(call.id(), via, deadline, ctx->name, nullptr, args)))
+    const std::string frame_out = encode_call(call.id(), via, deadline, ctx->name, nullptr, args);
+    if (!(via ? server.channel_.send(frame_out) : server.control_.send(frame_out)))
       throw Error(PHOST_E_CANCELLED, "worker: the host is gone", 503);
     std::string frame;
     for (;;) {

@@ -2,6 +2,7 @@
 
 #include "../error.hpp"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -14,8 +15,12 @@
 namespace phost::worker {
 namespace {
 
+// The page, rounded up to keep the rings' bytes page-aligned, then the rings.
+constexpr size_t kPageBytes = (sizeof(SharedPage) + 4095) / 4096 * 4096;
+constexpr size_t kMappingBytes = kPageBytes + 2 * kRingBytes;
+
 SharedPage* map(int fd) {
-  void* p = ::mmap(nullptr, sizeof(SharedPage), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  void* p = ::mmap(nullptr, kMappingBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) throw Error(PHOST_E_LOAD, std::string("worker: cannot map its shared page: ") + ::strerror(errno));
   return static_cast<SharedPage*>(p);
 }
@@ -23,9 +28,11 @@ SharedPage* map(int fd) {
 }  // namespace
 
 SharedMemory::SharedMemory() {
-  fd_ = ::memfd_create("phost-worker", MFD_CLOEXEC);
+  fd_ = ::memfd_create("phost-worker", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd_ < 0) throw Error(PHOST_E_LOAD, std::string("worker: memfd_create: ") + ::strerror(errno));
-  if (::ftruncate(fd_, sizeof(SharedPage)) != 0) {
+  // Sealed: a worker that could shrink it would crash its host with SIGBUS.
+  if (::ftruncate(fd_, kMappingBytes) != 0 ||
+      ::fcntl(fd_, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
     const int error = errno;
     ::close(fd_);
     throw Error(PHOST_E_LOAD, std::string("worker: cannot size its shared page: ") + ::strerror(error));
@@ -43,7 +50,11 @@ SharedMemory::SharedMemory(int fd) : page_(map(fd)) { ::close(fd); }
 
 SharedMemory::~SharedMemory() {
   close_fd();
-  ::munmap(page_, sizeof(SharedPage));
+  ::munmap(page_, kMappingBytes);
+}
+
+char* SharedMemory::ring_bytes(size_t i) noexcept {
+  return reinterpret_cast<char*>(page_) + kPageBytes + i * kRingBytes;
 }
 
 void SharedMemory::close_fd() noexcept {

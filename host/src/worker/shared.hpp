@@ -1,10 +1,12 @@
-// A page of memory a host and one of its workers both map (a memfd passed
-// at spawn, closed by the worker once mapped): counters that let a thread
-// waiting for the other side spin a little instead of sleeping while a frame
-// is on its way, and the deadlines the worker's handlers set themselves,
-// read by the host when it wakes anyway instead of a message per call.
-// Linux only.
+// Memory a host and one of its workers both map (a memfd passed at spawn,
+// sealed against resizing, closed by the worker once mapped): the two rings
+// of the call channel (ring.hpp, ring_channel.hpp), and the deadlines the
+// worker's handlers set themselves, read by the host when it wakes anyway
+// instead of a message per call. The worker may scribble on all of it: the
+// host checks what it reads there. Linux only.
 #pragma once
+
+#include "ring.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -13,8 +15,8 @@
 namespace phost::worker {
 
 struct SharedPage {
-  // Bytes written on the call channel, by the host ([0]) and by the worker ([1]).
-  std::atomic<uint64_t> sent[2];
+  // The call channel's rings: [0] from the host to the worker, [1] back.
+  RingControl rings[2];
   // The sooner deadline the handler of the host's call `id` set itself, in
   // entry id % kHints; an entry is the worker's from the call's start to its
   // end (id 0: free). A hint that finds its entry taken goes as a message.
@@ -28,6 +30,9 @@ struct SharedPage {
 static_assert(std::atomic<uint64_t>::is_always_lock_free && std::atomic<int64_t>::is_always_lock_free,
               "the shared page needs lock-free 64-bit atomics");
 
+// The bytes of each ring, after the page: about what a socket pair buffers.
+inline constexpr size_t kRingBytes = size_t{256} * 1024;
+
 class SharedMemory {
 public:
   // The host's: a new zeroed page; fd() is what the worker maps. Throws Error.
@@ -39,6 +44,8 @@ public:
   SharedMemory& operator=(const SharedMemory&) = delete;
 
   SharedPage& page() noexcept { return *page_; }
+  // Ring i's bytes (kRingBytes), i as in SharedPage::rings.
+  char* ring_bytes(size_t i) noexcept;
   int fd() const noexcept { return fd_; }
   void close_fd() noexcept;  // once the worker has its copy
 
