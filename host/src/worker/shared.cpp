@@ -15,8 +15,6 @@
 namespace phost::worker {
 namespace {
 
-// The page, rounded up to keep the rings' bytes page-aligned, then the rings.
-constexpr size_t kPageBytes = (sizeof(SharedPage) + 4095) / 4096 * 4096;
 constexpr size_t kMappingBytes = kPageBytes + 2 * kRingBytes;
 
 SharedPage* map(int fd) {

@@ -30,7 +30,9 @@ struct SharedPage {
 static_assert(std::atomic<uint64_t>::is_always_lock_free && std::atomic<int64_t>::is_always_lock_free,
               "the shared page needs lock-free 64-bit atomics");
 
-// The bytes of each ring, after the page: about what a socket pair buffers.
+// The mapping: the page, rounded up to keep the rings' bytes page-aligned,
+// then the bytes of each ring (about what a socket pair buffers).
+inline constexpr size_t kPageBytes = (sizeof(SharedPage) + 4095) / 4096 * 4096;
 inline constexpr size_t kRingBytes = size_t{256} * 1024;
 
 class SharedMemory {
