@@ -9,9 +9,10 @@
 namespace phost::worker {
 namespace {
 
-// A sleep is cut into slices this long, so that a wake-up lost to a peer
-// that scribbles on the bells costs a slice, not a hang.
-constexpr int64_t kSliceNs = 100'000'000;
+// A sleep without a limit is cut into slices this long, so that a wake-up
+// lost to a peer that scribbles on the bells costs a slice, not a hang (the
+// host's reading threads sleep 10 ms at most anyway: Child).
+constexpr int64_t kSliceNs = 1'000'000'000;
 
 int64_t now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
