@@ -2,7 +2,6 @@
 // out from any thread, frames in for one reading thread. Linux only.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
