@@ -327,8 +327,10 @@ phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, std::string_view n
         return decode_reply(frame);
       case Mailbox::Wait::kClosed:
         child.await_death();
-        // Dead before it read the call (its ring says): the call never ran.
-        if (!child.channel().delivered(sent_to)) throw Undelivered(child.death_error(ctx->name));
+        // Dead before it read the call (its ring says), and not because this
+        // call was stopped: the call never ran.
+        if (stopping == PHOST_OK && !child.channel().delivered(sent_to))
+          throw Undelivered(child.death_error(ctx->name));
         throw child.death_error(ctx->name);
       case Mailbox::Wait::kNudged: continue;  // not from a relay
       case Mailbox::Wait::kTimeout:
