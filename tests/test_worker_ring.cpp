@@ -4,7 +4,7 @@
 // ways; many threads on one worker get their own replies; a worker that dies
 // while its caller spins on the ring or sleeps on its futex fails the call at
 // once; a cancellation that comes before the worker read its call still
-// reaches it.
+// reaches it, and a call stopped before it was read is not run elsewhere.
 #include <phost/host.hpp>
 
 #include <doctest/doctest.h>
@@ -198,6 +198,20 @@ TEST_CASE("a cancellation that comes before the worker read its call gets 499 an
     CHECK_MESSAGE(message.find("w.cancellable") != std::string::npos, message);
     CHECK(host.call("w.pid").as_int() == pid);  // the same worker, still serving
   }
+}
+
+TEST_CASE("a worker killed for a deadline before it read the call fails it with 408 instead of running it elsewhere") {
+  phost::Host host = test::quiet_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, one_worker());
+  const int64_t pid = host.call("w.pid").as_int();
+  REQUIRE(::kill(static_cast<pid_t>(pid), SIGSTOP) == 0);  // the call stays unread in the ring
+  phost::CallOptions options;
+  options.timeout = std::chrono::milliseconds(100);
+  const phost::Error e = failure(host, "w.pid", {}, options);
+  CHECK(e.code() == 408);
+  CHECK_MESSAGE(std::string(e.what()).find("killed") != std::string::npos, std::string(e.what()));
+  CHECK(!alive(pid));
+  CHECK(host.call("w.pid").as_int() != pid);
 }
 
 }  // TEST_SUITE
