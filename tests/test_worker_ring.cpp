@@ -11,12 +11,14 @@
 
 #include "worker_support.hpp"
 
+#include <dirent.h>
 #include <signal.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,6 +52,33 @@ int64_t ms_since(std::chrono::steady_clock::time_point start) {
 }
 
 bool alive(int64_t pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0; }
+
+// Stops a worker and waits (a bounded time) until every thread of it is
+// stopped: kill() returns before the signal has reached them all.
+void stop(int64_t pid) {
+  REQUIRE(::kill(static_cast<pid_t>(pid), SIGSTOP) == 0);
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  const auto all_stopped = [&] {
+    DIR* dir = ::opendir(tasks.c_str());
+    if (!dir) return false;
+    bool stopped = true;
+    while (const dirent* e = ::readdir(dir)) {
+      if (e->d_name[0] == '.') continue;
+      std::ifstream stat(tasks + "/" + e->d_name + "/stat");
+      std::string line;
+      std::getline(stat, line);
+      const size_t paren = line.rfind(')');
+      if (paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'T') stopped = false;
+    }
+    ::closedir(dir);
+    return stopped;
+  };
+  const auto start = std::chrono::steady_clock::now();
+  while (!all_stopped()) {
+    REQUIRE(ms_since(start) < 5'000);
+    std::this_thread::yield();
+  }
+}
 
 void scribbled_head_or_frame(const char* how, const char* why) {
   phost::Host host = test::quiet_host();
@@ -176,7 +205,7 @@ TEST_CASE("a cancellation that comes before the worker read its call gets 499 an
   // threads take them in either order (the cancellation first in about 1
   // round of 15 here; every round must end the same).
   for (int round = 0; round < 20; ++round) {
-    REQUIRE(::kill(static_cast<pid_t>(pid), SIGSTOP) == 0);
+    stop(pid);
     phost_cancel* cancel = phost_cancel_new();
     phost::CallOptions options;
     options.cancel = cancel;
@@ -204,7 +233,7 @@ TEST_CASE("a worker killed for a deadline before it read the call fails it with 
   phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, one_worker());
   const int64_t pid = host.call("w.pid").as_int();
-  REQUIRE(::kill(static_cast<pid_t>(pid), SIGSTOP) == 0);  // the call stays unread in the ring
+  stop(pid);  // the call stays unread in the ring
   phost::CallOptions options;
   options.timeout = std::chrono::milliseconds(100);
   const phost::Error e = failure(host, "w.pid", {}, options);
