@@ -27,25 +27,7 @@ namespace {
 
 using phost::args;
 using phost::Value;
-
-phost::LoadOptions one_worker() {
-  phost::LoadOptions o;
-  o.isolation = phost::Isolation::process;
-  o.workers = 1;
-  o.grace = std::chrono::milliseconds(200);
-  return o;
-}
-
-phost::Error failure(phost::Host& host, std::string_view name, phost::View call_args = {},
-                     const phost::CallOptions& options = {}) {
-  try {
-    host.call(name, call_args, options);
-  } catch (const phost::Error& e) {
-    return e;
-  }
-  FAIL("'" << name << "' succeeded");
-  return phost::Error(0, "");
-}
+using test::failure;
 
 int64_t ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
@@ -82,7 +64,7 @@ void stop(int64_t pid) {
 
 void scribbled_head_or_frame(const char* how, const char* why) {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, one_worker());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   const int64_t pid = host.call("w.pid").as_int();
   const auto start = std::chrono::steady_clock::now();
   const phost::Error e = failure(host, "w.scribble", args(how));
@@ -113,7 +95,7 @@ TEST_CASE("a worker that writes a frame of a bad length in its ring is killed wi
 
 TEST_CASE("a worker that moves the tail of the host's ring out of bounds is replaced before the next call") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, one_worker());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   const int64_t pid = host.call("w.pid").as_int();
   CHECK(host.call("w.scribble", args("tail")).as_bool());
   // The next call cannot be written to that ring: the worker is killed and
@@ -125,7 +107,7 @@ TEST_CASE("a worker that moves the tail of the host's ring out of bounds is repl
 
 TEST_CASE("frames bigger than a ring pass both ways, whole and in order") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, one_worker());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   for (const size_t size : {size_t{256} * 1024 - 100, size_t{1} << 20, size_t{3} << 20}) {
     std::string bytes(size, '\0');
     for (size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>(i * 7 + size);
@@ -138,7 +120,7 @@ TEST_CASE("frames bigger than a ring pass both ways, whole and in order") {
 
 TEST_CASE("many threads on one worker each get their own replies") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, one_worker());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   constexpr int kThreads = 8, kCalls = 200;
   std::atomic<int> wrong{0}, answered{0};
   std::vector<std::thread> threads;
@@ -162,7 +144,7 @@ TEST_CASE("many threads on one worker each get their own replies") {
 TEST_CASE("a worker that dies while its caller spins on the ring fails the call at once") {
   ::setenv("PHOST_WORKER_SPIN_US", "1000", 1);  // read once, by this process and its workers
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, one_worker());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   for (int i = 0; i < 100; ++i) host.call("w.echo", args(i));  // the spin's budget grows
   const auto start = std::chrono::steady_clock::now();
   const phost::Error e = failure(host, "w.crash");
@@ -180,7 +162,7 @@ TEST_CASE("a worker that dies while its caller spins on the ring fails the call 
 TEST_CASE("a worker killed while its caller sleeps on the ring's futex fails the call at once") {
   ::setenv("PHOST_WORKER_SPIN_US", "0", 1);
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, one_worker());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   const int64_t pid = host.call("w.pid").as_int();
   std::chrono::steady_clock::time_point killed_at;
   std::thread killer([&] {
@@ -198,7 +180,7 @@ TEST_CASE("a worker killed while its caller sleeps on the ring's futex fails the
 
 TEST_CASE("a cancellation that comes before the worker read its call gets 499 and the worker stays usable") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, one_worker());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   const int64_t pid = host.call("w.pid").as_int();
   // Stopped, the worker reads neither the call (ring) nor the cancellation
   // (control socket): both are there when it goes on, and its two reading
@@ -231,7 +213,7 @@ TEST_CASE("a cancellation that comes before the worker read its call gets 499 an
 
 TEST_CASE("a worker killed for a deadline before it read the call fails it with 408 instead of running it elsewhere") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, one_worker());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   const int64_t pid = host.call("w.pid").as_int();
   stop(pid);  // the call stays unread in the ring
   phost::CallOptions options;

@@ -15,13 +15,6 @@ namespace {
 using phost::args;
 using phost::Value;
 
-phost::LoadOptions one_worker() {
-  phost::LoadOptions o;
-  o.isolation = phost::Isolation::process;
-  o.workers = 1;
-  return o;
-}
-
 void kill_and_wait_for_exit(int64_t pid) { REQUIRE(test::kill_and_wait_for_exit(static_cast<pid_t>(pid))); }
 
 std::string get(phost::Host& host, const char* key) {
@@ -35,7 +28,7 @@ TEST_SUITE("workers") {
 
 TEST_CASE("a call to a worker that died while idle runs on a new worker instead of failing") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, Value(), one_worker());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, Value(), test::isolated());
   for (int round = 0; round < 10; ++round) {
     const int64_t pid = host.call("w.pid").as_int();
     kill_and_wait_for_exit(pid);
@@ -46,7 +39,7 @@ TEST_CASE("a call to a worker that died while idle runs on a new worker instead 
 
 TEST_CASE("shared-state calls are replayed into a replacement worker, those the plugin made itself too") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, Value(), one_worker());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, Value(), test::isolated());
   CHECK(host.call("w.set", args("a", "1")).as_bool());
   CHECK(host.call("w.set", args("b", "1")).as_bool());
   CHECK(host.call("w.set", args("a", "2")).as_bool());  // replaces the record of a = 1
@@ -67,7 +60,7 @@ TEST_CASE("shared-state calls are replayed into a replacement worker, those the 
 
 TEST_CASE("the records replayed into one replacement worker are replayed again into the next") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, Value(), one_worker());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, Value(), test::isolated());
   CHECK(host.call("w.set", args("a", "1")).as_bool());
   int64_t pid = host.call("w.pid").as_int();
   kill_and_wait_for_exit(pid);

@@ -26,28 +26,9 @@ namespace {
 
 using phost::Value;
 using phost::View;
-
-phost::LoadOptions isolated(uint32_t workers = 1) {
-  phost::LoadOptions o;
-  o.isolation = phost::Isolation::process;
-  o.workers = workers;
-  o.grace = std::chrono::milliseconds(200);
-  return o;
-}
+using test::failure;
 
 using phost::args;
-
-// The error a call fails with (REQUIREs that it fails).
-phost::Error failure(phost::Host& host, std::string_view name, View call_args = {},
-                     const phost::CallOptions& options = {}) {
-  try {
-    host.call(name, call_args, options);
-  } catch (const phost::Error& e) {
-    return e;
-  }
-  FAIL("'" << name << "' succeeded");
-  return phost::Error(0, "");
-}
 
 int open_fds() {
   int n = 0;
@@ -72,7 +53,7 @@ TEST_SUITE("workers") {
 
 TEST_CASE("an isolated plugin's processes are registered under their names and run in another process") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   bool listed = false;
   for (const phost::ProcessInfo& p : host.list())
     if (p.name == "w.echo") listed = p.plugin == "worker" && p.description == "Returns its arguments";
@@ -87,7 +68,7 @@ TEST_CASE("an isolated plugin's processes are registered under their names and r
 
 TEST_CASE("values keep every kind across the boundary") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   Value nested = Value::object();
   nested.set("max", Value::integer(INT64_MAX));
   nested.set("min", Value::integer(INT64_MIN));
@@ -108,7 +89,7 @@ TEST_CASE("values keep every kind across the boundary") {
 
 TEST_CASE("session, subject, global and deadline cross into the worker") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   const Value subject = Value::from_json(R"({"user": 7})");
   const Value global = Value::from_json(R"({"tenant": "acme"})");
   phost::CallOptions options;
@@ -128,7 +109,7 @@ TEST_CASE("session, subject, global and deadline cross into the worker") {
 
 TEST_CASE("errors keep status, code and message across the boundary") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   const phost::Error e = failure(host, "w.fail", args(Value::integer(418), Value::string("teapot")));
   CHECK(e.code() == 418);
   CHECK(std::string(e.what()) == "teapot");
@@ -140,7 +121,7 @@ TEST_CASE("errors keep status, code and message across the boundary") {
 
 TEST_CASE("a nested call from the worker is served by the host, and calls back into the same worker") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated(1));
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated(1));
   host.add("app.session", "", [](phost::Call& call) { return Value::string(phost::to_view(call.info().session)); });
   // app.back calls into the worker again: with one worker, only re-entry can serve it.
   host.add("app.back", "", [](phost::Call& call) { return call.call("w.pid"); });
@@ -162,7 +143,7 @@ TEST_CASE("a nested call from the worker is served by the host, and calls back i
 
 TEST_CASE("a call the plugin makes from a thread of its own is served by the host") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   host.add("app.hello", "", [](phost::Call& call) { return Value::integer(call.info().depth); });
   CHECK(host.call("w.background", args("app.hello")).as_int() == 1);  // a top-level call, not nested
   CHECK(failure(host, "w.background", args("app.none")).code() == 404);
@@ -170,7 +151,7 @@ TEST_CASE("a call the plugin makes from a thread of its own is served by the hos
 
 TEST_CASE("a crashing worker fails its call with 500 naming the signal and is replaced") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   const int64_t before = host.call("w.pid").as_int();
   const phost::Error e = failure(host, "w.crash");
   CHECK(e.code() == 500);
@@ -192,7 +173,7 @@ TEST_CASE("a crashing worker fails its call with 500 naming the signal and is re
 
 TEST_CASE("a worker that outlives its deadline by the grace period is killed with 408") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   phost::CallOptions options;
   options.timeout = std::chrono::milliseconds(100);
   const auto start = std::chrono::steady_clock::now();
@@ -213,7 +194,7 @@ TEST_CASE("a worker that outlives its deadline by the grace period is killed wit
 
 TEST_CASE("a cancelled call reaches the worker's context") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   phost_cancel* cancel = phost_cancel_new();
   phost::CallOptions options;
   options.cancel = cancel;
@@ -229,7 +210,7 @@ TEST_CASE("a cancelled call reaches the worker's context") {
 
 TEST_CASE("a worker past its memory ceiling is killed with 507") {
   phost::Host host = test::quiet_host();
-  phost::LoadOptions options = isolated();
+  phost::LoadOptions options = test::isolated();
   options.rss_limit_mb = 64;
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, options);
   const phost::Error e = failure(host, "w.grow", args(Value::integer(200)));
@@ -241,7 +222,7 @@ TEST_CASE("a worker past its memory ceiling is killed with 507") {
 
 TEST_CASE("a worker that keeps dying is backed off and the error says so") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   for (int i = 0; i < 3; ++i) CHECK(failure(host, "w.crash").code() == 500);
   const phost::Error e = failure(host, "w.pid");
   CHECK(e.code() == 503);
@@ -253,7 +234,7 @@ TEST_CASE("a worker that keeps dying is backed off and the error says so") {
 
 TEST_CASE("a worker killed in the middle of a nested call chain fails the chain and is replaced") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
   const int64_t pid = host.call("w.pid").as_int();
   host.add("app.kill", "", [pid](phost::Call&) {
     ::kill(static_cast<pid_t>(pid), SIGKILL);
@@ -268,7 +249,7 @@ TEST_CASE("a worker killed in the middle of a nested call chain fails the chain 
 
 TEST_CASE("calls run on several workers at once") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated(2));
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated(2));
   std::vector<int64_t> pids(2);
   std::vector<std::thread> threads;
   const auto start = std::chrono::steady_clock::now();
@@ -287,7 +268,7 @@ TEST_CASE("the host destroyed while workers serve calls leaves no process, zombi
     std::atomic<int> answered{0};
     {
       phost::Host host = test::quiet_host();
-      host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, isolated(2));
+      host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated(2));
       host.add("app.started", "", [&started](phost::Call&) {
         started.count_down();
         return Value::null();
@@ -313,7 +294,7 @@ TEST_CASE("the host destroyed while workers serve calls leaves no process, zombi
 
 TEST_CASE("a worker inherits no descriptor and runs in its own directory") {
   phost::Host host = test::quiet_host();
-  phost::LoadOptions options = isolated();
+  phost::LoadOptions options = test::isolated();
   options.working_dir = "/tmp";
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, options);
   const Value seen = host.call("w.fds");
@@ -334,7 +315,7 @@ TEST_CASE("isolation set in the plugin's config is taken out before the plugin s
 
 TEST_CASE("worker settings in the config apply when the load options ask for workers, and are refused in-process") {
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, Value::from_json(R"({"worker_rss_mb": 64})"), isolated());
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, Value::from_json(R"({"worker_rss_mb": 64})"), test::isolated());
   CHECK(failure(host, "w.grow", args(Value::integer(200))).code() == 507);
   try {
     host.load_plugin("echo", Value::from_json(R"({"worker_rss_mb": 64})"));
@@ -344,7 +325,7 @@ TEST_CASE("worker settings in the config apply when the load options ask for wor
     CHECK(std::string(e.what()) == "plugin config: 'worker_rss_mb' applies to worker processes, but plugin 'echo' "
                                    "is loaded in-process (set \"isolation\": \"process\")");
   }
-  phost::LoadOptions options = isolated();
+  phost::LoadOptions options = test::isolated();
   options.working_dir = "/nonexistent-dir";
   try {
     host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, options);

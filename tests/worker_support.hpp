@@ -1,8 +1,14 @@
 // What the worker process tests share: a host that logs nothing (the
-// workers' stderr would be logged), and killing a worker.
+// workers' stderr would be logged), load options, the error a call fails
+// with, and killing a worker.
 #pragma once
 
 #include <phost/host.hpp>
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
 
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +21,27 @@ inline phost::Host quiet_host() {
   phost::HostOptions options;
   options.log = [](int, std::string_view, std::string_view) {};
   return phost::Host(std::move(options));
+}
+
+// In worker processes, killed 200 ms after a call's deadline.
+inline phost::LoadOptions isolated(uint32_t workers = 1) {
+  phost::LoadOptions o;
+  o.isolation = phost::Isolation::process;
+  o.workers = workers;
+  o.grace = std::chrono::milliseconds(200);
+  return o;
+}
+
+// The error a call fails with (FAILs when it succeeds).
+inline phost::Error failure(phost::Host& host, std::string_view name, phost::View call_args = {},
+                            const phost::CallOptions& options = {}) {
+  try {
+    host.call(name, call_args, options);
+  } catch (const phost::Error& e) {
+    return e;
+  }
+  FAIL("'" << name << "' succeeded");
+  return phost::Error(0, "");
 }
 
 // Kills a worker and waits until it has exited: every thread gone, so its

@@ -78,6 +78,43 @@ void kill_the_worker() {
   REQUIRE(test::kill_and_wait_for_exit(pids[0]));
 }
 
+// Keeps a worker inside a call (scripts.ok.Ask -> app.wait) from construction
+// to release(), so that calls made meanwhile start or use other workers.
+class HeldWorker {
+public:
+  explicit HeldWorker(phost::Host& host) {
+    host.add("app.wait", "", [this](phost::Call&) {
+      std::unique_lock lock(mutex_);
+      inside_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return released_; });
+      return Value::integer(1);
+    });
+    holder_ = std::thread([this, &host] { CHECK(host.call("scripts.ok.Ask", phost::args("app.wait")).as_int() == 1); });
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return inside_; });
+  }
+  ~HeldWorker() { release(); }
+  HeldWorker(const HeldWorker&) = delete;
+  HeldWorker& operator=(const HeldWorker&) = delete;
+
+  void release() {
+    if (!holder_.joinable()) return;
+    {
+      std::lock_guard lock(mutex_);
+      released_ = true;
+    }
+    cv_.notify_all();
+    holder_.join();
+  }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool inside_ = false, released_ = false;
+  std::thread holder_;
+};
+
 }  // namespace
 
 TEST_SUITE("runtime workers") {
@@ -89,21 +126,7 @@ TEST_CASE("a script loaded with runtime.load is served by a worker started after
   load(host, "dyn", "function F() { return 7; }");
 
   // Keep the first worker inside a call until the second has answered.
-  std::mutex mutex;
-  std::condition_variable cv;
-  bool inside = false, release = false;
-  host.add("app.wait", "", [&](phost::Call&) {
-    std::unique_lock lock(mutex);
-    inside = true;
-    cv.notify_all();
-    cv.wait(lock, [&] { return release; });
-    return Value::integer(1);
-  });
-  std::thread holder([&] { CHECK(host.call("scripts.ok.Ask", phost::args("app.wait")).as_int() == 1); });
-  {
-    std::unique_lock lock(mutex);
-    cv.wait(lock, [&] { return inside; });
-  }
+  HeldWorker held(host);
   int64_t answer = 0;
   int32_t code = 200;
   try {
@@ -112,12 +135,7 @@ TEST_CASE("a script loaded with runtime.load is served by a worker started after
     code = e.code();
     MESSAGE(e.what());
   }
-  {
-    std::lock_guard lock(mutex);
-    release = true;
-  }
-  cv.notify_all();
-  holder.join();
+  held.release();
   CHECK(code == 200);
   CHECK(answer == 7);
   CHECK(children().size() == 2);
@@ -208,21 +226,7 @@ TEST_CASE("a load that kills every worker it is run again in is dropped after tw
   REQUIRE(host.call("scripts.bomb.F").as_int() == 1);
 
   // Keep the first worker busy, so that each call below starts a new one.
-  std::mutex mutex;
-  std::condition_variable cv;
-  bool inside = false, release = false;
-  host.add("app.wait", "", [&](phost::Call&) {
-    std::unique_lock lock(mutex);
-    inside = true;
-    cv.notify_all();
-    cv.wait(lock, [&] { return release; });
-    return Value::integer(1);
-  });
-  std::thread holder([&] { CHECK(host.call("scripts.ok.Ask", phost::args("app.wait")).as_int() == 1); });
-  {
-    std::unique_lock lock(mutex);
-    cv.wait(lock, [&] { return inside; });
-  }
+  HeldWorker held(host);
   std::vector<std::string> messages;
   for (int i = 0; i < 2; ++i) {
     try {
@@ -241,12 +245,7 @@ TEST_CASE("a load that kills every worker it is run again in is dropped after tw
   } catch (const phost::Error& e) {
     MESSAGE(e.what());
   }
-  {
-    std::lock_guard lock(mutex);
-    release = true;
-  }
-  cv.notify_all();
-  holder.join();
+  held.release();
   REQUIRE(messages.size() == 2);
   for (const std::string& m : messages)
     CHECK_MESSAGE(m.find("running 'runtime.load' ('bomb') again, which every worker must hold, before "
