@@ -190,7 +190,9 @@ int main(int argc, char** argv) {
   bench::print_header("bench_worker_call");
   const auto app = std::filesystem::temp_directory_path() / ("phost-bench-workers-" + std::to_string(::getpid()));
   std::filesystem::create_directories(app / "scripts");
-  std::ofstream(app / "scripts" / "b.js") << "function Add(a, b) { return a + b; }\n";
+  std::ofstream(app / "scripts" / "b.js")
+      << "function Add(a, b) { return a + b; }\n"
+         "function Work(n) { let s = 0; for (let i = 0; i < n; i++) s = (s + i * i) % 1000003; return s; }\n";
 
   phost::Host in_process = make_host();  // initialises V8 for this process
   load(in_process, app, false, 1);
@@ -247,6 +249,12 @@ int main(int argc, char** argv) {
   const double two = throughput(two_workers, 2, "echo.echo", echo_args);
   std::printf("throughput through workers, echo.echo: 1 thread/1 worker %.0f calls/s, 2 threads/2 workers "
               "%.0f calls/s (%.2fx)\n", one, two, two / one);
+  // Calls that work (~0.2 ms each): the CPU goes to the plugins, not to the round trips.
+  const phost::Value work_args = phost::args(200'000);
+  const double one_work = throughput(isolated, 1, "scripts.b.Work", work_args);
+  const double two_work = throughput(two_workers, 2, "scripts.b.Work", work_args);
+  std::printf("throughput through workers, scripts.b.Work(200000): 1 thread/1 worker %.0f calls/s, 2 threads/2 "
+              "workers %.0f calls/s (%.2fx)\n", one_work, two_work, two_work / one_work);
   std::filesystem::remove_all(app);
   return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <cstring>
 
 namespace phost::worker {
@@ -78,9 +79,14 @@ void RingChannel::spin() noexcept {
     if (spin_ns_ == 0 || ++skipped_ % kProbeEvery) return;
     budget = kMinSpinNs;
   }
-  const int64_t until = now_ns() + budget;
+  const int64_t start = now_ns(), until = start + budget;
   bool came = false;
-  while (!(came = in_.ready()) && now_ns() < until) relax();
+  for (int64_t now = start; !(came = in_.ready()) && now < until; now = now_ns()) {
+    // Past the first microseconds, the peer may be waiting for this CPU
+    // (more threads than cores): give it up at each turn.
+    if (now - start > kMinSpinNs) std::this_thread::yield();
+    else relax();
+  }
   if (came)
     budget_ns_ = std::min(spin_ns_, std::max(budget * 2, kMinSpinNs));
   else

@@ -406,7 +406,7 @@ void PHOST_CALL Server::forward_log(void* self, int32_t level, phost_str logger,
 int64_t spin_ns() noexcept {
   static const int64_t spin = [] {
     const char* env = std::getenv("PHOST_WORKER_SPIN_US");
-    return std::clamp<int64_t>(env && *env ? std::atoll(env) : 20, 0, 1000) * 1000;
+    return std::clamp<int64_t>(env && *env ? std::atoll(env) : 100, 0, 1000) * 1000;
   }();
   return spin;
 }
