@@ -66,6 +66,21 @@ TEST_CASE("an isolated plugin's processes are registered under their names and r
   CHECK(host.call("app.worker_pid").as_int() == pid);
 }
 
+TEST_CASE("a process registered in a worker after its load is refused with 501, not lost") {
+  phost::Host host = test::quiet_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
+  const Value said = host.call("w.register_late");
+  CHECK(said["code"].as_int() == 501);
+  CHECK(said["message"].as_string() == "'w.late' was not registered: a plugin in a worker process registers its "
+                                       "processes while it loads; its host learns of those only");
+  CHECK(failure(host, "w.late").code() == 404);
+  // In-process the same plugin may register whenever it likes.
+  phost::Host in_process = test::quiet_host();
+  in_process.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN);
+  CHECK(in_process.call("w.register_late")["code"].as_int() == 200);
+  CHECK(in_process.call("w.late").as_int() == 1);
+}
+
 TEST_CASE("values keep every kind across the boundary") {
   phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());

@@ -72,6 +72,8 @@ void Registry::add(const phost_process_desc* in, const phost_plugin* owner) {
   std::unique_lock lock(mutex_);
   if (closed_)
     throw Error(PHOST_E_CANCELLED, "host is being destroyed: '" + std::string(name) + "' was not registered", 503);
+  if (!sealed_.empty())
+    throw Error(PHOST_E_UNSUPPORTED, "'" + std::string(name) + "' was not registered: " + sealed_, 501);
   Table& table = group ? groups_ : exact_;
   auto [it, inserted] = table.try_emplace(std::string(parsed.lower), process);
   if (!inserted)
@@ -200,6 +202,11 @@ void Registry::clear() {
 void Registry::close() {
   std::unique_lock lock(mutex_);
   closed_ = true;
+}
+
+void Registry::seal(std::string why) {
+  std::unique_lock lock(mutex_);
+  sealed_ = std::move(why);
 }
 
 void Registry::set_fallback(std::shared_ptr<Process> process) {

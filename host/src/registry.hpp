@@ -64,6 +64,9 @@ public:
   void clear();
   // Refuses every later add (PHOST_E_CANCELLED, code 503): the host is being destroyed.
   void close();
+  // Refuses every later add with PHOST_E_UNSUPPORTED (501), saying why (a
+  // worker's host, once its plugin is loaded: its host would never learn of it).
+  void seal(std::string why);
   // Takes every name nothing else takes (a worker process's link to its host).
   void set_fallback(std::shared_ptr<Process> process);
 
@@ -82,6 +85,7 @@ private:
   Table groups_;  // lower-cased group names
   std::shared_ptr<Process> fallback_;
   bool closed_ = false;
+  std::string sealed_;  // why adds are refused; empty: they are not
 };
 
 }  // namespace phost

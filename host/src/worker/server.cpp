@@ -231,6 +231,8 @@ bool Server::load() {
   Writer ready(Type::kReady);
   const phost_plugin* plugin = nullptr;
   std::vector<ProcessListing> processes = host_->registry().list();
+  host_->registry().seal("a plugin in a worker process registers its processes while it loads; its host "
+                         "learns of those only");
   for (const ProcessListing& p : processes)
     if (p.owner != &host_->application()) plugin = p.owner;
   ready.bytes(plugin && plugin->info.name ? plugin->info.name : "");
