@@ -186,4 +186,9 @@ phost_value* Host::dispatch(phost_call_ctx* parent, const CallScope& scope, std:
                           " and gave no message");
 }
 
+const phost_plugin* Host::last_loaded() {
+  std::lock_guard lock(plugins_mutex_);
+  return plugins_.empty() ? nullptr : plugins_.back().get();
+}
+
 }  // namespace phost

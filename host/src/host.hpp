@@ -28,6 +28,8 @@ public:
   Registry& registry() noexcept { return registry_; }
   spdlog::logger& logger() noexcept { return *logger_; }
   phost_plugin& application() noexcept { return *application_; }
+  // The plugin loaded last, or NULL (a worker's host loads exactly one).
+  const phost_plugin* last_loaded();
 
   // Throws Error; see phost_load_plugin and phost_load_plugin_ex for the cases.
   void load_plugin(std::string_view path, const phost_value* config, const phost_load_options* options = nullptr);

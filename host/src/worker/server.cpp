@@ -229,12 +229,10 @@ bool Server::load() {
     return false;
   }
   Writer ready(Type::kReady);
-  const phost_plugin* plugin = nullptr;
+  const phost_plugin* plugin = host_->last_loaded();
   std::vector<ProcessListing> processes = host_->registry().list();
   host_->registry().seal("a plugin in a worker process registers its processes while it loads; its host "
                          "learns of those only");
-  for (const ProcessListing& p : processes)
-    if (p.owner != &host_->application()) plugin = p.owner;
   ready.bytes(plugin && plugin->info.name ? plugin->info.name : "");
   ready.bytes(plugin && plugin->info.version ? plugin->info.version : "");
   ready.u64(processes.size());
