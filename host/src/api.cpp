@@ -68,9 +68,11 @@ void record_nested_failure(phost_call_ctx& ctx) noexcept {
 }
 
 // A nested call inherits its parent's scope, with the earliest of the scope's
-// deadline, one the parent brought forward (ctx_set_deadline) and deadline_ns.
-phost_status nested_call(phost_plugin* self, phost_call_ctx* parent, phost_str name, const phost_value* args,
-                         int64_t deadline_ns, phost_value** out) {
+// deadline, one the parent brought forward (ctx_set_deadline) and deadline_ns
+// (0 or less: none of its own). invoke(host, scope) makes the call.
+template <class Invoke>
+phost_status nested_call(phost_plugin* self, phost_call_ctx* parent, int64_t deadline_ns, phost_value** out,
+                         Invoke&& invoke) {
   static const phost::CallScope kNoScope;
   const phost_status status = guard([&] {
     require(out, "out_result");
@@ -78,12 +80,20 @@ phost_status nested_call(phost_plugin* self, phost_call_ctx* parent, phost_str n
     phost::Host* host = parent ? parent->host : self ? &self->host : nullptr;
     require(host, "self");
     phost::CallScope scope = parent ? *parent->scope : kNoScope;
+    deadline_ns = deadline_ns > 0 ? deadline_ns : 0;
     if (parent) deadline_ns = phost::earlier(deadline_ns, parent->own_deadline_ns.load(std::memory_order_relaxed));
     scope.deadline_ns = phost::earlier(scope.deadline_ns, deadline_ns);
-    *out = host->call(parent, scope, checked(name, "name"), args);
+    *out = invoke(*host, scope);
   });
   if (status != PHOST_OK && parent) record_nested_failure(*parent);
   return status;
+}
+
+phost_status call_by_name(phost_plugin* self, phost_call_ctx* parent, phost_str name, const phost_value* args,
+                          int64_t deadline_ns, phost_value** out) {
+  return nested_call(self, parent, deadline_ns, out, [&](phost::Host& host, const phost::CallScope& scope) {
+    return host.call(parent, scope, checked(name, "name"), args);
+  });
 }
 
 // The ref a caller handed over, checked: never NULL, released or of another host.
@@ -95,24 +105,11 @@ phost_ref& live_ref(phost_ref* ref, const phost::Host& host) {
   return *ref;
 }
 
-// nested_call through a ref.
 phost_status PHOST_CALL call_ref(phost_plugin* self, phost_call_ctx* parent, phost_ref* ref,
                                  const phost_value* args, int64_t deadline_ns, phost_value** out) {
-  static const phost::CallScope kNoScope;
-  const phost_status status = guard([&] {
-    require(out, "out_result");
-    *out = nullptr;
-    phost::Host* host = parent ? parent->host : self ? &self->host : nullptr;
-    require(host, "self");
-    phost_ref& live = live_ref(ref, *host);
-    phost::CallScope scope = parent ? *parent->scope : kNoScope;
-    deadline_ns = deadline_ns > 0 ? deadline_ns : 0;
-    if (parent) deadline_ns = phost::earlier(deadline_ns, parent->own_deadline_ns.load(std::memory_order_relaxed));
-    scope.deadline_ns = phost::earlier(scope.deadline_ns, deadline_ns);
-    *out = host->call(parent, scope, live, args);
+  return nested_call(self, parent, deadline_ns, out, [&](phost::Host& host, const phost::CallScope& scope) {
+    return host.call(parent, scope, live_ref(ref, host), args);
   });
-  if (status != PHOST_OK && parent) record_nested_failure(*parent);
-  return status;
 }
 
 phost_status PHOST_CALL lookup(phost_plugin* self, phost_str name, phost_ref** out) {
@@ -128,12 +125,12 @@ void PHOST_CALL ref_release(phost_ref* ref) { delete ref; }
 
 phost_status PHOST_CALL call_through(phost_plugin* self, phost_call_ctx* parent, phost_str name,
                                      const phost_value* args, phost_value** out) {
-  return nested_call(self, parent, name, args, 0, out);
+  return call_by_name(self, parent, name, args, 0, out);
 }
 
 phost_status PHOST_CALL call_with_deadline(phost_plugin* self, phost_call_ctx* parent, phost_str name,
                                            const phost_value* args, int64_t deadline_ns, phost_value** out) {
-  return nested_call(self, parent, name, args, deadline_ns > 0 ? deadline_ns : 0, out);
+  return call_by_name(self, parent, name, args, deadline_ns, out);
 }
 
 // A top-level call's scope from the application's options (NULL: none).
