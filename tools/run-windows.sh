@@ -71,12 +71,29 @@ timeout 300 "$WINE" wineboot "${boot[@]}" >"$WINEPREFIX/wineboot.log" 2>&1 || {
 touch "$WINEPREFIX/.phost-ready"
 
 # ---------------------------------------------------- build and tests
-rm -f "$BUILD/ctest-windows.log"
+rm -f "$BUILD/ctest-windows.log" "$BUILD/ctest-windows.log.rerun"
 cmake -S . -B "$BUILD" -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/mingw-w64.cmake" -DPHOST_BUILD_RUNTIME=OFF \
   -DPHOST_BUILD_BENCH=OFF -DPHOST_WARNINGS_AS_ERRORS=ON >/dev/null
 cmake --build "$BUILD" -j"$JOBS"
+LOG="$BUILD/ctest-windows.log"
 rc=0
-ctest --test-dir "$BUILD" -j"$JOBS" --output-on-failure --timeout 300 2>&1 | tee "$BUILD/ctest-windows.log" || rc=$?
+ctest --test-dir "$BUILD" -j"$JOBS" --output-on-failure --timeout 300 2>&1 | tee "$LOG" || rc=$?
+# wine itself, rarely, fails to start a program: once in about 30 CI runs a
+# test ended in 0.02 s (a start takes 0.2 s) with no output at all. A failed
+# test gets one more run, alone and with wine's own errors shown; it passes
+# the stage only if that run passes, and the summary names it.
+if [ "$rc" -ne 0 ] && grep -q 'tests passed, [0-9]* tests\{0,1\} failed out of' "$LOG"; then
+  total=$(sed -n 's/^.*tests passed, [0-9]* tests\{0,1\} failed out of \([0-9]*\).*$/\1/p' "$LOG" | tail -n1)
+  failed_names=$(sed -n 's/^.*Test *#[0-9]*: \(.*[^ ]\) *\.\.*\**Failed.*$/\1/p' "$LOG" | sed 's/ *\.*$//' | paste -sd';' -)
+  echo
+  log "running the failed tests once more, alone, with WINEDEBUG=err+all: $failed_names"
+  if WINEDEBUG=err+all ctest --test-dir "$BUILD" --rerun-failed --output-on-failure --timeout 300 2>&1 |
+    tee -a "$LOG.rerun"; then
+    rc=0
+    echo "100% tests passed, 0 tests failed out of $total (passed on a second run under wine: $failed_names)" |
+      tee -a "$LOG"
+  fi
+fi
 echo
-grep -E 'tests passed' "$BUILD/ctest-windows.log" | tail -n1
+grep -E 'tests passed' "$LOG" | tail -n1
 exit "$rc"
