@@ -54,9 +54,9 @@ Host::~Host() {
   // is loaded; their nested calls are refused, which hurries them along. A
   // poll, not a wake-up: a call must not touch the host after its last
   // decrement, since the host may be gone the moment the count reads 0.
-  for (int polls = 1; in_flight_.load() != 0; ++polls) {
+  for (int polls = 1; calls_in_flight() != 0; ++polls) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    if (polls % 5000 == 0) logger_->warn("host destruction waits for {} call(s) still running", in_flight_.load());
+    if (polls % 5000 == 0) logger_->warn("host destruction waits for {} call(s) still running", calls_in_flight());
   }
   for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it) {
     phost_plugin& p = **it;
@@ -67,12 +67,29 @@ Host::~Host() {
   while (!plugins_.empty()) plugins_.pop_back();
 }
 
-Host::InFlight::InFlight(Host& host, std::string_view name) : host_(host) {
+uint64_t Host::calls_in_flight() const noexcept {
+  uint64_t n = 0;
+  for (const CallCount& c : in_flight_) n += c.n.load();
+  return n;
+}
+
+namespace {
+
+size_t this_threads_stripe() noexcept {
+  static std::atomic<size_t> next{0};
+  thread_local const size_t stripe = next.fetch_add(1, std::memory_order_relaxed);
+  return stripe;
+}
+
+}  // namespace
+
+Host::InFlight::InFlight(Host& host, std::string_view name)
+    : host_(host), count_(host.in_flight_[this_threads_stripe() % kCallStripes].n) {
   // Sequentially consistent with ~Host: either this call sees closing_ or
   // the destructor sees it counted and waits for it.
-  host_.in_flight_.fetch_add(1);
+  count_.fetch_add(1);
   if (host_.closing_.load()) {
-    host_.in_flight_.fetch_sub(1);  // no destructor runs for a constructor that throws
+    count_.fetch_sub(1);  // no destructor runs for a constructor that throws
     throw Error(PHOST_E_CANCELLED, "host is being destroyed: '" + std::string(name.substr(0, kMaxNameLength)) +
                                        "' was not called",
                 503);
@@ -83,7 +100,7 @@ Host::InFlight::InFlight(Host& host, std::string_view name) : host_(host) {
 
 Host::InFlight::~InFlight() {
   innermost = outer_;
-  host_.in_flight_.fetch_sub(1);  // the last touch of the host
+  count_.fetch_sub(1);  // the last touch of the host
 }
 
 thread_local const Host::InFlight* Host::InFlight::innermost = nullptr;

@@ -9,6 +9,7 @@
 
 #include <spdlog/logger.h>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -97,7 +98,17 @@ private:
   private:
     Host& host_;
     const InFlight* outer_ = nullptr;
+    std::atomic<uint64_t>& count_;  // the stripe this call counted itself in
   };
+
+  // Calls running, nested ones too, counted in stripes a cache line each:
+  // threads calling at once would otherwise bounce one line between cores
+  // twice a call. A thread always uses the same stripe.
+  struct alignas(64) CallCount {
+    std::atomic<uint64_t> n{0};
+  };
+  static constexpr size_t kCallStripes = 8;
+  uint64_t calls_in_flight() const noexcept;
 
   uint32_t max_depth_;
   spdlog::level::level_enum level_;
@@ -108,7 +119,7 @@ private:
   std::mutex plugins_mutex_;
   std::vector<std::unique_ptr<phost_plugin>> plugins_;  // in load order
   std::atomic<bool> closing_{false};    // set when destruction begins
-  std::atomic<uint64_t> in_flight_{0};  // calls running, nested ones too
+  std::array<CallCount, kCallStripes> in_flight_;
   DeadlineHook deadline_hook_ = nullptr;  // set before any call
   void* deadline_hook_data_ = nullptr;
   SharedStateRoute shared_state_route_ = nullptr;  // set before any call
