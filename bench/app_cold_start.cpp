@@ -111,7 +111,8 @@ int child(const std::string& app, const std::string& cache_dir, int files) {
   config.set("isolates", phost::Value::integer(1));
   config.set("strict", phost::Value::boolean(true));
   if (cache_dir != "-") config.set("cache_dir", phost::Value::string(cache_dir));
-  host.load_plugin(PHOST_V8_PLUGIN, config);
+  const char* other = std::getenv("PHOST_BENCH_PLUGIN");  // another build of the plugin, to compare
+  host.load_plugin(other && *other ? other : PHOST_V8_PLUGIN, config);
   const int64_t t1 = now_ns();
   for (int i = 0; i < files; ++i) {
     const phost::Value r = host.call("scripts.big" + std::to_string(i) + ".Main");

@@ -72,6 +72,7 @@ void IsolateSlot::dispose_isolate() noexcept {
   {
     v8::Locker lock(isolate_);
     v8::Isolate::Scope enter(isolate_);
+    if (scripts_ && !out_of_memory_) scripts_->flush_code_caches();
     scripts_.reset();
     errors_.reset();
     keys_.reset();

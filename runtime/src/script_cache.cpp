@@ -429,9 +429,22 @@ v8::Local<v8::Module> ScriptCache::runtime_module() {
 }
 
 void ScriptCache::after_call(CompiledScript& c) {
-  if (c.uncached.IsEmpty()) return;
+  if (c.uncached.IsEmpty() || !siblings_read_cache()) return;
   services_.cache.store(c.script->cache_key, v8::ScriptCompiler::CreateCodeCacheForFunction(c.uncached.Get(isolate_)));
   c.uncached.Reset();
+}
+
+void ScriptCache::flush_code_caches() noexcept {
+  try {
+    v8::HandleScope scope(isolate_);
+    for (auto& [id, c] : compiled_) {
+      if (c->uncached.IsEmpty() || c->script->superseded.load(std::memory_order_acquire)) continue;
+      services_.cache.store(c->script->cache_key,
+                            v8::ScriptCompiler::CreateCodeCacheForFunction(c->uncached.Get(isolate_)));
+      c->uncached.Reset();
+    }
+  } catch (...) {  // a cache is an optimisation: losing one is never an error
+  }
 }
 
 }  // namespace phost::v8rt

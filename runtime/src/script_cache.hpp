@@ -38,7 +38,8 @@ struct CompiledScript {
   std::vector<ScriptRef> imports;  // modules: the versions it linked against
   uint64_t epoch = 0;              // the store's module epoch when last found current
   // Classic scripts compiled without a cache: the code cache is made after
-  // the first call, so the functions V8 compiled lazily are in it too.
+  // the first call (or when the isolate goes, see flush_code_caches), so the
+  // functions V8 compiled lazily are in it too.
   v8::Global<v8::Function> uncached;
   StringMap<v8::Global<v8::Function>> methods;
 };
@@ -66,8 +67,13 @@ public:
 
   // A function of the namespace; throws 404.
   v8::Local<v8::Function> function(CompiledScript& compiled, std::string_view method);
-  // After a successful call: makes the code cache of a classic script once.
+  // After a successful call: makes the code cache of a classic script once,
+  // when another isolate of this process may read it.
   void after_call(CompiledScript& compiled);
+  // Before the isolate goes: makes the code caches still owed to cache_dir
+  // (with one isolate only the next process reads them, so they are made
+  // once, here, instead of during calls). Never throws.
+  void flush_code_caches() noexcept;
 
   size_t size() const noexcept { return compiled_.size(); }
 
@@ -76,6 +82,7 @@ private:
   // that triggers it, and is only ever consumed by another isolate of this
   // process or, through cache_dir, by the next process.
   bool cache_pays() const noexcept { return !services_.options.cache_dir.empty() || services_.options.isolates > 1; }
+  bool siblings_read_cache() const noexcept { return services_.options.isolates > 1; }
   CompiledRef compile(const ScriptRef& version);
   void compile_classic(CompiledScript& c);
   void compile_module(CompiledScript& c);

@@ -154,7 +154,42 @@ TEST_CASE("the code cache persists to disk, is used by a new host and a corrupt 
     CHECK(rt.json("scripts.c.Main") == "\"cached\"");
     const phost::Value stats = rt.host().call("runtime.stats");
     CHECK(stats["code_cache"]["rejected"].as_int() >= 1);
-    CHECK(stats["code_cache"]["stored"].as_int() >= 1);
+  }
+  {  // rebuilt when that runtime closed
+    rt_test::Runtime rt({.cache_dir = cache.string()});
+    rt.load("c", source);
+    CHECK(rt.json("scripts.c.Main") == "\"cached\"");
+    const phost::Value stats = rt.host().call("runtime.stats");
+    CHECK(stats["code_cache"]["hits"].as_int() >= 1);
+    CHECK(stats["code_cache"]["rejected"].as_int() == 0);
+  }
+  fs::remove_all(cache);
+}
+
+// With one isolate only the next process reads a script's code cache: it is
+// made when the runtime closes, not by the first call (which it would double).
+TEST_CASE("with cache_dir and one isolate the code cache is made when the runtime closes") {
+  const fs::path cache = temp_dir("cache-close");
+  const std::string source = "function Main(n) { return helper(n) + 1; }\nfunction helper(n) { return n * 2; }";
+  int64_t stored_before_close = 0;
+  {
+    rt_test::Runtime rt({.cache_dir = cache.string()});
+    rt.load("c", source);
+    const int64_t after_load = rt.host().call("runtime.stats")["code_cache"]["stored"].as_int();
+    CHECK(rt.json("scripts.c.Main", phost::args(20)) == "41");
+    stored_before_close = rt.host().call("runtime.stats")["code_cache"]["stored"].as_int();
+    CHECK(stored_before_close == after_load);  // the call made none
+  }
+  size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(cache)) files += entry.path().extension() == ".jsc";
+  CHECK(files == static_cast<size_t>(stored_before_close) + 1);  // the script's code, made at close
+  {
+    rt_test::Runtime rt({.cache_dir = cache.string()});
+    rt.load("c", source);
+    CHECK(rt.json("scripts.c.Main", phost::args(1)) == "3");
+    const phost::Value stats = rt.host().call("runtime.stats");
+    CHECK(stats["code_cache"]["hits"].as_int() == static_cast<int64_t>(files));
+    CHECK(stats["code_cache"]["rejected"].as_int() == 0);
   }
   fs::remove_all(cache);
 }
