@@ -50,5 +50,5 @@ install(FILES "${PROJECT_BINARY_DIR}/phost.pc" DESTINATION "${CMAKE_INSTALL_LIBD
 
 # The references (share/doc/phost): for script authors, for embedders, for
 # plugin authors. The man page is installed with the CLI (tools/).
-install(FILES doc/scripts.md doc/embedding.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+install(FILES docs/scripts.md docs/embedding.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
 install(FILES sdk/README.md DESTINATION "${CMAKE_INSTALL_DOCDIR}" RENAME plugins.md)

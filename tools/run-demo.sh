@@ -86,4 +86,4 @@ exec 3>&-
 rm -rf "$data"
 
 echo
-echo "More: phost --help, man -l tools/phost.1, examples/shop/README.md, doc/."
+echo "More: phost --help, man -l tools/phost.1, examples/shop/README.md, docs/."

@@ -1,4 +1,4 @@
-// Types of the globals phost's V8 runtime gives every script (doc/scripts.md), for editors and
+// Types of the globals phost's V8 runtime gives every script (docs/scripts.md), for editors and
 // `tsc --noEmit`. Installed in <prefix>/share/phost/types/ with yao-runtime.d.ts, the same names as the
 // module gou's scripts import them from. In an app's tsconfig.json:
 //   "compilerOptions": { "paths": { "@yao/runtime": ["<prefix>/share/phost/types/yao-runtime.d.ts"] } }
