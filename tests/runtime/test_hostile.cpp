@@ -183,6 +183,19 @@ TEST_CASE("WebAssembly, whose memory escapes the heap limit, is not there") {
   CHECK(rt.json("scripts.t.Main") == "\"undefined\"");
 }
 
+// Each waiter held ~1 KB outside the heap until the isolate died: 500,000
+// per call grew the process by 1 GB across calls under a 256 MB heap limit.
+TEST_CASE("Atomics.waitAsync, whose waiters outlive their call outside the heap, is not there") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Main() { return [typeof Atomics.waitAsync, typeof Atomics.notify]; }\n"
+               "function Wait() { const ia = new Int32Array(new SharedArrayBuffer(16));\n"
+               "  for (let i = 0; i < 1000; i++) Atomics.waitAsync(ia, 0, 0); return 1; }");
+  CHECK(rt.json("scripts.t.Main") == R"(["undefined","function"])");
+  const auto wait = rt.error_of("scripts.t.Wait");
+  CHECK(wait.code == 500);
+  CHECK(wait.message.find("TypeError: Atomics.waitAsync is not a function") != std::string::npos);
+}
+
 // ---- stack -----------------------------------------------------------------
 
 TEST_CASE("runaway recursion on a thread with a 512 KB stack is a RangeError") {
