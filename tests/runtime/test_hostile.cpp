@@ -311,6 +311,15 @@ TEST_CASE("an error never carries a success code, and a NUL does not cut its mes
   CHECK(nul.message.find("visible\\0hidden") != std::string::npos);
 }
 
+TEST_CASE("a NUL in a process name does not cut the error where the failed hop is named") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Main() {\n  return Process('scripts.t\\u0000x.Ok');\n}");
+  const auto f = rt.error_of("scripts.t.Main");
+  CHECK(f.code == 400);
+  CHECK(f.message.find("(while calling scripts.t\\0x.Ok from t.js:2:10)") != std::string::npos);
+  CHECK(f.message.find('\0') == std::string::npos);
+}
+
 TEST_CASE("a getter that throws while Process() converts its arguments keeps its own error") {
   rt_test::Runtime rt;
   rt.host().add("test.noop", "", [](phost::Call&) { return Value::null(); });
