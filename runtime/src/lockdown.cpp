@@ -94,7 +94,8 @@ constexpr char kLockdown[] = R"JS(
   defineProperty(Error, 'captureStackTrace', {
     value: function captureStackTrace(target, constructorOpt) {
       if (target === global) throw new TypeError('captureStackTrace cannot target the global object');
-      return capture(target, constructorOpt);
+      // Without a frame to stop at, stop at this wrapper: its frame is not the script's.
+      return capture(target, constructorOpt === undefined ? captureStackTrace : constructorOpt);
     },
     writable: true, enumerable: false, configurable: true,
   });

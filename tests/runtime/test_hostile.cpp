@@ -286,6 +286,15 @@ TEST_CASE("the global object's prototype, globalThis, indices and captureStackTr
   CHECK(rt.json("scripts.victim.Main") == R"(["undefined",true,null,"undefined"])");
 }
 
+TEST_CASE("a stack captured with Error.captureStackTrace starts at the script, not at phost's wrapper") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Main() {\n  const o = {};\n  Error.captureStackTrace(o);\n  return o.stack.split('\\n');\n}\n"
+               "function Inner(f) { const o = {}; Error.captureStackTrace(o, f); return o.stack.split('\\n'); }\n"
+               "function Outer() { return Inner(Inner); }");
+  CHECK(rt.json("scripts.t.Main") == R"J(["Error","    at Main (t.js:3:9)"])J");
+  CHECK(rt.json("scripts.t.Outer") == R"J(["Error","    at Outer (t.js:7:27)"])J");
+}
+
 TEST_CASE("huge strings in errors, log lines and process names are cut, not converted whole") {
   rt_test::Runtime rt({.timeout_ms = 20000});
   rt.load("t", "const big = '\\u1234'.repeat(2 ** 26);\n"
