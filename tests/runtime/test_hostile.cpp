@@ -364,6 +364,13 @@ TEST_CASE("prototypes reachable only from instances are hardened too") {
   CHECK(rt.json("scripts.a.Main") == "[true,true,true]");
 }
 
+TEST_CASE("a top-level function named __proto__ is a process like any other") {
+  rt_test::Runtime rt;
+  rt.load("t", "function __proto__() { return 'own'; }\nfunction Main() { return 1; }");
+  CHECK(rt.json("scripts.t.__proto__") == "\"own\"");
+  CHECK(rt.json("scripts.t.Main") == "1");
+}
+
 TEST_CASE("a namespace has no inherited members") {
   rt_test::Runtime rt;
   rt.load("t", "function Main() { return 1; }");
