@@ -371,6 +371,18 @@ TEST_CASE("a top-level function named __proto__ is a process like any other") {
   CHECK(rt.json("scripts.t.Main") == "1");
 }
 
+TEST_CASE("an invalid script id is shown whole up to 200 bytes, a NUL in it escaped") {
+  rt_test::Runtime rt;
+  const auto nul = rt.load_error(std::string("a\0b", 3), "function Main() {}", "a.js");
+  CHECK(nul.code == 400);
+  CHECK(nul.message.find("invalid script id 'a\\0b': use dotted segments") != std::string::npos);
+  const auto big = rt.load_error(std::string(1 << 20, '!'), "function Main() {}", "a.js");
+  CHECK(big.code == 400);
+  CHECK(big.message.find("invalid script id '" + std::string(200, '!') + "...': use dotted segments") !=
+        std::string::npos);
+  CHECK(big.message.size() < 400);
+}
+
 TEST_CASE("a namespace has no inherited members") {
   rt_test::Runtime rt;
   rt.load("t", "function Main() { return 1; }");
