@@ -412,6 +412,42 @@ TEST_CASE("a call into host B made from inside host A's script runs B's script")
   CHECK(a.json("scripts.s.Main") == "\"A:B\"");
 }
 
+// The transpiler scans every source, one call at a time, with a deadline of
+// its own (2 s): a load waited for it, and for other threads' loads, past the
+// caller's deadline (a 500 ms load behind three hostile ones took 5.5 s).
+TEST_CASE("preparing a source to load keeps the caller's deadline, also behind other threads' loads") {
+  rt_test::Runtime rt({.isolates = 2, .timeout_ms = 0});
+  const auto huge = [](int n) {  // seconds of sucrase's time on our VM
+    std::string s = "// " + std::to_string(n) + "\n";
+    for (int i = 0; i < 40000; ++i) s += "function f" + std::to_string(i) + "() {}\n";
+    return s;
+  };
+  phost::CallOptions o;
+  o.timeout = 300ms;
+  const auto [own, own_took] = timed([&] { return rt.error_of("runtime.load", phost::args("h", huge(0), "h.js"), o); });
+  CHECK(own.code == 408);
+  CHECK(own.message.find("deadline passed while preparing h.js to load") != std::string::npos);
+  CHECK(own_took < 1500ms);
+
+  std::atomic<bool> stop{false};
+  std::thread hostile([&] {
+    phost::CallOptions slow;
+    slow.timeout = 1000ms;
+    for (int n = 1; !stop; ++n) (void)rt.error_of("runtime.load", phost::args("h", huge(n), "h.js"), slow);
+  });
+  for (int i = 0; i < 3; ++i) {
+    const auto [small, took] = timed([&] {
+      return rt.error_of("runtime.load", phost::args("small", "function F() { return " + std::to_string(i) + "; }"), o);
+    });
+    CHECK_MESSAGE((small.code == 0 || small.code == 408), small.message);
+    CHECK(took < 1500ms);
+  }
+  stop = true;
+  hostile.join();
+  rt.load("small", "function F() { return 'served'; }");
+  CHECK(rt.json("scripts.small.F") == "\"served\"");
+}
+
 TEST_CASE("waiting for a free isolate honours the caller's deadline and cancellation") {
   rt_test::Runtime rt({.isolates = 1, .timeout_ms = 3000});
   std::atomic<bool> started{false};
