@@ -383,6 +383,17 @@ TEST_CASE("an invalid script id is shown whole up to 200 bytes, a NUL in it esca
   CHECK(big.message.size() < 400);
 }
 
+TEST_CASE("import() fails with an error that names it and its specifier") {
+  rt_test::Runtime rt;
+  rt.load("t", "async function Main() { return await import('/etc/passwd'); }\n"
+               "async function Caught() { try { await import('./t.js'); } catch (e) { return e.name + ': ' + e.message; } }");
+  const auto f = rt.error_of("scripts.t.Main");
+  CHECK(f.code == 500);
+  CHECK(f.message.find("TypeError: import('/etc/passwd'): dynamic import() is not supported") != std::string::npos);
+  CHECK(rt.json("scripts.t.Caught") ==
+        "\"TypeError: import('./t.js'): dynamic import() is not supported; use a static import at the top of a module\"");
+}
+
 TEST_CASE("a namespace has no inherited members") {
   rt_test::Runtime rt;
   rt.load("t", "function Main() { return 1; }");
