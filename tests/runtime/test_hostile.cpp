@@ -383,6 +383,21 @@ TEST_CASE("an invalid script id is shown whole up to 200 bytes, a NUL in it esca
   CHECK(big.message.size() < 400);
 }
 
+TEST_CASE("redefining one of the runtime's globals says it cannot be redefined, not that it is undefined") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Main() { Object.defineProperty(globalThis, 'log', { get() { return 1; } }); }\n"
+               "function Same() { Object.defineProperty(globalThis, 'Process', { get() { return 1; } }); }\n"
+               "function Fresh() { Object.defineProperty(globalThis, 'fresh', { value: 1 }); }\n"
+               "function Kept() { return [typeof log.Info, typeof Process]; }");
+  const auto f = rt.error_of("scripts.t.Main");
+  CHECK(f.code == 500);
+  CHECK(f.message.find("TypeError: Cannot redefine property: log") != std::string::npos);
+  CHECK(rt.error_of("scripts.t.Same").message.find("TypeError: Cannot redefine property: Process") != std::string::npos);
+  CHECK(rt.error_of("scripts.t.Fresh").message.find("fresh is not defined: scripts cannot create globals") !=
+        std::string::npos);
+  CHECK(rt.json("scripts.t.Kept") == R"(["function","function"])");
+}
+
 TEST_CASE("import() fails with an error that names it and its specifier") {
   rt_test::Runtime rt;
   rt.load("t", "async function Main() { return await import('/etc/passwd'); }\n"
