@@ -276,6 +276,11 @@ v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, const BridgeSta
   global->SetHandler(v8::NamedPropertyHandlerConfiguration(
       get_implicit_global, set_implicit_global, nullptr, nullptr, nullptr,
       [](v8::Local<v8::Name> name, const v8::PropertyDescriptor&, const v8::PropertyCallbackInfo<v8::Value>& info) {
+        // A global the runtime fixed (non-configurable): V8's own "Cannot
+        // redefine property" says it, not "is not defined".
+        const v8::Maybe<v8::PropertyAttribute> fixed =
+            info.Holder()->GetRealNamedPropertyAttributes(info.GetIsolate()->GetCurrentContext(), name);
+        if (fixed.IsJust() && (fixed.FromJust() & v8::DontDelete)) return;
         refuse_new_global(name, info);
       },
       nullptr, data, v8::PropertyHandlerFlags::kNonMasking));

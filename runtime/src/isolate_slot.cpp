@@ -27,6 +27,18 @@ namespace {
 // that a script cannot ratchet its heap up by catching its way through.
 constexpr size_t kMaxHeapGrants = 3;
 
+// import() is not offered (a script's imports are resolved and linked when it
+// loads); without this callback V8 rejects it with a bare "Not supported".
+v8::MaybeLocal<v8::Promise> refuse_dynamic_import(v8::Local<v8::Context> context, v8::Local<v8::Data>,
+                                                  v8::Local<v8::Value>, v8::Local<v8::String> specifier,
+                                                  v8::Local<v8::FixedArray>) {
+  v8::Isolate* isolate = context->GetIsolate();
+  const std::string message = "import('" + utf8_prefix(isolate, specifier, 200) +
+                              "'): dynamic import() is not supported; use a static import at the top of a module";
+  isolate->ThrowException(v8::Exception::TypeError(v8_string(isolate, message)));
+  return {};
+}
+
 }  // namespace
 
 IsolateSlot::IsolateSlot(const Services& services, unsigned index)
@@ -56,6 +68,7 @@ void IsolateSlot::create_isolate() {
   isolate_->AddNearHeapLimitCallback(&IsolateSlot::near_heap_limit, this);
   isolate_->SetAllowAtomicsWait(false);  // Atomics.wait would block the calling thread for good
   isolate_->SetPrepareStackTraceCallback(&Bridge::prepare_stack_trace);
+  isolate_->SetHostImportModuleDynamicallyCallback(&refuse_dynamic_import);
   v8::HandleScope scope(isolate_);
   errors_ = std::make_unique<JsErrors>(isolate_);
   keys_ = std::make_unique<KeyCache>(isolate_);

@@ -115,8 +115,6 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
   }
   if (isolate->IsExecutionTerminating()) return Error(500, "stopped", PHOST_E_PROCESS);  // the guard says why
   if (!what.empty()) message = std::string(what) + ": " + message;
-  for (size_t at = message.find('\0'); at != std::string::npos; at = message.find('\0', at))
-    message.replace(at, 1, "\\0");  // C strings downstream would end there
   // Where it was thrown, in the script's own file; a forwarded error keeps
   // the failed process's message and adds where that process was called.
   const v8::Local<v8::Message> where = try_catch.Message();
@@ -151,6 +149,9 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
       else if (!message.ends_with(kMoreHops)) message += kMoreHops;  // the stack has every frame
     }
   }
+  // After the hop is named: a process name may hold a NUL too.
+  for (size_t at = message.find('\0'); at != std::string::npos; at = message.find('\0', at))
+    message.replace(at, 1, "\\0");  // C strings downstream would end there
   return Error(code, message, status, std::move(stack));
 }
 

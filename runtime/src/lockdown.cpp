@@ -85,13 +85,17 @@ constexpr char kLockdown[] = R"JS(
     delete RegExp[key];
   // WebAssembly memory is reserved outside the heap limit's reach.
   delete global.WebAssembly;
+  // Atomics.waitAsync's waiters live outside the heap and past their call,
+  // and nothing here runs the platform tasks that would settle them.
+  delete Atomics.waitAsync;
   // captureStackTrace defines `stack` on any object, past the global's
   // interceptor: on the global object it would be a name shared by all scripts.
   const capture = Error.captureStackTrace;
   defineProperty(Error, 'captureStackTrace', {
     value: function captureStackTrace(target, constructorOpt) {
       if (target === global) throw new TypeError('captureStackTrace cannot target the global object');
-      return capture(target, constructorOpt);
+      // Without a frame to stop at, stop at this wrapper: its frame is not the script's.
+      return capture(target, constructorOpt === undefined ? captureStackTrace : constructorOpt);
     },
     writable: true, enumerable: false, configurable: true,
   });

@@ -112,7 +112,7 @@ Value Runtime::call_script(Call& call) {
 
 Value Runtime::load(std::string id, std::string source, std::string file, phost_call_ctx* ctx) {
   std::vector<IsolateSlot::Loaded> batch(1);
-  batch[0].version = make(std::move(id), std::move(source), std::move(file));
+  batch[0].version = make(std::move(id), std::move(source), std::move(file), ctx);
   load_batch(batch, ctx, false);
   if (batch[0].error) throw *batch[0].error;
   const ScriptVersion& v = *batch[0].version;
@@ -199,7 +199,7 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
       continue;
     }
     try {
-      batch.push_back({make(id, text.str(), relative.string()), std::nullopt});
+      batch.push_back({make(id, text.str(), relative.string(), ctx), std::nullopt});
     } catch (const Error& e) {
       // Not even preparable (a TypeScript error): it fails like a script whose top level threw.
       log(PHOST_LOG_WARN, "scripts/" + relative.string() + " failed to load: " + e.what());
@@ -237,9 +237,13 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
   return loaded;
 }
 
-std::shared_ptr<ScriptVersion> Runtime::make(std::string id, std::string source, std::string file) {
+std::shared_ptr<ScriptVersion> Runtime::make(std::string id, std::string source, std::string file,
+                                             const phost_call_ctx* ctx) {
   if (file.empty()) file = id + ".js";
-  const PreparedSource prepared = prep_.prepare(source, file);
+  Transpiler::Deadline deadline = Transpiler::Deadline::max();
+  if (const int64_t ns = deadline_for(ctx, options_.load_timeout_ms))
+    deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(ns - api().clock_ns());
+  const PreparedSource prepared = prep_.prepare(source, file, deadline);
   try {
     return make_version(std::move(id), std::move(source), std::move(file), prepared.body, prepared.epilogue_at,
                         prepared.module);

@@ -59,7 +59,8 @@ private:
   // The same for a call whose deadline (0 = none) was already read.
   static int64_t deadline_for(int64_t ctx_deadline_ns, int64_t timeout_ms) noexcept;
   // A version of source, prepared for V8 (SourcePrep). Throws phost::Error.
-  std::shared_ptr<ScriptVersion> make(std::string id, std::string source, std::string file);
+  // ctx's deadline (or load_timeout_ms) bounds the source's preparation too.
+  std::shared_ptr<ScriptVersion> make(std::string id, std::string source, std::string file, const phost_call_ctx* ctx);
 
   Options options_;
   CodeCache cache_;

@@ -27,13 +27,25 @@ std::string lower(std::string s) {
   return s;
 }
 
+// An invalid id as an error shows it: the message crosses the ABI as a C
+// string (a NUL would end it) and a megabyte of id says no more than 200 bytes.
+std::string shown_id(std::string_view id) {
+  size_t n = std::min<size_t>(id.size(), 200);
+  while (n < id.size() && n > 0 && (static_cast<unsigned char>(id[n]) & 0xc0) == 0x80) --n;  // whole characters
+  std::string out;
+  for (char c : id.substr(0, n)) out += c == '\0' ? std::string("\\0") : std::string(1, c);
+  if (n < id.size()) out += "...";
+  return out;
+}
+
 }  // namespace
 
 std::shared_ptr<ScriptVersion> make_version(std::string id, std::string source, std::string file, std::string body,
                                             size_t epilogue_at, bool module) {
   id = lower(std::move(id));
   if (!valid_script_id(id))
-    throw std::invalid_argument("invalid script id '" + id + "': use dotted segments of letters, digits, _ $ -");
+    throw std::invalid_argument("invalid script id '" + shown_id(id) +
+                                "': use dotted segments of letters, digits, _ $ -");
   auto version = std::make_shared<ScriptVersion>();
   version->id = id;
   version->file = file.empty() ? id + ".js" : std::move(file);

@@ -98,29 +98,36 @@ void drop_shim_imports(std::string& js, const std::vector<ScanResult::Import>& i
 
 }  // namespace
 
-PreparedSource SourcePrep::prepare(std::string_view source, std::string_view file) {
+PreparedSource SourcePrep::prepare(std::string_view source, std::string_view file, Transpiler::Deadline deadline) {
   const bool typescript = file.ends_with(".ts");
   std::string keyed(file.ends_with(".ts") ? "ts\n" : "js\n");
   keyed += source;
   const CacheKey key = CodeCache::key(keyed, 'p');
   PreparedSource prepared;
   if (CacheBytes cached = cache_.find(key); cached && decode(*cached, prepared)) return prepared;
-  prepared = compute(source, file, typescript);
+  prepared = compute(source, file, typescript, deadline);
   cache_.store(key, encode(prepared));
   return prepared;
 }
 
-PreparedSource SourcePrep::compute(std::string_view source, std::string_view file, bool typescript) {
+PreparedSource SourcePrep::compute(std::string_view source, std::string_view file, bool typescript,
+                                   Transpiler::Deadline deadline) {
+  const auto check_deadline = [&](const std::string& error) {
+    if (error.ends_with(Transpiler::kDeadlinePassed))
+      throw Error(408, "deadline passed while preparing " + std::string(file) + " to load", PHOST_E_TIMEOUT);
+  };
   PreparedSource out;
   std::string js;
   if (typescript) {
-    TranspileResult stripped = transpiler_.strip(source, file);
+    TranspileResult stripped = transpiler_.strip(source, file, deadline);
+    if (!stripped.ok) check_deadline(stripped.error);
     if (!stripped.ok) throw Error(500, "cannot load " + std::string(file) + ": " + stripped.error, PHOST_E_PROCESS);
     js = std::move(stripped.code);
   } else {
     js = source;
   }
-  ScanResult scan = transpiler_.scan(source, typescript);
+  ScanResult scan = transpiler_.scan(source, typescript, deadline);
+  if (!scan.ok) check_deadline(scan.error);
   if (scan.ok) {
     out.module = scan.module;
     drop_shim_imports(js, scan.imports);

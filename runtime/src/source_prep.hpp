@@ -34,11 +34,13 @@ class SourcePrep {
 public:
   explicit SourcePrep(CodeCache& cache) : cache_(cache) {}
 
-  // Throws phost::Error 500 naming file:line:col for what cannot be stripped.
-  PreparedSource prepare(std::string_view source, std::string_view file);
+  // Throws phost::Error 500 naming file:line:col for what cannot be stripped,
+  // 408 when the deadline passes first.
+  PreparedSource prepare(std::string_view source, std::string_view file,
+                         Transpiler::Deadline deadline = Transpiler::Deadline::max());
 
 private:
-  PreparedSource compute(std::string_view source, std::string_view file, bool typescript);
+  PreparedSource compute(std::string_view source, std::string_view file, bool typescript, Transpiler::Deadline deadline);
 
   CodeCache& cache_;
   Transpiler transpiler_;  // its isolate is made on first use

@@ -223,7 +223,7 @@ std::string classic_epilogue(const std::vector<std::string>& names, std::string_
   out += ", { __proto__: null";
   for (const std::string& name : names) {
     out += ",\n  ";
-    out += name;
+    out += name == "__proto__" ? "[\"__proto__\"]" : name;  // a literal `__proto__:` would set the prototype
     out += ": typeof " + name + " === 'function' && " + name + " !== globalThis[\"" + name + "\"] ? " + name +
            " : undefined";
   }

@@ -43,8 +43,10 @@ public:
 
   // Runs job on the worker thread within the deadline; the returned string is
   // the error that replaces the job's own result ("" when the job finished).
-  std::string run(Job& job) {
-    std::lock_guard call(call_mutex_);
+  std::string run(Job& job, Deadline deadline = Deadline::max()) {
+    std::unique_lock call(call_mutex_, std::defer_lock);
+    if (deadline == Deadline::max()) call.lock();
+    else if (!call.try_lock_until(deadline)) return std::string(kDeadlinePassed);
     std::unique_lock lock(mutex_);
     if (broken_) return "the transpiler is disabled: an earlier call could not be stopped";
     if (!thread_.joinable()) {
@@ -60,7 +62,8 @@ public:
     wake_.notify_one();
     const bool loaded =
         finished_.wait_until(lock, std::chrono::steady_clock::now() + kLoadDeadline, [this] { return started_; });
-    if (!loaded || !finished_.wait_until(lock, started_at_ + options_.deadline, [this] { return done_; })) {
+    const Deadline own_deadline = started_at_ + options_.deadline;
+    if (!loaded || !finished_.wait_until(lock, std::min(own_deadline, deadline), [this] { return done_; })) {
       timed_out_ = true;
       if (isolate_) isolate_->TerminateExecution();  // thread-safe; the engine lives while isolate_ is set
       if (!finished_.wait_for(lock, kUnwindGrace, [this] { return done_; })) {
@@ -70,6 +73,7 @@ public:
     }
     job = std::move(*posted);
     if (timed_out_ && !loaded) return "the transpiler did not load within " + std::to_string(kLoadDeadline.count()) + " s";
+    if (timed_out_ && deadline < own_deadline) return std::string(kDeadlinePassed);
     if (timed_out_) return "took longer than " + std::to_string(options_.deadline.count()) + " ms";
     if (heap_limit_hit_) return "exceeded the transpiler's heap limit of " + std::to_string(options_.heap_limit >> 20) + " MB";
     return {};
@@ -160,7 +164,7 @@ private:
   }
 
   const Options options_;
-  std::mutex call_mutex_;  // one call at a time
+  std::timed_mutex call_mutex_;  // one call at a time
   std::mutex mutex_;       // everything below
   std::condition_variable wake_, finished_;
   std::thread thread_;
@@ -189,25 +193,25 @@ std::string too_large(size_t size, const Transpiler::Options& options) {
 
 }  // namespace
 
-TranspileResult Transpiler::strip(std::string_view source, std::string_view file) noexcept {
+TranspileResult Transpiler::strip(std::string_view source, std::string_view file, Deadline deadline) noexcept {
   if (std::string error = too_large(source.size(), options_); !error.empty()) {
     return {false, {}, std::string(file) + ":1:1: " + error};
   }
   Worker::Job job = StripJob{std::string(source), std::string(file), {}};
-  if (std::string error = worker_->run(job); !error.empty()) {
+  if (std::string error = worker_->run(job, deadline); !error.empty()) {
     return {false, {}, std::string(file) + ":1:1: " + error};
   }
   return std::move(std::get<StripJob>(job).result);
 }
 
-ScanResult Transpiler::scan(std::string_view source, bool typescript) noexcept {
+ScanResult Transpiler::scan(std::string_view source, bool typescript, Deadline deadline) noexcept {
   if (std::string error = too_large(source.size(), options_); !error.empty()) {
     ScanResult failed;
     failed.error = "1:1: " + error;
     return failed;
   }
   Worker::Job job = ScanJob{std::string(source), typescript, {}};
-  if (std::string error = worker_->run(job); !error.empty()) {
+  if (std::string error = worker_->run(job, deadline); !error.empty()) {
     ScanResult failed;
     failed.error = "1:1: " + error;
     return failed;

@@ -44,6 +44,11 @@ struct ScanResult {
 
 class Transpiler {
 public:
+  // The caller's deadline: a call waits neither for another's call nor for
+  // its own job past it. max(): none.
+  using Deadline = std::chrono::steady_clock::time_point;
+  static constexpr std::string_view kDeadlinePassed = "the caller's deadline passed";
+
   struct Options {
     size_t heap_limit = size_t{64} << 20;           // the transpiler isolate's old generation
     std::chrono::milliseconds deadline{2000};       // per call, once the bundle is loaded (which has 10 s)
@@ -59,7 +64,7 @@ public:
   // TypeScript -> JS (types removed, ES2022 kept). What sucrase cannot turn
   // into equivalent JS (value namespaces, decorators, `export =`,
   // `import = require()`) is an error naming its position.
-  TranspileResult strip(std::string_view source, std::string_view file) noexcept;
+  TranspileResult strip(std::string_view source, std::string_view file, Deadline deadline = Deadline::max()) noexcept;
 
   // A source's top level. A TypeScript source is scanned as the JS it strips
   // to (type-only and elided imports are not listed; positions are the .ts
@@ -67,7 +72,7 @@ public:
   // after strip(ts) of the same text reuses the strip's parse (tens of us).
   // sucrase's parser refuses a few sloppy-script forms that V8 accepts: `with`,
   // HTML-like comments, `let`/`await` as names, `if (x) function f() {}`.
-  ScanResult scan(std::string_view source, bool typescript) noexcept;
+  ScanResult scan(std::string_view source, bool typescript, Deadline deadline = Deadline::max()) noexcept;
 
   // Loads the bundle now rather than on the first call; "" when ready, else the error.
   std::string warm_up() noexcept;

@@ -183,6 +183,19 @@ TEST_CASE("WebAssembly, whose memory escapes the heap limit, is not there") {
   CHECK(rt.json("scripts.t.Main") == "\"undefined\"");
 }
 
+// Each waiter held ~1 KB outside the heap until the isolate died: 500,000
+// per call grew the process by 1 GB across calls under a 256 MB heap limit.
+TEST_CASE("Atomics.waitAsync, whose waiters outlive their call outside the heap, is not there") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Main() { return [typeof Atomics.waitAsync, typeof Atomics.notify]; }\n"
+               "function Wait() { const ia = new Int32Array(new SharedArrayBuffer(16));\n"
+               "  for (let i = 0; i < 1000; i++) Atomics.waitAsync(ia, 0, 0); return 1; }");
+  CHECK(rt.json("scripts.t.Main") == R"(["undefined","function"])");
+  const auto wait = rt.error_of("scripts.t.Wait");
+  CHECK(wait.code == 500);
+  CHECK(wait.message.find("TypeError: Atomics.waitAsync is not a function") != std::string::npos);
+}
+
 // ---- stack -----------------------------------------------------------------
 
 TEST_CASE("runaway recursion on a thread with a 512 KB stack is a RangeError") {
@@ -273,6 +286,15 @@ TEST_CASE("the global object's prototype, globalThis, indices and captureStackTr
   CHECK(rt.json("scripts.victim.Main") == R"(["undefined",true,null,"undefined"])");
 }
 
+TEST_CASE("a stack captured with Error.captureStackTrace starts at the script, not at phost's wrapper") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Main() {\n  const o = {};\n  Error.captureStackTrace(o);\n  return o.stack.split('\\n');\n}\n"
+               "function Inner(f) { const o = {}; Error.captureStackTrace(o, f); return o.stack.split('\\n'); }\n"
+               "function Outer() { return Inner(Inner); }");
+  CHECK(rt.json("scripts.t.Main") == R"J(["Error","    at Main (t.js:3:9)"])J");
+  CHECK(rt.json("scripts.t.Outer") == R"J(["Error","    at Outer (t.js:7:27)"])J");
+}
+
 TEST_CASE("huge strings in errors, log lines and process names are cut, not converted whole") {
   rt_test::Runtime rt({.timeout_ms = 20000});
   rt.load("t", "const big = '\\u1234'.repeat(2 ** 26);\n"
@@ -296,6 +318,15 @@ TEST_CASE("an error never carries a success code, and a NUL does not cut its mes
   const auto nul = rt.error_of("scripts.t.Nul");
   CHECK(nul.code == 400);
   CHECK(nul.message.find("visible\\0hidden") != std::string::npos);
+}
+
+TEST_CASE("a NUL in a process name does not cut the error where the failed hop is named") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Main() {\n  return Process('scripts.t\\u0000x.Ok');\n}");
+  const auto f = rt.error_of("scripts.t.Main");
+  CHECK(f.code == 400);
+  CHECK(f.message.find("(while calling scripts.t\\0x.Ok from t.js:2:10)") != std::string::npos);
+  CHECK(f.message.find('\0') == std::string::npos);
 }
 
 TEST_CASE("a getter that throws while Process() converts its arguments keeps its own error") {
@@ -333,6 +364,51 @@ TEST_CASE("prototypes reachable only from instances are hardened too") {
   CHECK(rt.json("scripts.a.Main") == "[true,true,true]");
 }
 
+TEST_CASE("a top-level function named __proto__ is a process like any other") {
+  rt_test::Runtime rt;
+  rt.load("t", "function __proto__() { return 'own'; }\nfunction Main() { return 1; }");
+  CHECK(rt.json("scripts.t.__proto__") == "\"own\"");
+  CHECK(rt.json("scripts.t.Main") == "1");
+}
+
+TEST_CASE("an invalid script id is shown whole up to 200 bytes, a NUL in it escaped") {
+  rt_test::Runtime rt;
+  const auto nul = rt.load_error(std::string("a\0b", 3), "function Main() {}", "a.js");
+  CHECK(nul.code == 400);
+  CHECK(nul.message.find("invalid script id 'a\\0b': use dotted segments") != std::string::npos);
+  const auto big = rt.load_error(std::string(1 << 20, '!'), "function Main() {}", "a.js");
+  CHECK(big.code == 400);
+  CHECK(big.message.find("invalid script id '" + std::string(200, '!') + "...': use dotted segments") !=
+        std::string::npos);
+  CHECK(big.message.size() < 400);
+}
+
+TEST_CASE("redefining one of the runtime's globals says it cannot be redefined, not that it is undefined") {
+  rt_test::Runtime rt;
+  rt.load("t", "function Main() { Object.defineProperty(globalThis, 'log', { get() { return 1; } }); }\n"
+               "function Same() { Object.defineProperty(globalThis, 'Process', { get() { return 1; } }); }\n"
+               "function Fresh() { Object.defineProperty(globalThis, 'fresh', { value: 1 }); }\n"
+               "function Kept() { return [typeof log.Info, typeof Process]; }");
+  const auto f = rt.error_of("scripts.t.Main");
+  CHECK(f.code == 500);
+  CHECK(f.message.find("TypeError: Cannot redefine property: log") != std::string::npos);
+  CHECK(rt.error_of("scripts.t.Same").message.find("TypeError: Cannot redefine property: Process") != std::string::npos);
+  CHECK(rt.error_of("scripts.t.Fresh").message.find("fresh is not defined: scripts cannot create globals") !=
+        std::string::npos);
+  CHECK(rt.json("scripts.t.Kept") == R"(["function","function"])");
+}
+
+TEST_CASE("import() fails with an error that names it and its specifier") {
+  rt_test::Runtime rt;
+  rt.load("t", "async function Main() { return await import('/etc/passwd'); }\n"
+               "async function Caught() { try { await import('./t.js'); } catch (e) { return e.name + ': ' + e.message; } }");
+  const auto f = rt.error_of("scripts.t.Main");
+  CHECK(f.code == 500);
+  CHECK(f.message.find("TypeError: import('/etc/passwd'): dynamic import() is not supported") != std::string::npos);
+  CHECK(rt.json("scripts.t.Caught") ==
+        "\"TypeError: import('./t.js'): dynamic import() is not supported; use a static import at the top of a module\"");
+}
+
 TEST_CASE("a namespace has no inherited members") {
   rt_test::Runtime rt;
   rt.load("t", "function Main() { return 1; }");
@@ -360,6 +436,42 @@ TEST_CASE("a call into host B made from inside host A's script runs B's script")
   b.load("s", "function Main() { return 'B'; }");
   a.host().add("test.other", "", [&b](phost::Call&) { return b.host().call("scripts.s.Main"); });
   CHECK(a.json("scripts.s.Main") == "\"A:B\"");
+}
+
+// The transpiler scans every source, one call at a time, with a deadline of
+// its own (2 s): a load waited for it, and for other threads' loads, past the
+// caller's deadline (a 500 ms load behind three hostile ones took 5.5 s).
+TEST_CASE("preparing a source to load keeps the caller's deadline, also behind other threads' loads") {
+  rt_test::Runtime rt({.isolates = 2, .timeout_ms = 0});
+  const auto huge = [](int n) {  // seconds of sucrase's time on our VM
+    std::string s = "// " + std::to_string(n) + "\n";
+    for (int i = 0; i < 40000; ++i) s += "function f" + std::to_string(i) + "() {}\n";
+    return s;
+  };
+  phost::CallOptions o;
+  o.timeout = 300ms;
+  const auto [own, own_took] = timed([&] { return rt.error_of("runtime.load", phost::args("h", huge(0), "h.js"), o); });
+  CHECK(own.code == 408);
+  CHECK(own.message.find("deadline passed while preparing h.js to load") != std::string::npos);
+  CHECK(own_took < 1500ms);
+
+  std::atomic<bool> stop{false};
+  std::thread hostile([&] {
+    phost::CallOptions slow;
+    slow.timeout = 1000ms;
+    for (int n = 1; !stop; ++n) (void)rt.error_of("runtime.load", phost::args("h", huge(n), "h.js"), slow);
+  });
+  for (int i = 0; i < 3; ++i) {
+    const auto [small, took] = timed([&] {
+      return rt.error_of("runtime.load", phost::args("small", "function F() { return " + std::to_string(i) + "; }"), o);
+    });
+    CHECK_MESSAGE((small.code == 0 || small.code == 408), small.message);
+    CHECK(took < 1500ms);
+  }
+  stop = true;
+  hostile.join();
+  rt.load("small", "function F() { return 'served'; }");
+  CHECK(rt.json("scripts.small.F") == "\"served\"");
 }
 
 TEST_CASE("waiting for a free isolate honours the caller's deadline and cancellation") {
