@@ -100,6 +100,36 @@ v8::Local<v8::Value> call(v8::Local<v8::Context> context, v8::Local<v8::Function
 
 constexpr std::string_view kAdd = "function Add(a, b) {\n  return {x: a.x + b.x, y: a.y + b.y};\n}\n";
 
+// Raw V8's Add(a, b) in a context where kAdd ran: the baseline of add and threads.
+class RawAdd {
+public:
+  explicit RawAdd(v8::Local<v8::Context> context)
+      : isolate_(context->GetIsolate()),
+        context_(context),
+        fn_((bench::run_script(context, kAdd), bench::global_function(context, "Add"))),
+        kx_(bench::str(isolate_, "x", v8::NewStringType::kInternalized)),
+        ky_(bench::str(isolate_, "y", v8::NewStringType::kInternalized)) {}
+  // x + y of Add({x: ax, y: ay}, {x: bx, y: by}); call inside a HandleScope.
+  int64_t sum(int64_t ax, int64_t ay, int64_t bx, int64_t by) const {
+    v8::Local<v8::Value> argv[] = {object(ax, ay), object(bx, by)};
+    auto out = call(context_, fn_, 2, argv).As<v8::Object>();
+    return out->Get(context_, kx_).ToLocalChecked()->IntegerValue(context_).FromJust() +
+           out->Get(context_, ky_).ToLocalChecked()->IntegerValue(context_).FromJust();
+  }
+
+private:
+  v8::Local<v8::Object> object(int64_t x, int64_t y) const {
+    v8::Local<v8::Object> o = v8::Object::New(isolate_);
+    o->CreateDataProperty(context_, kx_, v8::Number::New(isolate_, double(x))).Check();
+    o->CreateDataProperty(context_, ky_, v8::Number::New(isolate_, double(y))).Check();
+    return o;
+  }
+  v8::Isolate* isolate_;
+  v8::Local<v8::Context> context_;
+  v8::Local<v8::Function> fn_;
+  v8::Local<v8::String> kx_, ky_;
+};
+
 phost::Value point(int64_t x, int64_t y) {
   phost::Value o = phost::Value::object(2);
   o.set("x", phost::Value::integer(x));
@@ -121,25 +151,11 @@ void run_add(phost::Host& host, v8::Isolate* isolate, bool by_ref) {
   });
   bench::RawContext raw(isolate);
   v8::HandleScope scope(isolate);
-  v8::Local<v8::Context> context = raw.get();
-  bench::run_script(context, kAdd);
-  v8::Local<v8::Function> fn = bench::global_function(context, "Add");
-  v8::Local<v8::String> kx = bench::str(isolate, "x", v8::NewStringType::kInternalized);
-  v8::Local<v8::String> ky = bench::str(isolate, "y", v8::NewStringType::kInternalized);
-  auto object = [&](int64_t x, int64_t y) {
-    v8::Local<v8::Object> o = v8::Object::New(isolate);
-    o->CreateDataProperty(context, kx, v8::Number::New(isolate, double(x))).Check();
-    o->CreateDataProperty(context, ky, v8::Number::New(isolate, double(y))).Check();
-    return o;
-  };
+  const RawAdd raw_add(raw.get());
   const double r = cpu_per_unit(20'000, [&](int64_t n) {
     for (int64_t k = 0; k < n; ++k, ++i) {
       v8::HandleScope inner(isolate);
-      v8::Local<v8::Value> argv[] = {object(i & 1023, 2), object(3, i & 7)};
-      auto out = call(context, fn, 2, argv).As<v8::Object>();
-      const int64_t sum = out->Get(context, kx).ToLocalChecked()->IntegerValue(context).FromJust() +
-                          out->Get(context, ky).ToLocalChecked()->IntegerValue(context).FromJust();
-      bad += sum != (i & 1023) + 5 + (i & 7);
+      bad += raw_add.sum(i & 1023, 2, 3, i & 7) != (i & 1023) + 5 + (i & 7);
     }
   });
   if (bad) die("add: wrong results");
@@ -361,17 +377,7 @@ private:
     v8::Isolate* iso = isolate.get();
     bench::RawContext raw(iso);
     v8::HandleScope scope(iso);
-    v8::Local<v8::Context> context = raw.get();
-    bench::run_script(context, kAdd);
-    v8::Local<v8::Function> fn = bench::global_function(context, "Add");
-    v8::Local<v8::String> kx = bench::str(iso, "x", v8::NewStringType::kInternalized);
-    v8::Local<v8::String> ky = bench::str(iso, "y", v8::NewStringType::kInternalized);
-    auto object = [&](int64_t x, int64_t y) {
-      v8::Local<v8::Object> o = v8::Object::New(iso);
-      o->CreateDataProperty(context, kx, v8::Number::New(iso, double(x))).Check();
-      o->CreateDataProperty(context, ky, v8::Number::New(iso, double(y))).Check();
-      return o;
-    };
+    const RawAdd raw_add(raw.get());
     for (;;) {
       int64_t n;
       {
@@ -382,11 +388,7 @@ private:
       if (n < 0) return;
       for (int64_t i = 0; i < n; ++i) {
         v8::HandleScope inner(iso);
-        v8::Local<v8::Value> argv[] = {object(i & 1023, t_), object(3, 4)};
-        auto out = call(context, fn, 2, argv).As<v8::Object>();
-        bad_ += out->Get(context, kx).ToLocalChecked()->IntegerValue(context).FromJust() +
-                    out->Get(context, ky).ToLocalChecked()->IntegerValue(context).FromJust() !=
-                (i & 1023) + 3 + t_ + 4;
+        bad_ += raw_add.sum(i & 1023, t_, 3, 4) != (i & 1023) + 3 + t_ + 4;
       }
       std::lock_guard lock(mutex_);
       job_ = 0;
