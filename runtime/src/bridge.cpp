@@ -18,6 +18,7 @@
 #include <v8-script.h>
 #include <v8-template.h>
 
+#include <charconv>
 #include <cstring>
 #include <optional>
 
@@ -107,7 +108,16 @@ void exception(const v8::FunctionCallbackInfo<v8::Value>& info) {
     v8::Local<v8::String> message = v8::String::Empty(isolate);
     if (info.Length() > 0 && !info[0]->ToString(context).ToLocal(&message)) return;  // its exception is pending
     int32_t code = 500;
-    if (info.Length() > 1 && info[1]->IsNumber()) code = info[1]->Int32Value(context).FromMaybe(500);
+    if (info.Length() > 1 && info[1]->IsNumber()) {
+      code = info[1]->Int32Value(context).FromMaybe(500);
+    } else if (info.Length() > 1 && info[1]->IsString() && info[1].As<v8::String>()->Length() <= 10) {
+      // gou keeps the code as given and reads it back from "Exception|<code>"
+      // with Atoi: a string of digits is that number, anything else 500.
+      const std::string digits = utf8(isolate, info[1].As<v8::String>());
+      int32_t parsed = 0;
+      const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), parsed);
+      if (ec == std::errc() && end == digits.data() + digits.size()) code = parsed;
+    }
     v8::Local<v8::Object> error;
     if (state.errors->make(context, message, code, true).ToLocal(&error)) info.GetReturnValue().Set(error);
   });

@@ -148,4 +148,20 @@ TEST_CASE("x.js and x.ts in one folder are an error naming both") {
   fs::remove_all(app);
 }
 
+// gou keeps Exception's code as given and reads it back with Atoi from the
+// error's name "Exception|<code>": scripts that pass '404' get 404.
+TEST_CASE("an Exception's code given as a string of digits is that code, any other string 500") {
+  rt_test::Runtime rt;
+  rt.load("x", "function Digits() { throw new Exception('missing', '404'); }\n"
+               "function Word() { throw new Exception('odd', 'teapot'); }\n"
+               "function Spaced() { throw new Exception('odd', ' 404'); }\n"
+               "function Numeric() { throw new Exception('gone', 410); }");
+  const auto digits = rt.error_of("scripts.x.Digits");
+  CHECK(digits.code == 404);
+  CHECK(digits.message.find("missing") != std::string::npos);
+  CHECK(rt.error_of("scripts.x.Word").code == 500);
+  CHECK(rt.error_of("scripts.x.Spaced").code == 500);
+  CHECK(rt.error_of("scripts.x.Numeric").code == 410);
+}
+
 }  // TEST_SUITE
