@@ -17,7 +17,6 @@
 #include <v8-primitive-object.h>
 #include <v8-primitive.h>
 #include <v8-proxy.h>
-#include <v8-statistics.h>
 #include <v8-typed-array.h>
 
 #include <cmath>
@@ -30,10 +29,6 @@ namespace phost::v8rt {
 namespace {
 
 constexpr double kMaxSafe = 9007199254740992.0;  // 2^53
-// Strings this large are checked against the heap's headroom first: V8
-// aborts the process when one allocation cannot fit even after its
-// near-heap-limit callback.
-constexpr size_t kLargeString = 1u << 20;
 
 // A conversion failure while unwinding: members add where they were.
 struct Failed {
@@ -76,11 +71,7 @@ private:
 };
 
 void check_heap_room(v8::Isolate* isolate, size_t bytes) {
-  if (bytes < kLargeString) return;
-  v8::HeapStatistics heap;
-  isolate->GetHeapStatistics(&heap);
-  const size_t room = heap.heap_size_limit() > heap.used_heap_size() ? heap.heap_size_limit() - heap.used_heap_size() : 0;
-  if (bytes * 2 > room)  // UTF-16 at worst
+  if (!string_fits(isolate, bytes))
     fail(507, "a string of " + std::to_string(bytes) + " bytes does not fit in the script heap", PHOST_E_NO_MEMORY);
 }
 

@@ -79,6 +79,13 @@ void encode_utf8(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   callback(isolate, state_of(info.Data()), [&] {
     if (!info[0]->IsString()) throw Error(400, "expected a string", PHOST_E_INVALID_ARG);
+    // At least a byte per UTF-16 unit, for the copy (V8 may flatten the string
+    // in its heap first) and for the buffer: refused before those copies,
+    // which take seconds no deadline can stop.
+    if (const size_t least = static_cast<size_t>(info[0].As<v8::String>()->Length());
+        least > counted_room(isolate) || !string_fits(isolate, least))
+      throw Error(507, "the UTF-8 of a string of " + std::to_string(least) + " characters does not fit in the script heap",
+                  PHOST_E_NO_MEMORY);
     with_utf8(isolate, info[0].As<v8::String>(),
               [&](std::string_view bytes) { info.GetReturnValue().Set(new_bytes(isolate, bytes)); });
   });
@@ -105,7 +112,11 @@ void base64_encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   callback(isolate, state_of(info.Data()), [&] {
     const std::string bytes = bytes_of(info[0]);
     if (bytes.size() > size_t(INT_MAX / 2)) throw Error(413, "btoa(text): text is too long", PHOST_E_LIMIT);
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    const size_t encoded = 4 * ((bytes.size() + 2) / 3);
+    if (!string_fits(isolate, encoded))  // before encoding hundreds of MB for nothing
+      throw Error(507, "btoa(text): its " + std::to_string(encoded) + " bytes of base64 do not fit in the script heap",
+                  PHOST_E_NO_MEMORY);
+    std::string out(encoded + 1, '\0');
     const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                   reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
     out.resize(static_cast<size_t>(n));

@@ -2,6 +2,7 @@
 
 #include <v8-isolate.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +27,7 @@ public:
     } while (!used_.compare_exchange_weak(used, used + length, std::memory_order_relaxed));
     return true;
   }
+  size_t room() const noexcept { return limit_ - std::min(limit_, used_.load(std::memory_order_relaxed)); }
   void* unreserve_on_null(void* p, size_t length) noexcept {
     if (!p) used_.fetch_sub(length, std::memory_order_relaxed);
     return p;
@@ -43,6 +45,10 @@ private:
 
 std::unique_ptr<v8::ArrayBuffer::Allocator> make_limited_allocator(size_t limit_bytes) {
   return std::make_unique<LimitedAllocator>(limit_bytes);
+}
+
+size_t counted_room(v8::Isolate* isolate) noexcept {
+  return static_cast<LimitedAllocator*>(isolate->GetArrayBufferAllocator())->room();
 }
 
 v8::MaybeLocal<v8::Uint8Array> counted_bytes(v8::Isolate* isolate, std::string_view bytes) {

@@ -19,4 +19,8 @@ std::unique_ptr<v8::ArrayBuffer::Allocator> make_limited_allocator(size_t limit_
 // the limit or out of memory. V8's own NewBackingStore aborts the process instead.
 v8::MaybeLocal<v8::Uint8Array> counted_bytes(v8::Isolate* isolate, std::string_view bytes);
 
+// Bytes the isolate's allocator (one made by make_limited_allocator) can
+// still give buffers: a way to refuse a huge copy before making it.
+size_t counted_room(v8::Isolate* isolate) noexcept;
+
 }  // namespace phost::v8rt

@@ -1,14 +1,27 @@
 #include "v8_text.hpp"
 
+#include <v8-statistics.h>
+
 namespace phost::v8rt {
 
 v8::Local<v8::String> v8_string(v8::Isolate* isolate, std::string_view s, v8::NewStringType type) {
   if (s.size() > static_cast<size_t>(v8::String::kMaxLength))
     throw Error(413, "a string of " + std::to_string(s.size()) + " bytes is longer than V8 allows", PHOST_E_LIMIT);
+  if (!string_fits(isolate, s.size()))
+    throw Error(507, "a string of " + std::to_string(s.size()) + " bytes does not fit in the script heap",
+                PHOST_E_NO_MEMORY);
   v8::Local<v8::String> out;
   if (!v8::String::NewFromUtf8(isolate, s.data(), type, static_cast<int>(s.size())).ToLocal(&out))
     throw Error(507, "no memory for a string of " + std::to_string(s.size()) + " bytes", PHOST_E_NO_MEMORY);
   return out;
+}
+
+bool string_fits(v8::Isolate* isolate, size_t bytes) {
+  if (bytes < (1u << 20)) return true;  // small ones are the near-heap-limit callback's
+  v8::HeapStatistics heap;
+  isolate->GetHeapStatistics(&heap);
+  const size_t room = heap.heap_size_limit() > heap.used_heap_size() ? heap.heap_size_limit() - heap.used_heap_size() : 0;
+  return bytes * 2 <= room;  // UTF-16 at worst
 }
 
 std::string utf8(v8::Isolate* isolate, v8::Local<v8::String> s) {

@@ -14,9 +14,15 @@
 
 namespace phost::v8rt {
 
-// Throws phost::Error 413 (too long for V8) or 507 (no memory).
+// Throws phost::Error 413 (too long for V8) or 507 (no memory, or no room
+// in the heap: see string_fits).
 v8::Local<v8::String> v8_string(v8::Isolate* isolate, std::string_view s,
                                 v8::NewStringType type = v8::NewStringType::kNormal);
+
+// Whether a string made from `bytes` of UTF-8 fits in the isolate's heap now.
+// Checked before large strings are made: V8 aborts the process when one
+// allocation cannot fit even after its near-heap-limit callback.
+bool string_fits(v8::Isolate* isolate, size_t bytes);
 
 // Calls use(std::string_view) with s as UTF-8 (lone surrogates become
 // U+FFFD); short strings go through a buffer on the stack.

@@ -689,4 +689,21 @@ TEST_CASE("scripts may not call runtime.* unless allowed, nor what process_deny 
   }
 }
 
+// Encoding a string of hundreds of MB copies it two or three times in calls
+// no deadline can stop (seconds, and GBs outside the heap): refused first.
+TEST_CASE("btoa and TextEncoder of a string too large for the heap are 507 at once, and the isolate serves on") {
+  rt_test::Runtime rt({.timeout_ms = 20000, .heap_mb = 64});
+  rt.load("b", "function Btoa(n) { return btoa('x'.repeat(n)).length; }\n"
+               "function Encode(n) { return new TextEncoder().encode('x'.repeat(n)).length; }");
+  for (const char* fn : {"scripts.b.Btoa", "scripts.b.Encode"}) {
+    const auto e = rt.error_of(fn, phost::args(100'000'000));
+    CHECK(e.code == 507);
+    CHECK_MESSAGE(e.message.find("the UTF-8 of a string of 100000000 characters does not fit in the script heap") !=
+                      std::string::npos,
+                  e.message);
+  }
+  CHECK(rt.json("scripts.b.Btoa", phost::args(3000)) == "4000");
+  CHECK(rt.json("scripts.b.Encode", phost::args(3000)) == "3000");
+}
+
 }  // TEST_SUITE
