@@ -60,8 +60,10 @@ public:
     job_ = posted;
     done_ = timed_out_ = started_ = false;
     wake_.notify_one();
-    const bool loaded =
-        finished_.wait_until(lock, std::chrono::steady_clock::now() + kLoadDeadline, [this] { return started_; });
+    const auto posted_at = std::chrono::steady_clock::now();
+    const bool loaded = finished_.wait_until(lock, posted_at + kLoadDeadline, [this] { return started_; });
+    // The engine's load (first job, or after a reset) is not the caller's work: it moves their deadline.
+    if (loaded && deadline != Deadline::max()) deadline += started_at_ - posted_at;
     const Deadline own_deadline = started_at_ + options_.deadline;
     if (!loaded || !finished_.wait_until(lock, std::min(own_deadline, deadline), [this] { return done_; })) {
       timed_out_ = true;

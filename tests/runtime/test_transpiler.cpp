@@ -511,6 +511,18 @@ TEST_CASE("a call past its deadline is stopped and the next call works") {
   CHECK(next.code == "let x         = 1;");
 }
 
+TEST_CASE("loading the engine does not count against the first caller's deadline") {
+  initialize_v8_once();
+  Transpiler fresh;
+  const auto started = std::chrono::steady_clock::now();
+  const ScanResult scan = fresh.scan("function first() {}", false, started + std::chrono::milliseconds(20));
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK(scan.ok);
+  CHECK(scan.error == "");
+  CHECK(join(scan.functions) == "first");
+  CHECK(took > std::chrono::milliseconds(20));  // the load alone outlasts the deadline it was excluded from
+}
+
 TEST_CASE("the heap limit fails the call, and a fresh isolate serves the next one") {
   initialize_v8_once();
   Transpiler::Options options;
