@@ -437,6 +437,24 @@ TEST_CASE("structuredClone copies what V8 can serialize and refuses the rest") {
   CHECK(rt.json("scripts.c.Fn") == "\"DataCloneError\"");
 }
 
+TEST_CASE("structuredClone of more than the heap can hold fails with 507, catchable, and the isolate goes on") {
+  rt_test::Runtime rt({.heap_mb = 64});
+  // A buffer of 40 MB fits once, not twice (it was V8's "Unable to deserialize cloned data", a 500).
+  rt.load("c", "function Buffer() { return structuredClone(new ArrayBuffer(40 << 20)).byteLength; }\n"
+               "function Repeated() { const s = 'x'.repeat(20 << 20); return structuredClone(new Array(10).fill(s)).length; }\n"
+               "function Caught() { try { structuredClone(new ArrayBuffer(40 << 20)); } catch (e) { return [e.code, e.message]; } }\n"
+               "function Small() { return structuredClone(new ArrayBuffer(1 << 20)).byteLength; }");
+  const auto buffer = rt.error_of("scripts.c.Buffer");
+  CHECK(buffer.code == 507);
+  CHECK(buffer.message.find("structuredClone: the copy does not fit in the script heap") != std::string::npos);
+  // Each reference to a string is written out again: refused while writing, not after 200 MB outside the heap.
+  const auto repeated = rt.error_of("scripts.c.Repeated");
+  CHECK(repeated.code == 507);
+  CHECK(repeated.message.find("structuredClone: the copy does not fit in the script heap") != std::string::npos);
+  CHECK(rt.json("scripts.c.Caught") == R"([507,"structuredClone: the copy does not fit in the script heap"])");
+  CHECK(rt.json("scripts.c.Small") == "1048576");
+}
+
 TEST_CASE("queueMicrotask runs its callback within the call") {
   rt_test::Runtime rt;
   rt.load("q", "async function Main() { let x = 0; queueMicrotask(() => { x = 1; }); await null; return x; }\n"
