@@ -196,7 +196,7 @@
   const btoa = function btoa(text) {
     if (arguments.length < 1) throw fail('btoa(text)', 'text is missing');
     if (typeof text !== 'string') throw fail('btoa(text)', 'text must be a string');
-    return natives.base64Encode(natives.encodeUtf8(text));
+    return natives.base64Encode(text);
   };
   const atob = function atob(data) {
     if (arguments.length < 1) throw fail('atob(data)', 'data is missing');

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <memory>
 #include <vector>
 
 extern const unsigned char phost_globals_js[];
@@ -107,20 +108,51 @@ void decode_utf8(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
+// Throws 408 once the running call's deadline has passed: for natives that
+// work through large inputs, where V8's termination cannot land.
+void check_deadline(const BridgeState& state, std::string_view what) {
+  const CallFrame* frame = state.calls.top();
+  if (frame && frame->deadline_ns && api().clock_ns() >= frame->deadline_ns)
+    throw Error(408, std::string(what) + ": the call's deadline passed", PHOST_E_TIMEOUT);
+}
+
+// btoa(text): the base64 of text's UTF-8, encoded in slices between which the
+// deadline is checked, into a one-byte string (base64 is ASCII).
 void base64_encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  callback(isolate, state_of(info.Data()), [&] {
-    const std::string bytes = bytes_of(info[0]);
-    if (bytes.size() > size_t(INT_MAX / 2)) throw Error(413, "btoa(text): text is too long", PHOST_E_LIMIT);
-    const size_t encoded = 4 * ((bytes.size() + 2) / 3);
-    if (!string_fits(isolate, encoded))  // before encoding hundreds of MB for nothing
-      throw Error(507, "btoa(text): its " + std::to_string(encoded) + " bytes of base64 do not fit in the script heap",
-                  PHOST_E_NO_MEMORY);
-    std::string out(encoded + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-    out.resize(static_cast<size_t>(n));
-    info.GetReturnValue().Set(v8_string(isolate, out));
+  const BridgeState& state = state_of(info.Data());
+  callback(isolate, state, [&] {
+    if (!info[0]->IsString()) throw Error(400, "btoa(text): text must be a string", PHOST_E_INVALID_ARG);
+    v8::Local<v8::String> text = info[0].As<v8::String>();
+    // Refused before the copies no deadline can stop: the flattened text and
+    // at least its base64 must fit in the heap.
+    const size_t least = static_cast<size_t>(text->Length());
+    if (!string_fits(isolate, least) || !string_fits(isolate, 4 * ((least + 2) / 3)))
+      throw Error(507, "btoa(text): the base64 of a string of " + std::to_string(least) +
+                           " characters does not fit in the script heap", PHOST_E_NO_MEMORY);
+    with_utf8(isolate, text, [&](std::string_view bytes) {
+      if (bytes.size() > size_t(INT_MAX / 2)) throw Error(413, "btoa(text): text is too long", PHOST_E_LIMIT);
+      const size_t encoded = 4 * ((bytes.size() + 2) / 3);
+      if (!string_fits(isolate, encoded))
+        throw Error(507, "btoa(text): its " + std::to_string(encoded) + " bytes of base64 do not fit in the script heap",
+                    PHOST_E_NO_MEMORY);
+      constexpr size_t kSlice = 3 << 20;  // a multiple of 3: no padding before the end
+      const auto out = std::make_unique_for_overwrite<unsigned char[]>(encoded + 1);  // EVP adds a NUL
+      size_t written = 0;
+      for (size_t at = 0; at < bytes.size(); at += kSlice) {
+        check_deadline(state, "btoa(text)");
+        const size_t n = std::min(kSlice, bytes.size() - at);
+        written += static_cast<size_t>(EVP_EncodeBlock(out.get() + written,
+                                                       reinterpret_cast<const unsigned char*>(bytes.data() + at),
+                                                       static_cast<int>(n)));
+      }
+      check_deadline(state, "btoa(text)");
+      v8::Local<v8::String> result;
+      if (!v8::String::NewFromOneByte(isolate, out.get(), v8::NewStringType::kNormal, static_cast<int>(written))
+               .ToLocal(&result))
+        throw Error(507, "btoa(text): no memory for " + std::to_string(written) + " bytes of base64", PHOST_E_NO_MEMORY);
+      info.GetReturnValue().Set(result);
+    });
   });
 }
 

@@ -8,6 +8,7 @@
 #include <v8-isolate.h>
 #include <v8-primitive.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -34,9 +35,10 @@ std::invoke_result_t<Use, std::string_view> with_utf8(v8::Isolate* isolate, v8::
     const int n = s->WriteUtf8(isolate, small, sizeof small, nullptr, kFlags);
     return use(std::string_view(small, static_cast<size_t>(n)));
   }
-  std::string large(static_cast<size_t>(s->Utf8Length(isolate)), '\0');
-  s->WriteUtf8(isolate, large.data(), static_cast<int>(large.size()), nullptr, kFlags);
-  return use(std::string_view(large));
+  const size_t size = static_cast<size_t>(s->Utf8Length(isolate));
+  const auto large = std::make_unique_for_overwrite<char[]>(size);  // no pass to zero what is written next
+  s->WriteUtf8(isolate, large.get(), static_cast<int>(size), nullptr, kFlags);
+  return use(std::string_view(large.get(), size));
 }
 
 std::string utf8(v8::Isolate* isolate, v8::Local<v8::String> s);

@@ -696,15 +696,28 @@ TEST_CASE("btoa and TextEncoder of a string too large for the heap are 507 at on
   rt_test::Runtime rt({.timeout_ms = 20000, .heap_mb = 64});
   rt.load("b", "function Btoa(n) { return btoa('x'.repeat(n)).length; }\n"
                "function Encode(n) { return new TextEncoder().encode('x'.repeat(n)).length; }");
-  for (const char* fn : {"scripts.b.Btoa", "scripts.b.Encode"}) {
+  for (const auto& [fn, what] : {std::pair{"scripts.b.Btoa", "btoa(text): the base64"},
+                                  std::pair{"scripts.b.Encode", "the UTF-8"}}) {
     const auto e = rt.error_of(fn, phost::args(100'000'000));
     CHECK(e.code == 507);
-    CHECK_MESSAGE(e.message.find("the UTF-8 of a string of 100000000 characters does not fit in the script heap") !=
+    CHECK_MESSAGE(e.message.find(std::string(what) + " of a string of 100000000 characters does not fit in the script heap") !=
                       std::string::npos,
                   e.message);
   }
   CHECK(rt.json("scripts.b.Btoa", phost::args(3000)) == "4000");
   CHECK(rt.json("scripts.b.Encode", phost::args(3000)) == "3000");
+}
+
+// A text that fits took seconds to encode in calls V8 cannot interrupt; the
+// encoding now checks the deadline between its slices and before the result.
+TEST_CASE("btoa of a large text ends with 408 near the call's deadline") {
+  rt_test::Runtime rt({.timeout_ms = 100});
+  rt.load("b", "function Main() { const t = 'é'.repeat(24 << 20); return btoa(t + t).length; }\n"
+               "function Small() { return btoa('é'); }");
+  const auto [e, took] = timed([&] { return rt.error_of("scripts.b.Main"); });
+  CHECK(e.code == 408);
+  CHECK(took < 5s);
+  CHECK(rt.json("scripts.b.Small") == "\"w6k=\"");
 }
 
 }  // TEST_SUITE
