@@ -1,6 +1,7 @@
 // The worker's system call filter ("worker_seccomp", on by default): a
 // plugin in a worker cannot run programs, start processes or signal its
-// host, and still runs threads; off, the worker is unfiltered.
+// host (by pid or pidfd) or set its limits, and still runs threads; off, the
+// worker is unfiltered.
 #include <phost/host.hpp>
 
 #include <doctest/doctest.h>
@@ -50,6 +51,9 @@ TEST_CASE("a worker's system call filter refuses programs, processes and signals
   CHECK(got["signal_host"].as_int() == EPERM);
   CHECK(got["signal_group"].as_int() == EPERM);
   CHECK(got["signal_self"].as_int() == 0);
+  CHECK(got["pidfd_signal_host"].as_int() == EPERM);  // was 0: pidfd_send_signal(SIGKILL) killed the host
+  CHECK(got["host_rlimit"].as_int() == EPERM);        // was 0: prlimit could set the host's limits
+  CHECK(got["own_rlimit"].as_int() == 0);
   CHECK(got["thread"].as_bool());
   CHECK(host.call("w.pid").as_int() > 0);  // still serving
 }
@@ -62,6 +66,8 @@ TEST_CASE("worker_seccomp false leaves the worker unfiltered") {
   CHECK(got["spawn"].as_int() == 0);
   CHECK(got["fork"].as_int() == 0);
   CHECK(got["signal_host"].as_int() == 0);
+  CHECK(got["pidfd_signal_host"].as_int() == 0);
+  CHECK(got["host_rlimit"].as_int() == 0);
   CHECK(got["thread"].as_bool());
 }
 

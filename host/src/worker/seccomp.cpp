@@ -38,7 +38,16 @@ constexpr const char* kDenied[] = {
     // namespaces, kernel attack surface
     "unshare", "setns", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key",
     "io_uring_setup", "io_uring_enter", "io_uring_register", "tkill",
+    // signals and memory advice through a pidfd (pidfd_open takes any pid)
+    "pidfd_send_signal", "process_madvise",
 };
+
+// Take a process as their first argument: only 0, the caller, is let through
+// (not the host's rlimits or its pages' NUMA nodes; a rule cannot compare one
+// argument twice, and the C library passes 0). The scheduling calls
+// (sched_setaffinity, setpriority...) stay open: they take thread ids, which
+// a filter cannot tell from other processes.
+constexpr const char* kCallerOnly[] = {"prlimit64", "migrate_pages", "move_pages"};
 
 }  // namespace
 
@@ -65,6 +74,9 @@ std::string enter_seccomp_filter() {
   if (rc == 0) rc = seccomp_rule_add(filter, refuse, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_NE, static_cast<scmp_datum_t>(self)));
   if (rc == 0) rc = seccomp_rule_add(filter, refuse, SCMP_SYS(rt_sigqueueinfo), 1, SCMP_A0(SCMP_CMP_NE, static_cast<scmp_datum_t>(self)));
   if (rc == 0) rc = seccomp_rule_add(filter, refuse, SCMP_SYS(rt_tgsigqueueinfo), 1, SCMP_A0(SCMP_CMP_NE, static_cast<scmp_datum_t>(self)));
+  for (const char* name : kCallerOnly)
+    if (const int nr = seccomp_syscall_resolve_name(name); rc == 0 && nr != __NR_SCMP_ERROR)
+      rc = seccomp_rule_add(filter, refuse, nr, 1, SCMP_A0(SCMP_CMP_NE, 0));
   if (rc != 0) return std::string("seccomp_rule_add: ") + std::strerror(-rc);
   // Every thread, the plugin's own included (no_new_privs is set too).
   if ((rc = seccomp_attr_set(filter, SCMP_FLTATR_CTL_TSYNC, 1)) != 0)
