@@ -186,6 +186,17 @@ TEST_CASE("a crashing worker fails its call with 500 naming the signal and is re
   CHECK_FALSE(alive(static_cast<pid_t>(before)));  // reaped, not a zombie
 }
 
+TEST_CASE("a worker flooding its stderr without newlines is served as fast as it writes") {
+  phost::Host host = test::quiet_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
+  // The host kept the whole unfinished line (64 MB of it here) and searched
+  // all of it for a newline after every 4 KB read: minutes, so 408 here.
+  phost::CallOptions within;
+  within.timeout = std::chrono::seconds(20);
+  CHECK(host.call("w.stderr", args(64, "after the flood"), within).as_bool());
+  CHECK(host.call("w.stderr", args(0, "a line of its own"), within).as_bool());
+}
+
 TEST_CASE("a worker that outlives its deadline by the grace period is killed with 408") {
   phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());

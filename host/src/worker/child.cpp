@@ -17,6 +17,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <string_view>
+#include <utility>
 
 extern char** environ;
 
@@ -28,6 +30,7 @@ constexpr int64_t kLoadTimeoutMs = 300'000;
 // How long an unloading worker may take before it is killed.
 constexpr auto kShutdownGrace = std::chrono::seconds(2);
 constexpr size_t kStderrTailLines = 6;
+constexpr size_t kStderrLineBytes = 400;
 constexpr int64_t kReadPollMs = 10;
 // How long a caller whose call channel ended waits for the worker's reaping
 // (which tells why it died) before it reports what it knows.
@@ -322,17 +325,22 @@ void Child::reap() {
 }
 
 void Child::read_stderr(int fd) {
+  // The line being read, its first kStderrLineBytes only: a worker writing
+  // without newlines costs the host neither memory nor a rescan per read.
   std::string pending;
   char buffer[4096];
   for (;;) {
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    pending.append(buffer, static_cast<size_t>(n));
-    size_t end;
-    while ((end = pending.find('\n')) != std::string::npos) {
-      std::string line = pending.substr(0, std::min<size_t>(end, 400));
-      pending.erase(0, end + 1);
+    std::string_view chunk(buffer, static_cast<size_t>(n));
+    for (;;) {
+      const size_t end = chunk.find('\n');
+      if (pending.size() < kStderrLineBytes)
+        pending.append(chunk.substr(0, std::min(end, kStderrLineBytes - pending.size())));
+      if (end == std::string_view::npos) break;
+      chunk.remove_prefix(end + 1);
+      std::string line = std::exchange(pending, std::string());
       if (line.empty()) continue;
       if (events_.log) events_.log(PHOST_LOG_WARN, "worker " + std::to_string(pid_) + ": " + line);
       std::lock_guard lock(mutex_);
@@ -342,7 +350,7 @@ void Child::read_stderr(int fd) {
   }
   if (!pending.empty()) {
     std::lock_guard lock(mutex_);
-    stderr_tail_.push_back(pending.substr(0, 400));
+    stderr_tail_.push_back(std::move(pending));
     if (stderr_tail_.size() > kStderrTailLines) stderr_tail_.pop_front();
   }
   ::close(fd);
