@@ -186,6 +186,20 @@ TEST_CASE("a crashing worker fails its call with 500 naming the signal and is re
   CHECK_FALSE(alive(static_cast<pid_t>(before)));  // reaped, not a zombie
 }
 
+TEST_CASE("a name the worker's plugin unregistered fails with 500 saying so, not a ping-pong to the depth limit") {
+  phost::Host host = test::quiet_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
+  CHECK(host.call("w.dropped").as_bool());
+  CHECK(host.call("w.drop").as_int() == PHOST_OK);
+  // Was 413 'call depth limit of 256 exceeded calling 'w.dropped'': the worker
+  // sent the name back to its host, which sent it to the worker again.
+  const phost::Error e = failure(host, "w.dropped");
+  CHECK(e.status() == PHOST_E_INTERNAL);
+  CHECK(e.code() == 500);
+  CHECK_MESSAGE(std::string(e.what()).find("'w.dropped' is not registered in its worker (pid ") == 0, std::string(e.what()));
+  CHECK(host.call("w.pid").as_int() > 0);
+}
+
 TEST_CASE("a worker flooding its stderr without newlines is served as fast as it writes") {
   phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());

@@ -6,6 +6,7 @@
 #include "../api.hpp"
 #include "../error.hpp"
 #include "../host.hpp"
+#include "../process_name.hpp"
 #include "../value.hpp"
 #include "channel.hpp"
 #include "mailbox.hpp"
@@ -283,6 +284,15 @@ void Server::serve(std::string frame, phost_call_ctx* parent) {
       }
     }
     try {
+      // A name the host routed here is one this worker announced; taken by the
+      // link instead, it would go back to the host, and back here, until the
+      // depth limit (the plugin unregistered it, or registered other names in
+      // this worker than in its first).
+      char buffer[kMaxNameLength];
+      if (host_->registry().resolve(parse_process_name(call.name, buffer)) == link_)
+        throw Error(PHOST_E_INTERNAL, "'" + std::string(call.name) + "' is not registered in its worker (pid " +
+                                          std::to_string(::getpid()) + ") any more: its plugin unregistered it, " +
+                                          "or registered other processes than in its first worker");
       const ValuePtr result(host_->call(parent, served.scope, call.name, call.args.get()));
       reply = encode_result(id, result.get());
     } catch (...) {
