@@ -6,6 +6,7 @@
 #include "server.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
@@ -31,6 +32,8 @@ constexpr int64_t kLoadTimeoutMs = 300'000;
 constexpr auto kShutdownGrace = std::chrono::seconds(2);
 constexpr size_t kStderrTailLines = 6;
 constexpr size_t kStderrLineBytes = 400;
+// How often the stderr reader of an idle worker looks whether it exited.
+constexpr int kStderrPollMs = 1000;
 constexpr int64_t kReadPollMs = 10;
 // How long a caller whose call channel ended waits for the worker's reaping
 // (which tells why it died) before it reports what it knows.
@@ -303,7 +306,8 @@ void Child::reap() {
   do {
     got = ::waitpid(pid_, &status, 0);
   } while (got < 0 && errno == EINTR);
-  if (stderr_reader_.joinable()) stderr_reader_.join();  // its pipe ended with it
+  exited_.store(true);
+  if (stderr_reader_.joinable()) stderr_reader_.join();  // its pipe ends with it, or a program it ran holds it
   {
     std::lock_guard lock(mutex_);
     reaped_ = true;
@@ -330,6 +334,14 @@ void Child::read_stderr(int fd) {
   std::string pending;
   char buffer[4096];
   for (;;) {
+    // A program the worker ran (worker_seccomp: false) may hold the pipe open
+    // after the worker exited: what is there is read, then the reaping goes on.
+    const bool exited = exited_.load();
+    pollfd readable{fd, POLLIN, 0};
+    const int ready = ::poll(&readable, 1, exited ? 0 : kStderrPollMs);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0 && exited) break;
+    if (ready == 0) continue;
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;

@@ -125,6 +125,7 @@ private:
   mutable std::mutex mutex_;
   mutable std::condition_variable died_cv_;
   std::atomic<bool> dead_{false};
+  std::atomic<bool> exited_{false};  // waitpid returned: its stderr is read no longer than it has data
   bool reaped_ = false;
   bool death_told_ = false;  // events_.died ran
   bool loaded_ = false;  // READY or LOAD_FAILED came (read_loop's)

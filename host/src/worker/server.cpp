@@ -17,6 +17,7 @@
 #include "server.hpp"
 #include "shared.hpp"
 
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -431,6 +432,9 @@ extern "C" PHOST_API int PHOST_CALL phost_worker_main(int argc, [[maybe_unused]]
   const rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
   std::signal(SIGPIPE, SIG_IGN);
+  // A program the plugin runs (worker_seccomp: false) gets no channel: it could
+  // write to the host, and holding it open would hide the worker's death.
+  ::fcntl(phost::worker::kControlFd, F_SETFD, FD_CLOEXEC);
   auto server = std::make_unique<phost::worker::Server>();
   return server->run();
 }
