@@ -423,6 +423,11 @@ TEST_CASE("bad isolation settings and plugins that fail in their worker get clea
   e = load_error(PHOST_FIXTURE_INIT_FAILS, R"({"isolation": "process"})");
   CHECK(e.status() == PHOST_E_LOAD);
   CHECK(std::string(e.what()).find("worker") != std::string::npos);
+  // Nothing was replaced: the load failed (was '...; it is replaced').
+  e = load_error(PHOST_FIXTURE_WORKER_PLUGIN, R"({"isolation": "process", "exit_at_load": 3})");
+  CHECK(e.status() == PHOST_E_LOAD);
+  CHECK_MESSAGE(std::string(e.what()).find("died (exited with status 3)") != std::string::npos, std::string(e.what()));
+  CHECK_MESSAGE(std::string(e.what()).find("replaced") == std::string::npos, std::string(e.what()));
   e = load_error("/nonexistent/libnothing.so", R"({"isolation": "process"})");
   CHECK(e.status() == PHOST_E_NOT_FOUND);
   CHECK(no_children());

@@ -249,7 +249,7 @@ void Child::dispatch(std::string&& frame, bool control) {
   switch (p.type) {
     case Type::kReady:
     case Type::kLoadFailed:
-      if (control && !std::exchange(loaded_, true)) load_box_.post(std::move(frame));
+      if (control && !loaded_.exchange(true)) load_box_.post(std::move(frame));
       break;
     case Type::kResult:
     case Type::kError: router_.deliver(p.id, std::move(frame)); break;
@@ -405,7 +405,7 @@ Error Child::death_error(std::string_view serving) const {
   const std::string how = reaped_ ? describe_status(wait_status_) : "ended its channel";
   std::string message = who + " died (" + how + ")" + during;
   if (!last.empty()) message += "; its last words: " + last;
-  message += "; it is replaced";
+  if (loaded_.load()) message += "; it is replaced";  // else its load failed
   if (out_of_memory) return Error(PHOST_E_NO_MEMORY, message, 507);
   return Error(PHOST_E_PROCESS, message, 500);
 }

@@ -128,7 +128,7 @@ private:
   std::atomic<bool> exited_{false};  // waitpid returned: its stderr is read no longer than it has data
   bool reaped_ = false;
   bool death_told_ = false;  // events_.died ran
-  bool loaded_ = false;  // READY or LOAD_FAILED came (read_loop's)
+  std::atomic<bool> loaded_{false};  // READY or LOAD_FAILED came
   bool stopping_ = false;
   int wait_status_ = 0;
   KillReason kill_reason_ = KillReason::kNone;
