@@ -13,7 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -224,6 +226,37 @@ TEST_CASE("a worker that exits while a program it ran lives on is reported at on
   const pid_t program = static_cast<pid_t>(std::stol(spawned));
   CHECK(::kill(program, 0) == 0);  // still running: not what ended the call
   ::kill(program, SIGKILL);
+}
+
+TEST_CASE("a worker's own threads have at most 256 calls running in its host; more are refused with 413") {
+  phost::Host host = test::quiet_host();
+  std::mutex mutex;
+  std::condition_variable released_cv;
+  bool released = false;
+  int running = 0, most = 0;
+  host.add("app.hold", "", [&](phost::Call&) {
+    std::unique_lock lock(mutex);
+    most = std::max(most, ++running);
+    released_cv.wait_for(lock, std::chrono::seconds(20), [&] { return released; });
+    --running;
+    return Value::null();
+  });
+  host.add("app.release", "", [&](phost::Call&) {
+    std::lock_guard lock(mutex);
+    released = true;
+    released_cv.notify_all();
+    return Value::null();
+  });
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
+  // Each such call was a new host thread, without a limit: 300 here, and a
+  // host out of threads died (std::system_error through the reader thread).
+  const Value got = host.call("w.flood_host", args(300, 256));
+  INFO(got.to_json());
+  CHECK(got["ok"].as_int() == 256);
+  CHECK(got["refused"].as_int() == 44);
+  CHECK(got["message"].as_string().find("413 host: the worker's own threads have 256 calls running") == 0);
+  CHECK(most == 256);
+  CHECK(host.call("w.pid").as_int() > 0);
 }
 
 TEST_CASE("a worker flooding its stderr without newlines is served as fast as it writes") {

@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string_view>
+#include <system_error>
 #include <utility>
 
 extern char** environ;
@@ -35,6 +36,9 @@ constexpr size_t kStderrLineBytes = 400;
 // How often the stderr reader of an idle worker looks whether it exited.
 constexpr int kStderrPollMs = 1000;
 constexpr int64_t kReadPollMs = 10;
+// Calls the worker's own threads (outside any call from the host) may have
+// running in the host at once, a host thread each.
+constexpr size_t kMaxTopLevelCalls = 256;
 // How long a caller whose call channel ended waits for the worker's reaping
 // (which tells why it died) before it reports what it knows.
 constexpr auto kDeathNoticeWait = std::chrono::seconds(2);
@@ -271,12 +275,24 @@ void Child::dispatch(std::string&& frame, bool control) {
           c.thread.join();
           return true;
         });
+        // A thread each, so many at once: a worker's own threads cannot make
+        // the host start threads without end (or die when it no longer can).
+        if (callers_.size() >= kMaxTopLevelCalls) {
+          channel_->send(encode_error(p.id, PHOST_E_LIMIT, 0,
+                                      "host: the worker's own threads have " + std::to_string(kMaxTopLevelCalls) +
+                                          " calls running in its host, the most it serves at once"));
+          break;
+        }
         auto done = std::make_shared<std::atomic<bool>>(false);
-        std::thread thread([this, done, f = std::move(frame)]() mutable {
-          events_.top_level_call(*this, std::move(f));
-          done->store(true);
-        });
-        callers_.push_back({std::move(thread), std::move(done)});
+        try {
+          std::thread thread([this, done, f = std::move(frame)]() mutable {
+            events_.top_level_call(*this, std::move(f));
+            done->store(true);
+          });
+          callers_.push_back({std::move(thread), std::move(done)});
+        } catch (const std::system_error& e) {
+          channel_->send(encode_error(p.id, PHOST_E_NO_MEMORY, 0, std::string("host: no thread for the call: ") + e.what()));
+        }
       }
       break;
     case Type::kLog:
