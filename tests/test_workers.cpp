@@ -203,29 +203,33 @@ TEST_CASE("a name the worker's plugin unregistered fails with 500 saying so, not
   CHECK(host.call("w.pid").as_int() > 0);
 }
 
-TEST_CASE("a worker that exits while a program it ran lives on is reported at once, and the program has no channel") {
-  std::mutex mutex;
-  std::string spawned;
-  phost::HostOptions options;
-  options.log = [&](int, std::string_view, std::string_view message) {
+TEST_CASE("a worker that exits while a process it started lives on is reported at once") {
+  for (const std::string how : {"spawn", "fork"}) {
+    CAPTURE(how);
+    std::mutex mutex;
+    std::string started;
+    phost::HostOptions options;
+    options.log = [&](int, std::string_view, std::string_view message) {
+      std::lock_guard lock(mutex);
+      if (const size_t at = message.find("started "); at != std::string_view::npos) started = message.substr(at + 8);
+    };
+    phost::Host host(std::move(options));
+    host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, Value::from_json(R"({"worker_seccomp": false})"), test::isolated());
+    // The program held the worker's stderr pipe and its control channel (fd
+    // 3; a forked child still does): the host learnt of the death only when
+    // that process ended, 20 s later.
+    const auto start = std::chrono::steady_clock::now();
+    const phost::Error e = failure(host, "w.outlive_exit", args(20, how));
+    const auto took = std::chrono::steady_clock::now() - start;
+    CHECK_MESSAGE(std::string(e.what()).find("exited with status 3") != std::string::npos, std::string(e.what()));
+    CHECK(took < std::chrono::seconds(10));
+    CHECK(host.call("w.pid").as_int() > 0);  // replaced
     std::lock_guard lock(mutex);
-    if (const size_t at = message.find("spawned "); at != std::string_view::npos) spawned = message.substr(at + 8);
-  };
-  phost::Host host(std::move(options));
-  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, Value::from_json(R"({"worker_seccomp": false})"), test::isolated());
-  // The program held the worker's control channel (fd 3) and its stderr pipe:
-  // the host learnt of the death only when the program ended, 20 s later.
-  const auto start = std::chrono::steady_clock::now();
-  const phost::Error e = failure(host, "w.spawn_exit", args(20));
-  const auto took = std::chrono::steady_clock::now() - start;
-  CHECK_MESSAGE(std::string(e.what()).find("exited with status 3") != std::string::npos, std::string(e.what()));
-  CHECK(took < std::chrono::seconds(10));
-  CHECK(host.call("w.pid").as_int() > 0);  // replaced
-  std::lock_guard lock(mutex);
-  REQUIRE(!spawned.empty());
-  const pid_t program = static_cast<pid_t>(std::stol(spawned));
-  CHECK(::kill(program, 0) == 0);  // still running: not what ended the call
-  ::kill(program, SIGKILL);
+    REQUIRE(!started.empty());
+    const pid_t process = static_cast<pid_t>(std::stol(started));
+    CHECK(::kill(process, 0) == 0);  // still running: not what ended the call
+    ::kill(process, SIGKILL);
+  }
 }
 
 TEST_CASE("a worker's own threads have at most 256 calls running in its host; more are refused with 413") {

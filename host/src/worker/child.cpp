@@ -11,6 +11,7 @@
 #include <spawn.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,8 +34,10 @@ constexpr int64_t kLoadTimeoutMs = 300'000;
 constexpr auto kShutdownGrace = std::chrono::seconds(2);
 constexpr size_t kStderrTailLines = 6;
 constexpr size_t kStderrLineBytes = 400;
-// How often the stderr reader of an idle worker looks whether it exited.
+// Without a pidfd, how often the stderr reader of an idle worker looks whether
+// it exited; once it did, how much more it reads (a program it started may write on).
 constexpr int kStderrPollMs = 1000;
+constexpr size_t kStderrAfterExit = 64 * 1024;
 constexpr int64_t kReadPollMs = 10;
 // Calls the worker's own threads (outside any call from the host) may have
 // running in the host at once, a host thread each.
@@ -124,6 +127,8 @@ Child::Child(const Setup& setup, Events events) : label_(setup.label), events_(s
   if (spawned != 0)
     throw Error(PHOST_E_LOAD, label_ + ": cannot start the worker program " + setup.program + ": " +
                                   ::strerror(spawned) + " (set PHOST_WORKER to its path)");
+  // Its exit is seen there even while a process it forked holds its channel open.
+  pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
   // The worker's ends are its own now: ours would keep its channel and pipe open past its death.
   ::close(theirs_control.release());
   ::close(err_write.release());
@@ -211,6 +216,7 @@ Child::~Child() {
   }
   if (reader_.joinable()) reader_.join();
   if (stderr_reader_.joinable()) stderr_reader_.join();
+  if (pidfd_ >= 0) ::close(pidfd_);
   for (Caller& c : callers_) {
     // The last reference may go on one of these threads (a call it made
     // dropped a dead worker): it cannot join itself.
@@ -349,18 +355,28 @@ void Child::read_stderr(int fd) {
   // without newlines costs the host neither memory nor a rescan per read.
   std::string pending;
   char buffer[4096];
+  // A process the worker started (worker_seccomp: false) may hold the pipe,
+  // and one it forked its control channel, open after the worker exited:
+  // its exit (the pidfd, else exited_ from the reaping) ends both, once what
+  // the pipe holds is read.
+  bool exit_seen = false;
+  size_t after_exit = 0;
   for (;;) {
-    // A program the worker ran (worker_seccomp: false) may hold the pipe open
-    // after the worker exited: what is there is read, then the reaping goes on.
-    const bool exited = exited_.load();
-    pollfd readable{fd, POLLIN, 0};
-    const int ready = ::poll(&readable, 1, exited ? 0 : kStderrPollMs);
+    const bool exited = exit_seen || exited_.load();
+    pollfd watched[2] = {{fd, POLLIN, 0}, {pidfd_, POLLIN, 0}};
+    const nfds_t count = pidfd_ >= 0 && !exit_seen ? 2 : 1;
+    const int ready = ::poll(watched, count, exited ? 0 : count == 2 ? -1 : kStderrPollMs);
     if (ready < 0 && errno == EINTR) continue;
+    if (count == 2 && watched[1].revents) {
+      exit_seen = true;
+      control_->shutdown();  // the reader thread reaps it
+    }
     if (ready == 0 && exited) break;
-    if (ready == 0) continue;
+    if (!watched[0].revents) continue;
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
+    if (exited && (after_exit += static_cast<size_t>(n)) > kStderrAfterExit) break;
     std::string_view chunk(buffer, static_cast<size_t>(n));
     for (;;) {
       const size_t end = chunk.find('\n');
