@@ -210,7 +210,10 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
     if (result->IsPromise()) {
       auto promise = result.As<v8::Promise>();
       // No event loop: whatever settles the promise is a microtask.
-      isolate_->PerformMicrotaskCheckpoint();
+      {
+        CallStack::Jobs jobs(calls_);
+        isolate_->PerformMicrotaskCheckpoint();
+      }
       if (isolate_->IsExecutionTerminating()) stopped();
       switch (promise->State()) {
         case v8::Promise::kPending:
@@ -234,7 +237,10 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
       throw Error(e.code(), "result of '" + c->script->id + "." + std::string(method) + "': " + e.what(), e.status());
     }
     // Jobs queued during this call (by getters, say) run inside it, with its context.
-    if (guard.outermost()) isolate_->PerformMicrotaskCheckpoint();
+    if (guard.outermost()) {
+      CallStack::Jobs jobs(calls_);
+      isolate_->PerformMicrotaskCheckpoint();
+    }
     if (try_catch.HasCaught() && !isolate_->IsExecutionTerminating()) try_catch.Reset();
     return out;
   });
@@ -259,7 +265,10 @@ void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const st
         v8::HandleScope scope(isolate_);
         CallStack::Scope frame(calls_, {ctx, version->id, guard.deadline_ns()});
         CompiledRef c = scripts_->prepare(version);
-        if (guard.outermost()) isolate_->PerformMicrotaskCheckpoint();
+        if (guard.outermost()) {
+          CallStack::Jobs jobs(calls_);
+          isolate_->PerformMicrotaskCheckpoint();
+        }
         if (isolate_->IsExecutionTerminating()) stopped();
         // What it exposes: the namespace's functions.
         v8::Local<v8::Context> context = isolate_->GetCurrentContext();

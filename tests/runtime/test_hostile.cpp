@@ -272,6 +272,34 @@ TEST_CASE("no script can plant a name or a getter on globalThis, and implicit gl
   CHECK(rec.get().empty());
 }
 
+TEST_CASE("a job one script queued reaches its own implicit globals only, whichever call runs it") {
+  rt_test::Runtime rt;
+  // b's state: implicit globals of a sloppy script.
+  rt.load("b", "function Set() { secret = 's3cr3t'; return 1; }\n"
+               "async function Async() { return 'b ran'; }\n"
+               "function Main() { secret = 's3cr3t'; Process('scripts.a.Queue'); return secret; }\n"
+               "function Get() { return [secret, typeof stolen]; }");
+  rt.load("a", "const box = {};\n"
+               // Run by the checkpoint of the nested call into b.
+               "function Nested() {\n"
+               "  Promise.resolve().then(() => { try { box.read = secret; } catch (e) { box.read = e.name; }\n"
+               "                                 secret = 'set by a'; stolen = 1; });\n"
+               "  return [Process('scripts.b.Async'), box.read, secret];\n"
+               "}\n"
+               // Queued in a nested call, run by its caller's (b's) checkpoint;
+               // eval'd code run as a job by itself is no script's: no implicit globals.
+               "function Queue() { Promise.resolve().then(() => { secret = 'queued by a'; });\n"
+               "  Promise.resolve('secret = 1').then(eval).catch((e) => { box.eval = e.name; }); return 1; }\n"
+               "function Seen() { return [box.eval, secret, stolen]; }");
+  CHECK(rt.json("scripts.b.Set") == "1");
+  CHECK(rt.json("scripts.a.Nested") == R"(["b ran","ReferenceError","set by a"])");
+  CHECK(rt.json("scripts.b.Get") == R"(["s3cr3t","undefined"])");
+  CHECK(rt.json("scripts.b.Main") == "\"s3cr3t\"");
+  CHECK(rt.json("scripts.b.Get") == R"(["s3cr3t","undefined"])");
+  CHECK(rt.json("scripts.a.Seen") == R"(["ReferenceError","queued by a",1])");
+  CHECK(rt.json("scripts.b.Get") == R"(["s3cr3t","undefined"])");
+}
+
 TEST_CASE("the global object's prototype, globalThis, indices and captureStackTrace are closed too") {
   rt_test::Runtime rt;
   rt.load("evil", "function Proto() { Object.setPrototypeOf(globalThis, { Query: { Get() {} } }); }\n"
