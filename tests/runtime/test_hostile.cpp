@@ -772,4 +772,17 @@ TEST_CASE("a large sort without a comparator stops at the deadline and sorts as 
   CHECK(rt.json("scripts.s.Order") == R"([[1,10,2,3,"a","b",null,null],true,[10,9,"b"],"sort",1,true])");
 }
 
+TEST_CASE("a date outside the years 0 to 9999 becomes the extended year toISOString writes") {
+  rt_test::Runtime rt;
+  rt.load("d", "function Main() {\n"
+               "  const dates = [8.64e15, -8.64e15, Date.UTC(-1, 0, 1), Date.UTC(10000, 0, 1), Date.UTC(9999, 11, 31, 23, 59, 59, 999), -1]\n"
+               "    .map((t) => new Date(t));\n"
+               "  return [dates, dates.map((d) => d.toISOString())];\n"
+               "}");
+  const Value r = rt.host().call("scripts.d.Main", phost::args());
+  CHECK(r[0].to_json() == r[1].to_json());
+  CHECK(r[0].to_json() == R"(["+275760-09-13T00:00:00.000Z","-271821-04-20T00:00:00.000Z","-000001-01-01T00:00:00.000Z",)"
+                          R"("+010000-01-01T00:00:00.000Z","9999-12-31T23:59:59.999Z","1969-12-31T23:59:59.999Z"])");
+}
+
 }  // TEST_SUITE
