@@ -785,4 +785,14 @@ TEST_CASE("a date outside the years 0 to 9999 becomes the extended year toISOStr
                           R"("+010000-01-01T00:00:00.000Z","9999-12-31T23:59:59.999Z","1969-12-31T23:59:59.999Z"])");
 }
 
+TEST_CASE("a single large string over the heap limit is a 507, though V8 lets the young generation take it") {
+  rt_test::Runtime rt({.timeout_ms = 20000, .heap_mb = 64});
+  // Flattening makes one string of 2 bytes a character: 128 MB, then 8 MB.
+  rt.load("h", "function Flat(k) { const s = '\\u1234'.repeat(2 ** k); return s.charCodeAt(1000); }");
+  const auto e = rt.error_of("scripts.h.Flat", phost::args(26));
+  CHECK(e.code == 507);
+  CHECK_MESSAGE(e.message.find("heap limit of 64 MB exceeded") != std::string::npos, e.message);
+  CHECK(rt.json("scripts.h.Flat", phost::args(22)) == "4660");
+}
+
 }  // TEST_SUITE
