@@ -171,17 +171,22 @@
   };
 
   // ---- All, Any, Race: [{process, args, timeout}] in parallel -----------------------
+  const checkTask = (where, task, i) => {
+    if (task === null || typeof task !== 'object') throw fail(where, `task ${i}: expected an object with a 'process' field`);
+    const { process, args, timeout } = task;
+    if (typeof process !== 'string' || process === '') throw fail(where, `task ${i}: 'process' must be a non-empty string`);
+    if (args !== undefined && !isArray(args)) throw fail(where, `task ${i}: 'args' must be an array`);
+    if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0)))
+      throw fail(where, `task ${i}: 'timeout' must be a number of seconds`);
+    return [process, args === undefined ? [] : args, timeout === undefined ? 0 : timeout];
+  };
   const tasks = (where, list) => {
     if (!isArray(list)) throw fail(where, 'tasks must be an array of {process, args, timeout}');
-    return list.map((task, i) => {
-      if (task === null || typeof task !== 'object') throw fail(where, `task ${i}: expected an object with a 'process' field`);
-      const { process, args, timeout } = task;
-      if (typeof process !== 'string' || process === '') throw fail(where, `task ${i}: 'process' must be a non-empty string`);
-      if (args !== undefined && !isArray(args)) throw fail(where, `task ${i}: 'args' must be an array`);
-      if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0)))
-        throw fail(where, `task ${i}: 'timeout' must be a number of seconds`);
-      return [process, args === undefined ? [] : args, timeout === undefined ? 0 : timeout];
-    });
+    // By index, not with list.map: an Array subclass's own map would hand
+    // the natives whatever it returns, unchecked.
+    const checked = [];
+    for (let i = 0; i < list.length; i++) checked.push(checkTask(where, list[i], i));
+    return checked;
   };
   const All = function All(list) { return natives.parallel(tasks('All(tasks)', list)); };
   const Any = function Any(list) { return natives.parallel(tasks('Any(tasks)', list)); };

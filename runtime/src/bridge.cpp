@@ -9,6 +9,7 @@
 
 #include <v8-exception.h>
 #include <v8-container.h>
+#include <v8-debug.h>
 #include <v8-external.h>
 #include <v8-function-callback.h>
 #include <v8-function.h>
@@ -195,21 +196,41 @@ void refuse_new_global(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<
       isolate, text + " is not defined: scripts cannot create globals (declare it with let, const or var)")));
 }
 
+// The script whose own code is running. Outside jobs, the call's. While
+// jobs run, that of the innermost frame V8 compiled for a script (eval'd
+// code and phost's own are passed over): a job one script queued runs in
+// whichever call next runs the microtasks (a nested call's, or its
+// caller's). Null when no frame is a script's (eval'd code run as a job).
+std::optional<std::string_view> running_script(v8::Isolate* isolate, const CallStack& calls) {
+  if (!calls.running_jobs()) return calls.top()->script;
+  for (const int limit : {1, 32}) {
+    const v8::Local<v8::StackTrace> trace = v8::StackTrace::CurrentStackTrace(isolate, limit, v8::StackTrace::kScriptId);
+    const int n = trace->GetFrameCount();
+    for (int i = 0; i < n; ++i)
+      if (const std::string* owner = calls.owner(trace->GetFrame(isolate, i)->GetScriptId())) return *owner;
+    if (n < limit) break;
+  }
+  return std::nullopt;
+}
+
 // Sloppy gou scripts assign undeclared names (`total = 0`) and read them
 // back in later calls. Such a name becomes the running script's own: kept
 // for that script (across its calls and versions), invisible to every other
-// one. Empty when there is no script running or name is a symbol.
+// one. Empty when there is no call or no script's code running, or name is a
+// symbol.
 v8::Local<v8::Object> implicit_globals(v8::Isolate* isolate, v8::Local<v8::Name> name,
                                        const v8::PropertyCallbackInfo<v8::Value>& info, bool create) {
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   if (!name->IsString() || !context->GetEmbedderData(kSealedIndex)->IsTrue()) return {};
-  const CallFrame* frame = state_of(info.Data()).calls.top();
-  if (!frame) return {};
+  const CallStack& calls = state_of(info.Data()).calls;
+  if (!calls.top()) return {};
+  const std::optional<std::string_view> script = running_script(isolate, calls);
+  if (!script) return {};
   v8::Local<v8::Value> all = context->GetEmbedderData(kImplicitIndex);
   v8::Local<v8::String> id;
   v8::Local<v8::Value> own;
-  if (!all->IsObject() || !v8::String::NewFromUtf8(isolate, frame->script.data(), v8::NewStringType::kNormal,
-                                                   static_cast<int>(frame->script.size()))
+  if (!all->IsObject() || !v8::String::NewFromUtf8(isolate, script->data(), v8::NewStringType::kNormal,
+                                                   static_cast<int>(script->size()))
                                .ToLocal(&id) ||
       !all.As<v8::Object>()->Get(context, id).ToLocal(&own))
     return {};

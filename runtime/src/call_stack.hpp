@@ -1,12 +1,17 @@
 // The calls running in one isolate, innermost last: what the bridge reads to
 // know whose session, global and authority a Process() call inherits, and
-// which script a console line comes from.
+// which script a console line comes from. Also which script each of V8's
+// script ids belongs to, and whether jobs are running: the code running then
+// may be another script's than the call's (a job one script queued runs in
+// whichever call next runs the microtasks).
 #pragma once
 
 #include <phost/plugin_api.h>
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace phost::v8rt {
@@ -31,11 +36,36 @@ public:
     CallStack& stack_;
   };
 
+  // Marks the microtask checkpoint run in its scope: the jobs it runs may be
+  // any script's, queued in an earlier (nested) call or an outer one.
+  class Jobs {
+  public:
+    explicit Jobs(CallStack& stack) : stack_(stack) { ++stack_.jobs_; }
+    ~Jobs() { --stack_.jobs_; }
+    Jobs(const Jobs&) = delete;
+    Jobs& operator=(const Jobs&) = delete;
+
+  private:
+    CallStack& stack_;
+  };
+
   bool empty() const noexcept { return frames_.empty(); }
+  bool running_jobs() const noexcept { return jobs_ > 0; }
   const CallFrame* top() const noexcept { return frames_.empty() ? nullptr : &frames_.back(); }
+
+  // V8's script id of a compiled script (a classic script's or a module's),
+  // and the script it is. Cleared with the isolate: V8's ids start again.
+  void own(int v8_script_id, std::string_view script) { owners_[v8_script_id] = std::string(script); }
+  const std::string* owner(int v8_script_id) const noexcept {
+    const auto it = owners_.find(v8_script_id);
+    return it == owners_.end() ? nullptr : &it->second;
+  }
+  void forget_owners() noexcept { owners_.clear(); }
 
 private:
   std::vector<CallFrame> frames_;
+  std::unordered_map<int, std::string> owners_;
+  int jobs_ = 0;
 };
 
 }  // namespace phost::v8rt

@@ -271,9 +271,15 @@ private:
     const auto seconds = static_cast<std::time_t>(std::floor(ms / 1000));
     std::tm tm{};
     gmtime_r(&seconds, &tm);
+    // Years outside 0-9999 as ISO 8601's extended years, as toISOString
+    // writes them: a sign and six digits (+275760, -000001).
+    const int year = tm.tm_year + 1900;
     char out[96];
-    std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+    std::snprintf(out, sizeof out,
+                  year < 0 ? "-%06d-%02d-%02dT%02d:%02d:%02d.%03dZ"
+                  : year > 9999 ? "+%06d-%02d-%02dT%02d:%02d:%02d.%03dZ"
+                               : "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                  year < 0 ? -year : year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                   static_cast<int>(ms - std::floor(ms / 1000) * 1000));
     return out;
   }

@@ -78,6 +78,7 @@ private:
   auto guarded(phost_call_ctx* ctx, int64_t deadline_ns, Body&& body);
   Error stop_error(StopReason reason) const;
   static size_t near_heap_limit(void* data, size_t current, size_t initial);
+  bool over_heap_limit();
 
   const Services& services_;
   unsigned index_;
@@ -95,6 +96,7 @@ private:
   BridgeState bridge_state_{services_, calls_, errors_, value_limits()};
   std::unique_ptr<ScriptCache> scripts_;
   size_t heap_grants_ = 0;            // near_heap_limit raised the limit this often
+  int young_large_space_ = -1;        // V8's index of its young large-object space
   std::atomic<bool> out_of_memory_{false};
 };
 

@@ -86,7 +86,7 @@ ScriptCache::ScriptCache(v8::Isolate* isolate, const Services& services, CallSta
           },
           services.options.import_aliases) {}
 
-ScriptCache::~ScriptCache() = default;
+ScriptCache::~ScriptCache() { calls_.forget_owners(); }
 
 CompiledRef ScriptCache::get(std::string_view id) {
   for (const ScriptVersion* r : running_)
@@ -188,6 +188,7 @@ void ScriptCache::compile_classic(CompiledScript& c) {
     if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
     throw own_compile_error(isolate_, s, errors_, try_catch, "compiling script '" + s.id + "'", false);
   }
+  calls_.own(wrapper->ScriptId(), s.id);
   const bool produce = cached.wants_fresh_cache() && cache_pays();
 
   // Run the top level once for this isolate; its epilogue returns [token, namespace].
@@ -220,6 +221,7 @@ void ScriptCache::compile_module(CompiledScript& c) {
     services_.cache.store(s.cache_key, v8::ScriptCompiler::CreateCodeCache(module->GetUnboundModuleScript()));
   linker_.add(module, s.id);
   c.module_id = module->ScriptId();
+  calls_.own(c.module_id, s.id);
   c.module.Reset(isolate_, module);
 }
 
@@ -280,7 +282,10 @@ void ScriptCache::evaluate_module(CompiledScript& c) {
     v8::Local<v8::Value> result;
     if (!module->Evaluate(context).ToLocal(&result)) throw failed("evaluating module '" + id + "'");
     // No event loop: whatever settles a top-level await is a microtask.
-    isolate_->PerformMicrotaskCheckpoint();
+    {
+      CallStack::Jobs jobs(calls_);
+      isolate_->PerformMicrotaskCheckpoint();
+    }
     if (isolate_->IsExecutionTerminating()) stopped();
     if (result->IsPromise() && result.As<v8::Promise>()->State() == v8::Promise::kPending)
       throw Error(500, "module '" + id + "' has a top-level await that never settled", PHOST_E_PROCESS);

@@ -358,6 +358,12 @@ TEST_CASE("All refuses bad task lists with a 400 naming the task") {
     CHECK(f.code == 400);
     CHECK_MESSAGE(f.message.find(message) != std::string::npos, f.message);
   }
+  // An Array subclass whose own map returns what it likes is read by index all the same.
+  rt.load("q", "class Tasks extends Array { map() { return [[1, 2, 3], 'x', null]; } }\n"
+               "function Main() { const list = new Tasks(); list.push({ args: [] }); return Any(list); }");
+  const Failure f = rt.error_of("scripts.q.Main");
+  CHECK(f.code == 400);
+  CHECK_MESSAGE(f.message.find("Any(tasks): task 0: 'process' must be a non-empty string") != std::string::npos, f.message);
 }
 
 TEST_CASE("All of script tasks with every isolate busy is an error per task, never a hang") {

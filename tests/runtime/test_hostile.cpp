@@ -272,6 +272,34 @@ TEST_CASE("no script can plant a name or a getter on globalThis, and implicit gl
   CHECK(rec.get().empty());
 }
 
+TEST_CASE("a job one script queued reaches its own implicit globals only, whichever call runs it") {
+  rt_test::Runtime rt;
+  // b's state: implicit globals of a sloppy script.
+  rt.load("b", "function Set() { secret = 's3cr3t'; return 1; }\n"
+               "async function Async() { return 'b ran'; }\n"
+               "function Main() { secret = 's3cr3t'; Process('scripts.a.Queue'); return secret; }\n"
+               "function Get() { return [secret, typeof stolen]; }");
+  rt.load("a", "const box = {};\n"
+               // Run by the checkpoint of the nested call into b.
+               "function Nested() {\n"
+               "  Promise.resolve().then(() => { try { box.read = secret; } catch (e) { box.read = e.name; }\n"
+               "                                 secret = 'set by a'; stolen = 1; });\n"
+               "  return [Process('scripts.b.Async'), box.read, secret];\n"
+               "}\n"
+               // Queued in a nested call, run by its caller's (b's) checkpoint;
+               // eval'd code run as a job by itself is no script's: no implicit globals.
+               "function Queue() { Promise.resolve().then(() => { secret = 'queued by a'; });\n"
+               "  Promise.resolve('secret = 1').then(eval).catch((e) => { box.eval = e.name; }); return 1; }\n"
+               "function Seen() { return [box.eval, secret, stolen]; }");
+  CHECK(rt.json("scripts.b.Set") == "1");
+  CHECK(rt.json("scripts.a.Nested") == R"(["b ran","ReferenceError","set by a"])");
+  CHECK(rt.json("scripts.b.Get") == R"(["s3cr3t","undefined"])");
+  CHECK(rt.json("scripts.b.Main") == "\"s3cr3t\"");
+  CHECK(rt.json("scripts.b.Get") == R"(["s3cr3t","undefined"])");
+  CHECK(rt.json("scripts.a.Seen") == R"(["ReferenceError","queued by a",1])");
+  CHECK(rt.json("scripts.b.Get") == R"(["s3cr3t","undefined"])");
+}
+
 TEST_CASE("the global object's prototype, globalThis, indices and captureStackTrace are closed too") {
   rt_test::Runtime rt;
   rt.load("evil", "function Proto() { Object.setPrototypeOf(globalThis, { Query: { Get() {} } }); }\n"
@@ -718,6 +746,53 @@ TEST_CASE("btoa of a large text ends with 408 near the call's deadline") {
   CHECK(e.code == 408);
   CHECK(took < 5s);
   CHECK(rt.json("scripts.b.Small") == "\"w6k=\"");
+}
+
+TEST_CASE("a large sort without a comparator stops at the deadline and sorts as V8's own does") {
+  rt_test::Runtime rt({.timeout_ms = 20000});
+  // V8 sorts an array without a comparator in its own code, which termination
+  // does not reach: 3 million numbers took 23 s.
+  rt.load("s", "let numbers;\n"
+               "function Make() { numbers = []; for (let i = 0; i < 3000000; i++) numbers.push((i * 7919) % 3000000); }\n"
+               "function Numbers() { numbers.sort(); }\n"
+               "function Order() {\n"
+               "  const big = []; for (let i = 0; i < 5000; i++) big.push((i * 31) % 5000);\n"
+               "  const expect = big.map(String); expect.sort(); big.sort();\n"
+               "  const like = { length: 3, 0: 'b', 1: 10, 2: 9 }; Array.prototype.sort.call(like);\n"
+               "  return [[3, 1, undefined, 10, , 2, 'b', 'a'].sort(), big.every((v, i) => `${v}` === expect[i]),\n"
+               "    [like[0], like[1], like[2]], Array.prototype.sort.name, Array.prototype.sort.length,\n"
+               "    Object.isFrozen(Array.prototype)];\n"
+               "}");
+  CHECK(rt.json("scripts.s.Make") == "null");
+  phost::CallOptions o;
+  o.timeout = 300ms;
+  const auto [e, took] = timed([&] { return rt.error_of("scripts.s.Numbers", phost::args(), o); });
+  CHECK_MESSAGE(e.code == 408, e.message);
+  CHECK(took < 3s);
+  CHECK(rt.json("scripts.s.Order") == R"([[1,10,2,3,"a","b",null,null],true,[10,9,"b"],"sort",1,true])");
+}
+
+TEST_CASE("a date outside the years 0 to 9999 becomes the extended year toISOString writes") {
+  rt_test::Runtime rt;
+  rt.load("d", "function Main() {\n"
+               "  const dates = [8.64e15, -8.64e15, Date.UTC(-1, 0, 1), Date.UTC(10000, 0, 1), Date.UTC(9999, 11, 31, 23, 59, 59, 999), -1]\n"
+               "    .map((t) => new Date(t));\n"
+               "  return [dates, dates.map((d) => d.toISOString())];\n"
+               "}");
+  const Value r = rt.host().call("scripts.d.Main", phost::args());
+  CHECK(r[0].to_json() == r[1].to_json());
+  CHECK(r[0].to_json() == R"(["+275760-09-13T00:00:00.000Z","-271821-04-20T00:00:00.000Z","-000001-01-01T00:00:00.000Z",)"
+                          R"("+010000-01-01T00:00:00.000Z","9999-12-31T23:59:59.999Z","1969-12-31T23:59:59.999Z"])");
+}
+
+TEST_CASE("a single large string over the heap limit is a 507, though V8 lets the young generation take it") {
+  rt_test::Runtime rt({.timeout_ms = 20000, .heap_mb = 64});
+  // Flattening makes one string of 2 bytes a character: 128 MB, then 8 MB.
+  rt.load("h", "function Flat(k) { const s = '\\u1234'.repeat(2 ** k); return s.charCodeAt(1000); }");
+  const auto e = rt.error_of("scripts.h.Flat", phost::args(26));
+  CHECK(e.code == 507);
+  CHECK_MESSAGE(e.message.find("heap limit of 64 MB exceeded") != std::string::npos, e.message);
+  CHECK(rt.json("scripts.h.Flat", phost::args(22)) == "4660");
 }
 
 }  // TEST_SUITE
