@@ -108,6 +108,26 @@ TEST_CASE("imports of a folder find its index file, and a .json import is its pa
   fs::remove_all(app);
 }
 
+TEST_CASE("a bare specifier no tsconfig path maps is found beside the importer first, as gou finds it") {
+  // yao-dev-app's scripts/lib/import.ts: `import { Excel } from "excel";` is scripts/lib/excel.ts.
+  const fs::path app = temp_dir("bare");
+  write(app / "scripts/lib/excel.ts", "export class Excel { name() { return 'lib/excel'; } }");
+  write(app / "scripts/lib/import.ts",
+        "import { Excel } from \"excel\";\nimport { where } from 'util';\nimport { deep } from 'sub/deep';\n"
+        "export function Main() { return [new Excel().name(), where, deep]; }");
+  write(app / "scripts/lib/sub/deep.ts", "export const deep = 'lib/sub/deep';");
+  write(app / "scripts/util.ts", "export const where = 'util';");  // not beside: the app-relative id still works
+  write(app / "scripts/lib/none.ts", "import { x } from 'nothing';\nexport function Main() { return x; }");
+  rt_test::Runtime rt({.app_dir = app.string()});
+  CHECK(rt.json("scripts.lib.import.Main") == R"(["lib/excel","util","lib/sub/deep"])");
+  const auto none = rt.error_of("scripts.lib.none.Main");
+  CHECK(none.code == 500);
+  CHECK_MESSAGE(none.message.find("cannot import 'nothing' from 'lib.none': no script 'nothing' (at lib/none.ts:1:19)") !=
+                    std::string::npos,
+                none.message);
+  fs::remove_all(app);
+}
+
 TEST_CASE("names imported from gou's type shims are the runtime's globals, even ones it does not have") {
   rt_test::Runtime rt;
   rt.load("t", "import { Process, Query } from '@yaoapps/client';\nimport { log } from \"@yao/runtime\";\n"
