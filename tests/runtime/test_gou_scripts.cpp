@@ -128,6 +128,28 @@ TEST_CASE("a bare specifier no tsconfig path maps is found beside the importer f
   fs::remove_all(app);
 }
 
+TEST_CASE("an app's services/ folder: services.<id>.<Function>, the script __yao_service.<id>, as in gou") {
+  const fs::path app = temp_dir("services");
+  write(app / "services/foo.js", "function Bar(...args) {\n  return { message: $L('::hi') + ' from foo.Bar', args };\n}\n"
+                                 "function Fail() {\n  throw new Exception('no bar', 418);\n}");
+  write(app / "services/admin/menu.ts",
+        "import { Process } from '@yao/yao';\nimport { twice } from './lib';\n"
+        "export function reset(n: number) { return twice(Process('scripts.data.Base', n)); }");
+  write(app / "services/admin/lib.ts", "export function twice(x: number): number { return 2 * x; }");
+  write(app / "scripts/data.js", "function Base(n) { return n + 1; }\nfunction Call() { return Process('services.foo.Bar', 7); }");
+  rt_test::Runtime rt({.app_dir = app.string()});
+  CHECK(rt.json("services.foo.Bar", phost::args("a", 1)) == R"({"message":"hi from foo.Bar","args":["a",1]})");
+  CHECK(rt.json("scripts.__yao_service.foo.Bar") == R"({"message":"hi from foo.Bar","args":[]})");
+  CHECK(rt.json("services.admin.menu.reset", phost::args(2)) == "6");
+  CHECK(rt.json("scripts.data.Call") == R"({"message":"hi from foo.Bar","args":[7]})");
+  const auto e = rt.error_of("services.foo.Fail");
+  CHECK(e.code == 418);
+  CHECK_MESSAGE(e.message.find("no bar (at services/foo.js:5:3)") != std::string::npos, e.message);
+  CHECK(rt.error_of("services.foo.Nope").code == 404);
+  CHECK(rt.error_of("services.none.Bar").code == 404);
+  fs::remove_all(app);
+}
+
 TEST_CASE("names imported from gou's type shims are the runtime's globals, even ones it does not have") {
   rt_test::Runtime rt;
   rt.load("t", "import { Process, Query } from '@yaoapps/client';\nimport { log } from \"@yao/runtime\";\n"
