@@ -18,6 +18,8 @@ void init(Plugin& plugin, phost_plugin_info& info) {
 
   plugin.add("scripts", "JavaScript functions: scripts.<id>.<Function>(...args)",
              [rt](Call& call) { return rt->call_script(call); }, PHOST_PROCESS_GROUP);
+  plugin.add("services", "gou's cloud functions: services.<id>.<Function>(...args), the app's services/<id>.js",
+             [rt](Call& call) { return rt->call_script(call, kServicePrefix); }, PHOST_PROCESS_GROUP);
 
   // Worker processes each hold their own scripts: the host replays these
   // into every worker (PHOST_PROCESS_SHARED_STATE, ABI 1.3).

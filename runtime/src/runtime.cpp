@@ -25,6 +25,12 @@ void initialize_v8_once() {
   (void)initialized;
 }
 
+// A loaded file as the app has it: scripts/x.js, or services/x.js (a
+// service's file keeps its folder).
+std::string app_path(const std::string& file) {
+  return file.starts_with("services/") ? file : "scripts/" + file;
+}
+
 // Threads for All/Any/Race beyond the calling one; a fan-out wider than this
 // runs its remaining tasks on the caller's thread.
 constexpr size_t kTaskThreads = 32;
@@ -99,7 +105,7 @@ int64_t Runtime::deadline_for(int64_t ctx_deadline_ns, int64_t timeout_ms) noexc
   return ctx_deadline_ns && (!deadline || ctx_deadline_ns < deadline) ? ctx_deadline_ns : deadline;
 }
 
-Value Runtime::call_script(Call& call) {
+Value Runtime::call_script(Call& call, std::string_view id_prefix) {
   const phost_call_info info = call.info();
   phost_call_ctx* ctx = call.ctx();
   const int64_t deadline = deadline_for(info.deadline_ns, options_.timeout_ms);
@@ -107,7 +113,9 @@ Value Runtime::call_script(Call& call) {
   if (deadline && deadline != info.deadline_ns && PHOST_API_HAS(&api(), ctx_set_deadline))
     api().ctx_set_deadline(ctx, deadline);
   auto lease = pool_.lease(deadline, ctx);  // a nested call re-enters the slot this thread holds
-  return lease->call(to_view(info.id), to_view(info.method), call.args().get(), ctx, deadline);
+  if (id_prefix.empty()) return lease->call(to_view(info.id), to_view(info.method), call.args().get(), ctx, deadline);
+  const std::string id = std::string(id_prefix) + std::string(to_view(info.id));
+  return lease->call(id, to_view(info.method), call.args().get(), ctx, deadline);
 }
 
 Value Runtime::load(std::string id, std::string source, std::string file, phost_call_ctx* ctx) {
@@ -148,66 +156,78 @@ void Runtime::load_batch(std::vector<IsolateSlot::Loaded>& batch, phost_call_ctx
 
 size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
   if (options_.app_dir.empty()) return 0;
-  const auto root = options_.app_dir / "scripts";
   std::error_code ec;
-  if (!std::filesystem::is_directory(root, ec)) return 0;
   std::vector<IsolateSlot::Loaded> batch;
   std::map<std::string, std::string> files;  // id -> file: two files may not give one id
   std::vector<std::string> problems;
   std::vector<std::string> problems_in_strict;  // failures before loading, for strict
   std::map<std::string, std::string> duplicates;  // id -> why
-  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file()) continue;
-    const auto relative = it->path().lexically_relative(root);
-    if (it->is_symlink()) {
-      // Followed only when it stays inside the app's scripts folder.
-      const auto target = std::filesystem::weakly_canonical(it->path(), ec);
-      const auto base = std::filesystem::weakly_canonical(root, ec);
-      const auto inside = target.lexically_relative(base);
-      if (ec || inside.empty() || *inside.begin() == "..") {
-        log(PHOST_LOG_WARN, "scripts/" + relative.string() + ": not loaded (a link that leaves the scripts folder)");
-        ec.clear();
+  // gou's services/foo.js is the script __yao_service.foo, called as services.foo.<Function>.
+  for (const std::string_view folder : {"scripts", "services"}) {
+    const auto root = options_.app_dir / folder;
+    if (!std::filesystem::is_directory(root, ec)) {
+      ec.clear();
+      continue;
+    }
+    const std::string id_prefix = folder == "services" ? std::string(kServicePrefix) : std::string();
+    const std::string file_prefix = folder == "services" ? "services/" : "";
+    for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file()) continue;
+      const auto relative = it->path().lexically_relative(root);
+      if (it->is_symlink()) {
+        // Followed only when it stays inside the app's scripts folder.
+        const auto target = std::filesystem::weakly_canonical(it->path(), ec);
+        const auto base = std::filesystem::weakly_canonical(root, ec);
+        const auto inside = target.lexically_relative(base);
+        if (ec || inside.empty() || *inside.begin() == "..") {
+          log(PHOST_LOG_WARN,
+              std::string(folder) + "/" + relative.string() + ": not loaded (a link that leaves its folder)");
+          ec.clear();
+          continue;
+        }
+      }
+      if (relative.extension() != ".js" && relative.extension() != ".ts") {
+        // .json files are data that modules import.
+        if (relative.extension() != ".json" && relative.filename() != ".DS_Store")
+          log(PHOST_LOG_WARN,
+              std::string(folder) + "/" + relative.string() + ": not loaded (only .js and .ts files are scripts)");
         continue;
       }
+      if (relative.string().ends_with(".d.ts")) continue;  // type declarations only
+      const std::string base_id = script_id_from_path(relative);
+      const std::string id = base_id.empty() ? base_id : id_prefix + base_id;
+      if (id.empty()) {
+        problems.push_back(std::string(folder) + "/" + relative.string() + ": cannot make a script id of its path");
+        continue;
+      }
+      const std::string file = file_prefix + relative.generic_string();
+      if (auto [at, fresh] = files.emplace(id, file); !fresh) {
+        // Neither loads: which one would win is up to the directory's order.
+        const std::string why =
+            app_path(at->second) + " and " + app_path(file) + " both give the script id '" + id + "'";
+        problems.push_back(why);
+        duplicates.emplace(id, why);
+        continue;
+      }
+      std::ifstream in(it->path(), std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      if (!in && !in.eof()) {
+        problems.push_back(std::string(folder) + "/" + relative.string() + ": cannot be read");
+        continue;
+      }
+      try {
+        batch.push_back({make(id, text.str(), file, ctx), std::nullopt});
+      } catch (const Error& e) {
+        // Not even preparable (a TypeScript error): it fails like a script whose top level threw.
+        log(PHOST_LOG_WARN, std::string(folder) + "/" + relative.string() + " failed to load: " + e.what());
+        store_.record_failure(id, {file, e.code(), e.what()});
+        problems_in_strict.push_back(file + ": " + e.what());
+      }
     }
-    if (relative.extension() != ".js" && relative.extension() != ".ts") {
-      // .json files are data that modules import.
-      if (relative.extension() != ".json" && relative.filename() != ".DS_Store")
-        log(PHOST_LOG_WARN, "scripts/" + relative.string() + ": not loaded (only .js and .ts files are scripts)");
-      continue;
-    }
-    if (relative.string().ends_with(".d.ts")) continue;  // type declarations only
-    const std::string id = script_id_from_path(relative);
-    if (id.empty()) {
-      problems.push_back("scripts/" + relative.string() + ": cannot make a script id of its path");
-      continue;
-    }
-    if (auto [at, fresh] = files.emplace(id, relative.string()); !fresh) {
-      // Neither loads: which one would win is up to the directory's order.
-      const std::string why =
-          "scripts/" + at->second + " and scripts/" + relative.string() + " both give the script id '" + id + "'";
-      problems.push_back(why);
-      duplicates.emplace(id, why);
-      continue;
-    }
-    std::ifstream in(it->path(), std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in && !in.eof()) {
-      problems.push_back("scripts/" + relative.string() + ": cannot be read");
-      continue;
-    }
-    try {
-      batch.push_back({make(id, text.str(), relative.string(), ctx), std::nullopt});
-    } catch (const Error& e) {
-      // Not even preparable (a TypeScript error): it fails like a script whose top level threw.
-      log(PHOST_LOG_WARN, "scripts/" + relative.string() + " failed to load: " + e.what());
-      store_.record_failure(id, {relative.string(), e.code(), e.what()});
-      problems_in_strict.push_back(relative.string() + ": " + e.what());
-    }
+    if (ec) throw Error(500, "reading " + root.string() + ": " + ec.message(), PHOST_E_INTERNAL);
   }
-  if (ec) throw Error(500, "reading " + root.string() + ": " + ec.message(), PHOST_E_INTERNAL);
   if (!problems.empty() && options_.strict) {
     std::string all;
     for (const std::string& p : problems) all += (all.empty() ? "" : "; ") + p;
@@ -230,7 +250,7 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
       ++loaded;
       continue;
     }
-    log(PHOST_LOG_WARN, "scripts/" + l.version->file + " failed to load: " + l.error->what());
+    log(PHOST_LOG_WARN, app_path(l.version->file) + " failed to load: " + l.error->what());
     if (failed.size() < 4000) failed += (failed.empty() ? "" : "; ") + l.version->file + ": " + l.error->what();
   }
   if (options_.strict && !failed.empty()) throw Error(500, "strict: scripts failed to load: " + failed, PHOST_E_PROCESS);

@@ -28,9 +28,10 @@ public:
   DelayedCalls& delayed_calls() noexcept { return delayed_; }
   void log(int32_t level, std::string_view message) const noexcept { services_.log(level, message); }
 
-  // The handler of the "scripts" group: scripts.<id>.<Function>(...args).
-  // Throws phost::Error.
-  Value call_script(Call& call);
+  // The handler of the "scripts" group: scripts.<id>.<Function>(...args);
+  // of the "services" group with kServicePrefix (services.<id>.<Function> is
+  // the script __yao_service.<id>, as in gou). Throws phost::Error.
+  Value call_script(Call& call, std::string_view id_prefix = {});
 
   // Compiles source and runs its top level (under ctx's deadline and the
   // load timeout), then publishes it as the current version of id. Returns

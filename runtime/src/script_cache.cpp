@@ -330,7 +330,15 @@ v8::Local<v8::Module> ScriptCache::import(const std::string& wanted, const std::
       if (l->script->id == id) return true;
     return find_script(id) || services_.store.failure(id);
   };
-  const std::string id = known(wanted) || !known(wanted + ".index") ? wanted : wanted + ".index";
+  // gou reads a bare specifier that no tsconfig path maps ("excel" in
+  // scripts/lib/import.ts) beside the importer (scripts/lib/excel.ts); the
+  // app-relative id ("excel") is the second choice.
+  std::string first = wanted;
+  if (!specifier.starts_with('.') && !specifier.starts_with('/') && wanted == resolve_specifier("", specifier)) {
+    const std::string beside = resolve_specifier(importer, "./" + specifier);
+    if (known(beside) || known(beside + ".index")) first = beside;
+  }
+  const std::string id = known(first) || !known(first + ".index") ? first : first + ".index";
   // A module of the graph being linked now (import cycles, the root itself).
   for (CompiledScript* l : linking_)
     if (l->script->id == id) return l->module.Get(isolate_);

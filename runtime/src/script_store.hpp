@@ -18,6 +18,10 @@
 
 namespace phost::v8rt {
 
+// The ids of an app's services/ files start with this, as in gou:
+// services/foo.js is the script __yao_service.foo (services.foo.<Function>).
+inline constexpr std::string_view kServicePrefix = "__yao_service.";
+
 struct ScriptVersion {
   std::string id;        // "orders.total" (lower case)
   std::string file;      // for messages and stack traces: "orders/total.js"

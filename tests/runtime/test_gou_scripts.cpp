@@ -108,6 +108,48 @@ TEST_CASE("imports of a folder find its index file, and a .json import is its pa
   fs::remove_all(app);
 }
 
+TEST_CASE("a bare specifier no tsconfig path maps is found beside the importer first, as gou finds it") {
+  // yao-dev-app's scripts/lib/import.ts: `import { Excel } from "excel";` is scripts/lib/excel.ts.
+  const fs::path app = temp_dir("bare");
+  write(app / "scripts/lib/excel.ts", "export class Excel { name() { return 'lib/excel'; } }");
+  write(app / "scripts/lib/import.ts",
+        "import { Excel } from \"excel\";\nimport { where } from 'util';\nimport { deep } from 'sub/deep';\n"
+        "export function Main() { return [new Excel().name(), where, deep]; }");
+  write(app / "scripts/lib/sub/deep.ts", "export const deep = 'lib/sub/deep';");
+  write(app / "scripts/util.ts", "export const where = 'util';");  // not beside: the app-relative id still works
+  write(app / "scripts/lib/none.ts", "import { x } from 'nothing';\nexport function Main() { return x; }");
+  rt_test::Runtime rt({.app_dir = app.string()});
+  CHECK(rt.json("scripts.lib.import.Main") == R"(["lib/excel","util","lib/sub/deep"])");
+  const auto none = rt.error_of("scripts.lib.none.Main");
+  CHECK(none.code == 500);
+  CHECK_MESSAGE(none.message.find("cannot import 'nothing' from 'lib.none': no script 'nothing' (at lib/none.ts:1:19)") !=
+                    std::string::npos,
+                none.message);
+  fs::remove_all(app);
+}
+
+TEST_CASE("an app's services/ folder: services.<id>.<Function>, the script __yao_service.<id>, as in gou") {
+  const fs::path app = temp_dir("services");
+  write(app / "services/foo.js", "function Bar(...args) {\n  return { message: $L('::hi') + ' from foo.Bar', args };\n}\n"
+                                 "function Fail() {\n  throw new Exception('no bar', 418);\n}");
+  write(app / "services/admin/menu.ts",
+        "import { Process } from '@yao/yao';\nimport { twice } from './lib';\n"
+        "export function reset(n: number) { return twice(Process('scripts.data.Base', n)); }");
+  write(app / "services/admin/lib.ts", "export function twice(x: number): number { return 2 * x; }");
+  write(app / "scripts/data.js", "function Base(n) { return n + 1; }\nfunction Call() { return Process('services.foo.Bar', 7); }");
+  rt_test::Runtime rt({.app_dir = app.string()});
+  CHECK(rt.json("services.foo.Bar", phost::args("a", 1)) == R"({"message":"hi from foo.Bar","args":["a",1]})");
+  CHECK(rt.json("scripts.__yao_service.foo.Bar") == R"({"message":"hi from foo.Bar","args":[]})");
+  CHECK(rt.json("services.admin.menu.reset", phost::args(2)) == "6");
+  CHECK(rt.json("scripts.data.Call") == R"({"message":"hi from foo.Bar","args":[7]})");
+  const auto e = rt.error_of("services.foo.Fail");
+  CHECK(e.code == 418);
+  CHECK_MESSAGE(e.message.find("no bar (at services/foo.js:5:3)") != std::string::npos, e.message);
+  CHECK(rt.error_of("services.foo.Nope").code == 404);
+  CHECK(rt.error_of("services.none.Bar").code == 404);
+  fs::remove_all(app);
+}
+
 TEST_CASE("names imported from gou's type shims are the runtime's globals, even ones it does not have") {
   rt_test::Runtime rt;
   rt.load("t", "import { Process, Query } from '@yaoapps/client';\nimport { log } from \"@yao/runtime\";\n"
