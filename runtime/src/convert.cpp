@@ -249,7 +249,7 @@ private:
   }
 
   Value number(double d) {
-    if (!std::isfinite(d)) fail(400, std::isnan(d) ? "NaN is not a value" : "Infinity is not a value");
+    if (!std::isfinite(d)) return Value::null();  // as JSON.stringify writes them, and gou passes values through JSON
     if (d == std::floor(d) && std::fabs(d) <= kMaxSafe) return Value::integer(static_cast<int64_t>(d));
     return Value::number(d);
   }

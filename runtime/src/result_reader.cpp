@@ -88,8 +88,8 @@ function value(v, depth) {
     case 'undefined': if (++items > maxItems) break; out[pos++] = 0; return true;
     case 'boolean': if (++items > maxItems) break; out[pos++] = v ? 2 : 1; return true;
     case 'number':
-      if (v - v !== 0) return refuse(v);
       if (++items > maxItems) break;
+      if (v - v !== 0) { out[pos++] = 0; return true; }  // NaN and the infinities are null, as in JSON
       out[pos++] = floor(v) === v && v <= 9007199254740992 && v >= -9007199254740992 ? 3 : 4;
       out[pos++] = v;
       return true;

@@ -641,7 +641,7 @@ TEST_CASE("reading a result refuses what the walk refused, naming the path, and 
   const auto p = rt.error_of("scripts.r.P");
   CHECK(p.code == 400);
   CHECK(p.message.find("a Proxy cannot be converted at .a[1]") != std::string::npos);
-  CHECK(rt.error_of("scripts.r.N").message.find("NaN is not a value at .a[1]") != std::string::npos);
+  CHECK(rt.json("scripts.r.N") == R"({"a":[1,null]})");
   CHECK(rt.error_of("scripts.r.S").message.find("a symbol cannot be converted at .s") != std::string::npos);
   CHECK(rt.error_of("scripts.r.F").message.find("a function cannot be converted at .f") != std::string::npos);
   CHECK(rt.error_of("scripts.r.Big").message.find("BigInt does not fit in 64 bits at .b[0]") != std::string::npos);
