@@ -103,8 +103,17 @@
   });
 
   // ---- time ------------------------------------------------------------------
+  // gou reads the duration as V8's Integer() does: undefined, a non-number
+  // string and a negative number sleep for no time, '20' for 20 ms. Longer
+  // than the time.Sleep process takes is that longest (the deadline comes first).
+  const maxSleepMs = 7 * 24 * 3600 * 1000;
+  const { trunc, min } = Math;
+  const sleepMs = (ms) => {
+    const n = trunc(Number(ms));
+    return n > 0 ? min(n, maxSleepMs) : 0;
+  };
   const time = freeze({
-    Sleep(ms) { Process('time.Sleep', ms); return null; },
+    Sleep(ms) { Process('time.Sleep', sleepMs(ms)); return null; },
     After(ms, process, ...args) { Process('time.After', ms, process, ...args); return null; },
   });
 

@@ -140,11 +140,20 @@ TEST_CASE("time.Sleep stops at once when the caller cancels") {
   CHECK(f.code == 499);
 }
 
-TEST_CASE("time.Sleep refuses a bad duration naming it") {
-  rt_test::Runtime rt;
-  rt.load("t", "function Main(ms) { return time.Sleep(ms); }");
+TEST_CASE("time.Sleep reads its duration as gou does; the time.Sleep process refuses a bad one naming it") {
+  rt_test::Runtime rt({.timeout_ms = 2000});
+  rt.load("t", "function Main(ms) { const t0 = Date.now(); time.Sleep(ms); return Date.now() - t0; }\n"
+               "function None() { time.Sleep(); return 1; }\n"
+               "function Direct(ms) { return Process('time.Sleep', ms); }");
+  for (const char* none : {"-1", "\"soon\"", "null", "0.5"}) {
+    const std::string took = rt.json("scripts.t.Main", phost::args(phost::Value::from_json(none)));
+    CHECK_MESSAGE(std::stoi(took) < 20, none);
+  }
+  CHECK(std::stoi(rt.json("scripts.t.Main", phost::args("30"))) >= 30);  // a string of digits is that many ms
+  CHECK(rt.json("scripts.t.None") == "1");
+  CHECK(rt.error_of("scripts.t.Main", phost::args(1e12)).code == 408);  // a week at most: the deadline ends it
   for (const char* bad : {"-1", "\"soon\"", "1e12"}) {
-    const Failure f = rt.error_of("scripts.t.Main", phost::args(phost::Value::from_json(bad)));
+    const Failure f = rt.error_of("scripts.t.Direct", phost::args(phost::Value::from_json(bad)));
     CHECK(f.code == 400);
     CHECK_MESSAGE(f.message.find("time.Sleep(ms)") != std::string::npos, f.message);
   }
