@@ -206,4 +206,27 @@ TEST_CASE("an Exception's code given as a string of digits is that code, any oth
   CHECK(rt.error_of("scripts.x.Numeric").code == 410);
 }
 
+// gou calls a script's functions; a class is not one (calling it throws).
+TEST_CASE("a module's exported classes are not processes") {
+  rt_test::Runtime rt;
+  rt.load("m", "export class Action { run() { return 1; } }\nexport function Main() { return 'main'; }\n"
+               "export const Klass = class {};\nclass Inner {}\nexport { Inner as Renamed };\n"
+               "export const Arrow = () => 'arrow';\nexport async function Later() { return 'later'; }\n"
+               "export const classy = { class() { return 'method'; } }.class;\n"
+               "export const classic = function () { return 'fn'; };\nexport default class {}",
+          "m.ts");
+  const std::string scripts = rt.json("runtime.scripts");
+  for (const char* name : {"Action", "Klass", "Renamed", "default"}) {
+    CHECK_MESSAGE(scripts.find('"' + std::string(name) + '"') == std::string::npos, name);
+    const auto e = rt.error_of("scripts.m." + std::string(name));
+    CHECK(e.code == 404);
+    CHECK(e.message == "script 'm' has no function '" + std::string(name) + "'");
+  }
+  CHECK(rt.json("scripts.m.Main") == "\"main\"");
+  CHECK(rt.json("scripts.m.Arrow") == "\"arrow\"");
+  CHECK(rt.json("scripts.m.Later") == "\"later\"");
+  CHECK(rt.json("scripts.m.classy") == "\"method\"");
+  CHECK(rt.json("scripts.m.classic") == "\"fn\"");
+}
+
 }  // TEST_SUITE
