@@ -285,7 +285,7 @@ void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const st
           for (uint32_t k = 0; k < keys->Length(); ++k) {
             v8::Local<v8::Value> key, value;
             if (!keys->Get(context, k).ToLocal(&key) || !key->IsString() || !ns->Get(context, key).ToLocal(&value) ||
-                !value->IsFunction())
+                !callable_export(context, value))
               continue;
             std::string name = utf8(isolate_, key.As<v8::String>());
             if (name.starts_with(kFunctionExportPrefix)) name.erase(0, kFunctionExportPrefix.size());

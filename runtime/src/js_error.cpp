@@ -30,6 +30,50 @@ size_t hops_named(std::string_view message) {
   return n;
 }
 
+// Whether a frame of stack ("    at fn (file:line:col)" or "    at
+// file:line:col", one a line) is at loc; at its file and line only when loc
+// ends with ':' (a thrown Error's frame is where it was made, not thrown).
+bool has_frame(std::string_view stack, std::string_view loc) {
+  while (!stack.empty()) {
+    const size_t eol = std::min(stack.find('\n'), stack.size());
+    std::string_view frame = stack.substr(0, eol);
+    stack.remove_prefix(std::min(eol + 1, stack.size()));
+    if (frame.ends_with(')')) frame.remove_suffix(1);
+    while (loc.ends_with(':') && !frame.empty() && frame.back() >= '0' && frame.back() <= '9') frame.remove_suffix(1);
+    if ((frame.ends_with(loc) && frame.substr(0, frame.size() - loc.size()).ends_with(" (")) ||
+        (frame.starts_with("    at ") && frame.substr(7) == loc))
+      return true;
+  }
+  return false;
+}
+
+// A forwarded error's message without what translate appended to it on its
+// way: " (at file:line:col)" where it was thrown and a " (while calling ...
+// from file:line:col)" per hop, each told by its frame in the error's stack,
+// so that text a native process wrote itself is never taken for one.
+std::string_view bare_message(std::string_view message, std::string_view stack) {
+  std::string_view bare = message;
+  const bool more = bare.ends_with(kMoreHops);
+  if (more) bare.remove_suffix(kMoreHops.size());
+  bool hop = false;
+  while (bare.ends_with(')')) {
+    const size_t from = bare.rfind(" from ");
+    const size_t call = from == std::string_view::npos ? from : bare.rfind(" (while calling ", from);
+    if (call != std::string_view::npos && has_frame(stack, bare.substr(from + 6, bare.size() - from - 7))) {
+      bare = bare.substr(0, call);
+      hop = true;
+      continue;
+    }
+    const size_t at = bare.rfind(" (at ");
+    if (at == std::string_view::npos) break;
+    const std::string_view loc = bare.substr(at + 5, bare.size() - at - 6);
+    const size_t column = loc.rfind(':');
+    if (column != std::string_view::npos && has_frame(stack, loc.substr(0, column + 1))) bare = bare.substr(0, at);
+    break;
+  }
+  return more && !hop ? message : bare;
+}
+
 std::string text_of(v8::Isolate* isolate, v8::Local<v8::Value> v) {
   if (v.IsEmpty() || !v->IsString()) return {};
   return utf8_prefix(isolate, v.As<v8::String>(), kMaxMessage);
@@ -75,7 +119,8 @@ v8::Local<v8::Value> read_property(v8::Local<v8::Context> context, v8::Local<v8:
 JsErrors::JsErrors(v8::Isolate* isolate)
     : forwarded_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded"))),
       forwarded_status_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded_status"))),
-      forwarded_stack_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded_stack"))) {}
+      forwarded_stack_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded_stack"))),
+      forwarded_message_(isolate, v8::Private::ForApi(isolate, key(isolate, "phost.forwarded_message"))) {}
 
 Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catch, std::string_view what) const {
   v8::Isolate* isolate = context->GetIsolate();
@@ -102,6 +147,12 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
       if (value >= 400 && value <= 599) code = value;  // a failure is never a 2xx or 3xx
     }
     message = text_of(isolate, read_property(context, object, "message"));
+    // Unless the script changed it: the message with where it came from.
+    if (v8::Local<v8::Value> full;
+        forwarded && object->GetPrivate(context, forwarded_message_.Get(isolate)).ToLocal(&full)) {
+      std::string whole = text_of(isolate, full);
+      if (!whole.empty() && bare_message(whole, stack) == message) message = std::move(whole);
+    }
     if (!forwarded) {
       const std::string name = text_of(isolate, read_property(context, object, "name"));
       if (!name.empty() && name != "Exception") message = message.empty() ? name : name + ": " + message;
@@ -131,15 +182,19 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
     int line = where->GetLineNumber(context).FromMaybe(0);
     int column = where->GetStartColumn(context).FromMaybe(0) + 1;
     // Thrown inside phost's own JS (a failed Process(), a bad argument to a
-    // library object): the script's frame that called it.
+    // library object): the script's frame that called it. A forwarded error,
+    // even rethrown elsewhere: where the failed process was called, a frame
+    // of its stack (a catching script's e.message is told from it).
     const v8::Local<v8::StackTrace> frames = where->GetStackTrace();
-    for (int i = 0; internal_file(file) && !frames.IsEmpty() && i < frames->GetFrameCount(); ++i) {
+    bool pick = forwarded || internal_file(file);
+    for (int i = 0; pick && !frames.IsEmpty() && i < frames->GetFrameCount(); ++i) {
       const v8::Local<v8::StackFrame> frame = frames->GetFrame(isolate, i);
       const std::string name = text_of(isolate, frame->GetScriptName());
       if (internal_file(name)) continue;
       file = name;
       line = frame->GetLineNumber();
       column = frame->GetColumn();
+      pick = false;
     }
     const std::string at = file + ":" + std::to_string(line) + ":" + std::to_string(column);
     if (!file.empty() && line > 0) {
@@ -174,9 +229,13 @@ void JsErrors::throw_error(v8::Isolate* isolate, std::string_view message, int32
                            std::string_view forwarded_from, phost_status status, std::string_view stack) const {
   if (isolate->IsExecutionTerminating()) return;
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  stack = stack.substr(0, kMaxMessage);
+  // A script catching it reads the process's own message (gou's); where it
+  // failed is in the stack, and back in the message if the error goes on.
+  const std::string_view bare = forwarded_from.empty() ? message : bare_message(message, stack);
   v8::Local<v8::String> text;
-  if (!v8::String::NewFromUtf8(isolate, message.data(), v8::NewStringType::kNormal,
-                               static_cast<int>(std::min<size_t>(message.size(), 1u << 20)))
+  if (!v8::String::NewFromUtf8(isolate, bare.data(), v8::NewStringType::kNormal,
+                               static_cast<int>(std::min<size_t>(bare.size(), 1u << 20)))
            .ToLocal(&text))
     text = key(isolate, "error message unavailable");
   v8::Local<v8::Object> error;
@@ -185,8 +244,16 @@ void JsErrors::throw_error(v8::Isolate* isolate, std::string_view message, int32
     (void)error->SetPrivate(context, forwarded_.Get(isolate), v8_string_or_empty(isolate, forwarded_from));
     (void)error->SetPrivate(context, forwarded_status_.Get(isolate), v8::Int32::New(isolate, status));
     if (!stack.empty())
-      (void)error->SetPrivate(context, forwarded_stack_.Get(isolate),
-                              v8_string_or_empty(isolate, stack.substr(0, kMaxMessage)));
+      (void)error->SetPrivate(context, forwarded_stack_.Get(isolate), v8_string_or_empty(isolate, stack));
+    if (bare.size() != message.size())
+      (void)error->SetPrivate(context, forwarded_message_.Get(isolate), v8_string_or_empty(isolate, message));
+    // e.stack: where the process failed, which e.message no longer says.
+    if (!stack.empty())
+      (void)error
+          ->DefineOwnProperty(context, key(isolate, "stack"),
+                              v8_string_or_empty(isolate, "Error: " + std::string(bare) + "\n" + std::string(stack)),
+                              v8::DontEnum)
+          .FromMaybe(false);
   }
   isolate->ThrowException(error);
 }

@@ -2,9 +2,11 @@
 //  - a value a script threw becomes the phost::Error its caller gets (code
 //    from a `code` property of 100-599, message, file:line:col, and the stack:
 //    the frames of this call's scripts, innermost first);
-//  - a failed process becomes the Error a script catches, with its code, and
-//    marked as forwarded so that translating it back keeps the message as is
-//    and puts the failed process's stack before the frames that called it.
+//  - a failed process becomes the Error a script catches, with its code and
+//    the process's own message (without the " (at ...)" and " (while calling
+//    ...)" this translation appended), and marked as forwarded so that
+//    translating it back restores the whole message and puts the failed
+//    process's stack before the frames that called it.
 // Nothing here sets a property through a setter a script could have planted;
 // reading runs under the call's deadline like the script itself.
 #pragma once
@@ -57,6 +59,7 @@ private:
   v8::Global<v8::Private> forwarded_;         // the failed process's name
   v8::Global<v8::Private> forwarded_status_;  // and its status
   v8::Global<v8::Private> forwarded_stack_;   // and its stack
+  v8::Global<v8::Private> forwarded_message_; // and its message, when e.message lacks where it failed
 };
 
 }  // namespace phost::v8rt

@@ -12,6 +12,7 @@
 #include <v8-script.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <unordered_set>
@@ -386,6 +387,35 @@ bool ScriptCache::current(const CompiledScript& c) {
   return true;
 }
 
+bool callable_export(v8::Local<v8::Context> context, v8::Local<v8::Value> value) {
+  if (!value->IsFunction()) return false;
+  // V8 does not say whether a function is a class; its source text does:
+  // a class's starts with `class`, a method named class's with `class(`.
+  v8::TryCatch ignore(context->GetIsolate());
+  v8::Local<v8::String> source;
+  if (!value.As<v8::Function>()->FunctionProtoToString(context).ToLocal(&source)) return true;
+  const std::string text = utf8_prefix(context->GetIsolate(), source, 256);
+  if (!text.starts_with("class")) return true;
+  size_t at = 5;
+  if (at < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[at]);
+    if (std::isalnum(c) || c == '_' || c == '$' || c >= 0x80) return true;  // `classify`
+  }
+  while (at < text.size()) {  // whitespace and comments up to the class's name, `extends` or body
+    if (std::isspace(static_cast<unsigned char>(text[at]))) {
+      ++at;
+    } else if (text.compare(at, 2, "//") == 0) {
+      at = text.find('\n', at);
+    } else if (text.compare(at, 2, "/*") == 0) {
+      const size_t end = text.find("*/", at + 2);
+      at = end == std::string::npos ? end : end + 2;
+    } else {
+      break;
+    }
+  }
+  return at < text.size() && text[at] == '(';
+}
+
 v8::Local<v8::Function> ScriptCache::function(CompiledScript& c, std::string_view method) {
   if (auto it = c.methods.find(method); it != c.methods.end()) return it->second.Get(isolate_);
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
@@ -403,7 +433,7 @@ v8::Local<v8::Function> ScriptCache::function(CompiledScript& c, std::string_vie
       throw errors_.translate(context, try_catch, "looking up " + std::string(method));
     }
   }
-  if (!found->IsFunction())
+  if (!callable_export(context, found))
     throw Error(404, "script '" + c.script->id + "' has no function '" + std::string(method) + "'", PHOST_E_NOT_FOUND);
   auto fn = found.As<v8::Function>();
   c.methods.emplace(std::string(method), v8::Global<v8::Function>(isolate_, fn));

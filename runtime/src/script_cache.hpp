@@ -22,6 +22,10 @@
 
 namespace phost::v8rt {
 
+// A function a script exports that can be called as a process: any but a
+// class, which cannot be called without `new` (gou lists only functions).
+bool callable_export(v8::Local<v8::Context> context, v8::Local<v8::Value> value);
+
 // Maps keyed by std::string, searched by string_view without a temporary.
 struct StringHash {
   using is_transparent = void;

@@ -206,4 +206,65 @@ TEST_CASE("an Exception's code given as a string of digits is that code, any oth
   CHECK(rt.error_of("scripts.x.Numeric").code == 410);
 }
 
+// gou hands a script the failed process's message as it was thrown; apps
+// show e.message to users. Where it failed is in the stack, and comes back
+// in the message when the error leaves the script.
+TEST_CASE("a caught process error's message is the thrown one, without the locations the runtime appended") {
+  rt_test::Runtime rt;
+  rt.host().add("native.look", "", [](phost::Call&) -> phost::Value {
+    throw phost::Error(418, "own (at c.js:1:19)", PHOST_E_PROCESS, "    at Elsewhere (d.js:1:19)");
+  });
+  rt.host().add("native.bare", "", [](phost::Call&) -> phost::Value { throw phost::Error(418, "own (at c.js:1:19)"); });
+  rt.host().add("native.relay", "", [](phost::Call& call) { return call.call("scripts.c.Fail"); });
+  rt.load("c", "function Fail() { throw new Exception('bad thing', 400); }");
+  rt.load("b", "function Main() { return Process('scripts.c.Fail'); }");
+  rt.load("a", "function Catch(name) { try { Process(name); } catch (e) { return [e.message, e.code]; } }\n"
+               "function Stack() { try { Process('scripts.b.Main'); } catch (e) { return e.stack; } }\n"
+               "function Main() { return Process('scripts.b.Main'); }\n"
+               "function Changed() { try { Process('scripts.b.Main'); } catch (e) { e.message = 'other'; throw e; } }\n"
+               "function Rethrow() { try { Process('scripts.b.Main'); } catch (e) { throw e; } }");
+  CHECK(rt.json("scripts.a.Catch", phost::args("scripts.c.Fail")) == R"(["bad thing",400])");
+  CHECK(rt.json("scripts.a.Catch", phost::args("scripts.b.Main")) == R"(["bad thing",400])");  // two hops
+  CHECK(rt.json("scripts.a.Catch", phost::args("native.relay")) == R"(["bad thing",400])");   // a native hop
+  // A native process's own text that looks like a location stays.
+  CHECK(rt.json("scripts.a.Catch", phost::args("native.look")) == R"x(["own (at c.js:1:19)",418])x");
+  CHECK(rt.json("scripts.a.Catch", phost::args("native.bare")) == R"x(["own (at c.js:1:19)",418])x");
+  const std::string stack = rt.json("scripts.a.Stack");
+  CHECK(stack == R"x("Error: bad thing\n    at Fail (c.js:1:25)\n    at Main (b.js:1:26)")x");
+  // Not caught: the application sees every location, as before.
+  const auto e = rt.error_of("scripts.a.Main");
+  CHECK(e.code == 400);
+  CHECK(e.message == "bad thing (at c.js:1:19) (while calling scripts.c.Fail from b.js:1:26)"
+                     " (while calling scripts.b.Main from a.js:3:26)");
+  CHECK(e.stack == "    at Fail (c.js:1:25)\n    at Main (b.js:1:26)\n    at Main (a.js:3:26)");
+  // A message the script changed is the script's; the hop is where the process was called, not rethrown.
+  CHECK(rt.error_of("scripts.a.Changed").message == "other (while calling scripts.b.Main from a.js:4:28)");
+  CHECK(rt.error_of("scripts.a.Rethrow").message == "bad thing (at c.js:1:19) (while calling scripts.c.Fail from b.js:1:26)"
+                                                    " (while calling scripts.b.Main from a.js:5:28)");
+  CHECK(rt.json("scripts.a.Catch", phost::args("scripts.a.Rethrow")) == R"(["bad thing",400])");
+}
+
+// gou calls a script's functions; a class is not one (calling it throws).
+TEST_CASE("a module's exported classes are not processes") {
+  rt_test::Runtime rt;
+  rt.load("m", "export class Action { run() { return 1; } }\nexport function Main() { return 'main'; }\n"
+               "export const Klass = class {};\nclass Inner {}\nexport { Inner as Renamed };\n"
+               "export const Arrow = () => 'arrow';\nexport async function Later() { return 'later'; }\n"
+               "export const classy = { class() { return 'method'; } }.class;\n"
+               "export const classic = function () { return 'fn'; };\nexport default class {}",
+          "m.ts");
+  const std::string scripts = rt.json("runtime.scripts");
+  for (const char* name : {"Action", "Klass", "Renamed", "default"}) {
+    CHECK_MESSAGE(scripts.find('"' + std::string(name) + '"') == std::string::npos, name);
+    const auto e = rt.error_of("scripts.m." + std::string(name));
+    CHECK(e.code == 404);
+    CHECK(e.message == "script 'm' has no function '" + std::string(name) + "'");
+  }
+  CHECK(rt.json("scripts.m.Main") == "\"main\"");
+  CHECK(rt.json("scripts.m.Arrow") == "\"arrow\"");
+  CHECK(rt.json("scripts.m.Later") == "\"later\"");
+  CHECK(rt.json("scripts.m.classy") == "\"method\"");
+  CHECK(rt.json("scripts.m.classic") == "\"fn\"");
+}
+
 }  // TEST_SUITE
