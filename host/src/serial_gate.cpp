@@ -11,6 +11,12 @@ namespace phost {
 SerialGate::Turn SerialGate::enter(const CallScope& scope, std::string_view name) {
   using Clock = std::chrono::steady_clock;  // the clock of clock_ns() and deadline_ns
   const std::thread::id self = std::this_thread::get_id();
+  // Only a caller that must wait, and can be cancelled, hears of cancel
+  // tokens. Subscribed and unsubscribed outside the gate's lock: a cancel
+  // holds the listeners' lock while on_stop takes the gate's (TSan: a lock
+  // order inversion when the subscription ended under the gate's lock).
+  // Declared before the lock, it ends after the lock is released.
+  std::optional<StopSubscription> stop_events;
   std::unique_lock lock(mutex_);
   if (busy_ && owner_ == self)
     throw Error(PHOST_E_LIMIT,
@@ -18,9 +24,6 @@ SerialGate::Turn SerialGate::enter(const CallScope& scope, std::string_view name
                     "' is serial (PHOST_PROCESS_SERIAL) and already running on this thread; calling it again "
                     "from inside itself would wait for itself forever",
                 409);
-  // Only a caller that must wait, and can be cancelled, hears of cancel
-  // tokens; subscribed outside the gate's lock (on_stop takes it).
-  std::optional<StopSubscription> stop_events;
   if (busy_ && scope.cancel) {
     lock.unlock();
     stop_events.emplace(*this);
