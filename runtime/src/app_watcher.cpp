@@ -17,8 +17,6 @@ namespace phost::v8rt {
 #ifdef __linux__
 namespace {
 
-// Changes closer together than this are one reload.
-constexpr int kSettleMs = 50;
 constexpr uint32_t kEvents =
     IN_CLOSE_WRITE | IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB;
 
@@ -71,7 +69,7 @@ void AppWatcher::run() noexcept {
   for (;;) {
     pollfd fds[2] = {{inotify_, POLLIN, 0}, {stop_[0], POLLIN, 0}};
     // Waits for the first change without end, then until the burst settles.
-    const int ready = poll(fds, 2, changed ? kSettleMs : -1);
+    const int ready = poll(fds, 2, changed ? static_cast<int>(kSettle.count()) : -1);
     if (ready < 0 && errno != EINTR) return;
     if (fds[1].revents) return;
     if (ready == 0 && changed) {

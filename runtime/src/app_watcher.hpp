@@ -4,6 +4,7 @@
 // throws phost::Error 501.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <thread>
@@ -19,6 +20,8 @@ public:
   // root, of files and folders deleted or moved away since the last reload.
   // Throws phost::Error when root cannot be watched.
   using Reload = std::function<void(const std::vector<std::filesystem::path>& removed)>;
+  // Changes closer together than this are one reload.
+  static constexpr std::chrono::milliseconds kSettle{50};
   AppWatcher(std::filesystem::path root, Reload reload);
   ~AppWatcher();  // stops the thread; a reload under way finishes first
   AppWatcher(const AppWatcher&) = delete;

@@ -85,7 +85,7 @@ void Runtime::reload_changed(const std::vector<std::filesystem::path>& removed) 
       if (gone(s->file)) dropped += store_.remove(s->id);
     for (const auto& [id, failure] : store_.failures())
       if (gone(failure.file)) store_.remove(id);
-    const size_t loaded = load_app_dir(nullptr);
+    const size_t loaded = load_app_dir(nullptr, true);
     log(PHOST_LOG_INFO, "watch: scripts changed; " + std::to_string(loaded) + " loaded, " + std::to_string(dropped) +
                             " removed");
   } catch (const std::exception& e) {
@@ -154,7 +154,7 @@ void Runtime::load_batch(std::vector<IsolateSlot::Loaded>& batch, phost_call_ctx
       });
 }
 
-size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
+size_t Runtime::load_app_dir(phost_call_ctx* ctx, bool settling) {
   if (options_.app_dir.empty()) return 0;
   std::error_code ec;
   std::vector<IsolateSlot::Loaded> batch;
@@ -209,6 +209,12 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx) {
         problems.push_back(why);
         duplicates.emplace(id, why);
         continue;
+      }
+      if (settling) {
+        const auto written = std::filesystem::last_write_time(it->path(), ec);
+        const auto age = std::filesystem::file_time_type::clock::now() - written;  // a future time is not "being written"
+        if (!ec && age >= age.zero() && age < AppWatcher::kSettle) continue;
+        ec.clear();
       }
       std::ifstream in(it->path(), std::ios::binary);
       std::ostringstream text;

@@ -40,8 +40,10 @@ public:
   // Loads app_dir/scripts/**/*.js together, so modules may import each other
   // in any order; returns how many loaded. A script that fails is logged and
   // remembered (a call to it gets its load error); with the strict option
-  // any failure fails the whole load and nothing is published.
-  size_t load_app_dir(phost_call_ctx* ctx);
+  // any failure fails the whole load and nothing is published. settling (the
+  // watch's reloads): a file written within the watch's settle time is left
+  // as it is, its own change brings it (an editor may be half-way through it).
+  size_t load_app_dir(phost_call_ctx* ctx, bool settling = false);
   // Heap and cache figures; collect_garbage runs a full GC first.
   Value stats(bool collect_garbage, phost_call_ctx* ctx);
 
