@@ -7,7 +7,6 @@
 #include <v8-exception.h>
 #include <v8-isolate.h>
 #include <v8-object.h>
-#include <v8-statistics.h>
 #include <v8-value-serializer.h>
 
 #include <cstdlib>
@@ -16,20 +15,12 @@
 namespace phost::v8rt {
 namespace {
 
-// Every byte of the wire becomes a byte of the copy, in the heap or in a
-// counted buffer: a wire larger than both rooms cannot be read back, so it
-// is refused as it grows instead of filling memory outside the heap.
-size_t room_for_copy(v8::Isolate* isolate) {
-  v8::HeapStatistics heap;
-  isolate->GetHeapStatistics(&heap);
-  const size_t heap_room =
-      heap.heap_size_limit() > heap.used_heap_size() ? heap.heap_size_limit() - heap.used_heap_size() : 0;
-  return heap_room + counted_room(isolate);
-}
-
 class CloneDelegate final : public v8::ValueSerializer::Delegate {
 public:
-  explicit CloneDelegate(v8::Isolate* isolate) : isolate_(isolate), room_(room_for_copy(isolate)) {}
+  // Every byte of the wire becomes a byte of the copy, in the heap or in a
+  // counted buffer: a wire larger than both rooms cannot be read back, so it
+  // is refused as it grows instead of filling memory outside the heap.
+  explicit CloneDelegate(v8::Isolate* isolate) : isolate_(isolate), room_(heap_room(isolate) + counted_room(isolate)) {}
 
   void ThrowDataCloneError(v8::Local<v8::String> message) override {
     v8::Local<v8::Value> error = v8::Exception::Error(message);

@@ -18,10 +18,13 @@ v8::Local<v8::String> v8_string(v8::Isolate* isolate, std::string_view s, v8::Ne
 
 bool string_fits(v8::Isolate* isolate, size_t bytes) {
   if (bytes < (1u << 20)) return true;  // small ones are the near-heap-limit callback's
+  return bytes * 2 <= heap_room(isolate);  // UTF-16 at worst
+}
+
+size_t heap_room(v8::Isolate* isolate) {
   v8::HeapStatistics heap;
   isolate->GetHeapStatistics(&heap);
-  const size_t room = heap.heap_size_limit() > heap.used_heap_size() ? heap.heap_size_limit() - heap.used_heap_size() : 0;
-  return bytes * 2 <= room;  // UTF-16 at worst
+  return heap.heap_size_limit() > heap.used_heap_size() ? heap.heap_size_limit() - heap.used_heap_size() : 0;
 }
 
 std::string utf8(v8::Isolate* isolate, v8::Local<v8::String> s) {

@@ -24,6 +24,8 @@ v8::Local<v8::String> v8_string(v8::Isolate* isolate, std::string_view s,
 // Checked before large strings are made: V8 aborts the process when one
 // allocation cannot fit even after its near-heap-limit callback.
 bool string_fits(v8::Isolate* isolate, size_t bytes);
+// Bytes the isolate's heap can still take before its limit.
+size_t heap_room(v8::Isolate* isolate);
 
 // Calls use(std::string_view) with s as UTF-8 (lone surrogates become
 // U+FFFD); short strings go through a buffer on the stack.
