@@ -8,6 +8,8 @@
 
 #include <phost/plugin_api.h>
 
+#include <v8-isolate.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -48,6 +50,13 @@ public:
   private:
     CallStack& stack_;
   };
+
+  // Runs the isolate's microtask checkpoint marked as jobs: every checkpoint
+  // that runs scripts' jobs goes through here.
+  void run_jobs(v8::Isolate* isolate) {
+    Jobs jobs(*this);
+    isolate->PerformMicrotaskCheckpoint();
+  }
 
   bool empty() const noexcept { return frames_.empty(); }
   bool running_jobs() const noexcept { return jobs_ > 0; }

@@ -215,10 +215,7 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
     if (result->IsPromise()) {
       auto promise = result.As<v8::Promise>();
       // No event loop: whatever settles the promise is a microtask.
-      {
-        CallStack::Jobs jobs(calls_);
-        isolate_->PerformMicrotaskCheckpoint();
-      }
+      calls_.run_jobs(isolate_);
       if (isolate_->IsExecutionTerminating()) stopped();
       switch (promise->State()) {
         case v8::Promise::kPending:
@@ -243,8 +240,7 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
     }
     // Jobs queued during this call (by getters, say) run inside it, with its context.
     if (guard.outermost()) {
-      CallStack::Jobs jobs(calls_);
-      isolate_->PerformMicrotaskCheckpoint();
+      calls_.run_jobs(isolate_);
       if (over_heap_limit()) out_of_memory_ = true;  // the guard fails the call with 507
     }
     if (try_catch.HasCaught() && !isolate_->IsExecutionTerminating()) try_catch.Reset();
@@ -271,10 +267,7 @@ void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const st
         v8::HandleScope scope(isolate_);
         CallStack::Scope frame(calls_, {ctx, version->id, guard.deadline_ns()});
         CompiledRef c = scripts_->prepare(version);
-        if (guard.outermost()) {
-          CallStack::Jobs jobs(calls_);
-          isolate_->PerformMicrotaskCheckpoint();
-        }
+        if (guard.outermost()) calls_.run_jobs(isolate_);
         if (isolate_->IsExecutionTerminating()) stopped();
         // What it exposes: the namespace's functions.
         v8::Local<v8::Context> context = isolate_->GetCurrentContext();

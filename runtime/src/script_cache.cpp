@@ -283,10 +283,7 @@ void ScriptCache::evaluate_module(CompiledScript& c) {
     v8::Local<v8::Value> result;
     if (!module->Evaluate(context).ToLocal(&result)) throw failed("evaluating module '" + id + "'");
     // No event loop: whatever settles a top-level await is a microtask.
-    {
-      CallStack::Jobs jobs(calls_);
-      isolate_->PerformMicrotaskCheckpoint();
-    }
+    calls_.run_jobs(isolate_);
     if (isolate_->IsExecutionTerminating()) stopped();
     if (result->IsPromise() && result.As<v8::Promise>()->State() == v8::Promise::kPending)
       throw Error(500, "module '" + id + "' has a top-level await that never settled", PHOST_E_PROCESS);
