@@ -121,6 +121,67 @@ TEST_CASE("reading a value as another kind is PHOST_E_TYPE") {
   CHECK(a.value_find(n.get(), S("k")) == nullptr);
 }
 
+TEST_CASE("null, bools and ints on both sides of the inline range read back exactly, alone and inside containers") {
+  // Small scalars live in the handle itself (value.hpp): the edges of that
+  // range, and the ints just past it (nodes), must all behave the same.
+  const phost_api& a = api();
+  constexpr int64_t kEdge = int64_t{1} << 60;
+  const int64_t ints[] = {0, 1, -1, kEdge - 1, kEdge, -kEdge, -kEdge - 1, std::numeric_limits<int64_t>::min(),
+                          std::numeric_limits<int64_t>::max(), int64_t{1} << 53, -(int64_t{1} << 59)};
+  phost_value* v = nullptr;
+  REQUIRE(a.value_array(0, &v) == PHOST_OK);
+  Ref array(v);
+  REQUIRE(a.value_object(0, &v) == PHOST_OK);
+  Ref object(v);
+  std::string expect_json = "[";
+  for (int64_t i : ints) {
+    Ref iv = int_value(i);
+    CHECK(a.value_kind(iv.get()) == PHOST_INT);
+    CHECK(get_int(iv.get()) == i);
+    double d = 0;
+    REQUIRE(a.value_get_double(iv.get(), &d) == PHOST_OK);
+    CHECK(d == static_cast<double>(i));
+    int32_t b = 0;
+    CHECK(a.value_get_bool(iv.get(), &b) == PHOST_E_TYPE);
+    CHECK(a.value_len(iv.get()) == 0);
+    CHECK(a.value_at(iv.get(), 0, nullptr) == nullptr);
+    CHECK(a.value_push(iv.get(), int_value(2).release()) == PHOST_E_TYPE);
+    CHECK(last_error().message == "value_push: container is not an array");
+    for (int k = 0; k < 3; ++k) a.value_retain(iv.get());  // extra references: released below
+    for (int k = 0; k < 3; ++k) a.value_release(iv.get());
+    CHECK(get_int(iv.get()) == i);
+    CHECK(to_json(iv.get()) == std::to_string(i));
+    REQUIRE(a.value_push(array.get(), iv.get()) == PHOST_OK);
+    a.value_retain(iv.get());  // the array took one reference, Ref still holds its own
+    REQUIRE(a.value_set(object.get(), S(std::to_string(i)), int_value(i).release()) == PHOST_OK);
+    expect_json += (expect_json.size() > 1 ? "," : "") + std::to_string(i);
+  }
+  REQUIRE(a.value_len(array.get()) == std::size(ints));
+  for (size_t k = 0; k < std::size(ints); ++k) {
+    CHECK(get_int(a.value_at(array.get(), k, nullptr)) == ints[k]);
+    CHECK(get_int(a.value_find(object.get(), S(std::to_string(ints[k])))) == ints[k]);
+  }
+  CHECK(to_json(array.get()) == expect_json + "]");
+  Ref parsed = json(expect_json + "]");
+  for (size_t k = 0; k < std::size(ints); ++k) CHECK(get_int(a.value_at(parsed.get(), k, nullptr)) == ints[k]);
+
+  Ref constants = json("[null, false, true]");
+  CHECK(a.value_kind(a.value_at(constants.get(), 0, nullptr)) == PHOST_NULL);
+  int32_t b = -1;
+  REQUIRE(a.value_get_bool(a.value_at(constants.get(), 1, nullptr), &b) == PHOST_OK);
+  CHECK(b == 0);
+  REQUIRE(a.value_get_bool(a.value_at(constants.get(), 2, nullptr), &b) == PHOST_OK);
+  CHECK(b == 1);
+  int64_t i = 0;
+  CHECK(a.value_get_int(a.value_at(constants.get(), 2, nullptr), &i) == PHOST_E_TYPE);
+  CHECK(last_error().message == "value is not an int");
+  REQUIRE(a.value_bool(0, &v) == PHOST_OK);
+  Ref false_v(v);
+  CHECK(a.value_set(false_v.get(), S("k"), int_value(1).release()) == PHOST_E_TYPE);
+  CHECK(last_error().message == "value_set: container is not an object");
+  CHECK(to_json(false_v.get()) == "false");
+}
+
 TEST_CASE("NaN and infinities are refused") {
   phost_value* v = nullptr;
   for (double d : {std::nan(""), std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()}) {

@@ -47,7 +47,7 @@ phost_status make(phost_value** out, Make&& fn) noexcept {
 
 const phost_value* kind_checked(const phost_value* v, phost_kind kind, const char* what) {
   require(v, "value");
-  if (v->kind != kind) throw Error(PHOST_E_TYPE, std::string("value is not ") + what);
+  if (phost::kind_of(v) != kind) throw Error(PHOST_E_TYPE, std::string("value is not ") + what);
   return v;
 }
 
@@ -143,7 +143,7 @@ phost::CallScope scope_of(const phost_call_options* options) {
   scope.subject = o.subject;
   scope.global = o.global;
   scope.cancel = o.cancel;
-  if (o.global && o.global->kind != PHOST_OBJECT) throw Error(PHOST_E_INVALID_ARG, "options->global must be an object");
+  if (o.global && phost::kind_of(o.global) != PHOST_OBJECT) throw Error(PHOST_E_INVALID_ARG, "options->global must be an object");
   // Past ~146 years the nanosecond deadline would overflow int64 (UB, and
   // in practice a negative deadline that fails the call at once): no deadline.
   constexpr int64_t kMaxTimeoutMs = INT64_MAX / 1'000'000 / 2;
@@ -287,21 +287,13 @@ void PHOST_CALL ctx_set_error_stack(phost_call_ctx* ctx, phost_str stack) {
 }
 
 phost_status PHOST_CALL value_null(phost_value** out) {
-  return make(out, [] { return phost::make_value(PHOST_NULL); });
+  return make(out, [] { return phost::make_null(); });
 }
 phost_status PHOST_CALL value_bool(int32_t b, phost_value** out) {
-  return make(out, [b] {
-    auto v = phost::make_value(PHOST_BOOL);
-    v->b = b != 0;
-    return v;
-  });
+  return make(out, [b] { return phost::make_bool(b != 0); });
 }
 phost_status PHOST_CALL value_int(int64_t i, phost_value** out) {
-  return make(out, [i] {
-    auto v = phost::make_value(PHOST_INT);
-    v->i = i;
-    return v;
-  });
+  return make(out, [i] { return phost::make_int(i); });
 }
 phost_status PHOST_CALL value_double(double d, phost_value** out) {
   return make(out, [d] {
@@ -355,26 +347,26 @@ phost_status PHOST_CALL value_set(phost_value* object, phost_str key, phost_valu
 void PHOST_CALL value_retain(const phost_value* v) { phost::retain(v); }
 void PHOST_CALL value_release(const phost_value* v) { phost::release(v); }
 
-phost_kind PHOST_CALL value_kind(const phost_value* v) { return v ? v->kind : PHOST_NULL; }
+phost_kind PHOST_CALL value_kind(const phost_value* v) { return v ? phost::kind_of(v) : PHOST_NULL; }
 
 phost_status PHOST_CALL value_get_bool(const phost_value* v, int32_t* out) {
   return guard([&] {
     require(out, "out");
-    *out = kind_checked(v, PHOST_BOOL, "a bool")->b;
+    *out = phost::bool_of(kind_checked(v, PHOST_BOOL, "a bool"));
   });
 }
 phost_status PHOST_CALL value_get_int(const phost_value* v, int64_t* out) {
   return guard([&] {
     require(out, "out");
-    *out = kind_checked(v, PHOST_INT, "an int")->i;
+    *out = phost::int_of(kind_checked(v, PHOST_INT, "an int"));
   });
 }
 phost_status PHOST_CALL value_get_double(const phost_value* v, double* out) {
   return guard([&] {
     require(out, "out");
     require(v, "value");
-    if (v->kind == PHOST_INT) {
-      *out = static_cast<double>(v->i);
+    if (phost::kind_of(v) == PHOST_INT) {
+      *out = static_cast<double>(phost::int_of(v));
       return;
     }
     *out = kind_checked(v, PHOST_DOUBLE, "a number")->d;
@@ -384,16 +376,18 @@ phost_status PHOST_CALL value_get_str(const phost_value* v, phost_str* out) {
   return guard([&] {
     require(out, "out");
     require(v, "value");
-    if (v->kind != PHOST_STRING && v->kind != PHOST_BYTES)
+    if (const phost_kind kind = phost::kind_of(v); kind != PHOST_STRING && kind != PHOST_BYTES)
       throw Error(PHOST_E_TYPE, "value is not a string or bytes");
     *out = str(v->text);
   });
 }
-size_t PHOST_CALL value_len(const phost_value* v) {
-  return v && (v->kind == PHOST_ARRAY || v->kind == PHOST_OBJECT) ? v->items.size() : 0;
+// Containers are always nodes.
+bool is_container(const phost_value* v) noexcept {
+  return v && phost::is_node(v) && (v->kind == PHOST_ARRAY || v->kind == PHOST_OBJECT);
 }
+size_t PHOST_CALL value_len(const phost_value* v) { return is_container(v) ? v->items.size() : 0; }
 const phost_value* PHOST_CALL value_at(const phost_value* v, size_t i, phost_str* out_key) {
-  if (!v || (v->kind != PHOST_ARRAY && v->kind != PHOST_OBJECT) || i >= v->items.size()) return nullptr;
+  if (!is_container(v) || i >= v->items.size()) return nullptr;
   if (out_key) *out_key = v->kind == PHOST_OBJECT ? str(v->keys[i]) : phost_str{"", 0};
   return v->items[i];
 }
@@ -539,9 +533,7 @@ PHOST_API phost_status PHOST_CALL phost_list(phost_host* host, phost_value** out
       phost::set(entry.get(), "description", phost::make_string(p.description).release());
       const char* plugin = p.owner && p.owner->info.name ? p.owner->info.name : "";
       phost::set(entry.get(), "plugin", phost::make_string(plugin).release());
-      auto group = phost::make_value(PHOST_BOOL);
-      group->b = p.group;
-      phost::set(entry.get(), "group", group.release());
+      phost::set(entry.get(), "group", phost::make_bool(p.group).release());
       phost::push(list.get(), entry.release());
     }
     return list;

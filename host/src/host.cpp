@@ -153,7 +153,7 @@ phost_value* Host::dispatch(phost_call_ctx* parent, const CallScope& scope, std:
   }
   if (!args) {
     args = empty_array();
-  } else if (args->kind != PHOST_ARRAY) {
+  } else if (kind_of(args) != PHOST_ARRAY) {
     throw Error(PHOST_E_INVALID_ARG, "arguments of '" + std::string(name) + "' must be an array");
   }
   // Frozen for good, even when the caller held the only reference: the

@@ -65,9 +65,7 @@ public:
   }
   bool on_int64(int64_t i, json::string_view, error_code&) {
     text_.clear();
-    ValuePtr v = make_value(PHOST_INT);
-    v->i = i;
-    return add(std::move(v));
+    return add(make_int(i));
   }
   bool on_uint64(uint64_t u, json::string_view s, error_code& ec) {  // past int64: a double
     return on_double(static_cast<double>(u), s, ec);
@@ -90,11 +88,9 @@ public:
     return add(std::move(v));
   }
   bool on_bool(bool b, error_code&) {
-    ValuePtr v = make_value(PHOST_BOOL);
-    v->b = b;
-    return add(std::move(v));
+    return add(make_bool(b));
   }
-  bool on_null(error_code&) { return add(make_value(PHOST_NULL)); }
+  bool on_null(error_code&) { return add(make_null()); }
   bool on_comment_part(json::string_view, error_code&) { return true; }
   bool on_comment(json::string_view, error_code&) { return true; }
 
@@ -195,10 +191,10 @@ void write_number(std::string& out, Number n) {
 void write_json(std::string& out, const phost_value* v, size_t depth) {
   if (depth > kMaxValueDepth)
     throw Error(PHOST_E_LIMIT, "value nests deeper than " + std::to_string(kMaxValueDepth));
-  switch (v->kind) {
+  switch (kind_of(v)) {
     case PHOST_NULL: out += "null"; return;
-    case PHOST_BOOL: out += v->b ? "true" : "false"; return;
-    case PHOST_INT: write_number(out, v->i); return;
+    case PHOST_BOOL: out += bool_of(v) ? "true" : "false"; return;
+    case PHOST_INT: write_number(out, int_of(v)); return;
     case PHOST_DOUBLE: write_number(out, v->d); return;
     case PHOST_STRING: write_string(out, v->text); return;
     case PHOST_BYTES: write_string(out, base64(v->text)); return;

@@ -67,7 +67,7 @@ std::string plugin_label(const phost_plugin* plugin) {
 }
 
 void Host::load_plugin(std::string_view path_text, const phost_value* config, const phost_load_options* options) {
-  if (config && config->kind != PHOST_OBJECT)
+  if (config && kind_of(config) != PHOST_OBJECT)
     throw Error(PHOST_E_INVALID_ARG, "config of plugin '" + std::string(path_text) + "' must be an object");
   // Isolation keys in the config are the host's, never the plugin's.
   Isolation isolation;

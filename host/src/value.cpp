@@ -102,7 +102,7 @@ void destroy_tree(phost_value* root) noexcept {
       v = inline_doomed[--inline_count];
     }
     for (phost_value* child : v->items) {
-      if (last_reference(child)) doom(child);
+      if (is_node(child) && last_reference(child)) doom(child);
     }
     drop_node(v);
   }
@@ -110,7 +110,7 @@ void destroy_tree(phost_value* root) noexcept {
 
 void require_exclusive(const phost_value* container, phost_kind kind, const char* what) {
   if (!container) throw Error(PHOST_E_INVALID_ARG, std::string(what) + ": container is NULL");
-  if (container->kind != kind)
+  if (kind_of(container) != kind)
     throw Error(PHOST_E_TYPE, std::string(what) + ": container is not an " +
                                   (kind == PHOST_ARRAY ? "array" : "object"));
   if (container->frozen.load(std::memory_order_relaxed))
@@ -129,7 +129,7 @@ void adopt_item(const phost_value* container, const phost_value* item, const cha
 constexpr size_t kNoIndex = size_t(-1);
 
 size_t find_index(const phost_value* object, std::string_view key) noexcept {
-  if (!object || object->kind != PHOST_OBJECT) return kNoIndex;
+  if (!object || kind_of(object) != PHOST_OBJECT) return kNoIndex;
   if (object->index) {
     auto it = object->index->find(key);
     return it == object->index->end() ? kNoIndex : it->second;
@@ -145,6 +145,14 @@ void ValueDeleter::operator()(const phost_value* v) const noexcept { release(v);
 
 ValuePtr make_value(phost_kind kind) { return ValuePtr(take_node(kind)); }
 
+ValuePtr make_int(int64_t i) {
+  if (i >= -kInlineIntLimit && i < kInlineIntLimit)
+    return ValuePtr(reinterpret_cast<phost_value*>(static_cast<uintptr_t>(i) << 3 | kIntTag));
+  ValuePtr v = make_value(PHOST_INT);
+  v->i = i;
+  return v;
+}
+
 ValuePtr make_string(std::string_view utf8) {
   if (!valid_utf8(utf8)) throw Error(PHOST_E_INVALID_ARG, "string is not valid UTF-8");
   ValuePtr v = make_value(PHOST_STRING);
@@ -153,13 +161,13 @@ ValuePtr make_string(std::string_view utf8) {
 }
 
 void retain(const phost_value* v) noexcept {
-  if (!v) return;
+  if (!v || !is_node(v)) return;
   v->refs.fetch_add(1, std::memory_order_relaxed);
   freeze(v);
 }
 
 void release(const phost_value* v) noexcept {
-  if (v && last_reference(v)) destroy_tree(const_cast<phost_value*>(v));
+  if (v && is_node(v) && last_reference(v)) destroy_tree(const_cast<phost_value*>(v));
 }
 
 void push(phost_value* array, phost_value* item) {

@@ -2,6 +2,12 @@
 // it is first shared (retained, put inside another value, passed to a call or
 // returned by one). Freezing is a flag, not the reference count: a count of 1
 // does not make a value that was shared mutable again.
+//
+// Small scalars are not nodes: null, bools and ints of up to 61 bits live in
+// the handle itself, whose low bits tell (nodes are 8-aligned, so a node's
+// are 0). Making and releasing one touches no memory (issue 14: a node per
+// scalar was ~400 instructions of a JS -> native call). Handles are opaque
+// to plugins, so this is invisible across the ABI.
 #pragma once
 
 #include <phost/plugin_api.h>
@@ -42,17 +48,48 @@ namespace phost {
 
 inline constexpr size_t kMaxValueDepth = 512;
 
+// The handle's low bits: 0 a node, kIntTag an inline int, kConstTag null,
+// false or true (the payload 0, 1, 2).
+inline constexpr uintptr_t kTagBits = 7, kIntTag = 1, kConstTag = 2;
+inline constexpr int64_t kInlineIntLimit = int64_t{1} << 60;  // inline ints are in [-limit, limit)
+
+// v is NULL or a node (not an inline scalar).
+inline bool is_node(const phost_value* v) noexcept { return (reinterpret_cast<uintptr_t>(v) & kTagBits) == 0; }
+inline phost_kind kind_of(const phost_value* v) noexcept {  // v is not NULL
+  switch (reinterpret_cast<uintptr_t>(v) & kTagBits) {
+    case 0: return v->kind;
+    case kIntTag: return PHOST_INT;
+    default: return reinterpret_cast<uintptr_t>(v) >> 3 == 0 ? PHOST_NULL : PHOST_BOOL;
+  }
+}
+// For a value of kind_of PHOST_INT / PHOST_BOOL.
+inline int64_t int_of(const phost_value* v) noexcept {
+  return is_node(v) ? v->i : static_cast<int64_t>(reinterpret_cast<intptr_t>(v) >> 3);
+}
+inline bool bool_of(const phost_value* v) noexcept {
+  return is_node(v) ? v->b : reinterpret_cast<uintptr_t>(v) >> 3 == 2;
+}
+
 // A reference held by C++ code; releases on destruction.
 struct ValueDeleter {
   void operator()(const phost_value* v) const noexcept;
 };
 using ValuePtr = std::unique_ptr<phost_value, ValueDeleter>;
 
-ValuePtr make_value(phost_kind kind);
+ValuePtr make_value(phost_kind kind);  // a node (null, bool and int: make_scalar)
 ValuePtr make_string(std::string_view utf8);  // throws Error on invalid UTF-8
+// Inline where they fit (no allocation), an int node past 61 bits.
+inline phost_value* inline_const(uintptr_t payload) noexcept {
+  return reinterpret_cast<phost_value*>(payload << 3 | kConstTag);
+}
+inline ValuePtr make_null() noexcept { return ValuePtr(inline_const(0)); }
+inline ValuePtr make_bool(bool b) noexcept { return ValuePtr(inline_const(b ? 2 : 1)); }
+ValuePtr make_int(int64_t i);
 void retain(const phost_value* v) noexcept;  // also freezes v
 void release(const phost_value* v) noexcept;
-inline void freeze(const phost_value* v) noexcept { v->frozen.store(true, std::memory_order_relaxed); }
+inline void freeze(const phost_value* v) noexcept {
+  if (is_node(v)) v->frozen.store(true, std::memory_order_relaxed);
+}
 
 // Appends/sets, taking item's reference and freezing it; throws Error when
 // the container is frozen or of the wrong kind (item is released either way).
