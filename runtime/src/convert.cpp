@@ -5,6 +5,7 @@
 #include "limited_allocator.hpp"
 #include "result_reader.hpp"
 #include "shape_cache.hpp"
+#include "string_values.hpp"
 #include "v8_text.hpp"
 
 #include <v8-array-buffer.h>
@@ -178,7 +179,10 @@ class FromV8 {
 public:
   FromV8(v8::Local<v8::Context> context, const ValueLimits& limits)
       : isolate_(context->GetIsolate()), context_(context), budget_(isolate_, limits) {
-    if (KeyCache* cache = KeyCache::of(isolate_)) reader_ = &cache->reader();
+    if (KeyCache* cache = KeyCache::of(isolate_)) {
+      reader_ = &cache->reader();
+      strings_ = &cache->strings();
+    }
   }
 
   Value convert(v8::Local<v8::Value> v, int depth) {
@@ -255,8 +259,14 @@ private:
   }
 
   Value string(v8::Local<v8::String> s) {
-    budget_.bytes(static_cast<size_t>(s->Length()));
-    return with_utf8(isolate_, s, [](std::string_view text) { return Value::string(text); });
+    const int length = s->Length();
+    budget_.bytes(static_cast<size_t>(length));
+    StringValues* cache = length <= StringValues::kMaxLength ? strings_ : nullptr;
+    if (cache)
+      if (Value known = cache->find(s)) return known;
+    Value out = with_utf8(isolate_, s, [](std::string_view text) { return Value::string(text); });
+    if (cache) cache->remember(s, out);
+    return out;
   }
 
   Value bigint(v8::Local<v8::BigInt> b) {
@@ -523,6 +533,7 @@ private:
   v8::Local<v8::Context> context_;
   Budget budget_;
   ResultReader* reader_ = nullptr;
+  StringValues* strings_ = nullptr;
   const double* cursor_ = nullptr;
   const double* end_ = nullptr;
   const uint8_t* bytes_ = nullptr;

@@ -2,6 +2,7 @@
 
 #include "name_cache.hpp"
 #include "result_reader.hpp"
+#include "string_values.hpp"
 #include "v8_text.hpp"
 
 namespace phost::v8rt {
@@ -23,6 +24,11 @@ KeyCache::~KeyCache() { isolate_->SetData(kKeyCacheSlot, nullptr); }
 NameCache& KeyCache::names() {
   if (!names_) names_ = std::make_unique<NameCache>(isolate_);
   return *names_;
+}
+
+StringValues& KeyCache::strings() {
+  if (!strings_) strings_ = std::make_unique<StringValues>(isolate_);
+  return *strings_;
 }
 
 ResultReader& KeyCache::reader() {

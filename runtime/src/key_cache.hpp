@@ -19,6 +19,7 @@ namespace phost::v8rt {
 
 class NameCache;
 class ResultReader;
+class StringValues;
 
 class KeyCache {
 public:
@@ -33,11 +34,12 @@ public:
   // key as an internalized string; throws phost::Error like v8_string.
   v8::Local<v8::String> key(std::string_view key);
 
-  // The isolate's result reader (result_reader.hpp) and Process() names
-  // (name_cache.hpp), made on first use: they live here because the isolate
-  // has no data slot left for them.
+  // The isolate's result reader (result_reader.hpp), Process() names
+  // (name_cache.hpp) and short strings' values (string_values.hpp), made on
+  // first use: they live here because the isolate has no data slot left for them.
   ResultReader& reader();
   NameCache& names();
+  StringValues& strings();
 
 private:
   struct Hash {
@@ -49,6 +51,7 @@ private:
   std::unordered_map<std::string, v8::Global<v8::String>, Hash, std::equal_to<>> keys_;
   std::unique_ptr<ResultReader> reader_;
   std::unique_ptr<NameCache> names_;
+  std::unique_ptr<StringValues> strings_;
 };
 
 }  // namespace phost::v8rt

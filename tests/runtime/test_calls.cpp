@@ -120,6 +120,33 @@ TEST_CASE("values convert directly both ways with the documented rules") {
   CHECK(rt.error_of("scripts.v.HugeBig").message.find("BigInt does not fit") != std::string::npos);
 }
 
+// Short strings' values are kept by content (string_values.cpp): a string
+// must come back as itself however many others share its slot, whether it is
+// the same object, an equal one built at run time, or one that only writes
+// out to the same UTF-8 (lone surrogates).
+TEST_CASE("short strings passed again and again keep their own text") {
+  rt_test::Runtime rt;
+  rt.load("s", "function Echo(x) { return x; }\n"
+               "function Many() {\n"
+               "  const texts = ['', 'a', 'hello', 'héllo', '✓✓', '😀', 'x'.repeat(32), 'x'.repeat(33)];\n"
+               "  for (let i = 0; i < 300; i++) texts.push('k' + i);\n"
+               "  const bad = [];\n"
+               "  for (let round = 0; round < 3; round++)\n"
+               "    for (const t of texts) {\n"
+               "      const built = (t + '.').slice(0, t.length);  // equal text, another object\n"
+               "      if (Process('scripts.s.Echo', t) !== t || Process('scripts.s.Echo', built) !== t) bad.push(t);\n"
+               "    }\n"
+               "  // Lone surrogates write out as U+FFFD; the strings themselves stay apart.\n"
+               "  const lone = [Process('scripts.s.Echo', '\\uD800'), Process('scripts.s.Echo', '\\uDC00'),\n"
+               "                Process('scripts.s.Echo', '\\uD800')];\n"
+               "  return [bad.length, lone.every((x) => x === '\\uFFFD'), texts.length];\n"
+               "}\n");
+  CHECK(rt.json("scripts.s.Many") == "[0,true,308]");
+  // And straight from the application, through the result path.
+  for (const char* text : {"hello", "", "héllo", "k7"})
+    CHECK(rt.json("scripts.s.Echo", phost::args(text)) == "\"" + std::string(text) + "\"");
+}
+
 // Argument objects are built from keys cached per isolate, and a shape seen
 // a few times by a function made for it (convert.cpp, key_cache.cpp,
 // shape_cache.cpp): ordinary objects whatever the keys, the first time and later.
