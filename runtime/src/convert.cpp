@@ -126,22 +126,44 @@ public:
     }
   }
 
+  ShapeCache* shapes() const noexcept { return shapes_; }
+
+  // v's keys and items when it is an object a shape's function can build (2
+  // to ShapeCache::kMaxKeys keys), else 0.
+  size_t flat(const phost_value* v, std::string_view* keys, const phost_value** items) const {
+    const phost_api& a = api();
+    if (!shapes_ || a.value_kind(v) != PHOST_OBJECT) return 0;
+    const size_t n = a.value_len(v);
+    if (n < 2 || n > ShapeCache::kMaxKeys) return 0;
+    for (size_t i = 0; i < n; ++i) {
+      phost_str key{};
+      items[i] = a.value_at(v, i, &key);
+      keys[i] = to_view(key);
+    }
+    return n;
+  }
+  // The values of a flat object at depth, for its shape's function;
+  // budgeted as convert() budgets the object.
+  void members(const std::string_view* keys, const phost_value* const* items, size_t n, int depth,
+               v8::Local<v8::Value>* out) {
+    if (depth > kMaxDepth) fail(413, "value nests deeper than " + std::to_string(kMaxDepth), PHOST_E_LIMIT);
+    budget_.items(1 + n);
+    for (size_t i = 0; i < n; ++i) {
+      budget_.bytes(keys[i].size());
+      out[i] = convert(items[i], depth + 1);
+    }
+  }
+
 private:
   v8::Local<v8::Value> object(const phost_value* v, int depth) {
     const phost_api& a = api();
-    const size_t n = a.value_len(v);
-    budget_.items(n);
     // A shape seen before: one call of its builder (shape_cache.hpp).
-    if (shapes_ && n >= 2 && n <= ShapeCache::kMaxKeys) {
-      std::string_view keys[ShapeCache::kMaxKeys];
-      const phost_value* items[ShapeCache::kMaxKeys];
-      for (size_t i = 0; i < n; ++i) {
-        phost_str key{};
-        items[i] = a.value_at(v, i, &key);
-        keys[i] = to_view(key);
-      }
+    std::string_view keys[ShapeCache::kMaxKeys];
+    const phost_value* items[ShapeCache::kMaxKeys];
+    if (const size_t n = flat(v, keys, items)) {
       if (v8::Local<v8::Function> build = shapes_->builder(context_, keys, n); !build.IsEmpty()) {
         v8::Local<v8::Value> values[ShapeCache::kMaxKeys];
+        budget_.items(n);
         for (size_t i = 0; i < n; ++i) {
           budget_.bytes(keys[i].size());
           values[i] = convert(items[i], depth + 1);
@@ -152,6 +174,8 @@ private:
         return out;
       }
     }
+    const size_t n = a.value_len(v);
+    budget_.items(n);
     // Object::New + CreateDataProperty keeps fast maps (V8.md 1.8): the
     // one-step Object::New(names, values) makes a dictionary, and a script's
     // hot loop over o.x + o.y + o.z then ran 35x slower. The keys come from
@@ -549,6 +573,61 @@ private:
 };
 
 }  // namespace
+
+CallArgs::CallArgs(v8::Local<v8::Context> context, const phost_value* args, const ValueLimits& limits) {
+  const phost_api& a = api();
+  const size_t argc = a.value_len(args);
+  try {
+    ToV8 convert(context, limits);
+    if (argc >= 1 && argc <= ShapeCache::kMaxCallArgs && convert.shapes()) {
+      std::string_view keys[ShapeCache::kMaxCallArgs][ShapeCache::kMaxKeys];
+      const phost_value* items[ShapeCache::kMaxCallArgs][ShapeCache::kMaxKeys];
+      ShapeCache::Argument shape[ShapeCache::kMaxCallArgs];
+      bool any_object = false;
+      size_t count = 1;  // the slot for the function
+      for (size_t i = 0; i < argc; ++i) {
+        shape[i] = {keys[i], convert.flat(a.value_at(args, i, nullptr), keys[i], items[i])};
+        any_object |= shape[i].n != 0;
+        count += shape[i].n ? shape[i].n : 1;
+      }
+      if (any_object) via_ = convert.shapes()->caller(context, shape, argc);
+      if (!via_.IsEmpty()) {
+        v8::Local<v8::Value>* out = room(count);
+        size_t next = 1;
+        for (size_t i = 0; i < argc; ++i) {
+          if (shape[i].n) {
+            convert.members(keys[i], items[i], shape[i].n, 0, out + next);
+            next += shape[i].n;
+          } else {
+            out[next++] = convert.convert(a.value_at(args, i, nullptr), 0);
+          }
+        }
+        count_ = count;
+        return;
+      }
+    }
+    v8::Local<v8::Value>* out = room(argc);
+    for (size_t i = 0; i < argc; ++i) out[i] = convert.convert(a.value_at(args, i, nullptr), 0);
+    count_ = argc;
+  } catch (Failed& f) {
+    throw to_error(f);
+  }
+}
+
+v8::Local<v8::Value>* CallArgs::room(size_t n) {
+  if (n > kInline) {
+    heap_.resize(n);
+    values_ = heap_.data();
+  }
+  return values_;
+}
+
+v8::MaybeLocal<v8::Value> CallArgs::call(v8::Local<v8::Context> context, v8::Local<v8::Function> fn) {
+  v8::Local<v8::Value> receiver = v8::Undefined(context->GetIsolate());
+  if (via_.IsEmpty()) return fn->Call(context, receiver, static_cast<int>(count_), values_);
+  values_[0] = fn;
+  return via_->Call(context, receiver, static_cast<int>(count_), values_);
+}
 
 v8::Local<v8::Value> to_v8(v8::Local<v8::Context> context, const phost_value* value, const ValueLimits& limits) {
   try {

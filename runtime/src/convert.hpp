@@ -24,8 +24,11 @@
 #include <phost/value.hpp>
 
 #include <v8-context.h>
+#include <v8-function.h>
 #include <v8-local-handle.h>
 #include <v8-value.h>
+
+#include <vector>
 
 namespace phost::v8rt {
 
@@ -40,5 +43,29 @@ struct ValueLimits {
 // isolate: the caller's TryCatch has it.
 v8::Local<v8::Value> to_v8(v8::Local<v8::Context> context, const phost_value* value, const ValueLimits& limits);
 Value from_v8(v8::Local<v8::Context> context, v8::Local<v8::Value> value, const ValueLimits& limits);
+
+// A call's arguments (an array value), converted, and the call of a script's
+// function with them: directly, or, when some are objects of a shape seen
+// before, through a function made for the argument list's shape that builds
+// those objects and calls it, one call from C++ instead of one per object
+// (shape_cache.hpp). Throws phost::Error as to_v8. Lives in a HandleScope.
+class CallArgs {
+public:
+  CallArgs(v8::Local<v8::Context> context, const phost_value* args, const ValueLimits& limits);
+  CallArgs(const CallArgs&) = delete;
+  CallArgs& operator=(const CallArgs&) = delete;
+
+  v8::MaybeLocal<v8::Value> call(v8::Local<v8::Context> context, v8::Local<v8::Function> fn);
+
+private:
+  static constexpr size_t kInline = 16;
+  v8::Local<v8::Value>* room(size_t n);
+
+  v8::Local<v8::Function> via_;
+  v8::Local<v8::Value> inline_[kInline];
+  std::vector<v8::Local<v8::Value>> heap_;
+  v8::Local<v8::Value>* values_ = inline_;
+  size_t count_ = 0;
+};
 
 }  // namespace phost::v8rt

@@ -194,13 +194,9 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
     CompiledRef c = scripts_->get(id);
     v8::Local<v8::Function> fn = scripts_->function(*c, method);
 
-    // Arguments straight from the ABI values; the common few without a heap vector.
-    const size_t argc = api().value_len(args);
-    v8::Local<v8::Value> inline_argv[8];
-    std::vector<v8::Local<v8::Value>> heap_argv(argc > 8 ? argc : 0);
-    v8::Local<v8::Value>* argv = argc > 8 ? heap_argv.data() : inline_argv;
+    std::optional<CallArgs> argv;
     try {
-      for (size_t i = 0; i < argc; ++i) argv[i] = to_v8(context, api().value_at(args, i, nullptr), value_limits());
+      argv.emplace(context, args, value_limits());
     } catch (const Error& e) {
       throw Error(e.code() == 500 ? 400 : e.code(), "argument conversion failed: " + std::string(e.what()),
                   e.status() == PHOST_E_PROCESS ? PHOST_E_INVALID_ARG : e.status());
@@ -208,7 +204,7 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
 
     CallStack::Scope frame(calls_, {ctx, c->script->id, guard.deadline_ns()});
     v8::Local<v8::Value> result;
-    if (!fn->Call(context, v8::Undefined(isolate_), static_cast<int>(argc), argv).ToLocal(&result)) {
+    if (!argv->call(context, fn).ToLocal(&result)) {
       if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
       throw errors_->translate(context, try_catch, "");
     }

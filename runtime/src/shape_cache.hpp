@@ -5,6 +5,11 @@
 // dictionary, 35x slower for a script's hot loop over its properties).
 // A shape gets its function the kCompileAfter-th time it is seen; the cache
 // is bounded, and shapes beyond it are built property by property.
+//
+// The same for a whole call whose arguments include such objects: a function
+// made for the argument list's shape builds them and calls the script's
+// function, `(f, v0, v1, v2) => f({"x": v0, "y": v1}, v2)`, one call from C++
+// instead of one per object and one more for the function (issue 14).
 #pragma once
 
 #include <v8-context.h>
@@ -34,6 +39,19 @@ public:
   // not seen often enough yet, too many shapes, or it could not be made.
   v8::Local<v8::Function> builder(v8::Local<v8::Context> context, const std::string_view* keys, size_t n);
 
+  // One argument of a call's shape: an object's keys (2 to kMaxKeys), or
+  // none for an argument passed as it is.
+  struct Argument {
+    const std::string_view* keys = nullptr;
+    size_t n = 0;
+  };
+  static constexpr size_t kMaxCallArgs = 8;
+  // The caller for a call with these arguments (at most kMaxCallArgs, one an
+  // object at least), called as caller(fn, values...) with each object's
+  // values in place of it; an empty handle as for builder(). Compiled as
+  // kBridgeFile, so that an error's stack ends at the script's function.
+  v8::Local<v8::Function> caller(v8::Local<v8::Context> context, const Argument* args, size_t argc);
+
 private:
   struct Hash {
     using is_transparent = void;
@@ -44,8 +62,15 @@ private:
     v8::Global<v8::Function> fn;
   };
 
+  // The function made for shape_ (the lookup string being built), or an
+  // empty handle; due is set when this is the time to make it.
+  v8::Local<v8::Function> find(Entry*& due);
+  v8::Local<v8::Function> compile(Entry& e, v8::Local<v8::Context> context, const std::string& source,
+                                  std::string_view file);
+
   v8::Isolate* isolate_;
-  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> shapes_;
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> shapes_;  // objects' and calls' (tagged apart)
+  std::string shape_;  // the lookup string, kept so that building it allocates nothing
 };
 
 }  // namespace phost::v8rt

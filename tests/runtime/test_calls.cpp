@@ -177,6 +177,36 @@ TEST_CASE("argument objects are ordinary objects whatever their keys") {
     CHECK(rt.json("scripts.o.Many", phost::args(many.retain())) == "\"20:019:" + keys + "\"");
 }
 
+// From the fourth call with the same argument shape on, the argument objects
+// are built and the function called by one function made for that shape
+// (shape_cache.hpp): from inside, and in its errors, the call must look the
+// same as the first ones.
+TEST_CASE("a call through its argument shape's function looks like a direct call, inside and in its errors") {
+  rt_test::Runtime rt;
+  rt.load("c", "function Look(a, n, b, s) {\n"
+               "  return [JSON.stringify([a, n, b, s]), arguments.length, typeof this, Look.caller === null,\n"
+               "          Object.getPrototypeOf(a) === Object.prototype, Object.keys(b), Object.isExtensible(b)];\n"
+               "}\n"
+               "function Fail(a, b) {\n"
+               "  throw new Error('bad ' + a.x + b.y);\n"
+               "}\n"
+               "function Strict(a, b) { 'use strict'; return [this === undefined, a.x + b.y]; }\n");
+  const Value a = Value::from_json(R"({"x":1,"y":{"deep":[1,2]}})");
+  const Value b = Value::from_json(R"({"__proto__":2,"q\"":3,"constructor":null})");
+  const Value p = Value::from_json(R"({"x":1,"y":2})");
+  for (int round = 0; round < 7; ++round) {
+    CAPTURE(round);
+    CHECK(rt.json("scripts.c.Look", phost::args(a.retain(), 7, b.retain(), "s")) ==
+          R"(["[{\"x\":1,\"y\":{\"deep\":[1,2]}},7,{\"__proto__\":2,\"q\\\"\":3,\"constructor\":null},\"s\"]",4,)"
+          R"("object",true,true,["__proto__","q\"","constructor"],true])");
+    const auto e = rt.error_of("scripts.c.Fail", phost::args(p.retain(), p.retain()));
+    CHECK(e.code == 500);
+    CHECK(e.message == "Error: bad 12 (at c.js:6:3)");
+    CHECK(e.stack == "    at Fail (c.js:6:9)");
+    CHECK(rt.json("scripts.c.Strict", phost::args(p.retain(), p.retain())) == "[true,3]");
+  }
+}
+
 TEST_CASE("deeply nested values give a depth error, not a crash") {
   rt_test::Runtime rt;
   rt.load("deep", "function Make(n) { let o = {}; for (let i = 0; i < n; i++) o = {o}; return o; }\n"
