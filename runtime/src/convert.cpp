@@ -219,6 +219,17 @@ public:
     if (v->IsString()) return string(v.As<v8::String>());
     if (v->IsBigInt()) return bigint(v.As<v8::BigInt>());
     if (v->IsSymbol()) fail(400, "a symbol cannot be converted");
+    // A plain object or an array of two or more, told apart by one
+    // classification: read by the encoder (one call instead of an API round
+    // trip per key and property).
+    if (v->IsObject() && reader_ && !reader_->busy()) {
+      auto object = v.As<v8::Object>();
+      const ResultReader::Kind kind = ResultReader::kind(object);
+      if (kind == ResultReader::kPlain || (kind == ResultReader::kList && object.As<v8::Array>()->Length() > 1)) {
+        walk_into(object, depth);
+        return encoded(object, kind == ResultReader::kList, depth);
+      }
+    }
     if (v->IsFunction()) fail(400, "a function cannot be converted");
     if (v->IsProxy()) fail(400, "a Proxy cannot be converted");
     if (v->IsArrayBufferView()) {
@@ -246,24 +257,21 @@ public:
     if (v->IsBigIntObject()) return bigint(v.As<v8::BigIntObject>()->ValueOf());
     if (v->IsSymbolObject()) fail(400, "a symbol cannot be converted");
 
-    // The objects on the path from the root: a repeat is a cycle. depth is
-    // bounded by kMaxDepth, so a fixed array holds them.
     auto object = v.As<v8::Object>();
-    for (int i = 0; i < depth; ++i)
-      if (ancestors_.at[i] == object) fail(400, "the value contains a cycle");
-    ancestors_.at[depth] = object;
+    walk_into(object, depth);
     if (v->IsNativeError()) return error(object);
-    // A plain object or an array of two or more: read by the encoder (one
-    // call instead of an API round trip per key and property).
-    if (reader_ && !reader_->busy()) {
-      const ResultReader::Kind kind = ResultReader::kind(object);
-      if (kind == ResultReader::kPlain || (kind == ResultReader::kList && object.As<v8::Array>()->Length() > 1))
-        return encoded(object, kind == ResultReader::kList, depth);
-    }
     return container(object, depth);
   }
 
 private:
+  // The objects on the path from the root: a repeat is a cycle. depth is
+  // bounded by kMaxDepth, so a fixed array holds them.
+  void walk_into(v8::Local<v8::Object> object, int depth) {
+    for (int i = 0; i < depth; ++i)
+      if (ancestors_.at[i] == object) fail(400, "the value contains a cycle");
+    ancestors_.at[depth] = object;
+  }
+
   // Converts a member, naming it in the error's path if it fails: the path
   // costs nothing unless something goes wrong.
   template <class Segment>
