@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unordered_map>
 
 namespace phost::v8rt {
 namespace {
@@ -15,15 +16,39 @@ namespace {
 // a destroyed pool never matches a new one at the same address.
 struct PoolUse {
   uint64_t pool_id;  // 0: unused
-  void* held;        // IsolatePool::Entry*
+  void* held;        // IsolatePool::Entry*; with depth 0, a slot this thread keeps between calls
   unsigned depth;
   void* last;        // IsolatePool::Entry*, only a preference
+  bool keep;         // keep the slot between calls (IsolatePool::keep)
+  bool exit_hook;    // this thread gives back what it keeps as it exits
 };
 constexpr size_t kPoolUses = 16;  // pools one thread uses at once; more evict the oldest idle one
 thread_local PoolUse tls_pools[kPoolUses];
 thread_local size_t tls_next_evict = 0;
 
 std::atomic<uint64_t> g_next_pool_id{1};
+
+// The pools alive, by id: an exiting thread gives back the slots it keeps
+// only to a pool still there. Never destroyed (threads exit after main).
+std::mutex& live_mutex() {
+  static auto* mutex = new std::mutex;
+  return *mutex;
+}
+std::unordered_map<uint64_t, IsolatePool*>& live_pools() {
+  static auto* pools = new std::unordered_map<uint64_t, IsolatePool*>;
+  return *pools;
+}
+
+// Slots abandoned by closed pools: their keepers still hold the isolates, so
+// they are never destroyed; kept reachable here.
+std::vector<std::unique_ptr<IsolateSlot>>& abandoned_slots() {
+  static auto* slots = new std::vector<std::unique_ptr<IsolateSlot>>;
+  return *slots;
+}
+
+// A thread keeping a slot should give it back before its host goes; this
+// long is waited for it.
+constexpr auto kKeptWait = std::chrono::seconds(2);
 
 PoolUse& use_of(uint64_t pool_id) {
   PoolUse* unused = nullptr;
@@ -40,7 +65,7 @@ PoolUse& use_of(uint64_t pool_id) {
     }
   }
   if (!unused) throw Error(500, "a thread is inside calls of more than 16 script runtimes at once", PHOST_E_LIMIT);
-  *unused = PoolUse{pool_id, nullptr, 0, nullptr};
+  *unused = PoolUse{pool_id, nullptr, 0, nullptr, false, false};
   return *unused;
 }
 
@@ -62,12 +87,22 @@ IsolatePool::IsolatePool(std::vector<std::unique_ptr<IsolateSlot>> slots)
     e.slot = slots_[i].get();
     e.slot->lock_anchor().attach([this, &e](const std::function<void()>& fn) { return reclaim(e, fn); });
   }
+  std::lock_guard lock(live_mutex());
+  live_pools().emplace(id_, this);
 }
 
 IsolatePool::~IsolatePool() {
   close();
+  {
+    std::lock_guard lock(live_mutex());  // an exiting thread giving a slot back is done with this pool
+    live_pools().erase(id_);
+  }
   for (PoolUse& u : tls_pools)
     if (u.pool_id == id_) u = PoolUse{};
+  for (size_t i : abandoned_) {
+    std::lock_guard lock(live_mutex());
+    abandoned_slots().push_back(std::move(slots_[i]));
+  }
 }
 
 bool IsolatePool::try_take(Entry& e, const phost_call_ctx* ctx) noexcept {
@@ -80,6 +115,22 @@ bool IsolatePool::try_take(Entry& e, const phost_call_ctx* ctx) noexcept {
 
 IsolatePool::Lease IsolatePool::lease(int64_t deadline_ns, const phost_call_ctx* ctx) {
   PoolUse& use = use_of(id_);
+  if (use.held && use.depth == 0) {  // the slot this thread kept: already entered
+    auto* e = static_cast<Entry*>(use.held);
+    uint8_t kept = kKept;
+    if (!e->kept.compare_exchange_strong(kept, kNotKept)) {  // close() abandoned it
+      use.held = nullptr;
+      use.keep = false;
+      throw Error(503, "the script runtime is shutting down", PHOST_E_CANCELLED);
+    }
+    if (closed_.load()) {
+      give_back(*e, &use);
+      throw Error(503, "the script runtime is shutting down", PHOST_E_CANCELLED);
+    }
+    e->holder.store(ctx);
+    use.depth = 1;
+    return Lease(*this, e, &use, true);
+  }
   if (use.held) {
     ++use.depth;
     return Lease(*this, static_cast<Entry*>(use.held), &use, false);
@@ -144,10 +195,46 @@ IsolatePool::Lease::~Lease() {
     --use.depth;
     return;
   }
-  use.held = nullptr;
   use.depth = 0;
-  entry_->slot->leave();
-  pool_.release(*entry_);
+  if (use.keep && !entry_->slot->must_leave() && !pool_.closed_.load()) {
+    entry_->holder.store(nullptr);  // no call of this thread's is running on it
+    entry_->kept.store(kKept);
+    return;
+  }
+  pool_.give_back(*entry_, use_);
+}
+
+void IsolatePool::give_back(Entry& e, void* use) noexcept {
+  auto& u = *static_cast<PoolUse*>(use);
+  u.held = nullptr;
+  u.depth = 0;
+  e.slot->leave();
+  release(e);
+}
+
+void IsolatePool::keep(bool on) {
+  PoolUse& use = use_of(id_);
+  if (use.depth) throw Error(409, "an isolate can be kept or given back only between calls", PHOST_E_INVALID_ARG);
+  use.keep = on;
+  if (on && !use.exit_hook) {
+    // As this thread exits, what it keeps goes back to the pool, if the pool is still there.
+    LockAnchor::at_thread_exit([id = id_] {
+      for (PoolUse& u : tls_pools) {
+        if (u.pool_id != id || !u.held || u.depth) continue;
+        std::lock_guard lock(live_mutex());
+        const auto pool = live_pools().find(id);
+        auto* e = static_cast<Entry*>(u.held);
+        uint8_t kept = kKept;
+        if (pool != live_pools().end() && e->kept.compare_exchange_strong(kept, kNotKept)) pool->second->give_back(*e, &u);
+      }
+    });
+    use.exit_hook = true;
+  }
+  if (on || !use.held) return;
+  auto* e = static_cast<Entry*>(use.held);
+  uint8_t kept = kKept;
+  if (e->kept.compare_exchange_strong(kept, kNotKept)) give_back(*e, &use);
+  else use.held = nullptr;  // abandoned by close()
 }
 
 void IsolatePool::release(Entry& e) noexcept {
@@ -195,17 +282,38 @@ bool IsolatePool::held_by_own_chain(const phost_call_ctx* ctx) const noexcept {
 }
 
 void IsolatePool::close() {
+  // A slot this thread keeps goes back first; others' are waited for.
+  for (PoolUse& use : tls_pools) {
+    if (use.pool_id != id_ || !use.held || use.depth) continue;
+    use.keep = false;
+    auto* e = static_cast<Entry*>(use.held);
+    uint8_t kept = kKept;
+    if (e->kept.compare_exchange_strong(kept, kNotKept)) give_back(*e, &use);
+  }
   closed_.store(true);
   {
     std::unique_lock lock(mutex_);
     changed_.notify_all();  // waiters and exiting threads give up
-    auto leased = [this] {
-      for (size_t i = 0; i < slots_.size(); ++i)
-        if (entries_[i].busy.load()) return true;
-      return false;
+    const auto give_up = std::chrono::steady_clock::now() + kKeptWait;
+    auto leased = [&] {
+      bool any = false;
+      for (size_t i = 0; i < slots_.size(); ++i) {
+        Entry& e = entries_[i];
+        if (!e.busy.load() || e.kept.load() == kAbandoned) continue;
+        uint8_t kept = kKept;
+        if (std::chrono::steady_clock::now() >= give_up && e.kept.compare_exchange_strong(kept, kAbandoned)) {
+          e.slot->log(PHOST_LOG_ERROR, "a thread still keeps this isolate (runtime.keep_isolate) as the runtime "
+                                       "closes: it is abandoned, never disposed");
+          abandoned_.push_back(i);
+          continue;
+        }
+        any = true;
+      }
+      return any;
     };
     while (leased()) {
-      for (auto& s : slots_) s->stop(StopReason::shutdown);
+      for (size_t i = 0; i < slots_.size(); ++i)
+        if (entries_[i].kept.load() == kNotKept) slots_[i]->stop(StopReason::shutdown);
       changed_.wait_for(lock, std::chrono::milliseconds(10));
     }
   }

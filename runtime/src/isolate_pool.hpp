@@ -6,6 +6,14 @@
 // thread inside host A's call that calls into host B never runs B's scripts
 // in A's isolate. Between calls a thread's locker stays parked on the slot it
 // used (parked_lock.hpp), and the pool prefers that slot for its next call.
+//
+// A thread may also keep its slot between calls (keep(): the application
+// asks for it through runtime.keep_isolate): the slot stays leased to it,
+// locked and entered, and its next call skips taking the isolate again
+// (issue 14: the lease was a third of a small call). Other threads use the
+// other slots meanwhile, or wait for it. It is given back by keep(false),
+// at the thread's exit, or, past a bounded wait, abandoned when the pool
+// closes (the isolate is then never disposed: its keeper still holds it).
 #pragma once
 
 #include "isolate_slot.hpp"
@@ -13,7 +21,9 @@
 #include <phost/plugin_api.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -37,6 +47,7 @@ private:
     IsolateSlot* slot = nullptr;
     std::atomic<bool> busy{false};
     std::atomic<bool> reclaiming{false};  // an exiting thread waits for it: leases pass it by
+    std::atomic<uint8_t> kept{kNotKept};   // busy and idle, kept by the thread that used it last
     // The call holding it, only ever compared with a ctx's chain (ctx_within
     // never reads it), so a stale value is harmless.
     std::atomic<const phost_call_ctx*> holder{nullptr};
@@ -68,8 +79,13 @@ public:
   // ctx's own call chain (it would wait for itself).
   Lease lease(int64_t deadline_ns, const phost_call_ctx* ctx);
 
-  // Refuses new leases, stops running calls and waits until none is held.
-  // Lockers parked on its slots are forgotten from then on.
+  // Whether this thread keeps the slot it leases between its calls. Turned
+  // off, a slot kept idle is given back at once. Not while inside a call.
+  void keep(bool on);
+
+  // Refuses new leases, stops running calls and waits until none is held;
+  // a slot a thread keeps is abandoned if it is not given back within
+  // kKeptWait. Lockers parked on its slots are forgotten from then on.
   void close();
 
   size_t size() const noexcept { return slots_.size(); }
@@ -79,7 +95,10 @@ public:
   }
 
 private:
+  static constexpr uint8_t kNotKept = 0, kKept = 1, kAbandoned = 2;
   bool try_take(Entry& e, const phost_call_ctx* ctx) noexcept;
+  // Ends this thread's lease of e: leaves the isolate and frees the slot.
+  void give_back(Entry& e, void* use) noexcept;
   Entry& wait_for_free(Entry* preferred, int64_t deadline_ns, const phost_call_ctx* ctx);
   void release(Entry& e) noexcept;
   // An exiting thread releasing its parked locker: runs fn while holding
@@ -93,6 +112,7 @@ private:
   std::unique_ptr<Entry[]> entries_;
   std::atomic<bool> closed_{false};
   std::atomic<int> waiters_{0};  // threads in wait_for_free or reclaim: a release wakes them
+  std::vector<size_t> abandoned_;  // slots close() gave up on: never destroyed
   std::mutex mutex_;
   std::condition_variable changed_;
 };

@@ -45,6 +45,9 @@ public:
   void enter();
   void leave() noexcept;
   LockAnchor& lock_anchor() noexcept { return *lock_; }
+  // The isolate must be left after this call (it hit its heap limit), not kept.
+  bool must_leave() const noexcept { return out_of_memory_; }
+  void log(int32_t level, std::string_view message) const noexcept { services_.log(level, message); }
   // Any thread: stops whatever runs here.
   void stop(StopReason reason) noexcept;
 

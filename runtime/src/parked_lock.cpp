@@ -23,6 +23,7 @@ struct LockAnchor::Parked {
 
   std::shared_ptr<LockAnchor> anchor;
   uint64_t generation;
+  bool parked = false;  // the unlocker is constructed
   union {
     v8::Locker locker;
   };
@@ -34,10 +35,12 @@ struct LockAnchor::Parked {
 // This thread's lockers, active or parked; released as the thread exits.
 struct ThreadLocks {
   std::vector<std::unique_ptr<LockAnchor::Parked>> held;
+  std::vector<std::function<void()>> at_exit;
   ThreadLocks() = default;
   ThreadLocks(const ThreadLocks&) = delete;
   ThreadLocks& operator=(const ThreadLocks&) = delete;
   ~ThreadLocks() {
+    for (auto& fn : at_exit) fn();
     for (auto& p : held) p->anchor->release_at_exit(*p);
   }
 };
@@ -45,6 +48,8 @@ struct ThreadLocks {
 namespace {
 thread_local ThreadLocks tls_locks;
 }  // namespace
+
+void LockAnchor::at_thread_exit(std::function<void()> fn) { tls_locks.at_exit.push_back(std::move(fn)); }
 
 void LockAnchor::attach(Hold hold) {
   std::lock_guard lock(mutex_);
@@ -68,6 +73,7 @@ bool LockAnchor::lock() {
   for (auto& p : held) {
     if (p->anchor.get() != this || p->generation != generation) continue;
     std::destroy_at(&p->unlocker);  // locks again; V8 restores this thread's state
+    p->parked = false;
     --parked_;
     active_ = p.get();
     return false;
@@ -83,6 +89,7 @@ void LockAnchor::unlock(bool park) noexcept {
   Parked* p = std::exchange(active_, nullptr);
   if (park && parked_ < kMaxParked) {
     std::construct_at(&p->unlocker, isolate_);
+    p->parked = true;
     ++parked_;
     return;
   }
@@ -110,6 +117,7 @@ void LockAnchor::replace(v8::Isolate* isolate) noexcept {
 void LockAnchor::release_at_exit(Parked& p) noexcept {
   std::lock_guard lock(mutex_);
   if (!hold_ || stale(p)) return;  // forgotten: V8 frees it with the isolate
+  if (!p.parked) return;           // still locked: a kept slot its pool abandoned
   hold_([&] {
     if (stale(p)) return;  // replaced while this thread waited
     std::destroy_at(&p.unlocker);

@@ -65,6 +65,10 @@ public:
   // How many threads have a locker parked here (tests, stats).
   size_t parked() const noexcept { return parked_; }
 
+  // Runs fn as this thread exits, before its parked lockers are released
+  // (a thread giving back a slot it kept parks its locker there first).
+  static void at_thread_exit(std::function<void()> fn);
+
 private:
   struct Parked;
   friend struct ThreadLocks;

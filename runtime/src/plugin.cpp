@@ -73,6 +73,19 @@ void init(Plugin& plugin, phost_plugin_info& info) {
                return rt->stats(options && options["gc"] && options["gc"].as_bool(), call.ctx());
              });
 
+  plugin.add("runtime.keep_isolate",
+             "runtime.keep_isolate(): this thread keeps the isolate its script calls use until "
+             "runtime.release_isolate (or it exits): its calls skip taking the isolate, other threads use the others",
+             [rt](Call& call) {
+               rt->keep_isolate(true, call);
+               return Value::boolean(true);
+             });
+  plugin.add("runtime.release_isolate", "runtime.release_isolate(): gives back the isolate this thread keeps",
+             [rt](Call& call) {
+               rt->keep_isolate(false, call);
+               return Value::boolean(true);
+             });
+
   if (rt->options().gou_globals) add_library_processes(plugin, rt->options(), rt->delayed_calls());
 
   const size_t loaded = rt->load_app_dir(nullptr);

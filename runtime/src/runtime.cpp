@@ -278,6 +278,16 @@ std::shared_ptr<ScriptVersion> Runtime::make(std::string id, std::string source,
   }
 }
 
+void Runtime::keep_isolate(bool on, const Call& call) {
+  // Keeping is for the application's own threads: a script or plugin asking
+  // from inside a call would hold an isolate back from everyone else.
+  if (call.info().depth > 1)
+    throw Error(403, std::string(on ? "runtime.keep_isolate" : "runtime.release_isolate") +
+                         " is for the application's threads: call it from the application, not from inside a call",
+                PHOST_E_PROCESS);
+  pool_.keep(on);
+}
+
 Value Runtime::stats(bool collect_garbage, phost_call_ctx* ctx) {
   // Whichever isolate is free answers for the heap figures.
   Value heap = pool_.lease(deadline_for(ctx, options_.timeout_ms), ctx)->stats(collect_garbage);

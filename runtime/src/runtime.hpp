@@ -46,6 +46,9 @@ public:
   size_t load_app_dir(phost_call_ctx* ctx, bool settling = false);
   // Heap and cache figures; collect_garbage runs a full GC first.
   Value stats(bool collect_garbage, phost_call_ctx* ctx);
+  // Whether the calling thread keeps its isolate between its calls
+  // (IsolatePool::keep); only for a call the application makes itself.
+  void keep_isolate(bool on, const Call& call);
 
 private:
   // Loads versions together in one isolate and publishes those that loaded

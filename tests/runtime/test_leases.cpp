@@ -232,3 +232,111 @@ TEST_CASE("an isolate replaced after running out of memory forgets the lockers p
   CHECK(wrong == 0);
   CHECK(parked_threads(rt) == 0);
 }
+
+// runtime.keep_isolate: a thread keeps the isolate it used between its calls
+// (isolate_pool.hpp) until it gives it back, exits, or the runtime closes.
+TEST_CASE("a thread keeping its isolate holds it back from other threads until it gives it back") {
+  rt_test::Runtime rt({.isolates = 1});
+  rt.load("calc", kCalc);
+  CHECK(rt.json("runtime.keep_isolate") == "true");
+  for (int i = 0; i < 20; ++i) REQUIRE(mul(rt.host(), i, 2) == 2 * i + 3);
+  // The only isolate is this thread's: another thread waits for it until its deadline.
+  auto other = [&] {
+    phost::CallOptions options;
+    options.timeout = std::chrono::milliseconds(300);
+    rt_test::Failure f;
+    std::thread([&] {
+      try {
+        f.message = rt.host().call("scripts.calc.Mul", phost::args(4, 5), options).to_json();
+      } catch (const phost::Error& e) {
+        f = {e.code(), e.status(), e.what(), {}};
+      }
+    }).join();
+    return f;
+  };
+  const rt_test::Failure waited = other();
+  CHECK(waited.code == 408);
+  CHECK(waited.message.find("no isolate became free") != std::string::npos);
+  CHECK(rt.json("runtime.release_isolate") == "true");
+  const rt_test::Failure free = other();
+  CHECK(free.code == 0);
+  CHECK(free.message == "23");
+  // Releasing what is not kept, and keeping twice, are harmless.
+  CHECK(rt.json("runtime.release_isolate") == "true");
+  CHECK(rt.json("runtime.keep_isolate") == "true");
+  CHECK(rt.json("runtime.keep_isolate") == "true");
+  CHECK(mul(rt.host(), 3, 3) == 12);
+  CHECK(rt.json("runtime.release_isolate") == "true");
+  CHECK(other().code == 0);
+}
+
+TEST_CASE("a kept isolate serves nested calls, loads and an out-of-memory replacement, and goes back as its thread exits") {
+  rt_test::Options o;
+  o.isolates = 1;
+  o.heap_mb = 64;
+  rt_test::Runtime rt(o);
+  rt.load("calc", kCalc);
+  rt.load("outer", "function Twice(a) { return Process('scripts.calc.Mul', a, 2) * 2; }\n"
+                   "function Hog() { const a = []; for (;;) a.push(new Array(1e5).fill(1)); }");
+  std::atomic<int> wrong{0};
+  std::thread keeper([&] {
+    if (rt.host().call("runtime.keep_isolate").to_json() != "true") ++wrong;
+    for (int i = 0; i < 10; ++i)
+      if (rt.host().call("scripts.outer.Twice", phost::args(i)).as_int() != (2 * i + 3) * 2) ++wrong;
+    rt.host().call("runtime.load", phost::args("calc", "function Mul(a, b) { return a * b - 1; }", "calc.js"));
+    if (mul(rt.host(), 5, 5) != 24) ++wrong;
+    try {
+      rt.host().call("scripts.outer.Hog");
+      ++wrong;
+    } catch (const phost::Error& e) {
+      if (e.code() != 507) ++wrong;
+    }
+    if (mul(rt.host(), 6, 6) != 35) ++wrong;  // on the isolate that replaced it, kept again
+  });  // exits without giving it back
+  keeper.join();
+  CHECK(wrong == 0);
+  phost::CallOptions options;
+  options.timeout = std::chrono::milliseconds(2000);
+  CHECK(rt.host().call("scripts.calc.Mul", phost::args(2, 2), options).as_int() == 3);
+}
+
+TEST_CASE("a script or a nested call cannot keep an isolate") {
+  rt_test::Options o;
+  o.process_allow = {"runtime.*", "native.*"};
+  o.processes.emplace_back("native.keep", [](phost::Call& call) { return call.call("runtime.keep_isolate"); });
+  rt_test::Runtime rt(o);
+  rt.load("k", "function Keep() { return Process('runtime.keep_isolate'); }\n"
+               "function Nested() { return Process('native.keep'); }");
+  for (const char* name : {"scripts.k.Keep", "scripts.k.Nested"}) {
+    CAPTURE(name);
+    const auto e = rt.error_of(name);
+    CHECK(e.code == 403);
+    CHECK(e.message.find("is for the application's threads") != std::string::npos);
+  }
+}
+
+#if !defined(__SANITIZE_ADDRESS__)  // the isolate given up on is leaked on purpose
+TEST_CASE("a host destroyed while another thread keeps an isolate gives up on it after a bounded wait") {
+  auto rt = std::make_unique<rt_test::Runtime>(rt_test::Options{.isolates = 2});
+  rt->load("calc", kCalc);
+  Gate kept, destroyed;
+  std::atomic<int64_t> got{0};
+  std::thread keeper([&] {
+    rt->host().call("runtime.keep_isolate");
+    got = mul(rt->host(), 7, 7);
+    kept.open();
+    destroyed.wait();
+  });
+  kept.wait();
+  CHECK(got == 52);
+  const auto t0 = std::chrono::steady_clock::now();
+  rt.reset();
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
+  destroyed.open();
+  keeper.join();  // its exit finds the runtime gone and leaves the abandoned isolate alone
+  // And a new host on this thread works.
+  rt_test::Runtime again({.isolates = 1});
+  again.load("calc", kCalc);
+  CHECK(mul(again.host(), 2, 3) == 9);
+}
+#endif
