@@ -4,9 +4,12 @@
 //   add      host->script scripts.x.Add(a, b): two small objects in, one out;
 //            raw: Function::Call with objects built by hand, two Gets back
 //   add_ref  the same through a call handle looked up once (Host::lookup)
+//   add_kept add_ref, the calling thread keeping its isolate between calls
+//            (runtime.keep_isolate)
 //   one      a call with one number to one of 2,000 loaded scripts (round
 //            robin); raw: 2,000 functions in one context, Function::Call
 //   one_ref  the same through 2,000 call handles
+//   one_kept one_ref, the calling thread keeping its isolate
 //   first    the first call of a script after runtime.load (1,000 scripts a
 //            round); raw: the first call of a function compiled just before
 //   native   JS -> native Process('bench.echo', i, 'hello') in a JS loop;
@@ -34,6 +37,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <v8-function-callback.h>
@@ -137,9 +141,22 @@ phost::Value point(int64_t x, int64_t y) {
   return o;
 }
 
+// Keeps the calling thread's isolate (runtime.keep_isolate) while it lives, when asked.
+struct Kept {
+  phost::Host& host;
+  bool on;
+  Kept(phost::Host& h, bool keep) : host(h), on(keep) {
+    if (on) host.call("runtime.keep_isolate");
+  }
+  ~Kept() {
+    if (on) host.call("runtime.release_isolate");
+  }
+};
+
 // by_ref: through a call handle looked up once (Host::lookup, ABI 1.4).
-void run_add(phost::Host& host, v8::Isolate* isolate, bool by_ref) {
+void run_add(phost::Host& host, v8::Isolate* isolate, bool by_ref, bool keep = false) {
   host.call("runtime.load", phost::args("x", kAdd, "x.js"));
+  std::optional<Kept> kept(std::in_place, host, keep);
   const phost::ProcessRef add = by_ref ? host.lookup("scripts.x.Add") : phost::ProcessRef();
   int64_t i = 0, bad = 0;
   const double p = cpu_per_unit(20'000, [&](int64_t n) {
@@ -149,6 +166,7 @@ void run_add(phost::Host& host, v8::Isolate* isolate, bool by_ref) {
       bad += r["x"].as_int() + r["y"].as_int() != (i & 1023) + 5 + (i & 7);
     }
   });
+  kept.reset();
   bench::RawContext raw(isolate);
   v8::HandleScope scope(isolate);
   const RawAdd raw_add(raw.get());
@@ -159,11 +177,14 @@ void run_add(phost::Host& host, v8::Isolate* isolate, bool by_ref) {
     }
   });
   if (bad) die("add: wrong results");
-  row(by_ref ? "add_ref: the same through a call handle (lookup once)" : "add: host->script Add(a, b), objects in and out",
+  row(keep     ? "add_kept: by handle, the thread keeping its isolate"
+      : by_ref ? "add_ref: the same through a call handle (lookup once)"
+               : "add: host->script Add(a, b), objects in and out",
       p, r, 2.0);
 }
 void case_add(phost::Host& host, v8::Isolate* isolate) { run_add(host, isolate, false); }
 void case_add_ref(phost::Host& host, v8::Isolate* isolate) { run_add(host, isolate, true); }
+void case_add_kept(phost::Host& host, v8::Isolate* isolate) { run_add(host, isolate, true, true); }
 
 // ---- one: one number to one of many loaded scripts ---------------------------
 
@@ -173,7 +194,7 @@ std::string numbered(std::string_view body, int k) {
   return "const k = " + std::to_string(k) + ";\n" + std::string(body);
 }
 
-void run_one(phost::Host& host, v8::Isolate* isolate, bool by_ref) {
+void run_one(phost::Host& host, v8::Isolate* isolate, bool by_ref, bool keep = false) {
   constexpr std::string_view kBody = "function Main(n) { return n + k; }\n";
   std::vector<std::string> names;
   std::vector<phost::ProcessRef> refs;
@@ -183,6 +204,7 @@ void run_one(phost::Host& host, v8::Isolate* isolate, bool by_ref) {
     if (by_ref) refs.push_back(host.lookup(names.back()));
   }
   int64_t i = 0, bad = 0;
+  std::optional<Kept> kept(std::in_place, host, keep);
   const double p = cpu_per_unit(20'000, [&](int64_t n) {
     for (int64_t c = 0; c < n; ++c, ++i) {
       const int k = int(i % kMany);
@@ -190,6 +212,7 @@ void run_one(phost::Host& host, v8::Isolate* isolate, bool by_ref) {
       bad += r.as_int() != (i & 0xffff) + k;
     }
   });
+  kept.reset();
   bench::RawContext raw(isolate);
   v8::HandleScope scope(isolate);
   v8::Local<v8::Context> context = raw.get();
@@ -209,11 +232,14 @@ void run_one(phost::Host& host, v8::Isolate* isolate, bool by_ref) {
     }
   });
   if (bad) die("one: wrong results");
-  row(by_ref ? "one_ref: the same through call handles (lookup once)" : "one: a number to one of 2,000 loaded scripts",
+  row(keep     ? "one_kept: by handles, the thread keeping its isolate"
+      : by_ref ? "one_ref: the same through call handles (lookup once)"
+               : "one: a number to one of 2,000 loaded scripts",
       p, r, 2.0);
 }
 void case_one(phost::Host& host, v8::Isolate* isolate) { run_one(host, isolate, false); }
 void case_one_ref(phost::Host& host, v8::Isolate* isolate) { run_one(host, isolate, true); }
+void case_one_kept(phost::Host& host, v8::Isolate* isolate) { run_one(host, isolate, true, true); }
 
 // ---- first: the first call after a load ----------------------------------
 
@@ -531,7 +557,7 @@ void case_hardened(phost::Host& host, v8::Isolate* isolate) {
 
 int main(int argc, char** argv) {
   if (argc > 1) g_round_s = std::atof(argv[1]);
-  if (!(g_round_s > 0)) die("usage: bench_call_speed [round seconds > 0] [add|add_ref|one|one_ref|first|native|args|threads|hardened ...]");
+  if (!(g_round_s > 0)) die("usage: bench_call_speed [round seconds > 0] [add|add_ref|add_kept|one|one_ref|one_kept|first|native|args|threads|hardened ...]");
   std::vector<std::string> cases(argv + std::min(argc, 2), argv + argc);
   auto wanted = [&](std::string_view c) {
     return cases.empty() || std::find(cases.begin(), cases.end(), c) != cases.end();
@@ -544,8 +570,10 @@ int main(int argc, char** argv) {
   std::printf("  %-58s %9s %9s %8s\n", "call", "raw V8", "phost", "ratio");
   if (wanted("add")) case_add(*host, raw.get());
   if (wanted("add_ref")) case_add_ref(*host, raw.get());
+  if (wanted("add_kept")) case_add_kept(*host, raw.get());
   if (wanted("one")) case_one(*host, raw.get());
   if (wanted("one_ref")) case_one_ref(*host, raw.get());
+  if (wanted("one_kept")) case_one_kept(*host, raw.get());
   if (wanted("first")) case_first(*host, raw.get(), "first: first call after runtime.load (no cache_dir)");
   if (wanted("first")) {
     const std::string dir = "/tmp/phost-bench-cache-" + std::to_string(getpid());
