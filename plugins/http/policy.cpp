@@ -107,6 +107,24 @@ void add_entry(const std::string& entry, const char* list, std::vector<std::stri
   names.push_back(text);
 }
 
+// The IPv4 address an IPv6 one carries, for the deny rules: IPv4-compatible
+// (::a.b.c.d), NAT64's well-known prefix (64:ff9b::a.b.c.d, RFC 6052: a
+// NAT64 gateway connects to a.b.c.d) and 6to4 (2002:aabb:ccdd::/48).
+bool embedded_v4(const Address& a, Address& out) {
+  if (!a.v6) return false;
+  const uint8_t* b = a.bytes.data();
+  static constexpr uint8_t kZero[12] = {};
+  static constexpr uint8_t kNat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+  const uint8_t* v4 = nullptr;
+  if (std::memcmp(b, kZero, 12) == 0 && (b[12] | b[13] | b[14]) != 0) v4 = b + 12;  // not :: or ::1
+  else if (std::memcmp(b, kNat64, 12) == 0) v4 = b + 12;
+  else if (b[0] == 0x20 && b[1] == 0x02) v4 = b + 2;
+  if (!v4) return false;
+  out = Address{};
+  std::memcpy(out.bytes.data(), v4, 4);
+  return true;
+}
+
 }  // namespace
 
 std::string Address::to_string() const {
@@ -159,6 +177,9 @@ std::string Policy::check_host(std::string_view raw, bool& name_allowed) const {
 std::string Policy::check_address(const Address& address, bool name_allowed) const {
   if (const Network* n = find_network(deny_networks_, address))
     return "address " + address.to_string() + " is in the denied network " + n->text;
+  if (Address v4; embedded_v4(address, v4))
+    if (const Network* n = find_network(deny_networks_, v4))
+      return "address " + address.to_string() + " (" + v4.to_string() + ") is in the denied network " + n->text;
   if (!name_allowed && !find_network(allow_networks_, address))
     return "address " + address.to_string() + " is not in the allow list";
   return {};

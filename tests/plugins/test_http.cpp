@@ -355,6 +355,12 @@ TEST_CASE("denied networks are refused at the address actually connected to") {
   CHECK(e.code == 403);
   CHECK(contains(e.message, "address 169.254.169.254 is in the denied network 169.254.0.0/16"));
   CHECK(d.error("http.Get", phost::args("http://[::ffff:169.254.169.254]/")).code == 403);
+  // IPv6 forms that carry the address: IPv4-compatible, NAT64 (a gateway would connect to it) and 6to4.
+  e = d.error("http.Get", phost::args("http://[64:ff9b::169.254.169.254]/"));
+  CHECK(e.code == 403);
+  CHECK(contains(e.message, "address 64:ff9b::a9fe:a9fe (169.254.169.254) is in the denied network 169.254.0.0/16"));
+  CHECK(d.error("http.Get", phost::args("http://[::169.254.169.254]/")).code == 403);
+  CHECK(d.error("http.Get", phost::args("http://[2002:a9fe:a9fe::1]/")).code == 403);
   CHECK(d.error("http.Get", phost::args("http://2852039166/")).code == 403);  // 169.254.169.254 as a number
   CHECK(d.error("http.Get", phost::args("http://0251.0376.0251.0376/")).code == 403);  // and in octal
   e = d.error("http.Get", phost::args(d.url("/to-metadata")));
