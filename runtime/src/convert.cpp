@@ -245,7 +245,11 @@ public:
       budget_.bytes(store->ByteLength());
       return Value::bytes(std::string_view(static_cast<const char*>(store->Data()), store->ByteLength()));
     }
-    if (v->IsDate()) return Value::string(iso_date(v.As<v8::Date>()->ValueOf()));
+    if (v->IsDate()) {
+      const double ms = v.As<v8::Date>()->ValueOf();
+      // An invalid Date is null, as JSON.stringify writes it (gou passes values through JSON).
+      return std::isfinite(ms) ? Value::string(iso_date(ms)) : Value::null();
+    }
     if (v->IsPromise()) fail(400, "a promise inside a value cannot be converted (await it first)");
     if (v->IsRegExp()) fail(400, "a RegExp cannot be converted (pass its .source)");
     if (v->IsWeakMap() || v->IsWeakSet()) fail(400, "a WeakMap or WeakSet cannot be converted");
@@ -309,7 +313,6 @@ private:
   }
 
   static std::string iso_date(double ms) {
-    if (!std::isfinite(ms)) return "Invalid Date";
     const auto seconds = static_cast<std::time_t>(std::floor(ms / 1000));
     std::tm tm{};
     gmtime_r(&seconds, &tm);

@@ -9,7 +9,7 @@
 //   string <-> string (lone surrogates become U+FFFD)
 //   bytes <-> Uint8Array (any ArrayBufferView, ArrayBuffer or SharedArrayBuffer is accepted)
 //   array <-> Array (holes -> null); object <-> plain object (own enumerable string keys)
-//   Date -> ISO 8601 string; Map -> object (string or number keys that stay distinct);
+//   Date -> ISO 8601 string (invalid: null); Map -> object (string or number keys that stay distinct);
 //   Set -> array; Error -> {name, message[, code][, stack]};
 //   new Number/String/Boolean/BigInt(x) -> x
 //   functions, symbols, promises, RegExps, Proxies, WeakMaps, WeakSets, cycles,

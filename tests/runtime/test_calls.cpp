@@ -96,6 +96,7 @@ TEST_CASE("values convert directly both ways with the documented rules") {
                "function Cycle() { const o = {}; o.self = o; return o; }\n"
                "function Nan() { return [1, NaN, -Infinity, {w: Infinity}]; }\n"
                "function NanTop() { return NaN; }\n"
+               "function BadDate() { return [new Date(NaN), {d: new Date('nonsense')}, new Date(8.64e15)]; }\n"
                "function Both(a, b) { return [a, b]; }\n"
                "function NanArg() { return Process('scripts.v.Both', NaN, {w: Infinity}); }\n"
                "function HugeBig() { return 2n ** 64n; }");
@@ -116,6 +117,8 @@ TEST_CASE("values convert directly both ways with the documented rules") {
   // NaN and the infinities are null, as JSON.stringify writes them (gou passes values through JSON).
   CHECK(rt.json("scripts.v.Nan") == R"([1,null,null,{"w":null}])");
   CHECK(rt.json("scripts.v.NanTop") == "null");
+  // An invalid Date too, as JSON.stringify writes it; the last valid one is an extended year.
+  CHECK(rt.json("scripts.v.BadDate") == R"([null,{"d":null},"+275760-09-13T00:00:00.000Z"])");
   CHECK(rt.json("scripts.v.NanArg") == R"([null,{"w":null}])");
   CHECK(rt.error_of("scripts.v.HugeBig").message.find("BigInt does not fit") != std::string::npos);
 }
