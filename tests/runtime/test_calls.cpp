@@ -160,6 +160,20 @@ TEST_CASE("a short string passed as a slice of a huge one does not keep the huge
   for (int i = 0; i < 12; ++i) CHECK(rt.json("scripts.s.Slice", phost::args(i)) == "20");
 }
 
+// The same for Process() names (name_cache.cpp): the name's folder part in
+// another case each time, so that each lands in its own slot.
+TEST_CASE("a process name passed as a slice of a huge string does not keep the huge one alive") {
+  rt_test::Runtime rt({.heap_mb = 64});
+  rt.load("nm", "function Id(x) { return x; }\n"
+                "function Call(i) {\n"
+                "  let name = '';\n"
+                "  for (const [b, c] of [...'scripts.nm'].entries()) name += (i >> (b % 8)) & 1 ? c.toUpperCase() : c;\n"
+                "  const big = name + '.Id|' + 'x'.repeat(24e6) + i;\n"
+                "  return Process(big.substring(0, name.length + 3), i);  // 'scripts.nm.Id', 13 characters\n"
+                "}\n");
+  for (int i = 0; i < 12; ++i) CHECK(rt.json("scripts.nm.Call", phost::args(i)) == std::to_string(i));
+}
+
 // Argument objects are built from keys cached per isolate, and a shape seen
 // a few times by a function made for it (convert.cpp, key_cache.cpp,
 // shape_cache.cpp): ordinary objects whatever the keys, the first time and later.
