@@ -20,6 +20,7 @@ const NameCache::Name& NameCache::remember(v8::Local<v8::String> name, std::stri
   Name& entry = names_[slot(name)];
   drop(std::exchange(entry.shared, shared));
   entry.string.Reset(isolate_, name);
+  entry.string.SetWeak();  // name may be a slice of a huge string (string_values.cpp)
   entry.utf8.assign(utf8);
   entry.allowed = allowed;
   return entry;

@@ -14,6 +14,10 @@ Value StringValues::find(v8::Local<v8::String> s) const {
 void StringValues::remember(v8::Local<v8::String> s, View value) {
   Entry& entry = entries_[slot(s)];
   entry.string.Reset(isolate_, s);
+  // Weak: a short slice of a huge string holds all of it, which a strong
+  // handle would keep across calls until the heap limit (507). A literal
+  // lives as long as its script, so it still finds its entry.
+  entry.string.SetWeak();
   entry.value = value.retain();
 }
 

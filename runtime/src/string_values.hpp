@@ -31,7 +31,7 @@ public:
 
 private:
   struct Entry {
-    v8::Global<v8::String> string;
+    v8::Global<v8::String> string;  // weak: empty once the script drops the string
     Value value;  // frozen: shared with every call that found it
   };
   static constexpr size_t kSlots = 64;

@@ -150,6 +150,33 @@ TEST_CASE("short strings passed again and again keep their own text") {
     CHECK(rt.json("scripts.s.Echo", phost::args(text)) == "\"" + std::string(text) + "\"");
 }
 
+// A short slice of a huge string is a view of all of it: the cache must not
+// keep the huge string alive after the call (each call here would otherwise
+// pin another 24 MB, and the third or so fail with 507).
+TEST_CASE("a short string passed as a slice of a huge one does not keep the huge one alive") {
+  rt_test::Runtime rt({.heap_mb = 64});
+  rt.host().add("native.take", "", [](phost::Call& call) { return Value::integer(int64_t(call.arg<std::string>(0).size())); });
+  rt.load("s", "function Slice(i) {\n"
+               "  const big = String.fromCharCode(97 + i).repeat(24e6) + i;\n"
+               "  return Process('native.take', big.substring(100 + i, 120 + i));\n"
+               "}\n");
+  for (int i = 0; i < 12; ++i) CHECK(rt.json("scripts.s.Slice", phost::args(i)) == "20");
+}
+
+// The same for Process() names (name_cache.cpp): the name's folder part in
+// another case each time, so that each lands in its own slot.
+TEST_CASE("a process name passed as a slice of a huge string does not keep the huge one alive") {
+  rt_test::Runtime rt({.heap_mb = 64});
+  rt.load("nm", "function Id(x) { return x; }\n"
+                "function Call(i) {\n"
+                "  let name = '';\n"
+                "  for (const [b, c] of [...'scripts.nm'].entries()) name += (i >> (b % 8)) & 1 ? c.toUpperCase() : c;\n"
+                "  const big = name + '.Id|' + 'x'.repeat(24e6) + i;\n"
+                "  return Process(big.substring(0, name.length + 3), i);  // 'scripts.nm.Id', 13 characters\n"
+                "}\n");
+  for (int i = 0; i < 12; ++i) CHECK(rt.json("scripts.nm.Call", phost::args(i)) == std::to_string(i));
+}
+
 // Argument objects are built from keys cached per isolate, and a shape seen
 // a few times by a function made for it (convert.cpp, key_cache.cpp,
 // shape_cache.cpp): ordinary objects whatever the keys, the first time and later.
