@@ -3,11 +3,11 @@
 // returned by one). Freezing is a flag, not the reference count: a count of 1
 // does not make a value that was shared mutable again.
 //
-// Small scalars are not nodes: null, bools and ints of up to 61 bits live in
-// the handle itself, whose low bits tell (nodes are 8-aligned, so a node's
-// are 0). Making and releasing one touches no memory (issue 14: a node per
-// scalar was ~400 instructions of a JS -> native call). Handles are opaque
-// to plugins, so this is invisible across the ABI.
+// Small scalars are not nodes: null, bools and ints of up to 61 bits (29 on
+// a 32-bit target) live in the handle itself, whose low bits tell (nodes are
+// 8-aligned, so a node's are 0). Making and releasing one touches no memory
+// (issue 14: a node per scalar was ~400 instructions of a JS -> native call).
+// Handles are opaque to plugins, so this is invisible across the ABI.
 #pragma once
 
 #include <phost/plugin_api.h>
@@ -51,7 +51,8 @@ inline constexpr size_t kMaxValueDepth = 512;
 // The handle's low bits: 0 a node, kIntTag an inline int, kConstTag null,
 // false or true (the payload 0, 1, 2).
 inline constexpr uintptr_t kTagBits = 7, kIntTag = 1, kConstTag = 2;
-inline constexpr int64_t kInlineIntLimit = int64_t{1} << 60;  // inline ints are in [-limit, limit)
+// Inline ints are in [-limit, limit): 2^60 with 64-bit handles, 2^28 with 32-bit ones.
+inline constexpr int64_t kInlineIntLimit = int64_t{1} << (sizeof(uintptr_t) * 8 - 4);
 
 // v is NULL or a node (not an inline scalar).
 inline bool is_node(const phost_value* v) noexcept { return (reinterpret_cast<uintptr_t>(v) & kTagBits) == 0; }
