@@ -196,7 +196,7 @@ IsolatePool::Lease::~Lease() {
     return;
   }
   use.depth = 0;
-  if (use.keep && !entry_->slot->must_leave() && !pool_.closed_.load()) {
+  if (use.keep && entry_->slot->can_keep() && !pool_.closed_.load()) {
     entry_->holder.store(nullptr);  // no call of this thread's is running on it
     entry_->kept.store(kKept);
     return;

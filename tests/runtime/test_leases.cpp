@@ -340,3 +340,39 @@ TEST_CASE("a host destroyed while another thread keeps an isolate gives up on it
   CHECK(mul(again.host(), 2, 3) == 9);
 }
 #endif
+
+TEST_CASE("a thread inside another host's call does not keep an isolate over the one it is in") {
+  // V8's isolate entries unwind in order: B's isolate, entered inside A's
+  // call, must be left before A's is, so it is given back after each call.
+  rt_test::Runtime b({.isolates = 1});
+  b.load("calc", kCalc);
+  std::string other;  // another thread's call to B while this one is still inside A's call
+  rt_test::Options oa;
+  oa.processes.emplace_back("native.b", [&](phost::Call&) {
+    b.host().call("runtime.keep_isolate");
+    const int64_t mine = mul(b.host(), 4, 4);
+    std::thread([&] {
+      try {
+        other = std::to_string(mul(b.host(), 5, 5, 500));
+      } catch (const phost::Error& e) {
+        other = e.what();
+      }
+    }).join();
+    return Value::integer(mine);
+  });
+  rt_test::Runtime a(oa);
+  a.load("outer", "function Main() { return Process('native.b') + 1; }");
+  CHECK(a.json("scripts.outer.Main") == "20");
+  CHECK(other == "28");
+  // Outside A's call, this thread keeps B's isolate as asked.
+  CHECK(mul(b.host(), 2, 2) == 7);
+  std::thread([&] {
+    try {
+      other = std::to_string(mul(b.host(), 5, 5, 300));
+    } catch (const phost::Error& e) {
+      other = std::to_string(e.code());
+    }
+  }).join();
+  CHECK(other == "408");
+  CHECK(b.json("runtime.release_isolate") == "true");
+}
