@@ -44,6 +44,14 @@ public:
   // Between calls the thread's locker stays parked (parked_lock.hpp).
   void enter();
   void leave() noexcept;
+  // Whether this isolate is the one V8 takes as this thread's current: the
+  // last one it entered. V8 keeps them as a stack; running another's JS, or
+  // leaving one below the top, leaves V8 on the wrong isolate (or none).
+  bool on_top() const noexcept { return v8::Isolate::TryGetCurrent() == isolate_; }
+  // Enter and exit again, the lock held: for a call on a slot this thread
+  // already holds when another isolate was entered after it.
+  void push() noexcept { isolate_->Enter(); }
+  void pop() noexcept { isolate_->Exit(); }
   LockAnchor& lock_anchor() noexcept { return *lock_; }
   // The isolate must be left after this call (it hit its heap limit), not kept.
   bool must_leave() const noexcept { return out_of_memory_; }

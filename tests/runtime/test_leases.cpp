@@ -340,3 +340,55 @@ TEST_CASE("a host destroyed while another thread keeps an isolate gives up on it
   CHECK(mul(again.host(), 2, 3) == 9);
 }
 #endif
+
+// V8 keeps the isolates a thread entered as a stack, and leaving one restores
+// the one entered before it: a kept isolate left from under another (released
+// out of order, or kept from inside another runtime's call) left this thread
+// on no isolate while it ran another's JS, and V8 crashed compiling it.
+TEST_CASE("a thread keeping isolates of two runtimes, or keeping one from inside another's call, runs both safely") {
+  constexpr std::string_view kChurn = "function Churn(n) { let keep = []; for (let i = 0; i < n; i++) {"
+                                      " keep.push({a: [i], b: {c: i}}); if (keep.length > 5000) keep = []; }"
+                                      " return keep.length; }";
+  {
+    rt_test::Runtime a({.isolates = 1}), b({.isolates = 1});
+    for (rt_test::Runtime* rt : {&a, &b}) rt->load("calc", std::string(kCalc) + "\n" + std::string(kChurn));
+    CHECK(a.json("runtime.keep_isolate") == "true");
+    CHECK(mul(a.host(), 2, 3) == 9);
+    CHECK(b.json("runtime.keep_isolate") == "true");
+    CHECK(mul(b.host(), 2, 4) == 11);
+    CHECK(a.json("runtime.release_isolate") == "true");
+    for (int i = 0; i < 20; ++i) REQUIRE(b.json("scripts.calc.Churn", phost::args(200000)) != "");
+    CHECK(b.json("runtime.release_isolate") == "true");
+    CHECK(mul(a.host(), 2, 3) == 9);
+  }
+  auto a = std::make_unique<rt_test::Runtime>(rt_test::Options{.isolates = 1});
+  a->load("calc", std::string(kCalc) + "\n" + std::string(kChurn));
+  rt_test::Options o;
+  o.process_allow = {"native.*"};
+  phost::Host* host_a = &a->host();
+  o.processes.emplace_back("native.keep_a", [host_a](phost::Call&) {
+    host_a->call("runtime.keep_isolate");
+    Value churned = host_a->call("scripts.calc.Churn", phost::args(100000));
+    // Giving it back from here would leave it from under this call's isolate: refused.
+    try {
+      host_a->call("runtime.release_isolate");
+      return Value::string("released from inside a call");
+    } catch (const phost::Error& e) {
+      if (e.code() != 409) throw;
+    }
+    return host_a->call("scripts.calc.Mul", phost::args(1, 1));
+  });
+  CHECK(a->json("runtime.keep_isolate") == "true");  // kept under b's isolates from here on
+  CHECK(mul(a->host(), 2, 3) == 9);
+  auto b = std::make_unique<rt_test::Runtime>(o);
+  b->load("k", "function Go() { return Process('native.keep_a') + 1; }\n" + std::string(kChurn));
+  CHECK(b->json("scripts.k.Go") == "5");
+  for (int i = 0; i < 10; ++i) REQUIRE(b->json("scripts.k.Churn", phost::args(200000)) != "");
+  b.reset();
+  CHECK(mul(a->host(), 2, 3) == 9);
+  CHECK(a->json("runtime.release_isolate") == "true");
+  rt_test::Runtime c({.isolates = 1});
+  c.load("calc", kCalc);
+  CHECK(mul(c.host(), 2, 2) == 7);
+  CHECK(mul(a->host(), 2, 3) == 9);
+}
