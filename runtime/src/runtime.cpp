@@ -64,8 +64,11 @@ Runtime::Runtime(phost_plugin* self, Options options)
 }
 
 Runtime::~Runtime() {
-  watcher_.reset();  // no reload may start once the pool is closing
+  // The pool first: a reload may be waiting for an isolate that a thread
+  // keeps (runtime.keep_isolate), up to load_timeout_ms or for good; closed,
+  // the pool fails it at once.
   pool_.close();
+  watcher_.reset();
 }
 
 void Runtime::reload_changed(const std::vector<std::filesystem::path>& removed) noexcept {
@@ -88,6 +91,9 @@ void Runtime::reload_changed(const std::vector<std::filesystem::path>& removed) 
     const size_t loaded = load_app_dir(nullptr, true);
     log(PHOST_LOG_INFO, "watch: scripts changed; " + std::to_string(loaded) + " loaded, " + std::to_string(dropped) +
                             " removed");
+  } catch (const Error& e) {
+    if (e.code() == 503) return;  // the runtime is closing
+    log(PHOST_LOG_ERROR, std::string("watch: reloading failed, the previous scripts stay: ") + e.what());
   } catch (const std::exception& e) {
     log(PHOST_LOG_ERROR, std::string("watch: reloading failed, the previous scripts stay: ") + e.what());
   }

@@ -392,3 +392,23 @@ TEST_CASE("a thread keeping isolates of two runtimes, or keeping one from inside
   CHECK(mul(c.host(), 2, 2) == 7);
   CHECK(mul(a->host(), 2, 3) == 9);
 }
+
+// A reload of a watched app dir waiting for the isolate this thread keeps
+// held the host's destruction for load_timeout_ms (for good with none).
+TEST_CASE("a host whose reload waits for the isolate its destroying thread keeps is destroyed at once") {
+  const auto app = rt_test::temp_dir("keep-watch");
+  rt_test::write(app / "scripts" / "calc.js", std::string(kCalc));
+  rt_test::Options o;
+  o.app_dir = app.string();
+  o.watch = true;
+  o.load_timeout_ms = 60000;
+  auto rt = std::make_unique<rt_test::Runtime>(o);
+  CHECK(rt->json("runtime.keep_isolate") == "true");
+  CHECK(mul(rt->host(), 2, 3) == 9);
+  rt_test::write(app / "scripts" / "calc.js", "function Mul(a, b) { return 1; }");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // the reload starts and waits
+  const auto t0 = std::chrono::steady_clock::now();
+  rt.reset();
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
+  std::filesystem::remove_all(app);
+}
