@@ -412,3 +412,28 @@ TEST_CASE("a host whose reload waits for the isolate its destroying thread keeps
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
   std::filesystem::remove_all(app);
 }
+
+// The host's destruction waits for calls in flight; one waiting for the isolate
+// the destroying thread keeps waited until its deadline (for good without one),
+// since the kept isolate goes back only as the runtime closes, after that wait.
+TEST_CASE("a call waiting for the isolate its host's destroying thread keeps fails at once with 503") {
+  auto rt = std::make_unique<rt_test::Runtime>(rt_test::Options{.isolates = 1, .timeout_ms = 0});
+  rt->load("calc", kCalc);
+  CHECK(rt->json("runtime.keep_isolate") == "true");
+  CHECK(mul(rt->host(), 1, 1) == 4);
+  rt_test::Failure waited;
+  std::thread waiter([&] {
+    try {
+      mul(rt->host(), 2, 2, 20000);
+    } catch (const phost::Error& e) {
+      waited = {e.code(), e.status(), e.what(), {}};
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // it waits for the kept isolate
+  const auto t0 = std::chrono::steady_clock::now();
+  rt.reset();
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
+  waiter.join();
+  CHECK(waited.code == 503);
+  CHECK(waited.message.find("host is being destroyed") != std::string::npos);
+}
