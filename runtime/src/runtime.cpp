@@ -286,8 +286,9 @@ std::shared_ptr<ScriptVersion> Runtime::make(std::string id, std::string source,
 
 void Runtime::keep_isolate(bool on, const Call& call) {
   // Keeping is for the application's own threads: a script or plugin asking
-  // from inside a call would hold an isolate back from everyone else.
-  if (call.info().depth > 1)
+  // from inside a call would hold an isolate back from everyone else, and so
+  // would a script's time.After call, made outside any call on our thread.
+  if (call.info().depth > 1 || DelayedCalls::on_this_thread())
     throw Error(403, std::string(on ? "runtime.keep_isolate" : "runtime.release_isolate") +
                          " is for the application's threads: call it from the application, not from inside a call",
                 PHOST_E_PROCESS);

@@ -437,3 +437,22 @@ TEST_CASE("a call waiting for the isolate its host's destroying thread keeps fai
   CHECK(waited.code == 503);
   CHECK(waited.message.find("host is being destroyed") != std::string::npos);
 }
+
+// time.After's calls are made outside any call, on the runtime's own thread:
+// a script could make that thread keep an isolate from everyone else.
+TEST_CASE("a script cannot make the runtime's time.After thread keep an isolate") {
+  rt_test::Options o;
+  o.process_allow = {"*"};
+  rt_test::Runtime rt(o);
+  rt.load("h", std::string(kCalc) + "\nfunction Hijack() { Process('time.After', 0, 'runtime.keep_isolate');"
+                                    " Process('time.After', 50, 'scripts.h.Mul', 1, 1); }");
+  CHECK(rt.json("scripts.h.Hijack") == "null");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  phost::CallOptions options;
+  options.timeout = std::chrono::milliseconds(1000);
+  CHECK(rt.host().call("scripts.h.Mul", phost::args(2, 3), options).as_int() == 9);
+  bool refused = false;
+  for (const std::string& line : rt.log_lines())
+    refused |= line.find("time.After: runtime.keep_isolate failed (403)") != std::string::npos;
+  CHECK(refused);
+}
