@@ -5,6 +5,8 @@
 namespace phost::v8rt {
 namespace {
 
+thread_local bool tls_delayed_thread = false;
+
 // Roughly what a value holds: its strings and bytes, and a node per item.
 size_t footprint(View v) {
   switch (v.kind()) {
@@ -37,7 +39,10 @@ void DelayedCalls::add(int64_t at_ns, std::string name, Value args) {
   changed_.notify_one();
 }
 
+bool DelayedCalls::on_this_thread() noexcept { return tls_delayed_thread; }
+
 void DelayedCalls::run() {
+  tls_delayed_thread = true;
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     if (waiting_.empty()) {

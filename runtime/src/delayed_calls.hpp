@@ -28,6 +28,10 @@ public:
   // kMaxWaiting calls, or kMaxWaitingBytes of arguments, wait already.
   void add(int64_t at_ns, std::string name, Value args);
 
+  // Whether this thread is one that makes these calls: they are a script's,
+  // made outside any call (runtime.keep_isolate refuses them).
+  static bool on_this_thread() noexcept;
+
 private:
   struct Pending {
     std::string name;

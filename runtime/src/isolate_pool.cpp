@@ -123,13 +123,20 @@ IsolatePool::Lease IsolatePool::lease(int64_t deadline_ns, const phost_call_ctx*
       use.keep = false;
       throw Error(503, "the script runtime is shutting down", PHOST_E_CANCELLED);
     }
+    // Left only from the top of this thread's isolates; under another
+    // runtime's call it stays kept until this thread's next call from the top.
+    const bool on_top = e->slot->on_top();
     if (closed_.load()) {
-      give_back(*e, &use);
+      if (on_top) give_back(*e, &use);
+      else e->kept.store(kKept);
       throw Error(503, "the script runtime is shutting down", PHOST_E_CANCELLED);
     }
-    e->holder.store(ctx);
-    use.depth = 1;
-    return Lease(*this, e, &use, true);
+    if (!on_top || !e->slot->must_leave()) {
+      e->holder.store(ctx);
+      use.depth = 1;
+      return Lease(*this, e, &use, true, true);
+    }
+    give_back(*e, &use);  // its isolate ran out of memory under another runtime's call: replaced now
   }
   if (use.held) {
     ++use.depth;
@@ -142,6 +149,9 @@ IsolatePool::Lease IsolatePool::lease(int64_t deadline_ns, const phost_call_ctx*
     release(*e);
     throw Error(503, "the script runtime is shutting down", PHOST_E_CANCELLED);
   }
+  // Kept only as the bottom of this thread's isolates, so that it is left
+  // last: V8 restores, as it leaves one, the isolate entered before it.
+  const bool outermost = v8::Isolate::TryGetCurrent() == nullptr;
   try {
     e->slot->enter();
   } catch (...) {
@@ -151,7 +161,7 @@ IsolatePool::Lease IsolatePool::lease(int64_t deadline_ns, const phost_call_ctx*
   use.last = e;
   use.held = e;
   use.depth = 1;
-  return Lease(*this, e, &use, true);
+  return Lease(*this, e, &use, true, outermost);
 }
 
 IsolatePool::Entry& IsolatePool::wait_for_free(Entry* preferred, int64_t deadline_ns, const phost_call_ctx* ctx) {
@@ -175,6 +185,13 @@ IsolatePool::Entry& IsolatePool::wait_for_free(Entry* preferred, int64_t deadlin
       const bool timed_out = deadline_ns && api().clock_ns() >= deadline_ns;
       if (!timed_out) throw Error(499, "call cancelled while waiting for a free isolate", PHOST_E_CANCELLED);
     }
+    // The host being destroyed waits for this call, which may wait for a slot
+    // the destroying thread keeps (runtime.keep_isolate) until the runtime
+    // closes, after the host's wait: ctx_wait tells it, ctx_cancelled does not.
+    if (ctx && PHOST_API_HAS(&api(), ctx_wait) &&
+        api().ctx_wait(const_cast<phost_call_ctx*>(ctx), api().clock_ns()) == PHOST_E_CANCELLED &&
+        !api().ctx_cancelled(ctx))
+      throw Error(503, "the host is being destroyed while this call waited for a free isolate", PHOST_E_CANCELLED);
     auto wait = std::chrono::nanoseconds(kCancelPoll);
     if (deadline_ns) {
       const int64_t left = deadline_ns - api().clock_ns();
@@ -191,12 +208,14 @@ IsolatePool::Entry& IsolatePool::wait_for_free(Entry* preferred, int64_t deadlin
 
 IsolatePool::Lease::~Lease() {
   PoolUse& use = *static_cast<PoolUse*>(use_);
+  if (pushed_) entry_->slot->pop();
   if (!owned_) {
     --use.depth;
     return;
   }
   use.depth = 0;
-  if (use.keep && entry_->slot->can_keep() && !pool_.closed_.load()) {
+  // Pushed: kept, and entered before the isolate on top, it cannot be left now.
+  if (pushed_ || (use.keep && outermost_ && !entry_->slot->must_leave() && !pool_.closed_.load())) {
     entry_->holder.store(nullptr);  // no call of this thread's is running on it
     entry_->kept.store(kKept);
     return;
@@ -215,6 +234,9 @@ void IsolatePool::give_back(Entry& e, void* use) noexcept {
 void IsolatePool::keep(bool on) {
   PoolUse& use = use_of(id_);
   if (use.depth) throw Error(409, "an isolate can be kept or given back only between calls", PHOST_E_INVALID_ARG);
+  // Left only from the top of this thread's isolates (Lease): not from inside another runtime's call.
+  if (!on && use.held && !static_cast<Entry*>(use.held)->slot->on_top())
+    throw Error(409, "an isolate can be kept or given back only between calls", PHOST_E_INVALID_ARG);
   use.keep = on;
   if (on && !use.exit_hook) {
     // As this thread exits, what it keeps goes back to the pool, if the pool is still there.
@@ -225,7 +247,8 @@ void IsolatePool::keep(bool on) {
         const auto pool = live_pools().find(id);
         auto* e = static_cast<Entry*>(u.held);
         uint8_t kept = kKept;
-        if (pool != live_pools().end() && e->kept.compare_exchange_strong(kept, kNotKept)) pool->second->give_back(*e, &u);
+        if (pool != live_pools().end() && e->slot->on_top() && e->kept.compare_exchange_strong(kept, kNotKept))
+          pool->second->give_back(*e, &u);
       }
     });
     use.exit_hook = true;
@@ -287,6 +310,7 @@ void IsolatePool::close() {
     if (use.pool_id != id_ || !use.held || use.depth) continue;
     use.keep = false;
     auto* e = static_cast<Entry*>(use.held);
+    if (!e->slot->on_top()) continue;  // inside another runtime's call: abandoned like another thread's
     uint8_t kept = kKept;
     if (e->kept.compare_exchange_strong(kept, kNotKept)) give_back(*e, &use);
   }

@@ -64,12 +64,21 @@ public:
 
   private:
     friend class IsolatePool;
-    Lease(IsolatePool& pool, Entry* entry, void* use, bool owned) noexcept
-        : pool_(pool), entry_(entry), use_(use), owned_(owned) {}
+    Lease(IsolatePool& pool, Entry* entry, void* use, bool owned, bool outermost = false) noexcept
+        : pool_(pool), entry_(entry), use_(use), owned_(owned), outermost_(outermost) {
+      // Held by this thread, but another isolate was entered after it (a
+      // call into another runtime calling back, or this one kept under it).
+      if (!entry_->slot->on_top()) {
+        entry_->slot->push();
+        pushed_ = true;
+      }
+    }
     IsolatePool& pool_;
     Entry* entry_;
-    void* use_;   // this thread's record of the pool
-    bool owned_;  // false when re-entering this thread's slot
+    void* use_;       // this thread's record of the pool
+    bool owned_;      // false when re-entering this thread's slot
+    bool outermost_;  // no other isolate was entered on this thread under it: it may be kept
+    bool pushed_ = false;
   };
 
   // The slot this thread holds, or a free one (the one it used last if it

@@ -103,7 +103,6 @@ void IsolateSlot::dispose_isolate() noexcept {
 }
 
 void IsolateSlot::enter() {
-  entered_alone_ = v8::Isolate::TryGetCurrent() == nullptr;
   const bool new_thread_state = lock_->lock();
   isolate_->Enter();
   if (new_thread_state) {

@@ -44,12 +44,17 @@ public:
   // Between calls the thread's locker stays parked (parked_lock.hpp).
   void enter();
   void leave() noexcept;
+  // Whether this isolate is the one V8 takes as this thread's current: the
+  // last one it entered. V8 keeps them as a stack; running another's JS, or
+  // leaving one below the top, leaves V8 on the wrong isolate (or none).
+  bool on_top() const noexcept { return v8::Isolate::TryGetCurrent() == isolate_; }
+  // Enter and exit again, the lock held: for a call on a slot this thread
+  // already holds when another isolate was entered after it.
+  void push() noexcept { isolate_->Enter(); }
+  void pop() noexcept { isolate_->Exit(); }
   LockAnchor& lock_anchor() noexcept { return *lock_; }
-  // Whether the thread may stay in the isolate after this lease's call
-  // (IsolatePool::keep): not once it hit its heap limit, nor when another
-  // isolate was entered on this thread under it (V8's entries must unwind
-  // in order, and that one is left first).
-  bool can_keep() const noexcept { return !out_of_memory_ && entered_alone_; }
+  // The isolate must be left after this call (it hit its heap limit), not kept.
+  bool must_leave() const noexcept { return out_of_memory_; }
   void log(int32_t level, std::string_view message) const noexcept { services_.log(level, message); }
   // Any thread: stops whatever runs here.
   void stop(StopReason reason) noexcept;
@@ -95,7 +100,6 @@ private:
   v8::Global<v8::Context> context_;
   std::optional<v8::HandleScope> lease_scope_;  // while leased, outside every call's own scope
   v8::Local<v8::Context> entered_;               // context_, entered while leased
-  bool entered_alone_ = false;                   // no other isolate was entered on the thread then
   std::unique_ptr<JsErrors> errors_;
   std::unique_ptr<KeyCache> keys_;
   std::unique_ptr<ShapeCache> shapes_;

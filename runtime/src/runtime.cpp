@@ -64,8 +64,11 @@ Runtime::Runtime(phost_plugin* self, Options options)
 }
 
 Runtime::~Runtime() {
-  watcher_.reset();  // no reload may start once the pool is closing
+  // The pool first: a reload may be waiting for an isolate that a thread
+  // keeps (runtime.keep_isolate), up to load_timeout_ms or for good; closed,
+  // the pool fails it at once.
   pool_.close();
+  watcher_.reset();
 }
 
 void Runtime::reload_changed(const std::vector<std::filesystem::path>& removed) noexcept {
@@ -88,6 +91,9 @@ void Runtime::reload_changed(const std::vector<std::filesystem::path>& removed) 
     const size_t loaded = load_app_dir(nullptr, true);
     log(PHOST_LOG_INFO, "watch: scripts changed; " + std::to_string(loaded) + " loaded, " + std::to_string(dropped) +
                             " removed");
+  } catch (const Error& e) {
+    if (e.code() == 503) return;  // the runtime is closing
+    log(PHOST_LOG_ERROR, std::string("watch: reloading failed, the previous scripts stay: ") + e.what());
   } catch (const std::exception& e) {
     log(PHOST_LOG_ERROR, std::string("watch: reloading failed, the previous scripts stay: ") + e.what());
   }
@@ -280,8 +286,9 @@ std::shared_ptr<ScriptVersion> Runtime::make(std::string id, std::string source,
 
 void Runtime::keep_isolate(bool on, const Call& call) {
   // Keeping is for the application's own threads: a script or plugin asking
-  // from inside a call would hold an isolate back from everyone else.
-  if (call.info().depth > 1)
+  // from inside a call would hold an isolate back from everyone else, and so
+  // would a script's time.After call, made outside any call on our thread.
+  if (call.info().depth > 1 || DelayedCalls::on_this_thread())
     throw Error(403, std::string(on ? "runtime.keep_isolate" : "runtime.release_isolate") +
                          " is for the application's threads: call it from the application, not from inside a call",
                 PHOST_E_PROCESS);

@@ -376,3 +376,119 @@ TEST_CASE("a thread inside another host's call does not keep an isolate over the
   CHECK(other == "408");
   CHECK(b.json("runtime.release_isolate") == "true");
 }
+
+// V8 keeps the isolates a thread entered as a stack, and leaving one restores
+// the one entered before it: a kept isolate left from under another (released
+// out of order, or kept from inside another runtime's call) left this thread
+// on no isolate while it ran another's JS, and V8 crashed compiling it.
+TEST_CASE("a thread keeping isolates of two runtimes, or keeping one from inside another's call, runs both safely") {
+  constexpr std::string_view kChurn = "function Churn(n) { let keep = []; for (let i = 0; i < n; i++) {"
+                                      " keep.push({a: [i], b: {c: i}}); if (keep.length > 5000) keep = []; }"
+                                      " return keep.length; }";
+  {
+    rt_test::Runtime a({.isolates = 1}), b({.isolates = 1});
+    for (rt_test::Runtime* rt : {&a, &b}) rt->load("calc", std::string(kCalc) + "\n" + std::string(kChurn));
+    CHECK(a.json("runtime.keep_isolate") == "true");
+    CHECK(mul(a.host(), 2, 3) == 9);
+    CHECK(b.json("runtime.keep_isolate") == "true");
+    CHECK(mul(b.host(), 2, 4) == 11);
+    CHECK(a.json("runtime.release_isolate") == "true");
+    for (int i = 0; i < 20; ++i) REQUIRE(b.json("scripts.calc.Churn", phost::args(200000)) != "");
+    CHECK(b.json("runtime.release_isolate") == "true");
+    CHECK(mul(a.host(), 2, 3) == 9);
+  }
+  auto a = std::make_unique<rt_test::Runtime>(rt_test::Options{.isolates = 1});
+  a->load("calc", std::string(kCalc) + "\n" + std::string(kChurn));
+  rt_test::Options o;
+  o.process_allow = {"native.*"};
+  phost::Host* host_a = &a->host();
+  o.processes.emplace_back("native.keep_a", [host_a](phost::Call&) {
+    host_a->call("runtime.keep_isolate");
+    Value churned = host_a->call("scripts.calc.Churn", phost::args(100000));
+    // Giving it back from here would leave it from under this call's isolate: refused.
+    try {
+      host_a->call("runtime.release_isolate");
+      return Value::string("released from inside a call");
+    } catch (const phost::Error& e) {
+      if (e.code() != 409) throw;
+    }
+    return host_a->call("scripts.calc.Mul", phost::args(1, 1));
+  });
+  CHECK(a->json("runtime.keep_isolate") == "true");  // kept under b's isolates from here on
+  CHECK(mul(a->host(), 2, 3) == 9);
+  auto b = std::make_unique<rt_test::Runtime>(o);
+  b->load("k", "function Go() { return Process('native.keep_a') + 1; }\n" + std::string(kChurn));
+  CHECK(b->json("scripts.k.Go") == "5");
+  for (int i = 0; i < 10; ++i) REQUIRE(b->json("scripts.k.Churn", phost::args(200000)) != "");
+  b.reset();
+  CHECK(mul(a->host(), 2, 3) == 9);
+  CHECK(a->json("runtime.release_isolate") == "true");
+  rt_test::Runtime c({.isolates = 1});
+  c.load("calc", kCalc);
+  CHECK(mul(c.host(), 2, 2) == 7);
+  CHECK(mul(a->host(), 2, 3) == 9);
+}
+
+// A reload of a watched app dir waiting for the isolate this thread keeps
+// held the host's destruction for load_timeout_ms (for good with none).
+TEST_CASE("a host whose reload waits for the isolate its destroying thread keeps is destroyed at once") {
+  const auto app = rt_test::temp_dir("keep-watch");
+  rt_test::write(app / "scripts" / "calc.js", std::string(kCalc));
+  rt_test::Options o;
+  o.app_dir = app.string();
+  o.watch = true;
+  o.load_timeout_ms = 60000;
+  auto rt = std::make_unique<rt_test::Runtime>(o);
+  CHECK(rt->json("runtime.keep_isolate") == "true");
+  CHECK(mul(rt->host(), 2, 3) == 9);
+  rt_test::write(app / "scripts" / "calc.js", "function Mul(a, b) { return 1; }");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // the reload starts and waits
+  const auto t0 = std::chrono::steady_clock::now();
+  rt.reset();
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
+  std::filesystem::remove_all(app);
+}
+
+// The host's destruction waits for calls in flight; one waiting for the isolate
+// the destroying thread keeps waited until its deadline (for good without one),
+// since the kept isolate goes back only as the runtime closes, after that wait.
+TEST_CASE("a call waiting for the isolate its host's destroying thread keeps fails at once with 503") {
+  auto rt = std::make_unique<rt_test::Runtime>(rt_test::Options{.isolates = 1, .timeout_ms = 0});
+  rt->load("calc", kCalc);
+  CHECK(rt->json("runtime.keep_isolate") == "true");
+  CHECK(mul(rt->host(), 1, 1) == 4);
+  rt_test::Failure waited;
+  std::thread waiter([&] {
+    try {
+      mul(rt->host(), 2, 2, 20000);
+    } catch (const phost::Error& e) {
+      waited = {e.code(), e.status(), e.what(), {}};
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // it waits for the kept isolate
+  const auto t0 = std::chrono::steady_clock::now();
+  rt.reset();
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(10));
+  waiter.join();
+  CHECK(waited.code == 503);
+  CHECK(waited.message.find("host is being destroyed") != std::string::npos);
+}
+
+// time.After's calls are made outside any call, on the runtime's own thread:
+// a script could make that thread keep an isolate from everyone else.
+TEST_CASE("a script cannot make the runtime's time.After thread keep an isolate") {
+  rt_test::Options o;
+  o.process_allow = {"*"};
+  rt_test::Runtime rt(o);
+  rt.load("h", std::string(kCalc) + "\nfunction Hijack() { Process('time.After', 0, 'runtime.keep_isolate');"
+                                    " Process('time.After', 50, 'scripts.h.Mul', 1, 1); }");
+  CHECK(rt.json("scripts.h.Hijack") == "null");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  phost::CallOptions options;
+  options.timeout = std::chrono::milliseconds(1000);
+  CHECK(rt.host().call("scripts.h.Mul", phost::args(2, 3), options).as_int() == 9);
+  bool refused = false;
+  for (const std::string& line : rt.log_lines())
+    refused |= line.find("time.After: runtime.keep_isolate failed (403)") != std::string::npos;
+  CHECK(refused);
+}
