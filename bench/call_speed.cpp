@@ -37,7 +37,6 @@
 #include <atomic>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <thread>
 
 #include <v8-function-callback.h>
@@ -141,32 +140,34 @@ phost::Value point(int64_t x, int64_t y) {
   return o;
 }
 
-// Keeps the calling thread's isolate (runtime.keep_isolate) while it lives, when asked.
-struct Kept {
-  phost::Host& host;
-  bool on;
-  Kept(phost::Host& h, bool keep) : host(h), on(keep) {
-    if (on) host.call("runtime.keep_isolate");
-  }
-  ~Kept() {
-    if (on) host.call("runtime.release_isolate");
-  }
-};
+// measure() run on this thread, or, with keep, on a thread of its own that
+// keeps its isolate (runtime.keep_isolate): this thread has the raw isolate
+// entered, and an isolate is kept only with none entered under it.
+double phost_side(phost::Host& host, bool keep, const std::function<double()>& measure) {
+  if (!keep) return measure();
+  double p = 0;
+  std::thread([&] {
+    host.call("runtime.keep_isolate");
+    p = measure();
+    host.call("runtime.release_isolate");
+  }).join();
+  return p;
+}
 
 // by_ref: through a call handle looked up once (Host::lookup, ABI 1.4).
 void run_add(phost::Host& host, v8::Isolate* isolate, bool by_ref, bool keep = false) {
   host.call("runtime.load", phost::args("x", kAdd, "x.js"));
-  std::optional<Kept> kept(std::in_place, host, keep);
   const phost::ProcessRef add = by_ref ? host.lookup("scripts.x.Add") : phost::ProcessRef();
   int64_t i = 0, bad = 0;
-  const double p = cpu_per_unit(20'000, [&](int64_t n) {
-    for (int64_t k = 0; k < n; ++k, ++i) {
-      const phost::Value r = by_ref ? add.call(phost::args(point(i & 1023, 2), point(3, i & 7)))
-                                    : host.call("scripts.x.Add", phost::args(point(i & 1023, 2), point(3, i & 7)));
-      bad += r["x"].as_int() + r["y"].as_int() != (i & 1023) + 5 + (i & 7);
-    }
+  const double p = phost_side(host, keep, [&] {
+    return cpu_per_unit(20'000, [&](int64_t n) {
+      for (int64_t k = 0; k < n; ++k, ++i) {
+        const phost::Value r = by_ref ? add.call(phost::args(point(i & 1023, 2), point(3, i & 7)))
+                                      : host.call("scripts.x.Add", phost::args(point(i & 1023, 2), point(3, i & 7)));
+        bad += r["x"].as_int() + r["y"].as_int() != (i & 1023) + 5 + (i & 7);
+      }
+    });
   });
-  kept.reset();
   bench::RawContext raw(isolate);
   v8::HandleScope scope(isolate);
   const RawAdd raw_add(raw.get());
@@ -204,15 +205,16 @@ void run_one(phost::Host& host, v8::Isolate* isolate, bool by_ref, bool keep = f
     if (by_ref) refs.push_back(host.lookup(names.back()));
   }
   int64_t i = 0, bad = 0;
-  std::optional<Kept> kept(std::in_place, host, keep);
-  const double p = cpu_per_unit(20'000, [&](int64_t n) {
-    for (int64_t c = 0; c < n; ++c, ++i) {
-      const int k = int(i % kMany);
-      const phost::Value r = by_ref ? refs[k].call(phost::args(i & 0xffff)) : host.call(names[k], phost::args(i & 0xffff));
-      bad += r.as_int() != (i & 0xffff) + k;
-    }
+  const double p = phost_side(host, keep, [&] {
+    return cpu_per_unit(20'000, [&](int64_t n) {
+      for (int64_t c = 0; c < n; ++c, ++i) {
+        const int k = int(i % kMany);
+        const phost::Value r =
+            by_ref ? refs[k].call(phost::args(i & 0xffff)) : host.call(names[k], phost::args(i & 0xffff));
+        bad += r.as_int() != (i & 0xffff) + k;
+      }
+    });
   });
-  kept.reset();
   bench::RawContext raw(isolate);
   v8::HandleScope scope(isolate);
   v8::Local<v8::Context> context = raw.get();
