@@ -77,7 +77,7 @@ struct ValueDeleter {
 };
 using ValuePtr = std::unique_ptr<phost_value, ValueDeleter>;
 
-ValuePtr make_value(phost_kind kind);  // a node (null, bool and int: make_scalar)
+ValuePtr make_value(phost_kind kind);  // a node (null, bools, ints: make_null, make_bool, make_int)
 ValuePtr make_string(std::string_view utf8);  // throws Error on invalid UTF-8
 // Inline where they fit (no allocation), an int node past 61 bits.
 inline phost_value* inline_const(uintptr_t payload) noexcept {

@@ -142,19 +142,25 @@ public:
     }
     return n;
   }
-  // The values of a flat object at depth, for its shape's function;
-  // budgeted as convert() budgets the object.
+  // An argument object's values (flat, at the root), for its shape's
+  // function; budgeted as convert() budgets the object and its members.
+  void argument_members(const std::string_view* keys, const phost_value* const* items, size_t n,
+                        v8::Local<v8::Value>* out) {
+    budget_.items(1);
+    members(keys, items, n, 0, out);
+  }
+
+private:
+  // The members of an object at depth: counted, and converted in order.
   void members(const std::string_view* keys, const phost_value* const* items, size_t n, int depth,
                v8::Local<v8::Value>* out) {
-    if (depth > kMaxDepth) fail(413, "value nests deeper than " + std::to_string(kMaxDepth), PHOST_E_LIMIT);
-    budget_.items(1 + n);
+    budget_.items(n);
     for (size_t i = 0; i < n; ++i) {
       budget_.bytes(keys[i].size());
       out[i] = convert(items[i], depth + 1);
     }
   }
 
-private:
   v8::Local<v8::Value> object(const phost_value* v, int depth) {
     const phost_api& a = api();
     // A shape seen before: one call of its builder (shape_cache.hpp).
@@ -163,11 +169,7 @@ private:
     if (const size_t n = flat(v, keys, items)) {
       if (v8::Local<v8::Function> build = shapes_->builder(context_, keys, n); !build.IsEmpty()) {
         v8::Local<v8::Value> values[ShapeCache::kMaxKeys];
-        budget_.items(n);
-        for (size_t i = 0; i < n; ++i) {
-          budget_.bytes(keys[i].size());
-          values[i] = convert(items[i], depth + 1);
-        }
+        members(keys, items, n, depth, values);
         v8::Local<v8::Value> out;
         if (!build->Call(context_, v8::Undefined(isolate_), static_cast<int>(n), values).ToLocal(&out))
           fail(500, isolate_->IsExecutionTerminating() ? "stopped" : "cannot build an object", PHOST_E_PROCESS);
@@ -607,7 +609,7 @@ CallArgs::CallArgs(v8::Local<v8::Context> context, const phost_value* args, cons
         size_t next = 1;
         for (size_t i = 0; i < argc; ++i) {
           if (shape[i].n) {
-            convert.members(keys[i], items[i], shape[i].n, 0, out + next);
+            convert.argument_members(keys[i], items[i], shape[i].n, out + next);
             next += shape[i].n;
           } else {
             out[next++] = convert.convert(a.value_at(args, i, nullptr), 0);

@@ -117,8 +117,7 @@ IsolatePool::Lease IsolatePool::lease(int64_t deadline_ns, const phost_call_ctx*
   PoolUse& use = use_of(id_);
   if (use.held && use.depth == 0) {  // the slot this thread kept: already entered
     auto* e = static_cast<Entry*>(use.held);
-    uint8_t kept = kKept;
-    if (!e->kept.compare_exchange_strong(kept, kNotKept)) {  // close() abandoned it
+    if (!unkeep(*e)) {  // close() abandoned it
       use.held = nullptr;
       use.keep = false;
       throw Error(503, "the script runtime is shutting down", PHOST_E_CANCELLED);
@@ -223,6 +222,11 @@ IsolatePool::Lease::~Lease() {
   pool_.give_back(*entry_, use_);
 }
 
+bool IsolatePool::unkeep(Entry& e) noexcept {
+  uint8_t kept = kKept;
+  return e.kept.compare_exchange_strong(kept, kNotKept);
+}
+
 void IsolatePool::give_back(Entry& e, void* use) noexcept {
   auto& u = *static_cast<PoolUse*>(use);
   u.held = nullptr;
@@ -233,9 +237,8 @@ void IsolatePool::give_back(Entry& e, void* use) noexcept {
 
 void IsolatePool::keep(bool on) {
   PoolUse& use = use_of(id_);
-  if (use.depth) throw Error(409, "an isolate can be kept or given back only between calls", PHOST_E_INVALID_ARG);
   // Left only from the top of this thread's isolates (Lease): not from inside another runtime's call.
-  if (!on && use.held && !static_cast<Entry*>(use.held)->slot->on_top())
+  if (use.depth || (!on && use.held && !static_cast<Entry*>(use.held)->slot->on_top()))
     throw Error(409, "an isolate can be kept or given back only between calls", PHOST_E_INVALID_ARG);
   use.keep = on;
   if (on && !use.exit_hook) {
@@ -246,8 +249,7 @@ void IsolatePool::keep(bool on) {
         std::lock_guard lock(live_mutex());
         const auto pool = live_pools().find(id);
         auto* e = static_cast<Entry*>(u.held);
-        uint8_t kept = kKept;
-        if (pool != live_pools().end() && e->slot->on_top() && e->kept.compare_exchange_strong(kept, kNotKept))
+        if (pool != live_pools().end() && e->slot->on_top() && unkeep(*e))
           pool->second->give_back(*e, &u);
       }
     });
@@ -255,8 +257,7 @@ void IsolatePool::keep(bool on) {
   }
   if (on || !use.held) return;
   auto* e = static_cast<Entry*>(use.held);
-  uint8_t kept = kKept;
-  if (e->kept.compare_exchange_strong(kept, kNotKept)) give_back(*e, &use);
+  if (unkeep(*e)) give_back(*e, &use);
   else use.held = nullptr;  // abandoned by close()
 }
 
@@ -311,8 +312,7 @@ void IsolatePool::close() {
     use.keep = false;
     auto* e = static_cast<Entry*>(use.held);
     if (!e->slot->on_top()) continue;  // inside another runtime's call: abandoned like another thread's
-    uint8_t kept = kKept;
-    if (e->kept.compare_exchange_strong(kept, kNotKept)) give_back(*e, &use);
+    if (unkeep(*e)) give_back(*e, &use);
   }
   closed_.store(true);
   {

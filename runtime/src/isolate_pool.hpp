@@ -106,6 +106,8 @@ public:
 private:
   static constexpr uint8_t kNotKept = 0, kKept = 1, kAbandoned = 2;
   bool try_take(Entry& e, const phost_call_ctx* ctx) noexcept;
+  // Takes e out of the kept state for its keeper; false when close() abandoned it.
+  static bool unkeep(Entry& e) noexcept;
   // Ends this thread's lease of e: leaves the isolate and frees the slot.
   void give_back(Entry& e, void* use) noexcept;
   Entry& wait_for_free(Entry* preferred, int64_t deadline_ns, const phost_call_ctx* ctx);
