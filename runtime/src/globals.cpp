@@ -131,6 +131,7 @@ void base64_encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
       throw Error(507, "btoa(text): the base64 of a string of " + std::to_string(least) +
                            " characters does not fit in the script heap", PHOST_E_NO_MEMORY);
     with_utf8(isolate, text, [&](std::string_view bytes) {
+      check_deadline(state, "btoa(text)");  // the UTF-8 took long: the deadline says why the call ends
       if (bytes.size() > size_t(INT_MAX / 2)) throw Error(413, "btoa(text): text is too long", PHOST_E_LIMIT);
       const size_t encoded = 4 * ((bytes.size() + 2) / 3);
       if (!string_fits(isolate, encoded))
