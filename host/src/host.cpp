@@ -54,9 +54,9 @@ Host::~Host() {
   // is loaded; their nested calls are refused, which hurries them along. A
   // poll, not a wake-up: a call must not touch the host after its last
   // decrement, since the host may be gone the moment the count reads 0.
-  for (int polls = 1; calls_in_flight() != 0; ++polls) {
+  for (int polls = 1; in_flight_.sum() != 0; ++polls) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    if (polls % 5000 == 0) logger_->warn("host destruction waits for {} call(s) still running", calls_in_flight());
+    if (polls % 5000 == 0) logger_->warn("host destruction waits for {} call(s) still running", in_flight_.sum());
   }
   for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it) {
     phost_plugin& p = **it;
@@ -67,29 +67,12 @@ Host::~Host() {
   while (!plugins_.empty()) plugins_.pop_back();
 }
 
-uint64_t Host::calls_in_flight() const noexcept {
-  uint64_t n = 0;
-  for (const CallCount& c : in_flight_) n += c.n.load();
-  return n;
-}
-
-namespace {
-
-size_t this_threads_stripe() noexcept {
-  static std::atomic<size_t> next{0};
-  thread_local const size_t stripe = next.fetch_add(1, std::memory_order_relaxed);
-  return stripe;
-}
-
-}  // namespace
-
-Host::InFlight::InFlight(Host& host, std::string_view name)
-    : host_(host), count_(host.in_flight_[this_threads_stripe() % kCallStripes].n) {
+Host::InFlight::InFlight(Host& host, std::string_view name) : host_(host), stripe_(this_threads_stripe()) {
   // Sequentially consistent with ~Host: either this call sees closing_ or
   // the destructor sees it counted and waits for it.
-  count_.fetch_add(1);
+  host_.in_flight_.add(stripe_);
   if (host_.closing_.load()) {
-    count_.fetch_sub(1);  // no destructor runs for a constructor that throws
+    host_.in_flight_.sub(stripe_);  // no destructor runs for a constructor that throws
     throw Error(PHOST_E_CANCELLED, "host is being destroyed: '" + std::string(name.substr(0, kMaxNameLength)) +
                                        "' was not called",
                 503);
@@ -100,7 +83,7 @@ Host::InFlight::InFlight(Host& host, std::string_view name)
 
 Host::InFlight::~InFlight() {
   innermost = outer_;
-  count_.fetch_sub(1);  // the last touch of the host
+  host_.in_flight_.sub(stripe_);  // the last touch of the host
 }
 
 thread_local const Host::InFlight* Host::InFlight::innermost = nullptr;
@@ -121,12 +104,12 @@ phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::str
   const InFlight counted(*this, name);
   char buffer[kMaxNameLength];
   const ProcessName parsed = parse_process_name(name, buffer);
-  return dispatch(parent, scope, name, parsed, nullptr, args);
+  return dispatch(counted, parent, scope, name, parsed, nullptr, args);
 }
 
 phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, phost_ref& ref, const phost_value* args) {
   const InFlight counted(*this, ref.name);
-  return dispatch(parent, scope, ref.name, ref.parsed, &ref, args);
+  return dispatch(counted, parent, scope, ref.name, ref.parsed, &ref, args);
 }
 
 std::unique_ptr<phost_ref> Host::lookup(std::string_view name) {
@@ -135,12 +118,13 @@ std::unique_ptr<phost_ref> Host::lookup(std::string_view name) {
                                        "' was not looked up",
                 503);
   auto ref = std::make_unique<phost_ref>(*this, name);
-  registry_.resolve(*ref);  // 404 now rather than at the first call; and the first call is fast
+  registry_.acquire(*ref, this_threads_stripe());  // 404 now rather than at the first call; and the first call is fast
   return ref;
 }
 
-phost_value* Host::dispatch(phost_call_ctx* parent, const CallScope& scope, std::string_view name,
-                            const ProcessName& parsed, phost_ref* ref, const phost_value* args) {
+phost_value* Host::dispatch(const InFlight& counted, phost_call_ctx* parent, const CallScope& scope,
+                            std::string_view name, const ProcessName& parsed, phost_ref* ref,
+                            const phost_value* args) {
   const uint32_t depth = parent ? parent->depth + 1 : 1;
   if (depth > max_depth_)
     throw Error(PHOST_E_LIMIT, "call depth limit of " + std::to_string(max_depth_) + " exceeded calling '" +
@@ -159,8 +143,8 @@ phost_value* Host::dispatch(phost_call_ctx* parent, const CallScope& scope, std:
   // Frozen for good, even when the caller held the only reference: the
   // handler may keep them, and the caller may reuse them for another call.
   freeze(args);
-  const std::shared_ptr<Process> resolved = ref ? registry_.resolve(*ref) : registry_.resolve(parsed);
-  Process* process = resolved.get();
+  const ProcessCall held = ref ? registry_.acquire(*ref, counted.stripe()) : registry_.acquire(parsed, counted.stripe());
+  Process* process = held.get();
   if ((process->flags & PHOST_PROCESS_SHARED_STATE) && shared_state_route_)
     if (Process* route = shared_state_route_(shared_state_route_data_, parent, scope)) process = route;
   if (const phost_status stopped = scope_stopped(scope))

@@ -4,6 +4,7 @@
 #include "call_context.hpp"
 #include "plugin.hpp"
 #include "registry.hpp"
+#include "striped.hpp"
 
 #include <phost/phost.h>
 
@@ -76,8 +77,9 @@ public:
 private:
   // What a call by name and a call through a ref share, after the name is
   // parsed: ref NULL resolves parsed, else ref.
-  phost_value* dispatch(phost_call_ctx* parent, const CallScope& scope, std::string_view name,
-                        const ProcessName& parsed, phost_ref* ref, const phost_value* args);
+  class InFlight;
+  phost_value* dispatch(const InFlight& counted, phost_call_ctx* parent, const CallScope& scope,
+                        std::string_view name, const ProcessName& parsed, phost_ref* ref, const phost_value* args);
 
   // Loads a plugin into worker processes (isolated_loader.cpp).
   void load_isolated(std::string_view path, const phost_value* config, const Isolation& isolation);
@@ -94,21 +96,13 @@ private:
     static thread_local const InFlight* innermost;
     const Host& host() const noexcept { return host_; }
     const InFlight* outer() const noexcept { return outer_; }
+    size_t stripe() const noexcept { return stripe_; }
 
   private:
     Host& host_;
     const InFlight* outer_ = nullptr;
-    std::atomic<uint64_t>& count_;  // the stripe this call counted itself in
+    const size_t stripe_;  // where this call counted itself
   };
-
-  // Calls running, nested ones too, counted in stripes a cache line each:
-  // threads calling at once would otherwise bounce one line between cores
-  // twice a call. A thread always uses the same stripe.
-  struct alignas(64) CallCount {
-    std::atomic<uint64_t> n{0};
-  };
-  static constexpr size_t kCallStripes = 8;
-  uint64_t calls_in_flight() const noexcept;
 
   uint32_t max_depth_;
   spdlog::level::level_enum level_;
@@ -119,7 +113,7 @@ private:
   std::mutex plugins_mutex_;
   std::vector<std::unique_ptr<phost_plugin>> plugins_;  // in load order
   std::atomic<bool> closing_{false};    // set when destruction begins
-  std::array<CallCount, kCallStripes> in_flight_;
+  StripedCount in_flight_;  // calls running, nested ones too
   DeadlineHook deadline_hook_ = nullptr;  // set before any call
   void* deadline_hook_data_ = nullptr;
   SharedStateRoute shared_state_route_ = nullptr;  // set before any call

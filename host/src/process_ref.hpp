@@ -1,15 +1,14 @@
 // phost_ref: a process name parsed once, with the process it resolved to and
 // the registry generation of that resolution. A call through it skips the
 // parse and, while the generation holds, the registry's lock and hash lookup.
-// It holds the process weakly: an unregistered process (or an unloaded
+// It does not hold the process: an unregistered process (or an unloaded
 // plugin's) is never kept alive by a ref someone forgot to release.
 #pragma once
 
 #include "process_name.hpp"
 
+#include <atomic>
 #include <cstdint>
-#include <memory>
-#include <mutex>
 #include <string>
 
 namespace phost {
@@ -34,8 +33,10 @@ struct phost_ref {
   char lower[phost::kMaxNameLength];
   const phost::ProcessName parsed;  // views into lower and name
 
-  // The last resolution, valid while the registry's generation equals it.
-  std::mutex mutex;
-  uint64_t generation = 0;  // 0: none (the registry's count starts at 1)
-  std::weak_ptr<phost::Process> process;
+  // The last resolution: process is in the registry while the registry's
+  // generation equals this one. Read and written under the registry's lock
+  // (shared), so every thread that writes them writes the same pair:
+  // process first, then generation (release), read in the other order.
+  std::atomic<uint64_t> generation{0};  // 0: none (the registry's count starts at 1)
+  std::atomic<phost::Process*> process{nullptr};
 };

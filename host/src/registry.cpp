@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <shared_mutex>
 
 namespace phost {
 namespace {
@@ -45,12 +46,35 @@ Process::~Process() {
   if (finalize) finalize(user_data);
 }
 
+namespace {
+
+void delete_if_idle(Process& process) noexcept {
+  if (process.calls.sum() == 0 && !process.deleted.exchange(true)) std::default_delete<Process>()(&process);
+}
+
+}  // namespace
+
+std::shared_ptr<Process> make_process(const phost_process_desc& desc, const phost_plugin* owner) {
+  auto process = std::make_unique<Process>(desc, owner);
+  // Sequentially consistent with ~ProcessCall: either its last call sees
+  // retired, or this sees the call gone.
+  return std::shared_ptr<Process>(process.release(), [](Process* p) {
+    p->retired.store(true);
+    delete_if_idle(*p);
+  });
+}
+
+ProcessCall::~ProcessCall() {
+  process_->calls.sub(stripe_);
+  if (process_->retired.load()) delete_if_idle(*process_);
+}
+
 void Registry::add(const phost_process_desc* in, const phost_plugin* owner) {
   const phost_process_desc desc = read_desc(in);
   // From here on the finalizer runs exactly once, whatever happens.
   std::shared_ptr<Process> process;
   try {
-    process = std::make_shared<Process>(desc, owner);
+    process = make_process(desc, owner);
   } catch (...) {
     if (desc.finalize) desc.finalize(desc.user_data);
     throw;
@@ -121,35 +145,48 @@ void Registry::alias(std::string_view name, std::string_view alias_name) {
   changed();
 }
 
-std::shared_ptr<Process> Registry::find(const ProcessName& name, uint64_t* generation) const {
-  std::shared_lock lock(mutex_);
-  *generation = generation_.load(std::memory_order_relaxed);  // changed only under the unique lock
-  if (auto it = exact_.find(name.lower); it != exact_.end()) return it->second;
+const std::shared_ptr<Process>* Registry::find(const ProcessName& name) const {
+  if (auto it = exact_.find(name.lower); it != exact_.end()) return &it->second;
   if (name.segments >= 3)
-    if (auto it = groups_.find(name.group); it != groups_.end()) return it->second;
-  return fallback_;
+    if (auto it = groups_.find(name.group); it != groups_.end()) return &it->second;
+  return fallback_ ? &fallback_ : nullptr;
 }
 
-std::shared_ptr<Process> Registry::resolve(phost_ref& ref) const {
-  const uint64_t now = generation_.load(std::memory_order_acquire);
+ProcessCall Registry::acquire(const ProcessName& name, size_t stripe) const {
   {
-    std::lock_guard lock(ref.mutex);
-    if (ref.generation == now)
-      if (std::shared_ptr<Process> known = ref.process.lock()) return known;
+    StripedSharedMutex::Reader lock(mutex_, stripe);
+    if (const std::shared_ptr<Process>* found = find(name)) return ProcessCall(**found, stripe);
   }
-  uint64_t seen = 0;
-  std::shared_ptr<Process> found = find(ref.parsed, &seen);
+  not_found(name);
+}
+
+ProcessCall Registry::acquire(phost_ref& ref, size_t stripe) const {
   {
-    std::lock_guard lock(ref.mutex);
-    ref.generation = found ? seen : 0;
-    ref.process = found;
+    StripedSharedMutex::Reader lock(mutex_, stripe);
+    const uint64_t now = generation_.load(std::memory_order_relaxed);  // changed only under the unique lock
+    Process* process = ref.generation.load(std::memory_order_acquire) == now
+                           ? ref.process.load(std::memory_order_relaxed)
+                           : nullptr;
+    if (!process) {
+      const std::shared_ptr<Process>* found = find(ref.parsed);
+      process = found ? found->get() : nullptr;
+      ref.process.store(process, std::memory_order_relaxed);
+      ref.generation.store(now, std::memory_order_release);
+    }
+    if (process) return ProcessCall(*process, stripe);
   }
-  return found ? found : resolve(ref.parsed);  // the name's own 404, message and all
+  not_found(ref.parsed);
 }
 
 std::shared_ptr<Process> Registry::resolve(const ProcessName& name) const {
-  uint64_t seen = 0;
-  if (std::shared_ptr<Process> found = find(name, &seen)) return found;
+  {
+    std::shared_lock lock(mutex_);
+    if (const std::shared_ptr<Process>* found = find(name)) return *found;
+  }
+  not_found(name);
+}
+
+void Registry::not_found(const ProcessName& name) const {
   std::string message = "no process named '" + std::string(name.lower) + "'";
   if (name.segments < 3) {
     std::shared_lock lock(mutex_);

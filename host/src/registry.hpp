@@ -1,18 +1,20 @@
 // The process registry: names and groups to handlers, safe for concurrent
-// calls and (un)registration. A call holds a shared_ptr to its Process, so an
-// unregistered process finishes its calls before its finalizer runs.
+// calls and (un)registration. The tables own each Process (shared_ptr); a
+// call holds it by a striped count (ProcessCall), so an unregistered process
+// finishes its calls before its finalizer runs, and calls on other threads
+// write no line in common (issue 14).
 #pragma once
 
 #include "process_name.hpp"
 #include "serial_gate.hpp"
 #include "string_hash.hpp"
+#include "striped.hpp"
 
 #include <phost/plugin_api.h>
 
 #include <atomic>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,33 @@ struct Process {
   phost_finalize_fn finalize;
   const phost_plugin* owner;
   SerialGate serial;  // entered around each call when PHOST_PROCESS_SERIAL
+
+  // Calls running it. Once its last owner lets go (retired), whichever of
+  // that and its last call comes later deletes it.
+  StripedCount calls;
+  std::atomic<bool> retired{false};
+  std::atomic<bool> deleted{false};  // claimed by the one that deletes it
+};
+
+// A Process whose last shared_ptr retires it rather than deleting it while
+// calls run it. Every Process is made here.
+std::shared_ptr<Process> make_process(const phost_process_desc& desc, const phost_plugin* owner);
+
+// One call's hold on its process.
+class ProcessCall {
+public:
+  // stripe: this thread's (this_threads_stripe()).
+  ProcessCall(Process& process, size_t stripe) noexcept : process_(&process), stripe_(stripe) {
+    process.calls.add(stripe_);
+  }
+  ~ProcessCall();
+  ProcessCall(const ProcessCall&) = delete;
+  ProcessCall& operator=(const ProcessCall&) = delete;
+  Process* get() const noexcept { return process_; }
+
+private:
+  Process* process_;
+  size_t stripe_;
 };
 
 struct ProcessListing {
@@ -55,9 +84,12 @@ public:
   void alias(std::string_view name, std::string_view alias);
   // Throws Error(PHOST_E_NOT_FOUND) when nothing takes the name.
   std::shared_ptr<Process> resolve(const ProcessName& name) const;
-  // The same for a ref: its last resolution while nothing changed since
-  // (one atomic load and a weak_ptr lock), else resolved again and kept.
-  std::shared_ptr<Process> resolve(phost_ref& ref) const;
+  // The process a call runs, held for the call; stripe: this thread's.
+  // Throws as resolve().
+  ProcessCall acquire(const ProcessName& name, size_t stripe) const;
+  // The same for a ref: its last resolution while nothing changed since,
+  // else resolved again and kept.
+  ProcessCall acquire(phost_ref& ref, size_t stripe) const;
   void remove_owned_by(const phost_plugin* owner);
   std::vector<ProcessListing> list() const;
   // Drops every entry; finalizers run as the last uses end.
@@ -72,14 +104,15 @@ public:
 
 private:
   using Table = StringMap<std::shared_ptr<Process>>;
-  // The unlocked part of resolve(name); *generation: the state it saw.
-  std::shared_ptr<Process> find(const ProcessName& name, uint64_t* generation) const;
+  // What takes name; under mutex_ (shared).
+  const std::shared_ptr<Process>* find(const ProcessName& name) const;
+  [[noreturn]] void not_found(const ProcessName& name) const;
   // Every change of what a name resolves to; under mutex_ (unique).
   void changed() noexcept { generation_.fetch_add(1, std::memory_order_release); }
 
-  mutable std::shared_mutex mutex_;
+  mutable StripedSharedMutex mutex_;
   // Bumped by every change of the tables: a ref resolved at generation g is
-  // still right while it reads g.
+  // still right, and its process still in a table, while it reads g.
   std::atomic<uint64_t> generation_{1};
   Table exact_;   // lower-cased full names and aliases
   Table groups_;  // lower-cased group names

@@ -215,7 +215,7 @@ bool Server::load() {
     desc.name = phost_str{"host", 4};
     desc.handler = &Server::forward;
     desc.user_data = this;
-    link_ = std::make_shared<Process>(desc, &host_->application());
+    link_ = make_process(desc, &host_->application());
     host_->registry().set_fallback(link_);
     host_->set_deadline_hook(&Server::forward_deadline, this);
     host_->set_shared_state_route(&Server::route_shared_state, this);
