@@ -13,10 +13,16 @@
 //    keeps the desc instead.
 // Plus Host::call, the C++ API's wrapper around phost_call, on echo.echo.
 //
+// Then contention: CPU time per call of the app handler with 1 and with 2
+// threads calling at once, directly (the machine's own growth: the baseline),
+// by name and through a call handle (a ref per thread). The registry should
+// add none: phost's growth over the direct call's stays near 1.0x.
+//
 // Usage: bench_registry_call [iterations per run, default 2000000] [runs, default 5]
 #include <phost/host.hpp>
 
 #include <dlfcn.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -27,6 +33,7 @@
 #include <functional>
 #include <new>
 #include <string>
+#include <thread>
 #include <vector>
 
 #ifndef PHOST_ECHO_PLUGIN
@@ -141,6 +148,34 @@ void run(Path& path, Fn&& fn, uint64_t iterations) {
   path.allocs.push_back(double(allocs) / double(iterations));
 }
 
+int64_t process_cpu_ns() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return (int64_t(u.ru_utime.tv_sec) + u.ru_stime.tv_sec) * 1'000'000'000 +
+         (int64_t(u.ru_utime.tv_usec) + u.ru_stime.tv_usec) * 1000;
+}
+
+// Process CPU ns per call of `threads` threads making n calls each; make(t)
+// gives thread t its call.
+template <class Make>
+double cpu_per_call(int threads, uint64_t n, Make&& make) {
+  std::vector<std::thread> pool;
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      auto fn = make(t);
+      ++ready;
+      while (!go.load()) std::this_thread::yield();
+      for (uint64_t i = 0; i < n; ++i) fn();
+    });
+  while (ready.load() < threads) std::this_thread::yield();
+  const int64_t c0 = process_cpu_ns();
+  go = true;
+  for (auto& th : pool) th.join();
+  return double(process_cpu_ns() - c0) / double(n * uint64_t(threads));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -209,7 +244,7 @@ int main(int argc, char** argv) {
       phost_error e{};
       e.struct_size = sizeof e;
       g_api->last_error(&e);
-      die("a call failed: " + std::string(phost::to_view(e.message)));
+      die("a call failed (" + std::to_string(s) + "): " + std::string(phost::to_view(e.message)));
     }
     g_api->value_release(out);
   };
@@ -271,6 +306,52 @@ int main(int argc, char** argv) {
               plug_r, plug_d);
   std::printf("  allocations added per call: app %.2f, plugin %.2f\n",
               median(paths[1].allocs) - median(paths[0].allocs), median(paths[3].allocs) - median(paths[2].allocs));
+
+  // ---- contention: 1 thread vs 2 -------------------------------------------
+  // Each thread's own arguments (a value's refcount is shared state too).
+  auto direct_for = [&](int) {
+    return [a = phost::args(int64_t{42}, "hello", true), &app_fn, &check_ok] {
+      phost_value* out = nullptr;
+      const phost_status s = app_fn(nullptr, nullptr, a.get(), &out);
+      check_ok(s, out);
+    };
+  };
+  auto by_name_for = [&](int) {
+    return [a = phost::args(int64_t{42}, "hello", true), h, app_name, &check_ok] {
+      phost_value* out = nullptr;
+      const phost_status s = phost_call(h, app_name, a.get(), nullptr, &out);
+      check_ok(s, out);
+    };
+  };
+  auto by_ref_for = [&](int) {
+    phost_ref* ref = nullptr;
+    if (phost_lookup(h, app_name, &ref) != PHOST_OK) die("phost_lookup failed");
+    std::shared_ptr<phost_ref> owned(ref, phost_ref_release);
+    return [a = phost::args(int64_t{42}, "hello", true), h, owned, &check_ok] {
+      phost_value* out = nullptr;
+      const phost_status s = phost_call_ref(h, owned.get(), a.get(), nullptr, &out);
+      check_ok(s, out);
+    };
+  };
+  struct Growth {
+    const char* label;
+    std::vector<double> one, two;
+  } growth[] = {{"app handler, direct", {}, {}}, {"phost_call by name", {}, {}}, {"phost_call_ref", {}, {}}};
+  for (int r = 0; r < 2 * runs + 1; ++r) {  // interleaved: the machine's drift hits all alike
+    growth[0].one.push_back(cpu_per_call(1, iterations, direct_for));
+    growth[0].two.push_back(cpu_per_call(2, iterations, direct_for));
+    growth[1].one.push_back(cpu_per_call(1, iterations, by_name_for));
+    growth[1].two.push_back(cpu_per_call(2, iterations, by_name_for));
+    growth[2].one.push_back(cpu_per_call(1, iterations, by_ref_for));
+    growth[2].two.push_back(cpu_per_call(2, iterations, by_ref_for));
+  }
+  std::printf("\ncontention: process CPU ns per call, 1 thread vs 2 threads at once (medians of %d)\n", 2 * runs + 1);
+  std::printf("%-32s %10s %10s %8s %14s\n", "path", "1 thread", "2 threads", "growth", "over direct's");
+  const double base = median(growth[0].two) / median(growth[0].one);
+  for (const Growth& g : growth) {
+    const double one = median(g.one), two = median(g.two);
+    std::printf("%-32s %10.1f %10.1f %7.2fx %13.2fx\n", g.label, one, two, two / one, two / one / base);
+  }
 
   for (const phost_process_desc& d : g_captured)
     if (d.finalize) d.finalize(d.user_data);
