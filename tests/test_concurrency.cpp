@@ -147,13 +147,24 @@ TEST_CASE("the finalizer runs once after the last of many in-flight calls") {
   };
   desc.finalize = [](void* data) { ++static_cast<State*>(data)->finalized; };
   REQUIRE(phost_register(host.get(), &desc) == PHOST_OK);
+  // By name, or through one ref all threads share (the registry holds the
+  // process for each call the same way).
+  phost_ref* shared_ref = nullptr;
+  bool by_ref = false;
+  SUBCASE("by name") {}
+  SUBCASE("through a ref") { by_ref = true; }
+  if (by_ref) REQUIRE(phost_lookup(host.get(), S("app.gate"), &shared_ref) == PHOST_OK);
 
   constexpr int kThreads = 6;
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([&] {
-      if (call(host.get(), "app.gate").status == PHOST_OK) ++ok;
+      phost_value* out = nullptr;
+      const phost_status status = by_ref ? phost_call_ref(host.get(), shared_ref, nullptr, nullptr, &out)
+                                         : phost_call(host.get(), S("app.gate"), nullptr, nullptr, &out);
+      api().value_release(out);
+      if (status == PHOST_OK) ++ok;
     });
   {
     std::unique_lock lock(mutex);
@@ -169,6 +180,11 @@ TEST_CASE("the finalizer runs once after the last of many in-flight calls") {
   for (std::thread& t : threads) t.join();
   CHECK(ok == kThreads);
   CHECK(finalized == 1);
+  if (by_ref) {  // and the ref now gives the name's 404
+    phost_value* out = nullptr;
+    CHECK(phost_call_ref(host.get(), shared_ref, nullptr, nullptr, &out) == PHOST_E_NOT_FOUND);
+    phost_ref_release(shared_ref);
+  }
 }
 
 TEST_CASE("each thread keeps its own last error") {

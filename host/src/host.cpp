@@ -83,6 +83,7 @@ Host::InFlight::InFlight(Host& host, std::string_view name) : host_(host), strip
 
 Host::InFlight::~InFlight() {
   innermost = outer_;
+  host_.registry_.sweep();  // this call's process, if it was unregistered meanwhile
   host_.in_flight_.sub(stripe_);  // the last touch of the host
 }
 
@@ -118,7 +119,7 @@ std::unique_ptr<phost_ref> Host::lookup(std::string_view name) {
                                        "' was not looked up",
                 503);
   auto ref = std::make_unique<phost_ref>(*this, name);
-  registry_.acquire(*ref, this_threads_stripe());  // 404 now rather than at the first call; and the first call is fast
+  registry_.check(*ref);  // 404 now rather than at the first call; and the first call is fast
   return ref;
 }
 

@@ -46,27 +46,40 @@ Process::~Process() {
   if (finalize) finalize(user_data);
 }
 
-namespace {
-
-void delete_if_idle(Process& process) noexcept {
-  if (process.calls.sum() == 0 && !process.deleted.exchange(true)) std::default_delete<Process>()(&process);
+Registry::~Registry() {
+  clear();
+  fallback_.reset();
+  sweep_retired();
 }
 
-}  // namespace
-
-std::shared_ptr<Process> make_process(const phost_process_desc& desc, const phost_plugin* owner) {
+std::shared_ptr<Process> Registry::make_process(const phost_process_desc& desc, const phost_plugin* owner) {
   auto process = std::make_unique<Process>(desc, owner);
-  // Sequentially consistent with ~ProcessCall: either its last call sees
-  // retired, or this sees the call gone.
-  return std::shared_ptr<Process>(process.release(), [](Process* p) {
-    p->retired.store(true);
-    delete_if_idle(*p);
-  });
+  return std::shared_ptr<Process>(process.release(), [this](Process* p) { retire(p); });
 }
 
-ProcessCall::~ProcessCall() {
-  process_->calls.sub(stripe_);
-  if (process_->retired.load()) delete_if_idle(*process_);
+void Registry::retire(Process* process) noexcept {
+  {
+    std::lock_guard lock(retired_mutex_);
+    retired_.push_back(process);
+    retired_any_.store(true);
+  }
+  // Sequentially consistent with a call's end (its count, then sweep()'s
+  // load): this sweep sees the call gone, or the call's sweep sees this.
+  sweep_retired();
+}
+
+void Registry::sweep_retired() noexcept {
+  std::vector<std::unique_ptr<Process>> idle;
+  {
+    std::lock_guard lock(retired_mutex_);
+    std::erase_if(retired_, [&](Process* p) {
+      if (p->calls.sum() != 0) return false;
+      idle.emplace_back(p);
+      return true;
+    });
+    retired_any_.store(!retired_.empty());
+  }
+  idle.clear();  // the finalizers, outside the lock: they may call in again
 }
 
 void Registry::add(const phost_process_desc* in, const phost_plugin* owner) {
@@ -160,20 +173,29 @@ ProcessCall Registry::acquire(const ProcessName& name, size_t stripe) const {
   not_found(name);
 }
 
+Process* Registry::find(phost_ref& ref) const {
+  const uint64_t now = generation_.load(std::memory_order_relaxed);  // changed only under the unique lock
+  if (ref.generation.load(std::memory_order_acquire) == now)
+    if (Process* known = ref.process.load(std::memory_order_relaxed)) return known;
+  const std::shared_ptr<Process>* found = find(ref.parsed);
+  Process* process = found ? found->get() : nullptr;
+  ref.process.store(process, std::memory_order_relaxed);
+  ref.generation.store(now, std::memory_order_release);
+  return process;
+}
+
 ProcessCall Registry::acquire(phost_ref& ref, size_t stripe) const {
   {
     StripedSharedMutex::Reader lock(mutex_, stripe);
-    const uint64_t now = generation_.load(std::memory_order_relaxed);  // changed only under the unique lock
-    Process* process = ref.generation.load(std::memory_order_acquire) == now
-                           ? ref.process.load(std::memory_order_relaxed)
-                           : nullptr;
-    if (!process) {
-      const std::shared_ptr<Process>* found = find(ref.parsed);
-      process = found ? found->get() : nullptr;
-      ref.process.store(process, std::memory_order_relaxed);
-      ref.generation.store(now, std::memory_order_release);
-    }
-    if (process) return ProcessCall(*process, stripe);
+    if (Process* process = find(ref)) return ProcessCall(*process, stripe);
+  }
+  not_found(ref.parsed);
+}
+
+void Registry::check(phost_ref& ref) const {
+  {
+    std::shared_lock lock(mutex_);
+    if (find(ref)) return;
   }
   not_found(ref.parsed);
 }
@@ -248,7 +270,7 @@ void Registry::seal(std::string why) {
 
 void Registry::set_fallback(std::shared_ptr<Process> process) {
   std::unique_lock lock(mutex_);
-  fallback_ = std::move(process);
+  fallback_.swap(process);  // the one replaced retires outside the lock
   changed();
 }
 

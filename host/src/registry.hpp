@@ -2,7 +2,8 @@
 // calls and (un)registration. The tables own each Process (shared_ptr); a
 // call holds it by a striped count (ProcessCall), so an unregistered process
 // finishes its calls before its finalizer runs, and calls on other threads
-// write no line in common (issue 14).
+// write no line in common (issue 14). A call never deletes: a process
+// retired with calls running waits for the sweep() that ends each call.
 #pragma once
 
 #include "process_name.hpp"
@@ -38,26 +39,18 @@ struct Process {
   phost_finalize_fn finalize;
   const phost_plugin* owner;
   SerialGate serial;  // entered around each call when PHOST_PROCESS_SERIAL
-
-  // Calls running it. Once its last owner lets go (retired), whichever of
-  // that and its last call comes later deletes it.
-  StripedCount calls;
-  std::atomic<bool> retired{false};
-  std::atomic<bool> deleted{false};  // claimed by the one that deletes it
+  StripedCount calls;  // calls running it
 };
 
-// A Process whose last shared_ptr retires it rather than deleting it while
-// calls run it. Every Process is made here.
-std::shared_ptr<Process> make_process(const phost_process_desc& desc, const phost_plugin* owner);
-
-// One call's hold on its process.
+// One call's hold on its process. Its end touches nothing but its stripe:
+// the registry may delete a retired process the moment the count is zero.
 class ProcessCall {
 public:
   // stripe: this thread's (this_threads_stripe()).
   ProcessCall(Process& process, size_t stripe) noexcept : process_(&process), stripe_(stripe) {
     process.calls.add(stripe_);
   }
-  ~ProcessCall();
+  ~ProcessCall() { process_->calls.sub(stripe_); }
   ProcessCall(const ProcessCall&) = delete;
   ProcessCall& operator=(const ProcessCall&) = delete;
   Process* get() const noexcept { return process_; }
@@ -77,6 +70,20 @@ struct ProcessListing {
 
 class Registry {
 public:
+  Registry() = default;
+  ~Registry();  // after every call
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  // A Process the registry deletes once its last owner lets go and no call
+  // runs it (at once, or by sweep() after its last call). Every Process is made here.
+  std::shared_ptr<Process> make_process(const phost_process_desc& desc, const phost_plugin* owner);
+  // Deletes (finalizes) the retired processes no call runs any more. Every
+  // call ends with it, after its ProcessCall; one atomic load when none waits.
+  void sweep() noexcept {
+    if (retired_any_.load()) sweep_retired();
+  }
+
   // Takes ownership of desc->user_data unconditionally (see phost_api).
   void add(const phost_process_desc* desc, const phost_plugin* owner);
   // owner NULL: remove whatever holds the name; otherwise only its own.
@@ -90,6 +97,8 @@ public:
   // The same for a ref: its last resolution while nothing changed since,
   // else resolved again and kept.
   ProcessCall acquire(phost_ref& ref, size_t stripe) const;
+  // Resolves ref now (and keeps it); throws as resolve().
+  void check(phost_ref& ref) const;
   void remove_owned_by(const phost_plugin* owner);
   std::vector<ProcessListing> list() const;
   // Drops every entry; finalizers run as the last uses end.
@@ -106,9 +115,19 @@ private:
   using Table = StringMap<std::shared_ptr<Process>>;
   // What takes name; under mutex_ (shared).
   const std::shared_ptr<Process>* find(const ProcessName& name) const;
+  // ref's process, resolved again when the tables changed; under mutex_ (shared).
+  Process* find(phost_ref& ref) const;
+  void retire(Process* process) noexcept;  // its last owner let go
+  void sweep_retired() noexcept;
   [[noreturn]] void not_found(const ProcessName& name) const;
   // Every change of what a name resolves to; under mutex_ (unique).
   void changed() noexcept { generation_.fetch_add(1, std::memory_order_release); }
+
+  // Processes whose last owner let go while calls ran them. Before the
+  // tables: their destruction retires what they hold.
+  std::mutex retired_mutex_;
+  std::vector<Process*> retired_;
+  std::atomic<bool> retired_any_{false};
 
   mutable StripedSharedMutex mutex_;
   // Bumped by every change of the tables: a ref resolved at generation g is

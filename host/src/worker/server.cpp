@@ -126,6 +126,7 @@ int Server::run() {
     }
     t.join();
   }
+  link_.reset();  // the registry deletes its processes: none may outlive it
   host_.reset();
   return 0;
 }
@@ -215,7 +216,7 @@ bool Server::load() {
     desc.name = phost_str{"host", 4};
     desc.handler = &Server::forward;
     desc.user_data = this;
-    link_ = make_process(desc, &host_->application());
+    link_ = host_->registry().make_process(desc, &host_->application());
     host_->registry().set_fallback(link_);
     host_->set_deadline_hook(&Server::forward_deadline, this);
     host_->set_shared_state_route(&Server::route_shared_state, this);
