@@ -363,4 +363,46 @@ TEST_CASE("destroying a host from inside its own call is refused and logged, not
   CHECK(logged);
 }
 
+// A process that unregisters itself during its own call is finalized as that
+// call ends (the registry's sweep), still inside the call as far as the host
+// knows: destroying the host from that finalizer is refused, not a wait.
+TEST_CASE("a process unregistered by its own call is finalized as the call ends, and may not destroy the host there") {
+  LogCapture logs;
+  HostPtr host = make_host(&logs);
+  struct Self {
+    phost_host* host;
+    bool returned = false;
+    int finalized = 0;
+    bool finalized_after_return = false;
+  } self{host.get()};
+  phost_process_desc desc{};
+  desc.struct_size = sizeof desc;
+  desc.name = S("app.self");
+  desc.user_data = &self;
+  desc.handler = [](void* data, phost_call_ctx*, const phost_value*, phost_value** out) {
+    auto* s = static_cast<Self*>(data);
+    REQUIRE(phost_unregister(s->host, S("app.self")) == PHOST_OK);
+    CHECK(s->finalized == 0);  // its own call still runs it
+    s->returned = true;
+    return api().value_string(S("done"), out);
+  };
+  desc.finalize = [](void* data) {
+    auto* s = static_cast<Self*>(data);
+    ++s->finalized;
+    s->finalized_after_return = s->returned;
+    phost_host_destroy(s->host);  // refused: the call has not ended for the host
+  };
+  REQUIRE(phost_register(host.get(), &desc) == PHOST_OK);
+  Outcome o = call(host.get(), "app.self");
+  REQUIRE(o.status == PHOST_OK);
+  CHECK(get_string(o.value.get()) == "done");
+  CHECK(self.finalized == 1);
+  CHECK(self.finalized_after_return);
+  bool logged = false;
+  for (const LogLine& line : logs.lines())
+    logged |= line.message == "phost_host_destroy refused: called from inside a call of this host; the host is left as it is";
+  CHECK(logged);
+  CHECK(call(host.get(), "app.self").status == PHOST_E_NOT_FOUND);  // and the host still serves
+}
+
 }  // TEST_SUITE

@@ -82,8 +82,10 @@ Host::InFlight::InFlight(Host& host, std::string_view name) : host_(host), strip
 }
 
 Host::InFlight::~InFlight() {
+  // This call's process, if it was unregistered meanwhile. Its finalizer runs
+  // inside the call, as far as the host knows: it may not destroy the host.
+  host_.registry_.sweep();
   innermost = outer_;
-  host_.registry_.sweep();  // this call's process, if it was unregistered meanwhile
   host_.in_flight_.sub(stripe_);  // the last touch of the host
 }
 
