@@ -187,6 +187,62 @@ TEST_CASE("the finalizer runs once after the last of many in-flight calls") {
   }
 }
 
+// An unregistered process that no call runs is finalized by the unregister
+// itself, before it returns, however many other calls end meanwhile on other
+// threads (even while another retired process waits for its last call).
+TEST_CASE("unregistering an idle process finalizes it before returning while other threads' calls end") {
+  HostPtr host = make_host();
+  phost_host* h = host.get();
+  // A retired process with a call running keeps the registry's sweep armed.
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool inside = false, release = false;
+  must_add(h, "app.gate", [&](phost_call_ctx*, const phost_value*, phost_value** out) {
+    std::unique_lock lock(mutex);
+    inside = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return api().value_null(out);
+  });
+  std::thread gated([&] { CHECK(call(h, "app.gate").status == PHOST_OK); });
+  {
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return inside; });
+  }
+  REQUIRE(phost_unregister(h, S("app.gate")) == PHOST_OK);
+
+  must_add(h, "app.busy", [](phost_call_ctx*, const phost_value*, phost_value** out) { return api().value_null(out); });
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 2; ++t)
+    callers.emplace_back([&] {
+      while (!stop.load()) CHECK(call(h, "app.busy").status == PHOST_OK);
+    });
+  int late = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::atomic<int> finalized{0};
+    phost_process_desc desc{};
+    desc.struct_size = sizeof desc;
+    desc.name = S("app.idle");
+    desc.user_data = &finalized;
+    desc.handler = [](void*, phost_call_ctx*, const phost_value*, phost_value** out) { return api().value_null(out); };
+    desc.finalize = [](void* data) { ++*static_cast<std::atomic<int>*>(data); };
+    REQUIRE(phost_register(h, &desc) == PHOST_OK);
+    REQUIRE(phost_unregister(h, S("app.idle")) == PHOST_OK);
+    late += finalized.load() != 1;
+    while (finalized.load() == 0) std::this_thread::yield();  // the finalizer still holds &finalized
+  }
+  CHECK(late == 0);
+  stop = true;
+  for (auto& t : callers) t.join();
+  {
+    std::lock_guard lock(mutex);
+    release = true;
+  }
+  cv.notify_all();
+  gated.join();
+}
+
 TEST_CASE("each thread keeps its own last error") {
   HostPtr host = make_host();
   must_add(host.get(), "app.ok", returns("fine"));

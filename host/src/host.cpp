@@ -84,7 +84,7 @@ Host::InFlight::InFlight(Host& host, std::string_view name) : host_(host), strip
 Host::InFlight::~InFlight() {
   // This call's process, if it was unregistered meanwhile. Its finalizer runs
   // inside the call, as far as the host knows: it may not destroy the host.
-  host_.registry_.sweep();
+  if (process_) host_.registry_.sweep(process_);
   innermost = outer_;
   host_.in_flight_.sub(stripe_);  // the last touch of the host
 }
@@ -104,14 +104,14 @@ std::shared_ptr<spdlog::logger> Host::make_plugin_logger(std::string_view plugin
 
 phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::string_view name,
                         const phost_value* args) {
-  const InFlight counted(*this, name);
+  InFlight counted(*this, name);
   char buffer[kMaxNameLength];
   const ProcessName parsed = parse_process_name(name, buffer);
   return dispatch(counted, parent, scope, name, parsed, nullptr, args);
 }
 
 phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, phost_ref& ref, const phost_value* args) {
-  const InFlight counted(*this, ref.name);
+  InFlight counted(*this, ref.name);
   return dispatch(counted, parent, scope, ref.name, ref.parsed, &ref, args);
 }
 
@@ -125,7 +125,7 @@ std::unique_ptr<phost_ref> Host::lookup(std::string_view name) {
   return ref;
 }
 
-phost_value* Host::dispatch(const InFlight& counted, phost_call_ctx* parent, const CallScope& scope,
+phost_value* Host::dispatch(InFlight& counted, phost_call_ctx* parent, const CallScope& scope,
                             std::string_view name, const ProcessName& parsed, phost_ref* ref,
                             const phost_value* args) {
   const uint32_t depth = parent ? parent->depth + 1 : 1;
@@ -148,6 +148,7 @@ phost_value* Host::dispatch(const InFlight& counted, phost_call_ctx* parent, con
   freeze(args);
   const ProcessCall held = ref ? registry_.acquire(*ref, counted.stripe()) : registry_.acquire(parsed, counted.stripe());
   Process* process = held.get();
+  counted.ran(process);
   if ((process->flags & PHOST_PROCESS_SHARED_STATE) && shared_state_route_)
     if (Process* route = shared_state_route_(shared_state_route_data_, parent, scope)) process = route;
   if (const phost_status stopped = scope_stopped(scope))

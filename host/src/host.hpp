@@ -78,7 +78,7 @@ private:
   // What a call by name and a call through a ref share, after the name is
   // parsed: ref NULL resolves parsed, else ref.
   class InFlight;
-  phost_value* dispatch(const InFlight& counted, phost_call_ctx* parent, const CallScope& scope,
+  phost_value* dispatch(InFlight& counted, phost_call_ctx* parent, const CallScope& scope,
                         std::string_view name, const ProcessName& parsed, phost_ref* ref, const phost_value* args);
 
   // Loads a plugin into worker processes (isolated_loader.cpp).
@@ -97,11 +97,14 @@ private:
     const Host& host() const noexcept { return host_; }
     const InFlight* outer() const noexcept { return outer_; }
     size_t stripe() const noexcept { return stripe_; }
+    // The process this call runs (dispatch sets it), swept as the call ends.
+    void ran(Process* process) noexcept { process_ = process; }
 
   private:
     Host& host_;
     const InFlight* outer_ = nullptr;
     const size_t stripe_;  // where this call counted itself
+    Process* process_ = nullptr;
   };
 
   uint32_t max_depth_;

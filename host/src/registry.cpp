@@ -49,37 +49,51 @@ Process::~Process() {
 Registry::~Registry() {
   clear();
   fallback_.reset();
-  sweep_retired();
+  sweep_retired(nullptr);  // every call has ended: nothing stays
 }
 
 std::shared_ptr<Process> Registry::make_process(const phost_process_desc& desc, const phost_plugin* owner) {
-  auto process = std::make_unique<Process>(desc, owner);
-  return std::shared_ptr<Process>(process.release(), [this](Process* p) { retire(p); });
+  auto made = std::make_unique<Process>(desc, owner);
+  // Without its finalizer until owned: if the shared_ptr cannot be made, it
+  // deletes the process (through retire) and the caller runs desc's finalizer.
+  made->finalize = nullptr;
+  std::shared_ptr<Process> process(made.release(), [this](Process* p) { retire(p); });
+  process->finalize = desc.finalize;
+  return process;
 }
 
 void Registry::retire(Process* process) noexcept {
   {
     std::lock_guard lock(retired_mutex_);
-    retired_.push_back(process);
+    process->next_retired = retired_;
+    retired_ = process;
     retired_any_.store(true);
   }
   // Sequentially consistent with a call's end (its count, then sweep()'s
-  // load): this sweep sees the call gone, or the call's sweep sees this.
-  sweep_retired();
+  // load): this sees the call gone, or the call's sweep sees this.
+  sweep_retired(process);
 }
 
-void Registry::sweep_retired() noexcept {
-  std::vector<std::unique_ptr<Process>> idle;
+void Registry::sweep_retired(const Process* process) noexcept {
+  Process* idle = nullptr;  // unlinked here, deleted outside the lock
   {
     std::lock_guard lock(retired_mutex_);
-    std::erase_if(retired_, [&](Process* p) {
-      if (p->calls.sum() != 0) return false;
-      idle.emplace_back(p);
-      return true;
-    });
-    retired_any_.store(!retired_.empty());
+    for (Process** link = &retired_; *link;) {
+      Process* p = *link;
+      if ((process && p != process) || p->calls.sum() != 0) {
+        link = &p->next_retired;
+        continue;
+      }
+      *link = p->next_retired;
+      p->next_retired = idle;
+      idle = p;
+    }
+    retired_any_.store(retired_ != nullptr);
   }
-  idle.clear();  // the finalizers, outside the lock: they may call in again
+  while (idle) {  // the finalizers: they may call in again
+    std::unique_ptr<Process> done(idle);
+    idle = idle->next_retired;
+  }
 }
 
 void Registry::add(const phost_process_desc* in, const phost_plugin* owner) {
@@ -200,12 +214,10 @@ void Registry::check(phost_ref& ref) const {
   not_found(ref.parsed);
 }
 
-std::shared_ptr<Process> Registry::resolve(const ProcessName& name) const {
-  {
-    std::shared_lock lock(mutex_);
-    if (const std::shared_ptr<Process>* found = find(name)) return *found;
-  }
-  not_found(name);
+bool Registry::resolves_to(const ProcessName& name, const Process* process) const {
+  std::shared_lock lock(mutex_);
+  const std::shared_ptr<Process>* found = find(name);
+  return found && found->get() == process;
 }
 
 void Registry::not_found(const ProcessName& name) const {

@@ -2,8 +2,9 @@
 // calls and (un)registration. The tables own each Process (shared_ptr); a
 // call holds it by a striped count (ProcessCall), so an unregistered process
 // finishes its calls before its finalizer runs, and calls on other threads
-// write no line in common (issue 14). A call never deletes: a process
-// retired with calls running waits for the sweep() that ends each call.
+// write no line in common (issue 14). A call's hold never deletes: a process
+// retired with calls running is finalized by the sweep() that ends its last
+// call, on that call's thread, as a shared_ptr's last release did.
 #pragma once
 
 #include "process_name.hpp"
@@ -40,6 +41,7 @@ struct Process {
   const phost_plugin* owner;
   SerialGate serial;  // entered around each call when PHOST_PROCESS_SERIAL
   StripedCount calls;  // calls running it
+  Process* next_retired = nullptr;  // the registry's list of retired processes
 };
 
 // One call's hold on its process. Its end touches nothing but its stripe:
@@ -76,12 +78,13 @@ public:
   Registry& operator=(const Registry&) = delete;
 
   // A Process the registry deletes once its last owner lets go and no call
-  // runs it (at once, or by sweep() after its last call). Every Process is made here.
+  // runs it: at once, or by the sweep() that ends its last call. Every
+  // Process is made here; on failure desc's finalizer has not run.
   std::shared_ptr<Process> make_process(const phost_process_desc& desc, const phost_plugin* owner);
-  // Deletes (finalizes) the retired processes no call runs any more. Every
-  // call ends with it, after its ProcessCall; one atomic load when none waits.
-  void sweep() noexcept {
-    if (retired_any_.load()) sweep_retired();
+  // Ends a call of process: deletes (finalizes) it here if it was retired
+  // and this was its last call. One atomic load when nothing is retired.
+  void sweep(Process* process) noexcept {
+    if (retired_any_.load()) sweep_retired(process);
   }
 
   // Takes ownership of desc->user_data unconditionally (see phost_api).
@@ -89,15 +92,15 @@ public:
   // owner NULL: remove whatever holds the name; otherwise only its own.
   void remove(std::string_view name, const phost_plugin* owner);
   void alias(std::string_view name, std::string_view alias);
-  // Throws Error(PHOST_E_NOT_FOUND) when nothing takes the name.
-  std::shared_ptr<Process> resolve(const ProcessName& name) const;
+  // Whether name is taken by process now (nothing is copied, no count taken).
+  bool resolves_to(const ProcessName& name, const Process* process) const;
   // The process a call runs, held for the call; stripe: this thread's.
-  // Throws as resolve().
+  // Throws Error(PHOST_E_NOT_FOUND) when nothing takes the name.
   ProcessCall acquire(const ProcessName& name, size_t stripe) const;
   // The same for a ref: its last resolution while nothing changed since,
   // else resolved again and kept.
   ProcessCall acquire(phost_ref& ref, size_t stripe) const;
-  // Resolves ref now (and keeps it); throws as resolve().
+  // Resolves ref now (and keeps it); throws as acquire().
   void check(phost_ref& ref) const;
   void remove_owned_by(const phost_plugin* owner);
   std::vector<ProcessListing> list() const;
@@ -118,15 +121,17 @@ private:
   // ref's process, resolved again when the tables changed; under mutex_ (shared).
   Process* find(phost_ref& ref) const;
   void retire(Process* process) noexcept;  // its last owner let go
-  void sweep_retired() noexcept;
+  // Deletes process if it is retired and no call runs it; nullptr: every such one.
+  void sweep_retired(const Process* process) noexcept;
   [[noreturn]] void not_found(const ProcessName& name) const;
   // Every change of what a name resolves to; under mutex_ (unique).
   void changed() noexcept { generation_.fetch_add(1, std::memory_order_release); }
 
-  // Processes whose last owner let go while calls ran them. Before the
-  // tables: their destruction retires what they hold.
+  // Processes whose last owner let go while calls ran them, linked through
+  // next_retired (nothing to allocate in noexcept paths). Before the tables:
+  // their destruction retires what they hold.
   std::mutex retired_mutex_;
-  std::vector<Process*> retired_;
+  Process* retired_ = nullptr;
   std::atomic<bool> retired_any_{false};
 
   mutable StripedSharedMutex mutex_;

@@ -1,5 +1,6 @@
 #include "striped.hpp"
 
+#include <chrono>
 #include <thread>
 
 namespace phost {
@@ -31,7 +32,12 @@ void StripedSharedMutex::lock_shared(size_t stripe) noexcept {
 void StripedSharedMutex::lock() noexcept {
   writer_.lock();
   writing_.store(true);
-  while (readers_.sum() != 0) std::this_thread::yield();  // readers hold it for a table lookup
+  // Readers hold it for a table lookup. A yield may not let a preempted
+  // reader on this core run (Windows' Sleep(0) skips lower priorities): sleep past a few.
+  for (int spins = 0; readers_.sum() != 0; ++spins) {
+    if (spins < 64) std::this_thread::yield();
+    else std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
 }
 
 void StripedSharedMutex::unlock() noexcept {

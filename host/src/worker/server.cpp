@@ -74,7 +74,8 @@ private:
   Relay relay_;
   Mailbox calls_;  // the host's calls not nested in one of this worker's, for the idle threads
   std::unique_ptr<Host> host_;
-  std::shared_ptr<Process> link_;  // the registry's fallback: every call it takes goes to the host
+  // The registry's fallback, which owns it until the host goes: every call it takes goes to the host.
+  Process* link_ = nullptr;
 
   std::mutex served_mutex_;
   std::unordered_map<const CallScope*, const Served*> by_scope_;
@@ -126,7 +127,6 @@ int Server::run() {
     }
     t.join();
   }
-  link_.reset();  // the registry deletes its processes: none may outlive it
   host_.reset();
   return 0;
 }
@@ -216,8 +216,9 @@ bool Server::load() {
     desc.name = phost_str{"host", 4};
     desc.handler = &Server::forward;
     desc.user_data = this;
-    link_ = host_->registry().make_process(desc, &host_->application());
-    host_->registry().set_fallback(link_);
+    std::shared_ptr<Process> link = host_->registry().make_process(desc, &host_->application());
+    link_ = link.get();
+    host_->registry().set_fallback(std::move(link));
     host_->set_deadline_hook(&Server::forward_deadline, this);
     host_->set_shared_state_route(&Server::route_shared_state, this);
     host_->load_plugin(path, config.get());
@@ -291,7 +292,7 @@ void Server::serve(std::string frame, phost_call_ctx* parent) {
       // depth limit (the plugin unregistered it, or registered other names in
       // this worker than in its first).
       char buffer[kMaxNameLength];
-      if (host_->registry().resolve(parse_process_name(call.name, buffer)) == link_)
+      if (host_->registry().resolves_to(parse_process_name(call.name, buffer), link_))
         throw Error(PHOST_E_INTERNAL, "'" + std::string(call.name) + "' is not registered in its worker (pid " +
                                           std::to_string(::getpid()) + ") any more: its plugin unregistered it, " +
                                           "or registered other processes than in its first worker");
@@ -364,7 +365,7 @@ Process* Server::route_shared_state(void* self, const phost_call_ctx* parent, co
   std::lock_guard lock(server.served_mutex_);
   if (const auto it = server.by_scope_.find(&scope); it != server.by_scope_.end() && it->second->parent == parent)
     return nullptr;
-  return server.link_.get();
+  return server.link_;
 }
 
 // A handler of a call the host sent set itself a sooner deadline (the V8
