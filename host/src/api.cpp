@@ -100,7 +100,7 @@ phost_status call_by_name(phost_plugin* self, phost_call_ctx* parent, phost_str 
 phost_ref& live_ref(phost_ref* ref, const phost::Host& host) {
   if (!ref) throw Error(PHOST_E_INVALID_ARG, "ref is NULL");
   if (ref->magic != phost_ref::kLive) throw Error(PHOST_E_INVALID_ARG, "ref is not a live phost_ref (released?)");
-  if (ref->host != &host)
+  if (ref->host != &host || ref->host_id != host.id())
     throw Error(PHOST_E_INVALID_ARG, "ref '" + ref->name + "' was looked up in another host");
   return *ref;
 }

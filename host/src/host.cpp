@@ -33,8 +33,13 @@ int64_t clock_ns() noexcept {
       .count();
 }
 
+namespace {
+std::atomic<uint64_t> g_next_host_id{1};
+}  // namespace
+
 Host::Host(const phost_host_config& config)
-    : max_depth_(config.max_depth ? std::min(config.max_depth, kMaxDepthLimit) : kDefaultMaxDepth),
+    : id_(g_next_host_id++),
+      max_depth_(config.max_depth ? std::min(config.max_depth, kMaxDepthLimit) : kDefaultMaxDepth),
       level_(to_spdlog_level(config.log_level)),
       sinks_(make_sinks(config.log, config.log_data)),
       logger_(make_logger("phost", sinks_, level_)),
@@ -120,7 +125,7 @@ std::unique_ptr<phost_ref> Host::lookup(std::string_view name) {
     throw Error(PHOST_E_CANCELLED, "host is being destroyed: '" + std::string(name.substr(0, kMaxNameLength)) +
                                        "' was not looked up",
                 503);
-  auto ref = std::make_unique<phost_ref>(*this, name);
+  auto ref = std::make_unique<phost_ref>(*this, id_, name);
   registry_.check(*ref);  // 404 now rather than at the first call; and the first call is fast
   return ref;
 }

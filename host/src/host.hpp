@@ -28,6 +28,8 @@ public:
   Host& operator=(const Host&) = delete;
 
   Registry& registry() noexcept { return registry_; }
+  // Never reused: a ref of a destroyed host never passes for one made at its address.
+  uint64_t id() const noexcept { return id_; }
   spdlog::logger& logger() noexcept { return *logger_; }
   phost_plugin& application() noexcept { return *application_; }
   // The plugin loaded last, or NULL (a worker's host loads exactly one).
@@ -107,6 +109,7 @@ private:
     Process* process_ = nullptr;
   };
 
+  const uint64_t id_;
   uint32_t max_depth_;
   spdlog::level::level_enum level_;
   std::vector<spdlog::sink_ptr> sinks_;

@@ -21,14 +21,15 @@ struct phost_ref {
   // clear 400 rather than a call into whatever it points at.
   static constexpr uint64_t kLive = 0x70686f7374726566;  // "phostref"
 
-  phost_ref(phost::Host& owner, std::string_view looked_up)
-      : host(&owner), name(looked_up), parsed(phost::parse_process_name(name, lower)) {}
+  phost_ref(phost::Host& owner, uint64_t owner_id, std::string_view looked_up)
+      : host(&owner), host_id(owner_id), name(looked_up), parsed(phost::parse_process_name(name, lower)) {}
   phost_ref(const phost_ref&) = delete;
   phost_ref& operator=(const phost_ref&) = delete;
   ~phost_ref() { magic = 0; }
 
   uint64_t magic = kLive;
   phost::Host* host;
+  uint64_t host_id;  // host->id(): the address alone may be a later host's
   const std::string name;  // as looked up: what the handler's ctx names
   char lower[phost::kMaxNameLength];
   const phost::ProcessName parsed;  // views into lower and name
