@@ -89,7 +89,7 @@ Host::InFlight::InFlight(Host& host, std::string_view name) : host_(host), strip
 Host::InFlight::~InFlight() {
   // This call's process, if it was unregistered meanwhile. Its finalizer runs
   // inside the call, as far as the host knows: it may not destroy the host.
-  if (process_) host_.registry_.sweep(process_);
+  if (process_) host_.registry_.sweep(process_, identity_);
   innermost = outer_;
   host_.in_flight_.sub(stripe_);  // the last touch of the host
 }
@@ -154,6 +154,8 @@ phost_value* Host::dispatch(InFlight& counted, phost_call_ctx* parent, const Cal
   const ProcessCall held = ref ? registry_.acquire(*ref, counted.stripe()) : registry_.acquire(parsed, counted.stripe());
   Process* process = held.get();
   counted.ran(process);
+  // A route is not held: it must live as long as the registry (a worker's
+  // link to its host, owned by the registry's fallback).
   if ((process->flags & PHOST_PROCESS_SHARED_STATE) && shared_state_route_)
     if (Process* route = shared_state_route_(shared_state_route_data_, parent, scope)) process = route;
   if (const phost_status stopped = scope_stopped(scope))

@@ -99,14 +99,18 @@ private:
     const Host& host() const noexcept { return host_; }
     const InFlight* outer() const noexcept { return outer_; }
     size_t stripe() const noexcept { return stripe_; }
-    // The process this call runs (dispatch sets it), swept as the call ends.
-    void ran(Process* process) noexcept { process_ = process; }
+    // The process this call runs (dispatch sets it while holding it), swept as the call ends.
+    void ran(const Process* process) noexcept {
+      process_ = process;
+      identity_ = process->identity;
+    }
 
   private:
     Host& host_;
     const InFlight* outer_ = nullptr;
     const size_t stripe_;  // where this call counted itself
-    Process* process_ = nullptr;
+    const Process* process_ = nullptr;
+    uint64_t identity_ = 0;
   };
 
   const uint64_t id_;

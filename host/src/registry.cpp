@@ -57,6 +57,7 @@ std::shared_ptr<Process> Registry::make_process(const phost_process_desc& desc, 
   // Without its finalizer until owned: if the shared_ptr cannot be made, it
   // deletes the process (through retire) and the caller runs desc's finalizer.
   made->finalize = nullptr;
+  made->identity = next_identity_.fetch_add(1, std::memory_order_relaxed);
   std::shared_ptr<Process> process(made.release(), [this](Process* p) { retire(p); });
   process->finalize = desc.finalize;
   return process;
@@ -71,16 +72,16 @@ void Registry::retire(Process* process) noexcept {
   }
   // Sequentially consistent with a call's end (its count, then sweep()'s
   // load): this sees the call gone, or the call's sweep sees this.
-  sweep_retired(process);
+  sweep_retired(process, process->identity);
 }
 
-void Registry::sweep_retired(const Process* process) noexcept {
+void Registry::sweep_retired(const Process* process, uint64_t identity) noexcept {
   Process* idle = nullptr;  // unlinked here, deleted outside the lock
   {
     std::lock_guard lock(retired_mutex_);
     for (Process** link = &retired_; *link;) {
       Process* p = *link;
-      if ((process && p != process) || p->calls.sum() != 0) {
+      if ((process && (p != process || p->identity != identity)) || p->calls.sum() != 0) {
         link = &p->next_retired;
         continue;
       }

@@ -42,6 +42,7 @@ struct Process {
   SerialGate serial;  // entered around each call when PHOST_PROCESS_SERIAL
   StripedCount calls;  // calls running it
   Process* next_retired = nullptr;  // the registry's list of retired processes
+  uint64_t identity = 0;  // never reused in its registry, where an address may be
 };
 
 // One call's hold on its process. Its end touches nothing but its stripe:
@@ -81,10 +82,11 @@ public:
   // runs it: at once, or by the sweep() that ends its last call. Every
   // Process is made here; on failure desc's finalizer has not run.
   std::shared_ptr<Process> make_process(const phost_process_desc& desc, const phost_plugin* owner);
-  // Ends a call of process: deletes (finalizes) it here if it was retired
-  // and this was its last call. One atomic load when nothing is retired.
-  void sweep(Process* process) noexcept {
-    if (retired_any_.load()) sweep_retired(process);
+  // Ends a call of process (its identity read while the call held it):
+  // deletes (finalizes) it here if it was retired and this was its last
+  // call. One atomic load when nothing is retired.
+  void sweep(const Process* process, uint64_t identity) noexcept {
+    if (retired_any_.load()) sweep_retired(process, identity);
   }
 
   // Takes ownership of desc->user_data unconditionally (see phost_api).
@@ -121,8 +123,9 @@ private:
   // ref's process, resolved again when the tables changed; under mutex_ (shared).
   Process* find(phost_ref& ref) const;
   void retire(Process* process) noexcept;  // its last owner let go
-  // Deletes process if it is retired and no call runs it; nullptr: every such one.
-  void sweep_retired(const Process* process) noexcept;
+  // Deletes process (that one: its identity too, the address may be a later
+  // one's) if it is retired and no call runs it; nullptr: every such one.
+  void sweep_retired(const Process* process, uint64_t identity = 0) noexcept;
   [[noreturn]] void not_found(const ProcessName& name) const;
   // Every change of what a name resolves to; under mutex_ (unique).
   void changed() noexcept { generation_.fetch_add(1, std::memory_order_release); }
@@ -133,6 +136,7 @@ private:
   std::mutex retired_mutex_;
   Process* retired_ = nullptr;
   std::atomic<bool> retired_any_{false};
+  std::atomic<uint64_t> next_identity_{1};
 
   mutable StripedSharedMutex mutex_;
   // Bumped by every change of the tables: a ref resolved at generation g is
