@@ -64,6 +64,7 @@ std::shared_ptr<Process> Registry::make_process(const phost_process_desc& desc, 
 }
 
 void Registry::retire(Process* process) noexcept {
+  const uint64_t identity = process->identity;  // once linked, a call's sweep may delete it
   {
     std::lock_guard lock(retired_mutex_);
     process->next_retired = retired_;
@@ -72,7 +73,7 @@ void Registry::retire(Process* process) noexcept {
   }
   // Sequentially consistent with a call's end (its count, then sweep()'s
   // load): this sees the call gone, or the call's sweep sees this.
-  sweep_retired(process, process->identity);
+  sweep_retired(process, identity);
 }
 
 void Registry::sweep_retired(const Process* process, uint64_t identity) noexcept {
