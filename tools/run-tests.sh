@@ -3,7 +3,8 @@
 # the whole test suite (every test case in its own process). Then, as checks
 # of their own: the installed prefix and the .deb, used with the checkout out
 # of reach (tools/check-install.sh), the host-side suites and the V8 runtime's
-# again under ASan + UBSan (build-asan), the host side cross-built for Windows with mingw-w64 and
+# again under ASan + UBSan (build-asan), the host's threaded suites under TSan
+# (build-tsan), the host side cross-built for Windows with mingw-w64 and
 # its suites run under wine64 (tools/run-windows.sh, build-windows), and, when
 # clang with libFuzzer is there, each fuzz target of tests/fuzz for a short
 # while on a copy of its committed corpus (build-fuzz). The closing lines are a
@@ -98,6 +99,31 @@ fi
 ASAN_TIME=$(($(date +%s) - t0))
 SUMMARY+=("ASan+UBSan suite (build-asan/): $asan_result [build $asan_build, total $(took "$t0")]")
 
+# ------------------------------------- TSan: the host's threaded suites
+# What many threads do at once (the registry's striped lock and holds, call
+# counting, refs, values shared read-only), host side only: V8 is not built
+# for ThreadSanitizer. host_faults is left out: its stack-depth cases assume
+# frames TSan makes larger.
+section "TSan build of the host's threaded suites: build-tsan/"
+t0=$(date +%s)
+tsan_targets=(host_concurrency host_refs host_registry host_striped host_calls host_bad_input host_values)
+cmake -S . -B build-tsan -DPHOST_SANITIZE=thread -DPHOST_BUILD_RUNTIME=OFF -DPHOST_BUILD_BENCH=OFF >/dev/null
+tsan_rc=0
+if cmake --build build-tsan -j"$JOBS" --target "${tsan_targets[@]}"; then
+  tsan_build=$(took "$t0")
+  pattern="^($(IFS='|'; echo "${tsan_targets[*]}")):"
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    ctest --test-dir build-tsan -j"$JOBS" -R "$pattern" --output-on-failure --timeout 600 2>&1 |
+    tee build-tsan/ctest-tsan.log || tsan_rc=$?
+  count_ctest build-tsan/ctest-tsan.log
+  tsan_result="$(grep -E 'tests passed' build-tsan/ctest-tsan.log | tail -n1)"
+else
+  tsan_rc=1 tsan_build=failed tsan_result="BUILD FAILED"
+  FAILED=$((FAILED + 1))
+fi
+TSAN_TIME=$(($(date +%s) - t0))
+SUMMARY+=("TSan suite (build-tsan/):    $tsan_result [build $tsan_build, total $(took "$t0")]")
+
 # ---------------------------------------------- Windows: mingw-w64 + wine
 win_rc=0
 WIN_TIME=0
@@ -186,7 +212,7 @@ fi
 # ---------------------------------------------------------------- summary
 section "summary"
 printf '%s\n' "${SUMMARY[@]}"
-EXTRA_TIME=$((INSTALL_TIME + ASAN_TIME + WIN_TIME + FUZZ_TIME))
+EXTRA_TIME=$((INSTALL_TIME + ASAN_TIME + TSAN_TIME + WIN_TIME + FUZZ_TIME))
 printf 'install, sanitizer, Windows and fuzz stages added %dm%02ds; whole run %s\n' $((EXTRA_TIME / 60)) \
   $((EXTRA_TIME % 60)) "$(took "$RUN_START")"
 echo
@@ -194,4 +220,5 @@ echo "main suite (build/), as ctest closed it:"
 grep -E 'tests passed|tests failed|Total Test time' build/ctest-main.log | tail -n 2
 echo
 echo "whole run: $PASSED passed, $FAILED failed"
-[ "$main_rc" -eq 0 ] && [ "$install_rc" -eq 0 ] && [ "$asan_rc" -eq 0 ] && [ "$win_rc" -eq 0 ] && [ "$fuzz_rc" -eq 0 ]
+[ "$main_rc" -eq 0 ] && [ "$install_rc" -eq 0 ] && [ "$asan_rc" -eq 0 ] && [ "$tsan_rc" -eq 0 ] && [ "$win_rc" -eq 0 ] &&
+  [ "$fuzz_rc" -eq 0 ]
