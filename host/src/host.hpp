@@ -10,7 +10,6 @@
 
 #include <spdlog/logger.h>
 
-#include <array>
 #include <atomic>
 #include <memory>
 #include <mutex>
