@@ -4,6 +4,7 @@
 #include "key_cache.hpp"
 #include "limited_allocator.hpp"
 #include "result_reader.hpp"
+#include "scratch.hpp"
 #include "shape_cache.hpp"
 #include "string_values.hpp"
 #include "v8_text.hpp"
@@ -115,9 +116,9 @@ public:
       case PHOST_ARRAY: {
         const size_t n = a.value_len(v);
         budget_.items(n);
-        v8::Local<v8::Value> small[16];
+        Scratch<v8::Local<v8::Value>, 16> small;
         std::vector<v8::Local<v8::Value>> large(n > 16 ? n : 0);
-        v8::Local<v8::Value>* items = n > 16 ? large.data() : small;
+        v8::Local<v8::Value>* items = n > 16 ? large.data() : small.data();
         for (size_t i = 0; i < n; ++i) items[i] = convert(a.value_at(v, i, nullptr), depth + 1);
         return v8::Array::New(isolate_, items, n);
       }
@@ -164,14 +165,14 @@ private:
   v8::Local<v8::Value> object(const phost_value* v, int depth) {
     const phost_api& a = api();
     // A shape seen before: one call of its builder (shape_cache.hpp).
-    std::string_view keys[ShapeCache::kMaxKeys];
-    const phost_value* items[ShapeCache::kMaxKeys];
-    if (const size_t n = flat(v, keys, items)) {
-      if (v8::Local<v8::Function> build = shapes_->builder(context_, keys, n); !build.IsEmpty()) {
-        v8::Local<v8::Value> values[ShapeCache::kMaxKeys];
-        members(keys, items, n, depth, values);
+    Scratch<std::string_view, ShapeCache::kMaxKeys> keys;
+    Scratch<const phost_value*, ShapeCache::kMaxKeys> items;
+    if (const size_t n = flat(v, keys.data(), items.data())) {
+      if (v8::Local<v8::Function> build = shapes_->builder(context_, keys.data(), n); !build.IsEmpty()) {
+        Scratch<v8::Local<v8::Value>, ShapeCache::kMaxKeys> values;
+        members(keys.data(), items.data(), n, depth, values.data());
         v8::Local<v8::Value> out;
-        if (!build->Call(context_, v8::Undefined(isolate_), static_cast<int>(n), values).ToLocal(&out))
+        if (!build->Call(context_, v8::Undefined(isolate_), static_cast<int>(n), values.data()).ToLocal(&out))
           fail(500, isolate_->IsExecutionTerminating() ? "stopped" : "cannot build an object", PHOST_E_PROCESS);
         return out;
       }
@@ -593,23 +594,25 @@ CallArgs::CallArgs(v8::Local<v8::Context> context, const phost_value* args, cons
   try {
     ToV8 convert(context, limits);
     if (argc >= 1 && argc <= ShapeCache::kMaxCallArgs && convert.shapes()) {
-      std::string_view keys[ShapeCache::kMaxCallArgs][ShapeCache::kMaxKeys];
-      const phost_value* items[ShapeCache::kMaxCallArgs][ShapeCache::kMaxKeys];
-      ShapeCache::Argument shape[ShapeCache::kMaxCallArgs];
+      constexpr size_t kRow = ShapeCache::kMaxKeys;
+      Scratch<std::string_view, ShapeCache::kMaxCallArgs * kRow> keys;
+      Scratch<const phost_value*, ShapeCache::kMaxCallArgs * kRow> items;
+      Scratch<ShapeCache::Argument, ShapeCache::kMaxCallArgs> shape;
       bool any_object = false;
       size_t count = 1;  // the slot for the function
       for (size_t i = 0; i < argc; ++i) {
-        shape[i] = {keys[i], convert.flat(a.value_at(args, i, nullptr), keys[i], items[i])};
+        std::string_view* row = keys.data() + i * kRow;
+        shape[i] = {row, convert.flat(a.value_at(args, i, nullptr), row, items.data() + i * kRow)};
         any_object |= shape[i].n != 0;
         count += shape[i].n ? shape[i].n : 1;
       }
-      if (any_object) via_ = convert.shapes()->caller(context, shape, argc);
+      if (any_object) via_ = convert.shapes()->caller(context, shape.data(), argc);
       if (!via_.IsEmpty()) {
         v8::Local<v8::Value>* out = room(count);
         size_t next = 1;
         for (size_t i = 0; i < argc; ++i) {
           if (shape[i].n) {
-            convert.argument_members(keys[i], items[i], shape[i].n, out + next);
+            convert.argument_members(shape[i].keys, items.data() + i * kRow, shape[i].n, out + next);
             next += shape[i].n;
           } else {
             out[next++] = convert.convert(a.value_at(args, i, nullptr), 0);

@@ -21,6 +21,8 @@
 // limit: over it is a 507, never an abort.
 #pragma once
 
+#include "scratch.hpp"
+
 #include <phost/value.hpp>
 
 #include <v8-context.h>
@@ -62,9 +64,9 @@ private:
   v8::Local<v8::Value>* room(size_t n);
 
   v8::Local<v8::Function> via_;
-  v8::Local<v8::Value> inline_[kInline];
+  Scratch<v8::Local<v8::Value>, kInline> inline_;
   std::vector<v8::Local<v8::Value>> heap_;
-  v8::Local<v8::Value>* values_ = inline_;
+  v8::Local<v8::Value>* values_ = inline_.data();
   size_t count_ = 0;
 };
 
