@@ -225,7 +225,7 @@ int32_t PHOST_CALL ctx_cancelled(const phost_call_ctx* ctx) {
   if (!ctx) return 0;
   if (phost::scope_stopped(*ctx->scope) != PHOST_OK) return 1;
   const int64_t own = ctx->own_deadline_ns.load(std::memory_order_relaxed);
-  return own && phost::clock_ns() >= own;
+  return own && phost::deadline_passed(own);
 }
 
 phost_status PHOST_CALL ctx_set_deadline(phost_call_ctx* ctx, int64_t deadline_ns) {

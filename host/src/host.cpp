@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 namespace phost {
@@ -31,6 +32,20 @@ int64_t clock_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+bool deadline_passed(int64_t deadline_ns) noexcept {
+#ifdef __linux__
+  // steady_clock is CLOCK_MONOTONIC; its _COARSE twin is the same clock as of
+  // the last tick, never ahead of it, and costs 4 ns to read instead of 16.
+  // Far from the deadline it answers alone; near it the exact clock decides.
+  constexpr int64_t kCoarseSlack = 50'000'000;  // ticks are 1-10 ms apart
+  timespec coarse;
+  if (clock_gettime(CLOCK_MONOTONIC_COARSE, &coarse) == 0 &&
+      int64_t{coarse.tv_sec} * 1'000'000'000 + coarse.tv_nsec + kCoarseSlack < deadline_ns)
+    return false;
+#endif
+  return clock_ns() >= deadline_ns;
 }
 
 namespace {

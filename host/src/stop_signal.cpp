@@ -31,7 +31,7 @@ phost_status stopped(const phost_call_ctx& ctx) noexcept {
   if (ctx.host->closing()) return PHOST_E_CANCELLED;
   if (const phost_status s = scope_stopped(*ctx.scope)) return s;
   const int64_t own = ctx.own_deadline_ns.load(std::memory_order_relaxed);
-  return own && clock_ns() >= own ? PHOST_E_TIMEOUT : PHOST_OK;
+  return own && deadline_passed(own) ? PHOST_E_TIMEOUT : PHOST_OK;
 }
 
 }  // namespace
