@@ -22,7 +22,7 @@ CallTimer::CallTimer(Watchdog& watchdog) : watchdog_(watchdog) { watchdog_.add(t
 CallTimer::~CallTimer() { watchdog_.remove(this); }
 
 void CallTimer::attach(v8::Isolate* isolate) noexcept {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_);
   isolate_ = isolate;
 }
 
@@ -35,7 +35,7 @@ void CallTimer::terminate_locked(StopReason reason) noexcept {
 }
 
 bool CallTimer::check(int64_t now_ns) noexcept {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_);
   if (armed_.empty()) return false;
   if (reason_ != StopReason::none) {
     // Again, until the chain has unwound: a TryCatch in the embedder's code
@@ -60,13 +60,13 @@ bool CallTimer::check(int64_t now_ns) noexcept {
 }
 
 void CallTimer::stop(StopReason reason) noexcept {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(lock_);
   if (!armed_.empty()) terminate_locked(reason);
 }
 
 DeadlineGuard::DeadlineGuard(CallTimer& timer, int64_t deadline_ns, const phost_call_ctx* ctx) : timer_(timer) {
   {
-    std::lock_guard lock(timer_.mutex_);
+    std::lock_guard lock(timer_.lock_);
     // A nested guard is never looser than the one around it.
     if (!timer_.armed_.empty()) {
       const int64_t outer = timer_.armed_.back().deadline_ns;
@@ -83,7 +83,7 @@ DeadlineGuard::~DeadlineGuard() {
   v8::Isolate* isolate;
   StopReason reason;
   {
-    std::lock_guard lock(timer_.mutex_);
+    std::lock_guard lock(timer_.lock_);
     timer_.armed_.pop_back();
     if (!outermost_) return;
     isolate = timer_.isolate_;

@@ -10,6 +10,8 @@
 // its caller.
 #pragma once
 
+#include "spin_lock.hpp"
+
 #include <phost/plugin_api.h>
 
 #include <atomic>
@@ -56,10 +58,10 @@ private:
   void terminate_locked(StopReason reason) noexcept;
 
   Watchdog& watchdog_;
-  mutable std::mutex mutex_;
+  mutable SpinLock lock_;  // isolate_ and armed_; taken twice per call
   v8::Isolate* isolate_ = nullptr;
   std::vector<Armed> armed_;
-  std::atomic<StopReason> reason_{StopReason::none};  // written under mutex_, read by the running call without it
+  std::atomic<StopReason> reason_{StopReason::none};  // written under lock_, read by the running call without it
 };
 
 // Arms a deadline (and ctx's cancellation) for the current scope.
