@@ -646,6 +646,10 @@ v8::MaybeLocal<v8::Value> CallArgs::call(v8::Local<v8::Context> context, v8::Loc
 }
 
 v8::Local<v8::Value> to_v8(v8::Local<v8::Context> context, const phost_value* value, const ValueLimits& limits) {
+  // A number alone (most results of Process()) needs no converter.
+  if (limits.items && api().value_kind(value) == PHOST_INT)
+    if (const int64_t i = View(value).as_int(); i >= -int64_t(kMaxSafe) && i <= int64_t(kMaxSafe))
+      return v8::Number::New(context->GetIsolate(), double(i));
   try {
     return ToV8(context, limits).convert(value, 0);
   } catch (Failed& f) {
@@ -654,6 +658,7 @@ v8::Local<v8::Value> to_v8(v8::Local<v8::Context> context, const phost_value* va
 }
 
 Value from_v8(v8::Local<v8::Context> context, v8::Local<v8::Value> value, const ValueLimits& limits) {
+  if (limits.items && value->IsInt32()) return Value::integer(value.As<v8::Int32>()->Value());  // needs no converter
   try {
     return FromV8(context, limits).convert(value, 0);
   } catch (Failed& f) {
