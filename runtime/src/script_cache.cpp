@@ -144,7 +144,6 @@ void ScriptCache::forget(const CompiledScript& c) {
 CompiledRef ScriptCache::compile(const ScriptRef& version) {
   auto c = std::make_shared<CompiledScript>();
   c->script = version;
-  c->epoch = services_.store.module_epoch();
   Running running(running_, version.get());
   const CallFrame* parent = calls_.top();
   CallStack::Scope frame(calls_, {parent ? parent->ctx : nullptr, version->id, parent ? parent->deadline_ns : 0});
@@ -352,7 +351,6 @@ v8::Local<v8::Module> ScriptCache::import(const std::string& wanted, const std::
   if (!dep) {
     dep = std::make_shared<CompiledScript>();
     dep->script = script;
-    dep->epoch = services_.store.module_epoch();
     compile_module(*dep);
     adopt(dep);
   }
@@ -361,26 +359,30 @@ v8::Local<v8::Module> ScriptCache::import(const std::string& wanted, const std::
   return dep->module.Get(isolate_);
 }
 
-bool ScriptCache::current(const CompiledScript& c) {
-  if (c.script->superseded.load(std::memory_order_acquire)) return false;
-  if (c.imports.empty()) return true;
-  const uint64_t epoch = services_.store.module_epoch();
+bool ScriptCache::current(CompiledScript& c) {
+  // Nothing superseded since c was last found current: no need to look at
+  // its version or its imports (lines of their own, for each of thousands
+  // of scripts, against one shared counter).
+  const uint64_t epoch = services_.store.epoch();
   if (c.epoch == epoch) return true;
+  if (c.script->superseded.load(std::memory_order_acquire)) return false;
   // Every module it reaches must still be the version it linked against;
   // import cycles are legal, hence the visited set.
-  std::unordered_set<const CompiledScript*> seen{&c};
-  std::vector<const CompiledScript*> todo{&c};
-  while (!todo.empty()) {
-    const CompiledScript* m = todo.back();
-    todo.pop_back();
-    for (const ScriptRef& dep : m->imports) {
-      if (dep->superseded.load(std::memory_order_acquire)) return false;
-      auto it = compiled_.find(dep->id);
-      if (it == compiled_.end() || it->second->script != dep) return false;
-      if (seen.insert(it->second.get()).second) todo.push_back(it->second.get());
+  if (!c.imports.empty()) {
+    std::unordered_set<const CompiledScript*> seen{&c};
+    std::vector<const CompiledScript*> todo{&c};
+    while (!todo.empty()) {
+      const CompiledScript* m = todo.back();
+      todo.pop_back();
+      for (const ScriptRef& dep : m->imports) {
+        if (dep->superseded.load(std::memory_order_acquire)) return false;
+        auto it = compiled_.find(dep->id);
+        if (it == compiled_.end() || it->second->script != dep) return false;
+        if (seen.insert(it->second.get()).second) todo.push_back(it->second.get());
+      }
     }
   }
-  const_cast<CompiledScript&>(c).epoch = epoch;
+  c.epoch = epoch;
   return true;
 }
 

@@ -10,6 +10,7 @@
 #include "module_linker.hpp"
 #include "services.hpp"
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <v8-function.h>
 #include <v8-persistent-handle.h>
 
@@ -33,6 +34,11 @@ struct StringHash {
 };
 template <class T>
 using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
+// Open addressing, keys inline: a call's lookup among thousands of scripts
+// touches one slot's line instead of a bucket's and a node's. References
+// into it do not survive an insertion.
+template <class T>
+using FlatStringMap = boost::unordered_flat_map<std::string, T, StringHash, std::equal_to<>>;
 
 struct CompiledScript {
   ScriptRef script;
@@ -40,7 +46,7 @@ struct CompiledScript {
   v8::Global<v8::Module> module;
   int module_id = 0;               // V8's script id of the module
   std::vector<ScriptRef> imports;  // modules: the versions it linked against
-  uint64_t epoch = 0;              // the store's module epoch when last found current
+  uint64_t epoch = 0;              // the store's epoch when last found current; 0: never
   // Classic scripts compiled without a cache: the code cache is made after
   // the first call (or when the isolate goes, see flush_code_caches), so the
   // functions V8 compiled lazily are in it too.
@@ -91,7 +97,7 @@ private:
   void compile_classic(CompiledScript& c);
   void compile_module(CompiledScript& c);
   void evaluate_module(CompiledScript& c);
-  bool current(const CompiledScript& c);
+  bool current(CompiledScript& c);
   v8::Local<v8::Module> import(const std::string& id, const std::string& specifier, const std::string& importer);
   v8::Local<v8::Module> json_import(const std::string& specifier, const ScriptVersion* from,
                                     const std::function<Error(const std::string&)>& cannot);
@@ -104,7 +110,7 @@ private:
   CallStack& calls_;
   const JsErrors& errors_;
   ModuleLinker linker_;
-  StringMap<CompiledRef> compiled_;
+  FlatStringMap<CompiledRef> compiled_;
   std::vector<const ScriptVersion*> running_;  // top levels running now, innermost last
   std::vector<CompiledScript*> linking_;       // modules being linked now
   const StringMap<ScriptRef>* staged_ = nullptr;

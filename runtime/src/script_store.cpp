@@ -74,7 +74,7 @@ void ScriptStore::publish(const std::shared_ptr<ScriptVersion>& version) {
     ScriptRef& slot = scripts_[version->id];
     if (slot) {
       slot->superseded.store(true, std::memory_order_release);
-      if (slot->module || version->module) module_epoch_.fetch_add(1, std::memory_order_acq_rel);
+      epoch_.fetch_add(1, std::memory_order_acq_rel);  // after the flag: a new epoch shows it
       if (release_key(slot->cache_key)) dropped = slot->cache_key;
     }
     slot = version;
@@ -90,7 +90,7 @@ bool ScriptStore::remove(const std::string& id) {
     auto it = scripts_.find(lower(id));
     if (it == scripts_.end()) return failed;
     it->second->superseded.store(true, std::memory_order_release);
-    if (it->second->module) module_epoch_.fetch_add(1, std::memory_order_acq_rel);
+    epoch_.fetch_add(1, std::memory_order_acq_rel);
     if (release_key(it->second->cache_key)) dropped = it->second->cache_key;
     scripts_.erase(it);
   }

@@ -69,8 +69,9 @@ public:
   std::optional<LoadFailure> failure(std::string_view id) const;
   std::vector<std::pair<std::string, LoadFailure>> failures() const;
 
-  // Bumped whenever a module is replaced or removed: importers re-check.
-  uint64_t module_epoch() const noexcept { return module_epoch_.load(std::memory_order_acquire); }
+  // Bumped whenever a version is superseded (replaced or removed): what an
+  // isolate found current at an epoch is current while the epoch stays.
+  uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_acquire); }
 
 private:
   // Drops one use of key; true when it was the last.
@@ -82,7 +83,7 @@ private:
   std::unordered_map<std::string, LoadFailure> failures_;
   std::unordered_map<CacheKey, int, CacheKeyHash> key_uses_;
   uint64_t next_number_ = 1;
-  std::atomic<uint64_t> module_epoch_{1};
+  std::atomic<uint64_t> epoch_{1};
 };
 
 // "orders/total.js" -> "orders.total"; empty when the path cannot be an id.

@@ -1,6 +1,7 @@
 // Loading from an app directory, reloading, the code cache.
 #include "runtime_support.hpp"
 
+#include <barrier>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -103,6 +104,39 @@ TEST_CASE("a call in flight finishes on the old version while a reload publishes
                   "return version; }");
   CHECK(rt.json("scripts.self.Main") == "\"old\"");
   CHECK(rt.json("scripts.self.Main") == "\"new\"");
+}
+
+// Each isolate remembers which version it compiled; a reload anywhere must
+// reach every isolate's next call, and leave the other scripts as they were.
+TEST_CASE("after a reload in one isolate, every isolate calls the new version and the others' old ones") {
+  rt_test::Runtime rt({.isolates = 2});
+  rt.load("a", "function Main() { return 'a1'; }");
+  rt.load("b", "function Main() { return 'b1'; }");
+  std::barrier step(2);
+  std::string seen[2][4];
+  auto thread = [&](int self) {
+    rt.host().call("runtime.keep_isolate");  // both kept at once: two isolates
+    step.arrive_and_wait();
+    seen[self][0] = rt.json("scripts.a.Main") + rt.json("scripts.b.Main");
+    step.arrive_and_wait();
+    if (self == 0) rt.load("a", "function Main() { return 'a2'; }");
+    step.arrive_and_wait();
+    seen[self][1] = rt.json("scripts.a.Main") + rt.json("scripts.b.Main");
+    step.arrive_and_wait();
+    if (self == 1) rt.load("b", "function Main() { return 'b2'; }");
+    step.arrive_and_wait();
+    seen[self][2] = rt.json("scripts.a.Main") + rt.json("scripts.b.Main");
+    rt.host().call("runtime.release_isolate");
+  };
+  std::thread t0(thread, 0), t1(thread, 1);
+  t0.join();
+  t1.join();
+  for (int self : {0, 1}) {
+    CAPTURE(self);
+    CHECK(seen[self][0] == "\"a1\"\"b1\"");
+    CHECK(seen[self][1] == "\"a2\"\"b1\"");
+    CHECK(seen[self][2] == "\"a2\"\"b2\"");
+  }
 }
 
 TEST_CASE("10000 reloads of one script leave the heap flat") {
