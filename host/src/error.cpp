@@ -88,11 +88,7 @@ LastError& record() noexcept {
 
 }  // namespace
 
-#if defined(__GNUC__) && !defined(_WIN32)
-thread_local phost_status last_status __attribute__((tls_model("initial-exec"))) = PHOST_OK;
-#else
-thread_local phost_status last_status = PHOST_OK;
-#endif
+thread_local phost_status last_status PHOST_FAST_TLS = PHOST_OK;
 
 LastError& last_error() noexcept {
   LastError& e = record();

@@ -5,6 +5,8 @@
 // name this one Error through the using-declaration below.
 #pragma once
 
+#include "fast_tls.hpp"
+
 #include <phost/plugin_api.h>
 
 #include <exception>
@@ -61,14 +63,9 @@ void set_last_error(phost_status status, int32_t code, std::string_view message,
                     std::string_view stack = {}) noexcept;
 
 // The thread's last status alone, which every successful table call clears:
-// a plain thread_local (initial-exec where the platform has it, one
-// instruction) instead of the record's, whose every access was a
+// a plain thread_local instead of the record's, whose every access was a
 // __tls_get_addr call and an initialisation check (issue 14: ~50 per call).
-#if defined(__GNUC__) && !defined(_WIN32)
-extern thread_local phost_status last_status __attribute__((tls_model("initial-exec")));
-#else
-extern thread_local phost_status last_status;
-#endif
+extern thread_local phost_status last_status PHOST_FAST_TLS;
 inline void clear_last_error() noexcept { last_status = PHOST_OK; }
 
 // Runs body, returning PHOST_OK or the status of what it threw, recorded as

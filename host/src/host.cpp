@@ -109,7 +109,7 @@ Host::InFlight::~InFlight() {
   host_.in_flight_.sub(stripe_);  // the last touch of the host
 }
 
-thread_local const Host::InFlight* Host::InFlight::innermost = nullptr;
+thread_local const Host::InFlight* Host::InFlight::innermost PHOST_FAST_TLS = nullptr;
 
 const char* Host::cannot_destroy() const noexcept {
   if (closing_.load()) return "the host is already being destroyed";

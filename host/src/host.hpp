@@ -2,6 +2,7 @@
 #pragma once
 
 #include "call_context.hpp"
+#include "fast_tls.hpp"
 #include "plugin.hpp"
 #include "registry.hpp"
 #include "striped.hpp"
@@ -94,7 +95,7 @@ private:
     InFlight(const InFlight&) = delete;
     InFlight& operator=(const InFlight&) = delete;
 
-    static thread_local const InFlight* innermost;
+    static thread_local const InFlight* innermost PHOST_FAST_TLS;
     const Host& host() const noexcept { return host_; }
     const InFlight* outer() const noexcept { return outer_; }
     size_t stripe() const noexcept { return stripe_; }

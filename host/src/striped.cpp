@@ -1,5 +1,7 @@
 #include "striped.hpp"
 
+#include "fast_tls.hpp"
+
 #include <chrono>
 #include <thread>
 
@@ -7,7 +9,8 @@ namespace phost {
 
 size_t this_threads_stripe() noexcept {
   static std::atomic<size_t> next{0};
-  thread_local const size_t stripe = next.fetch_add(1, std::memory_order_relaxed) % kStripes;
+  thread_local size_t stripe PHOST_FAST_TLS = kStripes;  // kStripes: not chosen yet
+  if (stripe == kStripes) stripe = next.fetch_add(1, std::memory_order_relaxed) % kStripes;
   return stripe;
 }
 

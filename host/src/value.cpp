@@ -19,10 +19,10 @@ constexpr size_t kKeptCapacity = 8;  // items, keys
 constexpr size_t kKeptText = 64;
 
 struct FreeNodes;
-thread_local FreeNodes* fast_nodes __attribute__((tls_model("initial-exec"))) = nullptr;
+thread_local FreeNodes* fast_nodes PHOST_FAST_TLS = nullptr;
 // Set when the thread's list is gone: later releases (other thread_locals'
 // destructors) delete.
-thread_local bool nodes_gone __attribute__((tls_model("initial-exec"))) = false;
+thread_local bool nodes_gone PHOST_FAST_TLS = false;
 
 struct FreeNodes {
   std::vector<phost_value*> nodes;
