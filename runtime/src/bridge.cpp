@@ -76,14 +76,17 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
                   PHOST_E_PROCESS);
     Value args = Value::array(static_cast<size_t>(info.Length() - 1));
     {
-      v8::TryCatch getter(isolate);  // one for all: the first argument that fails ends the loop
+      // Only an object's conversion runs JS (its getters): one TryCatch for
+      // all from the first object on; the first argument that fails ends the loop.
+      std::optional<v8::TryCatch> getter;
       for (int i = 1; i < info.Length(); ++i) {
+        if (!getter && info[i]->IsObject()) getter.emplace(isolate);
         try {
           args.push(from_v8(context, info[i], state.limits));
         } catch (const Error& e) {
           if (isolate->IsExecutionTerminating()) return;
-          if (getter.HasCaught()) {  // a getter threw: its own error goes on
-            getter.ReThrow();
+          if (getter && getter->HasCaught()) {  // a getter threw: its own error goes on
+            getter->ReThrow();
             return;
           }
           throw Error(e.code(), "Process('" + std::string(name) + "'): argument " + std::to_string(i) + ": " + e.what());
