@@ -416,7 +416,13 @@ bool callable_export(v8::Local<v8::Context> context, v8::Local<v8::Value> value)
 }
 
 v8::Local<v8::Function> ScriptCache::function(CompiledScript& c, std::string_view method) {
-  if (auto it = c.methods.find(method); it != c.methods.end()) return it->second.Get(isolate_);
+  if (!c.last_function.IsEmpty() && c.last_method == method) return c.last_function.Get(isolate_);
+  if (auto it = c.methods.find(method); it != c.methods.end()) {
+    v8::Local<v8::Function> fn = it->second.Get(isolate_);
+    c.last_method = it->first;
+    c.last_function.Reset(isolate_, fn);
+    return fn;
+  }
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
   v8::TryCatch try_catch(isolate_);
   v8::Local<v8::Value> found;
