@@ -88,7 +88,7 @@ LastError& record() noexcept {
 
 }  // namespace
 
-thread_local phost_status last_status PHOST_FAST_TLS = PHOST_OK;
+thread_local constinit phost_status last_status PHOST_FAST_TLS = PHOST_OK;
 
 LastError& last_error() noexcept {
   LastError& e = record();

@@ -65,7 +65,7 @@ void set_last_error(phost_status status, int32_t code, std::string_view message,
 // The thread's last status alone, which every successful table call clears:
 // a plain thread_local instead of the record's, whose every access was a
 // __tls_get_addr call and an initialisation check (issue 14: ~50 per call).
-extern thread_local phost_status last_status PHOST_FAST_TLS;
+extern thread_local constinit phost_status last_status PHOST_FAST_TLS;
 inline void clear_last_error() noexcept { last_status = PHOST_OK; }
 
 // Runs body, returning PHOST_OK or the status of what it threw, recorded as

@@ -39,6 +39,9 @@ bool deadline_passed(int64_t deadline_ns) noexcept {
   // steady_clock is CLOCK_MONOTONIC; its _COARSE twin is the same clock as of
   // the last tick, never ahead of it, and costs 4 ns to read instead of 16.
   // Far from the deadline it answers alone; near it the exact clock decides.
+  // So it never answers early; it can answer late only while the coarse
+  // clock lags by more than the slack, which lasts until the next tick
+  // (a VM resumed from a pause).
   constexpr int64_t kCoarseSlack = 50'000'000;  // ticks are 1-10 ms apart
   timespec coarse;
   if (clock_gettime(CLOCK_MONOTONIC_COARSE, &coarse) == 0 &&
@@ -109,7 +112,7 @@ Host::InFlight::~InFlight() {
   host_.in_flight_.sub(stripe_);  // the last touch of the host
 }
 
-thread_local const Host::InFlight* Host::InFlight::innermost PHOST_FAST_TLS = nullptr;
+thread_local constinit const Host::InFlight* Host::InFlight::innermost PHOST_FAST_TLS = nullptr;
 
 const char* Host::cannot_destroy() const noexcept {
   if (closing_.load()) return "the host is already being destroyed";

@@ -95,7 +95,7 @@ private:
     InFlight(const InFlight&) = delete;
     InFlight& operator=(const InFlight&) = delete;
 
-    static thread_local const InFlight* innermost PHOST_FAST_TLS;
+    static thread_local constinit const InFlight* innermost PHOST_FAST_TLS;
     const Host& host() const noexcept { return host_; }
     const InFlight* outer() const noexcept { return outer_; }
     size_t stripe() const noexcept { return stripe_; }

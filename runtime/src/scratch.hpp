@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <new>
 #include <type_traits>
 
 namespace phost::v8rt {
@@ -15,7 +16,7 @@ class Scratch {
 
 public:
   Scratch() noexcept {}  // NOLINT: leaves bytes_ uninitialized on purpose
-  T* data() noexcept { return reinterpret_cast<T*>(bytes_); }
+  T* data() noexcept { return std::launder(reinterpret_cast<T*>(bytes_)); }
   T& operator[](size_t i) noexcept { return data()[i]; }
 
 private:

@@ -419,8 +419,10 @@ v8::Local<v8::Function> ScriptCache::function(CompiledScript& c, std::string_vie
   if (!c.last_function.IsEmpty() && c.last_method == method) return c.last_function.Get(isolate_);
   if (auto it = c.methods.find(method); it != c.methods.end()) {
     v8::Local<v8::Function> fn = it->second.Get(isolate_);
-    c.last_method = it->first;
-    c.last_function.Reset(isolate_, fn);
+    if (c.last_function.IsEmpty()) {  // set once: callers alternating methods do not churn it
+      c.last_method = it->first;
+      c.last_function.Reset(isolate_, fn);
+    }
     return fn;
   }
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();

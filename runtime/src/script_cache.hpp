@@ -52,8 +52,8 @@ struct CompiledScript {
   // functions V8 compiled lazily are in it too.
   v8::Global<v8::Function> uncached;
   StringMap<v8::Global<v8::Function>> methods;
-  // The function called last, found without the map's bucket and node: most
-  // callers call one function of a script, again and again.
+  // The first function called again, found without the map's bucket and
+  // node: most callers call one function of a script, again and again.
   std::string last_method;
   v8::Global<v8::Function> last_function;
 };
