@@ -329,6 +329,26 @@ phost_status PHOST_CALL value_object(size_t capacity, phost_value** out) {
     return v;
   });
 }
+// A bulk constructor's call: the n references are taken even when it fails.
+template <class Make>
+phost_status make_of(phost_value* const* items, size_t n, phost_value** out, Make&& fn) noexcept {
+  return guard([&] {
+    if (!items && n) throw Error(PHOST_E_INVALID_ARG, "items is NULL with n = " + std::to_string(n));
+    if (!out) {
+      for (size_t i = 0; i < n; ++i) phost::release(items[i]);
+      throw Error(PHOST_E_INVALID_ARG, "out is NULL");
+    }
+    *out = nullptr;
+    *out = fn().release();
+  });
+}
+phost_status PHOST_CALL value_array_of(phost_value* const* items, size_t n, phost_value** out) {
+  return make_of(items, n, out, [&] { return phost::make_array(items, n); });
+}
+phost_status PHOST_CALL value_object_of(const phost_str* keys, phost_value* const* items, size_t n,
+                                        phost_value** out) {
+  return make_of(items, n, out, [&] { return phost::make_object(keys, items, n); });
+}
 phost_status PHOST_CALL value_push(phost_value* array, phost_value* item) {
   return guard([&] { phost::push(array, item); });
 }
@@ -417,6 +437,7 @@ constexpr phost_api kApi = {
     ctx_set_deadline, ctx_within,  // v1.1
     ctx_wait, call_with_deadline, ctx_set_error_stack,  // v1.2
     lookup, call_ref, ref_release,  // v1.4
+    value_array_of, value_object_of,  // v1.5
 };
 
 }  // namespace

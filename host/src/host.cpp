@@ -90,12 +90,13 @@ Host::~Host() {
   while (!plugins_.empty()) plugins_.pop_back();
 }
 
-Host::InFlight::InFlight(Host& host, std::string_view name) : host_(host), stripe_(this_threads_stripe()) {
+Host::InFlight::InFlight(Host& host, const phost_call_ctx* parent, std::string_view name)
+    : host_(host), stripe_(this_threads_stripe()), counted_(!parent) {
   // Sequentially consistent with ~Host: either this call sees closing_ or
   // the destructor sees it counted and waits for it.
-  host_.in_flight_.add(stripe_);
+  if (counted_) host_.in_flight_.add(stripe_);
   if (host_.closing_.load()) {
-    host_.in_flight_.sub(stripe_);  // no destructor runs for a constructor that throws
+    if (counted_) host_.in_flight_.sub(stripe_);  // no destructor runs for a constructor that throws
     throw Error(PHOST_E_CANCELLED, "host is being destroyed: '" + std::string(name.substr(0, kMaxNameLength)) +
                                        "' was not called",
                 503);
@@ -109,7 +110,7 @@ Host::InFlight::~InFlight() {
   // inside the call, as far as the host knows: it may not destroy the host.
   if (process_) host_.registry_.sweep(process_, identity_);
   innermost = outer_;
-  host_.in_flight_.sub(stripe_);  // the last touch of the host
+  if (counted_) host_.in_flight_.sub(stripe_);  // the last touch of the host
 }
 
 thread_local constinit const Host::InFlight* Host::InFlight::innermost PHOST_FAST_TLS = nullptr;
@@ -127,14 +128,14 @@ std::shared_ptr<spdlog::logger> Host::make_plugin_logger(std::string_view plugin
 
 phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, std::string_view name,
                         const phost_value* args) {
-  InFlight counted(*this, name);
+  InFlight counted(*this, parent, name);
   char buffer[kMaxNameLength];
   const ProcessName parsed = parse_process_name(name, buffer);
   return dispatch(counted, parent, scope, name, parsed, nullptr, args);
 }
 
 phost_value* Host::call(phost_call_ctx* parent, const CallScope& scope, phost_ref& ref, const phost_value* args) {
-  InFlight counted(*this, ref.name);
+  InFlight counted(*this, parent, ref.name);
   return dispatch(counted, parent, scope, ref.name, ref.parsed, &ref, args);
 }
 

@@ -87,10 +87,13 @@ private:
   void load_isolated(std::string_view path, const phost_value* config, const Isolation& isolation);
 
   // Counts one call in flight; refuses it (throws) once destruction began.
-  // The calls a thread is inside form a chain through its stack.
+  // A nested call is not counted: its parent's count already holds the host
+  // (a ctx is valid only while its handler runs), and each count is a locked
+  // instruction on every call (issue 14). The calls a thread is inside form
+  // a chain through its stack.
   class InFlight {
   public:
-    InFlight(Host& host, std::string_view name);
+    InFlight(Host& host, const phost_call_ctx* parent, std::string_view name);
     ~InFlight();
     InFlight(const InFlight&) = delete;
     InFlight& operator=(const InFlight&) = delete;
@@ -109,6 +112,7 @@ private:
     Host& host_;
     const InFlight* outer_ = nullptr;
     const size_t stripe_;  // where this call counted itself
+    const bool counted_;
     const Process* process_ = nullptr;
     uint64_t identity_ = 0;
   };
@@ -123,7 +127,7 @@ private:
   std::mutex plugins_mutex_;
   std::vector<std::unique_ptr<phost_plugin>> plugins_;  // in load order
   std::atomic<bool> closing_{false};    // set when destruction begins
-  StripedCount in_flight_;  // calls running, nested ones too
+  StripedCount in_flight_;  // top-level calls running
   DeadlineHook deadline_hook_ = nullptr;  // set before any call
   void* deadline_hook_data_ = nullptr;
   SharedStateRoute shared_state_route_ = nullptr;  // set before any call

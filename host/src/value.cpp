@@ -139,6 +139,36 @@ size_t find_index(const phost_value* object, std::string_view key) noexcept {
   return kNoIndex;
 }
 
+// Sets key (valid UTF-8) in an unfrozen object to item, already frozen.
+void insert(phost_value* object, std::string_view key, ValuePtr item) {
+  // By position, not by item: one item may sit under several keys.
+  if (const size_t i = find_index(object, key); i != kNoIndex) {
+    release(std::exchange(object->items[i], item.release()));
+    return;
+  }
+  object->keys.emplace_back(key);
+  object->items.push_back(item.get());
+  item.release();
+  const size_t n = object->keys.size();
+  if (object->index) {
+    object->index->emplace(object->keys.back(), n - 1);
+  } else if (n > kIndexThreshold) {
+    object->index = std::make_unique<StringMap<size_t>>();
+    object->index->reserve(n * 2);
+    for (size_t i = 0; i < n; ++i) object->index->emplace(object->keys[i], i);
+  }
+}
+
+// The references a bulk constructor was handed and has not placed yet,
+// released if it fails.
+struct Taken {
+  phost_value* const* items;
+  size_t n;
+  ~Taken() {
+    for (size_t i = 0; i < n; ++i) release(items[i]);
+  }
+};
+
 }  // namespace
 
 void ValueDeleter::operator()(const phost_value* v) const noexcept { release(v); }
@@ -183,22 +213,43 @@ void set(phost_value* object, std::string_view key, phost_value* item) {
   require_exclusive(object, PHOST_OBJECT, "value_set");
   adopt_item(object, item, "value_set");
   if (!valid_utf8(key)) throw Error(PHOST_E_INVALID_ARG, "value_set: key is not valid UTF-8");
-  // By position, not by item: one item may sit under several keys.
-  if (const size_t i = find_index(object, key); i != kNoIndex) {
-    release(std::exchange(object->items[i], owned.release()));
-    return;
+  insert(object, key, std::move(owned));
+}
+
+ValuePtr make_array(phost_value* const* items, size_t n) {
+  Taken taken{items, n};
+  for (size_t i = 0; i < n; ++i)
+    if (!items[i]) throw Error(PHOST_E_INVALID_ARG, "value_array_of: item " + std::to_string(i) + " is NULL");
+  ValuePtr array = make_value(PHOST_ARRAY);
+  array->items.assign(items, items + n);
+  taken.n = 0;
+  for (phost_value* item : array->items) freeze(item);
+  return array;
+}
+
+ValuePtr make_object(const phost_str* keys, phost_value* const* items, size_t n) {
+  Taken taken{items, n};
+  auto key = [keys](size_t i) { return keys[i].ptr ? std::string_view(keys[i].ptr, keys[i].len) : std::string_view(); };
+  if (n && !keys) throw Error(PHOST_E_INVALID_ARG, "value_object_of: keys is NULL");
+  for (size_t i = 0; i < n; ++i) {
+    if (!items[i]) throw Error(PHOST_E_INVALID_ARG, "value_object_of: item " + std::to_string(i) + " is NULL");
+    if (!keys[i].ptr && keys[i].len)
+      throw Error(PHOST_E_INVALID_ARG, "value_object_of: key " + std::to_string(i) + " is NULL with a length of " +
+                                           std::to_string(keys[i].len));
+    if (!valid_utf8(key(i)))
+      throw Error(PHOST_E_INVALID_ARG, "value_object_of: key " + std::to_string(i) + " is not valid UTF-8");
   }
-  object->keys.emplace_back(key);
-  object->items.push_back(owned.get());
-  owned.release();
-  const size_t n = object->keys.size();
-  if (object->index) {
-    object->index->emplace(object->keys.back(), n - 1);
-  } else if (n > kIndexThreshold) {
-    object->index = std::make_unique<StringMap<size_t>>();
-    object->index->reserve(n * 2);
-    for (size_t i = 0; i < n; ++i) object->index->emplace(object->keys[i], i);
+  ValuePtr object = make_value(PHOST_OBJECT);
+  object->items.reserve(n);
+  object->keys.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    freeze(items[i]);
+    ValuePtr owned(items[i]);
+    ++taken.items;
+    --taken.n;
+    insert(object.get(), key(i), std::move(owned));
   }
+  return object;
 }
 
 const phost_value* find(const phost_value* object, std::string_view key) noexcept {

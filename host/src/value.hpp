@@ -97,6 +97,10 @@ inline void freeze(const phost_value* v) noexcept {
 void push(phost_value* array, phost_value* item);
 void set(phost_value* object, std::string_view key, phost_value* item);
 const phost_value* find(const phost_value* object, std::string_view key) noexcept;
+// A new array or object of n items in one step, as push / set of each; takes
+// every item's reference even when it throws.
+ValuePtr make_array(phost_value* const* items, size_t n);
+ValuePtr make_object(const phost_str* keys, phost_value* const* items, size_t n);
 
 // The frozen empty array used when a call passes no arguments.
 const phost_value* empty_array() noexcept;

@@ -6,6 +6,7 @@
 #include "lockdown.hpp"
 #include "name_cache.hpp"
 #include "v8_text.hpp"
+#include "value_list.hpp"
 
 #include <v8-exception.h>
 #include <v8-container.h>
@@ -74,7 +75,8 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
       throw Error(403, "Process('" + std::string(name) + "'): scripts may not call this process (the runtime's process_allow " +
                            "and process_deny options)",
                   PHOST_E_PROCESS);
-    Value args = Value::array(static_cast<size_t>(info.Length() - 1));
+    ValueList items;
+    items.reserve(static_cast<size_t>(info.Length() - 1));
     {
       // Only an object's conversion runs JS (its getters): one TryCatch for
       // all from the first object on; the first argument that fails ends the loop.
@@ -82,7 +84,7 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
       for (int i = 1; i < info.Length(); ++i) {
         if (!getter && info[i]->IsObject()) getter.emplace(isolate);
         try {
-          args.push(from_v8(context, info[i], state.limits));
+          items.push(from_v8(context, info[i], state.limits));
         } catch (const Error& e) {
           if (isolate->IsExecutionTerminating()) return;
           if (getter && getter->HasCaught()) {  // a getter threw: its own error goes on
@@ -93,6 +95,7 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
         }
       }
     }
+    const Value args = items.array();
     Value result;
     if (!call_for_script(isolate, state, name, args.get(), result, PHOST_OK, handle ? handle->handle() : nullptr))
       return;

@@ -8,6 +8,7 @@
 #include "shape_cache.hpp"
 #include "string_values.hpp"
 #include "v8_text.hpp"
+#include "value_list.hpp"
 
 #include <v8-array-buffer.h>
 #include <v8-container.h>
@@ -24,6 +25,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <forward_list>
 #include <unordered_set>
 #include <vector>
 
@@ -480,38 +482,37 @@ private:
     if (tag == ResultReader::kCycle) fail(400, "the value contains a cycle");
     const uint32_t n = next_index();
     budget_.items(n);
+    ValueList out;
+    out.reserve(std::min<uint32_t>(n, 4096));
     if (list) {
       if (tag != ResultReader::kArray) fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
-      Value out = Value::array(n);
       for (uint32_t i = 0; i < n; ++i) {
         if (at_end()) next();  // the getter of [i] threw
         out.push(decoded_member(depth, [i] { return "[" + std::to_string(i) + "]"; }));
       }
-      return out;
+      return out.array();
     }
     if (tag != ResultReader::kObject) fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
-    Value out = Value::object(n);
+    std::forward_list<std::string> copied_keys;  // kRef keys, kept until the object is built
     for (;;) {
       const int key_tag = next_tag();
-      if (key_tag == ResultReader::kEnd) return out;
+      if (key_tag == ResultReader::kEnd) return out.object();
       if (key_tag == ResultReader::kStop) fail(500, "the value reader stopped early", PHOST_E_INTERNAL);
       if (key_tag == ResultReader::kKey) {
-        const std::string* name = reader_->key(context_, next_index());
+        const std::string* name = reader_->key(context_, next_index());  // stable (a deque's)
         if (!name) fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
         budget_.bytes(name->size());
         out.set(*name, decoded_member(depth, [&] { return "." + *name; }));
       } else if (key_tag == ResultReader::kAscii) {
-        const std::string_view name = ascii(next_index());
+        const std::string_view name = ascii(next_index());  // in the stream's bytes
         budget_.bytes(name.size());
         out.set(name, decoded_member(depth, [&] { return "." + std::string(name); }));
       } else if (key_tag == ResultReader::kRef) {
         v8::Local<v8::Value> key = ref(next_index());
         if (!key->IsString()) fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
-        with_utf8(isolate_, key.As<v8::String>(), [&](std::string_view name) {
-          budget_.bytes(name.size());
-          out.set(name, decoded_member(depth, [&] { return "." + std::string(name); }));
-          return 0;
-        });
+        const std::string& name = copied_keys.emplace_front(utf8(isolate_, key.As<v8::String>()));
+        budget_.bytes(name.size());
+        out.set(name, decoded_member(depth, [&] { return "." + name; }));
       } else {
         fail(500, "the value reader wrote a bad stream", PHOST_E_INTERNAL);
       }

@@ -121,7 +121,13 @@ OFFSET(phost_api, ctx_set_error_stack, 312);
 OFFSET(phost_api, lookup, 320);
 OFFSET(phost_api, call_ref, 328);
 OFFSET(phost_api, ref_release, 336);
+#if PHOST_ABI_MINOR >= 5
+OFFSET(phost_api, value_array_of, 344);
+OFFSET(phost_api, value_object_of, 352);
+SIZE(phost_api, 360); /* v1.5 */
+#else
 SIZE(phost_api, 344); /* v1.4 */
+#endif
 #else
 SIZE(phost_api, 320); /* v1.2, v1.3 */
 #endif

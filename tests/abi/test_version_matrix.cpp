@@ -1,4 +1,4 @@
-// The version matrix: a plugin built against a frozen header (v1.0 to v1.3) keeps
+// The version matrix: a plugin built against a frozen header (v1.0 to v1.4) keeps
 // working in this host, and a plugin built against this header copes with a
 // host of an older minor (a shorter phost_api table).
 #include "support.hpp"
@@ -112,6 +112,10 @@ TEST_CASE("a plugin built against the v1.2 header loads into this host and its p
 
 TEST_CASE("a plugin built against the v1.3 header loads into this host and its processes work") {
   check_frozen_plugin(PHOST_FIXTURE_ABI_V1_3);
+}
+
+TEST_CASE("a plugin built against the v1.4 header loads into this host and its processes work") {
+  check_frozen_plugin(PHOST_FIXTURE_ABI_V1_4);
 }
 
 TEST_CASE("a plugin built against this header finds value_to_json in this host's table") {

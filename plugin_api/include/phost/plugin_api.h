@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define PHOST_ABI_MAJOR 1
-#define PHOST_ABI_MINOR 4
+#define PHOST_ABI_MINOR 5
 
 /* ---- handles (opaque; their layout is the host's business) ------------- */
 
@@ -346,6 +346,19 @@ typedef struct phost_api {
                                      const phost_value* args, int64_t deadline_ns, phost_value** out_result);
   /* Frees a ref; NULL is ignored. Never touches its host. */
   void(PHOST_CALL* ref_release)(phost_ref* ref);
+
+  /* -- v1.5: building a container in one call -- */
+  /* An array of the n items in order: value_array, then value_push of each.
+   * Takes every item's reference unconditionally (all are released on
+   * failure) and freezes the items; the array itself is not frozen. items may
+   * be NULL when n is 0. A NULL item: PHOST_E_INVALID_ARG. */
+  phost_status(PHOST_CALL* value_array_of)(phost_value* const* items, size_t n, phost_value** out);
+  /* An object of n entries: value_object, then value_set(keys[i], items[i])
+   * for each i in order (a repeated key keeps its first place and takes the
+   * later item). The same ownership and errors as value_array_of, and keys
+   * are checked as value_set checks them. */
+  phost_status(PHOST_CALL* value_object_of)(const phost_str* keys, phost_value* const* items, size_t n,
+                                            phost_value** out);
 } phost_api;
 
 /* True when the table has member m and it is set (a host of an older minor

@@ -172,6 +172,13 @@ public:
     return make([json](phost_value** out) { return api().value_from_json(to_str(json), out); });
   }
 
+  // An array of n references handed over, or an object of n entries (a
+  // repeated key keeps its first place and takes the later item): one host
+  // call on a host of 1.5, value_array/value_object and a push/set per item
+  // on an older one. The references are taken even when it throws.
+  static Value array_of(phost_value* const* items, size_t n);
+  static Value object_of(const phost_str* keys, phost_value* const* items, size_t n);
+
   // Only while this is the sole reference (see phost_api.value_push).
   Value& push(Value item) {
     check(api().value_push(mutable_get(), item.release()));
@@ -197,6 +204,39 @@ private:
     return Value(out);
   }
 };
+
+namespace detail {
+// Releases the references items[*next..n) unless the bulk build completed.
+struct Unplaced {
+  phost_value* const* items;
+  size_t n;
+  size_t next = 0;
+  ~Unplaced() {
+    for (; next < n; ++next) api().value_release(items[next]);
+  }
+};
+}  // namespace detail
+
+inline Value Value::array_of(phost_value* const* items, size_t n) {
+  if (PHOST_API_HAS(&api(), value_array_of))
+    return make([&](phost_value** out) { return api().value_array_of(items, n, out); });
+  detail::Unplaced unplaced{items, n};
+  Value array = Value::array(n);
+  while (unplaced.next < n) array.push(adopt(items[unplaced.next++]));
+  return array;
+}
+
+inline Value Value::object_of(const phost_str* keys, phost_value* const* items, size_t n) {
+  if (PHOST_API_HAS(&api(), value_object_of))
+    return make([&](phost_value** out) { return api().value_object_of(keys, items, n, out); });
+  detail::Unplaced unplaced{items, n};
+  Value object = Value::object(n);
+  while (unplaced.next < n) {
+    const size_t i = unplaced.next++;
+    object.set(to_view(keys[i]), adopt(items[i]));
+  }
+  return object;
+}
 
 inline Value View::retain() const {
   if (v_) api().value_retain(v_);
