@@ -31,9 +31,23 @@ std::string_view checked(phost_str s, const char* what) {
 }
 phost_str str(std::string_view s) noexcept { return phost_str{s.data(), s.size()}; }
 
+// The checks every API function makes inline; their throws out of line, so
+// that a check is a compare and a branch (issue 14).
+#ifdef _MSC_VER
+#define PHOST_COLD __declspec(noinline)
+#else
+#define PHOST_COLD __attribute__((cold, noinline))
+#endif
+[[noreturn]] PHOST_COLD void throw_null(const char* what) {
+  throw Error(PHOST_E_INVALID_ARG, std::string(what) + " is NULL");
+}
+[[noreturn]] PHOST_COLD void throw_not_kind(const char* what) {
+  throw Error(PHOST_E_TYPE, std::string("value is not ") + what);
+}
+
 template <class T>
-void require(T* p, const char* what) {
-  if (!p) throw Error(PHOST_E_INVALID_ARG, std::string(what) + " is NULL");
+inline void require(T* p, const char* what) {
+  if (!p) [[unlikely]] throw_null(what);
 }
 
 template <class Make>
@@ -45,9 +59,9 @@ phost_status make(phost_value** out, Make&& fn) noexcept {
   });
 }
 
-const phost_value* kind_checked(const phost_value* v, phost_kind kind, const char* what) {
+inline const phost_value* kind_checked(const phost_value* v, phost_kind kind, const char* what) {
   require(v, "value");
-  if (phost::kind_of(v) != kind) throw Error(PHOST_E_TYPE, std::string("value is not ") + what);
+  if (phost::kind_of(v) != kind) [[unlikely]] throw_not_kind(what);
   return v;
 }
 
