@@ -71,13 +71,14 @@ void record_nested_failure(phost_call_ctx& ctx) noexcept {
   const phost::LastError& e = phost::last_error();
   std::lock_guard lock(ctx.mutex);
   ctx.nested_status = e.status;
-  ctx.nested_code = e.code;
+  phost::Failure& nested = phost::made(ctx.nested);
+  nested.code = e.code;
   try {
-    ctx.nested_message = e.message;
-    ctx.nested_stack = e.stack;
+    nested.message = e.message;
+    nested.stack = e.stack;
   } catch (...) {
-    ctx.nested_message.clear();
-    ctx.nested_stack.clear();
+    nested.message.clear();
+    nested.stack.clear();
   }
 }
 
@@ -282,21 +283,23 @@ void PHOST_CALL ctx_set_error(phost_call_ctx* ctx, int32_t code, phost_str msg) 
   if (!ctx) return;
   std::lock_guard lock(ctx->mutex);
   ctx->has_error = true;
-  ctx->error_code = code;
+  phost::Failure& error = phost::made(ctx->error);
+  error.code = code;
   try {
-    ctx->error_message.assign(view(msg));
+    error.message.assign(view(msg));
   } catch (...) {
-    ctx->error_message.clear();
+    error.message.clear();
   }
 }
 
 void PHOST_CALL ctx_set_error_stack(phost_call_ctx* ctx, phost_str stack) {
   if (!ctx) return;
   std::lock_guard lock(ctx->mutex);
+  phost::Failure& error = phost::made(ctx->error);
   try {
-    ctx->error_stack.assign(view(stack));
+    error.stack.assign(view(stack));
   } catch (...) {
-    ctx->error_stack.clear();
+    error.stack.clear();
   }
 }
 

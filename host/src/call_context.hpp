@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,14 @@ struct CallScope {
   int64_t deadline_ns = 0;
   const phost_cancel* cancel = nullptr;
 };
+
+// What a failing handler said, or what a failed nested call reported.
+struct Failure {
+  int32_t code = 0;
+  std::string message;
+  std::string stack;
+};
+inline Failure& made(std::optional<Failure>& f) noexcept { return f ? *f : f.emplace(); }
 
 int64_t clock_ns() noexcept;
 // clock_ns() >= deadline_ns, cheaper while the deadline is far.
@@ -56,16 +65,12 @@ struct phost_call_ctx {
   // The host reads them after the handler returned, when those threads are done.
   std::mutex mutex;
 
-  // Set by ctx_set_error (and ctx_set_error_stack).
+  // Set by ctx_set_error (has_error) and ctx_set_error_stack.
   bool has_error = false;
-  int32_t error_code = 0;
-  std::string error_message;
-  std::string error_stack;
+  std::optional<phost::Failure> error;  // made on first use: most calls never fail
 
   // The last failed nested call made through this ctx, forwarded when the
   // handler returns a failure without ctx_set_error.
   phost_status nested_status = PHOST_OK;
-  int32_t nested_code = 0;
-  std::string nested_message;
-  std::string nested_stack;
+  std::optional<phost::Failure> nested;
 };

@@ -203,13 +203,15 @@ phost_value* Host::dispatch(InFlight& counted, phost_call_ctx* parent, const Cal
     return result;
   }
   release(result);
-  if (ctx.has_error)
-    throw Error(known_status(status) ? status : PHOST_E_PROCESS, std::move(ctx.error_message), ctx.error_code,
-                std::move(ctx.error_stack));
+  if (ctx.has_error) {
+    Failure& error = *ctx.error;
+    throw Error(known_status(status) ? status : PHOST_E_PROCESS, std::move(error.message), error.code,
+                std::move(error.stack));
+  }
   // Only the status of the failed nested call forwards it; a handler that
   // recovered from one and then failed otherwise reports its own failure.
   if (ctx.nested_status != PHOST_OK && status == ctx.nested_status)
-    throw Error(ctx.nested_status, std::move(ctx.nested_message), ctx.nested_code, std::move(ctx.nested_stack));
+    throw Error(ctx.nested_status, std::move(ctx.nested->message), ctx.nested->code, std::move(ctx.nested->stack));
   if (!known_status(status))
     throw Error(PHOST_E_INTERNAL,
                 "process '" + std::string(name) + "' returned unknown status " + std::to_string(status));

@@ -33,8 +33,13 @@ struct FreeNodes {
   }
 };
 
-FreeNodes* free_nodes() noexcept {
-  if (fast_nodes || nodes_gone) return fast_nodes;
+FreeNodes* first_free_nodes() noexcept;
+inline FreeNodes* free_nodes() noexcept {
+  if (fast_nodes || nodes_gone) [[likely]] return fast_nodes;
+  return first_free_nodes();
+}
+
+FreeNodes* first_free_nodes() noexcept {
   try {
     thread_local FreeNodes owner;
     owner.nodes.reserve(kKeptNodes);
@@ -87,24 +92,22 @@ void destroy_tree(phost_value* root) noexcept {
   constexpr size_t kInline = 32;
   phost_value* inline_doomed[kInline];
   size_t inline_count = 0;
-  std::vector<phost_value*> more;
-  auto doom = [&](phost_value* v) {
-    if (inline_count < kInline) inline_doomed[inline_count++] = v;
-    else more.push_back(v);
-  };
-  doom(root);
-  while (inline_count || !more.empty()) {
-    phost_value* v;
-    if (!more.empty()) {
+  std::vector<phost_value*> more;  // past kInline pending nodes
+  for (phost_value* v = root;;) {
+    for (phost_value* child : v->items) {
+      if (!is_node(child) || !last_reference(child)) continue;
+      if (inline_count < kInline) inline_doomed[inline_count++] = child;
+      else more.push_back(child);
+    }
+    drop_node(v);
+    if (inline_count) {
+      v = inline_doomed[--inline_count];
+    } else if (!more.empty()) {
       v = more.back();
       more.pop_back();
     } else {
-      v = inline_doomed[--inline_count];
+      return;
     }
-    for (phost_value* child : v->items) {
-      if (is_node(child) && last_reference(child)) doom(child);
-    }
-    drop_node(v);
   }
 }
 
@@ -175,9 +178,7 @@ void ValueDeleter::operator()(const phost_value* v) const noexcept { release(v);
 
 ValuePtr make_value(phost_kind kind) { return ValuePtr(take_node(kind)); }
 
-ValuePtr make_int(int64_t i) {
-  if (i >= -kInlineIntLimit && i < kInlineIntLimit)
-    return ValuePtr(reinterpret_cast<phost_value*>(static_cast<uintptr_t>(i) << 3 | kIntTag));
+ValuePtr make_int_node(int64_t i) {
   ValuePtr v = make_value(PHOST_INT);
   v->i = i;
   return v;

@@ -85,7 +85,12 @@ inline phost_value* inline_const(uintptr_t payload) noexcept {
 }
 inline ValuePtr make_null() noexcept { return ValuePtr(inline_const(0)); }
 inline ValuePtr make_bool(bool b) noexcept { return ValuePtr(inline_const(b ? 2 : 1)); }
-ValuePtr make_int(int64_t i);
+ValuePtr make_int_node(int64_t i);  // an int past the inline range
+inline ValuePtr make_int(int64_t i) {
+  if (i >= -kInlineIntLimit && i < kInlineIntLimit)
+    return ValuePtr(reinterpret_cast<phost_value*>(static_cast<uintptr_t>(i) << 3 | kIntTag));
+  return make_int_node(i);
+}
 void retain(const phost_value* v) noexcept;  // also freezes v
 void release(const phost_value* v) noexcept;
 inline void freeze(const phost_value* v) noexcept {

@@ -50,11 +50,16 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
     std::optional<NameCache::Pin> handle;  // the name's call handle, kept for this call
     KeyCache* cache = KeyCache::of(isolate);
     if (const NameCache::Name* known = cache ? cache->names().find(info[0].As<v8::String>()) : nullptr) {
-      // Copied: a nested call may take the entry's slot while this one runs.
-      std::memcpy(name_bytes, known->utf8.data(), known->utf8.size());
-      name = std::string_view(name_bytes, known->utf8.size());
+      // A nested call may take the entry's slot while this one runs: the
+      // pinned handle's copy of the name stays, else it is copied here.
       allowed = known->allowed;
       handle.emplace(known->shared);
+      if (const ProcessHandle* pinned = handle->handle()) {
+        name = pinned->name();
+      } else {
+        std::memcpy(name_bytes, known->utf8.data(), known->utf8.size());
+        name = std::string_view(name_bytes, known->utf8.size());
+      }
     } else {
       name = std::string_view(name_bytes, static_cast<size_t>(info[0].As<v8::String>()->WriteUtf8(
                                               isolate, name_bytes, sizeof name_bytes, nullptr,
