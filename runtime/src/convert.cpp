@@ -665,7 +665,15 @@ v8::Local<v8::Value> to_v8(v8::Local<v8::Context> context, const phost_value* va
 }
 
 Value from_v8(v8::Local<v8::Context> context, v8::Local<v8::Value> value, const ValueLimits& limits) {
-  if (limits.items && value->IsInt32()) return Value::integer(value.As<v8::Int32>()->Value());  // needs no converter
+  // A lone int32, or a short string passed before (its kept value), needs no
+  // converter; the budget is the converter's: one item, length <= bytes.
+  if (limits.items && value->IsInt32()) return Value::integer(value.As<v8::Int32>()->Value());
+  if (limits.items && value->IsString()) {
+    const auto s = value.As<v8::String>();
+    if (const int length = s->Length(); length <= StringValues::kMaxLength && size_t(length) <= limits.bytes)
+      if (KeyCache* cache = KeyCache::of(context->GetIsolate()))
+        if (Value known = cache->strings().find(s)) return known;
+  }
   try {
     return FromV8(context, limits).convert(value, 0);
   } catch (Failed& f) {
