@@ -2,7 +2,10 @@
 // and sizes and depths far past the everyday ones.
 #include "support.hpp"
 
+#include <phost/value.hpp>
+
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -435,6 +438,31 @@ TEST_CASE("value_array_of and value_object_of refuse bad input, and release ever
   phost_value* pair4[] = {str_value("x").release(), nullptr};
   CHECK(a.value_object_of(good, pair4, 2, &v) == PHOST_E_INVALID_ARG);
   CHECK(last_error().message == "value_object_of: item 1 is NULL");
+}
+
+TEST_CASE("the SDK's array_of and object_of build the same by push and set on a host older than ABI 1.5") {
+  phost_api older;
+  std::memcpy(&older, phost_get_api(PHOST_ABI_MAJOR), sizeof older);
+  for (const uint32_t size : {uint32_t(sizeof older), uint32_t(offsetof(phost_api, value_array_of))}) {
+    CAPTURE(size);
+    older.struct_size = size;
+    struct Table {  // the SDK's table, this host's again at the end
+      const phost_api* saved = phost::api_slot();
+      explicit Table(const phost_api* t) { phost::api_slot() = t; }
+      ~Table() { phost::api_slot() = saved; }
+    } const table(&older);
+
+    phost_value* items[] = {phost::Value::integer(1).release(), phost::Value::string("two").release()};
+    CHECK(to_json(phost::Value::array_of(items, 2).get()) == R"([1,"two"])");
+    const phost_str keys[] = {S("a"), S("b"), S("a")};
+    phost_value* values[] = {phost::Value::integer(1).release(), phost::Value::integer(2).release(),
+                             phost::Value::integer(3).release()};
+    CHECK(to_json(phost::Value::object_of(keys, values, 3).get()) == R"({"a":3,"b":2})");
+    // A NULL item fails as the host says; the other references are released
+    // (the sanitizer runs would see a leak).
+    phost_value* with_null[] = {phost::Value::string("x").release(), nullptr, phost::Value::string("y").release()};
+    CHECK_THROWS_AS(phost::Value::array_of(with_null, 3), phost::Error);
+  }
 }
 
 TEST_CASE("JSON round trip keeps every kind") {
