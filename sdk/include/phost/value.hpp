@@ -256,9 +256,15 @@ inline Value to_value(const std::string& s) { return Value::string(s); }
 
 template <class... T>
 Value args(T&&... items) {
-  Value list = Value::array(sizeof...(items));
-  (list.push(to_value(std::forward<T>(items))), ...);
-  return list;
+  if constexpr (sizeof...(items) == 0) {
+    return Value::array();
+  } else {
+    // Made in order; one that throws releases those made before it.
+    Value values[] = {to_value(std::forward<T>(items))...};
+    phost_value* refs[sizeof...(items)];
+    for (size_t i = 0; i < sizeof...(items); ++i) refs[i] = values[i].release();
+    return Value::array_of(refs, sizeof...(items));
+  }
 }
 
 }  // namespace phost
