@@ -419,8 +419,10 @@ TEST_CASE("value_array_of and value_object_of refuse bad input, and release ever
   phost_value* two[] = {str_value("x").release(), str_value("y").release()};
   CHECK(a.value_array_of(two, 2, nullptr) == PHOST_E_INVALID_ARG);
   CHECK(last_error().message == "out is NULL");
+  v = reinterpret_cast<phost_value*>(uintptr_t{8});
   CHECK(a.value_array_of(nullptr, 2, &v) == PHOST_E_INVALID_ARG);
   CHECK(last_error().message == "items is NULL with n = 2");
+  CHECK(v == nullptr);  // *out is cleared on every failure, as by the other constructors
 
   const std::string bad_utf8 = "b\xff";
   const phost_str keys[] = {S("a"), S(bad_utf8)};
@@ -462,6 +464,19 @@ TEST_CASE("the SDK's array_of and object_of build the same by push and set on a 
     // (the sanitizer runs would see a leak).
     phost_value* with_null[] = {phost::Value::string("x").release(), nullptr, phost::Value::string("y").release()};
     CHECK_THROWS_AS(phost::Value::array_of(with_null, 3), phost::Error);
+    // Missing lists and a NULL key with a length are refused, never read.
+    CHECK_THROWS_WITH_AS(phost::Value::array_of(nullptr, 2), "items is NULL with n = 2", phost::Error);
+    phost_value* pair[] = {phost::Value::string("x").release(), phost::Value::string("y").release()};
+    CHECK_THROWS_WITH_AS(phost::Value::object_of(nullptr, pair, 2), "value_object_of: keys is NULL", phost::Error);
+    const phost_str null_key[] = {S("a"), phost_str{nullptr, 3}};
+    phost_value* pair2[] = {phost::Value::string("x").release(), phost::Value::string("y").release()};
+    try {
+      phost::Value::object_of(null_key, pair2, 2);
+      FAIL("a NULL key with a length was accepted");
+    } catch (const phost::Error& e) {
+      CHECK(e.status() == PHOST_E_INVALID_ARG);
+      CHECK(std::string(e.what()).find("NULL with a length of 3") != std::string::npos);
+    }
   }
 }
 

@@ -350,12 +350,12 @@ phost_status PHOST_CALL value_object(size_t capacity, phost_value** out) {
 template <class Make>
 phost_status make_of(phost_value* const* items, size_t n, phost_value** out, Make&& fn) noexcept {
   return guard([&] {
-    if (!items && n) throw Error(PHOST_E_INVALID_ARG, "items is NULL with n = " + std::to_string(n));
     if (!out) {
-      for (size_t i = 0; i < n; ++i) phost::release(items[i]);
+      for (size_t i = 0; items && i < n; ++i) phost::release(items[i]);
       throw Error(PHOST_E_INVALID_ARG, "out is NULL");
     }
     *out = nullptr;
+    if (!items && n) throw Error(PHOST_E_INVALID_ARG, "items is NULL with n = " + std::to_string(n));
     *out = fn().release();
   });
 }

@@ -18,7 +18,8 @@ public:
   ValueList(const ValueList&) = delete;
   ValueList& operator=(const ValueList&) = delete;
   ~ValueList() {
-    for (phost_value* v : items_) api().value_release(v);
+    if (!handed_over_)
+      for (phost_value* v : items_) api().value_release(v);
   }
 
   void reserve(size_t n) { items_.reserve(n); }
@@ -29,20 +30,26 @@ public:
   // key must stay valid until object().
   void set(std::string_view key, Value item) {
     keys_.push_back(to_str(key));
-    items_.push_back(nullptr);
-    items_.back() = item.release();
+    try {
+      push(std::move(item));
+    } catch (...) {
+      keys_.pop_back();
+      throw;
+    }
   }
 
-  Value array() { return Value::array_of(items_.data(), handed_over()); }
-  Value object() { return Value::object_of(keys_.data(), items_.data(), handed_over()); }
+  // Once: the constructor takes the references, even when it throws.
+  Value array() {
+    handed_over_ = true;
+    return Value::array_of(items_.data(), items_.size());
+  }
+  Value object() {
+    handed_over_ = true;
+    return Value::object_of(keys_.data(), items_.data(), items_.size());
+  }
 
 private:
-  size_t handed_over() noexcept {
-    const size_t n = items_.size();
-    items_.clear();  // the storage stays: the constructor reads it
-    return n;
-  }
-
+  bool handed_over_ = false;
   boost::container::small_vector<phost_value*, 8> items_;
   boost::container::small_vector<phost_str, 8> keys_;  // set() only
 };

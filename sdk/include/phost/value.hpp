@@ -215,11 +215,21 @@ struct Unplaced {
     for (; next < n; ++next) api().value_release(items[next]);
   }
 };
+
+// On a host older than 1.5: refuses NULL lists as a newer host would,
+// releasing what it can, before any item is taken.
+inline void refuse_missing(phost_value* const* items, size_t n, bool keys_missing) {
+  if (!n || (items && !keys_missing)) return;
+  for (size_t i = 0; items && i < n; ++i) api().value_release(items[i]);
+  throw Error(400, items ? "value_object_of: keys is NULL" : "items is NULL with n = " + std::to_string(n),
+              PHOST_E_INVALID_ARG);
+}
 }  // namespace detail
 
 inline Value Value::array_of(phost_value* const* items, size_t n) {
   if (PHOST_API_HAS(&api(), value_array_of))
     return make([&](phost_value** out) { return api().value_array_of(items, n, out); });
+  detail::refuse_missing(items, n, false);
   detail::Unplaced unplaced{items, n};
   Value array = Value::array(n);
   while (unplaced.next < n) array.push(adopt(items[unplaced.next++]));
@@ -229,11 +239,12 @@ inline Value Value::array_of(phost_value* const* items, size_t n) {
 inline Value Value::object_of(const phost_str* keys, phost_value* const* items, size_t n) {
   if (PHOST_API_HAS(&api(), value_object_of))
     return make([&](phost_value** out) { return api().value_object_of(keys, items, n, out); });
+  detail::refuse_missing(items, n, !keys);
   detail::Unplaced unplaced{items, n};
   Value object = Value::object(n);
   while (unplaced.next < n) {
     const size_t i = unplaced.next++;
-    object.set(to_view(keys[i]), adopt(items[i]));
+    check(api().value_set(object.mutable_get(), keys[i], items[i]));  // the key checked as the host checks it
   }
   return object;
 }
