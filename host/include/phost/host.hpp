@@ -175,7 +175,7 @@ public:
   Value call(std::string_view name, View args = {}, const CallOptions& options = {}) {
     const phost_call_options o = c_options(options);
     phost_value* out = nullptr;
-    check(phost_call(host_.get(), to_str(name), args.get(), &o, &out));
+    check(phost_call(host_.get(), to_str(name), args.get(), given(options, o), &out));
     return Value::adopt(out);
   }
 
@@ -187,6 +187,12 @@ public:
     return ProcessRef(host_.get(), ref);
   }
 
+  // NULL for the defaults: the host then has nothing to read or check.
+  static const phost_call_options* given(const CallOptions& options, const phost_call_options& o) noexcept {
+    const bool plain = options.session.empty() && !options.subject.get() && !options.global.get() &&
+                       options.timeout.count() == 0 && !options.cancel;
+    return plain ? nullptr : &o;
+  }
   static phost_call_options c_options(const CallOptions& options) noexcept {
     phost_call_options o{};
     o.struct_size = sizeof o;
@@ -233,7 +239,7 @@ private:
 inline Value ProcessRef::call(View args, const CallOptions& options) const {
   const phost_call_options o = Host::c_options(options);
   phost_value* out = nullptr;
-  check(phost_call_ref(host_, ref_.get(), args.get(), &o, &out));
+  check(phost_call_ref(host_, ref_.get(), args.get(), Host::given(options, o), &out));
   return Value::adopt(out);
 }
 
