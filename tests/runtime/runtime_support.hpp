@@ -95,6 +95,16 @@ public:
     }
   }
 
+  // The result as JSON, or "error <code>: <message>": for a check repeated
+  // until it holds, through states where the call may fail for a while.
+  std::string outcome(std::string_view name, const phost::Value& args = phost::args()) {
+    try {
+      return host_.call(name, args).to_json();
+    } catch (const phost::Error& e) {
+      return "error " + std::to_string(e.code()) + ": " + e.what();
+    }
+  }
+
   // The error; code 0 when the call succeeded.
   Failure error_of(std::string_view name, const phost::Value& args = phost::args(),
                    const phost::CallOptions& options = {}) {
