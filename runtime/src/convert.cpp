@@ -80,6 +80,22 @@ private:
   unsigned ticks_ = 0;
 };
 
+// s as a new value, kept in kept unless that is nullptr.
+Value made_string(v8::Isolate* isolate, StringValues* kept, v8::Local<v8::String> s) {
+  Value out = with_utf8(isolate, s, [](std::string_view text) { return Value::string(text); });
+  if (kept) kept->remember(s, out);
+  return out;
+}
+
+// s (length UTF-16 units) as a value. A short one is kept per isolate
+// (string_values.hpp): passed again, it is found instead of made.
+inline Value string_value(v8::Isolate* isolate, StringValues* kept, v8::Local<v8::String> s, int length) {
+  if (length > StringValues::kMaxLength) kept = nullptr;
+  if (kept)
+    if (Value known = kept->find(s)) return known;
+  return made_string(isolate, kept, s);
+}
+
 void check_heap_room(v8::Isolate* isolate, size_t bytes) {
   if (!string_fits(isolate, bytes))
     fail(507, "a string of " + std::to_string(bytes) + " bytes does not fit in the script heap", PHOST_E_NO_MEMORY);
@@ -308,12 +324,7 @@ private:
   Value string(v8::Local<v8::String> s) {
     const int length = s->Length();
     budget_.bytes(static_cast<size_t>(length));
-    StringValues* cache = length <= StringValues::kMaxLength ? strings_ : nullptr;
-    if (cache)
-      if (Value known = cache->find(s)) return known;
-    Value out = with_utf8(isolate_, s, [](std::string_view text) { return Value::string(text); });
-    if (cache) cache->remember(s, out);
-    return out;
+    return string_value(isolate_, strings_, s, length);
   }
 
   Value bigint(v8::Local<v8::BigInt> b) {
@@ -665,14 +676,16 @@ v8::Local<v8::Value> to_v8(v8::Local<v8::Context> context, const phost_value* va
 }
 
 Value from_v8(v8::Local<v8::Context> context, v8::Local<v8::Value> value, const ValueLimits& limits) {
-  // A lone int32, or a short string passed before (its kept value), needs no
-  // converter; the budget is the converter's: one item, length <= bytes.
+  // A lone int32 or string needs no converter; the budget is the
+  // converter's: one item, and a string's length within the bytes.
   if (limits.items && value->IsInt32()) return Value::integer(value.As<v8::Int32>()->Value());
   if (limits.items && value->IsString()) {
     const auto s = value.As<v8::String>();
-    if (const int length = s->Length(); length <= StringValues::kMaxLength && size_t(length) <= limits.bytes)
-      if (KeyCache* cache = KeyCache::of(context->GetIsolate()))
-        if (Value known = cache->strings().find(s)) return known;
+    if (const int length = s->Length(); size_t(length) <= limits.bytes) {
+      v8::Isolate* isolate = context->GetIsolate();
+      KeyCache* cache = KeyCache::of(isolate);
+      return string_value(isolate, cache ? &cache->strings() : nullptr, s, length);
+    }
   }
   try {
     return FromV8(context, limits).convert(value, 0);
