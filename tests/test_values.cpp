@@ -480,6 +480,31 @@ TEST_CASE("the SDK's array_of and object_of build the same by push and set on a 
   }
 }
 
+TEST_CASE("phost::object builds an object from key, value pairs in order, on this host and an older one") {
+  const phost_api* saved = phost::api_slot();
+  phost::api_slot() = phost_get_api(PHOST_ABI_MAJOR);  // the SDK's table, as a plugin's init sets it
+  CHECK(to_json(phost::object().get()) == "{}");
+  const std::string key = "name";
+  CHECK(to_json(phost::object("x", 1, key, "two", std::string_view("z"), phost::Value::null()).get()) ==
+        R"({"x":1,"name":"two","z":null})");
+  CHECK(to_json(phost::object("a", 1, "b", 2, "a", 3).get()) == R"({"a":3,"b":2})");
+  try {
+    phost::object("ok", 1, std::string_view("\xff", 1), 2);
+    FAIL("an invalid UTF-8 key was accepted");
+  } catch (const phost::Error& e) {
+    CHECK(e.status() == PHOST_E_INVALID_ARG);
+    CHECK(std::string(e.what()).find("not valid UTF-8") != std::string::npos);
+  }
+
+  phost_api older;
+  std::memcpy(&older, phost_get_api(PHOST_ABI_MAJOR), sizeof older);
+  older.struct_size = uint32_t(offsetof(phost_api, value_array_of));
+  phost::api_slot() = &older;
+  const std::string built = to_json(phost::object("x", 1, "y", phost::args(2, 3)).get());
+  phost::api_slot() = saved;
+  CHECK(built == R"({"x":1,"y":[2,3]})");
+}
+
 TEST_CASE("JSON round trip keeps every kind") {
   const std::string text =
       R"({"n":null,"t":true,"f":false,"i":-42,"d":1.5,"s":"h\u00e9 \"q\" \\ \n \u0001 \ud83d\ude00",)"

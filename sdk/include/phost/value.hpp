@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace phost {
@@ -275,6 +276,35 @@ Value args(T&&... items) {
     phost_value* refs[sizeof...(items)];
     for (size_t i = 0; i < sizeof...(items); ++i) refs[i] = values[i].release();
     return Value::array_of(refs, sizeof...(items));
+  }
+}
+
+namespace detail {
+template <class Key, class Item, class... Rest>
+void gather_fields(phost_str* keys, Value* values, Key&& key, Item&& item, Rest&&... rest) {
+  static_assert(std::is_convertible_v<Key, std::string_view>, "phost::object: a key must be a string");
+  *keys = to_str(std::string_view(key));
+  *values = to_value(std::forward<Item>(item));
+  if constexpr (sizeof...(rest) > 0) gather_fields(keys + 1, values + 1, std::forward<Rest>(rest)...);
+}
+}  // namespace detail
+
+// Builds an object from key, value pairs in one host call:
+// phost::object("x", 1, "y", "two"). A repeated key keeps its first place
+// and takes the later value, as Value::object_of does.
+template <class... T>
+Value object(T&&... pairs) {
+  static_assert(sizeof...(pairs) % 2 == 0, "phost::object takes key, value pairs");
+  constexpr size_t n = sizeof...(pairs) / 2;
+  if constexpr (n == 0) {
+    return Value::object();
+  } else {
+    phost_str keys[n];
+    Value values[n];  // made in order; one that throws releases those made before it
+    detail::gather_fields(keys, values, std::forward<T>(pairs)...);
+    phost_value* refs[n];
+    for (size_t i = 0; i < n; ++i) refs[i] = values[i].release();
+    return Value::object_of(keys, refs, n);
   }
 }
 
