@@ -133,12 +133,7 @@ private:
   v8::Local<v8::String> kx_, ky_;
 };
 
-phost::Value point(int64_t x, int64_t y) {
-  phost::Value o = phost::Value::object(2);
-  o.set("x", phost::Value::integer(x));
-  o.set("y", phost::Value::integer(y));
-  return o;
-}
+phost::Value point(int64_t x, int64_t y) { return phost::object("x", x, "y", y); }
 
 // measure() run on this thread, or, with keep, on a thread of its own that
 // keeps its isolate (runtime.keep_isolate): this thread has the raw isolate
