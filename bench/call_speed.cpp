@@ -497,12 +497,13 @@ function Strings(n) {
   return s;
 }
 function Objects(n) {
-  const o = {a: 1, b: 2, c: 3, d: 4}, list = [3, 1, 4, 1, 5, 9, 2, 6];
+  const o = {a: 1, b: 2, c: 3, d: 4}, list = [3, 1, 4, 1, 5, 9, 2, 6], bytes = new Uint8Array(list);
   let s = 0;
   for (let r = 0; r < n; r++)
     for (let i = 0; i < 100; i++) {
       for (const k in o) if (o.hasOwnProperty(k)) s += o[k];
       s += Math.max(...list.map((x) => x + i)) + String(i).length + (o.toString === Object.prototype.toString);
+      s += list.join(',').length + bytes.join().length;
     }
   return s;
 }
@@ -544,7 +545,7 @@ void case_hardened(phost::Host& host, v8::Isolate* isolate) {
     });
     const std::string what = fn == std::string_view("Typed")     ? "typed arrays"
                              : fn == std::string_view("Strings") ? "string methods"
-                                                                 : "hasOwnProperty, map, Math";
+                                                                 : "hasOwnProperty, map, join, Math";
     row(("hardened: " + what + ", lock_down vs plain context (same isolate)").c_str(), r_hard, r_plain, 1.2);
     row(("hardened: " + what + ", phost vs plain context").c_str(), p, r_plain, 1.2);
   }

@@ -119,6 +119,63 @@ constexpr char kLockdown[] = R"JS(
     writable: true, enumerable: false, configurable: true,
   });
 
+  // A typed array's join and toLocaleString run in V8's own code, which
+  // aborts the process past 2**27 elements (its list of parts is one array:
+  // "invalid array length") and which no deadline stops. A large one is
+  // joined in slices, each a view of its buffer made here with the intrinsic
+  // constructor (a receiver's species could hand back another huge array),
+  // so that each native join is small and the deadline lands between them.
+  // Array.prototype's versions take typed arrays to the same path.
+  const typedGetter = (key) => getOwnPropertyDescriptor(typedArray, key).get;
+  const typedTag = typedGetter(Symbol.toStringTag), typedLength = typedGetter('length');
+  const typedBuffer = typedGetter('buffer'), typedOffset = typedGetter('byteOffset');
+  const views = {
+    __proto__: null, Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+    Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  };
+  const tagOf = (o) => apply(typedTag, o, []);  // undefined unless o is a typed array
+  function sliced(self, native, args, separator, part) {
+    const length = apply(typedLength, self, []);
+    if (length <= part) return apply(native, self, args);
+    const View = views[tagOf(self)], size = View.BYTES_PER_ELEMENT;
+    const buffer = apply(typedBuffer, self, []), offset = apply(typedOffset, self, []);
+    let out = '';
+    for (let i = 0; i < length; i += part) {
+      const view = new View(buffer, offset + i * size, length - i < part ? length - i : part);
+      out += (i ? separator : '') + apply(native, view, args);
+    }
+    return out;
+  }
+  const typedJoin = typedArray.join, typedToLocaleString = typedArray.toLocaleString;
+  const joinTyped = (self, separator) => {
+    if (tagOf(self) === undefined) return apply(typedJoin, self, [separator]);  // V8's TypeError
+    const text = separator === undefined ? ',' : `${separator}`;
+    return sliced(self, typedJoin, [text], text, 1 << 20);
+  };
+  // Each element's toLocaleString is slow (ICU): smaller slices.
+  const toLocaleStringTyped = (self, args) => {
+    if (tagOf(self) === undefined) return apply(typedToLocaleString, self, args);
+    return sliced(self, typedToLocaleString, args, ',', 1 << 12);
+  };
+  const arrayJoin = Array.prototype.join, arrayToLocaleString = Array.prototype.toLocaleString;
+  const methods = {
+    typed: {
+      join(separator) { return joinTyped(this, separator); },
+      toLocaleString(...args) { return toLocaleStringTyped(this, args); },
+    },
+    array: {
+      join(separator) {
+        return tagOf(this) === undefined ? apply(arrayJoin, this, [separator]) : joinTyped(this, separator);
+      },
+      toLocaleString(...args) {
+        return tagOf(this) === undefined ? apply(arrayToLocaleString, this, args) : toLocaleStringTyped(this, args);
+      },
+    },
+  };
+  for (const [target, own] of [[typedArray, methods.typed], [Array.prototype, methods.array]])
+    for (const key of ['join', 'toLocaleString'])
+      defineProperty(target, key, { value: own[key], writable: true, enumerable: false, configurable: true });
+
   tame(Object.prototype);
   tame(Error.prototype);
   const segments = typeof Intl === 'object' && Intl.Segmenter ? new Intl.Segmenter().segment('a') : null;

@@ -773,6 +773,35 @@ TEST_CASE("a large sort without a comparator stops at the deadline and sorts as 
   CHECK(rt.json("scripts.s.Order") == R"([[1,10,2,3,"a","b",null,null],true,[10,9,"b"],"sort",1,true])");
 }
 
+TEST_CASE("a typed array past 2**27 elements is joined in slices the deadline reaches, not by V8's aborting join") {
+  rt_test::Runtime rt({.timeout_ms = 20000});
+  // V8 10.2 aborted the process (invalid array length) 3 s into this join.
+  rt.load("j", "function Huge(how) {\n"
+               "  const a = new Uint8Array(2 ** 27 + 1);\n"
+               "  return (how === 'array' ? Array.prototype.join.call(a, '') : how === 'string' ? String(a) : a.join('')).length;\n"
+               "}\n"
+               "function Small() {\n"
+               "  const a = new Uint8Array(10); a[3] = 7;\n"
+               "  class Sub extends Int16Array {}\n"
+               "  let e; try { Uint8Array.prototype.join.call([1, 2]); } catch (x) { e = x instanceof TypeError; }\n"
+               "  return [a.join(), a.join('-'), Array.prototype.join.call(a, '+'), `${a}`, a.toLocaleString(),\n"
+               "    Array.prototype.toLocaleString.call(new Float64Array([1.5, 2])), new Sub([-1, 2]).join(),\n"
+               "    new BigInt64Array(2).join(), [1, [2, 3]].join(), Array.prototype.join.call('abc', '.'),\n"
+               "    Array.prototype.join.call({ length: 2, 0: 'a' }), e, Uint8Array.prototype.join === Int8Array.prototype.join];\n"
+               "}");
+  phost::CallOptions o;
+  o.timeout = 500ms;
+  for (const char* how : {"typed", "array", "string"}) {
+    CAPTURE(how);
+    const auto [e, took] = timed([&] { return rt.error_of("scripts.j.Huge", phost::args(how), o); });
+    CHECK_MESSAGE(e.code == 408, e.message);
+    CHECK(took < 3s);
+  }
+  CHECK(rt.json("scripts.j.Small") == R"(["0,0,0,7,0,0,0,0,0,0","0-0-0-7-0-0-0-0-0-0","0+0+0+7+0+0+0+0+0+0",)"
+                                      R"("0,0,0,7,0,0,0,0,0,0","0,0,0,7,0,0,0,0,0,0","1.5,2","-1,2","0,0","1,2,3",)"
+                                      R"("a.b.c","a,",true,true])");
+}
+
 TEST_CASE("a date outside the years 0 to 9999 becomes the extended year toISOString writes") {
   rt_test::Runtime rt;
   rt.load("d", "function Main() {\n"
