@@ -17,6 +17,10 @@
 #include <v8-promise.h>
 #include <v8-statistics.h>
 
+#include <string>
+#include <unordered_set>
+#include <vector>
+
 namespace phost::v8rt {
 namespace {
 
@@ -265,23 +269,7 @@ void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const st
         CompiledRef c = scripts_->prepare(version);
         if (guard.outermost()) calls_.run_jobs(isolate_);
         if (isolate_->IsExecutionTerminating()) stopped();
-        // What it exposes: the namespace's functions.
-        v8::Local<v8::Context> context = isolate_->GetCurrentContext();
-        v8::Local<v8::Object> ns = c->ns.Get(isolate_);
-        v8::Local<v8::Array> keys;
-        std::vector<std::string> functions;
-        if (ns->GetOwnPropertyNames(context).ToLocal(&keys)) {
-          for (uint32_t k = 0; k < keys->Length(); ++k) {
-            v8::Local<v8::Value> key, value;
-            if (!keys->Get(context, k).ToLocal(&key) || !key->IsString() || !ns->Get(context, key).ToLocal(&value) ||
-                !callable_export(context, value))
-              continue;
-            std::string name = utf8(isolate_, key.As<v8::String>());
-            if (name.starts_with(kFunctionExportPrefix)) name.erase(0, kFunctionExportPrefix.size());
-            if (std::find(functions.begin(), functions.end(), name) == functions.end()) functions.push_back(name);
-          }
-        }
-        version->functions = std::move(functions);
+        version->functions = exported_functions(c->ns.Get(isolate_));
         return c;
       });
     } catch (const Error& e) {
@@ -293,6 +281,27 @@ void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const st
   publish(batch);
   for (size_t i = 0; i < batch.size(); ++i)
     if (!batch[i].error && compiled[i]) scripts_->adopt(std::move(compiled[i]));
+}
+
+std::vector<std::string> IsolateSlot::exported_functions(v8::Local<v8::Object> ns) {
+  v8::Local<v8::Context> context = isolate_->GetCurrentContext();
+  v8::Local<v8::Array> keys;
+  std::vector<std::string> functions;
+  if (!ns->GetOwnPropertyNames(context).ToLocal(&keys)) return functions;
+  std::unordered_set<std::string> seen;
+  for (uint32_t k = 0; k < keys->Length(); ++k) {
+    // A namespace of many thousands is walked in C++, which no termination
+    // reaches: the deadline is looked at here.
+    if (timer_.reason() != StopReason::none || out_of_memory_) stopped();
+    v8::Local<v8::Value> key, value;
+    if (!keys->Get(context, k).ToLocal(&key) || !key->IsString() || !ns->Get(context, key).ToLocal(&value) ||
+        !callable_export(context, value))
+      continue;
+    std::string name = utf8(isolate_, key.As<v8::String>());
+    if (name.starts_with(kFunctionExportPrefix)) name.erase(0, kFunctionExportPrefix.size());
+    if (seen.insert(name).second) functions.push_back(std::move(name));
+  }
+  return functions;
 }
 
 Value IsolateSlot::stats(bool collect_garbage) {

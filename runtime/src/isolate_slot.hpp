@@ -26,7 +26,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace phost::v8rt {
 
@@ -90,6 +92,8 @@ private:
   Error stop_error(StopReason reason) const;
   static size_t near_heap_limit(void* data, size_t current, size_t initial);
   bool over_heap_limit();
+  // The callable functions a loaded script's namespace exposes, in order.
+  std::vector<std::string> exported_functions(v8::Local<v8::Object> ns);
 
   const Services& services_;
   unsigned index_;

@@ -97,6 +97,17 @@ TEST_CASE("strict: one broken file fails the whole load naming it, and two files
   fs::remove_all(app);
 }
 
+TEST_CASE("a script of 200,000 functions lists them in one pass") {
+  rt_test::Runtime rt({.timeout_ms = 20000, .load_timeout_ms = 20000});
+  // Each name was checked against every name before it: 32 s for this file.
+  std::string many = "function Main() { return 1; }\n";
+  for (int i = 0; i < 200000; ++i) many += "function f" + std::to_string(i) + "() {}\n";
+  const phost::Value loaded = rt.host().call("runtime.load", phost::args("many", many, "many.js"));
+  CHECK(loaded["functions"].size() == 200001);
+  CHECK(rt.json("scripts.many.f199999") == "null");
+  CHECK(rt.json("scripts.many.Main") == "1");
+}
+
 TEST_CASE("a call in flight finishes on the old version while a reload publishes the new one") {
   rt_test::Runtime rt({.process_allow = {"*"}});
   rt.load("self", "const version = 'old';\n"
