@@ -8,10 +8,32 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 namespace phost::v8rt {
 namespace {
+
+// A script file's text; why not, when it cannot be read or is larger than
+// limit (looked at before reading: a file of gigabytes is never read whole).
+std::string read_script_file(const std::filesystem::path& path, size_t limit, std::string& text) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) return "cannot be read: " + ec.message();
+  const auto too_large = [&] {
+    return "not loaded: larger than max_value_mb (" + std::to_string(limit >> 20) + " MB)";
+  };
+  if (size > limit) return too_large();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "cannot be read";
+  text.clear();
+  text.reserve(static_cast<size_t>(size));
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+    if (text.size() > limit) return too_large();  // it grew since
+  }
+  if (in.bad()) return "cannot be read";
+  return {};
+}
 
 // V8 is initialised once per process and never torn down: it cannot be
 // initialised again after V8::Dispose, and several hosts may load us.
@@ -222,15 +244,16 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx, bool settling) {
         if (!ec && age >= age.zero() && age < AppWatcher::kSettle) continue;
         ec.clear();
       }
-      std::ifstream in(it->path(), std::ios::binary);
-      std::ostringstream text;
-      text << in.rdbuf();
-      if (!in && !in.eof()) {
-        problems.push_back(std::string(folder) + "/" + relative.string() + ": cannot be read");
+      std::string text;
+      if (const std::string why = read_script_file(it->path(), options_.max_value_bytes, text); !why.empty()) {
+        // Its calls say why rather than 404.
+        const std::string problem = std::string(folder) + "/" + relative.string() + ": " + why;
+        problems.push_back(problem);
+        store_.record_failure(id, {file, 500, problem});
         continue;
       }
       try {
-        batch.push_back({make(id, text.str(), file, ctx), std::nullopt});
+        batch.push_back({make(id, std::move(text), file, ctx), std::nullopt});
       } catch (const Error& e) {
         // Not even preparable (a TypeScript error): it fails like a script whose top level threw.
         log(PHOST_LOG_WARN, std::string(folder) + "/" + relative.string() + " failed to load: " + e.what());

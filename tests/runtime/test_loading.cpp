@@ -69,6 +69,20 @@ TEST_CASE("one broken file does not stop an app from loading, and its calls get 
   fs::remove_all(app);
 }
 
+TEST_CASE("a script file larger than max_value_mb is refused without being read, and its calls say so") {
+  const fs::path app = temp_dir("huge");
+  write(app / "scripts/good.js", "function Main() { return 'good'; }");
+  write(app / "scripts/huge.js", "function Main() {}\n");
+  fs::resize_file(app / "scripts/huge.js", (64u << 20) + 1);  // sparse: nothing is written
+  rt_test::Runtime rt({.app_dir = app.string()});
+  CHECK(rt.json("scripts.good.Main") == "\"good\"");
+  const auto huge = rt.error_of("scripts.huge.Main");
+  CHECK(huge.code == 500);
+  CHECK_MESSAGE(huge.message.find("scripts/huge.js: not loaded: larger than max_value_mb (64 MB)") != std::string::npos,
+                huge.message);
+  fs::remove_all(app);
+}
+
 TEST_CASE("strict: one broken file fails the whole load naming it, and two files with one id are an error") {
   const fs::path app = temp_dir("strict");
   write(app / "scripts/bad.js", "function Main() {\n  return 1 +;\n}");
