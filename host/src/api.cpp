@@ -238,6 +238,9 @@ phost_status PHOST_CALL ctx_info(const phost_call_ctx* ctx, phost_call_info* out
 
 int32_t PHOST_CALL ctx_cancelled(const phost_call_ctx* ctx) {
   if (!ctx) return 0;
+  // The host waits for its running calls before it unloads any plugin: a
+  // handler that polls (a script's watchdog) ends now instead of at its deadline.
+  if (ctx->host->closing()) return 1;
   if (phost::scope_stopped(*ctx->scope) != PHOST_OK) return 1;
   const int64_t own = ctx->own_deadline_ns.load(std::memory_order_relaxed);
   return own && phost::deadline_passed(own);

@@ -183,6 +183,31 @@ TEST_CASE("time.After calls the process later with its arguments, outside the ca
   CHECK(f.message.find("runtime.unload") != std::string::npos);
 }
 
+TEST_CASE("destroying the host stops a time.After call that is still running, though it has no deadline") {
+  auto mutex = std::make_shared<std::mutex>();
+  auto cv = std::make_shared<std::condition_variable>();
+  auto started = std::make_shared<bool>(false);
+  Opts o;
+  o.timeout_ms = 0;  // no deadline: only the host's destruction ends Loop
+  o.processes.push_back({"app.started", [=](phost::Call&) {
+                           std::lock_guard lock(*mutex);
+                           *started = true;
+                           cv->notify_all();
+                           return phost::Value::null();
+                         }});
+  auto rt = std::make_unique<rt_test::Runtime>(o);
+  rt->load("t", "function Main() { return time.After(1, 'scripts.t.Loop'); }\n"
+                "function Loop() { Process('app.started'); for (;;) {} }");
+  CHECK(rt->json("scripts.t.Main") == "null");
+  {
+    std::unique_lock lock(*mutex);
+    REQUIRE(cv->wait_for(lock, std::chrono::seconds(30), [&] { return *started; }));
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  rt.reset();  // waited for Loop for good before
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+}
+
 TEST_CASE("time.After holds a bounded amount: a flood of big arguments is a 429") {
   rt_test::Runtime rt;
   rt.load("t", "function Main() { const big = 'x'.repeat(8 << 20);\n"

@@ -244,7 +244,8 @@ typedef struct phost_api {
   /* -- the current call -- */
   /* Fills *out (out->struct_size set by the caller). */
   phost_status(PHOST_CALL* ctx_info)(const phost_call_ctx* ctx, phost_call_info* out);
-  /* Non-zero once the call is cancelled or past its deadline. Cheap. */
+  /* Non-zero once the call is cancelled or past its deadline, or the host is
+   * being destroyed. Cheap. */
   int32_t(PHOST_CALL* ctx_cancelled)(const phost_call_ctx* ctx);
   /* Sets the error this handler returns: code is HTTP-like (0, or any code
    * outside 100-999, means the returned status's usual code, e.g. 400 for
