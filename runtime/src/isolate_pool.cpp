@@ -180,17 +180,16 @@ IsolatePool::Entry& IsolatePool::wait_for_free(Entry* preferred, int64_t deadlin
                   "every isolate (" + std::to_string(slots_.size()) +
                       ") is held by this call's own chain, which would wait for itself; raise 'isolates'",
                   PHOST_E_LIMIT);
+    // The host being destroyed waits for this call, which may wait for a slot
+    // the destroying thread keeps (runtime.keep_isolate) until the runtime
+    // closes, after the host's wait. (Before ctx_cancelled, since older
+    // hosts' ctx_cancelled does not say it; ctx_wait always has.)
+    if (host_closing(ctx))
+      throw Error(503, "the host is being destroyed while this call waited for a free isolate", PHOST_E_CANCELLED);
     if (ctx && api().ctx_cancelled(ctx)) {
       const bool timed_out = deadline_ns && api().clock_ns() >= deadline_ns;
       if (!timed_out) throw Error(499, "call cancelled while waiting for a free isolate", PHOST_E_CANCELLED);
     }
-    // The host being destroyed waits for this call, which may wait for a slot
-    // the destroying thread keeps (runtime.keep_isolate) until the runtime
-    // closes, after the host's wait: ctx_wait tells it, ctx_cancelled does not.
-    if (ctx && PHOST_API_HAS(&api(), ctx_wait) &&
-        api().ctx_wait(const_cast<phost_call_ctx*>(ctx), api().clock_ns()) == PHOST_E_CANCELLED &&
-        !api().ctx_cancelled(ctx))
-      throw Error(503, "the host is being destroyed while this call waited for a free isolate", PHOST_E_CANCELLED);
     auto wait = std::chrono::nanoseconds(kCancelPoll);
     if (deadline_ns) {
       const int64_t left = deadline_ns - api().clock_ns();

@@ -141,14 +141,16 @@ void IsolateSlot::leave() noexcept {
 
 void IsolateSlot::stop(StopReason reason) noexcept { timer_.stop(reason); }
 
-Error IsolateSlot::stop_error(StopReason reason) const {
+Error IsolateSlot::stop_error(StopReason reason, const phost_call_ctx* ctx) const {
   if (out_of_memory_)
     return Error(507,
                  "script ran out of memory: heap limit of " + std::to_string(services_.options.heap_mb) +
                      " MB exceeded",
                  PHOST_E_NO_MEMORY);
   switch (reason) {
-    case StopReason::cancelled: return Error(499, "call cancelled", PHOST_E_CANCELLED);
+    case StopReason::cancelled:
+      if (host_closing(ctx)) return Error(503, "the host is being destroyed: call stopped", PHOST_E_CANCELLED);
+      return Error(499, "call cancelled", PHOST_E_CANCELLED);
     case StopReason::shutdown: return Error(503, "the script runtime is shutting down", PHOST_E_CANCELLED);
     default: return Error(408, "script timed out: deadline exceeded", PHOST_E_TIMEOUT);
   }
@@ -178,13 +180,13 @@ auto IsolateSlot::guarded(phost_call_ctx* ctx, int64_t deadline_ns, Body&& body)
     const bool was_stopped = is_stopped();
     const StopReason reason = timer_.reason();
     drop_microtasks();
-    if (was_stopped) throw stop_error(reason);
+    if (was_stopped) throw stop_error(reason, ctx);
     throw;
   } catch (...) {
     const StopReason reason = timer_.reason();
     const bool was_stopped = is_stopped();
     drop_microtasks();
-    if (was_stopped) throw stop_error(reason);
+    if (was_stopped) throw stop_error(reason, ctx);
     throw;
   }
 }

@@ -89,7 +89,7 @@ private:
   void dispose_isolate() noexcept;
   template <class Body>
   auto guarded(phost_call_ctx* ctx, int64_t deadline_ns, Body&& body);
-  Error stop_error(StopReason reason) const;
+  Error stop_error(StopReason reason, const phost_call_ctx* ctx) const;
   static size_t near_heap_limit(void* data, size_t current, size_t initial);
   bool over_heap_limit();
   // The callable functions a loaded script's namespace exposes, in order.

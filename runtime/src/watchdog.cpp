@@ -17,6 +17,15 @@ constexpr auto kLinger = std::chrono::milliseconds(200);
 
 }  // namespace
 
+bool host_closing(const phost_call_ctx* ctx) noexcept {
+  if (!ctx || !PHOST_API_HAS(&api(), ctx_wait)) return false;
+  if (api().ctx_wait(const_cast<phost_call_ctx*>(ctx), api().clock_ns()) != PHOST_E_CANCELLED) return false;
+  phost_error e{};
+  e.struct_size = sizeof e;
+  api().last_error(&e);
+  return e.code == 503;
+}
+
 CallTimer::CallTimer(Watchdog& watchdog) : watchdog_(watchdog) { watchdog_.add(this); }
 
 CallTimer::~CallTimer() { watchdog_.remove(this); }

@@ -29,6 +29,10 @@ namespace phost::v8rt {
 
 enum class StopReason { none, timeout, cancelled, shutdown };
 
+// Whether ctx's call was cancelled because its host is being destroyed
+// (ctx_wait says so with a 503); on ctx's own thread, once it is stopped.
+bool host_closing(const phost_call_ctx* ctx) noexcept;
+
 class Watchdog;
 
 // The guarded calls of one isolate, innermost last.
