@@ -160,9 +160,15 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
     }
   } else if (!exception.IsEmpty()) {
     v8::Local<v8::String> s;
-    if (!exception->IsSymbol() && exception->ToString(context).ToLocal(&s))
+    if (!exception->IsSymbol() && exception->ToString(context).ToLocal(&s)) {
       message = "uncaught " + utf8_prefix(isolate, s, kMaxMessage);
-    else message = "uncaught exception";
+    } else if (exception->IsSymbol()) {  // ToString throws for a symbol; its description is plain data
+      const v8::Local<v8::Value> description = exception.As<v8::Symbol>()->Description(isolate);
+      message = "uncaught Symbol(" +
+                (description->IsString() ? utf8_prefix(isolate, description.As<v8::String>(), kMaxMessage) : "") + ")";
+    } else {
+      message = "uncaught exception";
+    }
   }
   if (isolate->IsExecutionTerminating()) return Error(500, "stopped", PHOST_E_PROCESS);  // the guard says why
   if (!what.empty()) message = std::string(what) + ": " + message;
@@ -204,10 +210,7 @@ Error JsErrors::translate(v8::Local<v8::Context> context, v8::TryCatch& try_catc
       else if (!message.ends_with(kMoreHops)) message += kMoreHops;  // the stack has every frame
     }
   }
-  // After the hop is named: a process name may hold a NUL too.
-  for (size_t at = message.find('\0'); at != std::string::npos; at = message.find('\0', at))
-    message.replace(at, 1, "\\0");  // C strings downstream would end there
-  return Error(code, message, status, std::move(stack));
+  return Error(code, message, status, std::move(stack));  // which keeps a NUL (a process name may hold one too)
 }
 
 v8::MaybeLocal<v8::Object> JsErrors::make(v8::Local<v8::Context> context, v8::Local<v8::String> message,

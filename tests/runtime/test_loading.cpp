@@ -83,6 +83,20 @@ TEST_CASE("a script file larger than max_value_mb is refused without being read,
   fs::remove_all(app);
 }
 
+TEST_CASE("a NUL in an error's message is kept as \\0, and a thrown symbol or number is named") {
+  rt_test::Runtime rt;
+  const auto ts = rt.load_error("nul", std::string("function Main() { return 1; }\n\0\0", 32), "nul.ts");
+  CHECK_MESSAGE(ts.message.find("nul.ts:2:1: Unexpected character '\\0'") != std::string::npos, ts.message);
+  rt.load("thrown", "function Main() { throw new Exception('before\\u0000after', 418); }");
+  const auto thrown = rt.error_of("scripts.thrown.Main");
+  CHECK(thrown.code == 418);
+  CHECK_MESSAGE(thrown.message.find("before\\0after") != std::string::npos, thrown.message);
+  // Values that are not errors: a symbol is named by its description, a number by its text.
+  rt.load("values", "function Symbolic() { throw Symbol('why'); }\nfunction Numeric() { throw 42; }");
+  CHECK(rt.error_of("scripts.values.Symbolic").message.rfind("uncaught Symbol(why) (at values.js:1:", 0) == 0);
+  CHECK(rt.error_of("scripts.values.Numeric").message.rfind("uncaught 42 (at values.js:2:", 0) == 0);
+}
+
 TEST_CASE("strict: one broken file fails the whole load naming it, and two files with one id are an error") {
   const fs::path app = temp_dir("strict");
   write(app / "scripts/bad.js", "function Main() {\n  return 1 +;\n}");

@@ -37,13 +37,20 @@ inline std::string_view to_view(phost_str s) noexcept {
 // stack: rethrowing a failed nested call's Error keeps its stack).
 class Error : public std::runtime_error {
 public:
+  // A NUL in message is kept as the two characters \0: what() is a C string,
+  // and the rest of the message would be lost.
   Error(int32_t code, const std::string& message, phost_status status = PHOST_E_PROCESS, std::string stack = {})
-      : std::runtime_error(message), code_(code), status_(status), stack_(std::move(stack)) {}
+      : std::runtime_error(without_nul(message)), code_(code), status_(status), stack_(std::move(stack)) {}
   int32_t code() const noexcept { return code_; }
   phost_status status() const noexcept { return status_; }
   const std::string& stack() const noexcept { return stack_; }
 
 private:
+  static std::string without_nul(std::string text) {
+    for (size_t at = text.find('\0'); at != std::string::npos; at = text.find('\0', at + 2)) text.replace(at, 1, "\\0");
+    return text;
+  }
+
   int32_t code_;
   phost_status status_;
   std::string stack_;
