@@ -802,6 +802,25 @@ TEST_CASE("a typed array past 2**27 elements is joined in slices the deadline re
                                       R"("a.b.c","a,",true,true])");
 }
 
+TEST_CASE("JSON.parse refuses a long text nested past 100,000 levels, and parses the rest as V8 does") {
+  rt_test::Runtime rt({.heap_mb = 16});
+  // V8 keeps the nesting outside the heap: 700 MB for this text in a 16 MB heap.
+  rt.load("j", "function Deep(n) { try { return JSON.parse('['.repeat(n)); } catch (e) { return String(e); } }\n"
+               "function Edge() {\n"
+               "  const pad = ' '.repeat(2e6), deep = '['.repeat(1e5) + ']'.repeat(1e5);\n"
+               "  const quoted = JSON.stringify({ s: '[[[{{{\\\\\\\\\"]]]' + '['.repeat(2e5), u: '\\u1234[[' }) + pad;\n"
+               "  const r = [JSON.parse(deep + pad).length, JSON.parse(quoted).s.length, JSON.parse(quoted).u];\n"
+               "  try { JSON.parse('[' + deep + ']' + pad); } catch (e) { r.push(String(e)); }\n"
+               "  r.push(JSON.parse('[1,2]', (k, v) => typeof v === 'number' ? v * 2 : v), JSON.parse({ toString() { return '[7]'; } }));\n"
+               "  r.push(JSON.parse.name, JSON.parse.length);\n"
+               "  return r;\n"
+               "}");
+  CHECK(rt.json("scripts.j.Deep", phost::args(10000000)) ==
+        R"("SyntaxError: JSON.parse: the text nests deeper than 100000 levels")");
+  CHECK(rt.json("scripts.j.Edge") ==
+        R"([1,200012,"ሴ[[","SyntaxError: JSON.parse: the text nests deeper than 100000 levels",[2,4],[7],"parse",2])");
+}
+
 TEST_CASE("a date outside the years 0 to 9999 becomes the extended year toISOString writes") {
   rt_test::Runtime rt;
   rt.load("d", "function Main() {\n"
