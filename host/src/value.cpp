@@ -240,6 +240,10 @@ ValuePtr make_object(const phost_str* keys, phost_value* const* items, size_t n)
     if (!valid_utf8(key(i)))
       throw Error(PHOST_E_INVALID_ARG, "value_object_of: key " + std::to_string(i) + " is not valid UTF-8");
   }
+  // Few keys, all different (the common case): placed without a search each.
+  bool distinct = n <= kIndexThreshold;
+  for (size_t i = 1; distinct && i < n; ++i)
+    for (size_t j = 0; distinct && j < i; ++j) distinct = key(i) != key(j);
   ValuePtr object = make_value(PHOST_OBJECT);
   object->items.reserve(n);
   object->keys.reserve(n);
@@ -248,7 +252,12 @@ ValuePtr make_object(const phost_str* keys, phost_value* const* items, size_t n)
     ValuePtr owned(items[i]);
     ++taken.items;
     --taken.n;
-    insert(object.get(), key(i), std::move(owned));
+    if (!distinct) {
+      insert(object.get(), key(i), std::move(owned));
+      continue;
+    }
+    object->keys.emplace_back(key(i));
+    object->items.push_back(owned.release());
   }
   return object;
 }
