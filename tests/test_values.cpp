@@ -218,6 +218,17 @@ TEST_CASE("invalid UTF-8 is refused in strings and keys") {
   phost_value* v = nullptr;
   REQUIRE(a.value_string(S("\xF4\x8F\xBF\xBF \xE2\x82\xAC \xC2\xA9"), &v) == PHOST_OK);  // U+10FFFF, euro, (c)
   a.value_release(v);
+  // At every place in and around the short inline check and the 8-byte ASCII steps.
+  for (size_t at = 0; at < 40; ++at) {
+    CAPTURE(at);
+    for (const std::string_view inserted : {std::string_view("\xE2\x82"), std::string_view("\x80")}) {
+      const std::string text = std::string(at, 'a') + std::string(inserted) + std::string(40 - at, 'b');
+      CHECK(a.value_string(S(text), &v) == PHOST_E_INVALID_ARG);
+    }
+    const std::string euro = std::string(at, 'a') + "\xE2\x82\xAC" + std::string(40 - at, 'b');
+    REQUIRE(a.value_string(S(euro), &v) == PHOST_OK);
+    a.value_release(v);
+  }
 
   REQUIRE(a.value_object(0, &v) == PHOST_OK);
   Ref object(v);

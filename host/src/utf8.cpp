@@ -1,5 +1,8 @@
 #include "utf8.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace phost {
 namespace {
 
@@ -38,10 +41,18 @@ Step step(const unsigned char* p, const unsigned char* end) noexcept {
 
 }  // namespace
 
-bool valid_utf8(std::string_view s) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
+bool valid_utf8_from(std::string_view s, size_t from) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + from;
+  const auto* end = reinterpret_cast<const unsigned char*>(s.data()) + s.size();
   while (p < end) {
+    // ASCII eight bytes at a time.
+    while (end - p >= 8) {
+      uint64_t word;
+      std::memcpy(&word, p, sizeof word);
+      if (word & 0x8080808080808080u) break;
+      p += 8;
+    }
+    if (p == end) break;
     const Step st = step(p, end);
     if (!st.valid) return false;
     p += st.length;
