@@ -1,5 +1,6 @@
 #include "js_error.hpp"
 
+#include "lockdown.hpp"
 #include "v8_text.hpp"
 
 #include <v8-context.h>
@@ -90,6 +91,7 @@ std::string own_frames(v8::Isolate* isolate, v8::Local<v8::StackTrace> frames) {
   for (int i = 0; i < frames->GetFrameCount(); ++i) {
     const v8::Local<v8::StackFrame> frame = frames->GetFrame(isolate, i);
     std::string file = text_of(isolate, frame->GetScriptName());
+    if (file == kBuiltinsFile) continue;  // a wrapped built-in: the frame calling it says where
     if (file == kBridgeFile) {
       if (own) break;  // where this call came in through Process()
       continue;

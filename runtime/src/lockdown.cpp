@@ -286,13 +286,19 @@ void json_too_deep(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 bool lock_down(v8::Local<v8::Context> context) {
   v8::Isolate* isolate = context->GetIsolate();
-  v8::Local<v8::String> source;
+  v8::Local<v8::String> source, name;
   v8::Local<v8::Script> script;
   v8::Local<v8::Value> lockdown, result;
   v8::Local<v8::Function> too_deep;
   if (!v8::String::NewFromUtf8(isolate, kLockdown, v8::NewStringType::kNormal, sizeof kLockdown - 1)
            .ToLocal(&source) ||
-      !v8::Script::Compile(context, source).ToLocal(&script) || !script->Run(context).ToLocal(&lockdown) ||
+      !v8::String::NewFromUtf8(isolate, kBuiltinsFile.data(), v8::NewStringType::kNormal,
+                               static_cast<int>(kBuiltinsFile.size()))
+           .ToLocal(&name)) {
+    return false;
+  }
+  v8::ScriptOrigin origin(isolate, name);
+  if (!v8::Script::Compile(context, source, &origin).ToLocal(&script) || !script->Run(context).ToLocal(&lockdown) ||
       !lockdown->IsFunction() ||
       !v8::Function::New(context, json_too_deep, {}, 2, v8::ConstructorBehavior::kThrow).ToLocal(&too_deep))
     return false;

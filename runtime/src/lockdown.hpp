@@ -14,7 +14,13 @@
 #include <v8-context.h>
 #include <v8-local-handle.h>
 
+#include <string_view>
+
 namespace phost::v8rt {
+
+// The script name of the hardened built-ins' wrappers (JSON.parse, sort,
+// join...): their frames are left out of the stacks of scripts' errors.
+inline constexpr std::string_view kBuiltinsFile = "phost:builtins";
 
 // Returns false (with the exception pending) if the lockdown script failed.
 bool lock_down(v8::Local<v8::Context> context);
