@@ -806,6 +806,7 @@ TEST_CASE("JSON.parse refuses a long text nested past 100,000 levels, and parses
   rt_test::Runtime rt({.heap_mb = 16});
   // V8 keeps the nesting outside the heap: 700 MB for this text in a 16 MB heap.
   rt.load("j", "function Deep(n) { try { return JSON.parse('['.repeat(n)); } catch (e) { return String(e); } }\n"
+               "function Bad() { return JSON.parse('{bad'); }\n"
                "function Edge() {\n"
                "  const pad = ' '.repeat(2e6), deep = '['.repeat(1e5) + ']'.repeat(1e5);\n"
                "  const quoted = JSON.stringify({ s: '[[[{{{\\\\\\\\\"]]]' + '['.repeat(2e5), u: '\\u1234[[' }) + pad;\n"
@@ -817,6 +818,9 @@ TEST_CASE("JSON.parse refuses a long text nested past 100,000 levels, and parses
                "}");
   CHECK(rt.json("scripts.j.Deep", phost::args(10000000)) ==
         R"("SyntaxError: JSON.parse: the text nests deeper than 100000 levels")");
+  // The wrapper's own frame is not in the stack: the script's call of JSON.parse is its top.
+  const auto bad = rt.error_of("scripts.j.Bad");
+  CHECK_MESSAGE(bad.stack.rfind("    at Bad (j.js:", 0) == 0, bad.stack);
   CHECK(rt.json("scripts.j.Edge") ==
         R"([1,200012,"ሴ[[","SyntaxError: JSON.parse: the text nests deeper than 100000 levels",[2,4],[7],"parse",2])");
 }
