@@ -257,6 +257,35 @@ TEST_CASE("an error's stack goes with it across hops, and a v1.0-sized phost_err
   CHECK(o.error.stack.empty());
 }
 
+TEST_CASE("a handler forwarding the status of a call it made without its ctx forwards that call's error") {
+  HostPtr host = make_host();
+  phost_host* h = host.get();
+  must_add(h, "app.lost", [](phost_call_ctx* ctx, const phost_value*, phost_value**) {
+    api().ctx_set_error(ctx, 404, S("the real reason"));
+    return PHOST_E_NOT_FOUND;
+  });
+  // An application handler calls through the application's API, which has no ctx to pass.
+  must_add(h, "app.forward", [h](phost_call_ctx*, const phost_value*, phost_value** out) {
+    return phost_call(h, S("app.lost"), nullptr, nullptr, out);
+  });
+  Outcome o = call(h, "app.forward");
+  CHECK(o.status == PHOST_E_NOT_FOUND);
+  CHECK(o.error.code == 404);
+  CHECK(o.error.message == "the real reason");
+  // A failure before the handler ran, or another status, is not taken for its own.
+  CHECK(call(h, "app.nothing").status == PHOST_E_NOT_FOUND);
+  must_add(h, "app.other", [h](phost_call_ctx*, const phost_value*, phost_value** out) {
+    if (phost_call(h, S("app.lost"), nullptr, nullptr, out) == PHOST_OK) return PHOST_OK;
+    return PHOST_E_PROCESS;
+  });
+  o = call(h, "app.other");
+  CHECK(o.status == PHOST_E_PROCESS);
+  CHECK(o.error.message == "process 'app.other' failed with PHOST_E_PROCESS and gave no message");
+  must_add(h, "app.silent", [](phost_call_ctx*, const phost_value*, phost_value**) { return PHOST_E_NOT_FOUND; });
+  o = call(h, "app.silent");
+  CHECK(o.error.message == "process 'app.silent' failed with PHOST_E_NOT_FOUND and gave no message");
+}
+
 TEST_CASE("a handler's own error replaces a nested one") {
   HostPtr host = make_host();
   must_add(host.get(), "app.fails", [](phost_call_ctx* ctx, const phost_value*, phost_value**) {

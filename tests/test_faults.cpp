@@ -162,6 +162,27 @@ TEST_CASE("on a 1 MB stack (an MSVC program's default) deep recursion stops befo
   CHECK(call(host.get(), "deep.ok").status == PHOST_OK);
 }
 
+TEST_CASE("recursion through calls made anew (no parent ctx) stops before the stack overflows") {
+  // Each call is a thread's "first" as far as depth goes; the stack check
+  // sees that the thread is already inside a call.
+  HostPtr host = make_host();
+  phost_host* h = host.get();
+  std::atomic<int> calls{0};
+  must_add(h, "anew.recurse", [&](phost_call_ctx*, const phost_value*, phost_value** out) {
+    ++calls;
+    return phost_call(h, S("anew.recurse"), nullptr, nullptr, out);  // the application's API: no ctx
+  });
+  Outcome o;
+  REQUIRE(run_on_stack(1 * kMiB * kFrameScale, [&] { o = call(h, "anew.recurse"); }));
+  CHECK(o.status == PHOST_E_LIMIT);
+  CHECK(o.error.code == 413);
+  CHECK_MESSAGE(o.error.message.find("call depth limit: the thread's stack is nearly used up (") == 0, o.error.message);
+  CHECK(calls > 10);
+  REQUIRE(phost_unregister(h, S("anew.recurse")) == PHOST_OK);  // its handler refers to this frame
+  must_add(h, "anew.ok", returns("fine"));
+  CHECK(call(h, "anew.ok").status == PHOST_OK);
+}
+
 TEST_CASE("on a 1 MB stack the default depth limit of 256 trips first") {
   HostPtr host = make_host();
   const Recursion r = recurse_on_stack(host.get(), 1 * kMiB * kFrameScale, 10000);

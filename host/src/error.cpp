@@ -89,6 +89,7 @@ LastError& record() noexcept {
 }  // namespace
 
 thread_local constinit phost_status last_status PHOST_FAST_TLS = PHOST_OK;
+thread_local constinit uint64_t failures_recorded PHOST_FAST_TLS = 0;
 
 LastError& last_error() noexcept {
   LastError& e = record();
@@ -99,6 +100,7 @@ LastError& last_error() noexcept {
 void set_last_error(phost_status status, int32_t code, std::string_view message, std::string_view stack) noexcept {
   LastError& e = record();
   last_status = status;
+  if (status != PHOST_OK) ++failures_recorded;
   e.status = status;
   e.code = failure_code(status, code);
   // Messages and stacks carry plugin text and file paths: always valid UTF-8 here.

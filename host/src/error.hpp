@@ -68,6 +68,10 @@ void set_last_error(phost_status status, int32_t code, std::string_view message,
 extern thread_local constinit phost_status last_status PHOST_FAST_TLS;
 inline void clear_last_error() noexcept { last_status = PHOST_OK; }
 
+// How many failures this thread has recorded: a handler that returns a
+// failed status without a message may be forwarding the one recorded last.
+extern thread_local constinit uint64_t failures_recorded PHOST_FAST_TLS;
+
 // Runs body, returning PHOST_OK or the status of what it threw, recorded as
 // the thread's last error. No exception leaves it.
 template <class Body>

@@ -156,7 +156,11 @@ phost_value* Host::dispatch(InFlight& counted, phost_call_ctx* parent, const Cal
   if (depth > max_depth_)
     throw Error(PHOST_E_LIMIT, "call depth limit of " + std::to_string(max_depth_) + " exceeded calling '" +
                                    std::string(name) + "'");
-  if (parent) {  // recursion is what eats stacks; a top-level call's thread is the application's
+  // Recursion is what eats stacks: a call inside another on this thread,
+  // nested through its ctx or made anew (phost_call from a handler, or a
+  // plugin's call without its ctx). A thread's first call's stack is the
+  // application's.
+  if (parent || counted.outer()) {
     if (const size_t left = thread_stack_left(); left < kStackReserve)
       throw Error(PHOST_E_LIMIT, "call depth limit: the thread's stack is nearly used up (" +
                                      std::to_string(left / 1024) + " KiB left at depth " + std::to_string(depth) +
@@ -194,6 +198,7 @@ phost_value* Host::dispatch(InFlight& counted, phost_call_ctx* parent, const Cal
   phost_value* result = nullptr;
   SerialGate::Turn turn;
   if (process->flags & PHOST_PROCESS_SERIAL) turn = process->serial.enter(scope, name);
+  const uint64_t failures_before = failures_recorded;
   const phost_status status = process->handler(process->user_data, &ctx, args, &result);
   turn.reset();
   if (status == PHOST_OK) {
@@ -212,6 +217,13 @@ phost_value* Host::dispatch(InFlight& counted, phost_call_ctx* parent, const Cal
   // recovered from one and then failed otherwise reports its own failure.
   if (ctx.nested_status != PHOST_OK && status == ctx.nested_status)
     throw Error(ctx.nested_status, std::move(ctx.nested->message), ctx.nested->code, std::move(ctx.nested->stack));
+  // The same for a call made without the ctx (an application's handler
+  // forwarding phost_call's status): the failure this thread recorded last,
+  // during this handler, with that status.
+  if (failures_recorded != failures_before && last_status == status) {
+    LastError& forwarded = last_error();
+    throw Error(status, forwarded.message, forwarded.code, forwarded.stack);
+  }
   if (!known_status(status))
     throw Error(PHOST_E_INTERNAL,
                 "process '" + std::string(name) + "' returned unknown status " + std::to_string(status));
