@@ -72,6 +72,15 @@ TEST_CASE("arguments come from stdin with - and from files with @FILE") {
   const auto config = run_apart(cli("--plugin echo --config @" + (dir / "config.json").string() + " list"));
   CHECK(config.status == 3);
   CHECK(contains(config.err, "configuration: unknown key 'x' (known: none)"));
+  // An endless file is refused as it is read (it grew to gigabytes), a directory by name.
+#ifndef _WIN32
+  const auto endless = run_apart(cli("--plugin echo run echo.echo @/dev/zero"));
+  CHECK(endless.status == 2);
+  CHECK(contains(endless.err, "/dev/zero is larger than 256 MiB"));
+#endif
+  const auto folder = run_apart(cli("--plugin echo run echo.echo @" + dir.path().string()));
+  CHECK(folder.status == 8);
+  CHECK(contains(folder.err, "(argument 1): a directory"));
 }
 
 TEST_CASE("--raw prints a string result as plain text, other results stay JSON") {

@@ -5,18 +5,28 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
+#include <system_error>
 
 namespace phost::cli {
 namespace {
 
+// Arguments and configuration are JSON a person or a script wrote: more than
+// this is a mistake (`@/dev/zero` grew to gigabytes), refused as it is read.
+constexpr size_t kMaxInputBytes = size_t{256} << 20;
+
 std::string read_stream(std::istream& in, const std::string& source) {
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string text;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxInputBytes)
+      throw Failure(kUsage, source + " is larger than " + std::to_string(kMaxInputBytes >> 20) + " MiB");
+  }
   if (in.bad()) throw Failure(kIo, "cannot read " + source + ": " + std::strerror(errno));
-  return std::move(text).str();
+  return text;
 }
 
 }  // namespace
@@ -31,6 +41,8 @@ Value ArgumentReader::read(const std::string& text, const std::string& what) {
     source = " (from stdin)";
   } else if (text.starts_with("@")) {
     const std::string path = text.substr(1);
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw Failure(kIo, "cannot read " + path + " (" + what + "): a directory");
     errno = 0;
     std::ifstream file(path, std::ios::binary);
     if (!file) throw Failure(kIo, "cannot read " + path + " (" + what + "): " + std::strerror(errno));
