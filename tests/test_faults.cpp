@@ -162,6 +162,24 @@ TEST_CASE("on a 1 MB stack (an MSVC program's default) deep recursion stops befo
   CHECK(call(host.get(), "deep.ok").status == PHOST_OK);
 }
 
+TEST_CASE("a plugin whose finalizers and on_unload throw does not end the process") {
+  LogCapture logs;
+  {
+    HostPtr host = make_host(&logs);
+    REQUIRE(load(host.get(), PHOST_FIXTURE_THROWS_LATE) == PHOST_OK);
+    Outcome o = call(host.get(), "late.answer");
+    REQUIRE(o.status == PHOST_OK);
+    CHECK(get_int(o.value.get()) == 42);
+    CHECK(phost_unregister(host.get(), S("late.answer")) == PHOST_OK);  // its finalizer throws
+    CHECK(call(host.get(), "late.answer").status == PHOST_E_NOT_FOUND);
+    CHECK(call(host.get(), "late.other").status == PHOST_OK);
+  }  // late.other's finalizer and on_unload throw
+  bool said = false;
+  for (const LogLine& line : logs.lines())
+    said = said || line.message == "plugin throws_late threw an exception from on_unload (the C ABI forbids it); ignored";
+  CHECK(said);
+}
+
 TEST_CASE("recursion through calls made anew (no parent ctx) stops before the stack overflows") {
   // Each call is a thread's "first" as far as depth goes; the stack check
   // sees that the thread is already inside a call.

@@ -4,6 +4,7 @@
 #include "api.hpp"
 
 #include "error.hpp"
+#include "foreign_call.hpp"
 #include "host.hpp"
 #include "log.hpp"
 #include "process_ref.hpp"
@@ -204,7 +205,7 @@ phost_status PHOST_CALL register_process(phost_plugin* self, const phost_process
   return guard([&] {
     if (!self) {
       if (desc && desc->struct_size >= sizeof(phost_process_desc) && desc->finalize)
-        desc->finalize(desc->user_data);
+        phost::run_foreign([&] { desc->finalize(desc->user_data); });
       throw Error(PHOST_E_INVALID_ARG, "register_process: self is NULL");
     }
     self->host.registry().add(desc, self);

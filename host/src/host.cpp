@@ -1,6 +1,7 @@
 #include "host.hpp"
 
 #include "error.hpp"
+#include "foreign_call.hpp"
 #include "log.hpp"
 #include "process_ref.hpp"
 #include "serial_gate.hpp"
@@ -83,7 +84,8 @@ Host::~Host() {
   }
   for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it) {
     phost_plugin& p = **it;
-    if (p.info.on_unload) p.info.on_unload(p.info.plugin_data);
+    if (p.info.on_unload && !run_foreign([&] { p.info.on_unload(p.info.plugin_data); }))
+      logger_->error("plugin {} threw an exception from on_unload (the C ABI forbids it); ignored", p.info.name ? p.info.name : "?");
     registry_.remove_owned_by(&p);  // its finalizers, now: no call holds its processes
   }
   registry_.clear();  // the application's processes

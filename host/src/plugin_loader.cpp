@@ -2,6 +2,7 @@
 // ABI, run the entry; a failed load leaves nothing behind.
 #include "api.hpp"
 #include "error.hpp"
+#include "foreign_call.hpp"
 #include "host.hpp"
 #include "isolation.hpp"
 #include "plugin_search.hpp"
@@ -120,7 +121,7 @@ void Host::load_plugin(std::string_view path_text, const phost_value* config, co
   const LastError why = last_error();
 
   auto undo = [&] {
-    if (plugin->info.on_unload) plugin->info.on_unload(plugin->info.plugin_data);
+    if (plugin->info.on_unload) run_foreign([&] { plugin->info.on_unload(plugin->info.plugin_data); });
     registry_.remove_owned_by(plugin.get());
   };
   if (status != PHOST_OK) {

@@ -1,6 +1,7 @@
 #include "registry.hpp"
 
 #include "error.hpp"
+#include "foreign_call.hpp"
 #include "plugin.hpp"
 #include "process_ref.hpp"
 #include "utf8.hpp"
@@ -26,7 +27,7 @@ phost_process_desc read_desc(const phost_process_desc* in) {
   const auto* tail = reinterpret_cast<const unsigned char*>(in);
   for (size_t i = sizeof desc; i < in->struct_size; ++i)
     if (tail[i] != 0) {
-      if (desc.finalize) desc.finalize(desc.user_data);  // refused, but ownership still passed
+      if (desc.finalize) run_foreign([&] { desc.finalize(desc.user_data); });  // refused, but ownership still passed
       throw Error(PHOST_E_UNSUPPORTED,
                   "register_process: desc uses members this host does not know (newer ABI minor)");
     }
@@ -43,7 +44,7 @@ Process::Process(const phost_process_desc& desc, const phost_plugin* owner_plugi
       owner(owner_plugin) {}
 
 Process::~Process() {
-  if (finalize) finalize(user_data);
+  if (finalize) run_foreign([this] { finalize(user_data); });
 }
 
 Registry::~Registry() {
@@ -105,7 +106,7 @@ void Registry::add(const phost_process_desc* in, const phost_plugin* owner) {
   try {
     process = make_process(desc, owner);
   } catch (...) {
-    if (desc.finalize) desc.finalize(desc.user_data);
+    if (desc.finalize) run_foreign([&] { desc.finalize(desc.user_data); });
     throw;
   }
   if (!desc.handler) throw Error(PHOST_E_INVALID_ARG, "register_process: handler is NULL");
