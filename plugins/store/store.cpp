@@ -7,7 +7,7 @@
 // process group, what gou scripts call and new Store(name) maps to: TTL in
 // seconds, Del returns null, Keys/Len/Del take gou's "prefix*" patterns).
 //
-// Config: {"stores": {"cache": {"max_entries": 1000, "path": "/x/cache.sqlite"}}}
+// Config: {"stores": {"cache": {"max_entries": 1000, "max_mb": 256, "path": "/x/cache.sqlite"}}}
 // Methods and errors: plugins/store/README.md.
 //
 // Values are kept in the encoding of value_codec.hpp, so every kind
@@ -43,6 +43,8 @@
 namespace {
 
 constexpr int64_t kDefaultMaxEntries = 10000;
+// Keys and values held in memory, per store: the LRU bound in bytes.
+constexpr int64_t kDefaultMaxMb = 256;
 constexpr int32_t kApplicationId = 0x70687374;  // "phst": marks a SQLite file as a phost store
 constexpr int kSchemaVersion = 2;  // 2: values are value_codec BLOBs (or version 1's JSON TEXT)
 
@@ -313,8 +315,8 @@ struct Pattern {
 
 class Store {
 public:
-  Store(std::string name, size_t max_entries, const std::string& path)
-      : name_(std::move(name)), max_entries_(max_entries) {
+  Store(std::string name, size_t max_entries, size_t max_bytes, const std::string& path)
+      : name_(std::move(name)), max_entries_(max_entries), max_bytes_(max_bytes) {
     if (!path.empty()) {
       db_ = std::make_unique<Db>("store '" + name_ + "'", path);
       load();
@@ -517,6 +519,7 @@ public:
     }
     entries_.clear();
     lru_.clear();
+    bytes_ = 0;
   }
 
   std::string where(std::string_view group, std::string_view method) const {
@@ -570,9 +573,13 @@ private:
   void touch(Map::iterator it) { lru_.splice(lru_.begin(), lru_, it->second.recency); }
 
   void erase(Map::iterator it) {
+    bytes_ -= footprint(*it);
     lru_.erase(it->second.recency);
     entries_.erase(it);
   }
+
+  static size_t footprint(const Map::value_type& entry) noexcept { return entry.first.size() + entry.second.data.size(); }
+  bool over_bounds() const noexcept { return entries_.size() > max_entries_ || bytes_ > max_bytes_; }
 
   // The entry of key, or end() when absent or expired (an expired one is dropped).
   Map::iterator live(const std::string& key) {
@@ -605,27 +612,46 @@ private:
     for (const auto& it : gone) erase(it);
   }
 
-  // Stores key (writing through to SQLite first), evicting the least recently used entry when full.
+  // Stores key (writing through to SQLite first), evicting the least recently
+  // used entries while the store is over max_entries or max_mb.
   void write(const std::string& key, std::string data, int64_t expires_ns, int64_t expires_ms) {
+    const size_t size = key.size() + data.size();
+    if (size > max_bytes_)
+      throw phost::Error(413,
+                         "store '" + name_ + "': '" + key.substr(0, 100) + "' and its value take " +
+                             std::to_string(size) + " bytes, more than the store holds (max_mb " +
+                             std::to_string(max_bytes_ >> 20) + ")",
+                         PHOST_E_LIMIT);
     auto it = entries_.find(key);
-    Map::iterator victim = entries_.end();
-    if (it == entries_.end() && entries_.size() >= max_entries_) victim = entries_.find(*lru_.back());
+    // Least recently used first, never key itself.
+    std::vector<Map::iterator> victims;
+    size_t count = entries_.size() + (it == entries_.end() ? 1 : 0);
+    size_t bytes = bytes_ + size - (it == entries_.end() ? 0 : footprint(*it));
+    for (auto at = lru_.rbegin(); (count > max_entries_ || bytes > max_bytes_) && at != lru_.rend(); ++at) {
+      if (**at == key) continue;
+      const auto victim = entries_.find(**at);
+      victims.push_back(victim);
+      --count;
+      bytes -= footprint(*victim);
+    }
     const int64_t seq = seq_ + 1;
     if (db_) {
       Db::Transaction txn(*db_);
       db_->upsert(key, data, expires_ms, seq);
-      if (victim != entries_.end()) db_->remove(victim->first);
+      for (const auto& victim : victims) db_->remove(victim->first);
       txn.commit();
     }
     seq_ = seq;
-    if (victim != entries_.end()) erase(victim);
+    for (const auto& victim : victims) erase(victim);
     if (it == entries_.end()) {
       it = entries_.emplace(key, Entry{}).first;
       lru_.push_front(&it->first);
       it->second.recency = lru_.begin();
     } else {
       touch(it);
+      bytes_ -= footprint(*it);
     }
+    bytes_ += size;
     it->second.data = std::move(data);
     it->second.expires_ns = expires_ns;
     it->second.expires_ms = expires_ms;
@@ -649,11 +675,16 @@ private:
         throw phost::Error(500, "store '" + name_ + "': the value of '" + row.key + "' in the file: " + e.what(),
                            PHOST_E_LOAD);
       }
-      auto [it, fresh] = entries_.insert_or_assign(row.key, Entry{});
-      if (!fresh) lru_.erase(it->second.recency);
+      auto [it, fresh] = entries_.try_emplace(row.key);
+      if (!fresh) {  // rows have distinct keys; kept exact anyway
+        bytes_ -= footprint(*it);
+        lru_.erase(it->second.recency);
+        it->second = Entry{};
+      }
       lru_.push_front(&it->first);
       it->second.recency = lru_.begin();
       it->second.data = row.data;
+      bytes_ += footprint(*it);
       it->second.expires_ms = row.expires_ms;
       // Remaining time from the wall clock, counted from now on the steady clock.
       int64_t expires_ns = 0;
@@ -662,7 +693,7 @@ private:
         expires_ns = std::numeric_limits<int64_t>::max();  // further away than int64 nanoseconds reach
       it->second.expires_ns = expires_ns;
     }
-    while (entries_.size() > max_entries_) {
+    while (over_bounds()) {
       const std::string key = *lru_.back();
       stale.push_back(key);
       erase(entries_.find(key));
@@ -676,6 +707,8 @@ private:
 
   std::string name_;
   size_t max_entries_;
+  size_t max_bytes_;
+  size_t bytes_ = 0;  // keys and values in entries_
   std::mutex mutex_;
   Map entries_;
   std::list<const std::string*> lru_;  // front: most recently used; points at entries_' keys
@@ -889,11 +922,17 @@ std::unique_ptr<Stores> open_stores(phost::View config) {
     if (!valid) bad("store name '" + std::string(list.key_at(i)) + "' must be letters, digits, '_', '-' or '$'");
     const phost::View settings = list[i];
     if (settings.kind() != PHOST_OBJECT) bad("store '" + name + "' must be an object, " + example);
-    phost::check_keys(settings, {"max_entries", "path"}, "store: config: store '" + name + "'");
+    phost::check_keys(settings, {"max_entries", "max_mb", "path"}, "store: config: store '" + name + "'");
     int64_t max_entries = kDefaultMaxEntries;
     if (const phost::View v = settings["max_entries"]) {
       if (v.kind() != PHOST_INT || v.as_int() <= 0) bad("store '" + name + "': max_entries must be a positive integer");
       max_entries = v.as_int();
+    }
+    int64_t max_mb = kDefaultMaxMb;
+    if (const phost::View v = settings["max_mb"]) {
+      if (v.kind() != PHOST_INT || v.as_int() <= 0 || v.as_int() > (int64_t{1} << 30))
+        bad("store '" + name + "': max_mb must be a positive integer (MB)");
+      max_mb = v.as_int();
     }
     std::string path;
     if (const phost::View v = settings["path"]) {
@@ -901,7 +940,8 @@ std::unique_ptr<Stores> open_stores(phost::View config) {
       path = std::string(v.as_string());
     }
     if (out->by_name.count(name)) bad("store '" + name + "' is given twice (names are case-insensitive)");
-    out->by_name.emplace(name, std::make_unique<Store>(name, static_cast<size_t>(max_entries), path));
+    out->by_name.emplace(name, std::make_unique<Store>(name, static_cast<size_t>(max_entries),
+                                                       static_cast<size_t>(max_mb) << 20, path));
   }
   return out;
 }

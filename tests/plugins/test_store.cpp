@@ -266,6 +266,31 @@ TEST_CASE("LRU: a full store evicts the least recently used entry") {
   CHECK(s.json("store.cache.Keys") == R"(["d","e","f"])");  // ...so c went
 }
 
+TEST_CASE("LRU by size: a store holds at most max_mb of keys and values, and refuses one entry larger") {
+  TempDir dir("store");
+  const stdfs::path file = dir / "cache.sqlite";
+  const std::string config = R"({"stores": {"cache": {"max_mb": 1, "path": ")" + file.string() + "\"}}}";
+  const std::string third(400 * 1024, 'x');  // three of these do not fit in 1 MB
+  {
+    Stores s(config);
+    for (const char* k : {"a", "b", "c"}) s.json("store.cache.Set", phost::args(k, third));
+    CHECK(s.json("store.cache.Keys") == R"(["b","c"])");  // a, the least recently used, went
+    s.json("store.cache.Get", phost::args("b"));
+    s.json("store.cache.Set", phost::args("d", third));
+    CHECK(s.json("store.cache.Keys") == R"(["b","d"])");
+    s.json("store.cache.Set", phost::args("d", "small"));  // replacing frees its old size
+    s.json("store.cache.Set", phost::args("e", third));
+    CHECK(s.json("store.cache.Keys") == R"(["b","d","e"])");
+    const auto big = s.error("store.cache.Set", phost::args("huge", std::string(2 << 20, 'y')));
+    CHECK(big.code == 413);
+    CHECK_MESSAGE(contains(big.message, "more than the store holds (max_mb 1)"), big.message);
+    CHECK(s.json("store.cache.Keys") == R"(["b","d","e"])");  // nothing evicted for it
+    CHECK(load_error(R"({"stores": {"c": {"max_mb": 0}}})").code == 400);
+  }
+  Stores s(config);  // the evicted rows left the file too
+  CHECK(s.json("store.cache.Keys") == R"(["b","d","e"])");
+}
+
 TEST_CASE("persistence: data survives a restart of the host, expired entries do not") {
   TempDir dir("store");
   const stdfs::path file = dir / "cache.sqlite";
