@@ -225,6 +225,10 @@ Fd open_dir(const Ctx& c, const RelPath& p) {
 
 // Creates p and its missing parents (gou's MkdirAll); nothing when p is a directory already.
 void mkdir_all(const Ctx& c, const RelPath& p, mode_t perm) {
+  // Nothing deeper than Copy, ReadDir and RemoveAll go: a tree they could
+  // not walk would stay for good.
+  if (p.parts.size() > static_cast<size_t>(kMaxDepth))
+    c.s.fail_path(400, p.text, "is nested too deeply (more than " + std::to_string(kMaxDepth) + " levels)");
   Fd held;
   int dir = c.root.fd();
   for (size_t n = 1; n <= p.parts.size(); ++n) {

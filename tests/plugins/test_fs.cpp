@@ -81,6 +81,23 @@ TEST_CASE("ReadFile gives text, ReadFileBytes bytes, invalid UTF-8, directories,
   CHECK(contains(fs.error("fs.data.ReadFile", phost::args("fifo")).message, "not a regular file"));
 }
 
+TEST_CASE("MkdirAll and writes stop at the depth ReadDir, Copy and RemoveAll walk, so every tree can be removed") {
+  TempDir dir("fs");
+  Fs fs(dir);
+  std::string deepest;
+  for (int i = 0; i < 256; ++i) deepest += "/q";
+  CHECK(fs.json("fs.data.MkdirAll", phost::args(deepest)) == "null");
+  const auto too_deep = fs.error("fs.data.MkdirAll", phost::args(deepest + "/q"));
+  CHECK(too_deep.code == 400);
+  CHECK_MESSAGE(contains(too_deep.message, "is nested too deeply (more than 256 levels)"), too_deep.message);
+  CHECK(fs.error("fs.data.WriteFile", phost::args(deepest + "/q/f", "x")).code == 400);  // its folder would be too deep
+  CHECK(fs.json("fs.data.WriteFile", phost::args(deepest + "/f", "x")) == "1");
+  CHECK(fs.json("fs.data.Copy", phost::args("/q", "/copy")) == "null");
+  CHECK(fs.json("fs.data.RemoveAll", phost::args("/q")) == "null");
+  CHECK(fs.json("fs.data.RemoveAll", phost::args("/copy")) == "null");
+  CHECK(fs.json("fs.data.ReadDir", phost::args("/", true)) == "[]");
+}
+
 TEST_CASE("reads above max_read_bytes fail with 413") {
   TempDir dir("fs");
   Fs fs(dir, R"(, "max_read_bytes": 10)");
