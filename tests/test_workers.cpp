@@ -19,7 +19,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <latch>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -187,6 +190,35 @@ TEST_CASE("a crashing worker fails its call with 500 naming the signal and is re
   const int64_t after = host.call("w.pid").as_int();
   CHECK(after != before);
   CHECK_FALSE(alive(static_cast<pid_t>(before)));  // reaped, not a zombie
+}
+
+TEST_CASE("a call waiting for a new worker whose load hangs fails at its deadline, and unloading does not wait") {
+  const std::string flag = (std::filesystem::temp_directory_path() / ("phost-hang-" + std::to_string(::getpid()))).string();
+  std::filesystem::remove(flag);
+  auto host = std::make_unique<phost::Host>(test::quiet_host());
+  host->load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, phost::Value::from_json(R"({"hang_at_load_if": ")" + flag + "\"}"),
+                    test::isolated());
+  { std::ofstream touch(flag); }
+  CHECK(failure(*host, "w.abort").code() == 500);  // its replacement's load now hangs
+  phost::CallOptions o;
+  o.timeout = std::chrono::milliseconds(300);
+  for (int attempt = 0; attempt < 2; ++attempt) {  // the second finds the load still going, and waits for it
+    const auto t0 = std::chrono::steady_clock::now();
+    const phost::Error e = failure(*host, "w.echo", phost::args(), o);
+    CHECK(e.code() == 408);
+    CHECK_MESSAGE(std::string(e.what()).find("(a new one is loading the plugin)") != std::string::npos,
+                  std::string(e.what()));
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));  // it held the call for 300 s
+  }
+  std::filesystem::remove(flag);  // the load finishes: the worker serves
+  CHECK(host->call("w.echo", phost::args(1)).to_json() == "[1]");
+  { std::ofstream touch(flag); }
+  CHECK(failure(*host, "w.abort").code() == 500);
+  CHECK(failure(*host, "w.echo", phost::args(), o).code() == 408);
+  const auto t0 = std::chrono::steady_clock::now();
+  host.reset();  // the hanging load is abandoned, its worker killed
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  std::filesystem::remove(flag);
 }
 
 TEST_CASE("a name the worker's plugin unregistered fails with 500 saying so, not a ping-pong to the depth limit") {

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -30,6 +31,8 @@ namespace {
 
 // A plugin that takes longer than this to load in a fresh worker is broken.
 constexpr int64_t kLoadTimeoutMs = 300'000;
+// How often a load waiting for its worker looks whether it is still wanted.
+constexpr int64_t kAbandonPollMs = 50;
 // How long an unloading worker may take before it is killed.
 constexpr auto kShutdownGrace = std::chrono::seconds(2);
 constexpr size_t kStderrTailLines = 6;
@@ -156,7 +159,13 @@ Child::Child(const Setup& setup, Events events) : label_(setup.label), events_(s
     load.u64(setup.seccomp);
     control_->send(load.finish());
     std::string frame;
-    const Mailbox::Wait waited = load_box_.wait(frame, clock_ns() + kLoadTimeoutMs * 1'000'000);
+    const int64_t load_deadline = clock_ns() + kLoadTimeoutMs * 1'000'000;
+    Mailbox::Wait waited;
+    do {  // looks at abandon this often
+      waited = load_box_.wait(frame, std::min(load_deadline, clock_ns() + kAbandonPollMs * 1'000'000));
+      if (waited == Mailbox::Wait::kTimeout && setup.abandon && setup.abandon->load())
+        throw Error(PHOST_E_CANCELLED, label_ + ": its load in a new worker was abandoned (the plugin is unloading)", 503);
+    } while (waited == Mailbox::Wait::kTimeout && clock_ns() < load_deadline);
     if (waited == Mailbox::Wait::kTimeout) {
       kill(KillReason::kDeadline, "");
       throw Error(PHOST_E_LOAD, label_ + ": its worker did not load it within " +

@@ -51,6 +51,9 @@ public:
     int32_t log_level = 0;
     bool seccomp = true;      // the system call filter (seccomp.hpp)
     std::string label;        // "plugin 'v8'", for messages
+    // Set when the load is no longer wanted (its pool is going): the worker
+    // is killed and the constructor throws. NULL: never.
+    const std::atomic<bool>* abandon = nullptr;
   };
   // What the control reader thread hands over: calls the worker starts on its own
   // (not nested in a call of the host), log lines, stderr lines, its death.

@@ -59,11 +59,15 @@ Pool::Pool(Host& host, std::string plugin_path, const phost_value* config, Isola
 }
 
 Pool::~Pool() {
+  std::vector<Spawner> spawners;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    spawners.swap(spawners_);
   }
+  abandon_spawns_ = true;  // a load in progress ends within kAbandonPollMs
   cv_.notify_all();
+  for (Spawner& s : spawners) s.thread.join();
   if (memory_watch_.joinable()) memory_watch_.join();
   std::vector<std::shared_ptr<Child>> children;
   {
@@ -117,6 +121,7 @@ std::shared_ptr<Child> Pool::spawn() {
   setup.log_level = static_cast<int32_t>(host_.logger().level());
   setup.seccomp = isolation_.seccomp;
   setup.label = label_;
+  setup.abandon = &abandon_spawns_;
   Child::Events events;
   events.top_level_call = [this](Child& child, std::string frame) { serve_top_level(child, std::move(frame)); };
   events.log = [this](int32_t level, std::string_view message) { log(level, message); };
@@ -124,6 +129,51 @@ std::shared_ptr<Child> Pool::spawn() {
   auto child = std::make_shared<Child>(setup, std::move(events));
   log(PHOST_LOG_DEBUG, "worker " + std::to_string(child->pid()) + " started");
   return child;
+}
+
+// A new worker loads the plugin on a thread of its own: the call that wanted
+// it waits within its own deadline and cancellation, however long the load
+// takes (a plugin whose load hangs held that call for kLoadTimeoutMs).
+// Called with mutex_ held.
+void Pool::spawn_in_background() {
+  std::erase_if(spawners_, [](Spawner& s) {
+    if (!s.done->load()) return false;
+    s.thread.join();
+    return true;
+  });
+  ++spawning_;
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  spawners_.push_back({std::thread([this, done] {
+                         std::shared_ptr<Child> child;
+                         std::string failure;
+                         try {
+                           child = spawn();
+                         } catch (const Error& e) {
+                           failure = e.message();
+                         }
+                         std::shared_ptr<Child> unwanted;
+                         {
+                           std::lock_guard lock(mutex_);
+                           --spawning_;
+                           if (!child) {
+                             if (!stopping_) {
+                               deaths_in_a_row_.fetch_add(1);
+                               last_death_ns_ = clock_ns();
+                               last_death_ = failure;
+                             }
+                             last_spawn_failure_ = failure;
+                             ++spawn_failures_;
+                           } else if (stopping_) {
+                             unwanted = std::move(child);
+                           } else {
+                             children_.push_back(std::move(child));
+                           }
+                         }
+                         cv_.notify_all();
+                         if (unwanted) unwanted->request_stop();
+                         done->store(true);
+                       }),
+                       done});
 }
 
 void Pool::died(Child& child) {
@@ -153,6 +203,7 @@ std::shared_ptr<Child> Pool::lease(const phost_call_ctx* ctx) {
   // threads, which ~Child joins, take it to report the death.
   std::vector<std::shared_ptr<Child>> dead;
   std::unique_lock lock(mutex_);
+  const uint64_t failures_seen = spawn_failures_;
   for (;;) {
     if (stopping_) throw Error(PHOST_E_CANCELLED, label_ + " is being unloaded", 503);
     for (auto it = children_.begin(); it != children_.end();) {
@@ -168,6 +219,9 @@ std::shared_ptr<Child> Pool::lease(const phost_call_ctx* ctx) {
         c->busy = true;
         return c;
       }
+    // A worker started while this call waited could not load the plugin.
+    if (spawn_failures_ != failures_seen)
+      throw Error(PHOST_E_PROCESS, label_ + ": a new worker could not start: " + last_spawn_failure_, 503);
     if (children_.size() + spawning_ < isolation_.workers) {
       if (const uint32_t deaths = deaths_in_a_row_.load(); deaths >= kBackoffAfter) {
         const int64_t delay = std::min(kFirstBackoffNs << std::min<uint32_t>(deaths - kBackoffAfter, 20), kMaxBackoffNs);
@@ -177,39 +231,23 @@ std::shared_ptr<Child> Pool::lease(const phost_call_ctx* ctx) {
                                            std::to_string(left / kMs + 1) + " ms (backoff); last: " + last_death_,
                       503);
       }
-      ++spawning_;
-      lock.unlock();
-      std::shared_ptr<Child> child;
-      try {
-        child = spawn();
-      } catch (const Error& e) {
-        lock.lock();
-        --spawning_;
-        deaths_in_a_row_.fetch_add(1);
-        last_death_ns_ = clock_ns();
-        last_death_ = e.message();
-        cv_.notify_all();
-        throw Error(PHOST_E_PROCESS, label_ + ": a new worker could not start: " + e.message(), 503);
-      }
-      lock.lock();
-      --spawning_;
-      child->busy = true;
-      children_.push_back(child);
-      return child;
+      spawn_in_background();
+      continue;  // it may have finished already
     }
-    // Every worker serves a call chain: wait for one within the call's limits.
+    // Every worker serves a call chain: wait for one (or one starting) within
+    // the call's limits.
     int64_t until = deadline;
     if (cancel) until = earlier(until, clock_ns() + kPollNs);
     if (until)
       cv_.wait_until(lock, std::chrono::steady_clock::time_point(std::chrono::nanoseconds(until)));
     else
       cv_.wait(lock);
-    if (const phost_status stopped = scope_stopped(*ctx->scope))
-      throw Error(stopped, std::string(stopped == PHOST_E_TIMEOUT ? "deadline passed" : "cancelled") +
-                               " while '" + std::string(ctx->name) + "' waited for a free worker of " + label_);
-    if (deadline && clock_ns() >= deadline)
-      throw Error(PHOST_E_TIMEOUT, "deadline passed while '" + std::string(ctx->name) +
-                                       "' waited for a free worker of " + label_);
+    const phost_status stopped = scope_stopped(*ctx->scope);
+    if (stopped || (deadline && clock_ns() >= deadline))
+      throw Error(stopped ? stopped : PHOST_E_TIMEOUT,
+                  std::string(stopped == PHOST_E_CANCELLED ? "cancelled" : "deadline passed") + " while '" +
+                      std::string(ctx->name) + "' waited for a free worker of " + label_ +
+                      (spawning_ ? " (a new one is loading the plugin)" : ""));
   }
 }
 

@@ -73,6 +73,7 @@ private:
   };
 
   std::shared_ptr<Child> spawn();
+  void spawn_in_background();
   std::shared_ptr<Child> lease(const phost_call_ctx* ctx);
   // Runs a proxy's call on child (leased for it, or re-entered by a nested call).
   phost_value* serve_on(std::shared_ptr<Child> child, phost_call_ctx* ctx, const Proxy& proxy, uint64_t via,
@@ -97,6 +98,15 @@ private:
   std::condition_variable cv_;  // a worker became free or died; stopping
   std::vector<std::shared_ptr<Child>> children_;
   size_t spawning_ = 0;
+  // Threads loading the plugin into new workers; joined once done, or at the end.
+  struct Spawner {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Spawner> spawners_;
+  std::atomic<bool> abandon_spawns_{false};  // the pool is going: loads in progress stop
+  uint64_t spawn_failures_ = 0;              // new workers that could not start
+  std::string last_spawn_failure_;
   std::unordered_map<const phost_call_ctx*, Active> active_;  // the proxy calls in flight
   std::atomic<uint32_t> deaths_in_a_row_{0};
   int64_t last_death_ns_ = 0;
