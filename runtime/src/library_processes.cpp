@@ -63,9 +63,15 @@ void add_library_processes(const Plugin& plugin, const Options& options, Delayed
 
   add_unless_taken(plugin, "time.After",
                    "time.After(ms, process, ...args): calls process with args after ms milliseconds, outside this call",
-                   [&options, &delayed](Call& call) {
+                   [&options, &delayed, self](Call& call) {
                      const int64_t ms = delay_ms(call, "time.After(ms, process, ...args)");
                      std::string name = call.arg<std::string>(1);
+                     // A malformed name fails now, not when the call is due (or never made).
+                     try {
+                       ProcessHandle(self, name);
+                     } catch (const Error& e) {
+                       if (e.code() == 400) throw Error(400, "time.After: " + std::string(e.what()), PHOST_E_INVALID_ARG);
+                     }
                      if (!options.rules.allows(name))
                        throw Error(403, "time.After: scripts may not call '" + name + "' (the runtime's process rules)",
                                    PHOST_E_PROCESS);

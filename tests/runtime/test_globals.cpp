@@ -172,7 +172,8 @@ TEST_CASE("time.After calls the process later with its arguments, outside the ca
                          }});
   rt_test::Runtime rt(o);
   rt.load("t", "function Main() { return time.After(10, 'app.later', 1, {b: 2}); }\n"
-               "function Denied() { return time.After(10, 'runtime.unload', 't'); }");
+               "function Denied() { return time.After(10, 'runtime.unload', 't'); }\n"
+               "function Malformed() { return time.After(10, 'no such name'); }");
   CHECK(rt.json("scripts.t.Main") == "null");
   std::unique_lock lock(*mutex);
   REQUIRE(cv->wait_for(lock, std::chrono::seconds(30), [&] { return !got->empty(); }));
@@ -181,6 +182,11 @@ TEST_CASE("time.After calls the process later with its arguments, outside the ca
   const Failure f = rt.error_of("scripts.t.Denied");
   CHECK(f.code == 403);
   CHECK(f.message.find("runtime.unload") != std::string::npos);
+  // A malformed name fails at once, not when (or if) the call is due.
+  const Failure malformed = rt.error_of("scripts.t.Malformed");
+  CHECK(malformed.code == 400);
+  CHECK_MESSAGE(malformed.message.find("time.After: malformed process name 'no such name'") != std::string::npos,
+                malformed.message);
 }
 
 TEST_CASE("destroying the host stops a time.After call that is still running, though it has no deadline") {
