@@ -286,6 +286,27 @@ TEST_CASE("a handler forwarding the status of a call it made without its ctx for
   CHECK(o.error.message == "process 'app.silent' failed with PHOST_E_NOT_FOUND and gave no message");
 }
 
+TEST_CASE("a failure's message is kept up to 1 MiB, then cut saying how long it was") {
+  HostPtr host = make_host();
+  const std::string huge(3 << 20, 'm');
+  must_add(host.get(), "app.verbose", [&](phost_call_ctx* ctx, const phost_value*, phost_value**) {
+    api().ctx_set_error(ctx, 500, S(huge));
+    return PHOST_E_PROCESS;
+  });
+  must_add(host.get(), "app.direct", [&](phost_call_ctx*, const phost_value*, phost_value**) {
+    api().error_set(PHOST_E_PROCESS, 500, S(huge));
+    return PHOST_E_PROCESS;
+  });
+  for (const char* name : {"app.verbose", "app.direct"}) {
+    CAPTURE(name);
+    const Outcome o = call(host.get(), name);
+    CHECK(o.status == PHOST_E_PROCESS);
+    CHECK(o.error.message.size() < (1u << 20) + 100);
+    CHECK(o.error.message.rfind(std::string(1000, 'm'), 0) == 0);
+    CHECK_MESSAGE(o.error.message.ends_with("m... (3145728 bytes)"), o.error.message.substr(o.error.message.size() - 60));
+  }
+}
+
 TEST_CASE("a handler's own error replaces a nested one") {
   HostPtr host = make_host();
   must_add(host.get(), "app.fails", [](phost_call_ctx* ctx, const phost_value*, phost_value**) {

@@ -290,7 +290,7 @@ void PHOST_CALL ctx_set_error(phost_call_ctx* ctx, int32_t code, phost_str msg) 
   phost::Failure& error = phost::made(ctx->error);
   error.code = code;
   try {
-    error.message.assign(view(msg));
+    error.message = phost::capped_failure_text(view(msg));
   } catch (...) {
     error.message.clear();
   }
@@ -301,7 +301,7 @@ void PHOST_CALL ctx_set_error_stack(phost_call_ctx* ctx, phost_str stack) {
   std::lock_guard lock(ctx->mutex);
   phost::Failure& error = phost::made(ctx->error);
   try {
-    error.stack.assign(view(stack));
+    error.stack = phost::capped_failure_text(view(stack));
   } catch (...) {
     error.stack.clear();
   }

@@ -88,6 +88,14 @@ LastError& record() noexcept {
 
 }  // namespace
 
+std::string capped_failure_text(std::string_view text) {
+  // Room for the note and what later hops add: a text cut once is not cut again.
+  if (text.size() <= kMaxFailureText + 4096) return std::string(text);
+  size_t n = kMaxFailureText;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xc0) == 0x80) --n;  // whole characters
+  return std::string(text.substr(0, n)) + "... (" + std::to_string(text.size()) + " bytes)";
+}
+
 thread_local constinit phost_status last_status PHOST_FAST_TLS = PHOST_OK;
 thread_local constinit uint64_t failures_recorded PHOST_FAST_TLS = 0;
 
@@ -106,7 +114,8 @@ void set_last_error(phost_status status, int32_t code, std::string_view message,
   // Messages and stacks carry plugin text and file paths: always valid UTF-8 here.
   auto assign = [](std::string& to, std::string_view text) noexcept {
     try {
-      if (valid_utf8(text)) to.assign(text);
+      if (text.size() > kMaxFailureText + 4096) to = replace_invalid_utf8(capped_failure_text(text));
+      else if (valid_utf8(text)) to.assign(text);
       else to = replace_invalid_utf8(text);
     } catch (...) {
       to.clear();  // No memory for the text; the status still tells.

@@ -51,6 +51,13 @@ private:
 
 using internal::Error;
 
+// A failure's message or stack as the host keeps it: past kMaxFailureText
+// (and some room), its first kMaxFailureText bytes (whole characters), then
+// "... (N bytes)". A plugin's
+// 200 MB message was otherwise carried whole through every hop and log.
+inline constexpr size_t kMaxFailureText = size_t{1} << 20;
+std::string capped_failure_text(std::string_view text);
+
 // The calling thread's last error (phost_api.last_error).
 struct LastError {
   phost_status status = PHOST_OK;

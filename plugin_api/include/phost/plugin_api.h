@@ -249,7 +249,8 @@ typedef struct phost_api {
   int32_t(PHOST_CALL* ctx_cancelled)(const phost_call_ctx* ctx);
   /* Sets the error this handler returns: code is HTTP-like (0, or any code
    * outside 100-999, means the returned status's usual code, e.g. 400 for
-   * PHOST_E_INVALID_ARG, 500 for PHOST_E_PROCESS). msg is copied. Return a non-OK status afterwards. Safe
+   * PHOST_E_INVALID_ARG, 500 for PHOST_E_PROCESS). msg is copied (past 1 MiB,
+   * cut, saying its length). Return a non-OK status afterwards. Safe
    * from several threads with one ctx; the last call wins. */
   void(PHOST_CALL* ctx_set_error)(phost_call_ctx* ctx, int32_t code, phost_str msg);
 
