@@ -78,6 +78,8 @@ std::string url_of(const phost::Call& call, const Layout& at) {
   const std::string where = "http: " + arg_name(at.url, "url");
   if (!starts_with_ci(url, "http://") && !starts_with_ci(url, "https://"))
     phost::fail(400, where + " must be an http:// or https:// URL, not '" + url.substr(0, 200) + "'");
+  // libcurl reads a C string: it would stop there and fetch another URL.
+  if (url.find('\0') != std::string::npos) phost::fail(400, where + " contains a NUL character");
   if (const size_t hash = url.find('#'); hash != std::string::npos) url.resize(hash);  // never sent
   UrlValues query;
   {

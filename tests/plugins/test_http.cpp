@@ -434,6 +434,8 @@ TEST_CASE("bad arguments are 400 errors naming the argument") {
   CHECK(message("http.Get", phost::args(42)) == "http: argument 1 (url) must be a string");
   CHECK(message("http.Get", phost::args("ftp://x/")) == "http: argument 1 (url) must be an http:// or https:// URL, not 'ftp://x/'");
   CHECK(contains(message("http.Get", phost::args("http://exa mple.com/")), "argument 1 (url) is not a valid URL"));
+  CHECK(message("http.Get", phost::args(f.url("/") + std::string("\0/elsewhere", 11))) ==
+        "http: argument 1 (url) contains a NUL character");
   CHECK(contains(message("http.Get", phost::args(f.url("/"), 5)), "argument 2 (query): must be an object"));
   CHECK(contains(message("http.Get", phost::args(f.url("/"), "a=%zz")), "argument 2 (query): invalid URL escape \"%zz\""));
   CHECK(contains(message("http.Get", phost::args(f.url("/"), Value::null(), Value::from_json(R"({"X": "a\r\nB: c"})"))),
