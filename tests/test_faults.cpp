@@ -180,6 +180,22 @@ TEST_CASE("a plugin whose finalizers and on_unload throw does not end the proces
   CHECK(said);
 }
 
+TEST_CASE("a plugin whose entry throws, or that names itself with 100,000 characters, fails to load saying so") {
+  HostPtr host = make_host();
+  const std::string path = PHOST_FIXTURE_THROWS_LATE;
+  Ref throwing = json(R"({"throw_at_entry": true})");
+  CHECK(load(host.get(), path, throwing.get()) == PHOST_E_LOAD);
+  CHECK(last_error().message ==
+        "plugin " + path + " failed to initialise: its entry threw (the C ABI forbids it): throws_late: the entry gave up");
+  Ref long_name = json(R"({"long_name": true})");
+  CHECK(load(host.get(), path, long_name.get()) == PHOST_E_LOAD);
+  CHECK(last_error().message ==
+        "plugin " + path + " set an info->name of 100000 bytes; at most 256 are allowed");
+  CHECK(call(host.get(), "late.answer").status == PHOST_E_NOT_FOUND);  // what they registered went with them
+  REQUIRE(load(host.get(), path) == PHOST_OK);
+  CHECK(call(host.get(), "late.answer").status == PHOST_OK);
+}
+
 TEST_CASE("recursion through calls made anew (no parent ctx) stops before the stack overflows") {
   // Each call is a thread's "first" as far as depth goes; the stack check
   // sees that the thread is already inside a call.

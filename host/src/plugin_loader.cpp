@@ -16,6 +16,8 @@
 #include <dlfcn.h>
 #endif
 
+#include <cstring>
+#include <exception>
 #include <filesystem>
 #include <type_traits>
 
@@ -23,6 +25,9 @@ namespace phost {
 namespace {
 
 using EntryFn = std::remove_pointer_t<phost_plugin_entry_v1_fn>;
+
+// A plugin's name shows in listings, log names and messages.
+constexpr size_t kMaxPluginName = 256;
 
 // Why the system loader refused a library.
 std::string loader_message([[maybe_unused]] const boost::dll::fs::error_code& ec) {
@@ -117,13 +122,26 @@ void Host::load_plugin(std::string_view path_text, const phost_value* config, co
   plugin->logger = logger_;
 
   clear_last_error();
-  const phost_status status = entry(api_table(), plugin.get(), &plugin->info);
-  const LastError why = last_error();
-
   auto undo = [&] {
     if (plugin->info.on_unload) run_foreign([&] { plugin->info.on_unload(plugin->info.plugin_data); });
     registry_.remove_owned_by(plugin.get());
   };
+  phost_status status = PHOST_E_INTERNAL;
+  std::string thrown;  // what an entry that broke the ABI's rule threw
+  try {
+    status = entry(api_table(), plugin.get(), &plugin->info);
+  } catch (const std::exception& e) {
+    thrown = e.what();
+  } catch (...) {
+    thrown = "an exception that is not a std::exception";
+  }
+  if (!thrown.empty()) {
+    undo();
+    throw Error(PHOST_E_LOAD, "plugin " + path + " failed to initialise: its entry threw (the C ABI forbids it): " +
+                                  replace_invalid_utf8(thrown.substr(0, 1000)));
+  }
+  const LastError why = last_error();
+
   if (status != PHOST_OK) {
     undo();
     std::string message = "plugin " + path + " failed to initialise: ";
@@ -145,6 +163,11 @@ void Host::load_plugin(std::string_view path_text, const phost_value* config, co
   if (!valid_utf8(plugin->info.name)) {
     undo();
     throw Error(PHOST_E_LOAD, "plugin " + path + " set an info->name that is not valid UTF-8");
+  }
+  if (const size_t length = std::strlen(plugin->info.name); length > kMaxPluginName) {
+    undo();
+    throw Error(PHOST_E_LOAD, "plugin " + path + " set an info->name of " + std::to_string(length) +
+                                  " bytes; at most " + std::to_string(kMaxPluginName) + " are allowed");
   }
   plugin->logger = make_plugin_logger(plugin->info.name);
   plugin->library = std::move(library);
