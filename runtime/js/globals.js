@@ -24,8 +24,13 @@
     try {
       const text = stringify(value, (k, v) => (typeof v === 'bigint' ? `${v}` : v));
       return text === undefined ? String(value) : text;
-    } catch {
-      return '[unprintable: circular]';
+    } catch (e) {
+      // A cycle, a getter or toJSON that throws, a Proxy's trap: say which, briefly.
+      let why = 'cannot be written as JSON';
+      try {
+        if (e instanceof Error) why = `${e.message}`.split('\n')[0].slice(0, 200);
+      } catch {}
+      return `[unprintable: ${why}]`;
     }
   };
   const plain = (value) => {

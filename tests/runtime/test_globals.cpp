@@ -42,12 +42,16 @@ TEST_CASE("log formats Go verbs and writes to the host log with the script id") 
                     "  log.Info('%s has %d items at %.2f: %v %q %t %x %5d|%-4s| 100%%', 'ann', 3.9, 2.5, {a: [1]}, 'q', true, 255, 42, 'ab');\n"
                     "  log.Warn('missing %s %d', 'one');\n"
                     "  log.Error('extra', 1, 'two');\n"
+                    "  const loop = {}; loop.self = loop;\n"
+                    "  log.Info('cycle %v, getter %v', loop, { get x() { throw new Error('no x'); } });\n"
                     "  return log.Debug('no verbs');\n}");
   CHECK(rt.json("scripts.report.Main") == "null");
   CHECK(logged(rt, "[scripts.report] ann has 3 items at 2.50: {\"a\":[1]} \"q\" true ff    42|ab  | 100%"));
   CHECK(logged(rt, "[scripts.report] missing one %!d(MISSING)"));
   CHECK(logged(rt, "[scripts.report] extra 1 two"));
   CHECK(logged(rt, "[scripts.report] no verbs"));
+  // What JSON cannot write says why, in one line (it said "circular" for a throwing getter too).
+  CHECK(logged(rt, "[scripts.report] cycle [unprintable: Converting circular structure to JSON], getter [unprintable: no x]"));
 }
 
 TEST_CASE("log without a format is a 400 and log cannot be replaced by a script") {
