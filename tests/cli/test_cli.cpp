@@ -122,6 +122,9 @@ TEST_CASE("exit statuses tell the class of a failure") {
     CHECK(run_apart(cli("run")).status == 2);
     CHECK(run_apart(cli("--config '{}' --plugin echo list")).status == 2);
     CHECK(run_apart(cli("")).status == 2);
+    const auto negative = run_apart(cli("--timeout -1 --plugin echo run echo.echo 1"));
+    CHECK(negative.status == 2);
+    CHECK(contains(negative.err, "--timeout: Value -1 not in range 0 to 1099511627776"));
   }
   SUBCASE("3: load") { CHECK(run_apart(cli("--plugin ./nowhere.so list")).status == 3); }
   SUBCASE("4: not found") {

@@ -279,7 +279,7 @@ int run(int argc, char** argv) {
       ->allow_extra_args(false);
   app.add_option("--timeout", s.timeout_ms, "Deadline of the call in milliseconds (0 = none)")
       ->type_name("MS")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   app.add_option("--session", s.session, "Session id of the call")->type_name("ID");
   app.add_option("--log-level", s.log_level, "Diagnostics shown on stderr (default: warn)")
       ->type_name("LEVEL")
