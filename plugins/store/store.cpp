@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <chrono>
 #include <cstdint>
@@ -43,6 +44,8 @@
 namespace {
 
 constexpr int64_t kDefaultMaxEntries = 10000;
+// The longest TTL: its expiry in steady-clock nanoseconds must fit an int64.
+constexpr int64_t kMaxTtlMs = 9'000'000'000'000;
 // Keys and values held in memory, per store: the LRU bound in bytes.
 constexpr int64_t kDefaultMaxMb = 256;
 constexpr int32_t kApplicationId = 0x70687374;  // "phst": marks a SQLite file as a phost store
@@ -747,12 +750,13 @@ struct Args {
   int64_t integer(size_t i, const char* what, int64_t fallback) const {
     const phost::View v = call.args()[i];
     if (!v || v.is_null()) return fallback;
-    if (v.kind() != PHOST_INT) bad(i, what, "must be an integer");
-    return v.as_int();
+    return required_integer(i, what);
   }
   int64_t required_integer(size_t i, const char* what) const {
     const phost::View v = call.args()[i];
     if (!v) bad(i, what, "is missing");
+    if (v.kind() == PHOST_DOUBLE && std::isfinite(v.as_double()) && v.as_double() == std::floor(v.as_double()))
+      bad(i, what, "is too large: a whole number past 2^53 arrives as a double");
     if (v.kind() != PHOST_INT) bad(i, what, "must be an integer");
     return v.as_int();
   }
@@ -769,15 +773,16 @@ struct Args {
     const phost::View v = call.args()[i];
     if (!v || v.is_null()) return 0;
     if (!gou) {
-      if (v.kind() != PHOST_INT || v.as_int() <= 0)
-        bad(i, "ttl_ms", "must be a positive number of milliseconds (omit it or pass null for none)");
+      if (v.kind() != PHOST_INT || v.as_int() <= 0 || v.as_int() > kMaxTtlMs)
+        bad(i, "ttl_ms", "must be a whole number of milliseconds from 1 to 9e12, about 285 years (omit it or pass null for none)");
       return v.as_int();
     }
     double seconds = 0;
     if (v.kind() == PHOST_INT) seconds = static_cast<double>(v.as_int());
     else if (v.kind() == PHOST_DOUBLE) seconds = v.as_double();
     else bad(i, "ttl", "must be a number of seconds (0, null or none: no expiry)");
-    if (!(seconds >= 0) || seconds > 9.2e15) bad(i, "ttl", "must be a number of seconds from 0 to 9.2e15");
+    if (!(seconds >= 0) || seconds * 1000 > kMaxTtlMs)
+      bad(i, "ttl", "must be a number of seconds from 0 to 9e9, about 285 years");
     return static_cast<int64_t>(seconds * 1000);
   }
 };

@@ -438,7 +438,13 @@ TEST_CASE("stores.<name>: gou's group, with TTL in seconds, patterns, GetDel and
   CHECK(s.json("stores.cache.Get", phost::args("soon")) == "null");
   const auto neg = s.error("stores.cache.Set", phost::args("t", 1, -1));
   CHECK(neg.code == 400);
-  CHECK(neg.message == "stores.cache.Set: argument 3 (ttl) must be a number of seconds from 0 to 9.2e15");
+  CHECK(neg.message == "stores.cache.Set: argument 3 (ttl) must be a number of seconds from 0 to 9e9, about 285 years");
+  // Every TTL the message allows is taken (1e15 s was refused as "too large" by the next check).
+  CHECK(s.json("stores.cache.Set", phost::args("far", 1, 9e9)) == "null");
+  CHECK(s.error("stores.cache.Set", phost::args("t", 1, 1e15)).message == neg.message);
+  CHECK(s.error("store.cache.Set", phost::args("t", 1, 4.6e18)).message ==
+        "store.cache.Set: argument 3 (ttl_ms) must be a whole number of milliseconds from 1 to 9e12, about 285 years "
+        "(omit it or pass null for none)");
   const auto text = s.error("stores.cache.Set", phost::args("t", 1, "60"));
   CHECK(text.message == "stores.cache.Set: argument 3 (ttl) must be a number of seconds (0, null or none: no expiry)");
   CHECK(s.error("stores.cache.Set", phost::args("t", 1, 9e15)).code == 400);  // past int64 nanoseconds
