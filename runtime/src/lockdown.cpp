@@ -141,9 +141,17 @@ constexpr char kLockdown[] = R"JS(
     Float32Array, Float64Array, BigInt64Array, BigUint64Array,
   };
   const tagOf = (o) => apply(typedTag, o, []);  // undefined unless o is a typed array
+  const joinSlice = 1 << 20, localeSlice = 1 << 12;  // each element's toLocaleString is slow (ICU)
+  // Whether o is a typed array longer than part that has a view type here;
+  // anything else goes to the native method as it is (detached arrays, other
+  // receivers and their errors stay V8's own).
+  const large = (o, part) => {
+    const tag = tagOf(o);
+    return tag !== undefined && views[tag] !== undefined && apply(typedLength, o, []) > part;
+  };
+  // native over views of self's buffer, part elements each, joined by separator.
   function sliced(self, native, args, separator, part) {
     const length = apply(typedLength, self, []);
-    if (length <= part) return apply(native, self, args);
     const View = views[tagOf(self)], size = View.BYTES_PER_ELEMENT;
     const buffer = apply(typedBuffer, self, []), offset = apply(typedOffset, self, []);
     let out = '';
@@ -154,28 +162,27 @@ constexpr char kLockdown[] = R"JS(
     return out;
   }
   const typedJoin = typedArray.join, typedToLocaleString = typedArray.toLocaleString;
-  const joinTyped = (self, separator) => {
-    if (tagOf(self) === undefined) return apply(typedJoin, self, [separator]);  // V8's TypeError
-    const text = separator === undefined ? ',' : `${separator}`;
-    return sliced(self, typedJoin, [text], text, 1 << 20);
+  const joinLarge = (self, separator) => {
+    const text = separator === undefined ? ',' : `${separator}`;  // once, as join converts it
+    return sliced(self, typedJoin, [text], text, joinSlice);
   };
-  // Each element's toLocaleString is slow (ICU): smaller slices.
-  const toLocaleStringTyped = (self, args) => {
-    if (tagOf(self) === undefined) return apply(typedToLocaleString, self, args);
-    return sliced(self, typedToLocaleString, args, ',', 1 << 12);
-  };
+  const toLocaleStringLarge = (self, args) => sliced(self, typedToLocaleString, args, ',', localeSlice);
   const arrayJoin = Array.prototype.join, arrayToLocaleString = Array.prototype.toLocaleString;
   const methods = {
     typed: {
-      join(separator) { return joinTyped(this, separator); },
-      toLocaleString(...args) { return toLocaleStringTyped(this, args); },
+      join(separator) {
+        return large(this, joinSlice) ? joinLarge(this, separator) : apply(typedJoin, this, [separator]);
+      },
+      toLocaleString(...args) {
+        return large(this, localeSlice) ? toLocaleStringLarge(this, args) : apply(typedToLocaleString, this, args);
+      },
     },
     array: {
       join(separator) {
-        return tagOf(this) === undefined ? apply(arrayJoin, this, [separator]) : joinTyped(this, separator);
+        return large(this, joinSlice) ? joinLarge(this, separator) : apply(arrayJoin, this, [separator]);
       },
       toLocaleString(...args) {
-        return tagOf(this) === undefined ? apply(arrayToLocaleString, this, args) : toLocaleStringTyped(this, args);
+        return large(this, localeSlice) ? toLocaleStringLarge(this, args) : apply(arrayToLocaleString, this, args);
       },
     },
   };
@@ -228,10 +235,12 @@ public:
   bool scan(const Char* text, int n) {
     for (int i = 0; i < n; ++i) {
       const unsigned c = text[i];
-      if (c > 0x7f || !kSpecial[c]) continue;  // most characters
-      if (escaped_) {
+      if (escaped_) {  // whatever follows a backslash (\n, \u0041...) is taken
         escaped_ = false;
-      } else if (quoted_) {
+        continue;
+      }
+      if (c > 0x7f || !kSpecial[c]) continue;  // most characters
+      if (quoted_) {
         escaped_ = c == '\\';
         quoted_ = c != '"';
       } else if (c == '"') {
@@ -263,7 +272,7 @@ void json_too_deep(const v8::FunctionCallbackInfo<v8::Value>& info) {
   const v8::Local<v8::String> text = info[0].As<v8::String>();
   JsonDepth depth(info[1].As<v8::Int32>()->Value());
   const int length = text->Length();
-  constexpr int kSlice = 16384;
+  constexpr int kSlice = 4096;  // 12 KB of buffers: this runs within V8's stack margin
   const bool one_byte = text->IsOneByte();
   uint8_t bytes[kSlice];
   uint16_t units[kSlice];

@@ -816,6 +816,17 @@ TEST_CASE("JSON.parse refuses a long text nested past 100,000 levels, and parses
                "  r.push(JSON.parse.name, JSON.parse.length);\n"
                "  return r;\n"
                "}");
+  // Escapes of ordinary characters before the nesting, and brackets in strings after them.
+  rt.load("k", "function Escaped() {\n"
+               "  const deep = '[\"\\\\n\\\\u0041\\\\/\",' + '['.repeat(600000) + ']'.repeat(600001);\n"
+               "  try { JSON.parse(deep); return 'parsed'; } catch (e) { return String(e); }\n"
+               "}\n"
+               "function Quoted() {\n"
+               "  const text = JSON.stringify({ a: 'x\\ny\\t', b: '['.repeat(600000), c: '\\u0041' + ']'.repeat(600000) });\n"
+               "  return JSON.parse(text).b.length;\n"
+               "}");
+  CHECK(rt.json("scripts.k.Escaped") == R"("SyntaxError: JSON.parse: the text nests deeper than 100000 levels")");
+  CHECK(rt.json("scripts.k.Quoted") == "600000");
   CHECK(rt.json("scripts.j.Deep", phost::args(10000000)) ==
         R"("SyntaxError: JSON.parse: the text nests deeper than 100000 levels")");
   // The wrapper's own frame is not in the stack: the script's call of JSON.parse is its top.
