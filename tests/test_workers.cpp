@@ -395,6 +395,30 @@ TEST_CASE("calls run on several workers at once") {
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1500));
 }
 
+TEST_CASE("destroying the host stops a worker's call that has no deadline, instead of waiting for it for good") {
+  std::latch started(1);
+  std::atomic<int> code{0};
+  auto host = std::make_unique<phost::Host>(test::quiet_host());
+  host->load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
+  host->add("app.started", "", [&started](phost::Call&) {
+    started.count_down();
+    return Value::null();
+  });
+  std::thread caller([h = host.get(), &code] {
+    try {
+      h->call("w.signal_then_wait", args(Value::string("app.started")));
+    } catch (const phost::Error& e) {
+      code = e.code();
+    }
+  });
+  started.wait();  // the worker's handler now waits to be cancelled
+  const auto t0 = std::chrono::steady_clock::now();
+  host.reset();  // waits for the call, which it stops
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  caller.join();
+  CHECK(code.load() == 499);  // its handler saw its ctx cancelled
+}
+
 TEST_CASE("the host destroyed while workers serve calls leaves no process, zombie or descriptor") {
   const int fds_before = open_fds();
   {

@@ -141,7 +141,7 @@ void Pool::spawn_in_background() {
     s.thread.join();
     return true;
   });
-  ++spawning_;
+  spawners_.reserve(spawners_.size() + 1);  // nothing below throws once the thread runs
   auto done = std::make_shared<std::atomic<bool>>(false);
   spawners_.push_back({std::thread([this, done] {
                          std::shared_ptr<Child> child;
@@ -150,6 +150,10 @@ void Pool::spawn_in_background() {
                            child = spawn();
                          } catch (const Error& e) {
                            failure = e.message();
+                         } catch (const std::exception& e) {
+                           failure = e.what();
+                         } catch (...) {
+                           failure = "an unknown error";
                          }
                          std::shared_ptr<Child> unwanted;
                          {
@@ -174,6 +178,7 @@ void Pool::spawn_in_background() {
                          done->store(true);
                        }),
                        done});
+  ++spawning_;  // the thread counts down under mutex_, which the caller holds
 }
 
 void Pool::died(Child& child) {
@@ -198,12 +203,12 @@ void Pool::died(Child& child) {
 
 std::shared_ptr<Child> Pool::lease(const phost_call_ctx* ctx) {
   const int64_t deadline = deadline_of(ctx);
-  const phost_cancel* cancel = ctx->scope->cancel;
   // Dead workers are destroyed after the lock is released: their reader
   // threads, which ~Child joins, take it to report the death.
   std::vector<std::shared_ptr<Child>> dead;
   std::unique_lock lock(mutex_);
   const uint64_t failures_seen = spawn_failures_;
+  bool started = false;  // a call starts one load at most
   for (;;) {
     if (stopping_) throw Error(PHOST_E_CANCELLED, label_ + " is being unloaded", 503);
     for (auto it = children_.begin(); it != children_.end();) {
@@ -222,7 +227,7 @@ std::shared_ptr<Child> Pool::lease(const phost_call_ctx* ctx) {
     // A worker started while this call waited could not load the plugin.
     if (spawn_failures_ != failures_seen)
       throw Error(PHOST_E_PROCESS, label_ + ": a new worker could not start: " + last_spawn_failure_, 503);
-    if (children_.size() + spawning_ < isolation_.workers) {
+    if (!started && children_.size() + spawning_ < isolation_.workers) {
       if (const uint32_t deaths = deaths_in_a_row_.load(); deaths >= kBackoffAfter) {
         const int64_t delay = std::min(kFirstBackoffNs << std::min<uint32_t>(deaths - kBackoffAfter, 20), kMaxBackoffNs);
         if (const int64_t left = last_death_ns_ + delay - clock_ns(); left > 0)
@@ -232,16 +237,19 @@ std::shared_ptr<Child> Pool::lease(const phost_call_ctx* ctx) {
                       503);
       }
       spawn_in_background();
-      continue;  // it may have finished already
+      started = true;
     }
     // Every worker serves a call chain: wait for one (or one starting) within
     // the call's limits.
-    int64_t until = deadline;
-    if (cancel) until = earlier(until, clock_ns() + kPollNs);
-    if (until)
-      cv_.wait_until(lock, std::chrono::steady_clock::time_point(std::chrono::nanoseconds(until)));
-    else
-      cv_.wait(lock);
+    // Polled: a cancellation and the host's destruction (which waits for
+    // this call) wake no one here.
+    const int64_t until = earlier(deadline, clock_ns() + kPollNs);
+    cv_.wait_until(lock, std::chrono::steady_clock::time_point(std::chrono::nanoseconds(until)));
+    if (ctx->host->closing())
+      throw Error(PHOST_E_CANCELLED,
+                  "the host is being destroyed while '" + std::string(ctx->name) + "' waited for a free worker of " +
+                      label_,
+                  503);
     const phost_status stopped = scope_stopped(*ctx->scope);
     if (stopped || (deadline && clock_ns() >= deadline))
       throw Error(stopped ? stopped : PHOST_E_TIMEOUT,
@@ -376,6 +384,8 @@ phost_value* Pool::call_on(Child& child, phost_call_ctx* ctx, std::string_view n
           deadline = earlier(deadline, box.deadline_hint());
           stopping = scope_stopped(*ctx->scope);
           if (stopping == PHOST_OK && deadline && clock_ns() >= deadline) stopping = PHOST_E_TIMEOUT;
+          // The host waits for this call before it unloads anything: stopped as if cancelled.
+          if (stopping == PHOST_OK && ctx->host->closing()) stopping = PHOST_E_CANCELLED;
           if (stopping == PHOST_OK) continue;
           // The worker's handler sees its ctx cancelled (its deadline it knows already).
           child.control().send(encode_id(Type::kCancel, call.id()));

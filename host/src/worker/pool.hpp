@@ -95,7 +95,7 @@ private:
   std::string label_;
 
   std::mutex mutex_;
-  std::condition_variable cv_;  // a worker became free or died; stopping
+  std::condition_variable cv_;  // a worker became free, died or finished loading; stopping
   std::vector<std::shared_ptr<Child>> children_;
   size_t spawning_ = 0;
   // Threads loading the plugin into new workers; joined once done, or at the end.
