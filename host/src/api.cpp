@@ -102,7 +102,7 @@ phost_status nested_call(phost_plugin* self, phost_call_ctx* parent, int64_t dea
     *out = invoke(*host, scope);
   });
   if (status != PHOST_OK && parent) record_nested_failure(*parent);
-  return status;
+  return phost::counted_call(status);
 }
 
 phost_status call_by_name(phost_plugin* self, phost_call_ctx* parent, phost_str name, const phost_value* args,
@@ -181,6 +181,7 @@ void PHOST_CALL last_error(phost_error* out) {
 
 void PHOST_CALL error_set(phost_status status, int32_t code, phost_str msg) {
   phost::set_last_error(status, code, view(msg));
+  phost::counted_call(status);  // a handler's own report: forwarded as a failed call's would be
 }
 
 const phost_value* PHOST_CALL plugin_config(const phost_plugin* self) { return self ? self->config.get() : nullptr; }
@@ -535,12 +536,12 @@ PHOST_API phost_status PHOST_CALL phost_alias(phost_host* host, phost_str name, 
 
 PHOST_API phost_status PHOST_CALL phost_call(phost_host* host, phost_str name, const phost_value* args,
                                              const phost_call_options* options, phost_value** out) {
-  return guard([&] {
+  return phost::counted_call(guard([&] {
     require(out, "out_result");
     *out = nullptr;
     require(host, "host");
     *out = host->impl.call(nullptr, scope_of(options), checked(name, "name"), args);
-  });
+  }));
 }
 
 PHOST_API phost_status PHOST_CALL phost_lookup(phost_host* host, phost_str name, phost_ref** out) {
@@ -554,13 +555,13 @@ PHOST_API phost_status PHOST_CALL phost_lookup(phost_host* host, phost_str name,
 
 PHOST_API phost_status PHOST_CALL phost_call_ref(phost_host* host, phost_ref* ref, const phost_value* args,
                                                  const phost_call_options* options, phost_value** out) {
-  return guard([&] {
+  return phost::counted_call(guard([&] {
     require(out, "out_result");
     *out = nullptr;
     require(host, "host");
     phost_ref& live = live_ref(ref, host->impl);
     *out = host->impl.call(nullptr, scope_of(options), live, args);
-  });
+  }));
 }
 
 PHOST_API void PHOST_CALL phost_ref_release(phost_ref* ref) { ref_release(ref); }

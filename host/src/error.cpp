@@ -92,12 +92,13 @@ std::string capped_failure_text(std::string_view text) {
   // Room for the note and what later hops add: a text cut once is not cut again.
   if (text.size() <= kMaxFailureText + 4096) return std::string(text);
   size_t n = kMaxFailureText;
-  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xc0) == 0x80) --n;  // whole characters
+  // Whole characters: back over at most three continuation bytes (invalid text is replaced later).
+  for (int k = 0; k < 3 && (static_cast<unsigned char>(text[n]) & 0xc0) == 0x80; ++k) --n;
   return std::string(text.substr(0, n)) + "... (" + std::to_string(text.size()) + " bytes)";
 }
 
 thread_local constinit phost_status last_status PHOST_FAST_TLS = PHOST_OK;
-thread_local constinit uint64_t failures_recorded PHOST_FAST_TLS = 0;
+thread_local constinit uint64_t calls_failed PHOST_FAST_TLS = 0;
 
 LastError& last_error() noexcept {
   LastError& e = record();
@@ -108,7 +109,6 @@ LastError& last_error() noexcept {
 void set_last_error(phost_status status, int32_t code, std::string_view message, std::string_view stack) noexcept {
   LastError& e = record();
   last_status = status;
-  if (status != PHOST_OK) ++failures_recorded;
   e.status = status;
   e.code = failure_code(status, code);
   // Messages and stacks carry plugin text and file paths: always valid UTF-8 here.

@@ -75,9 +75,14 @@ void set_last_error(phost_status status, int32_t code, std::string_view message,
 extern thread_local constinit phost_status last_status PHOST_FAST_TLS;
 inline void clear_last_error() noexcept { last_status = PHOST_OK; }
 
-// How many failures this thread has recorded: a handler that returns a
-// failed status without a message may be forwarding the one recorded last.
-extern thread_local constinit uint64_t failures_recorded PHOST_FAST_TLS;
+// How many calls made through the tables (phost_call, call, call_ref...)
+// failed on this thread, with error_set's reports: a handler that returns a
+// failed status without a message may be forwarding the last one's.
+extern thread_local constinit uint64_t calls_failed PHOST_FAST_TLS;
+inline phost_status counted_call(phost_status status) noexcept {
+  if (status != PHOST_OK) ++calls_failed;
+  return status;
+}
 
 // Runs body, returning PHOST_OK or the status of what it threw, recorded as
 // the thread's last error. No exception leaves it.

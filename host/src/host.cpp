@@ -200,7 +200,7 @@ phost_value* Host::dispatch(InFlight& counted, phost_call_ctx* parent, const Cal
   phost_value* result = nullptr;
   SerialGate::Turn turn;
   if (process->flags & PHOST_PROCESS_SERIAL) turn = process->serial.enter(scope, name);
-  const uint64_t failures_before = failures_recorded;
+  const uint64_t failures_before = calls_failed;
   const phost_status status = process->handler(process->user_data, &ctx, args, &result);
   turn.reset();
   if (status == PHOST_OK) {
@@ -220,9 +220,9 @@ phost_value* Host::dispatch(InFlight& counted, phost_call_ctx* parent, const Cal
   if (ctx.nested_status != PHOST_OK && status == ctx.nested_status)
     throw Error(ctx.nested_status, std::move(ctx.nested->message), ctx.nested->code, std::move(ctx.nested->stack));
   // The same for a call made without the ctx (an application's handler
-  // forwarding phost_call's status): the failure this thread recorded last,
-  // during this handler, with that status.
-  if (failures_recorded != failures_before && last_status == status) {
+  // forwarding phost_call's status): the last call that failed on this
+  // thread during this handler, with that status.
+  if (calls_failed != failures_before && last_status == status && known_status(status)) {
     LastError& forwarded = last_error();
     throw Error(status, forwarded.message, forwarded.code, forwarded.stack);
   }
