@@ -660,8 +660,8 @@ private:
     it->second.expires_ms = expires_ms;
   }
 
-  // Reads the file into memory: expired rows and rows past max_entries (the
-  // oldest writes; read recency is not persisted) are deleted from it.
+  // Reads the file into memory: expired rows and rows past max_entries or
+  // max_mb (the oldest writes; read recency is not persisted) are deleted from it.
   void load() {
     const std::vector<Db::Row> rows = db_->rows();
     const int64_t now_ns = steady_ns(), now_ms = wall_ms();

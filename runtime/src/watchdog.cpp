@@ -57,8 +57,9 @@ bool CallTimer::check(int64_t now_ns) noexcept {
       terminate_locked(StopReason::timeout);
       break;
     }
-    // ctx_cancelled is also true once the ctx's own deadline has passed; our
-    // deadline is never later than the ctx's, so the clock tells which.
+    // ctx_cancelled is also true once the ctx's own deadline has passed (our
+    // deadline is never later than the ctx's, so the clock tells which) and
+    // once its host is being destroyed (stop_error tells that from a cancel).
     if (a.ctx && api().ctx_cancelled(a.ctx)) {
       terminate_locked(a.deadline_ns && api().clock_ns() >= a.deadline_ns ? StopReason::timeout
                                                                            : StopReason::cancelled);
