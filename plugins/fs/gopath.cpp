@@ -49,4 +49,23 @@ std::string ext(std::string_view path) {
 
 bool has_meta(std::string_view pattern) { return pattern.find_first_of("*?[\\") != std::string_view::npos; }
 
+bool well_formed(std::string_view pattern) {
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\') {
+      if (++i == pattern.size()) return false;  // escapes nothing
+    } else if (pattern[i] == '[') {
+      size_t j = i + 1;
+      if (j < pattern.size() && pattern[j] == '^') ++j;
+      if (j < pattern.size() && (pattern[j] == ']' || pattern[j] == '-')) return false;  // an empty class, a bare '-'
+      for (; j < pattern.size() && pattern[j] != ']'; ++j) {
+        if (pattern[j] == '\\' && ++j == pattern.size()) return false;
+        if (pattern[j] == '-' && j + 1 < pattern.size() && pattern[j + 1] == ']') return false;  // a range to nothing
+      }
+      if (j == pattern.size()) return false;  // never closed
+      i = j;
+    }
+  }
+  return true;
+}
+
 }  // namespace fsplugin::gopath

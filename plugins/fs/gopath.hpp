@@ -14,5 +14,8 @@ std::string ext(std::string_view path);    // filepath.Ext without the dot (gou'
 
 // Whether a glob pattern segment holds a meta character (filepath's hasMeta).
 bool has_meta(std::string_view pattern);
+// Whether filepath.Match would take the pattern segment, rather than return
+// ErrBadPattern: every '[' closed, no empty class, no trailing '\\'.
+bool well_formed(std::string_view pattern);
 
 }  // namespace fsplugin::gopath

@@ -707,6 +707,8 @@ const Method kMethods[] = {
     {"Glob", false,
      [](const Ctx& c) {
        const RelPath pattern = c.path_arg(0, "pattern");
+       for (const std::string& part : pattern.parts)  // as Go's filepath.Glob, before any match
+         if (!gopath::well_formed(part)) c.s.fail_path(400, pattern.text, "is not a valid pattern (syntax error in pattern)");
        std::vector<std::string> out;
        glob_from(c, RelPath{}, pattern.parts, 0, out);
        return strings_value(c, out);

@@ -206,6 +206,14 @@ TEST_CASE("Glob matches as Go's filepath.Glob and gives '/'-rooted paths") {
   CHECK(fs.json("fs.data.Glob", phost::args("/*.none")) == "[]");
   CHECK(fs.json("fs.data.Glob", phost::args("/nope/*")) == "[]");
   CHECK(fs.error("fs.data.Glob", phost::args("/../*")).code == 400);
+  // What Go's filepath.Glob calls ErrBadPattern, even where nothing would match.
+  for (const char* bad : {"[", "/x/[ab", "[]a]", "[-a]", "[a-]", "x\\"}) {
+    CAPTURE(bad);
+    const auto e = fs.error("fs.data.Glob", phost::args(bad));
+    CHECK(e.code == 400);
+    CHECK(contains(e.message, "is not a valid pattern (syntax error in pattern)"));
+  }
+  CHECK(fs.json("fs.data.Glob", phost::args("[^b].txt")) == R"(["/a.txt"])");
   CHECK(fs.error("fs.data.Glob").message == "fs.data.Glob: argument 1 (pattern) is missing");
 }
 
