@@ -19,6 +19,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <type_traits>
 
 namespace phost {
@@ -127,7 +128,7 @@ void Host::load_plugin(std::string_view path_text, const phost_value* config, co
     registry_.remove_owned_by(plugin.get());
   };
   phost_status status = PHOST_E_INTERNAL;
-  std::string thrown;  // what an entry that broke the ABI's rule threw
+  std::optional<std::string> thrown;  // what an entry that broke the ABI's rule threw
   try {
     status = entry(api_table(), plugin.get(), &plugin->info);
   } catch (const std::exception& e) {
@@ -135,10 +136,10 @@ void Host::load_plugin(std::string_view path_text, const phost_value* config, co
   } catch (...) {
     thrown = "an exception that is not a std::exception";
   }
-  if (!thrown.empty()) {
+  if (thrown) {
     undo();
     throw Error(PHOST_E_LOAD, "plugin " + path + " failed to initialise: its entry threw (the C ABI forbids it): " +
-                                  replace_invalid_utf8(thrown.substr(0, 1000)));
+                                  replace_invalid_utf8(thrown->substr(0, 1000)));
   }
   const LastError why = last_error();
 
