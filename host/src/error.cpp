@@ -114,9 +114,8 @@ void set_last_error(phost_status status, int32_t code, std::string_view message,
   // Messages and stacks carry plugin text and file paths: always valid UTF-8 here.
   auto assign = [](std::string& to, std::string_view text) noexcept {
     try {
-      if (text.size() > kMaxFailureText + 4096) to = replace_invalid_utf8(capped_failure_text(text));
-      else if (valid_utf8(text)) to.assign(text);
-      else to = replace_invalid_utf8(text);
+      to = capped_failure_text(text);
+      if (!valid_utf8(to)) to = replace_invalid_utf8(to);
     } catch (...) {
       to.clear();  // No memory for the text; the status still tells.
     }
