@@ -167,28 +167,20 @@ constexpr char kLockdown[] = R"JS(
     return sliced(self, typedJoin, [text], text, joinSlice);
   };
   const toLocaleStringLarge = (self, args) => sliced(self, typedToLocaleString, args, ',', localeSlice);
-  const arrayJoin = Array.prototype.join, arrayToLocaleString = Array.prototype.toLocaleString;
-  const methods = {
-    typed: {
-      join(separator) {
-        return large(this, joinSlice) ? joinLarge(this, separator) : apply(typedJoin, this, [separator]);
-      },
-      toLocaleString(...args) {
-        return large(this, localeSlice) ? toLocaleStringLarge(this, args) : apply(typedToLocaleString, this, args);
-      },
+  // The wrappers of one native method each (named and sized as it is).
+  const joinOf = (native) => ({
+    join(separator) { return large(this, joinSlice) ? joinLarge(this, separator) : apply(native, this, [separator]); },
+  }).join;
+  const toLocaleStringOf = (native) => ({
+    toLocaleString(...args) {
+      return large(this, localeSlice) ? toLocaleStringLarge(this, args) : apply(native, this, args);
     },
-    array: {
-      join(separator) {
-        return large(this, joinSlice) ? joinLarge(this, separator) : apply(arrayJoin, this, [separator]);
-      },
-      toLocaleString(...args) {
-        return large(this, localeSlice) ? toLocaleStringLarge(this, args) : apply(arrayToLocaleString, this, args);
-      },
-    },
-  };
-  for (const [target, own] of [[typedArray, methods.typed], [Array.prototype, methods.array]])
+  }).toLocaleString;
+  for (const target of [typedArray, Array.prototype]) {
+    const wrapped = { join: joinOf(target.join), toLocaleString: toLocaleStringOf(target.toLocaleString) };
     for (const key of ['join', 'toLocaleString'])
-      defineProperty(target, key, { value: own[key], writable: true, enumerable: false, configurable: true });
+      defineProperty(target, key, { value: wrapped[key], writable: true, enumerable: false, configurable: true });
+  }
 
   // JSON.parse keeps its nesting on a stack outside the heap (~60 bytes a
   // level): '['.repeat(2e8) would take 12 GB past the heap limit. A long
