@@ -144,41 +144,47 @@ void Pool::spawn_in_background() {
   spawners_.reserve(spawners_.size() + 1);  // nothing below throws once the thread runs
   auto done = std::make_shared<std::atomic<bool>>(false);
   spawners_.push_back({std::thread([this, done] {
-                         std::shared_ptr<Child> child;
-                         std::string failure;
-                         try {
-                           child = spawn();
-                         } catch (const Error& e) {
-                           failure = e.message();
-                         } catch (const std::exception& e) {
-                           failure = e.what();
-                         } catch (...) {
-                           failure = "an unknown error";
-                         }
-                         std::shared_ptr<Child> unwanted;
-                         {
-                           std::lock_guard lock(mutex_);
-                           --spawning_;
-                           if (!child) {
-                             if (!stopping_) {
-                               deaths_in_a_row_.fetch_add(1);
-                               last_death_ns_ = clock_ns();
-                               last_death_ = failure;
-                             }
-                             last_spawn_failure_ = failure;
-                             ++spawn_failures_;
-                           } else if (stopping_) {
-                             unwanted = std::move(child);
-                           } else {
-                             children_.push_back(std::move(child));
-                           }
-                         }
-                         cv_.notify_all();
-                         if (unwanted) unwanted->request_stop();
+                         load_new_worker();
                          done->store(true);
                        }),
                        done});
   ++spawning_;  // the thread counts down under mutex_, which the caller holds
+}
+
+// A spawner's work: the new worker joins the pool, or its failure is
+// recorded for the calls that wait for it.
+void Pool::load_new_worker() noexcept {
+  std::shared_ptr<Child> child;
+  std::string failure;
+  try {
+    child = spawn();
+  } catch (const Error& e) {
+    failure = e.message();
+  } catch (const std::exception& e) {
+    failure = e.what();
+  } catch (...) {
+    failure = "an unknown error";
+  }
+  std::shared_ptr<Child> unwanted;
+  {
+    std::lock_guard lock(mutex_);
+    --spawning_;
+    if (!child) {
+      if (!stopping_) {
+        deaths_in_a_row_.fetch_add(1);
+        last_death_ns_ = clock_ns();
+        last_death_ = failure;
+      }
+      last_spawn_failure_ = failure;
+      ++spawn_failures_;
+    } else if (stopping_) {
+      unwanted = std::move(child);
+    } else {
+      children_.push_back(std::move(child));
+    }
+  }
+  cv_.notify_all();
+  if (unwanted) unwanted->request_stop();
 }
 
 void Pool::died(Child& child) {

@@ -74,6 +74,7 @@ private:
 
   std::shared_ptr<Child> spawn();
   void spawn_in_background();
+  void load_new_worker() noexcept;
   std::shared_ptr<Child> lease(const phost_call_ctx* ctx);
   // Runs a proxy's call on child (leased for it, or re-entered by a nested call).
   phost_value* serve_on(std::shared_ptr<Child> child, phost_call_ctx* ctx, const Proxy& proxy, uint64_t via,
