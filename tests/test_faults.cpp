@@ -187,6 +187,9 @@ TEST_CASE("a plugin whose entry throws, or that names itself with 100,000 charac
   CHECK(load(host.get(), path, throwing.get()) == PHOST_E_LOAD);
   CHECK(last_error().message ==
         "plugin " + path + " failed to initialise: its entry threw (the C ABI forbids it): throws_late: the entry gave up");
+  Ref silent = json(R"({"throw_empty_at_entry": true})");
+  CHECK(load(host.get(), path, silent.get()) == PHOST_E_LOAD);
+  CHECK(last_error().message == "plugin " + path + " failed to initialise: its entry threw (the C ABI forbids it): ");
   Ref long_name = json(R"({"long_name": true})");
   CHECK(load(host.get(), path, long_name.get()) == PHOST_E_LOAD);
   CHECK(last_error().message ==
