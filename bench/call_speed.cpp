@@ -25,6 +25,8 @@
 //
 // Usage: bench_call_speed [round seconds, default 0.2] [case ...]
 //   Medians of 5 rounds of process CPU time (all threads).
+//   BENCH_V8_FLAGS: V8 flags for profiling (--perf-basic-prof for perf,
+//   --no-concurrent-recompilation under callgrind, where JIT threads lag).
 #include "lockdown.hpp"
 #include "v8_baselines.hpp"
 
@@ -561,6 +563,7 @@ int main(int argc, char** argv) {
     return cases.empty() || std::find(cases.begin(), cases.end(), c) != cases.end();
   };
   bench::print_header("bench_call_speed");
+  if (const char* flags = std::getenv("BENCH_V8_FLAGS")) v8::V8::SetFlagsFromString(flags);
   auto host = make_host();  // initialises V8 for the process
   bench::RawIsolate raw;
   std::printf("V8 %s, plugin %s; CPU ns per call, median of %d rounds of %.2f s\n", v8::V8::GetVersion(),

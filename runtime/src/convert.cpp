@@ -294,6 +294,14 @@ public:
     return container(object, depth);
   }
 
+  // A root the fused encoder already wrote (ResultReader::Fused).
+  Value decoded(const ResultReader::Stream& stream) {
+    budget_.items(1);  // the root, as convert() counts it
+    Hold hold(*reader_, context_);
+    start(stream, 0);
+    return decode_container(!stream.tags.empty() && int(stream.tags[0]) == ResultReader::kArray, 0);
+  }
+
 private:
   // The objects on the path from the root: a repeat is a cycle. depth is
   // bounded by kMaxDepth, so a fixed array holds them.
@@ -426,19 +434,29 @@ private:
 
   // ---- the encoder's stream (result_reader.hpp) ----
 
+  // The buffers are the reader's until the stream is decoded: a getter (or
+  // the walk of a handed-over value) converting another value in the
+  // meantime takes the C++ walk.
+  struct Hold {
+    ResultReader& reader;
+    v8::Local<v8::Context> context;
+    explicit Hold(ResultReader& r, v8::Local<v8::Context> c) : reader(r), context(c) { reader.set_busy(true); }
+    ~Hold() {
+      reader.set_busy(false);
+      if (reader.handed_over()) reader.release(context);
+    }
+  };
+
+  void start(const ResultReader::Stream& stream, int depth) {
+    cursor_ = stream.tags.data();
+    end_ = cursor_ + stream.tags.size();
+    bytes_ = stream.bytes;
+    bytes_end_ = bytes_ + stream.byte_count;
+    root_depth_ = depth;
+  }
+
   Value encoded(v8::Local<v8::Object> root, bool list, int depth) {
-    // The buffers are the reader's until the stream is decoded: a getter
-    // (or the walk of a handed-over value) converting another value in the
-    // meantime takes the C++ walk.
-    struct Hold {
-      ResultReader& reader;
-      v8::Local<v8::Context> context;
-      explicit Hold(ResultReader& r, v8::Local<v8::Context> c) : reader(r), context(c) { reader.set_busy(true); }
-      ~Hold() {
-        reader.set_busy(false);
-        if (reader.handed_over()) reader.release(context);
-      }
-    } hold(*reader_, context_);
+    Hold hold(*reader_, context_);
     ResultReader::Stream stream;
     bool threw = false;
     {
@@ -454,11 +472,7 @@ private:
         caught.ReThrow();
       }
     }
-    cursor_ = stream.tags.data();
-    end_ = cursor_ + stream.tags.size();
-    bytes_ = stream.bytes;
-    bytes_end_ = bytes_ + stream.byte_count;
-    root_depth_ = depth;
+    start(stream, depth);
     Value out = decode_container(list, depth);
     // The stream can be whole when the encoder threw after its last write.
     if (threw) fail(500, "a getter threw while converting the value", PHOST_E_PROCESS);
@@ -617,7 +631,7 @@ CallArgs::CallArgs(v8::Local<v8::Context> context, const phost_value* args, cons
       Scratch<const phost_value*, ShapeCache::kMaxCallArgs * kRow> items;
       Scratch<ShapeCache::Argument, ShapeCache::kMaxCallArgs> shape;
       bool any_object = false;
-      size_t count = 1;  // the slot for the function
+      size_t count = 2;  // the slots for the function and the result encoder
       for (size_t i = 0; i < argc; ++i) {
         std::string_view* row = keys.data() + i * kRow;
         shape[i] = {row, convert.flat(a.value_at(args, i, nullptr), row, items.data() + i * kRow)};
@@ -627,7 +641,7 @@ CallArgs::CallArgs(v8::Local<v8::Context> context, const phost_value* args, cons
       if (any_object) via_ = convert.shapes()->caller(context, shape.data(), argc);
       if (!via_.IsEmpty()) {
         v8::Local<v8::Value>* out = room(count);
-        size_t next = 1;
+        size_t next = 2;
         for (size_t i = 0; i < argc; ++i) {
           if (shape[i].n) {
             convert.argument_members(shape[i].keys, items.data() + i * kRow, shape[i].n, out + next);
@@ -656,10 +670,12 @@ v8::Local<v8::Value>* CallArgs::room(size_t n) {
   return values_;
 }
 
-v8::MaybeLocal<v8::Value> CallArgs::call(v8::Local<v8::Context> context, v8::Local<v8::Function> fn) {
+v8::MaybeLocal<v8::Value> CallArgs::call(v8::Local<v8::Context> context, v8::Local<v8::Function> fn,
+                                         v8::Local<v8::Function> encoder) {
   v8::Local<v8::Value> receiver = v8::Undefined(context->GetIsolate());
   if (via_.IsEmpty()) return fn->Call(context, receiver, static_cast<int>(count_), values_);
   values_[0] = fn;
+  values_[1] = encoder.IsEmpty() ? receiver : encoder.As<v8::Value>();
   return via_->Call(context, receiver, static_cast<int>(count_), values_);
 }
 
@@ -670,6 +686,14 @@ v8::Local<v8::Value> to_v8(v8::Local<v8::Context> context, const phost_value* va
       return number(context->GetIsolate(), i);
   try {
     return ToV8(context, limits).convert(value, 0);
+  } catch (Failed& f) {
+    throw to_error(f);
+  }
+}
+
+Value from_encoded(v8::Local<v8::Context> context, const ResultReader::Stream& stream, const ValueLimits& limits) {
+  try {
+    return FromV8(context, limits).decoded(stream);
   } catch (Failed& f) {
     throw to_error(f);
   }

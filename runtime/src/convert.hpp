@@ -21,6 +21,7 @@
 // limit: over it is a 507, never an abort.
 #pragma once
 
+#include "result_reader.hpp"
 #include "scratch.hpp"
 
 #include <phost/value.hpp>
@@ -45,6 +46,8 @@ struct ValueLimits {
 // isolate: the caller's TryCatch has it.
 v8::Local<v8::Value> to_v8(v8::Local<v8::Context> context, const phost_value* value, const ValueLimits& limits);
 Value from_v8(v8::Local<v8::Context> context, v8::Local<v8::Value> value, const ValueLimits& limits);
+// The same for a value the fused result encoder wrote (ResultReader::Fused).
+Value from_encoded(v8::Local<v8::Context> context, const ResultReader::Stream& stream, const ValueLimits& limits);
 
 // A call's arguments (an array value), converted, and the call of a script's
 // function with them: directly, or, when some are objects of a shape seen
@@ -57,7 +60,11 @@ public:
   CallArgs(const CallArgs&) = delete;
   CallArgs& operator=(const CallArgs&) = delete;
 
-  v8::MaybeLocal<v8::Value> call(v8::Local<v8::Context> context, v8::Local<v8::Function> fn);
+  // Whether the call goes through a shape's trampoline, which hands the
+  // result to encoder (ResultReader::Fused::function(); empty: none).
+  bool through_trampoline() const noexcept { return !via_.IsEmpty(); }
+  v8::MaybeLocal<v8::Value> call(v8::Local<v8::Context> context, v8::Local<v8::Function> fn,
+                                 v8::Local<v8::Function> encoder = {});
 
 private:
   static constexpr size_t kInline = 16;

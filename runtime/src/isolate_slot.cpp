@@ -209,10 +209,22 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
     }
 
     CallStack::Scope frame(calls_, {ctx, c->script->id, guard.deadline_ns()});
+    const ValueLimits limits = value_limits();
+    std::optional<ResultReader::Fused> fused;  // the result encoded by the call itself, when it can be
+    if (keys_ && limits.items && argv->through_trampoline())
+      fused.emplace(keys_->reader(), context, kMaxDepth, double(limits.items - 1), double(limits.bytes));
+    auto result_error = [&](const std::string& what) {
+      return "result of '" + c->script->id + "." + std::string(method) + "': " + what;
+    };
     v8::Local<v8::Value> result;
-    if (!argv->call(context, fn).ToLocal(&result)) {
+    if (!argv->call(context, fn, fused ? fused->function() : v8::Local<v8::Function>()).ToLocal(&result)) {
       if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
-      throw errors_->translate(context, try_catch, "");
+      if (!fused || !fused->converting()) throw errors_->translate(context, try_catch, "");
+      // The encoder's own failure (its stack overflowed) must not carry its
+      // private context to a script; a getter's exception goes on.
+      if (keys_->reader().own_exception(try_catch.Exception()))
+        throw Error(500, result_error("cannot convert the value (its reader failed)"), PHOST_E_PROCESS);
+      throw errors_->translate(context, try_catch, "converting the result");
     }
     if (result->IsPromise()) {
       auto promise = result.As<v8::Promise>();
@@ -234,11 +246,13 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
 
     Value out;
     try {
-      out = from_v8(context, result, value_limits());
+      ResultReader::Stream stream;
+      out = fused && fused->encoded(context, result, stream) ? from_encoded(context, stream, limits)
+                                                             : from_v8(context, result, limits);
     } catch (const Error& e) {
       if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
       if (try_catch.HasCaught()) throw errors_->translate(context, try_catch, "converting the result");
-      throw Error(e.code(), "result of '" + c->script->id + "." + std::string(method) + "': " + e.what(), e.status());
+      throw Error(e.code(), result_error(e.what()), e.status());
     }
     // Jobs queued during this call (by getters, say) run inside it, with its context.
     if (guard.outermost()) {

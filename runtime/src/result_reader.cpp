@@ -12,6 +12,8 @@
 #include <v8-template.h>
 #include <v8-typed-array.h>
 
+#include <algorithm>
+
 namespace phost::v8rt {
 namespace {
 
@@ -22,7 +24,7 @@ constexpr std::string_view kEncoder = R"JS((function (kind) {
 'use strict';
 const keysOf = Object.keys, floor = Math.floor;
 const MIN = -(2n ** 63n), MAX = 2n ** 63n - 1n;
-const meta = new Float64Array(8);
+const meta = new Float64Array(16);
 const state = [new Float64Array(256), new Uint8Array(1024), []];
 let out = state[0], bytes = state[1], refs = state[2];
 let pos = 0, bpos = 0, items = 0, spent = 0, maxDepth = 0, maxItems = 0, maxBytes = 0, nrefs = 0, deepest = 0;
@@ -180,7 +182,25 @@ function encode(root, list) {
     for (let i = 0; i < deepest; i++) stack[i] = undefined;  // keeps nothing of the value alive
   }
 }
-return [encode, () => { refs.length = 0; }, meta, state, keyList];
+// A call's result, encoded by the call itself (ResultReader::Fused): done
+// stands for a value written to the stream. meta[8] arms it, meta[9..11] are
+// the limits; meta[7] tells C++ that a throw came from the conversion, and
+// meta[12] that the encoder is busy (a getter's conversion walks in C++).
+// After a throw, C++ puts meta[7..12] back as they were.
+const done = Object.freeze([]);
+function result(r) {
+  if (meta[8] === 0 || typeof r !== 'object' || r === null) return r;
+  const k = kind(r);
+  if (k > 1) return r;
+  meta[8] = 0;
+  meta[7] = 1;
+  meta[12] = 1;
+  meta[4] = meta[9]; meta[5] = meta[10]; meta[6] = meta[11];
+  encode(r, k === 1);
+  meta[12] = 0;
+  return done;
+}
+return [encode, () => { refs.length = 0; }, meta, state, keyList, result, done];
 }))JS";
 
 void classify(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -249,19 +269,23 @@ bool ResultReader::make(v8::Local<v8::Context> caller) {
       !parts->IsArray())
     return false;
   auto list = parts.As<v8::Array>();
-  v8::Local<v8::Value> encode, clear, meta, state, refs, keys;
+  v8::Local<v8::Value> encode, clear, meta, state, refs, keys, result, done;
   if (!list->Get(context, 0).ToLocal(&encode) || !list->Get(context, 1).ToLocal(&clear) ||
       !list->Get(context, 2).ToLocal(&meta) || !list->Get(context, 3).ToLocal(&state) ||
       !list->Get(context, 4).ToLocal(&keys) || !keys->IsArray() ||
-      !state.As<v8::Array>()->Get(context, 2).ToLocal(&refs))
+      !state.As<v8::Array>()->Get(context, 2).ToLocal(&refs) || !list->Get(context, 5).ToLocal(&result) ||
+      !result->IsFunction() || !list->Get(context, 6).ToLocal(&done))
     return false;
   context_.Reset(isolate_, context);
   encode_.Reset(isolate_, encode.As<v8::Function>());
   clear_.Reset(isolate_, clear.As<v8::Function>());
+  result_.Reset(isolate_, result.As<v8::Function>());
+  done_.Reset(isolate_, done);
   state_.Reset(isolate_, state.As<v8::Array>());
   refs_.Reset(isolate_, refs.As<v8::Array>());
   key_list_.Reset(isolate_, keys.As<v8::Array>());
   meta_ = store_of(meta);
+  meta_data_ = meta_ ? static_cast<double*>(meta_->Data()) : nullptr;
   refresh(context);
   failed_ = meta_ == nullptr || out_ == nullptr || bytes_ == nullptr;
   return !failed_;
@@ -285,13 +309,47 @@ bool ResultReader::encode(v8::Local<v8::Context> context, v8::Local<v8::Object> 
   meta[6] = bytes;
   v8::Local<v8::Value> argv[] = {root, v8::Boolean::New(isolate_, list)};
   const bool ok = !encode_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 2, argv).IsEmpty();
+  written(context, out);
+  return ok;
+}
+
+ResultReader::Fused::Fused(ResultReader& reader, v8::Local<v8::Context> context, int max_depth, double items,
+                           double bytes)
+    : reader_(reader) {
+  if (reader.busy() || reader.failed_ || (reader.encode_.IsEmpty() && !reader.make(context))) return;
+  meta_ = reader.meta_data_;
+  std::copy(meta_ + kFirst, meta_ + kFirst + kSaved, saved_);
+  meta_[kConverting] = 0;
+  meta_[kArmed] = 1;
+  meta_[kLimits] = max_depth;
+  meta_[kLimits + 1] = items;
+  meta_[kLimits + 2] = bytes;
+}
+
+ResultReader::Fused::~Fused() {
+  if (meta_) std::copy(saved_, saved_ + kSaved, meta_ + kFirst);
+}
+
+v8::Local<v8::Function> ResultReader::Fused::function() const {
+  return meta_ ? reader_.result_.Get(reader_.isolate_) : v8::Local<v8::Function>();
+}
+
+bool ResultReader::Fused::encoded(v8::Local<v8::Context> context, v8::Local<v8::Value> result, Stream& out) {
+  if (!meta_ || result != reader_.done_.Get(reader_.isolate_)) return false;
+  reader_.written(context, out);
+  return true;
+}
+
+bool ResultReader::Fused::converting() const noexcept { return meta_ && meta_[kConverting] != 0; }
+
+void ResultReader::written(v8::Local<v8::Context> context, Stream& out) {
+  const auto* meta = static_cast<const double*>(meta_->Data());
   if (meta[2] != 0) refresh(context);
   const auto written = static_cast<size_t>(meta[0]);
   out.tags = std::span<const double>(static_cast<const double*>(out_->Data()),
                                      std::min(written, out_->ByteLength() / sizeof(double)));
   out.bytes = static_cast<const uint8_t*>(bytes_->Data());
   out.byte_count = std::min(static_cast<size_t>(meta[1]), bytes_->ByteLength());
-  return ok;
 }
 
 bool ResultReader::handed_over() const noexcept {

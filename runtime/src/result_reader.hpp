@@ -77,7 +77,38 @@ public:
   // until it has decoded out: meanwhile other conversions walk in C++.
   bool encode(v8::Local<v8::Context> context, v8::Local<v8::Object> root, bool list, int max_depth, double items,
               double bytes, Stream& out);
-  bool busy() const noexcept { return busy_; }
+  // The encoder armed for the result of one call made through a shape's
+  // trampoline (shape_cache.hpp), which passes the script function's result
+  // to function(): a plain object or array is encoded there, in the same JS
+  // call, and comes back as a marker that encoded() recognizes; anything
+  // else comes back as it is. One C++ -> JS call less per such call.
+  // Restores the state of an outer call's armed encoder (nested calls).
+  class Fused {
+  public:
+    // The limits as encode()'s. Not armed (function() empty) while the
+    // reader is busy or could not be made.
+    Fused(ResultReader& reader, v8::Local<v8::Context> context, int max_depth, double items, double bytes);
+    ~Fused();
+    Fused(const Fused&) = delete;
+    Fused& operator=(const Fused&) = delete;
+
+    v8::Local<v8::Function> function() const;
+    // True when result is the marker; out is then the stream to decode.
+    bool encoded(v8::Local<v8::Context> context, v8::Local<v8::Value> result, Stream& out);
+    // The call threw while its result was being encoded (by a getter, or
+    // the encoder's own failure): the script function itself returned.
+    bool converting() const noexcept;
+
+  private:
+    // meta slots: 7 converting, 8 armed, 9..11 the limits, 12 encoding.
+    static constexpr size_t kFirst = 7, kConverting = 7, kArmed = 8, kLimits = 9, kSaved = 6;
+    ResultReader& reader_;
+    double* meta_ = nullptr;  // set when armed
+    double saved_[kSaved];
+  };
+
+  // Decoding a stream (set_busy), or encoding a result inside a call (Fused).
+  bool busy() const noexcept { return busy_ || (meta_data_ && meta_data_[kEncoding] != 0); }
   void set_busy(bool busy) noexcept { busy_ = busy; }
   // True when the pending exception came from the encoder itself (its
   // private context must not reach a script), not from a getter.
@@ -95,6 +126,7 @@ public:
 private:
   bool make(v8::Local<v8::Context> caller);
   void refresh(v8::Local<v8::Context> context);
+  void written(v8::Local<v8::Context> context, Stream& out);
 
   v8::Isolate* isolate_;
   bool busy_ = false;
@@ -102,11 +134,16 @@ private:
   v8::Global<v8::Context> context_;
   v8::Global<v8::Function> encode_;
   v8::Global<v8::Function> clear_;
+  v8::Global<v8::Function> result_;  // Fused::function()
+  v8::Global<v8::Value> done_;       // its marker
   v8::Global<v8::Array> state_;  // [out, bytes, refs]: the buffers, replaced when they grow
   v8::Global<v8::Array> refs_, key_list_;
   std::deque<std::string> keys_;  // key_list_ as UTF-8, read as far as needed (stable references)
-  // meta: [written doubles, written bytes, grew, release refs, depth limit, items left, bytes left]
+  // meta: [written doubles, written bytes, grew, release refs, depth limit, items left, bytes left,
+  //        then Fused's five]
   std::shared_ptr<v8::BackingStore> meta_, out_, bytes_;
+  double* meta_data_ = nullptr;  // meta_'s
+  static constexpr size_t kEncoding = 12;
 };
 
 }  // namespace phost::v8rt

@@ -104,7 +104,7 @@ v8::Local<v8::Function> ShapeCache::caller(v8::Local<v8::Context> context, const
   }
   Entry* due = nullptr;
   if (v8::Local<v8::Function> fn = find(due); !fn.IsEmpty() || !due) return fn;
-  std::string source = "(function (f, " + parameters(values) + ") { 'use strict'; return f(";
+  std::string source = "(function (f, e, " + parameters(values) + ") { 'use strict'; const r = f(";
   size_t next = 0;
   for (size_t i = 0; i < argc; ++i) {
     if (i) source += ", ";
@@ -115,7 +115,7 @@ v8::Local<v8::Function> ShapeCache::caller(v8::Local<v8::Context> context, const
       source += "v" + std::to_string(next++);
     }
   }
-  return compile(*due, context, source + "); })", kBridgeFile);
+  return compile(*due, context, source + "); return e === undefined ? r : e(r); })", kBridgeFile);
 }
 
 v8::Local<v8::Function> ShapeCache::find(Entry*& due) {

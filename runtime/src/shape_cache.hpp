@@ -7,9 +7,10 @@
 // is bounded, and shapes beyond it are built property by property.
 //
 // The same for a whole call whose arguments include such objects: a function
-// made for the argument list's shape builds them and calls the script's
-// function, `(f, v0, v1, v2) => f({"x": v0, "y": v1}, v2)`, one call from C++
-// instead of one per object and one more for the function (issue 14).
+// made for the argument list's shape builds them, calls the script's function
+// and hands its result to the result encoder (ResultReader::Fused), if any:
+// `(f, e, v0, v1, v2) => e(f({"x": v0, "y": v1}, v2))`, one call from C++
+// instead of one per object, one for the function and one for the result.
 #pragma once
 
 #include <v8-context.h>
@@ -47,8 +48,9 @@ public:
   };
   static constexpr size_t kMaxCallArgs = 8;
   // The caller for a call with these arguments (at most kMaxCallArgs, one an
-  // object at least), called as caller(fn, values...) with each object's
-  // values in place of it; an empty handle as for builder(). Compiled as
+  // object at least), called as caller(fn, encoder or undefined, values...)
+  // with each object's values in place of it; an empty handle as for
+  // builder(). Compiled as
   // kBridgeFile, so that an error's stack ends at the script's function.
   v8::Local<v8::Function> caller(v8::Local<v8::Context> context, const Argument* args, size_t argc);
 

@@ -237,6 +237,70 @@ TEST_CASE("a call through its argument shape's function looks like a direct call
   }
 }
 
+// Through its shape's function, a call's result is also read inside that
+// call (ResultReader::Fused): results, errors and the values of calls nested
+// in it, even in its result's getters, must be the same as the first times.
+TEST_CASE("a result read inside the call through its shape's function is the result read after it") {
+  rt_test::Runtime rt;
+  std::vector<std::string> seen;
+  rt.host().add("test.json", "", [&seen](phost::Call& call) {
+    seen.push_back(call.args()[0].to_json());
+    return call.args()[0].retain();
+  });
+  rt.load("f", "function Values(a, b) {\n"
+               "  return { sum: a.x + b.y, list: [1, 'two', [3]], text: 'é'.repeat(70), d: new Date(0),\n"
+               "           m: new Map([['k', [a.x]]]), u: undefined, n: null };\n"
+               "}\n"
+               "function List(a, b) { return [a.x, b]; }\n"
+               "function One(a, b) { return [a.y]; }\n"
+               "function Getter(a, b) { return { ok: a.x, get bad() { throw new Exception('from getter ' + b.y, 418); } }; }\n"
+               "function ThrowsAfter(a, b) { const r = Process('scripts.f.List', a, b); throw new Exception('after ' + r[0], 409); }\n"
+               "function Nested(a, b) {\n"
+               "  return { inner: Process('scripts.f.List', a, b),\n"
+               "           get g() { return [Process('scripts.f.List', b, a), Process('test.json', { k: [a.x] })]; } };\n"
+               "}\n"
+               "function Refused(a, b) { return new Proxy({}, {}); }\n"
+               "function Later(a, b) { return Promise.resolve({ later: a.x }); }\n"
+               "function Big(a, b) { return { many: new Array(a.x).fill(1) }; }\n");
+  const Value p = Value::from_json(R"({"x":1,"y":2})");
+  rt_test::Failure first_getter, first_after, first_refused, first_big;
+  for (int round = 0; round < 7; ++round) {
+    CAPTURE(round);
+    CHECK(rt.json("scripts.f.Values", phost::args(p.retain(), p.retain())) ==
+          R"({"sum":3,"list":[1,"two",[3]],"text":")" + [] {
+            std::string s;
+            for (int i = 0; i < 70; ++i) s += "é";
+            return s;
+          }() + R"(","d":"1970-01-01T00:00:00.000Z","m":{"k":[1]},"n":null})");
+    CHECK(rt.json("scripts.f.List", phost::args(p.retain(), p.retain())) == R"([1,{"x":1,"y":2}])");
+    CHECK(rt.json("scripts.f.One", phost::args(p.retain(), p.retain())) == "[2]");
+    CHECK(rt.json("scripts.f.Nested", phost::args(p.retain(), p.retain())) ==
+          R"({"inner":[1,{"x":1,"y":2}],"g":[[1,{"x":1,"y":2}],{"k":[1]}]})");
+    CHECK(rt.json("scripts.f.Later", phost::args(p.retain(), p.retain())) == R"({"later":1})");
+    const auto getter = rt.error_of("scripts.f.Getter", phost::args(p.retain(), p.retain()));
+    const auto after = rt.error_of("scripts.f.ThrowsAfter", phost::args(p.retain(), p.retain()));
+    const auto refused = rt.error_of("scripts.f.Refused", phost::args(p.retain(), p.retain()));
+    const auto big = rt.error_of("scripts.f.Big", phost::args(Value::from_json(R"({"x":2000000,"y":2})"), p.retain()));
+    if (round == 0) {
+      CHECK(getter.code == 418);
+      CHECK(getter.message.find("from getter 2") != std::string::npos);
+      CHECK(after.code == 409);
+      CHECK(after.message.find("after 1") != std::string::npos);
+      CHECK(refused.message.find("a Proxy cannot be converted") != std::string::npos);
+      CHECK(big.code == 413);
+      first_getter = getter, first_after = after, first_refused = refused, first_big = big;
+    }
+    CHECK(getter.code == first_getter.code);
+    CHECK(getter.message == first_getter.message);
+    CHECK(after.code == first_after.code);
+    CHECK(after.message == first_after.message);
+    CHECK(refused.message == first_refused.message);
+    CHECK(big.code == first_big.code);
+    CHECK(big.message == first_big.message);
+  }
+  CHECK(seen.size() == 7);
+}
+
 TEST_CASE("deeply nested values give a depth error, not a crash") {
   rt_test::Runtime rt;
   rt.load("deep", "function Make(n) { let o = {}; for (let i = 0; i < n; i++) o = {o}; return o; }\n"
