@@ -7,6 +7,7 @@
 #include <v8-exception.h>
 #include <v8-external.h>
 #include <v8-function-callback.h>
+#include <v8-internal.h>
 #include <v8-primitive.h>
 #include <v8-script.h>
 #include <v8-template.h>
@@ -219,6 +220,11 @@ std::shared_ptr<v8::BackingStore> store_of(v8::Local<v8::Value> view) {
 // bridge's, with native accessors and interceptors that read the current
 // context) and global proxies are API wrappers: handed back.
 ResultReader::Kind ResultReader::kind(v8::Local<v8::Object> o) {
+  // An ordinary object (JS_OBJECT_TYPE: no proxy, array, API wrapper, Date,
+  // Map, Error...) is told by its instance type, read as V8's own inline
+  // checks read it, instead of by twenty calls into V8 (~300 instructions).
+  using I = v8::internal::Internals;
+  if (I::GetInstanceType(*reinterpret_cast<const v8::internal::Address*>(*o)) == I::kJSObjectType) return kPlain;
   if (o->IsProxy() || o->IsPromise() || o->IsRegExp() || o->IsWeakMap() || o->IsWeakSet() ||
       o->IsGeneratorObject() || o->IsMapIterator() || o->IsSetIterator() || o->IsSymbolObject() ||
       o->IsFunction())
