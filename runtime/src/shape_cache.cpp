@@ -102,8 +102,17 @@ v8::Local<v8::Function> ShapeCache::caller(v8::Local<v8::Context> context, const
     if (!append_keys(shape_, args[i].keys, args[i].n)) return {};
     values += args[i].n ? args[i].n : 1;
   }
+  // A call repeats the shape of the one before it, most often: found
+  // without hashing.
+  if (last_caller_ && shape_ == last_caller_shape_) return last_caller_->fn.Get(isolate_);
   Entry* due = nullptr;
-  if (v8::Local<v8::Function> fn = find(due); !fn.IsEmpty() || !due) return fn;
+  if (v8::Local<v8::Function> fn = find(due); !fn.IsEmpty() || !due) {
+    if (!fn.IsEmpty()) {
+      last_caller_ = found_;
+      last_caller_shape_ = shape_;
+    }
+    return fn;
+  }
   std::string source = "(function (f, e, " + parameters(values) + ") { 'use strict'; const r = f(";
   size_t next = 0;
   for (size_t i = 0; i < argc; ++i) {
@@ -125,6 +134,7 @@ v8::Local<v8::Function> ShapeCache::find(Entry*& due) {
     it = shapes_.emplace(shape_, Entry{}).first;
   }
   Entry& e = it->second;
+  found_ = &e;
   if (!e.fn.IsEmpty()) return e.fn.Get(isolate_);
   if (++e.seen == kCompileAfter) due = &e;
   return {};

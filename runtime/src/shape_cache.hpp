@@ -73,6 +73,9 @@ private:
   v8::Isolate* isolate_;
   std::unordered_map<std::string, Entry, Hash, std::equal_to<>> shapes_;  // objects' and calls' (tagged apart)
   std::string shape_;  // the lookup string, kept so that building it allocates nothing
+  Entry* found_ = nullptr;  // find()'s entry (stable: entries are never removed)
+  Entry* last_caller_ = nullptr;  // the caller found last, for last_caller_shape_
+  std::string last_caller_shape_;
 };
 
 }  // namespace phost::v8rt
