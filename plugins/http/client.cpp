@@ -366,6 +366,9 @@ Response Client::send(const Request& request, const phost::Call& call, const Lin
     if (!hop.refused.empty() && !hop.opened && result == CURLE_COULDNT_CONNECT)
       phost::fail(403, where() + ": refused: " + hop.refused);
     if (result == CURLE_OPERATION_TIMEDOUT) phost::fail(408, timed_out());
+    // libcurl refuses a header line over 100 KB as out of memory, saying nothing more.
+    if (result == CURLE_OUT_OF_MEMORY && !error[0])
+      return Response{0, {}, {}, where() + ": out of memory, or a response header longer than libcurl accepts (100 KB)"};
     if (result != CURLE_OK)
       return Response{0, {}, {}, where() + ": " + (error[0] ? std::string(error) : curl_easy_strerror(result))};
 

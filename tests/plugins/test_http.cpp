@@ -62,6 +62,7 @@ http_test::Reply routes(const http_test::Request& req) {
   if (p == "/to-metadata") return Reply{302, {{"Location", "http://169.254.169.254/latest/"}}, ""};
   if (p == "/slow") return Reply{200, {}, "", false, true};
   if (p == "/big") return Reply{200, {{"Content-Type", "application/octet-stream"}}, std::string(std::stoul(req.query), 'b')};
+  if (p == "/bigheader") return Reply{200, {{"X-Big", std::string(std::stoul(req.query), 'h')}}, "ok"};
   if (p == "/chunked")
     return Reply{200, {{"Content-Type", "application/octet-stream"}}, std::string(std::stoul(req.query), 'c'), true};
   return json(404, R"({"message":"no route"})");
@@ -367,6 +368,14 @@ TEST_CASE("denied networks are refused at the address actually connected to") {
   CHECK(e.code == 403);
   CHECK(contains(e.message, "http: GET http://169.254.169.254/latest/: refused"));
   CHECK(d.json("http.Get", phost::args(d.url("/text"))) != "");
+}
+
+TEST_CASE("a response header over libcurl's limit is a transport failure that says so") {
+  Fixture f;
+  CHECK(str(f.call("http.Get", phost::args(f.url("/bigheader?1000")))["data"]) == "ok");
+  const Value r = f.call("http.Get", phost::args(f.url("/bigheader?2000000")));
+  CHECK(r["code"].as_int() == 0);
+  CHECK(contains(str(r["message"]), "a response header longer than libcurl accepts (100 KB)"));
 }
 
 TEST_CASE("a closed port is a result with code 0, as gou reports transport failures") {
