@@ -6,6 +6,8 @@
 //   add_ref  the same through a call handle looked up once (Host::lookup)
 //   add_kept add_ref, the calling thread keeping its isolate between calls
 //            (runtime.keep_isolate)
+//   get      scripts.g.Get(id, name) by handle: scalars in, an object of
+//            three out (no target of its own: add's)
 //   one      a call with one number to one of 2,000 loaded scripts (round
 //            robin); raw: 2,000 functions in one context, Function::Call
 //   one_ref  the same through 2,000 call handles
@@ -183,6 +185,44 @@ void run_add(phost::Host& host, v8::Isolate* isolate, bool by_ref, bool keep = f
 void case_add(phost::Host& host, v8::Isolate* isolate) { run_add(host, isolate, false); }
 void case_add_ref(phost::Host& host, v8::Isolate* isolate) { run_add(host, isolate, true); }
 void case_add_kept(phost::Host& host, v8::Isolate* isolate) { run_add(host, isolate, true, true); }
+
+// ---- get: scalars in, an object out ----------------------------------------
+
+constexpr std::string_view kGet = "function Get(id, name) {\n  return {id: id, name: name, ok: id > 0};\n}\n";
+
+void case_get(phost::Host& host, v8::Isolate* isolate) {
+  host.call("runtime.load", phost::args("g", kGet, "g.js"));
+  const phost::ProcessRef get = host.lookup("scripts.g.Get");
+  int64_t i = 0, bad = 0;
+  const double p = cpu_per_unit(20'000, [&](int64_t n) {
+    for (int64_t k = 0; k < n; ++k, ++i) {
+      const phost::Value r = get.call(phost::args(i & 1023, "name"));
+      bad += r["id"].as_int() != (i & 1023) || r["name"].as_string() != "name" || r["ok"].as_bool() != ((i & 1023) > 0);
+    }
+  });
+  bench::RawContext raw(isolate);
+  v8::HandleScope scope(isolate);
+  v8::Local<v8::Context> context = raw.get();
+  bench::run_script(context, kGet);
+  v8::Local<v8::Function> fn = bench::global_function(context, "Get");
+  v8::Local<v8::String> kid = bench::str(isolate, "id", v8::NewStringType::kInternalized),
+                        kname = bench::str(isolate, "name", v8::NewStringType::kInternalized),
+                        kok = bench::str(isolate, "ok", v8::NewStringType::kInternalized);
+  const double r = cpu_per_unit(20'000, [&](int64_t n) {
+    for (int64_t k = 0; k < n; ++k, ++i) {
+      v8::HandleScope inner(isolate);
+      v8::Local<v8::Value> argv[] = {v8::Number::New(isolate, double(i & 1023)), bench::str(isolate, "name")};
+      auto out = call(context, fn, 2, argv).As<v8::Object>();
+      char name[16];
+      const int written = out->Get(context, kname).ToLocalChecked().As<v8::String>()->WriteUtf8(isolate, name, 15);
+      bad += out->Get(context, kid).ToLocalChecked()->IntegerValue(context).FromJust() != (i & 1023) ||
+             std::string_view(name, written > 0 ? written - 1 : 0) != "name" ||
+             out->Get(context, kok).ToLocalChecked()->BooleanValue(isolate) != ((i & 1023) > 0);
+    }
+  });
+  if (bad) die("get: wrong results");
+  row("get: Get(id, name) by handle, scalars in, an object out", p, r, 2.0);
+}
 
 // ---- one: one number to one of many loaded scripts ---------------------------
 
@@ -557,7 +597,7 @@ void case_hardened(phost::Host& host, v8::Isolate* isolate) {
 
 int main(int argc, char** argv) {
   if (argc > 1) g_round_s = std::atof(argv[1]);
-  if (!(g_round_s > 0)) die("usage: bench_call_speed [round seconds > 0] [add|add_ref|add_kept|one|one_ref|one_kept|first|native|args|threads|hardened ...]");
+  if (!(g_round_s > 0)) die("usage: bench_call_speed [round seconds > 0] [add|add_ref|add_kept|get|one|one_ref|one_kept|first|native|args|threads|hardened ...]");
   std::vector<std::string> cases(argv + std::min(argc, 2), argv + argc);
   auto wanted = [&](std::string_view c) {
     return cases.empty() || std::find(cases.begin(), cases.end(), c) != cases.end();
@@ -572,6 +612,7 @@ int main(int argc, char** argv) {
   if (wanted("add")) case_add(*host, raw.get());
   if (wanted("add_ref")) case_add_ref(*host, raw.get());
   if (wanted("add_kept")) case_add_kept(*host, raw.get());
+  if (wanted("get")) case_get(*host, raw.get());
   if (wanted("one")) case_one(*host, raw.get());
   if (wanted("one_ref")) case_one_ref(*host, raw.get());
   if (wanted("one_kept")) case_one_kept(*host, raw.get());

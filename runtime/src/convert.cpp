@@ -620,12 +620,13 @@ private:
 
 }  // namespace
 
-CallArgs::CallArgs(v8::Local<v8::Context> context, const phost_value* args, const ValueLimits& limits) {
+CallArgs::CallArgs(v8::Local<v8::Context> context, const phost_value* args, const ValueLimits& limits,
+                   bool trampoline) {
   const phost_api& a = api();
   const size_t argc = a.value_len(args);
   try {
     ToV8 convert(context, limits);
-    if (argc >= 1 && argc <= ShapeCache::kMaxCallArgs && convert.shapes()) {
+    if ((argc >= 1 || trampoline) && argc <= ShapeCache::kMaxCallArgs && convert.shapes()) {
       constexpr size_t kRow = ShapeCache::kMaxKeys;
       Scratch<std::string_view, ShapeCache::kMaxCallArgs * kRow> keys;
       Scratch<const phost_value*, ShapeCache::kMaxCallArgs * kRow> items;
@@ -638,7 +639,7 @@ CallArgs::CallArgs(v8::Local<v8::Context> context, const phost_value* args, cons
         any_object |= shape[i].n != 0;
         count += shape[i].n ? shape[i].n : 1;
       }
-      if (any_object) via_ = convert.shapes()->caller(context, shape.data(), argc);
+      if (any_object || trampoline) via_ = convert.shapes()->caller(context, shape.data(), argc);
       if (!via_.IsEmpty()) {
         v8::Local<v8::Value>* out = room(count);
         size_t next = 2;

@@ -56,7 +56,10 @@ Value from_encoded(v8::Local<v8::Context> context, const ResultReader::Stream& s
 // (shape_cache.hpp). Throws phost::Error as to_v8. Lives in a HandleScope.
 class CallArgs {
 public:
-  CallArgs(v8::Local<v8::Context> context, const phost_value* args, const ValueLimits& limits);
+  // trampoline: through a function made for the argument list's shape even
+  // when no argument is an object (at most ShapeCache::kMaxCallArgs).
+  CallArgs(v8::Local<v8::Context> context, const phost_value* args, const ValueLimits& limits,
+           bool trampoline = false);
   CallArgs(const CallArgs&) = delete;
   CallArgs& operator=(const CallArgs&) = delete;
 

@@ -198,11 +198,12 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
     v8::Local<v8::Context> context = isolate_->GetCurrentContext();
     v8::TryCatch try_catch(isolate_);
     CompiledRef c = scripts_->get(id);
-    v8::Local<v8::Function> fn = scripts_->function(*c, method);
+    ScriptFunction& f = scripts_->function(*c, method);
+    v8::Local<v8::Function> fn = f.fn.Get(isolate_);
 
     std::optional<CallArgs> argv;
     try {
-      argv.emplace(context, args, value_limits());
+      argv.emplace(context, args, value_limits(), f.object_results);
     } catch (const Error& e) {
       throw Error(e.code() == 500 ? 400 : e.code(), "argument conversion failed: " + std::string(e.what()),
                   e.status() == PHOST_E_PROCESS ? PHOST_E_INVALID_ARG : e.status());
@@ -226,7 +227,8 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
         throw Error(500, result_error("cannot convert the value (its reader failed)"), PHOST_E_PROCESS);
       throw errors_->translate(context, try_catch, "converting the result");
     }
-    if (result->IsPromise()) {
+    const bool promised = result->IsPromise();
+    if (promised) {
       auto promise = result.As<v8::Promise>();
       // No event loop: whatever settles the promise is a microtask.
       calls_.run_jobs(isolate_);
@@ -247,8 +249,11 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
     Value out;
     try {
       ResultReader::Stream stream;
-      out = fused && fused->encoded(context, result, stream) ? from_encoded(context, stream, limits)
-                                                             : from_v8(context, result, limits);
+      const bool encoded = fused && fused->encoded(context, result, stream);
+      // A function that returns plain objects gets the trampoline from its next call on.
+      f.object_results = encoded || (!fused && !promised && result->IsObject() &&
+                                     ResultReader::kind(result.As<v8::Object>()) <= ResultReader::kList);
+      out = encoded ? from_encoded(context, stream, limits) : from_v8(context, result, limits);
     } catch (const Error& e) {
       if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
       if (try_catch.HasCaught()) throw errors_->translate(context, try_catch, "converting the result");

@@ -415,15 +415,14 @@ bool callable_export(v8::Local<v8::Context> context, v8::Local<v8::Value> value)
   return at < text.size() && text[at] == '(';
 }
 
-v8::Local<v8::Function> ScriptCache::function(CompiledScript& c, std::string_view method) {
-  if (!c.last_function.IsEmpty() && c.last_method == method) return c.last_function.Get(isolate_);
+ScriptFunction& ScriptCache::function(CompiledScript& c, std::string_view method) {
+  if (c.last_function && c.last_method == method) return *c.last_function;
   if (auto it = c.methods.find(method); it != c.methods.end()) {
-    v8::Local<v8::Function> fn = it->second.Get(isolate_);
-    if (c.last_function.IsEmpty()) {  // set once: callers alternating methods do not churn it
+    if (!c.last_function) {  // set once: callers alternating methods do not churn it
       c.last_method = it->first;
-      c.last_function.Reset(isolate_, fn);
+      c.last_function = &it->second;
     }
-    return fn;
+    return it->second;
   }
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
   v8::TryCatch try_catch(isolate_);
@@ -442,9 +441,8 @@ v8::Local<v8::Function> ScriptCache::function(CompiledScript& c, std::string_vie
   }
   if (!callable_export(context, found))
     throw Error(404, "script '" + c.script->id + "' has no function '" + std::string(method) + "'", PHOST_E_NOT_FOUND);
-  auto fn = found.As<v8::Function>();
-  c.methods.emplace(std::string(method), v8::Global<v8::Function>(isolate_, fn));
-  return fn;
+  return c.methods.emplace(std::string(method), ScriptFunction{v8::Global<v8::Function>(isolate_, found.As<v8::Function>())})
+      .first->second;
 }
 
 // The globals gou's type-shim imports stand for (`import { log } from "@yao/runtime"`).

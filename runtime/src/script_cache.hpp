@@ -40,6 +40,15 @@ using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>
 template <class T>
 using FlatStringMap = boost::unordered_flat_map<std::string, T, StringHash, std::equal_to<>>;
 
+// A script's function, as calls find it.
+struct ScriptFunction {
+  v8::Global<v8::Function> fn;
+  // Its last result was a plain object or array: its calls go through a
+  // trampoline that reads the result inside the call (ResultReader::Fused),
+  // whatever their arguments (calls with objects in them always do).
+  bool object_results = false;
+};
+
 struct CompiledScript {
   ScriptRef script;
   v8::Global<v8::Object> ns;
@@ -51,11 +60,11 @@ struct CompiledScript {
   // the first call (or when the isolate goes, see flush_code_caches), so the
   // functions V8 compiled lazily are in it too.
   v8::Global<v8::Function> uncached;
-  StringMap<v8::Global<v8::Function>> methods;
+  StringMap<ScriptFunction> methods;  // node-based: references stay valid
   // The first function called again, found without the map's bucket and
   // node: most callers call one function of a script, again and again.
-  std::string last_method;
-  v8::Global<v8::Function> last_function;
+  std::string_view last_method;
+  ScriptFunction* last_function = nullptr;
 };
 using CompiledRef = std::shared_ptr<CompiledScript>;
 
@@ -79,8 +88,8 @@ public:
   // Makes a prepared version the one this isolate uses for its id.
   void adopt(CompiledRef compiled);
 
-  // A function of the namespace; throws 404.
-  v8::Local<v8::Function> function(CompiledScript& compiled, std::string_view method);
+  // A function of the namespace (valid as long as compiled); throws 404.
+  ScriptFunction& function(CompiledScript& compiled, std::string_view method);
   // After a successful call: makes the code cache of a classic script once,
   // when another isolate of this process may read it.
   void after_call(CompiledScript& compiled);

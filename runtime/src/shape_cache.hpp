@@ -47,10 +47,9 @@ public:
     size_t n = 0;
   };
   static constexpr size_t kMaxCallArgs = 8;
-  // The caller for a call with these arguments (at most kMaxCallArgs, one an
-  // object at least), called as caller(fn, encoder or undefined, values...)
-  // with each object's values in place of it; an empty handle as for
-  // builder(). Compiled as
+  // The caller for a call with these arguments (at most kMaxCallArgs),
+  // called as caller(fn, encoder or undefined, values...) with each object's
+  // values in place of it; an empty handle as for builder(). Compiled as
   // kBridgeFile, so that an error's stack ends at the script's function.
   v8::Local<v8::Function> caller(v8::Local<v8::Context> context, const Argument* args, size_t argc);
 

@@ -261,11 +261,20 @@ TEST_CASE("a result read inside the call through its shape's function is the res
                "}\n"
                "function Refused(a, b) { return new Proxy({}, {}); }\n"
                "function Later(a, b) { return Promise.resolve({ later: a.x }); }\n"
-               "function Big(a, b) { return { many: new Array(a.x).fill(1) }; }\n");
+               "function Big(a, b) { return { many: new Array(a.x).fill(1) }; }\n"
+               "function Scalar(n) { return n % 3 ? { n, list: [n, 'é'] } : n; }\n"
+               "function ScalarGetter(n) { return { n, get bad() { throw new Exception('scalar getter ' + n, 418); } }; }\n");
   const Value p = Value::from_json(R"({"x":1,"y":2})");
   rt_test::Failure first_getter, first_after, first_refused, first_big;
   for (int round = 0; round < 7; ++round) {
     CAPTURE(round);
+    // Scalars in: a function whose results are plain objects gets the trampoline too.
+    for (int n = 1; n <= 6; ++n)
+      CHECK(rt.json("scripts.f.Scalar", phost::args(n)) ==
+            (n % 3 ? R"({"n":)" + std::to_string(n) + R"(,"list":[)" + std::to_string(n) + R"(,"é"]})" : std::to_string(n)));
+    const auto scalar = rt.error_of("scripts.f.ScalarGetter", phost::args(5));
+    CHECK(scalar.code == 418);
+    CHECK(scalar.message.find("scalar getter 5") != std::string::npos);
     CHECK(rt.json("scripts.f.Values", phost::args(p.retain(), p.retain())) ==
           R"({"sum":3,"list":[1,"two",[3]],"text":")" + [] {
             std::string s;
