@@ -176,7 +176,12 @@ void context_field(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::Value
     phost_call_info call{};
     call.struct_size = sizeof call;
     if (api().ctx_info(frame->ctx, &call) != PHOST_OK) return;
-    v8::Local<v8::Context> context = isolate->GetCurrentContext();
+    // An accessor runs in its caller's context, which may be the result
+    // encoder's private one (result_reader.hpp): values are made in the
+    // context of the object that has the accessor, the script's.
+    v8::Local<v8::Context> context;
+    if (!info.Holder()->GetCreationContext().ToLocal(&context)) return;
+    v8::Context::Scope scope(context);
     switch (Field) {
       case 0: info.GetReturnValue().Set(v8_string(isolate, to_view(call.session))); break;
       case 1:

@@ -657,6 +657,33 @@ TEST_CASE("reading a result refuses what the walk refused, naming the path, and 
   CHECK(record.get() == std::vector<std::string>{"g"});
 }
 
+// The result reader runs in a private context of its own. Context's fields
+// are native accessors, which run in their caller's context: read by the
+// reader, they must still make their values in the script's context, or the
+// reader's context (unhardened, its state reachable from it) leaks to
+// scripts through the shapes made then and used for every later value.
+TEST_CASE("values made while a result is read belong to the script's context, never the reader's") {
+  rt_test::Runtime rt;
+  rt.host().add("test.json", "", [](phost::Call& call) { return call.args()[0].retain(); });
+  rt.load("c", "function F(a, b) { return { c: Context }; }\n"
+               "function G() {\n"
+               "  const o = Process('test.json', { a: 1, b: 2 });\n"
+               "  return [Object.getPrototypeOf(o) === Object.prototype, o.constructor === Object,\n"
+               "          Object.getPrototypeOf(Context.global) === Object.prototype];\n"
+               "}\n");
+  const Value global = Value::from_json(R"({"a":1,"b":2})");
+  const Value p = Value::from_json(R"({"x":1,"y":2})");
+  phost::CallOptions options;
+  options.global = global;
+  for (int round = 0; round < 6; ++round) {
+    CAPTURE(round);
+    const std::string f = rt.json("scripts.c.F", phost::args(p.retain(), p.retain()), options);
+    CHECK(f.find(R"("global":{"a":1,"b":2})") != std::string::npos);
+    CHECK(f.find(R"("process":"scripts.c.F")") != std::string::npos);
+    CHECK(rt.json("scripts.c.G", phost::args(), options) == "[true,true,true]");
+  }
+}
+
 TEST_CASE("a getter that converts another value while a result is read gets it whole") {
   rt_test::Runtime rt;
   std::vector<std::string> seen;
