@@ -23,10 +23,11 @@ namespace {
 // pristine ones whatever a script does to its own.
 constexpr std::string_view kEncoder = R"JS((function (kind) {
 'use strict';
-const keysOf = Object.keys, floor = Math.floor;
+// Taken once: the encoder depends on nothing a later change to this context could replace.
+const keysOf = Object.keys, floor = Math.floor, F64 = Float64Array, U8 = Uint8Array;
 const MIN = -(2n ** 63n), MAX = 2n ** 63n - 1n;
-const meta = new Float64Array(16);
-const state = [new Float64Array(256), new Uint8Array(1024), []];
+const meta = new F64(16);
+const state = [new F64(256), new U8(1024), []];
 let out = state[0], bytes = state[1], refs = state[2];
 let pos = 0, bpos = 0, items = 0, spent = 0, maxDepth = 0, maxItems = 0, maxBytes = 0, nrefs = 0, deepest = 0;
 const stack = [];
@@ -36,7 +37,7 @@ function room(n) {
   if (pos + n <= out.length) return;
   let size = out.length * 2;
   while (size < pos + n) size *= 2;
-  const grown = new Float64Array(size);
+  const grown = new F64(size);
   grown.set(out);
   out = state[0] = grown;
   meta[2] = 1;
@@ -46,7 +47,7 @@ function text(s) {
   spent += n;
   if (n <= 64) {
     if (bpos + n > bytes.length) {
-      const grown = new Uint8Array(bytes.length * 2 + n);
+      const grown = new U8(bytes.length * 2 + n);
       grown.set(bytes);
       bytes = state[1] = grown;
       meta[2] = 1;
@@ -170,8 +171,8 @@ function encode(root, list) {
   pos = 0; bpos = 0; items = 0; spent = 0; nrefs = 0; deepest = 0;
   meta[2] = 0; meta[3] = 0;
   // A huge value grew the buffers: not kept for the small ones that follow.
-  if (out.length > 65536) { out = state[0] = new Float64Array(256); meta[2] = 1; }
-  if (bytes.length > 262144) { bytes = state[1] = new Uint8Array(1024); meta[2] = 1; }
+  if (out.length > 65536) { out = state[0] = new F64(256); meta[2] = 1; }
+  if (bytes.length > 262144) { bytes = state[1] = new U8(1024); meta[2] = 1; }
   maxDepth = meta[4]; maxItems = meta[5]; maxBytes = meta[6];
   try {
     room(3);
@@ -208,7 +209,10 @@ void classify(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(static_cast<int32_t>(ResultReader::kind(info[0].As<v8::Object>())));
 }
 
-std::shared_ptr<v8::BackingStore> store_of(v8::Local<v8::Value> view) {
+// The memory of the encoder's typed array view, or nullptr if it is not one
+// (nothing a script can reach changes them; checked all the same).
+std::shared_ptr<v8::BackingStore> store_of(v8::Local<v8::Value> view, bool doubles) {
+  if (doubles ? !view->IsFloat64Array() : !view->IsUint8Array()) return nullptr;
   return view.As<v8::ArrayBufferView>()->Buffer()->GetBackingStore();
 }
 
@@ -257,6 +261,7 @@ bool ResultReader::make(v8::Local<v8::Context> caller) {
   // A result may be a global proxy, which the encoder hands back; the same
   // token all the same, so that no access check stands between the two.
   context->SetSecurityToken(caller->GetSecurityToken());
+  context->AllowCodeGenerationFromStrings(false);  // no eval or Function(text) here, should a script ever reach it
   v8::Context::Scope scope(context);
   v8::Local<v8::String> source;
   // Named as the bridge, so that an error's stack (a getter's) leaves out the encoder's frames.
@@ -290,10 +295,11 @@ bool ResultReader::make(v8::Local<v8::Context> caller) {
   state_.Reset(isolate_, state.As<v8::Array>());
   refs_.Reset(isolate_, refs.As<v8::Array>());
   key_list_.Reset(isolate_, keys.As<v8::Array>());
-  meta_ = store_of(meta);
-  meta_data_ = meta_ ? static_cast<double*>(meta_->Data()) : nullptr;
+  meta_ = store_of(meta, true);
+  if (!meta_ || meta_->ByteLength() < 16 * sizeof(double)) return false;
+  meta_data_ = static_cast<double*>(meta_->Data());
   refresh(context);
-  failed_ = meta_ == nullptr || out_ == nullptr || bytes_ == nullptr;
+  failed_ = out_ == nullptr || bytes_ == nullptr;
   return !failed_;
 }
 
@@ -301,9 +307,10 @@ void ResultReader::refresh(v8::Local<v8::Context> context) {
   v8::Local<v8::Array> state = state_.Get(isolate_);
   v8::Local<v8::Value> out, bytes;
   if (state->Get(context, 0).ToLocal(&out) && state->Get(context, 1).ToLocal(&bytes)) {
-    out_ = store_of(out);
-    bytes_ = store_of(bytes);
+    out_ = store_of(out, true);
+    bytes_ = store_of(bytes, false);
   }
+  if (!out_ || !bytes_) failed_ = true;  // the stream cannot be read: the C++ walk from now on
 }
 
 bool ResultReader::encode(v8::Local<v8::Context> context, v8::Local<v8::Object> root, bool list, int max_depth,
@@ -349,8 +356,12 @@ bool ResultReader::Fused::encoded(v8::Local<v8::Context> context, v8::Local<v8::
 bool ResultReader::Fused::converting() const noexcept { return meta_ && meta_[kConverting] != 0; }
 
 void ResultReader::written(v8::Local<v8::Context> context, Stream& out) {
-  const auto* meta = static_cast<const double*>(meta_->Data());
+  const double* meta = meta_data_;
   if (meta[2] != 0) refresh(context);
+  if (!out_ || !bytes_) {
+    out = {};  // decoding it fails: the value reader stopped early
+    return;
+  }
   const auto written = static_cast<size_t>(meta[0]);
   out.tags = std::span<const double>(static_cast<const double*>(out_->Data()),
                                      std::min(written, out_->ByteLength() / sizeof(double)));
