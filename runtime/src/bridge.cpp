@@ -170,18 +170,18 @@ template <int Field>
 void context_field(v8::Local<v8::Name>, const v8::PropertyCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   const BridgeState& state = state_of(info.Data());
+  // An accessor runs in its caller's context, which may be the result
+  // encoder's private one (result_reader.hpp): values, and errors, are made
+  // in the context of the object that has the accessor, the script's.
+  v8::Local<v8::Context> context;
+  if (!info.Holder()->GetCreationContext().ToLocal(&context)) return;
+  v8::Context::Scope scope(context);
   callback(isolate, state, [&] {
     const CallFrame* frame = state.calls.top();
     if (!frame || !frame->ctx) return;
     phost_call_info call{};
     call.struct_size = sizeof call;
     if (api().ctx_info(frame->ctx, &call) != PHOST_OK) return;
-    // An accessor runs in its caller's context, which may be the result
-    // encoder's private one (result_reader.hpp): values are made in the
-    // context of the object that has the accessor, the script's.
-    v8::Local<v8::Context> context;
-    if (!info.Holder()->GetCreationContext().ToLocal(&context)) return;
-    v8::Context::Scope scope(context);
     switch (Field) {
       case 0: info.GetReturnValue().Set(v8_string(isolate, to_view(call.session))); break;
       case 1:

@@ -296,6 +296,7 @@ public:
 
   // A root the fused encoder already wrote (ResultReader::Fused).
   Value decoded(const ResultReader::Stream& stream) {
+    if (stream.tags.empty()) fail(500, "the value reader stopped early", PHOST_E_INTERNAL);
     budget_.items(1);  // the root, as convert() counts it
     Hold hold(*reader_, context_);
     start(stream, 0);

@@ -220,12 +220,14 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
     v8::Local<v8::Value> result;
     if (!argv->call(context, fn, fused ? fused->function() : v8::Local<v8::Function>()).ToLocal(&result)) {
       if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
-      if (!fused || !fused->converting()) throw errors_->translate(context, try_catch, "");
+      if (!fused) throw errors_->translate(context, try_catch, "");
+      ResultReader& reader = keys_->reader();
+      if (fused->converting()) reader.release(context);  // what it handed over before the throw
       // The encoder's own failure (its stack overflowed) must not carry its
       // private context to a script; a getter's exception goes on.
-      if (keys_->reader().own_exception(try_catch.Exception()))
+      if (reader.own_exception(try_catch.Exception()))
         throw Error(500, result_error("cannot convert the value (its reader failed)"), PHOST_E_PROCESS);
-      throw errors_->translate(context, try_catch, "converting the result");
+      throw errors_->translate(context, try_catch, fused->converting() ? "converting the result" : "");
     }
     const bool promised = result->IsPromise();
     if (promised) {
@@ -251,7 +253,7 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
       ResultReader::Stream stream;
       const bool encoded = fused && fused->encoded(context, result, stream);
       // A function that returns plain objects gets the trampoline from its next call on.
-      f.object_results = encoded || (!fused && !promised && result->IsObject() &&
+      f.object_results = encoded || (!promised && result->IsObject() &&
                                      ResultReader::kind(result.As<v8::Object>()) <= ResultReader::kList);
       out = encoded ? from_encoded(context, stream, limits) : from_v8(context, result, limits);
     } catch (const Error& e) {

@@ -18,15 +18,22 @@
 namespace phost::v8rt {
 namespace {
 
-// The encoder. Tags are ResultReader::Tag; kind() is ResultReader::Kind.
-// Only this file's code runs in its context, so its built-ins are the
-// pristine ones whatever a script does to its own.
+// The encoder. Tags are ResultReader::Tag; kind() is ResultReader::Kind;
+// meta is ResultReader::Meta. Only this file's code runs in its context, but
+// an object made here can still reach a script: a callable Proxy used as a
+// getter gets its arguments in an array of its caller's realm. So what such
+// an array leads to, and what the encoder calls, is frozen first (not with
+// lock_down: its typed array chain costs the encoder ~6% of a call), and
+// Object.prototype takes no new properties (no setter for an index).
 constexpr std::string_view kEncoder = R"JS((function (kind) {
 'use strict';
-// Taken once: the encoder depends on nothing a later change to this context could replace.
+const { freeze, preventExtensions } = Object;
+for (const o of [Array.prototype, Array, Map.prototype, String.prototype, Object, Function.prototype, Function])
+  freeze(o);
+preventExtensions(Object.prototype);
 const keysOf = Object.keys, floor = Math.floor, F64 = Float64Array, U8 = Uint8Array;
 const MIN = -(2n ** 63n), MAX = 2n ** 63n - 1n;
-const meta = new F64(16);
+const meta = new F64(13);  // ResultReader::Meta
 const state = [new F64(256), new U8(1024), []];
 let out = state[0], bytes = state[1], refs = state[2];
 let pos = 0, bpos = 0, items = 0, spent = 0, maxDepth = 0, maxItems = 0, maxBytes = 0, nrefs = 0, deepest = 0;
@@ -169,7 +176,7 @@ function container(o, list, depth) {
 }
 function encode(root, list) {
   pos = 0; bpos = 0; items = 0; spent = 0; nrefs = 0; deepest = 0;
-  meta[2] = 0; meta[3] = 0;
+  meta[3] = 0;  // meta[2] (grown) is cleared by C++ once it has the new buffers, whatever happens here
   // A huge value grew the buffers: not kept for the small ones that follow.
   if (out.length > 65536) { out = state[0] = new F64(256); meta[2] = 1; }
   if (bytes.length > 262144) { bytes = state[1] = new U8(1024); meta[2] = 1; }
@@ -185,10 +192,8 @@ function encode(root, list) {
   }
 }
 // A call's result, encoded by the call itself (ResultReader::Fused): done
-// stands for a value written to the stream. meta[8] arms it, meta[9..11] are
-// the limits; meta[7] tells C++ that a throw came from the conversion, and
-// meta[12] that the encoder is busy (a getter's conversion walks in C++).
-// After a throw, C++ puts meta[7..12] back as they were.
+// stands for a value written to the stream. After a throw, C++ puts
+// meta[7..12] back as they were.
 const done = Object.freeze([]);
 function result(r) {
   if (meta[8] === 0 || typeof r !== 'object' || r === null) return r;
@@ -206,6 +211,7 @@ return [encode, () => { refs.length = 0; }, meta, state, keyList, result, done];
 }))JS";
 
 void classify(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (!info[0]->IsObject()) return info.GetReturnValue().Set(static_cast<int32_t>(ResultReader::kRefuse));
   info.GetReturnValue().Set(static_cast<int32_t>(ResultReader::kind(info[0].As<v8::Object>())));
 }
 
@@ -261,7 +267,7 @@ bool ResultReader::make(v8::Local<v8::Context> caller) {
   // A result may be a global proxy, which the encoder hands back; the same
   // token all the same, so that no access check stands between the two.
   context->SetSecurityToken(caller->GetSecurityToken());
-  context->AllowCodeGenerationFromStrings(false);  // no eval or Function(text) here, should a script ever reach it
+  context->AllowCodeGenerationFromStrings(false);  // no eval or Function(text) here either
   v8::Context::Scope scope(context);
   v8::Local<v8::String> source;
   // Named as the bridge, so that an error's stack (a getter's) leaves out the encoder's frames.
@@ -296,7 +302,7 @@ bool ResultReader::make(v8::Local<v8::Context> caller) {
   refs_.Reset(isolate_, refs.As<v8::Array>());
   key_list_.Reset(isolate_, keys.As<v8::Array>());
   meta_ = store_of(meta, true);
-  if (!meta_ || meta_->ByteLength() < 16 * sizeof(double)) return false;
+  if (!meta_ || meta_->ByteLength() < kMetaSlots * sizeof(double)) return false;
   meta_data_ = static_cast<double*>(meta_->Data());
   refresh(context);
   failed_ = out_ == nullptr || bytes_ == nullptr;
@@ -309,17 +315,22 @@ void ResultReader::refresh(v8::Local<v8::Context> context) {
   if (state->Get(context, 0).ToLocal(&out) && state->Get(context, 1).ToLocal(&bytes)) {
     out_ = store_of(out, true);
     bytes_ = store_of(bytes, false);
+    if (out_ && bytes_) {
+      meta_data_[kGrown] = 0;
+      return;
+    }
   }
-  if (!out_ || !bytes_) failed_ = true;  // the stream cannot be read: the C++ walk from now on
+  // Not read while terminating: meta[2] stays set for the next time.
+  if (!isolate_->IsExecutionTerminating()) failed_ = true;  // not typed arrays: the C++ walk from now on
 }
 
 bool ResultReader::encode(v8::Local<v8::Context> context, v8::Local<v8::Object> root, bool list, int max_depth,
                           double items, double bytes, Stream& out) {
   if (failed_ || (encode_.IsEmpty() && !make(context))) return false;
-  auto* meta = static_cast<double*>(meta_->Data());
-  meta[4] = max_depth;
-  meta[5] = items;
-  meta[6] = bytes;
+  double* meta = meta_data_;
+  meta[kDepth] = max_depth;
+  meta[kItems] = items;
+  meta[kBytes] = bytes;
   v8::Local<v8::Value> argv[] = {root, v8::Boolean::New(isolate_, list)};
   const bool ok = !encode_.Get(isolate_)->Call(context, v8::Undefined(isolate_), 2, argv).IsEmpty();
   written(context, out);
@@ -331,16 +342,16 @@ ResultReader::Fused::Fused(ResultReader& reader, v8::Local<v8::Context> context,
     : reader_(reader) {
   if (reader.busy() || reader.failed_ || (reader.encode_.IsEmpty() && !reader.make(context))) return;
   meta_ = reader.meta_data_;
-  std::copy(meta_ + kFirst, meta_ + kFirst + kSaved, saved_);
+  std::copy(meta_ + kConverting, meta_ + kMetaSlots, saved_);
   meta_[kConverting] = 0;
   meta_[kArmed] = 1;
-  meta_[kLimits] = max_depth;
-  meta_[kLimits + 1] = items;
-  meta_[kLimits + 2] = bytes;
+  meta_[kFusedLimits] = max_depth;
+  meta_[kFusedLimits + 1] = items;
+  meta_[kFusedLimits + 2] = bytes;
 }
 
 ResultReader::Fused::~Fused() {
-  if (meta_) std::copy(saved_, saved_ + kSaved, meta_ + kFirst);
+  if (meta_) std::copy(saved_, saved_ + kSaved, meta_ + kConverting);
 }
 
 v8::Local<v8::Function> ResultReader::Fused::function() const {
@@ -357,20 +368,20 @@ bool ResultReader::Fused::converting() const noexcept { return meta_ && meta_[kC
 
 void ResultReader::written(v8::Local<v8::Context> context, Stream& out) {
   const double* meta = meta_data_;
-  if (meta[2] != 0) refresh(context);
-  if (!out_ || !bytes_) {
+  if (meta[kGrown] != 0) refresh(context);
+  if (!out_ || !bytes_ || meta[kGrown] != 0) {
     out = {};  // decoding it fails: the value reader stopped early
     return;
   }
-  const auto written = static_cast<size_t>(meta[0]);
+  const auto written = static_cast<size_t>(meta[kWritten]);
   out.tags = std::span<const double>(static_cast<const double*>(out_->Data()),
                                      std::min(written, out_->ByteLength() / sizeof(double)));
   out.bytes = static_cast<const uint8_t*>(bytes_->Data());
-  out.byte_count = std::min(static_cast<size_t>(meta[1]), bytes_->ByteLength());
+  out.byte_count = std::min(static_cast<size_t>(meta[kWrittenBytes]), bytes_->ByteLength());
 }
 
 bool ResultReader::handed_over() const noexcept {
-  return meta_ && !failed_ && static_cast<const double*>(meta_->Data())[3] != 0;
+  return meta_data_ && !failed_ && meta_data_[kRelease] != 0;
 }
 
 void ResultReader::release(v8::Local<v8::Context> context) {

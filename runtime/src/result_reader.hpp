@@ -56,6 +56,23 @@ public:
     kKey,      // an object key by number (key())
   };
 
+  // The encoder's meta array (doubles), shared by JS and C++; the JS
+  // encoder (result_reader.cpp) uses the same numbers.
+  enum Meta : size_t {
+    kWritten = 0,      // doubles written to the stream
+    kWrittenBytes,     // bytes written to the byte buffer
+    kGrown,            // the buffers were replaced: set by JS, cleared by C++ once it has the new ones
+    kRelease,          // values were handed over: release() lets them go
+    kDepth,            // encode()'s limits: depth, items left, bytes left
+    kItems,
+    kBytes,
+    kConverting = 7,   // Fused: the call returned; a throw from here on is the conversion's
+    kArmed,            // Fused: result() encodes
+    kFusedLimits,      // Fused: its three limits, copied to kDepth.. by result()
+    kEncoding = 12,    // Fused: result() is encoding (busy)
+    kMetaSlots,
+  };
+
   // What kind() tells the encoder about an object.
   enum Kind : int { kPlain = 0, kList, kHandOver, kRefuse };
   static Kind kind(v8::Local<v8::Object> object);
@@ -100,11 +117,10 @@ public:
     bool converting() const noexcept;
 
   private:
-    // meta slots: 7 converting, 8 armed, 9..11 the limits, 12 encoding.
-    static constexpr size_t kFirst = 7, kConverting = 7, kArmed = 8, kLimits = 9, kSaved = 6;
+    static constexpr size_t kSaved = kMetaSlots - kConverting;  // Fused's slots
     ResultReader& reader_;
     double* meta_ = nullptr;  // set when armed
-    double saved_[kSaved];
+    double saved_[kSaved] = {};
   };
 
   // Decoding a stream (set_busy), or encoding a result inside a call (Fused).
@@ -139,11 +155,8 @@ private:
   v8::Global<v8::Array> state_;  // [out, bytes, refs]: the buffers, replaced when they grow
   v8::Global<v8::Array> refs_, key_list_;
   std::deque<std::string> keys_;  // key_list_ as UTF-8, read as far as needed (stable references)
-  // meta: [written doubles, written bytes, grew, release refs, depth limit, items left, bytes left,
-  //        then Fused's five]
-  std::shared_ptr<v8::BackingStore> meta_, out_, bytes_;
+  std::shared_ptr<v8::BackingStore> meta_, out_, bytes_;  // meta: kMetaSlots doubles (Meta)
   double* meta_data_ = nullptr;  // meta_'s
-  static constexpr size_t kEncoding = 12;
 };
 
 }  // namespace phost::v8rt

@@ -9,7 +9,7 @@
 // The same for a whole call whose arguments include such objects: a function
 // made for the argument list's shape builds them, calls the script's function
 // and hands its result to the result encoder (ResultReader::Fused), if any:
-// `(f, e, v0, v1, v2) => e(f({"x": v0, "y": v1}, v2))`, one call from C++
+// `(f, e, v0, v1, v2) => e(f({"x": v0, "y": v1}, v2))` (no e: no encoder), one call from C++
 // instead of one per object, one for the function and one for the result.
 #pragma once
 

@@ -684,6 +684,67 @@ TEST_CASE("values made while a result is read belong to the script's context, ne
   }
 }
 
+// A callable Proxy used as a getter gets its arguments in an array of the
+// result reader's realm: what that array leads to must not change what the
+// reader runs for later results.
+TEST_CASE("what a result's getter can reach of the result reader's realm cannot change later results") {
+  rt_test::Runtime rt;
+  rt.load("g", "let grabbed;\n"
+               "function Grab(a, b) {\n"
+               "  const trap = new Proxy(function () {}, { apply(t, self, args) { grabbed = args; return 1; } });\n"
+               "  const o = { v: a.x };\n"
+               "  Object.defineProperty(o, 'k', { get: trap, enumerable: true });\n"
+               "  return o;\n"
+               "}\n"
+               "function Tamper() {\n"
+               "  if (!grabbed) return ['none'];\n"
+               "  const changed = [], AP = Object.getPrototypeOf(grabbed), OP = Object.getPrototypeOf(AP);\n"
+               "  const mine = () => 0;\n"
+               "  try { AP.push = mine; } catch (e) {}\n"
+               "  if (AP.push === mine) changed.push('push');\n"
+               "  try { Object.defineProperty(AP, '0', { set(v) {}, configurable: true }); changed.push('AP[0]'); } catch (e) {}\n"
+               "  try { Object.defineProperty(OP, '1', { set(v) {}, configurable: true }); changed.push('OP[1]'); } catch (e) {}\n"
+               "  const SP = Object.getPrototypeOf(OP.constructor('s'));\n"
+               "  try { SP.charCodeAt = mine; } catch (e) {}\n"
+               "  if (SP.charCodeAt === mine) changed.push('charCodeAt');\n"
+               "  try { OP.constructor.keys = mine; } catch (e) {}\n"
+               "  if (OP.constructor.keys === mine) changed.push('keys');\n"
+               "  return changed;\n"
+               "}\n"
+               "function Name(a, b) { return { name: 'alice', list: [a.x, 'two'], more: ['x', 'y', 'z'] }; }\n");
+  const Value p = Value::from_json(R"({"x":1,"y":2})");
+  for (int round = 0; round < 7; ++round) {
+    CAPTURE(round);
+    CHECK(rt.json("scripts.g.Grab", phost::args(p.retain(), p.retain())) == R"({"v":1,"k":1})");
+    CHECK(rt.json("scripts.g.Tamper") == "[]");
+    CHECK(rt.json("scripts.g.Name", phost::args(p.retain(), p.retain())) ==
+          R"({"name":"alice","list":[1,"two"],"more":["x","y","z"]})");
+  }
+}
+
+// A result whose reading grew the reader's buffers and then threw: the
+// results read after it are read from the new buffers.
+TEST_CASE("a result that grew the reader's buffers and then threw leaves later results whole") {
+  rt_test::Runtime rt;
+  rt.load("b", "function Grow(a, b) {\n"
+               "  const o = {};\n"
+               "  for (let i = 0; i < 400; i++) o['k' + i] = 'value' + i;\n"
+               "  Object.defineProperty(o, 'z', { get() { throw new Exception('late', 418); }, enumerable: true });\n"
+               "  return o;\n"
+               "}\n"
+               "function Name(a, b) { return { name: 'alice', n: a.x }; }\n");
+  const Value p = Value::from_json(R"({"x":1,"y":2})");
+  // Read inside the call from the fourth call of this argument shape on:
+  // the buffers first grow in a call read that way.
+  for (int round = 0; round < 5; ++round)
+    CHECK(rt.json("scripts.b.Name", phost::args(p.retain(), p.retain())) == R"({"name":"alice","n":1})");
+  const auto grow = rt.error_of("scripts.b.Grow", phost::args(p.retain(), p.retain()));
+  CHECK(grow.code == 418);
+  CHECK(grow.message.find("late") != std::string::npos);
+  for (int round = 0; round < 3; ++round)
+    CHECK(rt.json("scripts.b.Name", phost::args(p.retain(), p.retain())) == R"({"name":"alice","n":1})");
+}
+
 TEST_CASE("a getter that converts another value while a result is read gets it whole") {
   rt_test::Runtime rt;
   std::vector<std::string> seen;
