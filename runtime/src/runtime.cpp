@@ -1,5 +1,6 @@
 #include "runtime.hpp"
 
+#include "app_file.hpp"
 #include "module_linker.hpp"
 
 #include <libplatform/libplatform.h>
@@ -7,33 +8,21 @@
 
 #include <algorithm>
 #include <ctime>
-#include <fstream>
 #include <map>
 
 namespace phost::v8rt {
 namespace {
 
-// A script file's text; why not, when it cannot be read or is larger than
-// limit (looked at before reading: a file of gigabytes is never read whole).
+// A script file's text; why not, when it cannot be read or is larger than limit.
 std::string read_script_file(const std::filesystem::path& path, size_t limit, std::string& text) {
   std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return "cannot be read: " + ec.message();
-  const auto too_large = [&] {
-    return "not loaded: larger than max_value_mb (" + std::to_string(limit >> 20) + " MB)";
-  };
-  if (size > limit) return too_large();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "cannot be read";
-  text.clear();
-  text.reserve(static_cast<size_t>(size));
-  char chunk[1 << 16];
-  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
-    text.append(chunk, static_cast<size_t>(in.gcount()));
-    if (text.size() > limit) return too_large();  // it grew since
+  switch (read_app_file(path, limit, text, ec)) {
+    case AppFileRead::ok: return {};
+    case AppFileRead::missing: return "cannot be read: " + ec.message();
+    case AppFileRead::too_large: return "not loaded: larger than max_value_mb (" + std::to_string(limit >> 20) + " MB)";
+    case AppFileRead::unreadable: break;
   }
-  if (in.bad()) return "cannot be read";
-  return {};
+  return "cannot be read";
 }
 
 // A deadline timeout_ms from now, on the clock of the host's clock_ns()

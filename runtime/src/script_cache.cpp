@@ -1,5 +1,6 @@
 #include "script_cache.hpp"
 
+#include "app_file.hpp"
 #include "json_module.hpp"
 #include "source_prep.hpp"
 #include "v8_text.hpp"
@@ -14,7 +15,6 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <unordered_set>
 
 namespace phost::v8rt {
@@ -237,14 +237,13 @@ v8::Local<v8::Module> ScriptCache::json_import(const std::string& specifier, con
   const auto file = std::filesystem::weakly_canonical(root / path, ec);
   const auto inside = file.lexically_relative(std::filesystem::weakly_canonical(root, ec));
   if (ec || inside.empty() || *inside.begin() == "..") throw cannot("scripts/" + path + " leaves the scripts folder");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw cannot("no file scripts/" + path);
-  const auto size = std::filesystem::file_size(file, ec);
-  if (ec || size > services_.options.max_value_bytes)
-    throw cannot("scripts/" + path + " is larger than max_value_mb");
-  std::string text(static_cast<size_t>(size), '\0');
-  if (!in.read(text.data(), static_cast<std::streamsize>(text.size())))
-    throw cannot("scripts/" + path + " cannot be read");
+  std::string text;
+  switch (read_app_file(file, services_.options.max_value_bytes, text, ec)) {
+    case AppFileRead::ok: break;
+    case AppFileRead::missing: throw cannot("no file scripts/" + path);
+    case AppFileRead::too_large: throw cannot("scripts/" + path + " is larger than max_value_mb");
+    case AppFileRead::unreadable: throw cannot("scripts/" + path + " cannot be read");
+  }
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
   v8::TryCatch try_catch(isolate_);
   v8::Local<v8::Module> module;
