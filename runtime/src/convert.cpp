@@ -300,7 +300,7 @@ public:
     budget_.items(1);  // the root, as convert() counts it
     Hold hold(*reader_, context_);
     start(stream, 0);
-    return decode_container(!stream.tags.empty() && int(stream.tags[0]) == ResultReader::kArray, 0);
+    return decode_container(int(stream.tags[0]) == ResultReader::kArray, 0);
   }
 
 private:

@@ -201,16 +201,16 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
     ScriptFunction& f = scripts_->function(*c, method);
     v8::Local<v8::Function> fn = f.fn.Get(isolate_);
 
+    const ValueLimits limits = value_limits();
     std::optional<CallArgs> argv;
     try {
-      argv.emplace(context, args, value_limits(), f.object_results);
+      argv.emplace(context, args, limits, f.object_results);
     } catch (const Error& e) {
       throw Error(e.code() == 500 ? 400 : e.code(), "argument conversion failed: " + std::string(e.what()),
                   e.status() == PHOST_E_PROCESS ? PHOST_E_INVALID_ARG : e.status());
     }
 
     CallStack::Scope frame(calls_, {ctx, c->script->id, guard.deadline_ns()});
-    const ValueLimits limits = value_limits();
     std::optional<ResultReader::Fused> fused;  // the result encoded by the call itself, when it can be
     if (keys_ && limits.items && argv->through_trampoline())
       fused.emplace(keys_->reader(), context, kMaxDepth, double(limits.items - 1), double(limits.bytes));

@@ -194,7 +194,7 @@ function encode(root, list) {
 // A call's result, encoded by the call itself (ResultReader::Fused): done
 // stands for a value written to the stream. After a throw, C++ puts
 // meta[7..12] back as they were.
-const done = Object.freeze([]);
+const done = freeze([]);
 function result(r) {
   if (meta[8] === 0 || typeof r !== 'object' || r === null) return r;
   const k = kind(r);
