@@ -75,6 +75,15 @@ public:
 
   phost::Host& host() { return host_; }
 
+  // A process that returns its first argument, keeping each one's JSON in
+  // seen when it is given.
+  void add_echo(const std::string& name, std::vector<std::string>* seen = nullptr) {
+    host_.add(name, "", [seen](phost::Call& call) {
+      if (seen) seen->push_back(call.args()[0].to_json());
+      return call.args()[0].retain();
+    });
+  }
+
   // Loads a script; fails the test if it does not load.
   void load(std::string_view id, std::string_view source, std::string_view file = "") {
     const Failure f = load_error(id, source, file);

@@ -243,10 +243,7 @@ TEST_CASE("a call through its argument shape's function looks like a direct call
 TEST_CASE("a result read inside the call through its shape's function is the result read after it") {
   rt_test::Runtime rt;
   std::vector<std::string> seen;
-  rt.host().add("test.json", "", [&seen](phost::Call& call) {
-    seen.push_back(call.args()[0].to_json());
-    return call.args()[0].retain();
-  });
+  rt.add_echo("test.json", &seen);
   rt.load("f", "function Values(a, b) {\n"
                "  return { sum: a.x + b.y, list: [1, 'two', [3]], text: 'é'.repeat(70), d: new Date(0),\n"
                "           m: new Map([['k', [a.x]]]), u: undefined, n: null };\n"

@@ -664,7 +664,7 @@ TEST_CASE("reading a result refuses what the walk refused, naming the path, and 
 // scripts through the shapes made then and used for every later value.
 TEST_CASE("values made while a result is read belong to the script's context, never the reader's") {
   rt_test::Runtime rt;
-  rt.host().add("test.json", "", [](phost::Call& call) { return call.args()[0].retain(); });
+  rt.add_echo("test.json");
   rt.load("c", "function F(a, b) { return { c: Context }; }\n"
                "function G() {\n"
                "  const o = Process('test.json', { a: 1, b: 2 });\n"
@@ -748,10 +748,7 @@ TEST_CASE("a result that grew the reader's buffers and then threw leaves later r
 TEST_CASE("a getter that converts another value while a result is read gets it whole") {
   rt_test::Runtime rt;
   std::vector<std::string> seen;
-  rt.host().add("test.json", "", [&seen](phost::Call& call) {
-    seen.push_back(call.args()[0].to_json());
-    return call.args()[0].retain();
-  });
+  rt.add_echo("test.json", &seen);
   rt.load("r", "function Main() {\n"
                "  return { a: { k: 'v' }, get b() { return Process('test.json', { x: [1, 2], y: { z: 'w' } }); }, c: [3, 4] };\n"
                "}\n"
