@@ -89,6 +89,8 @@ TEST_CASE("imports of a folder find its index file, and a .json import is its pa
   write(app / "scripts/bad/syntax.js", "import x from '../data/broken.json';\nexport function Main() { return x; }");
   write(app / "scripts/bad/missing.js", "import x from '../data/none.json';\nexport function Main() { return x; }");
   write(app / "scripts/bad/outside.js", "import x from '../../tsconfig.json';\nexport function Main() { return x; }");
+  fs::create_directories(app / "scripts/data/folder.json");
+  write(app / "scripts/bad/folder.js", "import x from '../data/folder.json';\nexport function Main() { return x; }");
   rt_test::Runtime rt({.app_dir = app.string()});
   CHECK(rt.json("scripts.orders.total.Total", phost::args("pear")) == "6");
   CHECK(rt.json("scripts.orders.total.Info") == R"(["util.ts",[1,2],"ünïcode",3,3])");
@@ -100,6 +102,8 @@ TEST_CASE("imports of a folder find its index file, and a .json import is its pa
   const auto missing = rt.error_of("scripts.bad.missing.Main");
   CHECK_MESSAGE(missing.message.find("no file scripts/data/none.json (at bad/missing.js:1:15)") != std::string::npos,
                 missing.message);
+  const auto folder = rt.error_of("scripts.bad.folder.Main");
+  CHECK_MESSAGE(folder.message.find("no file scripts/data/folder.json") != std::string::npos, folder.message);
   const auto outside = rt.error_of("scripts.bad.outside.Main");
   CHECK_MESSAGE(outside.message.find("a .json import is a path inside the app's scripts/ folder") != std::string::npos,
                 outside.message);
