@@ -632,11 +632,13 @@ CallArgs::CallArgs(v8::Local<v8::Context> context, const phost_value* args, cons
       Scratch<std::string_view, ShapeCache::kMaxCallArgs * kRow> keys;
       Scratch<const phost_value*, ShapeCache::kMaxCallArgs * kRow> items;
       Scratch<ShapeCache::Argument, ShapeCache::kMaxCallArgs> shape;
+      Scratch<const phost_value*, ShapeCache::kMaxCallArgs> arg;
       bool any_object = false;
       size_t count = 2;  // the slots for the function and the result encoder
       for (size_t i = 0; i < argc; ++i) {
         std::string_view* row = keys.data() + i * kRow;
-        shape[i] = {row, convert.flat(a.value_at(args, i, nullptr), row, items.data() + i * kRow)};
+        arg[i] = a.value_at(args, i, nullptr);
+        shape[i] = {row, convert.flat(arg[i], row, items.data() + i * kRow)};
         any_object |= shape[i].n != 0;
         count += shape[i].n ? shape[i].n : 1;
       }
@@ -649,12 +651,16 @@ CallArgs::CallArgs(v8::Local<v8::Context> context, const phost_value* args, cons
             convert.argument_members(shape[i].keys, items.data() + i * kRow, shape[i].n, out + next);
             next += shape[i].n;
           } else {
-            out[next++] = convert.convert(a.value_at(args, i, nullptr), 0);
+            out[next++] = convert.convert(arg[i], 0);
           }
         }
         count_ = count;
         return;
       }
+      v8::Local<v8::Value>* out = room(argc);
+      for (size_t i = 0; i < argc; ++i) out[i] = convert.convert(arg[i], 0);
+      count_ = argc;
+      return;
     }
     v8::Local<v8::Value>* out = room(argc);
     for (size_t i = 0; i < argc; ++i) out[i] = convert.convert(a.value_at(args, i, nullptr), 0);

@@ -109,7 +109,7 @@ bool IsolatePool::try_take(Entry& e, const phost_call_ctx* ctx) noexcept {
   if (e.reclaiming.load()) return false;
   bool expected = false;
   if (!e.busy.compare_exchange_strong(expected, true)) return false;
-  e.holder.store(ctx);
+  e.holder.store(ctx, std::memory_order_relaxed);
   return true;
 }
 
@@ -131,7 +131,7 @@ IsolatePool::Lease IsolatePool::lease(int64_t deadline_ns, const phost_call_ctx*
       throw Error(503, "the script runtime is shutting down", PHOST_E_CANCELLED);
     }
     if (!on_top || !e->slot->must_leave()) {
-      e->holder.store(ctx);
+      e->holder.store(ctx, std::memory_order_relaxed);
       use.depth = 1;
       return Lease(*this, e, &use, true, true);
     }
@@ -214,8 +214,9 @@ IsolatePool::Lease::~Lease() {
   use.depth = 0;
   // Pushed: kept, and entered before the isolate on top, it cannot be left now.
   if (pushed_ || (use.keep && outermost_ && !entry_->slot->must_leave() && !pool_.closed_.load())) {
-    entry_->holder.store(nullptr);  // no call of this thread's is running on it
-    entry_->kept.store(kKept);
+    entry_->holder.store(nullptr, std::memory_order_relaxed);  // no call of this thread's is running on it
+    // Release only: close() polls, and a kept slot is taken back by unkeep's CAS.
+    entry_->kept.store(kKept, std::memory_order_release);
     return;
   }
   pool_.give_back(*entry_, use_);
@@ -261,7 +262,7 @@ void IsolatePool::keep(bool on) {
 }
 
 void IsolatePool::release(Entry& e) noexcept {
-  e.holder.store(nullptr);
+  e.holder.store(nullptr, std::memory_order_relaxed);
   e.busy.store(false);
   // A waiter counts itself before it looks for a free slot, and waits
   // under the mutex: either it sees this slot free, or it is woken here.

@@ -49,7 +49,7 @@ private:
     std::atomic<bool> reclaiming{false};  // an exiting thread waits for it: leases pass it by
     std::atomic<uint8_t> kept{kNotKept};   // busy and idle, kept by the thread that used it last
     // The call holding it, only ever compared with a ctx's chain (ctx_within
-    // never reads it), so a stale value is harmless.
+    // never reads it), so a stale value is harmless: stored relaxed.
     std::atomic<const phost_call_ctx*> holder{nullptr};
   };
 

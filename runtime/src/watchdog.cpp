@@ -97,8 +97,9 @@ DeadlineGuard::~DeadlineGuard() {
     timer_.armed_.pop_back();
     if (!outermost_) return;
     isolate = timer_.isolate_;
-    reason = timer_.reason_;
-    timer_.reason_ = StopReason::none;
+    reason = timer_.reason_.load(std::memory_order_relaxed);
+    // Under lock_, like every write: no exchange needed (one per call saved).
+    if (reason != StopReason::none) timer_.reason_.store(StopReason::none, std::memory_order_relaxed);
   }
   // Disarmed first, so the watchdog cannot terminate again after this.
   if (isolate && (reason != StopReason::none || isolate->IsExecutionTerminating())) isolate->CancelTerminateExecution();
