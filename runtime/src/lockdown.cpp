@@ -209,6 +209,9 @@ constexpr char kLockdown[] = R"JS(
     segments && getPrototypeOf(segments), segments && getPrototypeOf(segments[Symbol.iterator]()),
   ];
   for (const o of hidden) harden(o);
+  // The global's own prototype (its template's, with a constructor): what a
+  // script put there would answer every other script's undeclared names.
+  harden(getPrototypeOf(global));
   for (const key of ownKeys(global)) {
     const d = getOwnPropertyDescriptor(global, key);
     if (!('value' in d)) continue;

@@ -314,6 +314,23 @@ TEST_CASE("the global object's prototype, globalThis, indices and captureStackTr
   CHECK(rt.json("scripts.victim.Main") == R"(["undefined",true,null,"undefined"])");
 }
 
+TEST_CASE("what a script puts on the global object's own prototype no other script sees") {
+  rt_test::Runtime rt;
+  rt.load("evil", "function Plant() {\n"
+                  "  const p = Object.getPrototypeOf(globalThis);\n"
+                  "  const tried = [];\n"
+                  "  try { p.Query = { Get() { return 'forged'; } }; } catch (e) { tried.push(e.name); }\n"
+                  "  try { Object.defineProperty(p, 'token', { set(v) {}, get() { return 'evil'; } }); }\n"
+                  "  catch (e) { tried.push(e.name); }\n"
+                  "  try { p.constructor.prototype.x = 1; } catch (e) { tried.push(e.name); }\n"
+                  "  return [Object.isFrozen(p), Object.isFrozen(p.constructor), tried, typeof p.Query, typeof p.x];\n"
+                  "}\n");
+  // Sloppy assignments fail silently; the definition throws.
+  CHECK(rt.json("scripts.evil.Plant") == R"([true,true,["TypeError"],"undefined","undefined"])");
+  rt.load("victim", "function Main() { token = 'mine'; return [typeof Query, token]; }");
+  CHECK(rt.json("scripts.victim.Main") == R"(["undefined","mine"])");
+}
+
 TEST_CASE("a stack captured with Error.captureStackTrace starts at the script, not at phost's wrapper") {
   rt_test::Runtime rt;
   rt.load("t", "function Main() {\n  const o = {};\n  Error.captureStackTrace(o);\n  return o.stack.split('\\n');\n}\n"
