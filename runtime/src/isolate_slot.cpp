@@ -56,7 +56,7 @@ IsolateSlot& IsolateSlot::of(v8::Isolate* isolate) noexcept { return *static_cas
 
 void IsolateSlot::create_isolate() {
   const size_t heap_bytes = services_.options.heap_mb << 20;
-  allocator_ = make_limited_allocator(heap_bytes);
+  allocator_ = make_limited_allocator(heap_bytes, &IsolateSlot::buffers_over_limit, this);
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator_.get();
   params.constraints.ConfigureDefaultsFromHeapSize(0, heap_bytes);
@@ -354,6 +354,12 @@ bool IsolateSlot::over_heap_limit() {
   v8::HeapStatistics heap;
   isolate_->GetHeapStatistics(&heap);
   return heap.used_heap_size() > heap.heap_size_limit();
+}
+
+void IsolateSlot::buffers_over_limit(void* data) noexcept {
+  auto* slot = static_cast<IsolateSlot*>(data);
+  slot->out_of_memory_ = true;
+  if (slot->isolate_) slot->isolate_->TerminateExecution();
 }
 
 size_t IsolateSlot::near_heap_limit(void* data, size_t current, size_t initial) {

@@ -91,6 +91,8 @@ private:
   auto guarded(phost_call_ctx* ctx, int64_t deadline_ns, Body&& body);
   Error stop_error(StopReason reason, const phost_call_ctx* ctx) const;
   static size_t near_heap_limit(void* data, size_t current, size_t initial);
+  // A small buffer V8 could not do without was given past the heap limit.
+  static void buffers_over_limit(void* data) noexcept;
   bool over_heap_limit();
   // The callable functions a loaded script's namespace exposes, in order.
   std::vector<std::string> exported_functions(v8::Local<v8::Object> ns);

@@ -12,7 +12,7 @@ namespace {
 
 class LimitedAllocator final : public v8::ArrayBuffer::Allocator {
 public:
-  explicit LimitedAllocator(size_t limit) : limit_(limit) {}
+  LimitedAllocator(size_t limit, void (*over)(void*), void* data) : limit_(limit), over_(over), data_(data) {}
   void* Allocate(size_t length) override { return reserve(length) ? zeroed(length) : nullptr; }
   void* AllocateUninitialized(size_t length) override { return reserve(length) ? unreserve_on_null(std::malloc(length ? length : 1), length) : nullptr; }
   void Free(void* data, size_t length) override {
@@ -23,7 +23,12 @@ public:
   bool reserve(size_t length) noexcept {
     size_t used = used_.load(std::memory_order_relaxed);
     do {
-      if (length > limit_ - used) return false;
+      if (length > limit_ - std::min(limit_, used)) {
+        if (length > kAlwaysGiven) return false;
+        used_.fetch_add(length, std::memory_order_relaxed);
+        over_(data_);
+        return true;
+      }
     } while (!used_.compare_exchange_weak(used, used + length, std::memory_order_relaxed));
     return true;
   }
@@ -37,14 +42,17 @@ private:
   void* zeroed(size_t length) noexcept { return unreserve_on_null(std::calloc(length ? length : 1, 1), length); }
 
   size_t limit_;
+  void (*over_)(void*);
+  void* data_;
   // Buffers may be freed by V8's sweeper on another thread.
   std::atomic<size_t> used_{0};
 };
 
 }  // namespace
 
-std::unique_ptr<v8::ArrayBuffer::Allocator> make_limited_allocator(size_t limit_bytes) {
-  return std::make_unique<LimitedAllocator>(limit_bytes);
+std::unique_ptr<v8::ArrayBuffer::Allocator> make_limited_allocator(size_t limit_bytes, void (*over)(void*),
+                                                                   void* data) {
+  return std::make_unique<LimitedAllocator>(limit_bytes, over, data);
 }
 
 size_t counted_room(v8::Isolate* isolate) noexcept {

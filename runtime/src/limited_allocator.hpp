@@ -12,7 +12,14 @@ namespace phost::v8rt {
 
 // Lives in its own file, built without RTTI like libnode (its base class has
 // no typeinfo to link against).
-std::unique_ptr<v8::ArrayBuffer::Allocator> make_limited_allocator(size_t limit_bytes);
+//
+// A buffer of up to kAlwaysGiven bytes is given even past the limit: V8 makes
+// the buffer of a small typed array (kept in its heap) only when a script asks
+// for it, and aborts the process when the allocator refuses. Such a buffer
+// calls over(data) instead, which stops the script (507).
+inline constexpr size_t kAlwaysGiven = 64;  // V8_TYPED_ARRAY_MAX_SIZE_IN_HEAP, as libnode is built
+std::unique_ptr<v8::ArrayBuffer::Allocator> make_limited_allocator(size_t limit_bytes, void (*over)(void*),
+                                                                   void* data);
 
 // A Uint8Array holding a copy of bytes, counted by the isolate's allocator
 // (one made by make_limited_allocator) like V8's own buffers; empty when over

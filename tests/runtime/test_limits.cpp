@@ -75,6 +75,31 @@ TEST_CASE("a huge ArrayBuffer counts against the heap limit") {
   CHECK(e.message.find("RangeError") != std::string::npos);
 }
 
+TEST_CASE("a small typed array's buffer wanted once every buffer byte is taken stops the call with 507, not the process") {
+  rt_test::Runtime rt({.heap_mb = 64});
+  // V8 makes a small typed array's buffer only when asked, and aborts the
+  // process if the allocator refuses it: here, once the budget is full (to
+  // the last 64 bytes: a buffer that small past the limit stops the call too).
+  rt.load("buf", "const keep = [];\n"
+                 "function Fill() {\n"
+                 "  for (let n = 2 ** 30; n > 64; ) {\n"
+                 "    try { keep.push(new ArrayBuffer(n)); } catch (e) { n = Math.floor(n / 2); }\n"
+                 "  }\n"
+                 "  return keep.length > 0;\n"
+                 "}\n"
+                 "function Small() { return new Uint8Array([104, 105]).buffer.byteLength; }\n"
+                 "function Decode() { return new TextDecoder().decode(new Uint8Array([104, 105])); }");
+  CHECK(rt.json("scripts.buf.Fill") == "true");
+  const auto e = rt.error_of("scripts.buf.Small");
+  CHECK(e.code == 507);
+  CHECK(e.status == PHOST_E_NO_MEMORY);
+  // The isolate was replaced, and its buffers with it.
+  CHECK(rt.json("scripts.buf.Small") == "2");
+  CHECK(rt.json("scripts.buf.Fill") == "true");
+  CHECK(rt.error_of("scripts.buf.Decode").code == 507);
+  CHECK(rt.json("scripts.buf.Decode") == "\"hi\"");
+}
+
 TEST_CASE("infinite recursion is a normal RangeError") {
   rt_test::Runtime rt;
   rt.load("rec", "function Main() { return Main() + 1; }\nfunction Ok() { return 1; }");
