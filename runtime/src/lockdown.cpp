@@ -126,6 +126,54 @@ constexpr char kLockdown[] = R"JS(
     writable: true, enumerable: false, configurable: true,
   });
 
+  // Array.from of an array-like and Array.prototype.fill run in V8's own
+  // loops, which no deadline stops: on a huge length they grow a sparse
+  // array until V8 aborts the process (Array.from({length: 2**32-1}),
+  // Array(2**32-1).fill(0)). Their loops run here instead, in JS, where the
+  // deadline and the heap limit reach them; an array's large fill still
+  // fills natively, a slice at a time.
+  const fillSlice = 1 << 16;
+  const arrayFrom = Array.from, arrayFill = Array.prototype.fill, iteratorKey = Symbol.iterator;
+  const toLength = (v) => {
+    const n = Math.trunc(+v);
+    return n > 0 ? (n < Number.MAX_SAFE_INTEGER ? n : Number.MAX_SAFE_INTEGER) : 0;
+  };
+  // ToIntegerOrInfinity, then a position within length (negative: from the end).
+  const position = (v, length) => {
+    const n = Math.trunc(+v) || 0;
+    return n < 0 ? Math.max(length + n, 0) : Math.min(n, length);
+  };
+  defineProperty(Array, 'from', {
+    value: { from(items) {  // length 1, as the native one
+      const mapFn = arguments[1], thisArg = arguments[2];
+      // Arrays made by Array (not a subclass): V8's own checks and errors otherwise.
+      if ((this !== Array && this !== undefined) || items === null || items === undefined ||
+          (mapFn !== undefined && typeof mapFn !== 'function') || items[iteratorKey] != null)
+        return apply(arrayFrom, this, arguments);  // as given: an explicit undefined mapFn is V8's slow path
+      const source = Object(items), length = toLength(source.length);
+      const out = new Array(length);
+      for (let k = 0; k < length; k++) out[k] = mapFn === undefined ? source[k] : apply(mapFn, thisArg, [source[k], k]);
+      return out;
+    } }.from,
+    writable: true, enumerable: false, configurable: true,
+  });
+  defineProperty(Array.prototype, 'fill', {
+    value: { fill(value) {  // length 1, as the native one
+      const start = arguments[1], end = arguments[2];
+      if (this === null || this === undefined || (isArray(this) && this.length <= fillSlice))
+        return apply(arrayFill, this, arguments);
+      const o = Object(this), length = isArray(o) ? o.length : toLength(o.length);
+      const from = position(start, length), to = end === undefined ? length : position(end, length);
+      if (isArray(o)) {
+        for (let k = from; k < to; k += fillSlice) apply(arrayFill, o, [value, k, to - k < fillSlice ? to : k + fillSlice]);
+      } else {
+        for (let k = from; k < to; k++) o[k] = value;
+      }
+      return o;
+    } }.fill,
+    writable: true, enumerable: false, configurable: true,
+  });
+
   // A typed array's join and toLocaleString run in V8's own code, which
   // aborts the process past 2**27 elements (its list of parts is one array:
   // "invalid array length") and which no deadline stops. A large one is

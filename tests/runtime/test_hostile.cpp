@@ -875,6 +875,42 @@ TEST_CASE("a large sort without a comparator stops at the deadline and sorts as 
   CHECK(rt.json("scripts.s.Order") == R"([[1,10,2,3,"a","b",null,null],true,[10,9,"b"],"sort",1,true])");
 }
 
+TEST_CASE("Array.from of a huge array-like and a huge fill fail with 507, not V8's abort, and give V8's results otherwise") {
+  rt_test::Runtime rt({.timeout_ms = 20000, .heap_mb = 64});
+  // V8 runs both loops in its own code, which no deadline stops, growing a
+  // sparse array until it aborts the process (11-24 s in).
+  rt.load("a", "function From() { return Array.from({length: 2 ** 32 - 1}).length; }\n"
+               "function Fill() { return Array(2 ** 32 - 1).fill(0).length; }\n"
+               "function FillLike() { return Array.prototype.fill.call({length: 2 ** 32 - 1}, 0).length; }\n"
+               "function Same() {\n"
+               "  const r = [];\n"
+               "  const t = (f) => { try { r.push(f()); } catch (e) { r.push(e.constructor.name); } };\n"
+               "  t(() => Array.from({length: 3, 0: 'a', 2: 'c'}));\n"
+               "  t(() => Array.from({length: 2, 0: 1, 1: 2}, function (v, i) { return v + i + this.d; }, {d: 10}));\n"
+               "  t(() => Array.from(new Set([1, 2, 2])));\n"
+               "  t(() => Array.from('ab'));\n"
+               "  t(() => Array.from(null));\n"
+               "  t(() => Array.from({length: 1}, 5));\n"
+               "  t(() => Array.from({length: 2 ** 32}));\n"
+               "  t(() => [Array.from.length, Array.prototype.fill.length]);\n"
+               "  t(() => [1, 2, 3, 4].fill(0, 1, -1));\n"
+               "  t(() => { const a = Array(70000).fill(7, -3); return [a[69996], a[69997], a[69999], a.length]; });\n"
+               "  t(() => Array(70000).fill(1, {valueOf() { return 69998; }}).filter((x) => x).length);\n"
+               "  t(() => Array.prototype.fill.call({length: 3, 0: 1}, 'z', 1));\n"
+               "  t(() => Array.prototype.fill.call('abc', 1));\n"
+               "  t(() => Array(70000).fill(1, 1n));\n"
+               "  return r;\n"
+               "}");
+  for (const char* name : {"scripts.a.From", "scripts.a.Fill", "scripts.a.FillLike"}) {
+    const auto [e, took] = timed([&] { return rt.error_of(name); });
+    CHECK_MESSAGE(e.code == 507, name, ": ", e.message);
+    CHECK(took < 10s);
+  }
+  CHECK(rt.json("scripts.a.Same") ==
+        R"([["a",null,"c"],[11,13],[1,2],["a","b"],"TypeError","TypeError","RangeError",[1,1],[1,0,0,4],)"
+        R"([null,7,7,70000],2,{"0":1,"1":"z","2":"z","length":3},"TypeError","TypeError"])");
+}
+
 TEST_CASE("a typed array past 2**27 elements is joined in slices the deadline reaches, not by V8's aborting join") {
   rt_test::Runtime rt({.timeout_ms = 20000});
   // V8 10.2 aborted the process (invalid array length) 3 s into this join.
