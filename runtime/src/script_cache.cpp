@@ -57,6 +57,33 @@ private:
   v8::ScriptCompiler::Source source_;
 };
 
+// A classic script's namespace as calls read it: the functions among the
+// data properties of what its epilogue returned, on an object of our own. A
+// script can reach the epilogue's token (its wrapper's argument) and return a
+// namespace of its own; a proxy or a getter there would run whenever a caller
+// looks up a function, outside any call of this script. Empty when ns is a proxy.
+v8::MaybeLocal<v8::Object> functions_of(v8::Local<v8::Context> context, v8::Local<v8::Object> ns) {
+  v8::Isolate* isolate = context->GetIsolate();
+  if (ns->IsProxy()) return {};
+  v8::Local<v8::Array> keys;
+  // An ordinary object: neither the key list nor a descriptor runs script code.
+  if (!ns->GetOwnPropertyNames(context, v8::PropertyFilter::SKIP_SYMBOLS, v8::KeyConversionMode::kConvertToString)
+           .ToLocal(&keys))
+    return {};
+  v8::Local<v8::Object> out = v8::Object::New(isolate, v8::Null(isolate), nullptr, nullptr, 0);
+  v8::Local<v8::String> value_key = v8_string(isolate, "value");
+  for (uint32_t i = 0; i < keys->Length(); ++i) {
+    v8::Local<v8::Value> key, descriptor, value;
+    if (!keys->Get(context, i).ToLocal(&key) || !key->IsName() ||
+        !ns->GetOwnPropertyDescriptor(context, key.As<v8::Name>()).ToLocal(&descriptor) || !descriptor->IsObject() ||
+        !descriptor.As<v8::Object>()->Get(context, value_key).ToLocal(&value))
+      return {};
+    if (value->IsFunction() && !value->IsProxy() && !out->CreateDataProperty(context, key.As<v8::Name>(), value).FromMaybe(false))
+      return {};
+  }
+  return out;
+}
+
 // Marks a top level as running for the current scope.
 class Running {
 public:
@@ -199,11 +226,15 @@ void ScriptCache::compile_classic(CompiledScript& c) {
     if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
     throw errors_.translate(context, try_catch, "running the top level of script '" + s.id + "'");
   }
+  v8::Local<v8::Object> functions;
   if (!returned->IsArray() || !returned.As<v8::Array>()->Get(context, 0).ToLocal(&first) ||
-      !first->StrictEquals(token) || !returned.As<v8::Array>()->Get(context, 1).ToLocal(&ns) || !ns->IsObject())
+      !first->StrictEquals(token) || !returned.As<v8::Array>()->Get(context, 1).ToLocal(&ns) || !ns->IsObject() ||
+      !functions_of(context, ns.As<v8::Object>()).ToLocal(&functions)) {
+    if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
     throw Error(500, "script '" + s.id + "' uses a top-level return, which a script may not", PHOST_E_PROCESS);
+  }
   if (produce) c.uncached.Reset(isolate_, wrapper);
-  c.ns.Reset(isolate_, ns.As<v8::Object>());
+  c.ns.Reset(isolate_, functions);
 }
 
 void ScriptCache::compile_module(CompiledScript& c) {

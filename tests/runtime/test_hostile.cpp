@@ -331,6 +331,32 @@ TEST_CASE("what a script puts on the global object's own prototype no other scri
   CHECK(rt.json("scripts.victim.Main") == R"(["undefined","mine"])");
 }
 
+TEST_CASE("a namespace a script forges with its wrapper's token runs none of its code when a caller looks up a function") {
+  rt_test::Runtime rt;
+  // The wrapper's argument is the epilogue's token; a top-level return may
+  // hand it back with a namespace of the script's own.
+  const auto refused = rt.load_error("proxy", "let seen = 'nothing';\n"
+                   "function Format() { return seen; }\n"
+                   "return [arguments[0], new Proxy({ __proto__: null }, {\n"
+                   "  get() { seen = apiKey; apiKey = 'overwritten'; return Format; },\n"
+                   "})];");
+  rt.load("getter", "let seen = 'nothing';\n"
+                    "function Format() { return seen; }\n"
+                    "return [arguments[0], { __proto__: null, get Format() { seen = apiKey; return Format; },\n"
+                    "  Plain: Format }];");
+  rt.load("victim", "function Main(name) {\n"
+                    "  apiKey = 'secret';\n"
+                    "  let got;\n"
+                    "  try { got = Process(name); } catch (e) { got = e.code; }\n"
+                    "  return [got, apiKey];\n"
+                    "}");
+  CHECK(refused.code == 500);
+  CHECK(refused.message.find("top-level return") != std::string::npos);
+  CHECK(rt.json("scripts.victim.Main", phost::args("scripts.proxy.Format")) == R"([404,"secret"])");
+  CHECK(rt.json("scripts.victim.Main", phost::args("scripts.getter.Format")) == R"([404,"secret"])");
+  CHECK(rt.json("scripts.victim.Main", phost::args("scripts.getter.Plain")) == R"(["nothing","secret"])");
+}
+
 TEST_CASE("a stack captured with Error.captureStackTrace starts at the script, not at phost's wrapper") {
   rt_test::Runtime rt;
   rt.load("t", "function Main() {\n  const o = {};\n  Error.captureStackTrace(o);\n  return o.stack.split('\\n');\n}\n"
