@@ -207,10 +207,21 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx, bool settling) {
     }
     const std::string id_prefix = folder == "services" ? std::string(kServicePrefix) : std::string();
     const std::string file_prefix = folder == "services" ? "services/" : "";
-    for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+    for (auto it = std::filesystem::recursive_directory_iterator(
+             root, std::filesystem::directory_options::skip_permission_denied, ec);
          !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_regular_file()) continue;
+      // What cannot be read (a link loop, a folder without permission) is
+      // this entry's problem, not the whole app's.
       const auto relative = it->path().lexically_relative(root);
+      std::error_code entry_ec;
+      const bool folder_entry = it->is_directory(entry_ec);
+      if (folder_entry) std::filesystem::directory_iterator(it->path(), entry_ec);
+      const bool regular = !entry_ec && !folder_entry && it->is_regular_file(entry_ec);
+      if (entry_ec) {
+        problems.push_back(std::string(folder) + "/" + relative.string() + ": cannot be read: " + entry_ec.message());
+        continue;
+      }
+      if (!regular) continue;
       if (it->is_symlink()) {
         // Followed only when it stays inside the app's scripts folder.
         const auto target = std::filesystem::weakly_canonical(it->path(), ec);

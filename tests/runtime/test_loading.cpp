@@ -69,6 +69,24 @@ TEST_CASE("one broken file does not stop an app from loading, and its calls get 
   fs::remove_all(app);
 }
 
+TEST_CASE("a link loop in scripts/ is that entry's problem: the rest of the app loads") {
+  const fs::path app = temp_dir("loop");
+  write(app / "scripts/good.js", "function Main() { return 'good'; }");
+  fs::create_symlink("self.js", app / "scripts/self.js");
+  fs::create_directories(app / "scripts/sub");
+  fs::create_symlink("b.ts", app / "scripts/sub/a.ts");
+  fs::create_symlink("a.ts", app / "scripts/sub/b.ts");
+  rt_test::Runtime rt({.app_dir = app.string()});
+  CHECK(rt.json("scripts.good.Main") == "\"good\"");
+  CHECK(rt.error_of("scripts.self.Main").code == 404);
+  int reported = 0;
+  for (const std::string& line : rt.log_lines())
+    reported += line.find(": cannot be read: ") != std::string::npos &&
+                (line.find("scripts/self.js") != std::string::npos || line.find("scripts/sub/") != std::string::npos);
+  CHECK(reported == 3);
+  fs::remove_all(app);
+}
+
 TEST_CASE("a script file larger than max_value_mb is refused without being read, and its calls say so") {
   const fs::path app = temp_dir("huge");
   write(app / "scripts/good.js", "function Main() { return 'good'; }");
