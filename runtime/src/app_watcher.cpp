@@ -58,8 +58,10 @@ void AppWatcher::watch_tree(const std::filesystem::path& dir) {
   dirs_[wd] = dir;
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
-       it.increment(ec))
-    if (it->is_directory(ec) && !it->is_symlink(ec)) watch_tree(it->path());
+       it.increment(ec)) {
+    std::error_code entry;  // an entry that cannot be read (a link loop) ends nothing but itself
+    if (it->is_directory(entry) && !it->is_symlink(entry)) watch_tree(it->path());
+  }
 }
 
 void AppWatcher::run() noexcept {
