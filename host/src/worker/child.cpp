@@ -396,17 +396,23 @@ void Child::read_stderr(int fd) {
       std::string line = std::exchange(pending, std::string());
       if (line.empty()) continue;
       if (events_.log) events_.log(PHOST_LOG_WARN, "worker " + std::to_string(pid_) + ": " + line);
-      std::lock_guard lock(mutex_);
-      stderr_tail_.push_back(std::move(line));
-      if (stderr_tail_.size() > kStderrTailLines) stderr_tail_.pop_front();
+      keep_stderr_line(std::move(line));
     }
   }
-  if (!pending.empty()) {
-    std::lock_guard lock(mutex_);
-    stderr_tail_.push_back(std::move(pending));
-    if (stderr_tail_.size() > kStderrTailLines) stderr_tail_.pop_front();
-  }
+  if (!pending.empty()) keep_stderr_line(std::move(pending));
   ::close(fd);
+}
+
+void Child::keep_stderr_line(std::string line) {
+  // V8 10.2 says "Fatal javascript OOM in ..." (or "Fatal process OOM in ..."),
+  // others "out of memory"; a stack trace may follow, past the tail's reach.
+  const bool out_of_memory = line.find("out of memory") != std::string::npos ||
+                             line.find("Out of memory") != std::string::npos ||
+                             line.find(" OOM in ") != std::string::npos;
+  std::lock_guard lock(mutex_);
+  if (out_of_memory && out_of_memory_line_.empty()) out_of_memory_line_ = line;
+  stderr_tail_.push_back(std::move(line));
+  if (stderr_tail_.size() > kStderrTailLines) stderr_tail_.pop_front();
 }
 
 void Child::await_death() const {
@@ -437,17 +443,13 @@ Error Child::death_error(std::string_view serving) const {
     case KillReason::kNone: break;
   }
   std::string last;
-  bool out_of_memory = false;
-  for (const std::string& line : stderr_tail_) {
-    last += (last.empty() ? "" : " | ") + line;
-    if (line.find("out of memory") != std::string::npos || line.find("Out of memory") != std::string::npos)
-      out_of_memory = true;
-  }
+  for (const std::string& line : stderr_tail_) last += (last.empty() ? "" : " | ") + line;
   const std::string how = reaped_ ? describe_status(wait_status_) : "ended its channel";
   std::string message = who + " died (" + how + ")" + during;
+  if (!out_of_memory_line_.empty()) message += ", out of memory (" + out_of_memory_line_ + ")";
   if (!last.empty()) message += "; its last words: " + last;
   if (loaded_.load()) message += "; it is replaced";  // else its load failed
-  if (out_of_memory) return Error(PHOST_E_NO_MEMORY, message, 507);
+  if (!out_of_memory_line_.empty()) return Error(PHOST_E_NO_MEMORY, message, 507);
   return Error(PHOST_E_PROCESS, message, 500);
 }
 

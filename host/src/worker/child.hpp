@@ -105,6 +105,7 @@ private:
   // A frame from either channel; control: read by read_loop.
   void dispatch(std::string&& frame, bool control);
   void read_stderr(int fd);
+  void keep_stderr_line(std::string line);
   void reap();
 
   std::string label_;
@@ -138,6 +139,7 @@ private:
   KillReason kill_reason_ = KillReason::kNone;
   std::string kill_detail_;
   std::deque<std::string> stderr_tail_;
+  std::string out_of_memory_line_;  // the first line of stderr that said so
   Mailbox load_box_;  // READY or LOAD_FAILED
 };
 
