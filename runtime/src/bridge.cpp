@@ -390,8 +390,18 @@ v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, const BridgeSta
   if (state.services.options.gou_globals) install_gou_globals(context, process_fn, state);
 
   if (!lock_down(context)) throw failed("hardening the built-ins");
+  context->AllowCodeGenerationFromStrings(false);  // code_from_string decides
   context->SetEmbedderData(kSealedIndex, v8::True(isolate));
   return scope.Escape(context);
+}
+
+v8::ModifyCodeGenerationFromStringsResult Bridge::code_from_string(v8::Local<v8::Context> context,
+                                                                  v8::Local<v8::Value> source, bool) {
+  v8::ModifyCodeGenerationFromStringsResult result;
+  const bool script_context = context->GetNumberOfEmbedderDataFields() > kSealedIndex &&
+                              context->GetEmbedderData(kSealedIndex)->IsTrue();
+  result.codegen_allowed = script_context && (!source->IsString() || source.As<v8::String>()->Length() <= kMaxEvalSource);
+  return result;
 }
 
 v8::MaybeLocal<v8::Value> Bridge::prepare_stack_trace(v8::Local<v8::Context> context, v8::Local<v8::Value> error,

@@ -37,6 +37,13 @@ public:
   // script was called through Process(), so no script sees its caller's frames.
   static v8::MaybeLocal<v8::Value> prepare_stack_trace(v8::Local<v8::Context> context, v8::Local<v8::Value> error,
                                                        v8::Local<v8::Array> sites);
+  // The isolate's ModifyCodeGenerationFromStringsCallback2: eval and
+  // Function(text) in a script's context, of up to kMaxEvalSource characters
+  // (V8 parses outside the heap limit and the deadline's reach: 15 MB of
+  // source took 1 GB), and nowhere else (the encoder's realm).
+  static constexpr int kMaxEvalSource = 1 << 20;
+  static v8::ModifyCodeGenerationFromStringsResult code_from_string(v8::Local<v8::Context> context,
+                                                                   v8::Local<v8::Value> source, bool is_code_like);
 };
 
 }  // namespace phost::v8rt

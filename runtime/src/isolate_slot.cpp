@@ -77,6 +77,7 @@ void IsolateSlot::create_isolate() {
   isolate_->AddNearHeapLimitCallback(&IsolateSlot::near_heap_limit, this);
   isolate_->SetAllowAtomicsWait(false);  // Atomics.wait would block the calling thread for good
   isolate_->SetPrepareStackTraceCallback(&Bridge::prepare_stack_trace);
+  isolate_->SetModifyCodeGenerationFromStringsCallback(&Bridge::code_from_string);
   isolate_->SetHostImportModuleDynamicallyCallback(&refuse_dynamic_import);
   v8::HandleScope scope(isolate_);
   errors_ = std::make_unique<JsErrors>(isolate_);
