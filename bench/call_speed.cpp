@@ -21,9 +21,12 @@
 //            argument built by phost vs an object literal of the script
 //   threads  Add with 1 and with 2 application threads on 2 isolates: CPU
 //            per call must not grow (pool, registry and watchdog contention)
-//   hardened typed-array element access and charCodeAt/indexOf/slice in the
-//            hardened context (lock_down) vs a plain context, same isolate
-//            (and through phost, vs the plain context of a raw isolate)
+//   hardened typed-array element access, charCodeAt/indexOf/slice, array
+//            stores, RegExp split/replace/test and common built-ins in the
+//            hardened context (lock_down) and through phost, vs a plain
+//            context measured before lock_down ran in its isolate (V8's
+//            protectors are per isolate: a locked-down context slows a
+//            plain one of the same isolate, up to 2.4x)
 //
 // Usage: bench_call_speed [round seconds, default 0.2] [case ...]
 //   Medians of 5 rounds of process CPU time (all threads).
@@ -36,6 +39,7 @@
 
 #include <phost/host.hpp>
 
+#include <array>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
@@ -545,6 +549,23 @@ function Strings(n) {
     }
   return s;
 }
+function Arrays(n) {
+  let s = 0;
+  for (let r = 0; r < n; r++) {
+    const a = [], h = new Array(1024);
+    for (let i = 0; i < 1024; i++) a[i] = i + r;  // appended by index
+    for (let i = 0; i < 1024; i++) h[i] = a[i] * 2;  // into holes
+    s += a[1023] + h[1023];
+  }
+  return s;
+}
+function Regex(n) {
+  const text = 'a,b;c d,e;f g '.repeat(4);
+  let s = 0;
+  for (let r = 0; r < n; r++)
+    for (let i = 0; i < 50; i++) s += text.split(/[,; ]/).length + text.replace(/[,;]/g, '-').length + /e;f/.test(text);
+  return s;
+}
 function Objects(n) {
   const o = {a: 1, b: 2, c: 3, d: 4}, list = [3, 1, 4, 1, 5, 9, 2, 6], bytes = new Uint8Array(list);
   let s = 0;
@@ -561,42 +582,48 @@ function Objects(n) {
 void case_hardened(phost::Host& host, v8::Isolate* isolate) {
   host.call("runtime.load", phost::args("work", kWork, "work.js"));
   constexpr int64_t kReps = 20;
+  constexpr std::array<const char*, 5> kFns = {"Typed", "Strings", "Arrays", "Regex", "Objects"};
+  std::array<double, kFns.size()> expect{}, plain_ns{};
+  auto raw_in = [&](v8::Local<v8::Context> context, size_t f) {
+    v8::Context::Scope enter(context);
+    v8::Local<v8::Function> fn = bench::global_function(context, kFns[f]);
+    return cpu_per_unit(3, [&](int64_t n) {
+      for (int64_t c = 0; c < n; ++c) {
+        v8::HandleScope inner(isolate);
+        v8::Local<v8::Value> argv[] = {v8::Number::New(isolate, double(kReps))};
+        const double got = call(context, fn, 1, argv)->NumberValue(context).FromJust();
+        if (expect[f] == 0) expect[f] = got;
+        if (got != expect[f]) die("hardened: wrong results");
+      }
+    });
+  };
+  // The plain context first: V8's protectors are the isolate's, and a
+  // locked-down context turns some off for every context of its isolate.
   bench::RawContext plain(isolate);
   v8::HandleScope scope(isolate);
+  bench::run_script(plain.get(), kWork);
+  for (size_t f = 0; f < kFns.size(); ++f) plain_ns[f] = raw_in(plain.get(), f);
   v8::Local<v8::Context> hardened = v8::Context::New(isolate);
   {
     v8::Context::Scope enter(hardened);
     if (!phost::v8rt::lock_down(hardened)) die("lock_down failed");
     bench::run_script(hardened, kWork);
   }
-  bench::run_script(plain.get(), kWork);
-  for (const char* fn : {"Typed", "Strings", "Objects"}) {
-    double expect = 0;
-    auto raw_in = [&](v8::Local<v8::Context> context) {
-      v8::Context::Scope enter(context);
-      v8::Local<v8::Function> f = bench::global_function(context, fn);
-      return cpu_per_unit(3, [&](int64_t n) {
-        for (int64_t c = 0; c < n; ++c) {
-          v8::HandleScope inner(isolate);
-          v8::Local<v8::Value> argv[] = {v8::Number::New(isolate, double(kReps))};
-          const double got = call(context, f, 1, argv)->NumberValue(context).FromJust();
-          if (expect == 0) expect = got;
-          if (got != expect) die("hardened: wrong results");
-        }
-      });
-    };
-    const double r_plain = raw_in(plain.get());
-    const double r_hard = raw_in(hardened);
+  for (size_t f = 0; f < kFns.size(); ++f) {
+    const double r_hard = raw_in(hardened, f);
     const double p = cpu_per_unit(3, [&](int64_t n) {
       for (int64_t c = 0; c < n; ++c)
-        if (host.call(std::string("scripts.work.") + fn, phost::args(kReps)).as_double() != expect)
+        if (host.call(std::string("scripts.work.") + kFns[f], phost::args(kReps)).as_double() != expect[f])
           die("hardened (phost): wrong results");
     });
-    const std::string what = fn == std::string_view("Typed")     ? "typed arrays"
-                             : fn == std::string_view("Strings") ? "string methods"
-                                                                 : "hasOwnProperty, map, join, Math";
-    row(("hardened: " + what + ", lock_down vs plain context (same isolate)").c_str(), r_hard, r_plain, 1.2);
-    row(("hardened: " + what + ", phost vs plain context").c_str(), p, r_plain, 1.2);
+    const std::string fn = kFns[f];
+    const std::string what = fn == "Typed"     ? "typed arrays"
+                             : fn == "Strings" ? "string methods"
+                             : fn == "Arrays"  ? "array stores (by index, into holes)"
+                             : fn == "Regex"   ? "RegExp split, replace, test"
+                                               : "hasOwnProperty, map, join, Math";
+    row(("hardened: " + what + ", lock_down vs plain context").c_str(), r_hard, plain_ns[f], 1.2);
+    row(("hardened: " + what + ", phost vs plain context").c_str(), p, plain_ns[f], 1.2);
   }
 }
 
