@@ -205,6 +205,9 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx, bool settling) {
       ec.clear();
       continue;
     }
+    // Unreadable as a whole: the app cannot load (its entries are skipped below).
+    if (std::filesystem::directory_iterator(root, ec); ec)
+      throw Error(500, "reading " + root.string() + ": " + ec.message(), PHOST_E_INTERNAL);
     const std::string id_prefix = folder == "services" ? std::string(kServicePrefix) : std::string();
     const std::string file_prefix = folder == "services" ? "services/" : "";
     for (auto it = std::filesystem::recursive_directory_iterator(
@@ -218,7 +221,9 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx, bool settling) {
       if (folder_entry) std::filesystem::directory_iterator(it->path(), entry_ec);
       const bool regular = !entry_ec && !folder_entry && it->is_regular_file(entry_ec);
       if (entry_ec) {
-        problems.push_back(std::string(folder) + "/" + relative.string() + ": cannot be read: " + entry_ec.message());
+        // A dangling link (an editor's lock file, .#x.js) is passed over, as before.
+        if (entry_ec != std::errc::no_such_file_or_directory)
+          problems.push_back(std::string(folder) + "/" + relative.string() + ": cannot be read: " + entry_ec.message());
         continue;
       }
       if (!regular) continue;
