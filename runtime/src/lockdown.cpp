@@ -15,7 +15,7 @@ namespace {
 
 constexpr char kLockdown[] = R"JS(
 'use strict';
-(function lockdown(global, jsonTooDeep) {
+(function lockdown(global, jsonTooDeep, isProxy, isConstructor) {
   const { defineProperty, freeze, getOwnPropertyDescriptor, getPrototypeOf, preventExtensions } = Object;
   const ownKeys = Reflect.ownKeys;
   // What assignments commonly override. Not hasOwnProperty, isPrototypeOf or
@@ -136,14 +136,23 @@ constexpr char kLockdown[] = R"JS(
     writable: true, enumerable: false, configurable: true,
   });
 
-  // Array.from of an array-like and Array.prototype.fill run in V8's own
-  // loops, which no deadline stops: on a huge length they grow a sparse
-  // array until V8 aborts the process (Array.from({length: 2**32-1}),
-  // Array(2**32-1).fill(0)). Their loops run here instead, in JS, where the
-  // deadline and the heap limit reach them; an array's large fill still
-  // fills natively, a slice at a time.
+  // Array.from and Array.prototype.fill run in V8's own loops, which no
+  // deadline stops: on a huge length they grow a sparse array until V8
+  // aborts the process (Array.from({length: 2**32-1}), Array(2**32-1).fill(0)).
+  // Their loops run here instead, in JS, where the deadline and the heap
+  // limit reach them, for every input whose length the input decides; V8's
+  // own keeps built-in iterables of bounded size (a Set, a string, a short
+  // array) and small arrays' fills. A large array's fill still fills
+  // natively, a slice at a time.
   const fillSlice = 1 << 16;
   const arrayFrom = Array.from, arrayFill = Array.prototype.fill, iteratorKey = Symbol.iterator;
+  // Where V8 may read the iterator method again and find the one read here:
+  // frozen prototypes that own it, of sources as long as what they hold.
+  const nativeIterables = new Set([Set.prototype, Map.prototype, String.prototype, Int8Array.prototype,
+    Uint8Array.prototype, Uint8ClampedArray.prototype, Int16Array.prototype, Uint16Array.prototype,
+    Int32Array.prototype, Uint32Array.prototype, Float32Array.prototype, Float64Array.prototype,
+    BigInt64Array.prototype, BigUint64Array.prototype]);
+  const hasOwn = Object.prototype.hasOwnProperty;
   const toLength = (v) => {
     const n = Math.trunc(+v);
     return n > 0 ? (n < Number.MAX_SAFE_INTEGER ? n : Number.MAX_SAFE_INTEGER) : 0;
@@ -153,28 +162,58 @@ constexpr char kLockdown[] = R"JS(
     const n = Math.trunc(+v) || 0;
     return n < 0 ? Math.max(length + n, 0) : Math.min(n, length);
   };
+  // Array.from's result of C (its receiver) for an array-like of length
+  // items, each stored as the spec's CreateDataPropertyOrThrow stores it.
+  // A plain result grows by push: with Array.prototype frozen, a store into a
+  // hole or past the end takes V8's slow path (20x), push does not.
+  function fromArrayLike(C, length, item) {
+    const plain = C === Array || C === undefined || !isConstructor(C);
+    if (plain && length > 0xffffffff) throw new RangeError('Invalid array length');
+    const out = plain ? [] : new C(length);
+    for (let k = 0; k < length; k++) {
+      const value = item(k);
+      if (plain) out.push(value);  // a fresh array: push is the frozen prototype's
+      else defineProperty(out, k, { value, writable: true, enumerable: true, configurable: true });
+    }
+    out.length = length;
+    return out;
+  }
   defineProperty(Array, 'from', {
     value: { from(items) {  // length 1, as the native one
       const mapFn = arguments[1], thisArg = arguments[2];
-      // Arrays made by Array (not a subclass): V8's own checks and errors otherwise.
-      if ((this !== Array && this !== undefined) || items === null || items === undefined ||
-          (mapFn !== undefined && typeof mapFn !== 'function') || items[iteratorKey] != null)
-        return apply(arrayFrom, this, arguments);  // as given: an explicit undefined mapFn is V8's slow path
-      const source = Object(items), length = toLength(source.length);
-      const out = new Array(length);
-      for (let k = 0; k < length; k++) out[k] = mapFn === undefined ? source[k] : apply(mapFn, thisArg, [source[k], k]);
-      return out;
+      if (items === null || items === undefined || (mapFn !== undefined && typeof mapFn !== 'function'))
+        return apply(arrayFrom, this, arguments);  // V8's own errors
+      const using = items[iteratorKey];  // read once
+      const map = mapFn === undefined ? (v) => v : (v, k) => apply(mapFn, thisArg, [v, k]);
+      if (using === undefined || using === null) {
+        const source = Object(items), length = toLength(source.length);
+        return fromArrayLike(this, length, (k) => map(source[k], k));
+      }
+      if (!isProxy(items) && !apply(hasOwn, items, [iteratorKey])) {
+        const proto = getPrototypeOf(Object(items));
+        if (nativeIterables.has(proto) || (proto === Array.prototype && items.length <= fillSlice))
+          return apply(arrayFrom, this, arguments);  // as given: an explicit undefined mapFn is V8's slow path
+        if (proto === Array.prototype && (this === Array || this === undefined)) {
+          const out = [];  // as the array iterator steps: the length is read at each one
+          for (let k = 0; k < items.length; k++) out.push(map(items[k], k));
+          return out;
+        }
+      }
+      // Anything else through an iterable that calls the method read above.
+      const once = { [iteratorKey]() { return apply(using, items, []); } };
+      return mapFn === undefined ? apply(arrayFrom, this, [once]) : apply(arrayFrom, this, [once, mapFn, thisArg]);
     } }.from,
     writable: true, enumerable: false, configurable: true,
   });
   defineProperty(Array.prototype, 'fill', {
     value: { fill(value) {  // length 1, as the native one
       const start = arguments[1], end = arguments[2];
-      if (this === null || this === undefined || (isArray(this) && this.length <= fillSlice))
-        return apply(arrayFill, this, arguments);
-      const o = Object(this), length = isArray(o) ? o.length : toLength(o.length);
+      if (this === null || this === undefined) return apply(arrayFill, this, arguments);
+      const array = isArray(this) && !isProxy(this);  // a proxy's length is read once, as V8 reads it
+      if (array && this.length <= fillSlice) return apply(arrayFill, this, arguments);
+      const o = Object(this), length = toLength(o.length);
       const from = position(start, length), to = end === undefined ? length : position(end, length);
-      if (isArray(o)) {
+      if (array) {
         for (let k = from; k < to; k += fillSlice) apply(arrayFill, o, [value, k, to - k < fillSlice ? to : k + fillSlice]);
       } else {
         for (let k = from; k < to; k++) o[k] = value;
@@ -319,6 +358,14 @@ private:
 
 // Whether the JSON text info[0] nests deeper than info[1] levels. Read in
 // slices: no copy of a whole text.
+void is_proxy(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(info.Length() > 0 && info[0]->IsProxy());
+}
+
+void is_constructor(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  info.GetReturnValue().Set(info.Length() > 0 && info[0]->IsObject() && info[0].As<v8::Object>()->IsConstructor());
+}
+
 void json_too_deep(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   if (info.Length() < 2 || !info[0]->IsString() || !info[1]->IsInt32()) return;
@@ -351,7 +398,7 @@ bool lock_down(v8::Local<v8::Context> context) {
   v8::Local<v8::String> source, name;
   v8::Local<v8::Script> script;
   v8::Local<v8::Value> lockdown, result;
-  v8::Local<v8::Function> too_deep;
+  v8::Local<v8::Function> too_deep, proxy, constructor;
   if (!v8::String::NewFromUtf8(isolate, kLockdown, v8::NewStringType::kNormal, sizeof kLockdown - 1)
            .ToLocal(&source) ||
       !v8::String::NewFromUtf8(isolate, kBuiltinsFile.data(), v8::NewStringType::kNormal,
@@ -362,10 +409,12 @@ bool lock_down(v8::Local<v8::Context> context) {
   v8::ScriptOrigin origin(isolate, name);
   if (!v8::Script::Compile(context, source, &origin).ToLocal(&script) || !script->Run(context).ToLocal(&lockdown) ||
       !lockdown->IsFunction() ||
-      !v8::Function::New(context, json_too_deep, {}, 2, v8::ConstructorBehavior::kThrow).ToLocal(&too_deep))
+      !v8::Function::New(context, json_too_deep, {}, 2, v8::ConstructorBehavior::kThrow).ToLocal(&too_deep) ||
+      !v8::Function::New(context, is_proxy, {}, 1, v8::ConstructorBehavior::kThrow).ToLocal(&proxy) ||
+      !v8::Function::New(context, is_constructor, {}, 1, v8::ConstructorBehavior::kThrow).ToLocal(&constructor))
     return false;
-  v8::Local<v8::Value> argv[] = {context->Global(), too_deep};
-  return lockdown.As<v8::Function>()->Call(context, v8::Undefined(isolate), 2, argv).ToLocal(&result);
+  v8::Local<v8::Value> argv[] = {context->Global(), too_deep, proxy, constructor};
+  return lockdown.As<v8::Function>()->Call(context, v8::Undefined(isolate), 4, argv).ToLocal(&result);
 }
 
 }  // namespace phost::v8rt

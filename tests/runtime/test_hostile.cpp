@@ -918,13 +918,24 @@ TEST_CASE("a large sort without a comparator stops at the deadline and sorts as 
   CHECK(rt.json("scripts.s.Order") == R"([[1,10,2,3,"a","b",null,null],true,[10,9,"b"],"sort",1,true])");
 }
 
-TEST_CASE("Array.from of a huge array-like and a huge fill fail with 507, not V8's abort, and give V8's results otherwise") {
+TEST_CASE("Array.from and fill of a huge length fail with 507 or 408, not V8's abort, and give V8's results otherwise") {
   rt_test::Runtime rt({.timeout_ms = 20000, .heap_mb = 64});
   // V8 runs both loops in its own code, which no deadline stops, growing a
   // sparse array until it aborts the process (11-24 s in).
-  rt.load("a", "function From() { return Array.from({length: 2 ** 32 - 1}).length; }\n"
+  rt.load("a", "class A extends Array {}\n"
+               "function From() { return Array.from({length: 2 ** 32 - 1}).length; }\n"
+               "function FromSub() { return A.from({length: 2 ** 32 - 1}).length; }\n"
+               "function FromObject() { return Array.from.call(Object, {length: 2 ** 32 - 1}).length; }\n"
+               "function FromProxy() { return Array.from(new Proxy({length: 2 ** 32 - 1}, {})).length; }\n"
+               "function FromHoley() { return Array.from(new Array(2 ** 30)).length; }\n"
+               "function FromGetter() {\n"  // an iterator method there when read once, gone when read again
+               "  let n = 0;\n"
+               "  const o = { get [Symbol.iterator]() { return n++ ? undefined : [].values; }, length: 2 ** 32 - 1 };\n"
+               "  return Array.from(o).length;\n"
+               "}\n"
                "function Fill() { return Array(2 ** 32 - 1).fill(0).length; }\n"
                "function FillLike() { return Array.prototype.fill.call({length: 2 ** 32 - 1}, 0).length; }\n"
+               "function FillProxy() { return Array.prototype.fill.call(new Proxy(Array(2 ** 32 - 1), {}), 0).length; }\n"
                "function Same() {\n"
                "  const r = [];\n"
                "  const t = (f) => { try { r.push(f()); } catch (e) { r.push(e.constructor.name); } };\n"
@@ -942,16 +953,33 @@ TEST_CASE("Array.from of a huge array-like and a huge fill fail with 507, not V8
                "  t(() => Array.prototype.fill.call({length: 3, 0: 1}, 'z', 1));\n"
                "  t(() => Array.prototype.fill.call('abc', 1));\n"
                "  t(() => Array(70000).fill(1, 1n));\n"
+               "  t(() => { const x = A.from({length: 2, 0: 'p'}); return [x instanceof A, x.length, x[0]]; });\n"
+               "  t(() => { const x = Array.from.call(Object, {length: 1, 0: 'q'}); return [Array.isArray(x), x[0]]; });\n"
+               "  t(() => { let n = 0; const p = new Proxy([1, 2], {get(t, k, r) { n++; return Reflect.get(t, k, r); }});\n"
+               "            return [Array.from(p), n]; });\n"
+               "  t(() => Array.from(new Array(2)));\n"
+               "  t(() => { let closed = 0;\n"
+               "    const it = {[Symbol.iterator]() { return {next() { return {value: 1, done: false}; },\n"
+               "                                             return() { closed++; return {}; }}; }};\n"
+               "    try { Array.from(it, () => { throw new Error('x'); }); } catch (e) {} return closed; });\n"
+               "  t(() => { let reads = 0;\n"
+               "    const p = new Proxy(new Array(70000), {get(t, k, r) { if (k === 'length') reads++; return Reflect.get(t, k, r); }});\n"
+               "    Array.prototype.fill.call(p, 1, 0, 3); return [reads, p[2], p[3]]; });\n"
                "  return r;\n"
                "}");
-  for (const char* name : {"scripts.a.From", "scripts.a.Fill", "scripts.a.FillLike"}) {
-    const auto [e, took] = timed([&] { return rt.error_of(name); });
-    CHECK_MESSAGE(e.code == 507, name, ": ", e.message);
-    CHECK(took < 10s);
+  phost::CallOptions o;
+  o.timeout = 3s;
+  for (const char* name : {"scripts.a.From", "scripts.a.FromSub", "scripts.a.FromObject", "scripts.a.FromProxy",
+                           "scripts.a.FromHoley", "scripts.a.FromGetter", "scripts.a.Fill", "scripts.a.FillLike",
+                           "scripts.a.FillProxy"}) {
+    const auto [e, took] = timed([&] { return rt.error_of(name, phost::args(), o); });
+    CHECK_MESSAGE((e.code == 507 || e.code == 408), name, ": ", e.message);
+    CHECK_MESSAGE(took < 10s, name);
   }
   CHECK(rt.json("scripts.a.Same") ==
         R"([["a",null,"c"],[11,13],[1,2],["a","b"],"TypeError","TypeError","RangeError",[1,1],[1,0,0,4],)"
-        R"([null,7,7,70000],2,{"0":1,"1":"z","2":"z","length":3},"TypeError","TypeError"])");
+        R"([null,7,7,70000],2,{"0":1,"1":"z","2":"z","length":3},"TypeError","TypeError",[true,2,"p"],[false,"q"],)"
+        R"([[1,2],6],[null,null],1,[1,1,null]])");
 }
 
 TEST_CASE("a typed array past 2**27 elements is joined in slices the deadline reaches, not by V8's aborting join") {
