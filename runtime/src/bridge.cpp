@@ -391,6 +391,9 @@ v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, const BridgeSta
 
   if (!lock_down(context)) throw failed("hardening the built-ins");
   context->AllowCodeGenerationFromStrings(false);  // code_from_string decides
+  context->SetErrorMessageForCodeGenerationFromStrings(
+      v8_string(isolate, "eval and Function take at most " + std::to_string(kMaxEvalSource) +
+                             " characters of source here (V8 parses them past the heap limit and the deadline)"));
   context->SetEmbedderData(kSealedIndex, v8::True(isolate));
   return scope.Escape(context);
 }

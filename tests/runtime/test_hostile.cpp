@@ -367,10 +367,12 @@ TEST_CASE("eval and Function take a source of up to a million characters; a larg
                "  try { eval('[' + '{a:1,b:[2,3]},'.repeat(5e6) + ']'); r.push('parsed'); }\n"
                "  catch (e) { r.push(e.name); }\n"
                "  try { Function('return 1;' + ' '.repeat(2 ** 20)); r.push('parsed'); } catch (e) { r.push(e.name); }\n"
+               "  r.push(eval(' '.repeat(2 ** 20 - 1) + '7'));\n"  // the limit itself
+               "  try { eval(' '.repeat(2 ** 20) + '7'); } catch (e) { r.push(e.message.includes('1048576 characters')); }\n"
                "  return r;\n"
                "}");
   const auto [json, took] = timed([&] { return rt.json("scripts.e.Main", phost::args(500000)); });
-  CHECK(json == R"([2,42,5,500000,"EvalError","EvalError"])");
+  CHECK(json == R"([2,42,5,500000,"EvalError","EvalError",7,true])");
   CHECK(took < 5s);
 }
 
