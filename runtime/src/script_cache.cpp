@@ -62,17 +62,20 @@ private:
 // script can reach the epilogue's token (its wrapper's argument) and return a
 // namespace of its own; a proxy or a getter there would run whenever a caller
 // looks up a function, outside any call of this script. Empty when ns is a proxy.
+constexpr uint32_t kMaxNamespaceKeys = 1'000'000;  // 5x the most functions a test script has
 v8::MaybeLocal<v8::Object> functions_of(v8::Local<v8::Context> context, v8::Local<v8::Object> ns) {
   v8::Isolate* isolate = context->GetIsolate();
   if (ns->IsProxy()) return {};
   v8::Local<v8::Array> keys;
   // An ordinary object: neither the key list nor a descriptor runs script code.
   if (!ns->GetOwnPropertyNames(context, v8::PropertyFilter::SKIP_SYMBOLS, v8::KeyConversionMode::kConvertToString)
-           .ToLocal(&keys))
+           .ToLocal(&keys) ||
+      keys->Length() > kMaxNamespaceKeys)  // a walk in C++, which no deadline stops
     return {};
   v8::Local<v8::Object> out = v8::Object::New(isolate, v8::Null(isolate), nullptr, nullptr, 0);
   v8::Local<v8::String> value_key = v8_string(isolate, "value");
   for (uint32_t i = 0; i < keys->Length(); ++i) {
+    v8::HandleScope each(isolate);
     v8::Local<v8::Value> key, descriptor, value;
     if (!keys->Get(context, i).ToLocal(&key) || !key->IsName() ||
         !ns->GetOwnPropertyDescriptor(context, key.As<v8::Name>()).ToLocal(&descriptor) || !descriptor->IsObject() ||
