@@ -404,13 +404,11 @@ void Child::read_stderr(int fd) {
 }
 
 void Child::keep_stderr_line(std::string line) {
-  // V8 10.2 says "Fatal javascript OOM in ..." (or "Fatal process OOM in ..."),
-  // others "out of memory"; a stack trace may follow, past the tail's reach.
-  const bool out_of_memory = line.find("out of memory") != std::string::npos ||
-                             line.find("Out of memory") != std::string::npos ||
-                             line.find(" OOM in ") != std::string::npos;
+  // V8 10.2's last words ("# Fatal javascript OOM in ...", or "process OOM")
+  // come before a stack trace that may push them out of the tail.
+  const bool fatal_oom = line.find("Fatal") != std::string::npos && line.find(" OOM in ") != std::string::npos;
   std::lock_guard lock(mutex_);
-  if (out_of_memory && out_of_memory_line_.empty()) out_of_memory_line_ = line;
+  if (fatal_oom && out_of_memory_line_.empty()) out_of_memory_line_ = line;
   stderr_tail_.push_back(std::move(line));
   if (stderr_tail_.size() > kStderrTailLines) stderr_tail_.pop_front();
 }
@@ -443,13 +441,18 @@ Error Child::death_error(std::string_view serving) const {
     case KillReason::kNone: break;
   }
   std::string last;
-  for (const std::string& line : stderr_tail_) last += (last.empty() ? "" : " | ") + line;
+  bool out_of_memory = !out_of_memory_line_.empty();
+  for (const std::string& line : stderr_tail_) {
+    last += (last.empty() ? "" : " | ") + line;
+    if (line.find("out of memory") != std::string::npos || line.find("Out of memory") != std::string::npos)
+      out_of_memory = true;
+  }
   const std::string how = reaped_ ? describe_status(wait_status_) : "ended its channel";
   std::string message = who + " died (" + how + ")" + during;
   if (!out_of_memory_line_.empty()) message += ", out of memory (" + out_of_memory_line_ + ")";
   if (!last.empty()) message += "; its last words: " + last;
   if (loaded_.load()) message += "; it is replaced";  // else its load failed
-  if (!out_of_memory_line_.empty()) return Error(PHOST_E_NO_MEMORY, message, 507);
+  if (out_of_memory) return Error(PHOST_E_NO_MEMORY, message, 507);
   return Error(PHOST_E_PROCESS, message, 500);
 }
 

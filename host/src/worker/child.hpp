@@ -139,7 +139,7 @@ private:
   KillReason kill_reason_ = KillReason::kNone;
   std::string kill_detail_;
   std::deque<std::string> stderr_tail_;
-  std::string out_of_memory_line_;  // the first line of stderr that said so
+  std::string out_of_memory_line_;  // V8's fatal out-of-memory line, once it said one
   Mailbox load_box_;  // READY or LOAD_FAILED
 };
 
