@@ -299,8 +299,9 @@ bool IsolatePool::reclaim(Entry& e, const std::function<void()>& fn) noexcept {
 bool IsolatePool::held_by_own_chain(const phost_call_ctx* ctx) const noexcept {
   if (!ctx || !PHOST_API_HAS(&api(), ctx_within)) return false;
   for (size_t i = 0; i < slots_.size(); ++i) {
+    if (!entries_[i].busy.load()) return false;  // busy first: it orders the holder read after it
     const phost_call_ctx* holder = entries_[i].holder.load();
-    if (!entries_[i].busy.load() || !holder || !api().ctx_within(ctx, holder)) return false;
+    if (!holder || !api().ctx_within(ctx, holder)) return false;
   }
   return true;
 }
