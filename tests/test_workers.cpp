@@ -264,7 +264,7 @@ TEST_CASE("a worker that exits while a process it started lives on is reported a
   }
 }
 
-TEST_CASE("a worker's own threads have at most 256 calls running in its host; more are refused with 413") {
+TEST_CASE("a worker's own threads have at most 256 calls running in its host, and more are refused with 413") {
   phost::Host host = test::quiet_host();
   std::mutex mutex;
   std::condition_variable released_cv;

@@ -144,7 +144,7 @@ TEST_CASE("time.Sleep stops at once when the caller cancels") {
   CHECK(f.code == 499);
 }
 
-TEST_CASE("time.Sleep reads its duration as gou does; the time.Sleep process refuses a bad one naming it") {
+TEST_CASE("time.Sleep reads its duration as gou does, and the time.Sleep process refuses a bad one naming it") {
   rt_test::Runtime rt({.timeout_ms = 2000});
   rt.load("t", "function Main(ms) { const t0 = Date.now(); time.Sleep(ms); return Date.now() - t0; }\n"
                "function None() { time.Sleep(); return 1; }\n"

@@ -357,7 +357,7 @@ TEST_CASE("a namespace a script forges with its wrapper's token runs none of its
   CHECK(rt.json("scripts.victim.Main", phost::args("scripts.getter.Plain")) == R"(["nothing","secret"])");
 }
 
-TEST_CASE("eval and Function take a source of up to a million characters; a larger one is an EvalError at once") {
+TEST_CASE("eval and Function take a source of up to a million characters, and a larger one is an EvalError at once") {
   rt_test::Runtime rt({.timeout_ms = 20000});
   // V8 parses outside the heap limit and past the deadline: 75 MB of source
   // took 4.8 GB and 17 s.
