@@ -213,17 +213,25 @@ void refuse_new_global(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<
 }
 
 // The script whose own code is running. Outside jobs, the call's. While
-// jobs run, that of the innermost frame V8 compiled for a script (eval'd
-// code and phost's own are passed over): a job one script queued runs in
+// jobs run, that of the innermost frame V8 compiled for a script, past
+// phost's own (its wrappers of built-ins): a job one script queued runs in
 // whichever call next runs the microtasks (a nested call's, or its
-// caller's). Null when no frame is a script's (eval'd code run as a job).
+// caller's). Null when that frame is code of no script's (eval'd, or a
+// Function made from text): the frames below it may be another script's,
+// the caller's whose call runs the job, not the script that queued it.
 std::optional<std::string_view> running_script(v8::Isolate* isolate, const CallStack& calls) {
   if (!calls.running_jobs()) return calls.top()->script;
+  constexpr auto kWhat = static_cast<v8::StackTrace::StackTraceOptions>(v8::StackTrace::kScriptId |
+                                                                        v8::StackTrace::kScriptName);
   for (const int limit : {1, 32}) {
-    const v8::Local<v8::StackTrace> trace = v8::StackTrace::CurrentStackTrace(isolate, limit, v8::StackTrace::kScriptId);
+    const v8::Local<v8::StackTrace> trace = v8::StackTrace::CurrentStackTrace(isolate, limit, kWhat);
     const int n = trace->GetFrameCount();
-    for (int i = 0; i < n; ++i)
-      if (const std::string* owner = calls.owner(trace->GetFrame(isolate, i)->GetScriptId())) return *owner;
+    for (int i = 0; i < n; ++i) {
+      const v8::Local<v8::StackFrame> frame = trace->GetFrame(isolate, i);
+      if (const std::string* owner = calls.owner(frame->GetScriptId())) return *owner;
+      const v8::Local<v8::String> file = frame->GetScriptName();
+      if (file.IsEmpty() || !utf8_prefix(isolate, file, 16).starts_with("phost:")) return std::nullopt;
+    }
     if (n < limit) break;
   }
   return std::nullopt;

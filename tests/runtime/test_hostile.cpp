@@ -298,6 +298,17 @@ TEST_CASE("a job one script queued reaches its own implicit globals only, whiche
   CHECK(rt.json("scripts.b.Get") == R"(["s3cr3t","undefined"])");
   CHECK(rt.json("scripts.a.Seen") == R"(["ReferenceError","queued by a",1])");
   CHECK(rt.json("scripts.b.Get") == R"(["s3cr3t","undefined"])");
+  // A Function made from text, queued by a and run while b's frame is on
+  // the stack below it (b called a, whose promise runs the jobs), is no
+  // script's either: not b's.
+  rt.load("lib", "function Helper() {\n"
+                 "  const loot = {};\n"
+                 "  queueMicrotask(new Function('o', 'o.key = typeof apiKey === \"undefined\" ? \"(none)\" : apiKey;'\n"
+                 "                              + ' apiKey = \"replaced\";').bind(null, loot));\n"
+                 "  return Promise.resolve().then(() => loot);\n"
+                 "}");
+  rt.load("app", "function Main() { apiKey = 'sk-123'; const got = Process('scripts.lib.Helper'); return [got, apiKey]; }");
+  CHECK(rt.json("scripts.app.Main") == R"J([{"key":"(none)"},"sk-123"])J");
 }
 
 TEST_CASE("the global object's prototype, globalThis, indices and captureStackTrace are closed too") {
