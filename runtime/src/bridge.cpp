@@ -33,6 +33,7 @@ constexpr auto kFixed = static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::Do
 constexpr int kFormatterIndex = 1;
 constexpr int kSealedIndex = 2;
 constexpr int kImplicitIndex = 3;
+constexpr int kStateIndex = 4;  // the context's BridgeState (an aligned pointer)
 
 void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
@@ -360,6 +361,7 @@ v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, const BridgeSta
 
   v8::Local<v8::Context> context = v8::Context::New(isolate, nullptr, global);
   context->SetEmbedderData(kSealedIndex, v8::False(isolate));
+  context->SetAlignedPointerInEmbedderData(kStateIndex, const_cast<BridgeState*>(&state));
   v8::Context::Scope enter(context);
   context->SetEmbedderData(kImplicitIndex, v8::Object::New(isolate, v8::Null(isolate), nullptr, nullptr, 0));
   v8::TryCatch try_catch(isolate);
@@ -412,7 +414,33 @@ v8::ModifyCodeGenerationFromStringsResult Bridge::code_from_string(v8::Local<v8:
   const bool script_context = context->GetNumberOfEmbedderDataFields() > kSealedIndex &&
                               context->GetEmbedderData(kSealedIndex)->IsTrue();
   result.codegen_allowed = script_context && (!source->IsString() || source.As<v8::String>()->Length() <= kMaxEvalSource);
+  if (result.codegen_allowed)
+    static_cast<const BridgeState*>(context->GetAlignedPointerFromEmbedderData(kStateIndex))->evaled = true;
   return result;
+}
+
+void Bridge::drop_eval_globals(v8::Local<v8::Context> context, const BridgeState& state) {
+  state.evaled = false;
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::HandleScope scope(isolate);
+  v8::TryCatch ignore(isolate);
+  v8::Local<v8::Object> global = context->Global();
+  v8::Local<v8::Array> names;
+  if (!global->GetOwnPropertyNames(context, v8::PropertyFilter::ALL_PROPERTIES, v8::KeyConversionMode::kKeepNumbers)
+           .ToLocal(&names))
+    return;
+  const v8::Local<v8::String> configurable = v8_string(isolate, "configurable"), value = v8_string(isolate, "value");
+  for (uint32_t i = 0; i < names->Length(); ++i) {
+    v8::Local<v8::Value> name, descriptor;
+    if (!names->Get(context, i).ToLocal(&name) || !name->IsName() ||
+        !global->GetOwnPropertyDescriptor(context, name.As<v8::Name>()).ToLocal(&descriptor) || !descriptor->IsObject())
+      continue;
+    v8::Local<v8::Object> d = descriptor.As<v8::Object>();
+    // lock_down left every data property of the global non-configurable.
+    if (d->Get(context, configurable).FromMaybe(v8::Local<v8::Value>())->IsTrue() &&
+        d->HasOwnProperty(context, value).FromMaybe(false))
+      global->Delete(context, name).FromMaybe(false);
+  }
 }
 
 v8::MaybeLocal<v8::Value> Bridge::prepare_stack_trace(v8::Local<v8::Context> context, v8::Local<v8::Value> error,

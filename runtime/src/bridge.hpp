@@ -27,6 +27,8 @@ struct BridgeState {
   const CallStack& calls;
   const std::unique_ptr<JsErrors>& errors;  // replaced with the isolate
   ValueLimits limits;
+  // Code was made from a string since the last drop_eval_globals.
+  mutable bool evaled = false;
 };
 
 class Bridge {
@@ -42,6 +44,13 @@ public:
   // (V8 parses outside the heap limit and the deadline's reach: 15 MB of
   // source took 1 GB), and nowhere else (the encoder's realm).
   static constexpr int kMaxEvalSource = 1 << 20;
+  // An indirect eval's `var` is defined on the global object itself, past
+  // the interceptor that keeps undeclared names each script's own; every
+  // script would then share it. The runtime deletes such globals (the only
+  // configurable data properties the global has) whenever code from a string
+  // ran, before and after each call: what one script declared so is gone
+  // before another's code runs (but for jobs of one microtask checkpoint).
+  static void drop_eval_globals(v8::Local<v8::Context> context, const BridgeState& state);
   static v8::ModifyCodeGenerationFromStringsResult code_from_string(v8::Local<v8::Context> context,
                                                                    v8::Local<v8::Value> source, bool is_code_like);
 };

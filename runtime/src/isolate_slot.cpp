@@ -197,6 +197,7 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
   return guarded(ctx, deadline_ns, [&](const DeadlineGuard& guard) {
     v8::HandleScope scope(isolate_);
     v8::Local<v8::Context> context = isolate_->GetCurrentContext();
+    if (bridge_state_.evaled) Bridge::drop_eval_globals(context, bridge_state_);  // the caller's
     v8::TryCatch try_catch(isolate_);
     CompiledRef c = scripts_->get(id);
     ScriptFunction& f = scripts_->function(*c, method);
@@ -268,6 +269,7 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
       if (over_heap_limit()) out_of_memory_ = true;  // the guard fails the call with 507
     }
     if (try_catch.HasCaught() && !isolate_->IsExecutionTerminating()) try_catch.Reset();
+    if (bridge_state_.evaled) Bridge::drop_eval_globals(context, bridge_state_);  // this call's
     return out;
   });
 }
@@ -292,6 +294,7 @@ void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const st
         CallStack::Scope frame(calls_, {ctx, version->id, guard.deadline_ns()});
         CompiledRef c = scripts_->prepare(version);
         if (guard.outermost()) calls_.run_jobs(isolate_);
+        if (bridge_state_.evaled) Bridge::drop_eval_globals(isolate_->GetCurrentContext(), bridge_state_);
         if (isolate_->IsExecutionTerminating()) stopped();
         version->functions = exported_functions(c->ns.Get(isolate_));
         return c;

@@ -272,6 +272,30 @@ TEST_CASE("no script can plant a name or a getter on globalThis, and implicit gl
   CHECK(rec.get().empty());
 }
 
+TEST_CASE("a var an indirect eval declares on the global object is gone before another script's code runs") {
+  rt_test::Runtime rt;
+  // An indirect eval's var is defined on the global object itself, past the
+  // interceptor that keeps undeclared names each script's own.
+  rt.load("evil", "function Plant() {\n"
+                  "  (0, eval)('var token; var loot = []; var Query = function (sql) { loot.push(sql); return []; }');\n"
+                  "  return [typeof Query, Object.getOwnPropertyDescriptor(globalThis, 'token') !== undefined];\n"
+                  "}\n"
+                  "function PlantAndCall() { Plant(); return Process('scripts.victim.Work', 'nested'); }\n"
+                  "function Read() { return [typeof token, typeof loot, typeof Query]; }");
+  rt.load("victim", "function Work(secret) {\n"
+                    "  token = secret;\n"
+                    "  return [typeof Query === 'function' ? Query('select') : 'no Query', token];\n"
+                    "}\n"
+                    "function Mine() { return token; }\n"
+                    "function Local() { eval('var x = 1'); return x; }");
+  CHECK(rt.json("scripts.evil.Plant") == R"(["function",true])");
+  CHECK(rt.json("scripts.victim.Work", phost::args("s1")) == R"(["no Query","s1"])");
+  CHECK(rt.json("scripts.evil.PlantAndCall") == R"(["no Query","nested"])");
+  CHECK(rt.json("scripts.evil.Read") == R"(["undefined","undefined","undefined"])");
+  CHECK(rt.json("scripts.victim.Mine") == "\"nested\"");
+  CHECK(rt.json("scripts.victim.Local") == "1");  // a direct eval's var stays the function's
+}
+
 TEST_CASE("a job one script queued reaches its own implicit globals only, whichever call runs it") {
   rt_test::Runtime rt;
   // b's state: implicit globals of a sloppy script.
