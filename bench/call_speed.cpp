@@ -233,8 +233,8 @@ void case_get(phost::Host& host, v8::Isolate* isolate) {
 // ---- one: one number to one of many loaded scripts ---------------------------
 
 int many_scripts() {
-  const char* many = std::getenv("BENCH_MANY");
-  return many && std::atoi(many) > 0 ? std::atoi(many) : 2000;
+  const int many = std::getenv("BENCH_MANY") ? std::atoi(std::getenv("BENCH_MANY")) : 0;
+  return many > 0 ? many : 2000;
 }
 const int kMany = many_scripts();
 

@@ -30,6 +30,10 @@ constexpr char kLockdown[] = R"JS(
   // The prototypes on a typed array's chain: V8 gives typed arrays slow
   // element access when one of them is frozen with Object.freeze (44x).
   const typedArray = getPrototypeOf(Int8Array.prototype);
+  // The typed array constructors, and their prototypes.
+  const typedViews = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+                      Float32Array, Float64Array, BigInt64Array, BigUint64Array];
+  const typedProtos = typedViews.map((View) => View.prototype);
   const onTypedChain = (o) => o === Object.prototype || o === typedArray ||
                               (typeof o === 'object' && getPrototypeOf(o) === typedArray);
 
@@ -57,9 +61,7 @@ constexpr char kLockdown[] = R"JS(
   // concat or then takes the slow path (map: 16x). Their constructor stays a
   // data property (assigning one on an array or a promise is not done).
   const species = new Set([Array.prototype, Promise.prototype, RegExp.prototype, ArrayBuffer.prototype, typedArray,
-    Int8Array.prototype, Uint8Array.prototype, Uint8ClampedArray.prototype, Int16Array.prototype,
-    Uint16Array.prototype, Int32Array.prototype, Uint32Array.prototype, Float32Array.prototype,
-    Float64Array.prototype, BigInt64Array.prototype, BigUint64Array.prototype]);
+                           ...typedProtos]);
   if (typeof SharedArrayBuffer === 'function') species.add(SharedArrayBuffer.prototype);
   function tame(proto) {
     for (const key of overridable) {
@@ -148,10 +150,7 @@ constexpr char kLockdown[] = R"JS(
   const arrayFrom = Array.from, arrayFill = Array.prototype.fill, iteratorKey = Symbol.iterator;
   // Where V8 may read the iterator method again and find the one read here:
   // frozen prototypes that own it, of sources as long as what they hold.
-  const nativeIterables = new Set([Set.prototype, Map.prototype, String.prototype, Int8Array.prototype,
-    Uint8Array.prototype, Uint8ClampedArray.prototype, Int16Array.prototype, Uint16Array.prototype,
-    Int32Array.prototype, Uint32Array.prototype, Float32Array.prototype, Float64Array.prototype,
-    BigInt64Array.prototype, BigUint64Array.prototype]);
+  const nativeIterables = new Set([Set.prototype, Map.prototype, String.prototype, ...typedProtos]);
   const hasOwn = Object.prototype.hasOwnProperty;
   const toLength = (v) => {
     const n = Math.trunc(+v);
@@ -233,10 +232,8 @@ constexpr char kLockdown[] = R"JS(
   const typedGetter = (key) => getOwnPropertyDescriptor(typedArray, key).get;
   const typedTag = typedGetter(Symbol.toStringTag), typedLength = typedGetter('length');
   const typedBuffer = typedGetter('buffer'), typedOffset = typedGetter('byteOffset');
-  const views = {
-    __proto__: null, Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-    Float32Array, Float64Array, BigInt64Array, BigUint64Array,
-  };
+  const views = { __proto__: null };  // by their toStringTag
+  for (const View of typedViews) views[View.name] = View;
   const tagOf = (o) => apply(typedTag, o, []);  // undefined unless o is a typed array
   const joinSlice = 1 << 20, localeSlice = 1 << 12;  // each element's toLocaleString is slow (ICU)
   // Whether o is a typed array longer than part that has a view type here;
