@@ -1019,6 +1019,131 @@ TEST_CASE("Array.from and fill of a huge length fail with 507 or 408, not V8's a
         R"([[1,2],6],[null,null],1,[1,1,null]])");
 }
 
+TEST_CASE("array methods over a huge length stop at the deadline, not hours later, and sort no longer aborts") {
+  rt_test::Runtime rt({.timeout_ms = 20000, .heap_mb = 64});
+  // V8 runs these loops in its own code, which checks for no termination:
+  // on {length: 2**53 - 1} or an array whose length was set to 2**32 - 1
+  // each held its thread for hours; the sort with a comparator aborted V8.
+  rt.load("w", R"J(
+const like = () => ({length: 2 ** 53 - 1});
+const holey = () => { const a = [1]; a.length = 2 ** 32 - 1; return a; };
+const proxy = () => new Proxy(holey(), {});
+const A = Array.prototype;
+const cases = {
+  indexOf: () => A.indexOf.call(like(), 1), lastIndexOf: () => A.lastIndexOf.call(like(), 1),
+  includes: () => A.includes.call(like(), 1), holeyIndexOf: () => holey().indexOf(2),
+  holeyLastIndexOf: () => holey().lastIndexOf(2), proxyIndexOf: () => proxy().indexOf(2),
+  reverse: () => A.reverse.call(like()), holeyReverse: () => holey().reverse(),
+  splice: () => A.splice.call({length: 2 ** 32}, 0, 2 ** 31), holeySplice: () => holey().splice(1),
+  concat: () => [].concat({length: 2 ** 32 - 1, [Symbol.isConcatSpreadable]: true}),
+  copyWithin: () => A.copyWithin.call(like(), 0, 1), holeySlice: () => holey().slice(),
+  forEach: () => A.forEach.call(like(), (x) => x), holeyForEach: () => holey().forEach((x) => x),
+  every: () => A.every.call(like(), () => true), some: () => holey().some((x) => x > 1),
+  map: () => holey().map((x) => x), filter: () => holey().filter((x) => x),
+  reduce: () => A.reduce.call(like(), (a) => a, 0), reduceRight: () => holey().reduceRight((a) => a, 0),
+  shift: () => A.shift.call({length: 2 ** 32}), unshift: () => holey().unshift(0),
+  flat: () => A.flat.call(like()), nestedFlat: () => [holey()].flat(), flatMap: () => [1].flatMap(() => holey()),
+  join: () => holey().join(''), sortHoley: () => { const a = []; a[2 ** 32 -2] = 1; return a.sort(); },
+  sortComparator: () => A.sort.call({length: 2 ** 32 - 1}, (a, b) => a - b),
+};
+function Names() { return Object.keys(cases); }
+function Run(name) { return cases[name](); }
+)J");
+  phost::CallOptions o;
+  o.timeout = 300ms;
+  const Value names = rt.host().call("scripts.w.Names");
+  REQUIRE(names.size() == 29);
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string name(names[i].as_string());
+    const auto [e, took] = timed([&] { return rt.error_of("scripts.w.Run", phost::args(name), o); });
+    CHECK_MESSAGE((e.code == 408 || e.code == 507), name, ": ", e.code, " ", e.message);
+    CHECK_MESSAGE(took < 3s, name);
+  }
+}
+
+TEST_CASE("the array methods' JS steps give V8's own results, and Proxy keeps its shape") {
+  rt_test::Runtime rt;
+  // An array-like and a proxy take the JS steps, the same array V8's own
+  // method: every result, the receiver after it and the callbacks' calls match.
+  rt.load("d", R"J(
+function Same() {
+  const sample = () => ['a', , 'c', 3, , NaN, 'a', undefined, 'b'];
+  const like = (a) => { const o = { length: a.length }; for (const k in a) o[k] = a[k]; return o; };
+  const state = (o) => { const r = []; for (let k = 0; k < o.length; k++) r.push(k in o ? o[k] : '<hole>'); return r; };
+  const show = (v) => JSON.stringify(v, (k, x) => x === undefined ? '<undefined>' : Number.isNaN(x) ? '<NaN>' : x);
+  const cmp = (a, b) => (`${a}` > `${b}`) - (`${a}` < `${b}`);
+  const cases = [
+    ['indexOf', ['a']], ['indexOf', ['a', 1]], ['indexOf', ['a', -2]], ['indexOf', [NaN]], ['indexOf', [undefined]],
+    ['indexOf', ['a', Infinity]], ['indexOf', ['a', -Infinity]],
+    ['lastIndexOf', ['a']], ['lastIndexOf', ['a', -4]], ['lastIndexOf', ['a', 100]], ['lastIndexOf', ['a', -100]],
+    ['lastIndexOf', ['a', undefined]],
+    ['includes', [NaN]], ['includes', [undefined]], ['includes', ['c', 3]], ['includes', ['b', -1]],
+    ['reverse', []], ['shift', []], ['unshift', [1, 2]], ['unshift', []],
+    ['copyWithin', [0, 3]], ['copyWithin', [2, 0, 4]], ['copyWithin', [-2, 1]], ['copyWithin', [1, -3, -1]],
+    ['slice', [1, -1]], ['slice', []], ['slice', [-3]], ['slice', [5, 2]],
+    ['splice', [1, 2, 'x', 'y', 'z']], ['splice', [2]], ['splice', []], ['splice', [-3, 1]], ['splice', [1, 0, 'q']],
+    ['splice', [0, 100]], ['splice', [3, 1.7, 'w']],
+    ['concat', [[1, , 2], 'q', { length: 2, 0: 'z', [Symbol.isConcatSpreadable]: true }]], ['concat', []],
+    ['flat', []], ['flat', [Infinity]], ['flatMap', [(x, i) => i % 2 ? [x, [x]] : x]],
+    ['forEach', [function (x, i) { this.push(`${i}:${x}`); }]], ['every', [(x) => x !== 3]], ['some', [(x) => x === 3]],
+    ['map', [(x, i) => `${x}${i}`]], ['filter', [(x) => typeof x === 'string']],
+    ['reduce', [(a, b) => `${a}${b}`]], ['reduce', [(a, b, i) => `${a}${b}${i}`, '>']],
+    ['reduceRight', [(a, b) => `${a}${b}`]], ['reduceRight', [(a, b) => `${a}${b}`, '<']],
+    ['join', ['-']], ['join', []], ['toLocaleString', []], ['toString', []],
+    ['sort', []], ['sort', [cmp]], ['fill', [0, 1, 3]],
+    ['forEach', [5]], ['map', []], ['reduce', [undefined]], ['flatMap', [null]], ['sort', [1]],
+  ];
+  // An array-like is no array: concat does not spread it, toString is Object's.
+  const arrayOnly = new Set(['concat', 'toString']);
+  const diffs = [];
+  let n = 0;
+  for (const [name, args] of cases) {
+    const run = (receiver) => {
+      const log = [];
+      const a = args.map((x) => typeof x === 'function' ? x.bind(log) : x);
+      try {
+        const out = Array.prototype[name].apply(receiver, a);
+        return show([typeof out === 'object' && out !== null ? state(out) : out, state(receiver), log]);
+      } catch (e) { return show([e.constructor.name, state(receiver), log]); }
+    };
+    const expect = run(sample());
+    for (const [kind, make] of [['like', like], ['proxy', (a) => new Proxy(a, {})]]) {
+      if (kind === 'like' && arrayOnly.has(name)) continue;
+      n++;
+      const got = run(make(sample()));
+      if (got !== expect) diffs.push(`${name}(${show(args)}) on ${kind}: ${got}, not ${expect}`);
+    }
+  }
+  return [n, diffs];
+}
+function Long() {
+  // Past 2**20 elements a genuine array takes the JS steps too.
+  const a = []; a[5] = 'x'; a[2 ** 21] = 'y'; a.length = 2 ** 21 + 5;
+  let visits = 0;
+  a.forEach(() => visits++);
+  const mapped = a.map((v) => v + '!');
+  const packed = Array.from({length: 2 ** 20 + 3}, (_, i) => i);
+  return [a.indexOf('y'), a.lastIndexOf('x'), a.includes(undefined), visits, mapped.length, mapped[2 ** 21],
+          5 in mapped, 6 in mapped, a.slice(2 ** 21).length, a.concat(['z'])[2 ** 21 + 5],
+          packed.reduce((s, v) => s + v, 0), packed.filter((v) => v % 2).length, packed.reverse()[0],
+          packed.sort((x, y) => x - y)[3], packed.splice(2, 2).join(), packed.length];
+}
+function Proxies() {
+  const p = new Proxy([3, 1, 2], {});
+  const r = Proxy.revocable({}, {});
+  r.revoke();
+  let bare;
+  try { Proxy([], {}); } catch (e) { bare = e.constructor.name; }
+  return [Proxy.name, Proxy.length, 'prototype' in Proxy, typeof Proxy.revocable, bare, p.indexOf(2), p.sort().join(),
+          Array.isArray(p), typeof r.proxy, Object.isFrozen(Proxy)];
+}
+)J");
+  CHECK(rt.json("scripts.d.Same") == "[119,[]]");
+  CHECK(rt.json("scripts.d.Long") ==
+        R"([2097152,5,true,2,2097157,"y!",true,false,5,"z",549758435331,524289,1048578,3,"2,3",1048577])");
+  CHECK(rt.json("scripts.d.Proxies") == R"(["Proxy",2,false,"function","TypeError",2,"1,2,3",true,"object",true])");
+}
+
 TEST_CASE("a typed array past 2**27 elements is joined in slices the deadline reaches, not by V8's aborting join") {
   rt_test::Runtime rt({.timeout_ms = 20000});
   // V8 10.2 aborted the process (invalid array length) 3 s into this join.

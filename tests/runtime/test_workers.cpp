@@ -23,11 +23,10 @@ function Ask(name, ...args) { return Process(name, ...args); }
 function Back(n) { return n > 0 ? Process("scripts.ok.Back", n - 1) + 1 : 0; }
 )");
     rt_test::write(dir / "scripts" / "bad.js", R"(
-function Sort() { return Array.prototype.sort.call({length: 2**32 - 1}); }
 function Split() { return 'x'.repeat(2**29 - 24).split('').length; }
 function Reverse() { return Array.prototype.reverse.call({length: 2**32 - 1}); }
-function IndexOf() { return Array.prototype.indexOf.call({length: 2**53 - 1}, 1); }
-function LastIndexOf() { return Array.prototype.lastIndexOf.call({length: 2**53 - 1}, 1); }
+function OwnKeys() { return Reflect.ownKeys(new Uint8Array(2**25)).length; }
+function Keys() { return Object.keys(new Uint8Array(2**25)).length; }
 )");
   }
   ~App() { std::filesystem::remove_all(dir); }
@@ -77,16 +76,6 @@ TEST_CASE("scripts run in a worker with their names, values and nested calls") {
   CHECK(missing.code == 404);
 }
 
-TEST_CASE("Array.prototype.sort on a huge array-like aborts only its worker") {
-  const App app;
-  phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_V8_PLUGIN, app.config(1, 60000));
-  const rt_test::Failure f = failure(host, "scripts.bad.Sort");
-  CHECK_MESSAGE((f.code == 500 || f.code == 507), f.code, ": ", f.message);
-  CHECK(f.message.find("worker") != std::string::npos);
-  serves(host);
-}
-
 TEST_CASE("a string split into 2^29 pieces aborts only its worker") {
   const App app;
   phost::Host host = test::quiet_host();
@@ -97,15 +86,15 @@ TEST_CASE("a string split into 2^29 pieces aborts only its worker") {
   serves(host);
 }
 
-TEST_CASE("a reverse of 2^32-1 items takes down only its worker, by abort or by the deadline") {
-  // V8 grinds on this one without looking at termination; whichever comes
-  // first, an abort or the deadline's kill, ends only the worker.
+TEST_CASE("a reverse of 2^32-1 items ends at its deadline and the worker serves on") {
+  // V8's own reverse ignored termination (the worker was killed); the
+  // hardened context reverses such a receiver in JS, which the deadline reaches.
   const App app;
   phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_V8_PLUGIN, app.config(1, 1000));
   const rt_test::Failure f = failure(host, "scripts.bad.Reverse");
-  CHECK_MESSAGE((f.code == 500 || f.code == 507 || f.code == 408), f.code, ": ", f.message);
-  CHECK(f.message.find("the worker (pid") != std::string::npos);
+  CHECK_MESSAGE(f.code == 408, f.code, ": ", f.message);
+  CHECK(f.message.find("killed") == std::string::npos);
   serves(host);
 }
 
@@ -113,7 +102,8 @@ TEST_CASE("built-ins that ignore termination are killed with their worker after 
   const App app;
   phost::Host host = test::quiet_host();
   host.load_plugin(PHOST_V8_PLUGIN, app.config());
-  for (const char* name : {"scripts.bad.IndexOf", "scripts.bad.LastIndexOf"}) {
+  // Listing a typed array's 32M indexes runs in V8's own code for seconds.
+  for (const char* name : {"scripts.bad.OwnKeys", "scripts.bad.Keys"}) {
     const auto start = std::chrono::steady_clock::now();
     const rt_test::Failure f = failure(host, name);
     CHECK_MESSAGE(f.code == 408, name, ": ", f.message);

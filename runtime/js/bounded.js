@@ -1,0 +1,540 @@
+// Built-ins whose loops a deadline must reach. V8 runs many built-ins in
+// loops of its own that check for no interrupt: TerminateExecution waits for
+// them. On an input whose length the input decides ({length: 2**53 - 1}, an
+// array whose length was set to 2**32 - 1) such a loop wedges the calling
+// thread for hours, or grows a list until V8 aborts the process. Here each
+// of them runs V8's own code only for inputs that bound its loop; any other
+// input takes the same steps written in JS, where the deadline and the heap
+// limit reach them. Run once per context, before lockdown freezes it.
+'use strict';
+(function bound(global, jsonTooDeep, isConstructor) {
+  const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf } = Object;
+  const apply = Reflect.apply, isArray = Array.isArray, ArrayOf = Array, toObject = Object;
+  const { trunc, min, max, floor } = Math;
+  const hasOwn = Object.prototype.hasOwnProperty;
+  const iteratorKey = Symbol.iterator, speciesKey = Symbol.species, spreadKey = Symbol.isConcatSpreadable;
+  const maxLength = Number.MAX_SAFE_INTEGER, maxArrayLength = 0xffffffff;
+
+  // Every proxy scripts make, known without a call into C++ (isProxy: ~40 ns,
+  // a third of a short map). Proxy and Proxy.revocable are the only makers
+  // of proxies in a script's context.
+  const proxies = new WeakSet(), NativeProxy = Proxy, revocable = Proxy.revocable;
+  const isProxy = (o) => proxies.has(o);
+  // Bound: constructible, and with no prototype property, as Proxy.
+  const ProxyMaker = function Proxy(target, handler) {
+    if (new.target === undefined) throw new TypeError("Constructor Proxy requires 'new'");
+    const proxy = new NativeProxy(target, handler);
+    proxies.add(proxy);
+    return proxy;
+  }.bind();
+  defineProperty(ProxyMaker, 'name', { value: 'Proxy' });
+  defineProperty(ProxyMaker, 'revocable', {
+    value: { revocable(target, handler) {
+      const made = revocable(target, handler);
+      proxies.add(made.proxy);
+      return made;
+    } }.revocable,
+    writable: true, enumerable: false, configurable: true,
+  });
+  defineProperty(global, 'Proxy', { value: ProxyMaker, writable: true, enumerable: false, configurable: true });
+
+  // A genuine array of at most `bounded` elements: V8's loop over it is short
+  // even when it is all holes (1M: ~50 ms). A proxy is never one: it could
+  // answer V8's own read of its length with another.
+  const bounded = 1 << 20;
+  const short = (o) => isArray(o) && !isProxy(o) && o.length <= bounded;
+
+  // The spec's conversions.
+  const toInteger = (v) => {
+    const n = +v;
+    return n !== n ? 0 : trunc(n);
+  };
+  const toLength = (v) => {
+    const n = toInteger(v);
+    return n > 0 ? (n < maxLength ? n : maxLength) : 0;
+  };
+  const lengthOf = (o) => toLength(o.length);
+  // A relative index (negative: from the end) within length.
+  const position = (v, length) => {
+    const n = toInteger(v);
+    return n < 0 ? max(length + n, 0) : min(n, length);
+  };
+  const describe = (v) => typeof v === 'symbol' ? v.toString() : v !== null && typeof v === 'object' ? '#<Object>' : `${v}`;
+  const callable = (fn) => {
+    if (typeof fn !== 'function') throw new TypeError(`${describe(fn)} is not a function`);
+  };
+  const tooLong = () => new TypeError('Invalid array length: past 2**53 - 1 elements');
+
+  // A result array made as ArraySpeciesCreate(o, n) makes it. A plain one is
+  // built by push: with Array.prototype frozen, a store into a hole or past
+  // the end takes V8's slow path (20x); push does not.
+  function result(o, n) {
+    let C;
+    if (isArray(o)) {
+      C = o.constructor;
+      if (C !== null && (typeof C === 'object' || typeof C === 'function')) {
+        C = C[speciesKey];
+        if (C === null) C = undefined;
+      }
+    }
+    if (C === undefined || C === ArrayOf) {
+      if (n > maxArrayLength) throw new RangeError('Invalid array length');
+      const array = [];
+      return {
+        array,
+        plain: true,
+        put(k, value) {
+          if (k === array.length) array.push(value);
+          else array[k] = value;
+        },
+      };
+    }
+    if (!isConstructor(C)) throw new TypeError('object.constructor[Symbol.species] is not a constructor');
+    const array = new C(n);
+    return {
+      array,
+      plain: false,
+      put(k, value) { defineProperty(array, k, { value, writable: true, enumerable: true, configurable: true }); },
+    };
+  }
+
+  // Moves o[from] to o[to], or deletes o[to] where o has no `from`.
+  const move = (o, from, to) => {
+    if (from in o) o[to] = o[from];
+    else delete o[to];
+  };
+
+  // The steps of each method in JS, for any receiver (already an object).
+  const steps = {
+    indexOf(o, [search, from]) {
+      const length = lengthOf(o);
+      for (let k = length && position(from, length); k < length; k++) if (k in o && o[k] === search) return k;
+      return -1;
+    },
+    lastIndexOf(o, args) {
+      const length = lengthOf(o);
+      if (length === 0) return -1;
+      const n = args.length > 1 ? toInteger(args[1]) : length - 1;
+      for (let k = n >= 0 ? min(n, length - 1) : length + n; k >= 0; k--) if (k in o && o[k] === args[0]) return k;
+      return -1;
+    },
+    includes(o, [search, from]) {
+      const length = lengthOf(o);
+      for (let k = length && position(from, length); k < length; k++) {
+        const e = o[k];
+        if (e === search || (e !== e && search !== search)) return true;
+      }
+      return false;
+    },
+    reverse(o) {
+      const length = lengthOf(o), middle = floor(length / 2);
+      for (let lower = 0; lower !== middle; lower++) {
+        const upper = length - lower - 1;
+        const hasLower = lower in o, lowerValue = hasLower ? o[lower] : undefined;
+        const hasUpper = upper in o, upperValue = hasUpper ? o[upper] : undefined;
+        if (hasUpper) o[lower] = upperValue;
+        else if (hasLower) delete o[lower];
+        if (hasLower) o[upper] = lowerValue;
+        else if (hasUpper) delete o[upper];
+      }
+      return o;
+    },
+    shift(o) {
+      const length = lengthOf(o);
+      if (length === 0) {
+        o.length = 0;
+        return undefined;
+      }
+      const first = o[0];
+      for (let k = 1; k < length; k++) move(o, k, k - 1);
+      delete o[length - 1];
+      o.length = length - 1;
+      return first;
+    },
+    unshift(o, items) {
+      const length = lengthOf(o), n = items.length;
+      if (n > 0) {
+        if (length + n > maxLength) throw tooLong();
+        for (let k = length; k > 0; k--) move(o, k - 1, k + n - 1);
+        for (let j = 0; j < n; j++) o[j] = items[j];
+      }
+      o.length = length + n;
+      return length + n;
+    },
+    copyWithin(o, [target, start, end]) {
+      const length = lengthOf(o);
+      let to = position(target, length), from = position(start, length);
+      const final = end === undefined ? length : position(end, length);
+      let count = min(final - from, length - to), step = 1;
+      if (from < to && to < from + count) {
+        step = -1;
+        from += count - 1;
+        to += count - 1;
+      }
+      for (; count > 0; count--, from += step, to += step) move(o, from, to);
+      return o;
+    },
+    slice(o, [start, end]) {
+      const length = lengthOf(o), first = position(start, length);
+      const final = end === undefined ? length : position(end, length);
+      const out = result(o, max(final - first, 0));
+      let n = 0;
+      for (let k = first; k < final; k++, n++) if (k in o) out.put(n, o[k]);
+      out.array.length = n;
+      return out.array;
+    },
+    splice(o, args) {
+      const length = lengthOf(o), start = position(args[0], length), items = max(args.length - 2, 0);
+      const deleted = args.length === 0 ? 0 : args.length === 1 ? length - start
+                                             : min(max(toInteger(args[1]), 0), length - start);
+      if (length + items - deleted > maxLength) throw tooLong();
+      const out = result(o, deleted);
+      for (let k = 0; k < deleted; k++) if (start + k in o) out.put(k, o[start + k]);
+      out.array.length = deleted;
+      if (items < deleted) {
+        for (let k = start; k < length - deleted; k++) move(o, k + deleted, k + items);
+        for (let k = length; k > length - deleted + items; k--) delete o[k - 1];
+      } else if (items > deleted) {
+        for (let k = length - deleted; k > start; k--) move(o, k + deleted - 1, k + items - 1);
+      }
+      for (let i = 0; i < items; i++) o[start + i] = args[i + 2];
+      o.length = length - deleted + items;
+      return out.array;
+    },
+    concat(o, items) {
+      const out = result(o, 0);
+      let n = 0;
+      for (let i = -1; i < items.length; i++) {
+        const e = i < 0 ? o : items[i];
+        if (spreads(e)) {
+          const length = lengthOf(e);
+          if (n + length > maxLength) throw tooLong();
+          for (let k = 0; k < length; k++, n++) if (k in e) out.put(n, e[k]);
+        } else {
+          if (n >= maxLength) throw tooLong();
+          out.put(n++, e);
+        }
+      }
+      out.array.length = n;
+      return out.array;
+    },
+    flat(o, [depth]) {
+      const length = lengthOf(o), out = result(o, 0);
+      flatten(out, o, length, 0, depth === undefined ? 1 : max(toInteger(depth), 0));
+      return out.array;
+    },
+    flatMap(o, [mapper, thisArg]) {
+      const length = lengthOf(o);
+      callable(mapper);
+      const out = result(o, 0);
+      flatten(out, o, length, 0, 1, mapper, thisArg);
+      return out.array;
+    },
+    forEach(o, [fn, thisArg]) {
+      const length = lengthOf(o);
+      callable(fn);
+      for (let k = 0; k < length; k++) if (k in o) apply(fn, thisArg, [o[k], k, o]);
+      return undefined;
+    },
+    every(o, [fn, thisArg]) {
+      const length = lengthOf(o);
+      callable(fn);
+      for (let k = 0; k < length; k++) if (k in o && !apply(fn, thisArg, [o[k], k, o])) return false;
+      return true;
+    },
+    some(o, [fn, thisArg]) {
+      const length = lengthOf(o);
+      callable(fn);
+      for (let k = 0; k < length; k++) if (k in o && apply(fn, thisArg, [o[k], k, o])) return true;
+      return false;
+    },
+    map(o, [fn, thisArg]) {
+      const length = lengthOf(o);
+      callable(fn);
+      const out = result(o, length);
+      for (let k = 0; k < length; k++) if (k in o) out.put(k, apply(fn, thisArg, [o[k], k, o]));
+      if (out.plain) out.array.length = length;  // new Array(length)'s
+      return out.array;
+    },
+    filter(o, [fn, thisArg]) {
+      const length = lengthOf(o);
+      callable(fn);
+      const out = result(o, 0);
+      for (let k = 0, n = 0; k < length; k++) {
+        if (!(k in o)) continue;
+        const value = o[k];
+        if (apply(fn, thisArg, [value, k, o])) out.put(n++, value);
+      }
+      return out.array;
+    },
+    reduce(o, args) {
+      const length = lengthOf(o), fn = args[0];
+      callable(fn);
+      let k = 0, acc = args[1];
+      if (args.length < 2) {
+        while (k < length && !(k in o)) k++;
+        if (k === length) throw new TypeError('Reduce of empty array with no initial value');
+        acc = o[k++];
+      }
+      for (; k < length; k++) if (k in o) acc = apply(fn, undefined, [acc, o[k], k, o]);
+      return acc;
+    },
+    reduceRight(o, args) {
+      const length = lengthOf(o), fn = args[0];
+      callable(fn);
+      let k = length - 1, acc = args[1];
+      if (args.length < 2) {
+        while (k >= 0 && !(k in o)) k--;
+        if (k < 0) throw new TypeError('Reduce of empty array with no initial value');
+        acc = o[k--];
+      }
+      for (; k >= 0; k--) if (k in o) acc = apply(fn, undefined, [acc, o[k], k, o]);
+      return acc;
+    },
+    join(o, [separator]) {
+      const length = lengthOf(o), text = separator === undefined ? ',' : `${separator}`;
+      let out = '';
+      for (let k = 0; k < length; k++) {
+        const e = o[k];
+        out += (k ? text : '') + (e === undefined || e === null ? '' : `${e}`);
+      }
+      return out;
+    },
+    toLocaleString(o, args) {
+      const length = lengthOf(o);
+      let out = '';
+      for (let k = 0; k < length; k++) {
+        const e = o[k];
+        out += (k ? ',' : '') + (e === undefined || e === null ? '' : `${apply(toObject(e).toLocaleString, e, args)}`);
+      }
+      return out;
+    },
+  };
+  // IsConcatSpreadable.
+  function spreads(e) {
+    if (e === null || (typeof e !== 'object' && typeof e !== 'function')) return false;
+    const spread = e[spreadKey];
+    return spread !== undefined ? !!spread : isArray(e);
+  }
+  // FlattenIntoArray: source's elements into out from index `at`; returns the next index.
+  function flatten(out, source, length, at, depth, mapper, thisArg) {
+    for (let k = 0; k < length; k++) {
+      if (!(k in source)) continue;
+      let e = source[k];
+      if (mapper !== undefined) e = apply(mapper, thisArg, [e, k, source]);
+      if (depth > 0 && isArray(e)) {
+        at = flatten(out, e, lengthOf(e), at, depth - 1);
+      } else {
+        if (at >= maxLength) throw tooLong();
+        out.put(at++, e);
+      }
+    }
+    return at;
+  }
+
+  // method (a method: no constructor) in place of target[name], with the
+  // native one's name and length.
+  function replace(target, name, method) {
+    defineProperty(method, 'length', { value: target[name].length });
+    defineProperty(method, 'name', { value: name });
+    defineProperty(target, name, { value: method, writable: true, enumerable: false, configurable: true });
+  }
+  const arrays = Array.prototype;
+  // V8's own method for the receivers fast(this, args) accepts (and for null
+  // and undefined, whose errors are V8's), these steps for any other. Most
+  // pass a fixed list of arguments on (a rest parameter's array costs ~10%
+  // of a short map); those whose result depends on how many they were given
+  // pass them on as given.
+  const counted = new Set(['lastIndexOf', 'reduce', 'reduceRight']);
+  const variadic = new Set(['unshift', 'splice', 'concat']);
+  function reroute(name, fast = short) {
+    const native = arrays[name], slow = steps[name];
+    const other = (self, args) => self === null || self === undefined ? apply(native, self, args)
+                                                                      : slow(toObject(self), args);
+    const method = variadic.has(name) ? { [name](...args) {
+      return fast(this, args) ? apply(native, this, args) : other(this, args);
+    } }[name] : counted.has(name) ? { [name](a, b) {
+      const args = arguments.length < 2 ? [a] : [a, b];
+      return fast(this, args) ? apply(native, this, args) : other(this, args);
+    } }[name] : { [name](a, b, c) {
+      return fast(this) ? apply(native, this, [a, b, c]) : other(this, [a, b, c]);
+    } }[name];
+    replace(arrays, name, method);
+  }
+  for (const name of ['indexOf', 'lastIndexOf', 'includes', 'reverse', 'shift', 'unshift', 'copyWithin', 'slice',
+                      'splice', 'forEach', 'every', 'some', 'map', 'filter', 'reduce', 'reduceRight'])
+    reroute(name);
+  // concat reads every argument's elements; flat and flatMap read any array
+  // they find inside, to any depth.
+  const shortOrNotSpread = (e) => e === null || (typeof e !== 'object' && typeof e !== 'function') ||
+                                  (short(e) && e[spreadKey] === undefined);
+  reroute('concat', (self, items) => {
+    if (!isArray(self) || !shortOrNotSpread(self)) return false;
+    for (let i = 0; i < items.length; i++) if (!shortOrNotSpread(items[i])) return false;
+    return true;
+  });
+  reroute('flat', () => false);
+  reroute('flatMap', () => false);
+
+  // sort without a comparator compares in V8's own code, which no deadline
+  // stops (3 million numbers compared as strings: 23 s past a 1 s deadline):
+  // a large array gets the same order from the same comparison written in JS.
+  // A receiver that is not a short array has its elements gathered here first
+  // (V8 would make a list as long as its length: a process abort past 2**32).
+  const nativeSortMax = 4096;
+  const compareStrings = (a, b) => {
+    const x = `${a}`, y = `${b}`;
+    return x < y ? -1 : y < x ? 1 : 0;
+  };
+  const arraySort = arrays.sort;
+  const comparison = (comparefn, length) => comparefn === undefined && length > nativeSortMax ? compareStrings : comparefn;
+  replace(arrays, 'sort', { sort(comparefn) {
+    if (this === null || this === undefined || (comparefn !== undefined && typeof comparefn !== 'function'))
+      return apply(arraySort, this, [comparefn]);  // V8's own errors
+    if (short(this)) return apply(arraySort, this, [comparison(comparefn, this.length)]);
+    const o = toObject(this), length = lengthOf(o), items = [];
+    for (let k = 0; k < length; k++) if (k in o) items.push(o[k]);
+    apply(arraySort, items, [comparison(comparefn, items.length)]);
+    let k = 0;
+    for (; k < items.length; k++) o[k] = items[k];
+    for (; k < length; k++) delete o[k];
+    return o;
+  } }.sort);
+
+  // Array.from and fill grow or fill in V8's own loops: on a huge length
+  // they grow a sparse array until V8 aborts the process
+  // (Array.from({length: 2**32-1}), Array(2**32-1).fill(0)). V8's own keeps
+  // built-in iterables of bounded size (a Set, a string, a short array) and
+  // short arrays' fills; a long array's fill still fills natively, a slice at
+  // a time.
+  const fillSlice = 1 << 16;
+  const arrayFrom = Array.from, arrayFill = arrays.fill;
+  // Where V8 may read the iterator method again and find the one read here:
+  // frozen prototypes that own it, of sources as long as what they hold.
+  const typedArray = getPrototypeOf(Int8Array.prototype);
+  const typedViews = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+                      Float32Array, Float64Array, BigInt64Array, BigUint64Array];
+  const nativeIterables = new Set([Set.prototype, Map.prototype, String.prototype,
+                                   ...typedViews.map((View) => View.prototype)]);
+  // Array.from's result of C (its receiver) for an array-like of length
+  // items, each stored as CreateDataPropertyOrThrow stores it.
+  function fromArrayLike(C, length, item) {
+    const plain = C === ArrayOf || C === undefined || !isConstructor(C);
+    if (plain && length > maxArrayLength) throw new RangeError('Invalid array length');
+    const out = plain ? [] : new C(length);
+    for (let k = 0; k < length; k++) {
+      const value = item(k);
+      if (plain) out.push(value);  // a fresh array: push is the frozen prototype's
+      else defineProperty(out, k, { value, writable: true, enumerable: true, configurable: true });
+    }
+    out.length = length;
+    return out;
+  }
+  defineProperty(Array, 'from', {
+    value: { from(items) {  // length 1, as the native one
+      const mapFn = arguments[1], thisArg = arguments[2];
+      if (items === null || items === undefined || (mapFn !== undefined && typeof mapFn !== 'function'))
+        return apply(arrayFrom, this, [items, mapFn]);  // V8's own errors
+      const using = items[iteratorKey];  // read once
+      const map = mapFn === undefined ? (v) => v : (v, k) => apply(mapFn, thisArg, [v, k]);
+      if (using === undefined || using === null) {
+        const source = toObject(items), length = lengthOf(source);
+        return fromArrayLike(this, length, (k) => map(source[k], k));
+      }
+      if (!isProxy(items) && !apply(hasOwn, items, [iteratorKey])) {
+        const proto = getPrototypeOf(toObject(items));
+        if (nativeIterables.has(proto) || (proto === arrays && items.length <= fillSlice))
+          return apply(arrayFrom, this, mapFn === undefined ? [items] : [items, mapFn, thisArg]);
+        if (proto === arrays && (this === ArrayOf || this === undefined)) {
+          const out = [];  // as the array iterator steps: the length is read at each one
+          for (let k = 0; k < items.length; k++) out.push(map(items[k], k));
+          return out;
+        }
+      }
+      // Anything else through an iterable that calls the method read above.
+      const once = { [iteratorKey]() { return apply(using, items, []); } };
+      return mapFn === undefined ? apply(arrayFrom, this, [once]) : apply(arrayFrom, this, [once, mapFn, thisArg]);
+    } }.from,
+    writable: true, enumerable: false, configurable: true,
+  });
+  replace(arrays, 'fill', { fill(value, start, end) {
+    if (this === null || this === undefined) return apply(arrayFill, this, [value, start, end]);
+    const array = isArray(this) && !isProxy(this);  // a proxy's length is read once, as V8 reads it
+    if (array && this.length <= fillSlice) return apply(arrayFill, this, [value, start, end]);
+    const o = toObject(this), length = lengthOf(o);
+    const from = position(start, length), to = end === undefined ? length : position(end, length);
+    if (array) {
+      for (let k = from; k < to; k += fillSlice) apply(arrayFill, o, [value, k, to - k < fillSlice ? to : k + fillSlice]);
+    } else {
+      for (let k = from; k < to; k++) o[k] = value;
+    }
+    return o;
+  } }.fill);
+
+  // A typed array's join and toLocaleString run in V8's own code, which
+  // aborts the process past 2**27 elements (its list of parts is one array)
+  // and which no deadline stops. A large one is joined in slices, each a view
+  // of its buffer made here with the intrinsic constructor (a receiver's
+  // species could hand back another huge array), so that each native join is
+  // small and the deadline lands between them. Array.prototype's versions
+  // take typed arrays the same way, short arrays to V8, the rest to steps.
+  const typedGetter = (key) => getOwnPropertyDescriptor(typedArray, key).get;
+  const typedTag = typedGetter(Symbol.toStringTag), typedLength = typedGetter('length');
+  const typedBuffer = typedGetter('buffer'), typedOffset = typedGetter('byteOffset');
+  const views = { __proto__: null };  // by their toStringTag
+  for (const View of typedViews) views[View.name] = View;
+  const tagOf = (o) => apply(typedTag, o, []);  // undefined unless o is a typed array
+  const joinSlice = 1 << 20, localeSlice = 1 << 12;  // each element's toLocaleString is slow (ICU)
+  // Whether o is a typed array longer than part that has a view type here.
+  const large = (o, part) => {
+    const tag = tagOf(o);
+    return tag !== undefined && views[tag] !== undefined && apply(typedLength, o, []) > part;
+  };
+  // native over views of self's buffer, part elements each, joined by separator.
+  function sliced(self, native, args, separator, part) {
+    const length = apply(typedLength, self, []);
+    const View = views[tagOf(self)], size = View.BYTES_PER_ELEMENT;
+    const buffer = apply(typedBuffer, self, []), offset = apply(typedOffset, self, []);
+    let out = '';
+    for (let i = 0; i < length; i += part) {
+      const view = new View(buffer, offset + i * size, length - i < part ? length - i : part);
+      out += (i ? separator : '') + apply(native, view, args);
+    }
+    return out;
+  }
+  // Typed arrays (bounded by their buffer) and short arrays go to V8.
+  const nativeJoins = (o) => short(o) || tagOf(o) !== undefined;
+  for (const target of [typedArray, arrays]) {
+    const join = target.join, toLocaleString = target.toLocaleString, steps_ = target === arrays ? steps : null;
+    replace(target, 'join', { join(separator) {
+      if (large(this, joinSlice)) {
+        const text = separator === undefined ? ',' : `${separator}`;  // once, as join converts it
+        return sliced(this, join, [text], text, joinSlice);
+      }
+      if (steps_ === null || this === null || this === undefined || nativeJoins(this))
+        return apply(join, this, [separator]);
+      return steps_.join(toObject(this), [separator]);
+    } }.join);
+    replace(target, 'toLocaleString', { toLocaleString(...args) {
+      if (large(this, localeSlice)) return sliced(this, toLocaleString, args, ',', localeSlice);
+      if (steps_ === null || this === null || this === undefined || nativeJoins(this))
+        return apply(toLocaleString, this, args);
+      return steps_.toLocaleString(toObject(this), args);
+    } }.toLocaleString);
+  }
+
+  // JSON.parse keeps its nesting on a stack outside the heap (~60 bytes a
+  // level): '['.repeat(2e8) would take 12 GB past the heap limit. A long
+  // text has its depth counted first (natively: ~4% of the parse, where JS
+  // took 22%).
+  const jsonParse = JSON.parse, maxJsonDepth = 100000, countDepthFrom = 1 << 20;
+  defineProperty(JSON, 'parse', {
+    value: { parse(text, reviver) {
+      const source = `${text}`;  // converted once, as JSON.parse does
+      if (source.length > countDepthFrom && jsonTooDeep(source, maxJsonDepth))
+        throw new SyntaxError(`JSON.parse: the text nests deeper than ${maxJsonDepth} levels`);
+      return apply(jsonParse, JSON, [source, reviver]);
+    } }.parse,
+    writable: true, enumerable: false, configurable: true,
+  });
+})
