@@ -523,6 +523,35 @@
     } }.toLocaleString);
   }
 
+  // split makes its list of pieces in one allocation: past 2**27 pieces
+  // ('x'.repeat(2**29 - 24).split('')) V8 aborts the process ("invalid
+  // size"). A string long enough to give that many is split here, piece by
+  // piece, until the heap limit or the deadline. A separator that is an
+  // object (a RegExp, or anything with Symbol.split) is V8's to call.
+  const stringSplit = String.prototype.split, splitFrom = 1 << 26;
+  replace(String.prototype, 'split', { split(separator, limit) {
+    if (this === null || this === undefined ||
+        (separator !== null && (typeof separator === 'object' || typeof separator === 'function')))
+      return apply(stringSplit, this, [separator, limit]);
+    const text = `${this}`;
+    if (text.length <= splitFrom) return apply(stringSplit, text, [separator, limit]);
+    const most = limit === undefined ? maxArrayLength : limit >>> 0, by = `${separator}`, out = [];
+    if (most === 0) return out;
+    if (separator === undefined) return [text];
+    if (by.length === 0) {
+      for (let i = 0; i < text.length && i < most; i++) out.push(text[i]);
+      return out;
+    }
+    let from = 0;
+    for (let at = text.indexOf(by); at !== -1; at = text.indexOf(by, from)) {
+      out.push(text.slice(from, at));
+      if (out.length === most) return out;
+      from = at + by.length;
+    }
+    out.push(text.slice(from));
+    return out;
+  } }.split);
+
   // JSON.parse keeps its nesting on a stack outside the heap (~60 bytes a
   // level): '['.repeat(2e8) would take 12 GB past the heap limit. A long
   // text has its depth counted first (natively: ~4% of the parse, where JS

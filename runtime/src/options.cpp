@@ -63,7 +63,7 @@ Options read_options(View config) {
   if (o.isolates == 0) o.isolates = std::max(1u, std::thread::hardware_concurrency());
   o.timeout_ms = integer(config, "timeout_ms", o.timeout_ms, 24 * 3600 * 1000);
   o.load_timeout_ms = integer(config, "load_timeout_ms", o.load_timeout_ms, 24 * 3600 * 1000);
-  o.heap_mb = static_cast<size_t>(integer(config, "heap_mb", static_cast<int64_t>(o.heap_mb), 16384));
+  o.heap_mb = static_cast<size_t>(integer(config, "heap_mb", static_cast<int64_t>(o.heap_mb), Options::kMaxHeapMb));
   o.heap_mb = std::max<size_t>(o.heap_mb, 8);
   o.max_value_items = static_cast<size_t>(integer(config, "max_value_items", static_cast<int64_t>(o.max_value_items),
                                                   int64_t{1} << 31));

@@ -25,6 +25,9 @@ struct Options {
   int64_t timeout_ms = 30000;       // "timeout_ms": per call, unless the call's deadline is sooner; 0 = none
   int64_t load_timeout_ms = 5000;   // "load_timeout_ms": for a script's top level; 0 = none
   size_t heap_mb = 256;             // "heap_mb": per-isolate heap limit (ArrayBuffers included)
+  // The most heap_mb takes: with more, an array grown by push reaches V8's
+  // 2^27 elements before the heap limit, and V8 aborts the process.
+  static constexpr size_t kMaxHeapMb = 512;
   std::filesystem::path cache_dir;  // "cache_dir": persist the V8 code cache here
   ProcessRules rules;               // "process_allow" / "process_deny": what scripts may call
   size_t max_value_items = 1'000'000;    // "max_value_items": items and entries per converted value

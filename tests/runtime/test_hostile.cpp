@@ -922,7 +922,7 @@ TEST_CASE("btoa and TextEncoder of a string too large for the heap are 507 at on
 // encoding now checks the deadline between its slices and before the result.
 TEST_CASE("btoa of a large text ends with 408 near the call's deadline") {
   // Heap enough for the text and its base64: 507 is another test's case.
-  rt_test::Runtime rt({.timeout_ms = 100, .heap_mb = 1024});
+  rt_test::Runtime rt({.timeout_ms = 100, .heap_mb = 512});
   rt.load("b", "function Main() { const t = 'é'.repeat(24 << 20); return btoa(t + t).length; }\n"
                "function Small() { return btoa('é'); }");
   const auto [e, took] = timed([&] { return rt.error_of("scripts.b.Main"); });
@@ -1059,6 +1059,21 @@ function Run(name) { return cases[name](); }
     CHECK_MESSAGE((e.code == 408 || e.code == 507), name, ": ", e.code, " ", e.message);
     CHECK_MESSAGE(took < 3s, name);
   }
+}
+
+TEST_CASE("an array pushed without end and a string split into 2^29 pieces are a 507 at the largest heap, not an abort") {
+  // V8 aborts the process once one array outgrows 2^27 elements ("invalid
+  // size"); a heap of 640 MB let a push loop get there, 512 does not. split
+  // made its 2^29 pieces in one list, past that size at any heap.
+  rt_test::Runtime rt({.timeout_ms = 60000, .heap_mb = 512});
+  rt.load("p", "function Push() { const a = []; for (;;) a.push(0); }\n"
+               "function Split() { return 'x'.repeat(2 ** 29 - 24).split('').length; }\n"
+               "function Small() { return ['a,b'.split(','), 'ab'.split(''), 'a'.split()]; }");
+  for (const char* name : {"scripts.p.Push", "scripts.p.Split"}) {
+    const rt_test::Failure e = rt.error_of(name);
+    CHECK_MESSAGE(e.code == 507, name, ": ", e.message);
+  }
+  CHECK(rt.json("scripts.p.Small") == R"([["a","b"],["a","b"],["a"]])");
 }
 
 TEST_CASE("the array methods' JS steps give V8's own results, and Proxy keeps its shape") {

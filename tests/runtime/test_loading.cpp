@@ -379,6 +379,15 @@ TEST_CASE("bad runtime configuration is refused with a message naming the key") 
     CHECK(std::string(e.what()).find("'isolates' must be an integer") != std::string::npos);
   }
   CHECK(host.list().empty());
+  // Past 512 MB an array grown by push reaches V8's 2^27 elements first, and V8 aborts.
+  config = phost::Value::object();
+  config.set("heap_mb", phost::Value::integer(513));
+  try {
+    host.load_plugin(PHOST_V8_PLUGIN, config);
+    FAIL("loaded with heap_mb 513");
+  } catch (const phost::Error& e) {
+    CHECK(std::string(e.what()).find("'heap_mb' must be an integer from 0 to 512") != std::string::npos);
+  }
 }
 
 }  // TEST_SUITE
