@@ -192,6 +192,17 @@ TEST_CASE("a crashing worker fails its call with 500 naming the signal and is re
   CHECK_FALSE(alive(static_cast<pid_t>(before)));  // reaped, not a zombie
 }
 
+TEST_CASE("a worker that dies of V8's out-of-memory abort fails its call with 507 quoting V8, past its stack trace") {
+  phost::Host host = test::quiet_host();
+  host.load_plugin(PHOST_FIXTURE_WORKER_PLUGIN, {}, test::isolated());
+  const phost::Error e = failure(host, "w.v8_oom");
+  CHECK_MESSAGE(e.code() == 507, e.what());
+  CHECK_MESSAGE(std::string(e.what()).find("out of memory (# Fatal javascript OOM in invalid array length)") !=
+                    std::string::npos,
+                e.what());
+  CHECK(host.call("w.pid").as_int() > 0);  // replaced
+}
+
 TEST_CASE("a call waiting for a new worker whose load hangs fails at its deadline, and unloading does not wait") {
   const std::string flag = (std::filesystem::temp_directory_path() / ("phost-hang-" + std::to_string(::getpid()))).string();
   std::filesystem::remove(flag);

@@ -8,7 +8,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <poll.h>
 #include <signal.h>
@@ -59,6 +64,26 @@ inline bool kill_and_wait_for_exit(pid_t pid, int timeout_ms = 10'000) {
   }
   ::close(fd);
   return exited;
+}
+
+// The pids of this process's children (the workers), from /proc.
+inline std::vector<pid_t> children() {
+  std::vector<pid_t> out;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == ::getpid())
+      out.push_back(static_cast<pid_t>(std::stoi(name)));
+  }
+  return out;
 }
 
 }  // namespace test

@@ -19,20 +19,23 @@
   // a third of a short map). Proxy and Proxy.revocable are the only makers
   // of proxies in a script's context.
   const proxies = new WeakSet(), NativeProxy = Proxy, revocable = Proxy.revocable;
-  const isProxy = (o) => proxies.has(o);
+  let made = 0;  // none yet: no lookup
+  const isProxy = (o) => made !== 0 && proxies.has(o);
   // Bound: constructible, and with no prototype property, as Proxy.
   const ProxyMaker = function Proxy(target, handler) {
     if (new.target === undefined) throw new TypeError("Constructor Proxy requires 'new'");
     const proxy = new NativeProxy(target, handler);
     proxies.add(proxy);
+    made = 1;
     return proxy;
   }.bind();
   defineProperty(ProxyMaker, 'name', { value: 'Proxy' });
   defineProperty(ProxyMaker, 'revocable', {
     value: { revocable(target, handler) {
-      const made = revocable(target, handler);
-      proxies.add(made.proxy);
-      return made;
+      const pair = revocable(target, handler);
+      proxies.add(pair.proxy);
+      made = 1;
+      return pair;
     } }.revocable,
     writable: true, enumerable: false, configurable: true,
   });
@@ -341,10 +344,11 @@
   }
   const arrays = Array.prototype;
   // V8's own method for the receivers fast(this, args) accepts (and for null
-  // and undefined, whose errors are V8's), these steps for any other. Most
-  // pass a fixed list of arguments on (a rest parameter's array costs ~10%
-  // of a short map); those whose result depends on how many they were given
-  // pass them on as given.
+  // and undefined, whose errors are V8's), these steps for any other. V8's
+  // is called through native.call(this, ...): TurboFan then inlines it into
+  // the script's code as it would the method itself (Reflect.apply cost a
+  // third of a short map). Those whose result depends on how many arguments
+  // they were given pass them on as given.
   const counted = new Set(['lastIndexOf', 'reduce', 'reduceRight']);
   const variadic = new Set(['unshift', 'splice', 'concat']);
   function reroute(name, fast = short) {
@@ -354,10 +358,10 @@
     const method = variadic.has(name) ? { [name](...args) {
       return fast(this, args) ? apply(native, this, args) : other(this, args);
     } }[name] : counted.has(name) ? { [name](a, b) {
-      const args = arguments.length < 2 ? [a] : [a, b];
-      return fast(this, args) ? apply(native, this, args) : other(this, args);
+      if (arguments.length < 2) return fast(this) ? native.call(this, a) : other(this, [a]);
+      return fast(this) ? native.call(this, a, b) : other(this, [a, b]);
     } }[name] : { [name](a, b, c) {
-      return fast(this) ? apply(native, this, [a, b, c]) : other(this, [a, b, c]);
+      return fast(this) ? native.call(this, a, b, c) : other(this, [a, b, c]);
     } }[name];
     replace(arrays, name, method);
   }
@@ -391,7 +395,7 @@
   replace(arrays, 'sort', { sort(comparefn) {
     if (this === null || this === undefined || (comparefn !== undefined && typeof comparefn !== 'function'))
       return apply(arraySort, this, [comparefn]);  // V8's own errors
-    if (short(this)) return apply(arraySort, this, [comparison(comparefn, this.length)]);
+    if (short(this)) return arraySort.call(this, comparison(comparefn, this.length));
     const o = toObject(this), length = lengthOf(o), items = [];
     for (let k = 0; k < length; k++) if (k in o) items.push(o[k]);
     apply(arraySort, items, [comparison(comparefn, items.length)]);
@@ -460,7 +464,7 @@
   replace(arrays, 'fill', { fill(value, start, end) {
     if (this === null || this === undefined) return apply(arrayFill, this, [value, start, end]);
     const array = isArray(this) && !isProxy(this);  // a proxy's length is read once, as V8 reads it
-    if (array && this.length <= fillSlice) return apply(arrayFill, this, [value, start, end]);
+    if (array && this.length <= fillSlice) return arrayFill.call(this, value, start, end);
     const o = toObject(this), length = lengthOf(o);
     const from = position(start, length), to = end === undefined ? length : position(end, length);
     if (array) {
@@ -512,7 +516,7 @@
         return sliced(this, join, [text], text, joinSlice);
       }
       if (steps_ === null || this === null || this === undefined || nativeJoins(this))
-        return apply(join, this, [separator]);
+        return join.call(this, separator);
       return steps_.join(toObject(this), [separator]);
     } }.join);
     replace(target, 'toLocaleString', { toLocaleString(...args) {
@@ -532,9 +536,9 @@
   replace(String.prototype, 'split', { split(separator, limit) {
     if (this === null || this === undefined ||
         (separator !== null && (typeof separator === 'object' || typeof separator === 'function')))
-      return apply(stringSplit, this, [separator, limit]);
+      return stringSplit.call(this, separator, limit);
     const text = `${this}`;
-    if (text.length <= splitFrom) return apply(stringSplit, text, [separator, limit]);
+    if (text.length <= splitFrom) return stringSplit.call(text, separator, limit);
     const most = limit === undefined ? maxArrayLength : limit >>> 0, by = `${separator}`, out = [];
     if (most === 0) return out;
     if (separator === undefined) return [text];
