@@ -577,12 +577,23 @@ function Objects(n) {
     }
   return s;
 }
+function Short(n) {
+  const list = [3, 1, 4, 1, 5, 9, 2, 6], words = ['a', 'bb', 'ccc'];
+  let s = 0;
+  for (let r = 0; r < n; r++)
+    for (let i = 0; i < 100; i++) {
+      s += list.indexOf(i & 7) + list.includes(i) + list.filter((x) => x > (i & 7)).length;
+      s += list.slice(1, 4).length + words.concat(list).length + list.reduce((a, x) => a + x, i);
+      list.forEach((x) => { s += x; });
+    }
+  return s;
+}
 )JS";
 
 void case_hardened(phost::Host& host, v8::Isolate* isolate) {
   host.call("runtime.load", phost::args("work", kWork, "work.js"));
   constexpr int64_t kReps = 20;
-  constexpr std::array<const char*, 5> kFns = {"Typed", "Strings", "Arrays", "Regex", "Objects"};
+  constexpr std::array<const char*, 6> kFns = {"Typed", "Strings", "Arrays", "Regex", "Objects", "Short"};
   std::array<double, kFns.size()> expect{}, plain_ns{};
   auto raw_in = [&](v8::Local<v8::Context> context, size_t f) {
     v8::Context::Scope enter(context);
@@ -621,7 +632,8 @@ void case_hardened(phost::Host& host, v8::Isolate* isolate) {
                              : fn == "Strings" ? "string methods"
                              : fn == "Arrays"  ? "array stores (by index, into holes)"
                              : fn == "Regex"   ? "RegExp split, replace, test"
-                                               : "hasOwnProperty, map, join, Math";
+                             : fn == "Objects" ? "hasOwnProperty, map, join, Math"
+                                               : "short arrays' indexOf, filter, slice, concat, reduce";
     row(("hardened: " + what + ", lock_down vs plain context").c_str(), r_hard, plain_ns[f], 1.2);
     row(("hardened: " + what + ", phost vs plain context").c_str(), p, plain_ns[f], 1.2);
   }

@@ -343,40 +343,34 @@
     defineProperty(target, name, { value: method, writable: true, enumerable: false, configurable: true });
   }
   const arrays = Array.prototype;
-  // V8's own method for the receivers fast(this, args) accepts (and for null
-  // and undefined, whose errors are V8's), these steps for any other. V8's
-  // is called through native.call(this, ...): TurboFan then inlines it into
-  // the script's code as it would the method itself (Reflect.apply cost a
-  // third of a short map). Those whose result depends on how many arguments
-  // they were given pass them on as given.
-  const counted = new Set(['lastIndexOf', 'reduce', 'reduceRight']);
-  const variadic = new Set(['unshift', 'splice', 'concat']);
+  // V8's own method for the receivers fast accepts (concat: and arguments;
+  // null and undefined get V8's own errors), these steps for any other. The
+  // arguments are passed on as given, through a rest parameter that nothing
+  // else sees: TurboFan then still inlines V8's method, and its callback,
+  // into the script's code (named parameters, `arguments`, or the rest array
+  // passed to another function cost a short filter or map 3-4x).
   function reroute(name, fast = short) {
     const native = arrays[name], slow = steps[name];
     const other = (self, args) => self === null || self === undefined ? apply(native, self, args)
                                                                       : slow(toObject(self), args);
-    const method = variadic.has(name) ? { [name](...args) {
-      return fast(this, args) ? apply(native, this, args) : other(this, args);
-    } }[name] : counted.has(name) ? { [name](a, b) {
-      if (arguments.length < 2) return fast(this) ? native.call(this, a) : other(this, [a]);
-      return fast(this) ? native.call(this, a, b) : other(this, [a, b]);
-    } }[name] : { [name](a, b, c) {
-      return fast(this) ? native.call(this, a, b, c) : other(this, [a, b, c]);
+    const method = name === 'concat' ? { concat(...items) {
+      let ok = fast(this);
+      for (let i = 0; ok && i < items.length; i++) ok = notObject(items[i]) || fast(items[i]);
+      return ok ? apply(native, this, items) : other(this, items);
+    } }.concat : { [name](...args) {
+      return fast(this) ? apply(native, this, args) : other(this, args);
     } }[name];
     replace(arrays, name, method);
   }
   for (const name of ['indexOf', 'lastIndexOf', 'includes', 'reverse', 'shift', 'unshift', 'copyWithin', 'slice',
                       'splice', 'forEach', 'every', 'some', 'map', 'filter', 'reduce', 'reduceRight'])
     reroute(name);
-  // concat reads every argument's elements; flat and flatMap read any array
-  // they find inside, to any depth.
-  const shortOrNotSpread = (e) => e === null || (typeof e !== 'object' && typeof e !== 'function') ||
-                                  (short(e) && e[spreadKey] === undefined);
-  reroute('concat', (self, items) => {
-    if (!isArray(self) || !shortOrNotSpread(self)) return false;
-    for (let i = 0; i < items.length; i++) if (!shortOrNotSpread(items[i])) return false;
-    return true;
-  });
+  // concat spreads genuine arrays by their elements, not their length (an
+  // array of length 2**32 - 1 with one element is quick), but any other
+  // spreadable object by its length; flat and flatMap read any array they
+  // find inside, to any depth, by its length.
+  const notObject = (e) => e === null || (typeof e !== 'object' && typeof e !== 'function');
+  reroute('concat', (e) => isArray(e) && !isProxy(e));
   reroute('flat', () => false);
   reroute('flatMap', () => false);
 
