@@ -7,7 +7,7 @@
 // input takes the same steps written in JS, where the deadline and the heap
 // limit reach them. Run once per context, before lockdown freezes it.
 'use strict';
-(function bound(global, jsonTooDeep, isConstructor) {
+(function bound(global, jsonShape, isConstructor) {
   const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf } = Object;
   const apply = Reflect.apply, isArray = Array.isArray, ArrayOf = Array, toObject = Object;
   const { trunc, min, max, floor } = Math;
@@ -222,8 +222,9 @@
       return out.array;
     },
     flat(o, [depth]) {
-      const length = lengthOf(o), out = result(o, 0);
-      flatten(out, o, length, 0, depth === undefined ? 1 : max(toInteger(depth), 0));
+      const length = lengthOf(o), levels = depth === undefined ? 1 : max(toInteger(depth), 0);
+      const out = result(o, 0);
+      flatten(out, o, length, 0, levels);
       return out.array;
     },
     flatMap(o, [mapper, thisArg]) {
@@ -295,13 +296,19 @@
       return acc;
     },
     join(o, [separator]) {
+      if (joining.has(o)) return '';  // a cycle: V8's join gives '' there too
       const length = lengthOf(o), text = separator === undefined ? ',' : `${separator}`;
-      let out = '';
-      for (let k = 0; k < length; k++) {
-        const e = o[k];
-        out += (k ? text : '') + (e === undefined || e === null ? '' : `${e}`);
+      joining.add(o);
+      try {
+        let out = '';
+        for (let k = 0; k < length; k++) {
+          const e = o[k];
+          out += (k ? text : '') + (e === undefined || e === null ? '' : `${e}`);
+        }
+        return out;
+      } finally {
+        joining.delete(o);
       }
-      return out;
     },
     toLocaleString(o, args) {
       const length = lengthOf(o);
@@ -313,6 +320,7 @@
       return out;
     },
   };
+  const joining = new Set();  // the receivers of the joins in progress
   // IsConcatSpreadable.
   function spreads(e) {
     if (e === null || (typeof e !== 'object' && typeof e !== 'function')) return false;
@@ -343,8 +351,8 @@
     defineProperty(target, name, { value: method, writable: true, enumerable: false, configurable: true });
   }
   const arrays = Array.prototype;
-  // V8's own method for the receivers fast accepts (concat: and arguments;
-  // null and undefined get V8's own errors), these steps for any other. The
+  // V8's own method for the receivers fast accepts (null and undefined get
+  // V8's own errors), these steps for any other. The
   // arguments are passed on as given, through a rest parameter that nothing
   // else sees: TurboFan then still inlines V8's method, and its callback,
   // into the script's code (named parameters, `arguments`, or the rest array
@@ -353,24 +361,42 @@
     const native = arrays[name], slow = steps[name];
     const other = (self, args) => self === null || self === undefined ? apply(native, self, args)
                                                                       : slow(toObject(self), args);
-    const method = name === 'concat' ? { concat(...items) {
-      let ok = fast(this);
-      for (let i = 0; ok && i < items.length; i++) ok = notObject(items[i]) || fast(items[i]);
-      return ok ? apply(native, this, items) : other(this, items);
-    } }.concat : { [name](...args) {
+    replace(arrays, name, { [name](...args) {
       return fast(this) ? apply(native, this, args) : other(this, args);
-    } }[name];
-    replace(arrays, name, method);
+    } }[name]);
   }
   for (const name of ['indexOf', 'lastIndexOf', 'includes', 'reverse', 'shift', 'unshift', 'copyWithin', 'slice',
                       'splice', 'forEach', 'every', 'some', 'map', 'filter', 'reduce', 'reduceRight'])
     reroute(name);
-  // concat spreads genuine arrays by their elements, not their length (an
-  // array of length 2**32 - 1 with one element is quick), but any other
-  // spreadable object by its length; flat and flatMap read any array they
-  // find inside, to any depth, by its length.
-  const notObject = (e) => e === null || (typeof e !== 'object' && typeof e !== 'function');
-  reroute('concat', (e) => isArray(e) && !isProxy(e));
+  // concat: V8's own walks an array by index when an element is an
+  // accessor, and the accessor's code may grow an argument V8 has yet to
+  // walk (to 2**32 - 1), after any check here. So V8's own concat takes one
+  // plain array at a time (Array.prototype its prototype, no constructor or
+  // isConcatSpreadable of its own: no script code runs but its elements'
+  // getters), each checked just before, onto the result so far; the rest,
+  // and calls of more than 16 arguments, take the steps. A plain result of
+  // at most 2^20 elements also keeps V8 from sizing a table for all of them
+  // at once (past 2^24 it aborted, once isConcatSpreadable had been set on
+  // any object).
+  const arrayConcat = arrays.concat;
+  const plain = (e) => isArray(e) && !isProxy(e) && getPrototypeOf(e) === arrays && !apply(hasOwn, e, ['constructor']) &&
+                       !apply(hasOwn, e, [spreadKey]);
+  replace(arrays, 'concat', { concat(...items) {
+    if (this === null || this === undefined) return apply(arrayConcat, this, items);
+    if (items.length > 16 || !plain(this) || this.length > bounded) return steps.concat(toObject(this), items);
+    let out = this.length === 0 ? [] : arrayConcat.call(this);
+    for (let i = 0; i < items.length; i++) {
+      const e = items[i];
+      if (e === null || (typeof e !== 'object' && typeof e !== 'function')) {
+        out.push(e);
+      } else if (plain(e) && out.length + e.length <= bounded) {
+        out = arrayConcat.call(out, e);
+      } else {
+        out = steps.concat(out, [e]);  // out is a plain array: spread as it is
+      }
+    }
+    return out;
+  } }.concat);
   reroute('flat', () => false);
   reroute('flatMap', () => false);
 
@@ -404,8 +430,10 @@
   // (Array.from({length: 2**32-1}), Array(2**32-1).fill(0)). V8's own keeps
   // built-in iterables of bounded size (a Set, a string, a short array) and
   // short arrays' fills; a long array's fill still fills natively, a slice at
-  // a time.
-  const fillSlice = 1 << 16;
+  // a time, up to 2^24 elements: past that a fill grows a sparse array's
+  // table, and one slice could grow it past V8's largest (an abort, "invalid
+  // table size"), where stores one by one meet the heap limit first.
+  const fillSlice = 1 << 16, fillSliced = 1 << 24;
   const arrayFrom = Array.from, arrayFill = arrays.fill;
   // Where V8 may read the iterator method again and find the one read here:
   // frozen prototypes that own it, of sources as long as what they hold.
@@ -461,7 +489,7 @@
     if (array && this.length <= fillSlice) return arrayFill.call(this, value, start, end);
     const o = toObject(this), length = lengthOf(o);
     const from = position(start, length), to = end === undefined ? length : position(end, length);
-    if (array) {
+    if (array && length <= fillSliced) {
       for (let k = from; k < to; k += fillSlice) apply(arrayFill, o, [value, k, to - k < fillSlice ? to : k + fillSlice]);
     } else {
       for (let k = from; k < to; k++) o[k] = value;
@@ -524,13 +552,15 @@
   // split makes its list of pieces in one allocation: past 2**27 pieces
   // ('x'.repeat(2**29 - 24).split('')) V8 aborts the process ("invalid
   // size"). A string long enough to give that many is split here, piece by
-  // piece, until the heap limit or the deadline. A separator that is an
-  // object (a RegExp, or anything with Symbol.split) is V8's to call.
-  const stringSplit = String.prototype.split, splitFrom = 1 << 26;
+  // piece, until the heap limit or the deadline. A separator's own splitter
+  // (a RegExp's Symbol.split) is called as V8 would call it.
+  const stringSplit = String.prototype.split, splitFrom = 1 << 26, splitKey = Symbol.split;
   replace(String.prototype, 'split', { split(separator, limit) {
-    if (this === null || this === undefined ||
-        (separator !== null && (typeof separator === 'object' || typeof separator === 'function')))
-      return stringSplit.call(this, separator, limit);
+    if (this === null || this === undefined) return stringSplit.call(this, separator, limit);
+    if (separator !== null && (typeof separator === 'object' || typeof separator === 'function')) {
+      const splitter = separator[splitKey];
+      if (splitter !== undefined && splitter !== null) return apply(splitter, separator, [this, limit]);
+    }
     const text = `${this}`;
     if (text.length <= splitFrom) return stringSplit.call(text, separator, limit);
     const most = limit === undefined ? maxArrayLength : limit >>> 0, by = `${separator}`, out = [];
@@ -551,17 +581,51 @@
   } }.split);
 
   // JSON.parse keeps its nesting on a stack outside the heap (~60 bytes a
-  // level): '['.repeat(2e8) would take 12 GB past the heap limit. A long
-  // text has its depth counted first (natively: ~4% of the parse, where JS
-  // took 22%).
-  const jsonParse = JSON.parse, maxJsonDepth = 100000, countDepthFrom = 1 << 20;
+  // level): '['.repeat(2e8) would take 12 GB past the heap limit; and it
+  // makes each array in one allocation, which aborts the process past 2^27
+  // items. A long text has both counted first (natively: ~4% of the parse,
+  // where JS took 22%).
+  const jsonParse = JSON.parse, maxJsonDepth = 100000, maxJsonItems = 1 << 26, countFrom = 1 << 20;
   defineProperty(JSON, 'parse', {
     value: { parse(text, reviver) {
       const source = `${text}`;  // converted once, as JSON.parse does
-      if (source.length > countDepthFrom && jsonTooDeep(source, maxJsonDepth))
-        throw new SyntaxError(`JSON.parse: the text nests deeper than ${maxJsonDepth} levels`);
+      if (source.length > countFrom) {
+        const verdict = jsonShape(source, maxJsonDepth, maxJsonItems);
+        if (verdict === 1) throw new SyntaxError(`JSON.parse: the text nests deeper than ${maxJsonDepth} levels`);
+        if (verdict === 2) throw new RangeError(`JSON.parse: an array or object of the text has over ${maxJsonItems} items`);
+      }
       return apply(jsonParse, JSON, [source, reviver]);
     } }.parse,
+    writable: true, enumerable: false, configurable: true,
+  });
+  // JSON.stringify reads a replacer array in V8's own loop, keeping its
+  // property list outside the heap: Array(2**32 - 1) grew the process by
+  // 230 MB a second until the kernel killed it. A long one (or a proxy) is
+  // read here into the list V8 would make, and that list is passed on.
+  const jsonStringify = JSON.stringify, replacerMax = 1 << 16;
+  const numberValue = Number.prototype.valueOf, stringValue = String.prototype.valueOf;
+  const isBoxed = (v, unbox) => {
+    try {
+      apply(unbox, v, []);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  defineProperty(JSON, 'stringify', {
+    value: { stringify(value, replacer, space) {
+      if (isArray(replacer) && (isProxy(replacer) || replacer.length > replacerMax)) {
+        const names = new Set(), length = lengthOf(replacer);
+        for (let k = 0; k < length; k++) {
+          const v = replacer[k];
+          if (typeof v === 'string' || typeof v === 'number' ||
+              (typeof v === 'object' && v !== null && (isBoxed(v, stringValue) || isBoxed(v, numberValue))))
+            names.add(`${v}`);
+        }
+        replacer = [...names];
+      }
+      return jsonStringify.call(JSON, value, replacer, space);
+    } }.stringify,
     writable: true, enumerable: false, configurable: true,
   });
 })

@@ -150,13 +150,16 @@ constexpr char kLockdown[] = R"JS(
 })
 )JS";
 
-// Counts a JSON text's nesting (brackets inside strings do not count).
-class JsonDepth {
+// Counts a JSON text's nesting and the items of each of its arrays and
+// objects (what is inside strings does not count).
+class JsonShape {
 public:
-  explicit JsonDepth(int32_t limit) : limit_(limit) {}
-  // False once the text nests deeper than the limit.
+  enum Verdict { kFits = 0, kTooDeep = 1, kTooManyItems = 2 };
+  JsonShape(int32_t max_depth, int64_t max_items) : max_depth_(max_depth), max_items_(max_items) {}
+  // kFits until the text nests deeper or holds more items in one array or
+  // object than the limits.
   template <class Char>
-  bool scan(const Char* text, int n) {
+  Verdict scan(const Char* text, int n) {
     for (int i = 0; i < n; ++i) {
       const unsigned c = text[i];
       if (escaped_) {  // whatever follows a backslash (\n, \u0041...) is taken
@@ -170,21 +173,26 @@ public:
       } else if (c == '"') {
         quoted_ = true;
       } else if (c == '[' || c == '{') {
-        if (++depth_ > limit_) return false;
+        if (static_cast<int32_t>(separators_.size()) >= max_depth_) return kTooDeep;
+        separators_.push_back(0);
       } else if (c == ']' || c == '}') {
-        --depth_;
+        if (!separators_.empty()) separators_.pop_back();
+      } else if (c == ',' && !separators_.empty()) {
+        if (++separators_.back() >= max_items_) return kTooManyItems;
       }
     }
-    return true;
+    return kFits;
   }
 
 private:
   static constexpr auto kSpecial = [] {
     std::array<bool, 128> special{};
-    for (const char c : std::string_view("\"\\[]{}")) special[static_cast<unsigned char>(c)] = true;
+    for (const char c : std::string_view("\"\\[]{},")) special[static_cast<unsigned char>(c)] = true;
     return special;
   }();
-  int32_t limit_, depth_ = 0;
+  int32_t max_depth_;
+  int64_t max_items_;
+  std::vector<int64_t> separators_;  // the commas so far of each open array or object
   bool quoted_ = false, escaped_ = false;
 };
 
@@ -192,13 +200,14 @@ void is_constructor(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(info.Length() > 0 && info[0]->IsObject() && info[0].As<v8::Object>()->IsConstructor());
 }
 
-// Whether the JSON text info[0] nests deeper than info[1] levels. Read in
+// How the JSON text info[0] fits at most info[1] levels of nesting and
+// info[2] items in one array or object: a JsonShape::Verdict. Read in
 // slices: no copy of a whole text.
-void json_too_deep(const v8::FunctionCallbackInfo<v8::Value>& info) {
+void json_shape(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  if (info.Length() < 2 || !info[0]->IsString() || !info[1]->IsInt32()) return;
+  if (info.Length() < 3 || !info[0]->IsString() || !info[1]->IsInt32() || !info[2]->IsNumber()) return;
   const v8::Local<v8::String> text = info[0].As<v8::String>();
-  JsonDepth depth(info[1].As<v8::Int32>()->Value());
+  JsonShape shape(info[1].As<v8::Int32>()->Value(), static_cast<int64_t>(info[2].As<v8::Number>()->Value()));
   const int length = text->Length();
   constexpr int kSlice = 4096;  // 12 KB of buffers: this runs within V8's stack margin
   const bool one_byte = text->IsOneByte();
@@ -206,17 +215,17 @@ void json_too_deep(const v8::FunctionCallbackInfo<v8::Value>& info) {
   uint16_t units[kSlice];
   for (int start = 0; start < length; start += kSlice) {
     const int n = std::min(kSlice, length - start);
-    bool within = true;
+    JsonShape::Verdict verdict;
     if (one_byte) {
       text->WriteOneByte(isolate, bytes, start, n, v8::String::NO_NULL_TERMINATION);
-      within = depth.scan(bytes, n);
+      verdict = shape.scan(bytes, n);
     } else {
       text->Write(isolate, units, start, n, v8::String::NO_NULL_TERMINATION);
-      within = depth.scan(units, n);
+      verdict = shape.scan(units, n);
     }
-    if (!within) return info.GetReturnValue().Set(true);
+    if (verdict != JsonShape::kFits) return info.GetReturnValue().Set(static_cast<int32_t>(verdict));
   }
-  info.GetReturnValue().Set(false);
+  info.GetReturnValue().Set(static_cast<int32_t>(JsonShape::kFits));
 }
 
 // Compiles source (a function expression) as the built-ins' script and calls
@@ -245,13 +254,13 @@ bool lock_down(v8::Local<v8::Context> context) {
   v8::Isolate* isolate = context->GetIsolate();
   static EmbeddedSource bounded(phost_bounded_js, phost_bounded_js_size);
   v8::Local<v8::String> bounded_source, lockdown_source;
-  v8::Local<v8::Function> too_deep, constructor;
+  v8::Local<v8::Function> json_shape_fn, constructor;
   return bounded.string(isolate).ToLocal(&bounded_source) &&
          v8::String::NewFromUtf8(isolate, kLockdown, v8::NewStringType::kNormal, sizeof kLockdown - 1)
              .ToLocal(&lockdown_source) &&
-         v8::Function::New(context, json_too_deep, {}, 2, v8::ConstructorBehavior::kThrow).ToLocal(&too_deep) &&
+         v8::Function::New(context, json_shape, {}, 3, v8::ConstructorBehavior::kThrow).ToLocal(&json_shape_fn) &&
          v8::Function::New(context, is_constructor, {}, 1, v8::ConstructorBehavior::kThrow).ToLocal(&constructor) &&
-         run(context, bounded_source, {context->Global(), too_deep, constructor}) &&
+         run(context, bounded_source, {context->Global(), json_shape_fn, constructor}) &&
          run(context, lockdown_source, {context->Global()});
 }
 

@@ -1061,6 +1061,55 @@ function Run(name) { return cases[name](); }
   }
 }
 
+TEST_CASE("concat, fill, split and JSON that aborted V8 or wedged its thread end with 408 or 507") {
+  rt_test::Runtime rt({.timeout_ms = 20000, .heap_mb = 512});
+  // Found by an attack session: each aborted the process ("invalid table
+  // size", "invalid size"), held its thread past 600 s, or (the replacer)
+  // grew the process outside the heap until the kernel killed it.
+  rt.load("c", R"J(
+const grow = (b) => { b.length = 2 ** 32 - 1; Object.defineProperty(b, 0, { get() { return 1; } }); };
+const cases = {
+  concatSpreadable: () => { ({})[Symbol.isConcatSpreadable] = 1; const b = Array(2 ** 20).fill(0);
+                            return [].concat(...Array(24).fill(b)); },
+  concatConstructor: () => { const a = [1], b = [2];
+    Object.defineProperty(a, 'constructor', { get() { grow(b); return Array; } }); return a.concat(b); },
+  concatElementGetter: () => { const a = [1], b = [2];
+    Object.defineProperty(a, 0, { get() { grow(b); return 1; } }); return [].concat(a, b); },
+  concatSubclass: () => { class A extends Array {} const b = Array(2 ** 20).fill(0);
+                          return new A().concat(...Array(100).fill(b)); },
+  fill: () => Array(2 ** 32 - 1).fill(0),
+  splitObject: () => 'x'.repeat(2 ** 27).split(new String('')),
+  splitComma: () => ','.repeat(2 ** 27).split(','),
+  replacer: () => JSON.stringify({}, Array(2 ** 32 - 1)),
+};
+function Names() { return Object.keys(cases); }
+function Run(name) { return cases[name]().length; }
+function Items() { try { return JSON.parse('[' + '0,'.repeat(2 ** 26 + 5) + '0]').length; } catch (e) { return e.message; } }
+function Same() {
+  const b = [2, , 3], r = [];
+  r.push([1].concat(b, 4, [[5]], {length: 1, 0: 'x', [Symbol.isConcatSpreadable]: true}, 'y'));
+  r.push([].concat(), [, 1].concat([, 2]).length, 2 in [, 1].concat([, 2]), [].concat.call(1, 2).length);
+  r.push(JSON.stringify({a: 1, b: 2, c: 3}, ['a', new String('b'), 1, 'a']));
+  r.push(JSON.stringify({a: 1, b: 2}, new Proxy(['b'], {})));
+  r.push('a,b,,c'.split({ [Symbol.split](s, n) { return ['own', s, n]; } }, 2), 'a1b'.split(1));
+  return r;
+}
+)J");
+  phost::CallOptions o;
+  o.timeout = 300ms;
+  const Value names = rt.host().call("scripts.c.Names");
+  REQUIRE(names.size() == 8);
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string name(names[i].as_string());
+    const auto [e, took] = timed([&] { return rt.error_of("scripts.c.Run", phost::args(name), o); });
+    CHECK_MESSAGE((e.code == 408 || e.code == 507), name, ": ", e.code, " ", e.message);
+    CHECK_MESSAGE(took < 5s, name);
+  }
+  CHECK(rt.json("scripts.c.Items") == R"("JSON.parse: an array or object of the text has over 67108864 items")");
+  CHECK(rt.json("scripts.c.Same") ==
+        R"([[1,2,null,3,4,[5],"x","y"],[],4,false,2,"{\"a\":1,\"b\":2}","{\"b\":2}",["own","a,b,,c",2],["a","b"]])");
+}
+
 TEST_CASE("an array pushed without end and a string split into 2^29 pieces are a 507 at the largest heap, not an abort") {
   // V8 aborts the process once one array outgrows 2^27 elements ("invalid
   // size"); a heap of 640 MB let a push loop get there, 512 does not. split
