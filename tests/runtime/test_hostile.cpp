@@ -1110,6 +1110,34 @@ function Same() {
         R"([[1,2,null,3,4,[5],"x","y"],[],4,false,2,"{\"a\":1,\"b\":2}","{\"b\":2}",["own","a,b,,c",2],["a","b"]])");
 }
 
+TEST_CASE("split by a RegExp gives what RegExp.prototype[Symbol.split] gives") {
+  rt_test::Runtime rt;
+  rt.load("r", R"J(
+function Same() {
+  const res = [/,/, /\s*/, /(?:)/, /(a)|b/, /(-)?x/g, /x*/y, /\b/, /(?=b)/, /$/, /^/m, /a/i, /(\d+)/, /./su,
+               /[\uD83D\uDE00]/u, /(?:)/u, /\s+/];
+  const strs = ['', 'a,b,,c', 'abcabc', ' a  b c ', 'xx-xyx', 'A1b22c333', 'a\nb\nc', '😀a😀', 'bbb', 'ab', 'aaa'];
+  const lims = [undefined, 0, 1, 2, 5, -1, 2 ** 32 + 1];
+  const diffs = [];
+  let n = 0;
+  for (const re of res) for (const s of strs) for (const lim of lims) {
+    n++;
+    const a = JSON.stringify(s.split(re, lim)), b = JSON.stringify(RegExp.prototype[Symbol.split].call(re, s, lim));
+    if (a !== b) diffs.push(`${re} ${JSON.stringify(s)} ${lim}: ${a}, not ${b}`);
+  }
+  return [n, diffs];
+}
+function Others() {
+  const own = /,/;
+  own.exec = function (s) { return RegExp.prototype.exec.call(this, s); };  // not plain: V8's own split
+  class R extends RegExp {}
+  return ['ab,cd'.split(own), 'ab,cd'.split(new R(',')), 'a-b_c'.split(/[-_]/, 2), 'x'.split(/(?:)/)];
+}
+)J");
+  CHECK(rt.json("scripts.r.Same") == "[1232,[]]");
+  CHECK(rt.json("scripts.r.Others") == R"([["ab","cd"],["ab","cd"],["a","b"],["x"]])");
+}
+
 TEST_CASE("an array pushed without end and a string split into 2^29 pieces are a 507 at the largest heap, not an abort") {
   // V8 aborts the process once one array outgrows 2^27 elements ("invalid
   // size"); a heap of 640 MB let a push loop get there, 512 does not. split
