@@ -349,7 +349,9 @@
     defineProperty(method, 'length', { value: target[name].length });
     defineProperty(method, 'name', { value: name });
     defineProperty(target, name, { value: method, writable: true, enumerable: false, configurable: true });
+    wrappers.add(method);
   }
+  const wrappers = new WeakSet();  // the functions here that stand for V8's own
   const arrays = Array.prototype;
   // V8's own method for the receivers fast accepts (null and undefined get
   // V8's own errors), these steps for any other. The
@@ -686,4 +688,13 @@
     } }.stringify,
     writable: true, enumerable: false, configurable: true,
   });
+
+  // Each wrapper prints as V8's own function would ("[native code]"): code
+  // that checks for a built-in that way (core-js, lodash's isNative) takes
+  // it for one.
+  for (const f of [ProxyMaker, ProxyMaker.revocable, Array.from, JSON.parse, JSON.stringify]) wrappers.add(f);
+  const functionToString = Function.prototype.toString;
+  replace(Function.prototype, 'toString', { toString() {
+    return wrappers.has(this) ? `function ${this.name}() { [native code] }` : functionToString.call(this);
+  } }.toString);
 })

@@ -1153,7 +1153,7 @@ TEST_CASE("an array pushed without end and a string split into 2^29 pieces are a
   CHECK(rt.json("scripts.p.Small") == R"([["a","b"],["a","b"],["a"]])");
 }
 
-TEST_CASE("the array methods' JS steps give V8's own results, and Proxy keeps its shape") {
+TEST_CASE("the array methods' JS steps give V8's own results, and Proxy and the wrappers keep their shape") {
   rt_test::Runtime rt;
   // An array-like and a proxy take the JS steps, the same array V8's own
   // method: every result, the receiver after it and the callbacks' calls match.
@@ -1227,13 +1227,16 @@ function Proxies() {
   let bare;
   try { Proxy([], {}); } catch (e) { bare = e.constructor.name; }
   return [Proxy.name, Proxy.length, 'prototype' in Proxy, typeof Proxy.revocable, bare, p.indexOf(2), p.sort().join(),
-          Array.isArray(p), typeof r.proxy, Object.isFrozen(Proxy)];
+          Array.isArray(p), typeof r.proxy, Object.isFrozen(Proxy), String([].map), String(Proxy),
+          String(function f(a) { return a; })];
 }
 )J");
   CHECK(rt.json("scripts.d.Same") == "[119,[]]");
   CHECK(rt.json("scripts.d.Long") ==
         R"([2097152,5,true,2,2097157,"y!",true,false,5,"z",549758435331,524289,1048578,3,"2,3",1048577])");
-  CHECK(rt.json("scripts.d.Proxies") == R"(["Proxy",2,false,"function","TypeError",2,"1,2,3",true,"object",true])");
+  CHECK(rt.json("scripts.d.Proxies") == R"(["Proxy",2,false,"function","TypeError",2,"1,2,3",true,"object",true,)"
+                                        R"("function map() { [native code] }","function Proxy() { [native code] }",)"
+                                        R"("function f(a) { return a; }"])");
 }
 
 TEST_CASE("a typed array past 2**27 elements is joined in slices the deadline reaches, not by V8's aborting join") {
