@@ -413,14 +413,26 @@
     return x < y ? -1 : y < x ? 1 : 0;
   };
   const arraySort = arrays.sort;
-  const comparison = (comparefn, length) => comparefn === undefined && length > nativeSortMax ? compareStrings : comparefn;
+  // Without a comparator V8 compares elements' strings in its own code:
+  // more than nativeSortMax elements, or any long string or object among
+  // them (each comparison of two 16 MB strings takes milliseconds), compare in JS.
+  const longString = (v) => typeof v === 'string' && v.length > 4096;
+  const plainItems = (o) => {
+    for (let k = 0; k < o.length; k++) {
+      const v = o[k];
+      if ((typeof v === 'object' && v !== null) || typeof v === 'function' || longString(v)) return false;
+    }
+    return true;
+  };
+  const comparison = (comparefn, o) =>
+    comparefn !== undefined || (o.length <= nativeSortMax && plainItems(o)) ? comparefn : compareStrings;
   replace(arrays, 'sort', { sort(comparefn) {
     if (this === null || this === undefined || (comparefn !== undefined && typeof comparefn !== 'function'))
       return apply(arraySort, this, [comparefn]);  // V8's own errors
-    if (short(this)) return arraySort.call(this, comparison(comparefn, this.length));
+    if (short(this)) return arraySort.call(this, comparison(comparefn, this));
     const o = toObject(this), length = lengthOf(o), items = [];
     for (let k = 0; k < length; k++) if (k in o) items.push(o[k]);
-    apply(arraySort, items, [comparison(comparefn, items.length)]);
+    apply(arraySort, items, [comparison(comparefn, items)]);
     let k = 0;
     for (; k < items.length; k++) o[k] = items[k];
     for (; k < length; k++) delete o[k];
@@ -543,9 +555,14 @@
         return join.call(this, separator);
       return steps_.join(toObject(this), [separator]);
     } }.join);
+    // Locales and options given, each element's toLocaleString reads them
+    // again (2,000 locales: 7.5 ms an element): the steps call them one by
+    // one. Without, V8's own takes at most localeSlice elements at a time.
     replace(target, 'toLocaleString', { toLocaleString(...args) {
+      if (this === null || this === undefined) return apply(toLocaleString, this, args);
+      if (args.length > 0 && (args[0] !== undefined || args[1] !== undefined)) return steps.toLocaleString(toObject(this), args);
       if (large(this, localeSlice)) return sliced(this, toLocaleString, args, ',', localeSlice);
-      if (steps_ === null || this === null || this === undefined || nativeJoins(this))
+      if (steps_ === null || tagOf(this) !== undefined || (short(this) && this.length <= localeSlice))
         return apply(toLocaleString, this, args);
       return steps_.toLocaleString(toObject(this), args);
     } }.toLocaleString);
@@ -641,18 +658,19 @@
   } }.split);
 
   // JSON.parse keeps its nesting on a stack outside the heap (~60 bytes a
-  // level): '['.repeat(2e8) would take 12 GB past the heap limit; and it
-  // makes each array in one allocation, which aborts the process past 2^27
-  // items. A long text has both counted first (natively: ~4% of the parse,
-  // where JS took 22%).
-  const jsonParse = JSON.parse, maxJsonDepth = 100000, maxJsonItems = 1 << 26, countFrom = 1 << 20;
+  // level): '['.repeat(2e8) would take 12 GB past the heap limit; it makes
+  // each array in one allocation, which aborts the process past 2^27 items;
+  // and it never looks at the deadline (2^24 items: 60 s near the heap
+  // limit). A long text has its depth and items counted first (natively:
+  // ~4% of the parse, where JS took 22%); 2^22 items parse in about a second.
+  const jsonParse = JSON.parse, maxJsonDepth = 100000, maxJsonItems = 1 << 22, countFrom = 1 << 20;
   defineProperty(JSON, 'parse', {
     value: { parse(text, reviver) {
       const source = `${text}`;  // converted once, as JSON.parse does
       if (source.length > countFrom) {
         const verdict = jsonShape(source, maxJsonDepth, maxJsonItems);
         if (verdict === 1) throw new SyntaxError(`JSON.parse: the text nests deeper than ${maxJsonDepth} levels`);
-        if (verdict === 2) throw new RangeError(`JSON.parse: an array or object of the text has over ${maxJsonItems} items`);
+        if (verdict === 2) throw new RangeError(`JSON.parse: the text has over ${maxJsonItems} items`);
       }
       return apply(jsonParse, JSON, [source, reviver]);
     } }.parse,
@@ -662,7 +680,13 @@
   // property list outside the heap: Array(2**32 - 1) grew the process by
   // 230 MB a second until the kernel killed it. A long one (or a proxy) is
   // read here into the list V8 would make, and that list is passed on.
+  // A replacer of long strings (V8 hashes them by length alone: 4,096 of
+  // 20,000 characters took 16 s to set up) is read here too.
   const jsonStringify = JSON.stringify, replacerMax = 1 << 16;
+  const longStrings = (list) => {
+    for (let k = 0; k < list.length; k++) if (typeof list[k] === 'string' && list[k].length > 16383) return true;
+    return false;
+  };
   const numberValue = Number.prototype.valueOf, stringValue = String.prototype.valueOf;
   const isBoxed = (v, unbox) => {
     try {
@@ -674,7 +698,7 @@
   };
   defineProperty(JSON, 'stringify', {
     value: { stringify(value, replacer, space) {
-      if (isArray(replacer) && (isProxy(replacer) || replacer.length > replacerMax)) {
+      if (isArray(replacer) && (isProxy(replacer) || replacer.length > replacerMax || longStrings(replacer))) {
         const names = new Set(), length = lengthOf(replacer);
         for (let k = 0; k < length; k++) {
           const v = replacer[k];

@@ -150,14 +150,13 @@ constexpr char kLockdown[] = R"JS(
 })
 )JS";
 
-// Counts a JSON text's nesting and the items of each of its arrays and
-// objects (what is inside strings does not count).
+// Counts a JSON text's nesting and its items (the commas between them;
+// what is inside strings does not count).
 class JsonShape {
 public:
   enum Verdict { kFits = 0, kTooDeep = 1, kTooManyItems = 2 };
   JsonShape(int32_t max_depth, int64_t max_items) : max_depth_(max_depth), max_items_(max_items) {}
-  // kFits until the text nests deeper or holds more items in one array or
-  // object than the limits.
+  // kFits until the text nests deeper or holds more items than the limits.
   template <class Char>
   Verdict scan(const Char* text, int n) {
     for (int i = 0; i < n; ++i) {
@@ -173,12 +172,11 @@ public:
       } else if (c == '"') {
         quoted_ = true;
       } else if (c == '[' || c == '{') {
-        if (static_cast<int32_t>(separators_.size()) >= max_depth_) return kTooDeep;
-        separators_.push_back(0);
+        if (++depth_ > max_depth_) return kTooDeep;
       } else if (c == ']' || c == '}') {
-        if (!separators_.empty()) separators_.pop_back();
-      } else if (c == ',' && !separators_.empty()) {
-        if (++separators_.back() >= max_items_) return kTooManyItems;
+        --depth_;
+      } else if (++items_ > max_items_) {  // a comma
+        return kTooManyItems;
       }
     }
     return kFits;
@@ -190,9 +188,8 @@ private:
     for (const char c : std::string_view("\"\\[]{},")) special[static_cast<unsigned char>(c)] = true;
     return special;
   }();
-  int32_t max_depth_;
-  int64_t max_items_;
-  std::vector<int64_t> separators_;  // the commas so far of each open array or object
+  int32_t max_depth_, depth_ = 0;
+  int64_t max_items_, items_ = 0;
   bool quoted_ = false, escaped_ = false;
 };
 
@@ -201,7 +198,7 @@ void is_constructor(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 // How the JSON text info[0] fits at most info[1] levels of nesting and
-// info[2] items in one array or object: a JsonShape::Verdict. Read in
+// info[2] items: a JsonShape::Verdict. Read in
 // slices: no copy of a whole text.
 void json_shape(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
