@@ -713,6 +713,68 @@
     writable: true, enumerable: false, configurable: true,
   });
 
+  // A list of locales is read in V8's own loop, by its length, before
+  // anything else: Intl.getCanonicalLocales({length: 2**53 - 1}), or the
+  // same given to an Intl constructor, localeCompare or toLocaleString, held
+  // the thread without end. One that is not a short array (or a string, or
+  // an Intl.Locale) is read here first, into the array V8 would make of it.
+  if (typeof Intl === 'object') {
+    const localeBaseName = getOwnPropertyDescriptor(Intl.Locale.prototype, 'baseName').get;
+    const isLocale = (l) => {
+      try {
+        apply(localeBaseName, l, []);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const localeList = (l) => {
+      if (l === undefined || l === null || (typeof l !== 'object' && typeof l !== 'function') || short(l) || isLocale(l))
+        return l;  // V8's own reading is short (or its own error)
+      const o = toObject(l), length = lengthOf(o), out = [];
+      for (let k = 0; k < length; k++) if (k in o) out.push(o[k]);
+      return out;
+    };
+    const getCanonicalLocales = Intl.getCanonicalLocales;
+    replace(Intl, 'getCanonicalLocales', { getCanonicalLocales(locales) {
+      return getCanonicalLocales.call(Intl, localeList(locales));
+    } }.getCanonicalLocales);
+    // The constructors: called or constructed as V8's own (subclasses too),
+    // with their prototype, supportedLocalesOf, name and length.
+    for (const name of ['Collator', 'DateTimeFormat', 'NumberFormat', 'PluralRules', 'RelativeTimeFormat',
+                        'ListFormat', 'DisplayNames', 'Segmenter', 'v8BreakIterator']) {
+      const Native = Intl[name];
+      if (typeof Native !== 'function') continue;
+      const Made = function (locales, options) {
+        const list = localeList(locales);
+        return new.target === undefined ? Native(list, options)
+                                        : Reflect.construct(Native, [list, options], new.target === Made ? Native : new.target);
+      };
+      defineProperty(Made, 'prototype', { value: Native.prototype, writable: false });
+      defineProperty(Native.prototype, 'constructor', { value: Made, writable: true, enumerable: false, configurable: true });
+      const supported = Native.supportedLocalesOf;
+      defineProperty(Made, 'supportedLocalesOf', {
+        value: { supportedLocalesOf(locales, options) { return supported.call(Native, localeList(locales), options); } }
+          .supportedLocalesOf,
+        writable: true, enumerable: false, configurable: true,
+      });
+      wrappers.add(Made.supportedLocalesOf);
+      replace(Intl, name, Made);
+    }
+    // The methods that take locales (and what else they take, as given).
+    const takesLocales = [[String.prototype, 'localeCompare', 1], [String.prototype, 'toLocaleLowerCase', 0],
+                          [String.prototype, 'toLocaleUpperCase', 0], [Number.prototype, 'toLocaleString', 0],
+                          [BigInt.prototype, 'toLocaleString', 0], [Date.prototype, 'toLocaleString', 0],
+                          [Date.prototype, 'toLocaleDateString', 0], [Date.prototype, 'toLocaleTimeString', 0]];
+    for (const [target, name, at] of takesLocales) {
+      const native = target[name];
+      replace(target, name, { [name](...args) {
+        if (args.length > at) args[at] = localeList(args[at]);
+        return apply(native, this, args);
+      } }[name]);
+    }
+  }
+
   // Each wrapper prints as V8's own function would ("[native code]"): code
   // that checks for a built-in that way (core-js, lodash's isNative) takes
   // it for one.

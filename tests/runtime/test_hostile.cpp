@@ -1146,6 +1146,50 @@ function Small() {
   CHECK(rt.json("scripts.l.Small") == R"([["a","b","c"],["a","b"],1,"1.234,5,2","1,234.5",1048577])");
 }
 
+TEST_CASE("a locale list of any length stops at the deadline, and Intl behaves as V8's own") {
+  rt_test::Runtime rt({.timeout_ms = 20000});
+  // V8 reads a list of locales in its own loop, by its length: each of these
+  // held its thread without end. The Same results are node 20's.
+  rt.load("i", R"J(
+const L = {length: 2 ** 53 - 1};
+const cases = {
+  canon: () => Intl.getCanonicalLocales(L), collator: () => new Intl.Collator(L), nf: () => Intl.NumberFormat(L),
+  dtf: () => new Intl.DateTimeFormat(L), supported: () => Intl.NumberFormat.supportedLocalesOf(L),
+  localeCompare: () => 'a'.localeCompare('b', L), num: () => (1.5).toLocaleString(L), upper: () => 'a'.toLocaleUpperCase(L),
+  date: () => new Date(0).toLocaleDateString(L), list: () => new Intl.ListFormat(L), seg: () => new Intl.Segmenter(L),
+};
+function Run(n) { const t = Date.now(); try { return n + ' ' + String(cases[n]()).slice(0, 40) + ' ' + (Date.now() - t); } catch (e) { return n + ' threw ' + String(e).slice(0, 80) + ' ' + (Date.now() - t); } }
+function Names() { return Object.keys(cases); }
+function Same() {
+  class NF extends Intl.NumberFormat { hi() { return 'hi'; } }
+  const nf = new NF('de-DE', {style: 'currency', currency: 'EUR'});
+  return [new Intl.NumberFormat('en-US').format(1234.5), Intl.NumberFormat('de-DE').format(1234.5), nf.format(3).replace(/\s/g, ' '), nf.hi(), nf instanceof Intl.NumberFormat, nf instanceof NF,
+    Intl.NumberFormat.prototype.constructor === Intl.NumberFormat, Intl.NumberFormat.name, Intl.NumberFormat.length, String(Intl.Collator),
+    ['b', 'a', 'C'].sort(new Intl.Collator('en').compare), 'a'.localeCompare('B'), 'a'.localeCompare('b', ['en', 'de']),
+    (1234.5).toLocaleString('de-DE'), (1234.5).toLocaleString(), 'i'.toLocaleUpperCase('tr'), Intl.getCanonicalLocales(['EN-us', 'de']),
+    Intl.DateTimeFormat.supportedLocalesOf(['en', 'xx']), new Date(0).toLocaleDateString('en-US', {timeZone: 'UTC'}),
+    new Intl.Segmenter('en').segment('ab').containing(0).segment, Intl.getCanonicalLocales(new Intl.Locale('en-US')),
+    (() => { try { new Intl.PluralRules(); Intl.PluralRules(); return 'no'; } catch (e) { return e.constructor.name; } })(),
+    Intl.Collator.call({}, 'en') instanceof Intl.Collator, 12345678901234567890n.toLocaleString('en-US'),
+    Intl.getCanonicalLocales({length: 2, 0: 'en', 1: 'de'})];
+}
+)J");
+  phost::CallOptions o;
+  o.timeout = 300ms;
+  const Value names = rt.host().call("scripts.i.Names");
+  REQUIRE(names.size() == 11);
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string name(names[i].as_string());
+    const auto [e, took] = timed([&] { return rt.error_of("scripts.i.Run", phost::args(name), o); });
+    CHECK_MESSAGE(e.code == 408, name, ": ", e.code, " ", e.message);
+    CHECK_MESSAGE(took < 3s, name);
+  }
+  CHECK(rt.json("scripts.i.Same") ==
+        R"(["1,234.5","1.234,5","3,00 €","hi",true,true,true,"NumberFormat",0,"function Collator() { [native code] }",)"
+        R"(["a","b","C"],-1,-1,"1.234,5","1,234.5","İ",["en-US","de"],["en"],"1/1/1970","a",["en-US"],"TypeError",true,)"
+        R"("12,345,678,901,234,567,890",["en","de"]])");
+}
+
 TEST_CASE("split by a RegExp gives what RegExp.prototype[Symbol.split] gives") {
   rt_test::Runtime rt;
   rt.load("r", R"J(
