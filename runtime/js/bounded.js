@@ -62,6 +62,16 @@
     const n = toInteger(v);
     return n < 0 ? max(length + n, 0) : min(n, length);
   };
+  // Whether method (a built-in that refuses receivers without its internal
+  // slot) takes receiver: a brand check that runs no script code.
+  const accepts = (method, receiver) => {
+    try {
+      apply(method, receiver, []);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const describe = (v) => typeof v === 'symbol' ? v.toString() : v !== null && typeof v === 'object' ? '#<Object>' : `${v}`;
   const callable = (fn) => {
     if (typeof fn !== 'function') throw new TypeError(`${describe(fn)} is not a function`);
@@ -583,15 +593,8 @@
   const NativeRegExp = RegExp, regexps = RegExp.prototype, regexpSplit = regexps[splitKey];
   const regexpSource = getOwnPropertyDescriptor(regexps, 'source').get, regexpExec = regexps.exec;
   const plainRegExp = (r) => !isProxy(r) && getPrototypeOf(r) === regexps && !apply(hasOwn, r, ['exec']) &&
-                             !apply(hasOwn, r, ['flags']) && !apply(hasOwn, r, ['constructor']) && isRegExp(r);
-  const isRegExp = (r) => {
-    try {
-      apply(regexpSource, r, []);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+                             !apply(hasOwn, r, ['flags']) && !apply(hasOwn, r, ['constructor']) &&
+                             accepts(regexpSource, r);
   // The steps of RegExp.prototype[Symbol.split] for a plain RegExp.
   function splitByRegExp(rx, string, limit) {
     const text = `${string}`, flags = `${rx.flags}`;
@@ -688,14 +691,6 @@
     return false;
   };
   const numberValue = Number.prototype.valueOf, stringValue = String.prototype.valueOf;
-  const isBoxed = (v, unbox) => {
-    try {
-      apply(unbox, v, []);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   defineProperty(JSON, 'stringify', {
     value: { stringify(value, replacer, space) {
       if (isArray(replacer) && (isProxy(replacer) || replacer.length > replacerMax || longStrings(replacer))) {
@@ -703,7 +698,7 @@
         for (let k = 0; k < length; k++) {
           const v = replacer[k];
           if (typeof v === 'string' || typeof v === 'number' ||
-              (typeof v === 'object' && v !== null && (isBoxed(v, stringValue) || isBoxed(v, numberValue))))
+              (typeof v === 'object' && v !== null && (accepts(stringValue, v) || accepts(numberValue, v))))
             names.add(`${v}`);
         }
         replacer = [...names];
@@ -720,16 +715,9 @@
   // an Intl.Locale) is read here first, into the array V8 would make of it.
   if (typeof Intl === 'object') {
     const localeBaseName = getOwnPropertyDescriptor(Intl.Locale.prototype, 'baseName').get;
-    const isLocale = (l) => {
-      try {
-        apply(localeBaseName, l, []);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     const localeList = (l) => {
-      if (l === undefined || l === null || (typeof l !== 'object' && typeof l !== 'function') || short(l) || isLocale(l))
+      if (l === undefined || l === null || (typeof l !== 'object' && typeof l !== 'function') || short(l) ||
+          accepts(localeBaseName, l))
         return l;  // V8's own reading is short (or its own error)
       const o = toObject(l), length = lengthOf(o), out = [];
       for (let k = 0; k < length; k++) if (k in o) out.push(o[k]);
