@@ -111,6 +111,12 @@
     };
   }
 
+  // The elements o has below length, in order (holes left out).
+  const present = (o, length) => {
+    const out = [];
+    for (let k = 0; k < length; k++) if (k in o) out.push(o[k]);
+    return out;
+  };
   // Moves o[from] to o[to], or deletes o[to] where o has no `from`.
   const move = (o, from, to) => {
     if (from in o) o[to] = o[from];
@@ -440,8 +446,7 @@
     if (this === null || this === undefined || (comparefn !== undefined && typeof comparefn !== 'function'))
       return apply(arraySort, this, [comparefn]);  // V8's own errors
     if (short(this)) return arraySort.call(this, comparison(comparefn, this));
-    const o = toObject(this), length = lengthOf(o), items = [];
-    for (let k = 0; k < length; k++) if (k in o) items.push(o[k]);
+    const o = toObject(this), length = lengthOf(o), items = present(o, length);
     apply(arraySort, items, [comparison(comparefn, items)]);
     let k = 0;
     for (; k < items.length; k++) o[k] = items[k];
@@ -719,9 +724,8 @@
       if (l === undefined || l === null || (typeof l !== 'object' && typeof l !== 'function') || short(l) ||
           accepts(localeBaseName, l))
         return l;  // V8's own reading is short (or its own error)
-      const o = toObject(l), length = lengthOf(o), out = [];
-      for (let k = 0; k < length; k++) if (k in o) out.push(o[k]);
-      return out;
+      const o = toObject(l);
+      return present(o, lengthOf(o));
     };
     const getCanonicalLocales = Intl.getCanonicalLocales;
     replace(Intl, 'getCanonicalLocales', { getCanonicalLocales(locales) {

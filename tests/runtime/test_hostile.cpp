@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -37,6 +38,22 @@ auto timed(Fn&& fn) {
   const auto start = std::chrono::steady_clock::now();
   auto out = fn();
   return std::pair{out, std::chrono::steady_clock::now() - start};
+}
+
+// Calls script's Run(name) for each of the `count` names its Names() gives,
+// with a 300 ms deadline: each must fail with one of `codes` within `most`.
+void each_case_stops(rt_test::Runtime& rt, const std::string& script, size_t count, std::initializer_list<int32_t> codes,
+                     std::chrono::seconds most) {
+  phost::CallOptions o;
+  o.timeout = 300ms;
+  const Value names = rt.host().call("scripts." + script + ".Names");
+  REQUIRE(names.size() == count);
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string name(names[i].as_string());
+    const auto [e, took] = timed([&] { return rt.error_of("scripts." + script + ".Run", phost::args(name), o); });
+    CHECK_MESSAGE(std::find(codes.begin(), codes.end(), e.code) != codes.end(), name, ": ", e.code, " ", e.message);
+    CHECK_MESSAGE(took < most, name);
+  }
 }
 
 }  // namespace
@@ -1049,16 +1066,7 @@ const cases = {
 function Names() { return Object.keys(cases); }
 function Run(name) { return cases[name](); }
 )J");
-  phost::CallOptions o;
-  o.timeout = 300ms;
-  const Value names = rt.host().call("scripts.w.Names");
-  REQUIRE(names.size() == 29);
-  for (size_t i = 0; i < names.size(); ++i) {
-    const std::string name(names[i].as_string());
-    const auto [e, took] = timed([&] { return rt.error_of("scripts.w.Run", phost::args(name), o); });
-    CHECK_MESSAGE((e.code == 408 || e.code == 507), name, ": ", e.code, " ", e.message);
-    CHECK_MESSAGE(took < 3s, name);
-  }
+  each_case_stops(rt, "w", 29, {408, 507}, 3s);
 }
 
 TEST_CASE("concat, fill, split and JSON that aborted V8 or wedged its thread end with 408 or 507") {
@@ -1095,16 +1103,7 @@ function Same() {
   return r;
 }
 )J");
-  phost::CallOptions o;
-  o.timeout = 300ms;
-  const Value names = rt.host().call("scripts.c.Names");
-  REQUIRE(names.size() == 8);
-  for (size_t i = 0; i < names.size(); ++i) {
-    const std::string name(names[i].as_string());
-    const auto [e, took] = timed([&] { return rt.error_of("scripts.c.Run", phost::args(name), o); });
-    CHECK_MESSAGE((e.code == 408 || e.code == 507), name, ": ", e.code, " ", e.message);
-    CHECK_MESSAGE(took < 5s, name);
-  }
+  each_case_stops(rt, "c", 8, {408, 507}, 5s);
   CHECK(rt.json("scripts.c.Items") == R"("JSON.parse: the text has over 4194304 items")");
   CHECK(rt.json("scripts.c.Same") ==
         R"([[1,2,null,3,4,[5],"x","y"],[],4,false,2,"{\"a\":1,\"b\":2}","{\"b\":2}",["own","a,b,,c",2],["a","b"]])");
@@ -1133,16 +1132,7 @@ function Small() {
           [1234.5, 2].toLocaleString('de-DE'), [1234.5].toLocaleString(), JSON.parse('[' + '1,'.repeat(1 << 20) + '1]').length];
 }
 )J");
-  phost::CallOptions o;
-  o.timeout = 300ms;
-  const Value names = rt.host().call("scripts.l.Names");
-  REQUIRE(names.size() == 3);
-  for (size_t i = 0; i < names.size(); ++i) {
-    const std::string name(names[i].as_string());
-    const auto [e, took] = timed([&] { return rt.error_of("scripts.l.Run", phost::args(name), o); });
-    CHECK_MESSAGE((e.code == 408 || e.code == 507), name, ": ", e.code, " ", e.message);
-    CHECK_MESSAGE(took < 3s, name);
-  }
+  each_case_stops(rt, "l", 3, {408, 507}, 3s);
   CHECK(rt.json("scripts.l.Small") == R"([["a","b","c"],["a","b"],1,"1.234,5,2","1,234.5",1048577])");
 }
 
@@ -1174,16 +1164,7 @@ function Same() {
     Intl.getCanonicalLocales({length: 2, 0: 'en', 1: 'de'})];
 }
 )J");
-  phost::CallOptions o;
-  o.timeout = 300ms;
-  const Value names = rt.host().call("scripts.i.Names");
-  REQUIRE(names.size() == 11);
-  for (size_t i = 0; i < names.size(); ++i) {
-    const std::string name(names[i].as_string());
-    const auto [e, took] = timed([&] { return rt.error_of("scripts.i.Run", phost::args(name), o); });
-    CHECK_MESSAGE(e.code == 408, name, ": ", e.code, " ", e.message);
-    CHECK_MESSAGE(took < 3s, name);
-  }
+  each_case_stops(rt, "i", 11, {408}, 3s);
   CHECK(rt.json("scripts.i.Same") ==
         R"(["1,234.5","1.234,5","3,00 €","hi",true,true,true,"NumberFormat",0,"function Collator() { [native code] }",)"
         R"(["a","b","C"],-1,-1,"1.234,5","1,234.5","İ",["en-US","de"],["en"],"1/1/1970","a",["en-US"],"TypeError",true,)"
