@@ -7,7 +7,7 @@
 // input takes the same steps written in JS, where the deadline and the heap
 // limit reach them. Run once per context, before lockdown freezes it.
 'use strict';
-(function bound(global, jsonShape, isConstructor) {
+(function bound(global, jsonShape, isConstructor, namedKeys) {
   const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf } = Object;
   const apply = Reflect.apply, isArray = Array.isArray, ArrayOf = Array, toObject = Object;
   const { trunc, min, max, floor } = Math;
@@ -713,6 +713,94 @@
     writable: true, enumerable: false, configurable: true,
   });
 
+  // Key lists. V8 lists an object's element indices in a loop of its own,
+  // each made a string and kept in a hash set, with no interrupt check:
+  // Object.keys of a Uint8Array of 2^26 held its thread over 120 s. The keys
+  // of a typed array or a string of more elements than `manyElements` are
+  // listed here: the indices (all of its elements, none missing), then its
+  // other keys, which V8 lists without walking the elements (namedKeys).
+  const manyElements = 1 << 16, isView = ArrayBuffer.isView;
+  // How many elements o has when that is over manyElements, else -1.
+  const elementCount = (o) => {
+    if (typeof o === 'string') return o.length > manyElements ? o.length : -1;
+    if (!isView(o) || tagOf(o) === undefined) return -1;
+    const n = apply(typedLength, o, []);
+    return n > manyElements ? n : -1;
+  };
+  const enumerableStrings = 0, allStrings = 1, allKeys = 2;
+  function keyList(o, n, which) {
+    const keys = [];
+    for (let k = 0; k < n; k++) keys.push(`${k}`);
+    if (typeof o === 'string') {
+      if (which !== enumerableStrings) keys.push('length');
+      return keys;
+    }
+    const named = namedKeys(o, which);
+    for (let k = 0; k < named.length; k++) keys.push(named[k]);
+    return keys;
+  }
+  const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
+  // Each key of o as reduce reads it: (out, key, value), enumerable string keys only.
+  function eachEnumerable(o, n, out, take) {
+    const keys = keyList(o, n, enumerableStrings);
+    for (let k = 0; k < keys.length; k++) {
+      // A getter met on the way may delete a later key: it is skipped, as V8 does.
+      if (k >= n && !apply(propertyIsEnumerable, o, [keys[k]])) continue;
+      out.push(take(keys[k], o[keys[k]]));
+    }
+    return out;
+  }
+  const objectKeys = Object.keys, objectValues = Object.values, objectEntries = Object.entries;
+  const ownNames = Object.getOwnPropertyNames, ownDescriptors = Object.getOwnPropertyDescriptors;
+  const ownKeys = Reflect.ownKeys, objectAssign = Object.assign;
+  replace(Object, 'keys', { keys(o) {
+    const n = elementCount(o);
+    return n < 0 ? objectKeys(o) : keyList(o, n, enumerableStrings);
+  } }.keys);
+  replace(Object, 'values', { values(o) {
+    const n = elementCount(o);
+    return n < 0 ? objectValues(o) : eachEnumerable(o, n, [], (key, value) => value);
+  } }.values);
+  replace(Object, 'entries', { entries(o) {
+    const n = elementCount(o);
+    return n < 0 ? objectEntries(o) : eachEnumerable(o, n, [], (key, value) => [key, value]);
+  } }.entries);
+  replace(Object, 'getOwnPropertyNames', { getOwnPropertyNames(o) {
+    const n = elementCount(o);
+    return n < 0 ? ownNames(o) : keyList(o, n, allStrings);
+  } }.getOwnPropertyNames);
+  replace(Reflect, 'ownKeys', { ownKeys(o) {
+    const n = elementCount(o);
+    return n < 0 || typeof o === 'string' ? ownKeys(o) : keyList(o, n, allKeys);  // a string: V8's TypeError
+  } }.ownKeys);
+  replace(Object, 'getOwnPropertyDescriptors', { getOwnPropertyDescriptors(o) {
+    const n = elementCount(o);
+    if (n < 0) return ownDescriptors(o);
+    const object = toObject(o), out = {}, keys = keyList(o, n, allKeys);
+    for (let k = 0; k < keys.length; k++) {
+      const descriptor = getOwnPropertyDescriptor(object, keys[k]);
+      if (descriptor !== undefined) defineProperty(out, keys[k], { value: descriptor, writable: true, enumerable: true, configurable: true });
+    }
+    return out;
+  } }.getOwnPropertyDescriptors);
+  replace(Object, 'assign', { assign(target) {
+    let k = 1;
+    while (k < arguments.length && elementCount(arguments[k]) < 0) k++;
+    if (k === arguments.length) return apply(objectAssign, Object, arguments);
+    const to = toObject(target);
+    for (let s = 1; s < arguments.length; s++) {
+      const source = arguments[s], n = elementCount(source);
+      if (n < 0) {
+        objectAssign(to, source);
+        continue;
+      }
+      const from = toObject(source), keys = keyList(source, n, allKeys);
+      for (let i = 0; i < keys.length; i++)
+        if (i < n || apply(propertyIsEnumerable, from, [keys[i]])) to[keys[i]] = from[keys[i]];
+    }
+    return to;
+  } }.assign);
+
   // A list of locales is read in V8's own loop, by its length, before
   // anything else: Intl.getCanonicalLocales({length: 2**53 - 1}), or the
   // same given to an Intl constructor, localeCompare or toLocaleString, held
@@ -765,7 +853,34 @@
         return apply(native, this, args);
       } }[name]);
     }
+    // A string's segments come from a native next. Spread ([...segments]),
+    // Array.from or new Set call it in a loop of V8's own with no interrupt
+    // check, until the heap limit's room runs out and V8 aborts the process
+    // ('a'.repeat(2**26): 10 s, then the abort). A next written here is a JS
+    // call each time, where the deadline and the heap limit land.
+    if (typeof Intl.Segmenter === 'function') {
+      const segmentIterator = getPrototypeOf(new Intl.Segmenter().segment('')[iteratorKey]());
+      const next = segmentIterator.next;
+      replace(segmentIterator, 'next', { next() { return apply(next, this, []); } }.next);
+    }
   }
+
+  // String.raw reads its template's raw strings in V8's own loop, by their
+  // length: String.raw({raw: {length: 2**30}}) held its thread over 120 s.
+  // Anything but a short array of them is read here.
+  const stringRaw = String.raw;
+  replace(String, 'raw', { raw(template, ...substitutions) {
+    if (template === null || template === undefined) return apply(stringRaw, String, [template, ...substitutions]);
+    const raw = toObject(template).raw;  // read once: V8's own is given what was checked
+    if (raw === null || raw === undefined || short(raw)) return apply(stringRaw, String, [{ raw }, ...substitutions]);
+    const count = lengthOf(raw);
+    let out = '';
+    for (let k = 0; k < count; k++) {
+      out += `${raw[k]}`;
+      if (k + 1 < count && k < substitutions.length) out += `${substitutions[k]}`;
+    }
+    return out;
+  } }.raw);
 
   // Each wrapper prints as V8's own function would ("[native code]"): code
   // that checks for a built-in that way (core-js, lodash's isNative) takes

@@ -2,8 +2,10 @@
 
 #include "embedded_source.hpp"
 
+#include <v8-container.h>
 #include <v8-function-callback.h>
 #include <v8-function.h>
+#include <v8-isolate.h>
 #include <v8-primitive.h>
 #include <v8-script.h>
 
@@ -197,6 +199,25 @@ void is_constructor(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(info.Length() > 0 && info[0]->IsObject() && info[0].As<v8::Object>()->IsConstructor());
 }
 
+// The own keys of the object info[0] that are not element indices, strings
+// before symbols, V8's order: enumerable strings (info[1] 0), all strings
+// (1) or every key (2). A typed array's elements are left out without
+// being walked.
+void named_keys(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (info.Length() < 2 || !info[0]->IsObject() || !info[1]->IsInt32()) return;
+  const int which = info[1].As<v8::Int32>()->Value();
+  const auto filter = which == 0   ? static_cast<v8::PropertyFilter>(v8::ONLY_ENUMERABLE | v8::SKIP_SYMBOLS)
+                      : which == 1 ? v8::SKIP_SYMBOLS
+                                   : v8::ALL_PROPERTIES;
+  v8::Local<v8::Array> keys;
+  if (info[0]
+          .As<v8::Object>()
+          ->GetPropertyNames(info.GetIsolate()->GetCurrentContext(), v8::KeyCollectionMode::kOwnOnly, filter,
+                             v8::IndexFilter::kSkipIndices, v8::KeyConversionMode::kConvertToString)
+          .ToLocal(&keys))
+    info.GetReturnValue().Set(keys);
+}
+
 // How the JSON text info[0] fits at most info[1] levels of nesting and
 // info[2] items: a JsonShape::Verdict. Read in
 // slices: no copy of a whole text.
@@ -251,13 +272,14 @@ bool lock_down(v8::Local<v8::Context> context) {
   v8::Isolate* isolate = context->GetIsolate();
   static EmbeddedSource bounded(phost_bounded_js, phost_bounded_js_size);
   v8::Local<v8::String> bounded_source, lockdown_source;
-  v8::Local<v8::Function> json_shape_fn, constructor;
+  v8::Local<v8::Function> json_shape_fn, constructor, named_keys_fn;
   return bounded.string(isolate).ToLocal(&bounded_source) &&
          v8::String::NewFromUtf8(isolate, kLockdown, v8::NewStringType::kNormal, sizeof kLockdown - 1)
              .ToLocal(&lockdown_source) &&
          v8::Function::New(context, json_shape, {}, 3, v8::ConstructorBehavior::kThrow).ToLocal(&json_shape_fn) &&
          v8::Function::New(context, is_constructor, {}, 1, v8::ConstructorBehavior::kThrow).ToLocal(&constructor) &&
-         run(context, bounded_source, {context->Global(), json_shape_fn, constructor}) &&
+         v8::Function::New(context, named_keys, {}, 2, v8::ConstructorBehavior::kThrow).ToLocal(&named_keys_fn) &&
+         run(context, bounded_source, {context->Global(), json_shape_fn, constructor, named_keys_fn}) &&
          run(context, lockdown_source, {context->Global()});
 }
 

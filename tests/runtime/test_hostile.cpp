@@ -1136,6 +1136,107 @@ function Small() {
   CHECK(rt.json("scripts.l.Small") == R"([["a","b","c"],["a","b"],1,"1.234,5,2","1,234.5",1048577])");
 }
 
+TEST_CASE("key lists of a typed array or string with many elements stop at the deadline and list what V8 lists") {
+  rt_test::Runtime rt({.timeout_ms = 20000, .heap_mb = 512});
+  // V8 lists element indices in a loop of its own: Object.keys of a
+  // Uint8Array of 2^26 held its thread over 120 s, the others 8-15 s.
+  rt.load("k", R"J(
+const ta = () => new Uint8Array(2 ** 26), str = () => 'x'.repeat(2 ** 26);
+const cases = {
+  keys: () => Object.keys(ta()), values: () => Object.values(ta()), entries: () => Object.entries(ta()),
+  names: () => Object.getOwnPropertyNames(ta()), ownKeys: () => Reflect.ownKeys(ta()),
+  descriptors: () => Object.getOwnPropertyDescriptors(ta()), assign: () => Object.assign({}, ta()),
+  stringKeys: () => Object.keys(str()), stringAssign: () => Object.assign({}, 'a', str()),
+};
+function Names() { return Object.keys(cases); }
+function Run(name) { return cases[name]().length; }
+)J");
+  each_case_stops(rt, "k", 9, {408, 507}, 3s);
+  // The Same results are node 20's (V8 lists them natively there).
+  rt.load("same", R"J(
+const N = 70000;
+function make(View) {
+  const ta = new View(N);
+  ta[1] = View === BigInt64Array ? 7n : 7;
+  ta.a = 1;
+  Object.defineProperty(ta, 'h', { value: 2, enumerable: false });
+  ta[Symbol('s')] = 3;
+  Object.defineProperty(ta, Symbol('u'), { value: 5, enumerable: false });
+  ta.z = 6;
+  return ta;
+}
+const show = (v) => typeof v === 'symbol' || typeof v === 'bigint' ? String(v) : Array.isArray(v) ? v.map(show) : v && typeof v === 'object' ? JSON.stringify(v) : v;
+const ends = (list) => [list.length, ...list.slice(0, 2), ...list.slice(-4)].map(show).join(' ');
+function Same() {
+  const out = [];
+  for (const View of [Uint8Array, BigInt64Array]) {
+    const ta = make(View), d = Object.getOwnPropertyDescriptors(ta), o = Object.assign({ q: 1 }, ta, { r: 2 });
+    out.push(ends(Object.keys(ta)), ends(Object.values(ta)), ends(Object.entries(ta)), ends(Object.getOwnPropertyNames(ta)),
+      ends(Reflect.ownKeys(ta)), ends(Reflect.ownKeys(d).map((k) => [k, d[k].value, d[k].enumerable, d[k].writable])),
+      ends(Reflect.ownKeys(o).map((k) => [k, o[k]])));
+  }
+  const s = 'xy'.repeat(N / 2);
+  out.push(ends(Object.keys(s)), ends(Object.entries(s)), ends(Object.getOwnPropertyNames(s)), ends(Object.keys(Object.assign({}, s))));
+  const g = new Uint8Array(N);  // a getter deletes a later key: skipped
+  Object.defineProperty(g, 'a', { get() { delete this.b; return 1; }, enumerable: true });
+  g.b = 2;
+  out.push(ends(Object.entries(g)), ends(Object.keys(Object.assign({}, g))));
+  for (const f of [() => Reflect.ownKeys(s), () => Object.keys(null), () => Object.assign(Object.freeze({}), new Uint8Array(N))])
+    try { f(); } catch (e) { out.push(`${e.constructor.name}: ${e.message}`); }
+  out.push(Object.keys(new DataView(new ArrayBuffer(N))).length, Object.keys(new Uint8Array(N).subarray(5)).length, String(Object.keys));
+  return out;
+}
+)J");
+  CHECK(rt.json("scripts.same.Same") ==
+        R"J(["70002 0 1 69998 69999 a z","70002 0 7 0 0 1 6","70002 0,0 1,7 69998,0 69999,0 a,1 z,6",)J"
+        R"J("70003 0 1 69999 a h z","70005 0 1 h z Symbol(s) Symbol(u)",)J"
+        R"J("70005 0,0,true,true 1,7,true,true h,2,false,false z,6,true,true Symbol(s),3,true,true Symbol(u),5,false,false",)J"
+        R"J("70005 0,0 1,7 a,1 z,6 r,2 Symbol(s),3","70002 0 1 69998 69999 a z","70002 0 7 0 0 1 6",)J"
+        R"J("70002 0,0 1,7 69998,0 69999,0 a,1 z,6","70003 0 1 69999 a h z","70005 0 1 h z Symbol(s) Symbol(u)",)J"
+        R"J("70005 0,0,true,true 1,7,true,true h,2,false,false z,6,true,true Symbol(s),3,true,true Symbol(u),5,false,false",)J"
+        R"J("70005 0,0 1,7 a,1 z,6 r,2 Symbol(s),3","70000 0 1 69996 69997 69998 69999",)J"
+        R"J("70000 0,x 1,y 69996,x 69997,y 69998,x 69999,y","70001 0 1 69997 69998 69999 length",)J"
+        R"J("70000 0 1 69996 69997 69998 69999","70001 0,0 1,0 69997,0 69998,0 69999,0 a,1",)J"
+        R"J("70001 0 1 69997 69998 69999 a","TypeError: Reflect.ownKeys called on non-object",)J"
+        R"J("TypeError: Cannot convert undefined or null to object",)J"
+        R"J("TypeError: Cannot add property 0, object is not extensible",0,69995,)J"
+        R"J("function keys() { [native code] }"])J");
+}
+
+TEST_CASE("a spread of a string's segments and String.raw of a huge template stop instead of aborting") {
+  rt_test::Runtime rt({.timeout_ms = 20000, .heap_mb = 64});
+  // V8 called the segments' native next in a loop of its own until the heap
+  // limit's room ran out, and aborted the process; String.raw read 2^30 raw
+  // strings in its own loop (over 120 s).
+  rt.load("g", R"J(
+const segments = () => new Intl.Segmenter().segment('a'.repeat(2 ** 26));
+const cases = {
+  spread: () => [...segments()], from: () => Array.from(segments()), set: () => new Set(segments()),
+  words: () => [...new Intl.Segmenter('en', {granularity: 'word'}).segment('ab '.repeat(2 ** 24))],
+  raw: () => String.raw({raw: {length: 2 ** 30}}),
+};
+function Names() { return Object.keys(cases); }
+function Run(name) { return cases[name]().length; }
+function Same() {
+  const segs = new Intl.Segmenter('en', { granularity: 'word' }).segment('Hello, world! 你好');
+  const proto = Object.getPrototypeOf(segs[Symbol.iterator]());
+  const error = (f) => { try { f(); return 'no'; } catch (e) { return e.constructor.name; } };
+  return [[...segs].map((s) => [s.segment, s.index, s.isWordLike]), Array.from(segs).length, proto.next.name, proto.next.length,
+    String(proto.next), Object.getOwnPropertyNames(proto), error(() => proto.next.call({})),
+    String.raw`a${1}b${2}c`, String.raw({ raw: ['x', 'y', 'z'] }, 1), String.raw({ raw: 'abc' }, '-', '+'),
+    String.raw({ raw: { length: 3, 0: 'p', 2: 'q' } }, 1, 2, 3), String.raw({ raw: [] }), String.raw.name, String.raw.length,
+    String(String.raw), error(() => String.raw()), error(() => String.raw({})), error(() => String.raw({ raw: null })),
+    String.raw({ raw: { length: -5 } }), String.raw({ raw: { length: 2.7, 0: 'a', 1: 'b' } }, '|')];
+}
+)J");
+  each_case_stops(rt, "g", 5, {408, 507}, 4s);
+  // node 20's results
+  CHECK(rt.json("scripts.g.Same") ==
+        R"J([[["Hello",0,true],[",",5,false],[" ",6,false],["world",7,true],["!",12,false],[" ",13,false],["你好",14,true]],)J"
+        R"J(7,"next",0,"function next() { [native code] }",["next"],"TypeError","a1b2c","x1yz","a-b+c","p1undefined2q","",)J"
+        R"J("raw",1,"function raw() { [native code] }","TypeError","TypeError","TypeError","","a|b"])J");
+}
+
 TEST_CASE("a locale list of any length stops at the deadline, and Intl behaves as V8's own") {
   rt_test::Runtime rt({.timeout_ms = 20000});
   // V8 reads a list of locales in its own loop, by its length: each of these
