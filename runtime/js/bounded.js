@@ -9,7 +9,7 @@
 'use strict';
 (function bound(global, jsonShape, isConstructor, namedKeys) {
   const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf } = Object;
-  const apply = Reflect.apply, isArray = Array.isArray, ArrayOf = Array, toObject = Object;
+  const apply = Reflect.apply, isArray = Array.isArray, ArrayOf = Array, toObject = Object, isView = ArrayBuffer.isView;
   const { trunc, min, max, floor } = Math;
   const hasOwn = Object.prototype.hasOwnProperty;
   const iteratorKey = Symbol.iterator, speciesKey = Symbol.species, spreadKey = Symbol.isConcatSpreadable;
@@ -583,6 +583,44 @@
     } }.toLocaleString);
   }
 
+  // A typed array filled from an array-like that is not iterable reads it
+  // in V8's own loop, by its length: Uint8Array.from({length: 2**27}) and
+  // set({length: 2**27}) held the thread 10-12 s. from reads one longer than
+  // `bounded` here; set reads any array-like here (reading its length once
+  // to choose would let a getter give V8 another), arrays up to `bounded`
+  // and typed arrays aside.
+  const TypedArray = getPrototypeOf(Int8Array), typedFrom = TypedArray.from, typedSet = typedArray.set;
+  defineProperty(TypedArray, 'from', {
+    value: { from(source) {  // length 1, as the native one
+      const mapFn = arguments[1], thisArg = arguments[2];
+      if (source !== null && source !== undefined && (mapFn === undefined || typeof mapFn === 'function') &&
+          isConstructor(this)) {
+        const using = source[iteratorKey];
+        const items = toObject(source), length = using === undefined || using === null ? lengthOf(items) : 0;
+        if (length > bounded) {
+          const target = new this(length);
+          if (tagOf(target) === undefined) throw new TypeError('this is not a typed array.');
+          if (apply(typedLength, target, []) < length)
+            throw new TypeError('Derived TypedArray constructor created an array which was too small');
+          for (let k = 0; k < length; k++) target[k] = mapFn === undefined ? items[k] : apply(mapFn, thisArg, [items[k], k]);
+          return target;
+        }
+      }
+      return apply(typedFrom, this, arguments);
+    } }.from,
+    writable: true, enumerable: false, configurable: true,
+  });
+  wrappers.add(TypedArray.from);
+  replace(typedArray, 'set', { set(source) {
+    if (typeof source !== 'object' || source === null || isView(source) || short(source) || tagOf(this) === undefined)
+      return apply(typedSet, this, arguments);
+    const offset = toInteger(arguments[1]);
+    if (offset < 0) throw new RangeError('offset is out of bounds');
+    const length = lengthOf(source);
+    if (length + offset > apply(typedLength, this, [])) throw new RangeError('offset is out of bounds');
+    for (let k = 0; k < length; k++) this[offset + k] = source[k];
+  } }.set);
+
   // split makes its list of pieces in one allocation: past 2**27 pieces
   // ('x'.repeat(2**29 - 24).split('')) V8 aborts the process ("invalid
   // size"). A string long enough to give that many is split here, piece by
@@ -719,7 +757,7 @@
   // of a typed array or a string of more elements than `manyElements` are
   // listed here: the indices (all of its elements, none missing), then its
   // other keys, which V8 lists without walking the elements (namedKeys).
-  const manyElements = 1 << 16, isView = ArrayBuffer.isView;
+  const manyElements = 1 << 16;
   // How many elements o has when that is over manyElements, else -1.
   const elementCount = (o) => {
     if (typeof o === 'string') return o.length > manyElements ? o.length : -1;

@@ -1237,6 +1237,54 @@ function Same() {
         R"J("raw",1,"function raw() { [native code] }","TypeError","TypeError","TypeError","","a|b"])J");
 }
 
+TEST_CASE("a typed array filled from a huge array-like stops at the deadline, and from and set fill as V8's own") {
+  rt_test::Runtime rt({.timeout_ms = 20000, .heap_mb = 512});
+  // V8 read the array-like in its own loop, by its length: 10-12 s each.
+  rt.load("f", R"J(
+const like = () => ({length: 2 ** 27});
+const cases = {
+  from: () => Uint8Array.from(like()), mapped: () => Uint16Array.from(like(), (v, k) => k),
+  set: () => new Uint8Array(2 ** 27).set(like()), offset: () => new Uint8Array(2 ** 27 + 8).set(like(), 8),
+};
+function Names() { return Object.keys(cases); }
+function Run(name) { return String(cases[name]()); }
+)J");
+  each_case_stops(rt, "f", 4, {408, 507}, 4s);
+  rt.load("same", R"J(
+function Same() {
+  const err = (f) => { try { const r = f(); return r === undefined ? 'undefined' : String(r).slice(0, 60); } catch (e) { return e.constructor.name; } };
+  const out = [];
+  for (const n of [5, 70000]) {
+    const like = { length: n, 0: 1, 1: '2', 2: 3.7, 3: -1, [n - 1]: 255 };
+    const a = Uint8Array.from(like), b = Float64Array.from(like, (v, k) => (v ?? 0) * 2 + k), c = err(() => BigInt64Array.from({ length: n, 0: 5n }));
+    out.push([a.length, a[0], a[1], a[2], a[3], a[n - 1], a[n - 2]].join(), [b.length, b[0], b[2], b[n - 1], b[n - 2]].join(), c);
+    const t = new Uint8Array(n + 3);
+    out.push(err(() => t.set(like, 3)), [t[3], t[4], t[5], t[n + 2]].join(), err(() => t.set(like, 4)), err(() => t.set(like, -1)),
+      err(() => new Uint8Array(n).set({ length: n, 0: 1n })), err(() => new BigInt64Array(n).set({ length: n, 0: 1 })),
+      err(() => t.set(like, '2')), err(() => t.set(like, 1.9)), err(() => t.set(like, NaN)), err(() => t.set(like, 1n)));
+    class Small extends Uint8Array { constructor(k) { super(1); } }
+    out.push(err(() => Small.from(like)), err(() => Uint8Array.from.call(Array, like)).slice(0, 20), err(() => Uint8Array.from.call({}, like)),
+      err(() => Uint8Array.from(like, 5)), err(() => Uint8Array.from(null)), err(() => Uint8Array.prototype.set.call([], like)));
+    class Sub extends Uint8Array {}
+    const s = Sub.from(like);
+    out.push(s instanceof Sub, s.length, err(() => Uint8Array.from({ length: n, get [Symbol.iterator]() { return undefined; } }).length));
+  }
+  out.push(Uint8Array.from.name, Uint8Array.from.length, String(Uint8Array.from), Uint8Array.prototype.set.name, Uint8Array.prototype.set.length,
+    Uint8Array.from([1, 2, 3]).join(), Uint8Array.from(new Set([4, 5])).join(), Uint8Array.from('123').join(), (() => { const t = new Uint8Array(4); t.set([9, 8], 1); t.set(new Uint8Array([7]), 3); return t.join(); })());
+  return out;
+}
+)J");
+  // node 20's results
+  CHECK(rt.json("scripts.same.Same") ==
+        R"J(["5,1,2,3,255,255,255","5,2,9.4,514,1","TypeError","undefined","1,2,3,255","RangeError",)J"
+        R"J("RangeError","TypeError","TypeError","undefined","undefined","undefined","TypeError","TypeError",)J"
+        R"J("TypeError","TypeError","TypeError","TypeError","TypeError",true,5,"5","70000,1,2,3,255,255,0",)J"
+        R"J("70000,2,9.4,70509,69998","TypeError","undefined","1,2,3,255","RangeError","RangeError","TypeError",)J"
+        R"J("TypeError","undefined","undefined","undefined","TypeError","TypeError","TypeError","TypeError",)J"
+        R"J("TypeError","TypeError","TypeError",true,70000,"70000","from",1,"function from() { [native code] }",)J"
+        R"J("set",1,"1,2,3","4,5","1,2,3","0,9,8,7"])J");
+}
+
 TEST_CASE("a locale list of any length stops at the deadline, and Intl behaves as V8's own") {
   rt_test::Runtime rt({.timeout_ms = 20000});
   // V8 reads a list of locales in its own loop, by its length: each of these
