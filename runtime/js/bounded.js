@@ -7,7 +7,7 @@
 // input takes the same steps written in JS, where the deadline and the heap
 // limit reach them. Run once per context, before lockdown freezes it.
 'use strict';
-(function bound(global, jsonShape, isConstructor, namedKeys) {
+(function bound(global, jsonShape, isConstructor, namedKeys, nestsTooDeep) {
   const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf } = Object;
   const apply = Reflect.apply, isArray = Array.isArray, ArrayOf = Array, toObject = Object, isView = ArrayBuffer.isView;
   const { trunc, min, max, floor } = Math;
@@ -919,6 +919,64 @@
     }
     return out;
   } }.raw);
+
+  // V8 10.2 compiles a regexp by recursion with no stack check: groups
+  // nested a few thousand deep crashed the process (paren_depth.hpp). A
+  // pattern whose parentheses nest deeper than 1,000 is a SyntaxError here,
+  // wherever a string becomes a regexp: RegExp, compile, and match,
+  // matchAll and search given a string. (Literals are checked as their
+  // script loads.) A pattern given as a RegExp was checked when it was made.
+  const maxNesting = 1000;
+  const checkedPattern = (pattern) => {
+    if (pattern.length > maxNesting && nestsTooDeep(pattern))
+      throw new SyntaxError(`Invalid regular expression: /${pattern.slice(0, 40)}.../: groups nested deeper than ${maxNesting}`);
+    return pattern;
+  };
+  const matchKey = Symbol.match;
+  const isRegExp = (o) => {  // o an object
+    const matcher = o[matchKey];
+    return matcher !== undefined ? !!matcher : accepts(regexpSource, o);
+  };
+  // Called or constructed as V8's own (subclasses too); pattern and flags
+  // are read here once, as V8 reads them, and V8 is given strings.
+  const RegExpMaker = function RegExp(pattern, flags) {
+    const object = pattern !== null && (typeof pattern === 'object' || typeof pattern === 'function');
+    const patternIsRegExp = object && isRegExp(pattern);
+    if (new.target === undefined && patternIsRegExp && flags === undefined && pattern.constructor === RegExpMaker)
+      return pattern;
+    const target = new.target === undefined || new.target === RegExpMaker ? NativeRegExp : new.target;
+    if (object && accepts(regexpSource, pattern)) return Reflect.construct(NativeRegExp, [pattern, flags], target);
+    let source = pattern;
+    if (patternIsRegExp) {
+      source = pattern.source;
+      if (flags === undefined) flags = pattern.flags;
+    }
+    source = source === undefined ? '' : `${source}`;
+    flags = flags === undefined ? '' : `${flags}`;
+    return Reflect.construct(NativeRegExp, [checkedPattern(source), flags], target);
+  };
+  defineProperty(RegExpMaker, 'prototype', { value: regexps, writable: false });
+  defineProperty(RegExpMaker, speciesKey, getOwnPropertyDescriptor(NativeRegExp, speciesKey));
+  defineProperty(regexps, 'constructor', { value: RegExpMaker, writable: true, enumerable: false, configurable: true });
+  defineProperty(global, 'RegExp', { value: RegExpMaker, writable: true, enumerable: false, configurable: true });
+  wrappers.add(RegExpMaker);
+  if (typeof regexps.compile === 'function') {
+    const compile = regexps.compile;
+    replace(regexps, 'compile', { compile(pattern, flags) {
+      if (accepts(regexpSource, pattern)) return apply(compile, this, [pattern, flags]);
+      return apply(compile, this, [checkedPattern(pattern === undefined ? '' : `${pattern}`), flags]);
+    } }.compile);
+  }
+  for (const [name, key] of [['match', matchKey], ['matchAll', Symbol.matchAll], ['search', Symbol.search]]) {
+    const native = String.prototype[name];
+    replace(String.prototype, name, { [name](regexp) {
+      if (this === null || this === undefined) return apply(native, this, [regexp]);  // V8's own error first
+      if (typeof regexp === 'string') regexp = checkedPattern(regexp);
+      else if (regexp !== null && (typeof regexp === 'object' || typeof regexp === 'function') && regexp[key] == null)
+        regexp = checkedPattern(`${regexp}`);  // what V8 would make a regexp of
+      return apply(native, this, [regexp]);
+    } }[name]);
+  }
 
   // Each wrapper prints as V8's own function would ("[native code]"): code
   // that checks for a built-in that way (core-js, lodash's isNative) takes

@@ -5,6 +5,7 @@
 #include "key_cache.hpp"
 #include "lockdown.hpp"
 #include "name_cache.hpp"
+#include "paren_depth.hpp"
 #include "v8_text.hpp"
 #include "value_list.hpp"
 
@@ -403,7 +404,9 @@ v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, const BridgeSta
   context->AllowCodeGenerationFromStrings(false);  // code_from_string decides
   context->SetErrorMessageForCodeGenerationFromStrings(
       v8_string(isolate, "eval and Function take at most " + std::to_string(kMaxEvalSource) +
-                             " characters of source here (V8 parses them past the heap limit and the deadline)"));
+                             " characters of source here (V8 parses them past the heap limit and the deadline), with"
+                             " parentheses nested at most " + std::to_string(kMaxParenDepth) +
+                             " deep (a regexp that deep crashes V8's compiler)"));
   context->SetEmbedderData(kSealedIndex, v8::True(isolate));
   return scope.Escape(context);
 }
@@ -414,6 +417,14 @@ v8::ModifyCodeGenerationFromStringsResult Bridge::code_from_string(v8::Local<v8:
   const bool script_context = context->GetNumberOfEmbedderDataFields() > kSealedIndex &&
                               context->GetEmbedderData(kSealedIndex)->IsTrue();
   result.codegen_allowed = script_context && (!source->IsString() || source.As<v8::String>()->Length() <= kMaxEvalSource);
+  if (result.codegen_allowed && source->IsString()) {
+    ParenDepth depth;  // for its regexp literals
+    for_each_slice(context->GetIsolate(), source.As<v8::String>(), [&](const auto* units, size_t n) {
+      depth.scan(units, n);
+      return !depth.too_deep();
+    });
+    result.codegen_allowed = !depth.too_deep();
+  }
   if (result.codegen_allowed)
     static_cast<const BridgeState*>(context->GetAlignedPointerFromEmbedderData(kStateIndex))->evaled = true;
   return result;

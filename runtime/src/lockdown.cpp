@@ -1,6 +1,8 @@
 #include "lockdown.hpp"
 
 #include "embedded_source.hpp"
+#include "paren_depth.hpp"
+#include "v8_text.hpp"
 
 #include <v8-container.h>
 #include <v8-function-callback.h>
@@ -222,28 +224,26 @@ void named_keys(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // info[2] items: a JsonShape::Verdict. Read in
 // slices: no copy of a whole text.
 void json_shape(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* isolate = info.GetIsolate();
   if (info.Length() < 3 || !info[0]->IsString() || !info[1]->IsInt32() || !info[2]->IsNumber()) return;
-  const v8::Local<v8::String> text = info[0].As<v8::String>();
   JsonShape shape(info[1].As<v8::Int32>()->Value(), static_cast<int64_t>(info[2].As<v8::Number>()->Value()));
-  const int length = text->Length();
-  constexpr int kSlice = 4096;  // 12 KB of buffers: this runs within V8's stack margin
-  const bool one_byte = text->IsOneByte();
-  uint8_t bytes[kSlice];
-  uint16_t units[kSlice];
-  for (int start = 0; start < length; start += kSlice) {
-    const int n = std::min(kSlice, length - start);
-    JsonShape::Verdict verdict;
-    if (one_byte) {
-      text->WriteOneByte(isolate, bytes, start, n, v8::String::NO_NULL_TERMINATION);
-      verdict = shape.scan(bytes, n);
-    } else {
-      text->Write(isolate, units, start, n, v8::String::NO_NULL_TERMINATION);
-      verdict = shape.scan(units, n);
-    }
-    if (verdict != JsonShape::kFits) return info.GetReturnValue().Set(static_cast<int32_t>(verdict));
-  }
-  info.GetReturnValue().Set(static_cast<int32_t>(JsonShape::kFits));
+  JsonShape::Verdict verdict = JsonShape::kFits;
+  for_each_slice(info.GetIsolate(), info[0].As<v8::String>(), [&](const auto* units, size_t n) {
+    verdict = shape.scan(units, static_cast<int>(n));
+    return verdict == JsonShape::kFits;
+  });
+  info.GetReturnValue().Set(static_cast<int32_t>(verdict));
+}
+
+// Whether the parentheses of the string info[0] nest too deep for V8's
+// regexp compiler (paren_depth.hpp).
+void nests_too_deep(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (info.Length() < 1 || !info[0]->IsString()) return;
+  ParenDepth depth;
+  for_each_slice(info.GetIsolate(), info[0].As<v8::String>(), [&](const auto* units, size_t n) {
+    depth.scan(units, n);
+    return !depth.too_deep();
+  });
+  info.GetReturnValue().Set(depth.too_deep());
 }
 
 // Compiles source (a function expression) as the built-ins' script and calls
@@ -272,14 +272,15 @@ bool lock_down(v8::Local<v8::Context> context) {
   v8::Isolate* isolate = context->GetIsolate();
   static EmbeddedSource bounded(phost_bounded_js, phost_bounded_js_size);
   v8::Local<v8::String> bounded_source, lockdown_source;
-  v8::Local<v8::Function> json_shape_fn, constructor, named_keys_fn;
+  v8::Local<v8::Function> json_shape_fn, constructor, named_keys_fn, too_deep_fn;
   return bounded.string(isolate).ToLocal(&bounded_source) &&
          v8::String::NewFromUtf8(isolate, kLockdown, v8::NewStringType::kNormal, sizeof kLockdown - 1)
              .ToLocal(&lockdown_source) &&
          v8::Function::New(context, json_shape, {}, 3, v8::ConstructorBehavior::kThrow).ToLocal(&json_shape_fn) &&
          v8::Function::New(context, is_constructor, {}, 1, v8::ConstructorBehavior::kThrow).ToLocal(&constructor) &&
          v8::Function::New(context, named_keys, {}, 2, v8::ConstructorBehavior::kThrow).ToLocal(&named_keys_fn) &&
-         run(context, bounded_source, {context->Global(), json_shape_fn, constructor, named_keys_fn}) &&
+         v8::Function::New(context, nests_too_deep, {}, 1, v8::ConstructorBehavior::kThrow).ToLocal(&too_deep_fn) &&
+         run(context, bounded_source, {context->Global(), json_shape_fn, constructor, named_keys_fn, too_deep_fn}) &&
          run(context, lockdown_source, {context->Global()});
 }
 

@@ -1,6 +1,7 @@
 #include "source_prep.hpp"
 
 #include "module_linker.hpp"
+#include "paren_depth.hpp"
 #include "source_scan.hpp"
 
 #include <phost/value.hpp>
@@ -126,6 +127,13 @@ PreparedSource SourcePrep::compute(std::string_view source, std::string_view fil
   } else {
     js = source;
   }
+  ParenDepth depth;  // for its regexp literals
+  depth.scan(js.data(), js.size());
+  if (depth.too_deep())
+    throw Error(500,
+                "cannot load " + std::string(file) + ": parentheses nest deeper than " + std::to_string(kMaxParenDepth) +
+                    " levels (a regexp that deep crashes V8's compiler)",
+                PHOST_E_PROCESS);
   ScanResult scan = transpiler_.scan(source, typescript, deadline);
   if (!scan.ok) check_deadline(scan.error);
   if (scan.ok) {

@@ -8,6 +8,8 @@
 #include <v8-isolate.h>
 #include <v8-primitive.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +43,30 @@ std::invoke_result_t<Use, std::string_view> with_utf8(v8::Isolate* isolate, v8::
   const auto large = std::make_unique_for_overwrite<char[]>(size);  // no pass to zero what is written next
   s->WriteUtf8(isolate, large.get(), static_cast<int>(size), nullptr, kFlags);
   return use(std::string_view(large.get(), size));
+}
+
+// Calls use(const Char* units, size_t n) with s in slices of 4,096 units
+// (uint8_t for a one-byte string, else uint16_t) until it returns false: no
+// copy of a whole string, and 12 KB of stack.
+template <class Use>
+void for_each_slice(v8::Isolate* isolate, v8::Local<v8::String> s, Use&& use) {
+  constexpr int kSlice = 4096;
+  const int length = s->Length();
+  const bool one_byte = s->IsOneByte();
+  uint8_t bytes[kSlice];
+  uint16_t units[kSlice];
+  for (int start = 0; start < length; start += kSlice) {
+    const int n = std::min(kSlice, length - start);
+    bool more;
+    if (one_byte) {
+      s->WriteOneByte(isolate, bytes, start, n, v8::String::NO_NULL_TERMINATION);
+      more = use(static_cast<const uint8_t*>(bytes), static_cast<size_t>(n));
+    } else {
+      s->Write(isolate, units, start, n, v8::String::NO_NULL_TERMINATION);
+      more = use(static_cast<const uint16_t*>(units), static_cast<size_t>(n));
+    }
+    if (!more) return;
+  }
 }
 
 std::string utf8(v8::Isolate* isolate, v8::Local<v8::String> s);
