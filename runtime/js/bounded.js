@@ -778,9 +778,9 @@
     return keys;
   }
   const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
-  // Each key of o as reduce reads it: (out, key, value), enumerable string keys only.
-  function eachEnumerable(o, n, out, take) {
-    const keys = keyList(o, n, enumerableStrings);
+  // take(key, value) of each enumerable string key of o, in a list.
+  function eachEnumerable(o, n, take) {
+    const keys = keyList(o, n, enumerableStrings), out = [];
     for (let k = 0; k < keys.length; k++) {
       // A getter met on the way may delete a later key: it is skipped, as V8 does.
       if (k >= n && !apply(propertyIsEnumerable, o, [keys[k]])) continue;
@@ -797,11 +797,11 @@
   } }.keys);
   replace(Object, 'values', { values(o) {
     const n = elementCount(o);
-    return n < 0 ? objectValues(o) : eachEnumerable(o, n, [], (key, value) => value);
+    return n < 0 ? objectValues(o) : eachEnumerable(o, n, (key, value) => value);
   } }.values);
   replace(Object, 'entries', { entries(o) {
     const n = elementCount(o);
-    return n < 0 ? objectEntries(o) : eachEnumerable(o, n, [], (key, value) => [key, value]);
+    return n < 0 ? objectEntries(o) : eachEnumerable(o, n, (key, value) => [key, value]);
   } }.entries);
   replace(Object, 'getOwnPropertyNames', { getOwnPropertyNames(o) {
     const n = elementCount(o);

@@ -417,14 +417,8 @@ v8::ModifyCodeGenerationFromStringsResult Bridge::code_from_string(v8::Local<v8:
   const bool script_context = context->GetNumberOfEmbedderDataFields() > kSealedIndex &&
                               context->GetEmbedderData(kSealedIndex)->IsTrue();
   result.codegen_allowed = script_context && (!source->IsString() || source.As<v8::String>()->Length() <= kMaxEvalSource);
-  if (result.codegen_allowed && source->IsString()) {
-    ParenDepth depth;  // for its regexp literals
-    for_each_slice(context->GetIsolate(), source.As<v8::String>(), [&](const auto* units, size_t n) {
-      depth.scan(units, n);
-      return !depth.too_deep();
-    });
-    result.codegen_allowed = !depth.too_deep();
-  }
+  if (result.codegen_allowed && source->IsString())  // for its regexp literals
+    result.codegen_allowed = !parens_too_deep(context->GetIsolate(), source.As<v8::String>());
   if (result.codegen_allowed)
     static_cast<const BridgeState*>(context->GetAlignedPointerFromEmbedderData(kStateIndex))->evaled = true;
   return result;

@@ -238,12 +238,7 @@ void json_shape(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // regexp compiler (paren_depth.hpp).
 void nests_too_deep(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (info.Length() < 1 || !info[0]->IsString()) return;
-  ParenDepth depth;
-  for_each_slice(info.GetIsolate(), info[0].As<v8::String>(), [&](const auto* units, size_t n) {
-    depth.scan(units, n);
-    return !depth.too_deep();
-  });
-  info.GetReturnValue().Set(depth.too_deep());
+  info.GetReturnValue().Set(parens_too_deep(info.GetIsolate(), info[0].As<v8::String>()));
 }
 
 // Compiles source (a function expression) as the built-ins' script and calls

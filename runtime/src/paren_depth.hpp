@@ -8,7 +8,10 @@
 // that over-counts (escaped ones, code, strings) but never misses a group.
 #pragma once
 
+#include "v8_text.hpp"
+
 #include <cstddef>
+#include <string_view>
 
 namespace phost::v8rt {
 
@@ -31,5 +34,21 @@ public:
 private:
   int depth_ = 0, most_ = 0;
 };
+
+inline bool parens_too_deep(std::string_view text) noexcept {
+  ParenDepth depth;
+  depth.scan(text.data(), text.size());
+  return depth.too_deep();
+}
+
+// Read in slices, stopping once too deep: no copy of a whole string.
+inline bool parens_too_deep(v8::Isolate* isolate, v8::Local<v8::String> text) {
+  ParenDepth depth;
+  for_each_slice(isolate, text, [&](const auto* units, size_t n) {
+    depth.scan(units, n);
+    return !depth.too_deep();
+  });
+  return depth.too_deep();
+}
 
 }  // namespace phost::v8rt

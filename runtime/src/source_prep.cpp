@@ -127,9 +127,7 @@ PreparedSource SourcePrep::compute(std::string_view source, std::string_view fil
   } else {
     js = source;
   }
-  ParenDepth depth;  // for its regexp literals
-  depth.scan(js.data(), js.size());
-  if (depth.too_deep())
+  if (parens_too_deep(js))  // for its regexp literals
     throw Error(500,
                 "cannot load " + std::string(file) + ": parentheses nest deeper than " + std::to_string(kMaxParenDepth) +
                     " levels (a regexp that deep crashes V8's compiler)",
