@@ -8,7 +8,6 @@
 
 #include "worker_support.hpp"
 
-#include <dirent.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,13 +35,17 @@ using test::failure;
 
 using phost::args;
 
-int open_fds() {
-  int n = 0;
-  if (DIR* dir = ::opendir("/proc/self/fd")) {
-    while (const dirent* e = ::readdir(dir)) n += e->d_name[0] != '.';
-    ::closedir(dir);
+// This process's open descriptors, each with what it points at, so that a
+// leak says what leaked.
+std::string open_fds() {
+  std::string listed;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    const std::filesystem::path target = std::filesystem::read_symlink(entry.path(), ec);
+    if (ec) continue;  // the directory's own descriptor, closed by now
+    listed += entry.path().filename().string() + "->" + target.string() + " ";
   }
-  return n - 1;  // the directory's own
+  return listed;
 }
 
 // True when this process has no child left, not even a zombie.
@@ -203,7 +206,8 @@ TEST_CASE("a worker that dies of V8's out-of-memory abort fails its call with 50
   CHECK(host.call("w.pid").as_int() > 0);  // replaced
 }
 
-TEST_CASE("a call waiting for a new worker whose load hangs fails at its deadline, and unloading does not wait") {
+TEST_CASE("a call waiting for a new worker whose load hangs fails at its deadline, and unloading does not wait or leak") {
+  const std::string fds_before = open_fds();
   const std::string flag = (std::filesystem::temp_directory_path() / ("phost-hang-" + std::to_string(::getpid()))).string();
   std::filesystem::remove(flag);
   auto host = std::make_unique<phost::Host>(test::quiet_host());
@@ -229,6 +233,7 @@ TEST_CASE("a call waiting for a new worker whose load hangs fails at its deadlin
   const auto t0 = std::chrono::steady_clock::now();
   host.reset();  // the hanging load is abandoned, its worker killed
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  CHECK(open_fds() == fds_before);  // its pidfd was left open
   std::filesystem::remove(flag);
 }
 
@@ -435,7 +440,7 @@ TEST_CASE("destroying the host stops a worker's call that has no deadline, inste
 }
 
 TEST_CASE("the host destroyed while workers serve calls leaves no process, zombie or descriptor") {
-  const int fds_before = open_fds();
+  const std::string fds_before = open_fds();
   {
     std::latch started(2);
     std::vector<std::thread> threads;

@@ -51,15 +51,6 @@ constexpr auto kDeathNoticeWait = std::chrono::seconds(2);
 
 std::string errno_text(const char* what, int error) { return std::string(what) + ": " + ::strerror(error); }
 
-// Closes a descriptor on scope exit unless released.
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-  int release() { return std::exchange(fd, -1); }
-};
-
 // fd moved to a number above the worker's fixed ones (closed; -1 on failure).
 int above(int fd) {
   if (fd < 0) return fd;
@@ -98,8 +89,8 @@ Child::Child(const Setup& setup, Events events) : label_(setup.label), events_(s
   // dup2(3, 4) after dup2(x, 3) would give it the wrong one.
   Fd shared{::fcntl(shared_.fd(), F_DUPFD_CLOEXEC, kSharedFd + 1)};
   shared_.close_fd();
-  theirs_control.fd = above(theirs_control.fd);
-  if (shared.fd < 0 || theirs_control.fd < 0)
+  theirs_control = Fd(above(theirs_control.release()));
+  if (shared.get() < 0 || theirs_control.get() < 0)
     throw Error(PHOST_E_LOAD, label_ + ": cannot start a worker: " + errno_text("fcntl", errno));
 
   // posix_spawn (a vfork, not a copy of the host's memory); the child gets
@@ -108,10 +99,10 @@ Child::Child(const Setup& setup, Events events) : label_(setup.label), events_(s
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, err_write.fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, err_write.fd, 2);
-  posix_spawn_file_actions_adddup2(&actions, theirs_control.fd, kControlFd);
-  posix_spawn_file_actions_adddup2(&actions, shared.fd, kSharedFd);
+  posix_spawn_file_actions_adddup2(&actions, err_write.get(), 1);
+  posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
+  posix_spawn_file_actions_adddup2(&actions, theirs_control.get(), kControlFd);
+  posix_spawn_file_actions_adddup2(&actions, shared.get(), kSharedFd);
   posix_spawn_file_actions_addclosefrom_np(&actions, kSharedFd + 1);
   if (!setup.directory.empty()) posix_spawn_file_actions_addchdir_np(&actions, setup.directory.c_str());
   posix_spawnattr_t attr;
@@ -131,11 +122,11 @@ Child::Child(const Setup& setup, Events events) : label_(setup.label), events_(s
     throw Error(PHOST_E_LOAD, label_ + ": cannot start the worker program " + setup.program + ": " +
                                   ::strerror(spawned) + " (set PHOST_WORKER to its path)");
   // Its exit is seen there even while a process it forked holds its channel open.
-  pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  pidfd_ = Fd(static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)));
   // The worker's ends are its own now: ours would keep its channel and pipe open past its death.
-  ::close(theirs_control.release());
-  ::close(err_write.release());
-  ::close(shared.release());
+  theirs_control = Fd();
+  err_write = Fd();
+  shared = Fd();
   // The worker's every byte in the shared memory is hostile: a broken ring
   // is a broken worker, killed (its calls get 500) and replaced.
   channel_ = std::make_unique<RingChannel>(shared_, true, spin_ns(), [this](const std::string& why) {
@@ -225,7 +216,6 @@ Child::~Child() {
   }
   if (reader_.joinable()) reader_.join();
   if (stderr_reader_.joinable()) stderr_reader_.join();
-  if (pidfd_ >= 0) ::close(pidfd_);
   for (Caller& c : callers_) {
     // The last reference may go on one of these threads (a call it made
     // dropped a dead worker): it cannot join itself.
@@ -372,8 +362,8 @@ void Child::read_stderr(int fd) {
   size_t after_exit = 0;
   for (;;) {
     const bool exited = exit_seen || exited_.load();
-    pollfd watched[2] = {{fd, POLLIN, 0}, {pidfd_, POLLIN, 0}};
-    const nfds_t count = pidfd_ >= 0 && !exit_seen ? 2 : 1;
+    pollfd watched[2] = {{fd, POLLIN, 0}, {pidfd_.get(), POLLIN, 0}};
+    const nfds_t count = pidfd_.get() >= 0 && !exit_seen ? 2 : 1;
     const int ready = ::poll(watched, count, exited ? 0 : count == 2 ? -1 : kStderrPollMs);
     if (ready < 0 && errno == EINTR) continue;
     if (count == 2 && watched[1].revents) {

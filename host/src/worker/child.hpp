@@ -7,6 +7,7 @@
 
 #include "../error.hpp"
 #include "channel.hpp"
+#include "fd.hpp"
 #include "ring_channel.hpp"
 #include "mailbox.hpp"
 #include "relay.hpp"
@@ -110,7 +111,7 @@ private:
 
   std::string label_;
   pid_t pid_ = -1;
-  int pidfd_ = -1;  // -1 on a kernel without pidfds; its exit ends the control channel (read_stderr)
+  Fd pidfd_;  // -1 on a kernel without pidfds; its exit ends the control channel (read_stderr)
   SharedMemory shared_;
   std::unique_ptr<RingChannel> channel_;
   std::unique_ptr<Channel> control_;
