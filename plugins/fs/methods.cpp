@@ -106,6 +106,15 @@ struct Ctx {
   void not_root(const RelPath& p, const char* why = "is the root directory") const {
     if (p.is_root()) s.fail_path(400, p.text, why);
   }
+  // Ends the call with 408 or 499 once its deadline passed or it was
+  // cancelled (the host may be unloading): checked in every loop whose length
+  // the file system decides (a tree to copy, a directory of millions).
+  void check_running() const {
+    if (!call.cancelled()) return;
+    const int64_t deadline = call.info().deadline_ns;
+    if (deadline && phost::api().clock_ns() >= deadline) s.fail(408, "the call's deadline passed");
+    s.fail(499, "the call was cancelled");
+  }
 };
 
 phost::Value string_value(const Ctx& c, const std::string& text) {
@@ -204,6 +213,7 @@ std::vector<Entry> list_dir(const Ctx& c, int fd, const RelPath& p) {
       if (errno != 0) c.s.fail_errno(p.text, errno);
       break;
     }
+    if ((out.size() & 63) == 0) c.check_running();
     const std::string_view name = e->d_name;
     if (name == "." || name == "..") continue;
     bool is_dir = e->d_type == DT_DIR;
@@ -286,6 +296,7 @@ int64_t insert_file(const Ctx& c, const RelPath& p, int64_t offset, std::string_
   const off_t at = std::min<off_t>(static_cast<off_t>(offset), st.st_size);
   std::string buffer(std::min<size_t>(kChunk, static_cast<size_t>(st.st_size - at)), '\0');
   for (off_t end = st.st_size; end > at;) {
+    c.check_running();
     const size_t chunk = std::min<size_t>(buffer.size(), static_cast<size_t>(end - at));
     const off_t start = end - static_cast<off_t>(chunk);
     pread_all(c, p, fd, buffer.data(), chunk, start);
@@ -317,6 +328,7 @@ void remove_one(const Ctx& c, const RelPath& p) {
 // Removes name in dir and everything below it, never following a link.
 void remove_tree(const Ctx& c, int dir, const std::string& name, const RelPath& p, int depth) {
   if (depth > kMaxDepth) c.s.fail_path(400, p.text, "is nested too deeply");
+  c.check_running();
   struct stat st {};
   if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT) return;
@@ -372,6 +384,7 @@ bool inside(const RelPath& outer, const RelPath& p) {
 // open, however deep the tree.
 void copy_entry(const Ctx& c, const RelPath& src, const RelPath& dst, int dst_dir, int depth) {
   if (depth > kMaxDepth) c.s.fail_path(400, src.text, "is nested too deeply (a link loop?)");
+  c.check_running();
   const std::string& name = dst.parts.back();
   Fd in = c.open(src, O_RDONLY | O_NONBLOCK);
   const struct stat st = c.fstat(in.get(), src);
@@ -410,6 +423,7 @@ void copy_entry(const Ctx& c, const RelPath& src, const RelPath& dst, int dst_di
   if (::ftruncate(out.get(), 0) != 0) c.s.fail_errno(dst.text, errno);
   std::string buffer(std::min<size_t>(kChunk, static_cast<size_t>(st.st_size) + 1), '\0');
   for (;;) {
+    c.check_running();
     const ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) c.s.fail_errno(src.text, errno);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <thread>
 
 using phost::Value;
 using plugin_test::contains;
@@ -219,6 +220,65 @@ TEST_CASE("a read-only root reads and refuses every write with 403") {
   }
   CHECK(plugin_test::read_file(dir / "a.txt") == "app");
   CHECK(std::distance(stdfs::directory_iterator(dir.path()), stdfs::directory_iterator()) == 1);
+}
+
+// Walks whose length the file system decides: each once past a 1 ms deadline,
+// and a Copy cancelled while it runs. Without the checks each ran to its end.
+TEST_CASE("Copy, RemoveAll and ReadDir of a large tree stop at the call's deadline or when cancelled") {
+  TempDir dir("fs");
+  Fs fs(dir);
+  constexpr int kDirs = 100, kFiles = 100;
+  const auto make_tree = [&] {
+    for (int d = 0; d < kDirs; ++d) {
+      const std::string sub = "tree/" + std::to_string(d);
+      stdfs::create_directories(dir / sub);
+      for (int f = 0; f < kFiles; ++f) plugin_test::write_file(dir / (sub + "/" + std::to_string(f)), "x");
+    }
+  };
+  make_tree();
+  const auto files_under = [&](const std::string& rel) {
+    size_t n = 0;
+    if (stdfs::exists(dir / rel))
+      for (const auto& e : stdfs::recursive_directory_iterator(dir / rel)) n += e.is_regular_file();
+    return n;
+  };
+  const auto stopped = [&](std::string_view name, const Value& args, const phost::CallOptions& o) {
+    try {
+      fs.host.call(name, args, o);
+      return plugin_test::Failure{};
+    } catch (const phost::Error& e) {
+      return plugin_test::Failure{e.code(), e.what()};
+    }
+  };
+  phost::CallOptions o;
+  o.timeout = std::chrono::milliseconds(1);
+  for (const auto& [name, args] : {std::pair{"fs.data.Copy", phost::args("tree", "copy")},
+                                   std::pair{"fs.data.ReadDir", phost::args("tree", true)},
+                                   std::pair{"fs.data.RemoveAll", phost::args("tree")}}) {
+    const auto e = stopped(name, args, o);
+    CHECK_MESSAGE(e.code == 408, name, ": ", e);
+  }
+  CHECK(files_under("copy") < kDirs * kFiles);
+  CHECK(files_under("tree") > 0);  // RemoveAll stopped partway, or never began
+
+  // Cancelled once the copy has made its target: mid-walk.
+  stdfs::remove_all(dir / "tree");
+  make_tree();
+  const std::unique_ptr<phost_cancel, void (*)(phost_cancel*)> cancel(phost_cancel_new(), phost_cancel_free);
+  std::thread canceller([&] {
+    while (!stdfs::exists(dir / "copy2")) std::this_thread::yield();
+    phost_cancel_trigger(cancel.get());
+  });
+  phost::CallOptions c;
+  c.cancel = cancel.get();
+  const auto e = stopped("fs.data.Copy", phost::args("tree", "copy2"), c);
+  canceller.join();
+  CHECK_MESSAGE(e.code == 499, e);
+  CHECK_MESSAGE(contains(e.message, "fs.data.Copy: the call was cancelled"), e.message);
+  CHECK(files_under("copy2") < kDirs * kFiles);
+  // Without a deadline the same walks run to their end.
+  CHECK(fs.json("fs.data.Copy", phost::args("tree", "copy3")) == "null");
+  CHECK(files_under("copy3") == kDirs * kFiles);
 }
 
 TEST_CASE("the phost CLI runs fs processes") {
