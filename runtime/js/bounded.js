@@ -7,7 +7,7 @@
 // input takes the same steps written in JS, where the deadline and the heap
 // limit reach them. Run once per context, before lockdown freezes it.
 'use strict';
-(function bound(global, jsonShape, isConstructor, namedKeys, nestsTooDeep) {
+(function bound(global, checkJsonShape, isConstructor, namedKeys, nestsTooDeep) {
   const { defineProperty, getOwnPropertyDescriptor, getPrototypeOf } = Object;
   const apply = Reflect.apply, isArray = Array.isArray, ArrayOf = Array, toObject = Object, isView = ArrayBuffer.isView;
   const { trunc, min, max, floor } = Math;
@@ -703,25 +703,19 @@
     return out;
   } }.split);
 
-  // JSON.parse keeps its nesting on a stack outside the heap (~60 bytes a
-  // level): '['.repeat(2e8) would take 12 GB past the heap limit; it makes
-  // each array in one allocation, which aborts the process past 2^27 items;
-  // and it never looks at the deadline (2^24 items: 60 s near the heap
-  // limit). A long text has its depth and items counted first (natively:
-  // ~4% of the parse, where JS took 22%); 2^22 items parse in about a second.
-  const jsonParse = JSON.parse, maxJsonDepth = 100000, maxJsonItems = 1 << 22, countFrom = 1 << 20;
+  // JSON.parse nests and allocates outside the heap and never looks at the
+  // deadline: a long text is counted first (checkJsonShape throws when it
+  // nests or holds too much; runtime/src/json_shape.hpp).
+  const jsonParse = JSON.parse, countFrom = 1 << 20;
   defineProperty(JSON, 'parse', {
     value: { parse(text, reviver) {
       const source = `${text}`;  // converted once, as JSON.parse does
-      if (source.length > countFrom) {
-        const verdict = jsonShape(source, maxJsonDepth, maxJsonItems);
-        if (verdict === 1) throw new SyntaxError(`JSON.parse: the text nests deeper than ${maxJsonDepth} levels`);
-        if (verdict === 2) throw new RangeError(`JSON.parse: the text has over ${maxJsonItems} items`);
-      }
+      if (source.length > countFrom) checkJsonShape(source);
       return apply(jsonParse, JSON, [source, reviver]);
     } }.parse,
     writable: true, enumerable: false, configurable: true,
   });
+
   // JSON.stringify reads a replacer array in V8's own loop, keeping its
   // property list outside the heap: Array(2**32 - 1) grew the process by
   // 230 MB a second until the kernel killed it. A long one (or a proxy) is

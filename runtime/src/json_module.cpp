@@ -1,5 +1,6 @@
 #include "json_module.hpp"
 
+#include "json_shape.hpp"
 #include "v8_text.hpp"
 
 #include <v8-json.h>
@@ -36,8 +37,11 @@ std::string quoted(std::string_view text) {
 
 v8::MaybeLocal<v8::Module> json_module(v8::Local<v8::Context> context, std::string_view name, std::string_view text) {
   v8::Isolate* isolate = context->GetIsolate();
-  // Checked here, so that a bad file fails the import with V8's own message.
-  if (v8::JSON::Parse(context, v8_string(isolate, text)).IsEmpty()) return {};
+  // Checked here, so that a bad file fails the import with V8's own message
+  // (or the shape check's, before V8's parser sees a text that nests or
+  // holds too much).
+  v8::Local<v8::String> json = v8_string(isolate, text);
+  if (!json_shape_fits(isolate, json) || v8::JSON::Parse(context, json).IsEmpty()) return {};
   // A module of its own (V8 10.2's synthetic modules take their exports only
   // while evaluating, through a callback without data). JSON.parse rather
   // than the text as a literal: `{"__proto__": 1}` must stay an own key.

@@ -1,6 +1,7 @@
 #include "lockdown.hpp"
 
 #include "embedded_source.hpp"
+#include "json_shape.hpp"
 #include "paren_depth.hpp"
 #include "v8_text.hpp"
 
@@ -154,49 +155,6 @@ constexpr char kLockdown[] = R"JS(
 })
 )JS";
 
-// Counts a JSON text's nesting and its items (the commas between them;
-// what is inside strings does not count).
-class JsonShape {
-public:
-  enum Verdict { kFits = 0, kTooDeep = 1, kTooManyItems = 2 };
-  JsonShape(int32_t max_depth, int64_t max_items) : max_depth_(max_depth), max_items_(max_items) {}
-  // kFits until the text nests deeper or holds more items than the limits.
-  template <class Char>
-  Verdict scan(const Char* text, int n) {
-    for (int i = 0; i < n; ++i) {
-      const unsigned c = text[i];
-      if (escaped_) {  // whatever follows a backslash (\n, \u0041...) is taken
-        escaped_ = false;
-        continue;
-      }
-      if (c > 0x7f || !kSpecial[c]) continue;  // most characters
-      if (quoted_) {
-        escaped_ = c == '\\';
-        quoted_ = c != '"';
-      } else if (c == '"') {
-        quoted_ = true;
-      } else if (c == '[' || c == '{') {
-        if (++depth_ > max_depth_) return kTooDeep;
-      } else if (c == ']' || c == '}') {
-        --depth_;
-      } else if (++items_ > max_items_) {  // a comma
-        return kTooManyItems;
-      }
-    }
-    return kFits;
-  }
-
-private:
-  static constexpr auto kSpecial = [] {
-    std::array<bool, 128> special{};
-    for (const char c : std::string_view("\"\\[]{},")) special[static_cast<unsigned char>(c)] = true;
-    return special;
-  }();
-  int32_t max_depth_, depth_ = 0;
-  int64_t max_items_, items_ = 0;
-  bool quoted_ = false, escaped_ = false;
-};
-
 void is_constructor(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(info.Length() > 0 && info[0]->IsObject() && info[0].As<v8::Object>()->IsConstructor());
 }
@@ -220,18 +178,11 @@ void named_keys(const v8::FunctionCallbackInfo<v8::Value>& info) {
     info.GetReturnValue().Set(keys);
 }
 
-// How the JSON text info[0] fits at most info[1] levels of nesting and
-// info[2] items: a JsonShape::Verdict. Read in
-// slices: no copy of a whole text.
-void json_shape(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  if (info.Length() < 3 || !info[0]->IsString() || !info[1]->IsInt32() || !info[2]->IsNumber()) return;
-  JsonShape shape(info[1].As<v8::Int32>()->Value(), static_cast<int64_t>(info[2].As<v8::Number>()->Value()));
-  JsonShape::Verdict verdict = JsonShape::kFits;
-  for_each_slice(info.GetIsolate(), info[0].As<v8::String>(), [&](const auto* units, size_t n) {
-    verdict = shape.scan(units, static_cast<int>(n));
-    return verdict == JsonShape::kFits;
-  });
-  info.GetReturnValue().Set(static_cast<int32_t>(verdict));
+// JSON.parse's check of a long text (json_shape.hpp): throws into the
+// script when the text nests too deep or holds too many items.
+void check_json_shape(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (info.Length() < 1 || !info[0]->IsString()) return;
+  json_shape_fits(info.GetIsolate(), info[0].As<v8::String>());
 }
 
 // Whether the parentheses of the string info[0] nest too deep for V8's
@@ -271,7 +222,7 @@ bool lock_down(v8::Local<v8::Context> context) {
   return bounded.string(isolate).ToLocal(&bounded_source) &&
          v8::String::NewFromUtf8(isolate, kLockdown, v8::NewStringType::kNormal, sizeof kLockdown - 1)
              .ToLocal(&lockdown_source) &&
-         v8::Function::New(context, json_shape, {}, 3, v8::ConstructorBehavior::kThrow).ToLocal(&json_shape_fn) &&
+         v8::Function::New(context, check_json_shape, {}, 1, v8::ConstructorBehavior::kThrow).ToLocal(&json_shape_fn) &&
          v8::Function::New(context, is_constructor, {}, 1, v8::ConstructorBehavior::kThrow).ToLocal(&constructor) &&
          v8::Function::New(context, named_keys, {}, 2, v8::ConstructorBehavior::kThrow).ToLocal(&named_keys_fn) &&
          v8::Function::New(context, nests_too_deep, {}, 1, v8::ConstructorBehavior::kThrow).ToLocal(&too_deep_fn) &&

@@ -1576,6 +1576,35 @@ TEST_CASE("JSON.parse refuses a long text nested past 100,000 levels, and parses
         R"([1,200012,"ሴ[[","SyntaxError: JSON.parse: the text nests deeper than 100000 levels",[2,4],[7],"parse",2])");
 }
 
+// A .json import is parsed by V8's parser too, with the same nesting and
+// allocations outside the heap: a file nested 60 million deep took 2.8 GB.
+TEST_CASE("a .json import nested past 100,000 levels or over 2^22 items fails that import only, as JSON.parse does") {
+  const std::filesystem::path app = rt_test::temp_dir("json-import-shape");
+  const int deep = 200000;  // valid JSON that V8 alone parses, 12 MB outside the heap
+  rt_test::write(app / "scripts/deep.json", std::string(deep, '[') + std::string(deep, ']'));
+  std::string flat = "[";
+  for (int i = 0; i < 5'000'000; ++i) flat += "0,";
+  rt_test::write(app / "scripts/flat.json", flat + "0]");
+  rt_test::write(app / "scripts/fits.json", std::string(99999, '[') + "\"[[[,,,\"" + std::string(99999, ']'));
+  rt_test::write(app / "scripts/deep.js", "import d from './deep.json';\nexport function Main() { return 1; }");
+  rt_test::write(app / "scripts/flat.js", "import f from './flat.json';\nexport function Main() { return 1; }");
+  rt_test::write(app / "scripts/fits.js",
+                 "import f from './fits.json';\n"
+                 "export function Main() { let d = 0; for (let x = f; Array.isArray(x); x = x[0]) d++; return d; }");
+  rt_test::Runtime rt({.app_dir = app.string()});
+  const auto too_deep = rt.error_of("scripts.deep.Main");
+  CHECK(too_deep.code == 500);
+  CHECK_MESSAGE(too_deep.message.find("scripts/deep.json: SyntaxError: JSON.parse: the text nests deeper than 100000 "
+                                      "levels") != std::string::npos,
+                too_deep.message);
+  const auto too_many = rt.error_of("scripts.flat.Main");
+  CHECK_MESSAGE(too_many.message.find("scripts/flat.json: RangeError: JSON.parse: the text has over 4194304 items") !=
+                    std::string::npos,
+                too_many.message);
+  CHECK(rt.json("scripts.fits.Main") == "99999");
+  std::filesystem::remove_all(app);
+}
+
 TEST_CASE("a date outside the years 0 to 9999 becomes the extended year toISOString writes") {
   rt_test::Runtime rt;
   rt.load("d", "function Main() {\n"
