@@ -157,20 +157,37 @@ void base64_encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
+// atob(data): data read in slices into a byte per character (a character
+// outside ASCII is refused in the first slice that holds one), then decoded.
+// Refused before any copy when what it decodes to cannot fit.
 void base64_decode(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  callback(isolate, state_of(info.Data()), [&] {
+  const BridgeState& state = state_of(info.Data());
+  callback(isolate, state, [&] {
     if (!info[0]->IsString()) throw Error(400, "atob(data): data must be a string", PHOST_E_INVALID_ARG);
-    const std::string text = utf8(isolate, info[0].As<v8::String>());
+    v8::Local<v8::String> data = info[0].As<v8::String>();
     const auto bad = [] { return Error(400, "atob(data): data is not valid base64", PHOST_E_INVALID_ARG); };
-    if (text.size() % 4 != 0 || text.size() > size_t(INT_MAX)) throw bad();
-    std::string out(text.size() / 4 * 3, '\0');
+    const size_t length = static_cast<size_t>(data->Length());
+    if (length % 4 != 0) throw bad();
+    if (const size_t most = length / 4 * 3; most > counted_room(isolate))
+      throw Error(507, "atob(data): the " + std::to_string(most) + " bytes it decodes to do not fit in the script heap",
+                  PHOST_E_NO_MEMORY);
+    std::string text;
+    text.reserve(length);
+    for_each_slice(isolate, data, [&](const auto* units, size_t n) {
+      if (std::any_of(units, units + n, [](auto unit) { return unit > 0x7f; })) throw bad();
+      text.append(units, units + n);
+      return true;
+    });
+    check_deadline(state, "atob(data)");
+    std::string out(length / 4 * 3, '\0');
     const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                   reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
     if (n < 0) throw bad();
     size_t padding = 0;  // EVP_DecodeBlock counts '=' as zero bytes
     for (size_t i = text.size(); i > 0 && text[i - 1] == '=' && padding < 2; --i) ++padding;
     out.resize(static_cast<size_t>(n) - padding);
+    check_deadline(state, "atob(data)");
     info.GetReturnValue().Set(new_bytes(isolate, out));
   });
 }
@@ -184,6 +201,9 @@ void translate(const v8::FunctionCallbackInfo<v8::Value>& info) {
     info.GetReturnValue().Set(info[0]);
     constexpr std::string_view kProcess = "lang.Translate";
     if (!info[0]->IsString() || !state.services.options.rules.allows(kProcess)) return;
+    // A text longer than any process may be passed (max_value_mb) stays as
+    // it is, before a copy of it is made.
+    if (static_cast<size_t>(info[0].As<v8::String>()->Length()) > state.limits.bytes) return;
     Value args = Value::array(1);
     args.push(Value::string(utf8(isolate, info[0].As<v8::String>())));
     Value result;

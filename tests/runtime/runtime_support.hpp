@@ -41,6 +41,8 @@ struct Options {
   std::vector<std::pair<std::string, phost::Handler>> processes;
   std::vector<std::pair<std::string, std::string>> plugins;  // path, JSON config: loaded before the runtime
   bool watch = false;
+  int max_value_mb = 0;   // 0: the plugin's default
+  int max_script_mb = 0;  // 0: the plugin's default
 };
 
 struct Failure {
@@ -61,6 +63,8 @@ public:
     if (!o.cache_dir.empty()) config.set("cache_dir", phost::Value::string(o.cache_dir));
     if (o.load_timeout_ms) config.set("load_timeout_ms", phost::Value::integer(o.load_timeout_ms));
     if (o.watch) config.set("watch", phost::Value::boolean(true));
+    if (o.max_value_mb) config.set("max_value_mb", phost::Value::integer(o.max_value_mb));
+    if (o.max_script_mb) config.set("max_script_mb", phost::Value::integer(o.max_script_mb));
     if (!o.process_allow.empty()) {
       phost::Value allow = phost::Value::array();
       for (const std::string& p : o.process_allow) allow.push(phost::Value::string(p));

@@ -3,6 +3,7 @@
 #include "runtime_support.hpp"
 
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -933,6 +934,50 @@ TEST_CASE("btoa and TextEncoder of a string too large for the heap are 507 at on
   }
   CHECK(rt.json("scripts.b.Btoa", phost::args(3000)) == "4000");
   CHECK(rt.json("scripts.b.Encode", phost::args(3000)) == "3000");
+}
+
+// atob copied its whole input to UTF-8 (three bytes a character) and made
+// its output before looking at either: '\u1234'.repeat(2**28) took 2.1 GB.
+TEST_CASE("atob reads no more than its input before refusing it, and says when its bytes cannot fit") {
+  rt_test::Runtime rt({.timeout_ms = 20000, .heap_mb = 256});
+  rt.load("a", "function Wide(n) { const s = '\\u1234'.repeat(n); s.indexOf('x'); return atob(s); }\n"
+               "function Fits(keep, n) { const k = new Uint8Array(keep << 20); return [k.length, atob('QUJD'.repeat(n)).length]; }\n"
+               "function Cases() { return [atob('QUJD'), atob('QQ=='), atob(''), atob(('QUJD\\u1234').slice(0, 4))]; }");
+  const auto peak_kb = [] {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss;
+  };
+  const long before = peak_kb();
+  const auto wide = rt.error_of("scripts.a.Wide", phost::args(1 << 26));  // 128 MB in the heap
+  CHECK(wide.code == 400);
+  CHECK_MESSAGE(wide.message.find("atob(data): data is not valid base64") != std::string::npos, wide.message);
+  // The string itself, and no UTF-8 copy (192 MB) or output (144 MB) beside it.
+  const long grown_kb = peak_kb() - before;
+  CHECK_MESSAGE(grown_kb < (128 + 64) * 1024, grown_kb, " KB more at the peak");
+  const auto full = rt.error_of("scripts.a.Fits", phost::args(200, 20 << 20));  // 60 MB to decode, 56 MB of room
+  CHECK(full.code == 507);
+  CHECK_MESSAGE(full.message.find("atob(data): the 62914560 bytes it decodes to do not fit in the script heap") !=
+                    std::string::npos,
+                full.message);
+  CHECK(rt.json("scripts.a.Fits", phost::args(100, 20 << 20)) == "[104857600,62914560]");
+  CHECK(rt.json("scripts.a.Cases") == R"(["ABC","A","","ABC"])");
+}
+
+// $L passed any text to lang.Translate, copying it first however long.
+TEST_CASE("$L passes lang.Translate no text longer than max_value_mb, and gives such a text back as it is") {
+  auto seen = std::make_shared<std::atomic<int>>(0);
+  const phost::Handler translate = [seen](phost::Call& call) {
+    ++*seen;
+    return Value::string("<" + call.arg<std::string>(0) + ">");
+  };
+  rt_test::Runtime rt({.processes = {{"lang.Translate", translate}}, .max_value_mb = 1});
+  rt.load("l", "function Main(n) { return $L('e'.repeat(n)).length; }\nfunction Short() { return $L('hi'); }");
+  CHECK(rt.json("scripts.l.Short") == R"("<hi>")");
+  CHECK(rt.json("scripts.l.Main", phost::args((1 << 20) + 1)) == std::to_string((1 << 20) + 1));
+  CHECK(*seen == 1);
+  CHECK(rt.json("scripts.l.Main", phost::args((1 << 20) - 2)) == std::to_string(1 << 20));
+  CHECK(*seen == 2);
 }
 
 // A text that fits took seconds to encode in calls V8 cannot interrupt; the
