@@ -40,7 +40,7 @@ std::optional<std::vector<std::string>> patterns(View config, std::string_view k
 
 constexpr std::array kKeys = {"app_dir",  "isolates",      "timeout_ms",      "load_timeout_ms",
                               "heap_mb",  "cache_dir",     "process_allow",   "process_deny",
-                              "max_value_items", "max_value_mb", "strict", "globals", "watch"};
+                              "max_value_items", "max_value_mb", "max_script_mb", "strict", "globals", "watch"};
 
 }  // namespace
 
@@ -68,6 +68,8 @@ Options read_options(View config) {
   o.max_value_items = static_cast<size_t>(integer(config, "max_value_items", static_cast<int64_t>(o.max_value_items),
                                                   int64_t{1} << 31));
   o.max_value_bytes = static_cast<size_t>(integer(config, "max_value_mb", 64, 4096)) << 20;
+  o.max_script_bytes = static_cast<size_t>(integer(config, "max_script_mb", 2, 64)) << 20;
+  if (o.max_script_bytes == 0) bad("max_script_mb", "must be at least 1");
   if (const View strict = config["strict"]) {
     if (strict.kind() != PHOST_BOOL) bad("strict", "must be true or false");
     o.strict = strict.as_bool();

@@ -32,6 +32,10 @@ struct Options {
   ProcessRules rules;               // "process_allow" / "process_deny": what scripts may call
   size_t max_value_items = 1'000'000;    // "max_value_items": items and entries per converted value
   size_t max_value_bytes = 64u << 20;    // "max_value_mb": string and byte payload per converted value
+  // "max_script_mb": the largest script source. V8 compiles a whole source
+  // outside the heap limit and cannot be stopped meanwhile: a megabyte of
+  // dense literals ({},{},...) took 2 s and 250 MB.
+  size_t max_script_bytes = 2u << 20;
   bool strict = false;              // "strict": one script that fails to load fails the app's load
   bool gou_globals = true;          // "globals": "gou" (default) or "minimal" (Process, Exception, console, Context)
   bool watch = false;               // "watch": reload app_dir's scripts when they change (inotify)

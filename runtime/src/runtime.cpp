@@ -13,13 +13,17 @@
 namespace phost::v8rt {
 namespace {
 
+std::string larger_than(size_t max_script_bytes) {
+  return "larger than max_script_mb (" + std::to_string(max_script_bytes >> 20) + " MB)";
+}
+
 // A script file's text; why not, when it cannot be read or is larger than limit.
 std::string read_script_file(const std::filesystem::path& path, size_t limit, std::string& text) {
   std::error_code ec;
   switch (read_app_file(path, limit, text, ec)) {
     case AppFileRead::ok: return {};
     case AppFileRead::missing: return "cannot be read: " + ec.message();
-    case AppFileRead::too_large: return "not loaded: larger than max_value_mb (" + std::to_string(limit >> 20) + " MB)";
+    case AppFileRead::too_large: return "not loaded: " + larger_than(limit);
     case AppFileRead::unreadable: break;
   }
   return "cannot be read";
@@ -269,7 +273,7 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx, bool settling) {
         ec.clear();
       }
       std::string text;
-      if (const std::string why = read_script_file(it->path(), options_.max_value_bytes, text); !why.empty()) {
+      if (const std::string why = read_script_file(it->path(), options_.max_script_bytes, text); !why.empty()) {
         // Its calls say why rather than 404.
         const std::string problem = std::string(folder) + "/" + relative.string() + ": " + why;
         problems.push_back(problem);
@@ -319,6 +323,8 @@ size_t Runtime::load_app_dir(phost_call_ctx* ctx, bool settling) {
 std::shared_ptr<ScriptVersion> Runtime::make(std::string id, std::string source, std::string file,
                                              const phost_call_ctx* ctx) {
   if (file.empty()) file = id + ".js";
+  if (source.size() > options_.max_script_bytes)
+    throw Error(413, app_path(file) + ": " + larger_than(options_.max_script_bytes), PHOST_E_LIMIT);
   Transpiler::Deadline deadline = Transpiler::Deadline::max();
   if (const int64_t ns = deadline_for(ctx, options_.load_timeout_ms))
     deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(ns - api().clock_ns());
