@@ -249,7 +249,9 @@ TEST_CASE("a load that kills every worker it is run again in is dropped after tw
 TEST_CASE("runtime.load beyond the record's 64 MiB is refused with 413 before any worker runs it") {
   const StateApp app;
   phost::Host host = test::quiet_host();
-  host.load_plugin(PHOST_V8_PLUGIN, app.config(1));
+  Value config = app.config(1);
+  config.set("max_script_mb", Value::integer(64));  // sources as large as the record takes
+  host.load_plugin(PHOST_V8_PLUGIN, config);
   const std::string padding(40u << 20, 'x');
   load(host, "big1", "function F() { return 1; }\n//" + padding);
   try {
