@@ -1631,6 +1631,15 @@ TEST_CASE("a .json import nested past 100,000 levels or over 2^22 items fails th
   for (int i = 0; i < 5'000'000; ++i) flat += "0,";
   rt_test::write(app / "scripts/flat.json", flat + "0]");
   rt_test::write(app / "scripts/fits.json", std::string(99999, '[') + "\"[[[,,,\"" + std::string(99999, ']'));
+  // Long strings cross the pieces the module's source is cut into, whole
+  // characters and escapes on both sides.
+  std::string unit = "\u00e9\u20ac\U0001F600\\\\\\\"x";  // é € 😀 \\ \" x
+  std::string wide;
+  while (wide.size() < (1u << 20)) wide += unit;
+  rt_test::write(app / "scripts/wide.json", "[\"" + wide + "\", 7]");
+  rt_test::write(app / "scripts/wide.js",
+                 "import w from './wide.json';\n"
+                 "export function Main(n) { return [w[0] === 'é€😀\\\\\"x'.repeat(n), w[0].length, w[1]]; }");
   rt_test::write(app / "scripts/deep.js", "import d from './deep.json';\nexport function Main() { return 1; }");
   rt_test::write(app / "scripts/flat.js", "import f from './flat.json';\nexport function Main() { return 1; }");
   rt_test::write(app / "scripts/fits.js",
@@ -1647,6 +1656,8 @@ TEST_CASE("a .json import nested past 100,000 levels or over 2^22 items fails th
                     std::string::npos,
                 too_many.message);
   CHECK(rt.json("scripts.fits.Main") == "99999");
+  CHECK(rt.json("scripts.wide.Main", phost::args(static_cast<int64_t>(wide.size() / unit.size()))) ==
+        "[true," + std::to_string(wide.size() / unit.size() * 7) + ",7]");
   std::filesystem::remove_all(app);
 }
 
