@@ -19,8 +19,9 @@ namespace phost::v8rt {
 inline constexpr int32_t kMaxJsonDepth = 100000;
 inline constexpr int64_t kMaxJsonItems = int64_t{1} << 22;  // parse in about a second
 
-// Counts nesting and items (the commas between them); what is inside
-// strings does not count.
+// Counts nesting and items: every array and object, and the commas between
+// values (a chain of empty arrays has no commas but millions of items).
+// What is inside strings does not count.
 class JsonShape {
 public:
   enum Verdict { kFits, kTooDeep, kTooManyItems };
@@ -41,6 +42,7 @@ public:
         quoted_ = true;
       } else if (c == '[' || c == '{') {
         if (++depth_ > kMaxJsonDepth) return kTooDeep;
+        if (++items_ > kMaxJsonItems) return kTooManyItems;
       } else if (c == ']' || c == '}') {
         --depth_;
       } else if (++items_ > kMaxJsonItems) {  // a comma

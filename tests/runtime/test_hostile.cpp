@@ -1138,6 +1138,10 @@ const cases = {
 function Names() { return Object.keys(cases); }
 function Run(name) { return cases[name]().length; }
 function Items() { try { return JSON.parse('[' + '0,'.repeat(2 ** 26 + 5) + '0]').length; } catch (e) { return e.message; } }
+function Nested() {  // 4.5 million arrays and 89 commas
+  const one = '['.repeat(50000) + ']'.repeat(50000);
+  try { return JSON.parse('[' + Array(90).fill(one).join(',') + ']').length; } catch (e) { return e.message; }
+}
 function Same() {
   const b = [2, , 3], r = [];
   r.push([1].concat(b, 4, [[5]], {length: 1, 0: 'x', [Symbol.isConcatSpreadable]: true}, 'y'));
@@ -1150,6 +1154,7 @@ function Same() {
 )J");
   each_case_stops(rt, "c", 8, {408, 507}, 5s);
   CHECK(rt.json("scripts.c.Items") == R"("JSON.parse: the text has over 4194304 items")");
+  CHECK(rt.json("scripts.c.Nested") == R"("JSON.parse: the text has over 4194304 items")");
   CHECK(rt.json("scripts.c.Same") ==
         R"([[1,2,null,3,4,[5],"x","y"],[],4,false,2,"{\"a\":1,\"b\":2}","{\"b\":2}",["own","a,b,,c",2],["a","b"]])");
 }
