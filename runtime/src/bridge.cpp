@@ -87,18 +87,21 @@ void process(const v8::FunctionCallbackInfo<v8::Value>& info) {
     {
       // Only an object's conversion runs JS (its getters): one TryCatch for
       // all from the first object on; the first argument that fails ends the loop.
+      // The arguments share one value's limits, as one array would.
       std::optional<v8::TryCatch> getter;
+      ValueLimits left = state.limits;
       for (int i = 1; i < info.Length(); ++i) {
         if (!getter && info[i]->IsObject()) getter.emplace(isolate);
         try {
-          items.push(from_v8(context, info[i], state.limits));
+          items.push(from_v8_within(context, info[i], left));
         } catch (const Error& e) {
           if (isolate->IsExecutionTerminating()) return;
           if (getter && getter->HasCaught()) {  // a getter threw: its own error goes on
             getter->ReThrow();
             return;
           }
-          throw Error(e.code(), "Process('" + std::string(name) + "'): argument " + std::to_string(i) + ": " + e.what());
+          throw Error(e.code(), "Process('" + std::string(name) + "'): argument " + std::to_string(i) + ": " + e.what() +
+                                    (i > 1 && e.code() == 413 ? " (the limits hold for all the arguments together)" : ""));
         }
       }
     }

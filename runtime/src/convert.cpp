@@ -236,6 +236,9 @@ public:
     }
   }
 
+  // What the conversions so far left of the limits.
+  ValueLimits left() const noexcept { return {budget_.items_left(), budget_.bytes_left()}; }
+
   Value convert(v8::Local<v8::Value> v, int depth) {
     if (depth > kMaxDepth) fail(413, "value nests deeper than " + std::to_string(kMaxDepth), PHOST_E_LIMIT);
     budget_.items(1);
@@ -708,19 +711,32 @@ Value from_encoded(v8::Local<v8::Context> context, const ResultReader::Stream& s
 }
 
 Value from_v8(v8::Local<v8::Context> context, v8::Local<v8::Value> value, const ValueLimits& limits) {
+  ValueLimits left = limits;
+  return from_v8_within(context, value, left);
+}
+
+Value from_v8_within(v8::Local<v8::Context> context, v8::Local<v8::Value> value, ValueLimits& left) {
   // A lone int32 or string needs no converter; the budget is the
   // converter's: one item, and a string's length within the bytes.
-  if (limits.items && value->IsInt32()) return Value::integer(value.As<v8::Int32>()->Value());
-  if (limits.items && value->IsString()) {
+  if (left.items && value->IsInt32()) {
+    --left.items;
+    return Value::integer(value.As<v8::Int32>()->Value());
+  }
+  if (left.items && value->IsString()) {
     const auto s = value.As<v8::String>();
-    if (const int length = s->Length(); size_t(length) <= limits.bytes) {
+    if (const int length = s->Length(); size_t(length) <= left.bytes) {
+      --left.items;
+      left.bytes -= size_t(length);
       v8::Isolate* isolate = context->GetIsolate();
       KeyCache* cache = KeyCache::of(isolate);
       return string_value(isolate, cache ? &cache->strings() : nullptr, s, length);
     }
   }
   try {
-    return FromV8(context, limits).convert(value, 0);
+    FromV8 converter(context, left);
+    Value out = converter.convert(value, 0);
+    left = converter.left();
+    return out;
   } catch (Failed& f) {
     throw to_error(f);
   }

@@ -46,6 +46,9 @@ struct ValueLimits {
 // isolate: the caller's TryCatch has it.
 v8::Local<v8::Value> to_v8(v8::Local<v8::Context> context, const phost_value* value, const ValueLimits& limits);
 Value from_v8(v8::Local<v8::Context> context, v8::Local<v8::Value> value, const ValueLimits& limits);
+// The same, taking what the value spends out of left: values converted one
+// after another (a call's arguments) share one budget.
+Value from_v8_within(v8::Local<v8::Context> context, v8::Local<v8::Value> value, ValueLimits& left);
 // The same for a value the fused result encoder wrote (ResultReader::Fused).
 Value from_encoded(v8::Local<v8::Context> context, const ResultReader::Stream& stream, const ValueLimits& limits);
 

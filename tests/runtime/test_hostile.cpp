@@ -195,6 +195,28 @@ TEST_CASE("conversion budgets stop sparse arrays and shared strings repeated man
   CHECK(rt.json("scripts.t.Ok") == "[1,2]");
 }
 
+// Each argument had a whole value's limits: 1000 arguments of one 64 MB
+// string took 23 GB, converted before the name was even looked up.
+TEST_CASE("Process() arguments share one value's limits, whatever process they name") {
+  auto seen = std::make_shared<std::atomic<int>>(0);
+  const phost::Handler count = [seen](phost::Call& call) {
+    ++*seen;
+    return Value::integer(static_cast<int64_t>(call.arg_count()));
+  };
+  rt_test::Runtime rt({.processes = {{"test.count", count}}, .max_value_mb = 1});
+  rt.load("p", "const s = 'x'.repeat(400 * 1024);\n"
+               "function Main(name, n) { return Process(name, ...Array(n).fill(s)); }");
+  CHECK(rt.json("scripts.p.Main", phost::args("test.count", 2)) == "2");
+  for (const char* name : {"test.count", "no.such.process"}) {
+    const auto e = rt.error_of("scripts.p.Main", phost::args(name, 3));
+    CHECK(e.code == 413);
+    CHECK_MESSAGE(e.message.find("argument 3: value holds more bytes than the runtime allows (max_value_mb) (the limits "
+                                 "hold for all the arguments together)") != std::string::npos,
+                  e.message);
+  }
+  CHECK(*seen == 1);
+}
+
 TEST_CASE("WebAssembly, whose memory escapes the heap limit, is not there") {
   rt_test::Runtime rt;
   rt.load("t", "function Main() { return typeof WebAssembly; }");
