@@ -26,6 +26,7 @@ namespace {
 // default is 0666 and a perm argument still gives the bits gou would.
 constexpr mode_t kDefaultFilePerm = 0666;
 constexpr mode_t kDefaultDirPerm = 0777;  // gou's os.ModePerm
+constexpr size_t kMaxGlobSegment = 4096;
 constexpr int kMaxDepth = 256;            // Copy, ReadDir and RemoveAll recursion (link loops, stack)
 constexpr size_t kChunk = size_t{1} << 20;
 
@@ -614,15 +615,21 @@ void glob_from(const Ctx& c, const RelPath& at, const std::vector<std::string>& 
   }
   Root::Opened dir = c.root.open(at, O_RDONLY | O_DIRECTORY);
   if (!dir.fd.ok()) return;
-  for (const Entry& e : list_dir(c, dir.fd.get(), at))
-    if (::fnmatch(segment.c_str(), e.name.c_str(), 0) == 0) glob_from(c, at.child(e.name), parts, i + 1, out);
+  const std::vector<Entry> entries = list_dir(c, dir.fd.get(), at);
+  for (size_t k = 0; k < entries.size(); ++k) {
+    if ((k & 63) == 63) c.check_running();
+    if (::fnmatch(segment.c_str(), entries[k].name.c_str(), 0) == 0)
+      glob_from(c, at.child(entries[k].name), parts, i + 1, out);
+  }
 }
 
 phost::Value list(const Ctx& c, const RelPath& p) {
   Fd dir = open_dir(c, p);
   const std::vector<Entry> entries = list_dir(c, dir.get(), p);
   phost::Value out = phost::Value::array(entries.size());
+  size_t done = 0;
   for (const Entry& e : entries) {
+    if ((++done & 63) == 0) c.check_running();  // a stat each
     bool is_dir = false;
     int64_t size = 0;
     // Follows a link only while it stays inside the root; an escaping one shows as {dir: false, size: 0}.
@@ -721,8 +728,12 @@ const Method kMethods[] = {
     {"Glob", false,
      [](const Ctx& c) {
        const RelPath pattern = c.path_arg(0, "pattern");
-       for (const std::string& part : pattern.parts)  // as Go's filepath.Glob, before any match
+       for (const std::string& part : pattern.parts) {  // as Go's filepath.Glob, before any match
          if (!gopath::well_formed(part)) c.s.fail_path(400, pattern.text, "is not a valid pattern (syntax error in pattern)");
+         // A name has at most 255 bytes; fnmatch's time grows with the pattern for every entry.
+         if (part.size() > kMaxGlobSegment)
+           c.s.fail_path(400, pattern.text, "is not a valid pattern (a component longer than 4096 bytes)");
+       }
        std::vector<std::string> out;
        glob_from(c, RelPath{}, pattern.parts, 0, out);
        return strings_value(c, out);

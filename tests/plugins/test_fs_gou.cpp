@@ -214,6 +214,12 @@ TEST_CASE("Glob matches as Go's filepath.Glob and gives '/'-rooted paths") {
     CHECK(contains(e.message, "is not a valid pattern (syntax error in pattern)"));
   }
   CHECK(fs.json("fs.data.Glob", phost::args("[^b].txt")) == R"(["/a.txt"])");
+  // fnmatch takes a long pattern's time for every entry: a component has at most 4096 bytes.
+  const std::string fits = "/x/[" + std::string(4092, 'o') + "]ne", too_long = "/x/[" + std::string(4093, 'o') + "]ne";
+  CHECK(fs.json("fs.data.Glob", phost::args(fits)) == R"(["/x/one"])");
+  const auto long_class = fs.error("fs.data.Glob", phost::args(too_long));
+  CHECK(long_class.code == 400);
+  CHECK(contains(long_class.message, "is not a valid pattern (a component longer than 4096 bytes)"));
   CHECK(fs.error("fs.data.Glob").message == "fs.data.Glob: argument 1 (pattern) is missing");
 }
 
