@@ -20,6 +20,9 @@ void append_quoted(std::string& out, std::string_view text) {
     if (c == '"' || c == '\\') {
       out += '\\';
       out += c;
+    } else if (c == '\n' || c == '\r' || c == '\t') {  // JSON's whitespace, 2 bytes each
+      out += '\\';
+      out += c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
     } else if (static_cast<unsigned char>(c) < 0x20) {
       char escape[8];
       std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(c));

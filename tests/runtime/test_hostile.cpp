@@ -1663,7 +1663,7 @@ TEST_CASE("a .json import nested past 100,000 levels or over 2^22 items fails th
   std::string unit = "\u00e9\u20ac\U0001F600\\\\\\\"x";  // é € 😀 \\ \" x
   std::string wide;
   while (wide.size() < (1u << 20)) wide += unit;
-  rt_test::write(app / "scripts/wide.json", "[\"" + wide + "\", 7]");
+  rt_test::write(app / "scripts/wide.json", "[\"" + wide + "\",\r\n\t7 ]");
   rt_test::write(app / "scripts/wide.js",
                  "import w from './wide.json';\n"
                  "export function Main(n) { return [w[0] === 'é€😀\\\\\"x'.repeat(n), w[0].length, w[1]]; }");
