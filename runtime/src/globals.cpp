@@ -80,12 +80,15 @@ void encode_utf8(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   callback(isolate, state_of(info.Data()), [&] {
     if (!info[0]->IsString()) throw Error(400, "expected a string", PHOST_E_INVALID_ARG);
-    // At least a byte per UTF-16 unit, for the copy (V8 may flatten the string
-    // in its heap first) and for the buffer: refused before those copies,
-    // which take seconds no deadline can stop.
-    if (const size_t least = static_cast<size_t>(info[0].As<v8::String>()->Length());
-        least > counted_room(isolate) || !string_fits(isolate, least))
-      throw Error(507, "the UTF-8 of a string of " + std::to_string(least) + " characters does not fit in the script heap",
+    // Refused before the copies no deadline can stop: the string flattened
+    // in the heap (2 bytes a unit at worst), and its UTF-8 (1 to 3 bytes a
+    // unit) outside it and in the buffer; counted exactly when 3 may not fit.
+    const v8::Local<v8::String> text = info[0].As<v8::String>();
+    const size_t units = static_cast<size_t>(text->Length());
+    const size_t room = counted_room(isolate);
+    if (units > room || !string_fits(isolate, units) ||
+        (3 * units > room && static_cast<size_t>(text->Utf8Length(isolate)) > room))
+      throw Error(507, "the UTF-8 of a string of " + std::to_string(units) + " characters does not fit in the script heap",
                   PHOST_E_NO_MEMORY);
     with_utf8(isolate, info[0].As<v8::String>(),
               [&](std::string_view bytes) { info.GetReturnValue().Set(new_bytes(isolate, bytes)); });
@@ -126,8 +129,11 @@ void base64_encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
     v8::Local<v8::String> text = info[0].As<v8::String>();
     // Refused before the copies no deadline can stop: the flattened text and
     // at least its base64 must fit in the heap.
+    // Its UTF-8 has 1 to 3 bytes a unit: counted exactly when 3 may not fit.
     const size_t least = static_cast<size_t>(text->Length());
-    if (!string_fits(isolate, least) || !string_fits(isolate, 4 * ((least + 2) / 3)))
+    const auto base64_fits = [&](size_t utf8) { return string_fits(isolate, 4 * ((utf8 + 2) / 3)); };
+    if (!string_fits(isolate, least) ||
+        (!base64_fits(3 * least) && !base64_fits(static_cast<size_t>(text->Utf8Length(isolate)))))
       throw Error(507, "btoa(text): the base64 of a string of " + std::to_string(least) +
                            " characters does not fit in the script heap", PHOST_E_NO_MEMORY);
     with_utf8(isolate, text, [&](std::string_view bytes) {

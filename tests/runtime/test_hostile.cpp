@@ -958,6 +958,26 @@ TEST_CASE("btoa and TextEncoder of a string too large for the heap are 507 at on
   CHECK(rt.json("scripts.b.Encode", phost::args(3000)) == "3000");
 }
 
+// The check above counted a byte per character: the UTF-8 of '\u20ac'.repeat(1e8)
+// (300 MB) was made outside the heap before its buffer was refused.
+TEST_CASE("TextEncoder and btoa count the UTF-8 a text takes, not its characters, before they copy it") {
+  rt_test::Runtime rt({.timeout_ms = 20000, .heap_mb = 128});
+  rt.load("e", "function Encode(n) { return new TextEncoder().encode('\u20ac'.repeat(n)).length; }\n"
+               "function Btoa(n) { return btoa('\u20ac'.repeat(n)).length; }");
+  const auto e = rt.error_of("scripts.e.Encode", phost::args(50'000'000));
+  CHECK(e.code == 507);
+  CHECK_MESSAGE(e.message.find("the UTF-8 of a string of 50000000 characters does not fit in the script heap") !=
+                    std::string::npos,
+                e.message);
+  const auto b = rt.error_of("scripts.e.Btoa", phost::args(20'000'000));
+  CHECK(b.code == 507);
+  CHECK_MESSAGE(b.message.find("btoa(text): the base64 of a string of 20000000 characters does not fit") !=
+                    std::string::npos,
+                b.message);
+  CHECK(rt.json("scripts.e.Encode", phost::args(10'000'000)) == "30000000");
+  CHECK(rt.json("scripts.e.Btoa", phost::args(3'000'000)) == "12000000");
+}
+
 // atob copied its whole input to UTF-8 (three bytes a character) and made
 // its output before looking at either: '\u1234'.repeat(2**28) took 2.1 GB.
 TEST_CASE("atob reads no more than its input before refusing it, and says when its bytes cannot fit") {
