@@ -840,16 +840,32 @@
   // an Intl.Locale) is read here first, into the array V8 would make of it.
   if (typeof Intl === 'object') {
     const localeBaseName = getOwnPropertyDescriptor(Intl.Locale.prototype, 'baseName').get;
-    const localeList = (l) => {
-      if (l === undefined || l === null || (typeof l !== 'object' && typeof l !== 'function') || short(l) ||
-          accepts(localeBaseName, l))
-        return l;  // V8's own reading is short (or its own error)
-      const o = toObject(l);
-      return present(o, lengthOf(o));
+    // V8 canonicalizes every tag (a long one ~11 us) in one loop: a list
+    // of 2^20 took 11 s. A longer list than maxLocales is canonicalized here
+    // a slice at a time, without repeats; more distinct tags than that are
+    // a RangeError (but for getCanonicalLocales, which only lists them).
+    const getCanonicalLocales = Intl.getCanonicalLocales, maxLocales = 1024;
+    const canonical = (l) => {
+      const o = toObject(l), length = lengthOf(o), seen = new Set(), out = [];
+      for (let k = 0; k < length; k += maxLocales) {
+        const slice = [];
+        for (let i = k; i < min(length, k + maxLocales); i++) if (i in o) slice.push(o[i]);
+        for (const tag of apply(getCanonicalLocales, Intl, [slice]))
+          if (!seen.has(tag)) seen.add(tag), out.push(tag);
+      }
+      return out;
     };
-    const getCanonicalLocales = Intl.getCanonicalLocales;
+    const localeList = (l, listing) => {
+      if (l === undefined || l === null || (typeof l !== 'object' && typeof l !== 'function') ||
+          (short(l) && l.length <= maxLocales) || accepts(localeBaseName, l))
+        return l;  // V8's own reading is short (or its own error)
+      const tags = canonical(l);
+      if (!listing && tags.length > maxLocales) throw new RangeError(`a list of over ${maxLocales} distinct locales`);
+      return tags;
+    };
     replace(Intl, 'getCanonicalLocales', { getCanonicalLocales(locales) {
-      return getCanonicalLocales.call(Intl, localeList(locales));
+      const list = localeList(locales, true);
+      return list === locales ? apply(getCanonicalLocales, Intl, [locales]) : list;  // a list made here is canonical
     } }.getCanonicalLocales);
     // The constructors: called or constructed as V8's own (subclasses too),
     // with their prototype, supportedLocalesOf, name and length.
@@ -896,6 +912,53 @@
       replace(segmentIterator, 'next', { next() { return apply(next, this, []); } }.next);
     }
   }
+
+  // ICU copies each item of an Intl.ListFormat, and its result, outside the
+  // heap limit: 2^13 items of 2^18 characters took 5 GB and 19 s, and
+  // aborted a process with less address space. Items of over 2^24
+  // characters in all are a RangeError.
+  if (typeof Intl === 'object' && typeof Intl.ListFormat === 'function') {
+    const listFormats = Intl.ListFormat.prototype, maxListChars = 1 << 24;
+    for (const name of ['format', 'formatToParts']) {
+      const native = listFormats[name];
+      replace(listFormats, name, { [name](list) {
+        if (list === undefined) return apply(native, this, [list]);
+        const items = [...list];  // iterated once, here, as V8 would
+        let chars = 0;
+        for (const item of items) if (typeof item === 'string') chars += item.length;
+        if (chars > maxListChars) throw new RangeError(`Intl.ListFormat: the items hold over ${maxListChars} characters`);
+        return apply(native, this, [items]);
+      } }[name]);
+    }
+  }
+
+  // String.prototype.normalize hands ICU the whole string: the NFKD of
+  // '\ufdfa'.repeat(2**26) (18 characters each) grew 1-4.5 GB and never
+  // ended. A long string is normalized a slice at a time, each cut before a
+  // character no normal form joins to what precedes it (below U+00A0, CJK
+  // ideographs, Hangul syllables); a text with none in 65,536 characters
+  // is a RangeError.
+  const normalize = String.prototype.normalize, normalizeSlice = 1 << 16;
+  const cutsBefore = (c) => c < 0xa0 || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7a3);
+  replace(String.prototype, 'normalize', { normalize(...args) {
+    if (this === null || this === undefined) return apply(normalize, this, args);
+    const text = `${this}`;
+    if (text.length <= 4 * normalizeSlice) return apply(normalize, text, args);
+    const form = args[0] === undefined ? 'NFC' : `${args[0]}`;
+    apply(normalize, '', [form]);  // V8's RangeError for a form it does not know
+    let out = '';
+    for (let at = 0; at < text.length;) {
+      let end = min(text.length, at + normalizeSlice);
+      const last = min(text.length, end + normalizeSlice);
+      while (end < text.length && !cutsBefore(text.charCodeAt(end))) {
+        if (++end === last && last < text.length)
+          throw new RangeError(`normalize: ${normalizeSlice} characters in a row, none of which a long text can be cut before`);
+      }
+      out += apply(normalize, text.slice(at, end), [form]);
+      at = end;
+    }
+    return out;
+  } }.normalize);
 
   // String.raw reads its template's raw strings in V8's own loop, by their
   // length: String.raw({raw: {length: 2**30}}) held its thread over 120 s.

@@ -1214,7 +1214,7 @@ const cases = {
   replacer: () => { const base = 'x'.repeat(20000), keys = [];
                     for (let i = 0; i < 4096; i++) keys.push(base + `${i}`.padStart(8, '0'));
                     return JSON.stringify({}, keys); },
-  locales: () => { const list = []; for (let i = 0; i < 2000; i++) list.push('en-x-a' + i);
+  locales: () => { const list = []; for (let i = 0; i < 1000; i++) list.push('en-x-a' + i);
                    return Array(4096).fill(1.5).toLocaleString(list); },
 };
 function Names() { return Object.keys(cases); }
@@ -1226,6 +1226,45 @@ function Small() {
 )J");
   each_case_stops(rt, "l", 3, {408, 507}, 3s);
   CHECK(rt.json("scripts.l.Small") == R"([["a","b","c"],["a","b"],1,"1.234,5,2","1,234.5",1048577])");
+}
+
+// Found by a third attack session: ICU was handed whole inputs, outside the
+// heap limit and the deadline. normalize('NFKD') of '\ufdfa'.repeat(2**26)
+// never ended (1-4.5 GB); a ListFormat of 2^31 characters took 5 GB and
+// aborted under an address-space limit; 2^20 locale tags took 11 s.
+TEST_CASE("normalize, Intl.ListFormat and long locale lists give ICU bounded pieces and keep their results") {
+  rt_test::Runtime rt({.heap_mb = 512});
+  rt.load("i", R"J(
+const tag = 'en-u-' + 'aa-bbbbbbbb-'.repeat(10) + 'x-' + 'abcdefgh-'.repeat(10) + 'z';
+const distinct = Array.from({length: 5000}, (_, i) => 'en-x-' + i.toString(36).padStart(4, 'a'));
+function error(f) { try { f(); return 'no error'; } catch (e) { return e.name + ': ' + e.message; } }
+function Refused() {
+  return [error(() => '\ufdfa'.repeat(2 ** 18 + 1).normalize('NFKD')),
+          error(() => 'x'.repeat(3e5).normalize('NFQ')),
+          error(() => new Intl.ListFormat('en').format(Array(64).fill('a'.repeat(2 ** 18 + 1)))),
+          error(() => new Intl.Collator(distinct)),
+          error(() => 'a'.localeCompare('b', distinct))];
+}
+function Same() {
+  const unit = 'e\u0301x\u0308\u0323a\ufb01 \u00c5\u0328\uac00\u11a8\u4e00\u0301\u1100\u1161 abc\uff9e';
+  const text = unit.repeat(30000), block = unit.repeat(1000);  // cut between units: safe in every form
+  return ['NFC', 'NFD', 'NFKC', 'NFKD'].map((form) => text.normalize(form) === block.normalize(form).repeat(30));
+}
+function Kept() {
+  const canonical = Intl.getCanonicalLocales(distinct);
+  return [canonical.length, canonical.slice(0, 3).join() === Intl.getCanonicalLocales(distinct.slice(0, 3)).join(),
+          Intl.getCanonicalLocales(Array(3000).fill(tag)).length, new Intl.Collator(Array(3000).fill('de-DE')).resolvedOptions().locale,
+          new Intl.ListFormat('en').format(['a', 'b', 'c']), new Intl.ListFormat('en').formatToParts(new Set(['x', 'y'])).length,
+          'x'.repeat(3e5).normalize() === 'x'.repeat(3e5)];
+}
+)J");
+  CHECK(rt.json("scripts.i.Refused") ==
+        R"(["RangeError: normalize: 65536 characters in a row, none of which a long text can be cut before",)"
+        R"("RangeError: The normalization form should be one of NFC, NFD, NFKC, NFKD.",)"
+        R"("RangeError: Intl.ListFormat: the items hold over 16777216 characters",)"
+        R"("RangeError: a list of over 1024 distinct locales","RangeError: a list of over 1024 distinct locales"])");
+  CHECK(rt.json("scripts.i.Same") == "[true,true,true,true]");
+  CHECK(rt.json("scripts.i.Kept") == R"([4964,true,1,"de","a, b, and c",3,true])");
 }
 
 TEST_CASE("key lists of a typed array or string with many elements stop at the deadline and list what V8 lists") {
