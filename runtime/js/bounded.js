@@ -960,6 +960,24 @@
     return out;
   } }.normalize);
 
+  // toUpperCase maps in ICU, whole: '\u0390'.repeat(2**26) (three
+  // characters each) took 7 s past the deadline. Upper-casing without a
+  // locale looks at no context, so a long text goes a slice at a time.
+  const toUpperCase = String.prototype.toUpperCase;
+  replace(String.prototype, 'toUpperCase', { toUpperCase() {
+    if (this === null || this === undefined) return apply(toUpperCase, this, []);
+    const text = `${this}`;
+    if (text.length <= 4 * normalizeSlice) return apply(toUpperCase, text, []);
+    let out = '';
+    for (let at = 0; at < text.length;) {
+      let end = min(text.length, at + normalizeSlice);
+      if ((text.charCodeAt(end - 1) & 0xfc00) === 0xd800) end++;  // a surrogate pair stays whole
+      out += apply(toUpperCase, text.slice(at, end), []);
+      at = end;
+    }
+    return out;
+  } }.toUpperCase);
+
   // String.raw reads its template's raw strings in V8's own loop, by their
   // length: String.raw({raw: {length: 2**30}}) held its thread over 120 s.
   // Anything but a short array of them is read here.

@@ -1257,6 +1257,13 @@ function Kept() {
           new Intl.ListFormat('en').format(['a', 'b', 'c']), new Intl.ListFormat('en').formatToParts(new Set(['x', 'y'])).length,
           'x'.repeat(3e5).normalize() === 'x'.repeat(3e5)];
 }
+function Upper() {  // a long text is upper-cased in slices: pairs and expansions across their cuts
+  const n = 2 ** 17 + 3;
+  return ['\u0390'.repeat(2 * n).toUpperCase() === '\u0399\u0308\u0301'.repeat(2 * n),
+          ('a' + '\ud801\udc28'.repeat(n)).toUpperCase() === 'A' + '\ud801\udc00'.repeat(n),
+          ('\u00df'.repeat(n) + 'x'.repeat(n)).toUpperCase() === 'SS'.repeat(n) + 'X'.repeat(n),
+          'abc'.toUpperCase(), String.prototype.toUpperCase.call(12)];
+}
 )J");
   CHECK(rt.json("scripts.i.Refused") ==
         R"(["RangeError: normalize: 65536 characters in a row, none of which a long text can be cut before",)"
@@ -1265,6 +1272,7 @@ function Kept() {
         R"("RangeError: a list of over 1024 distinct locales","RangeError: a list of over 1024 distinct locales"])");
   CHECK(rt.json("scripts.i.Same") == "[true,true,true,true]");
   CHECK(rt.json("scripts.i.Kept") == R"([4964,true,1,"de","a, b, and c",3,true])");
+  CHECK(rt.json("scripts.i.Upper") == R"([true,true,true,"ABC","12"])");
 }
 
 TEST_CASE("key lists of a typed array or string with many elements stop at the deadline and list what V8 lists") {
