@@ -26,8 +26,8 @@ namespace {
 // default is 0666 and a perm argument still gives the bits gou would.
 constexpr mode_t kDefaultFilePerm = 0666;
 constexpr mode_t kDefaultDirPerm = 0777;  // gou's os.ModePerm
-constexpr size_t kMaxGlobSegment = 4096;
 constexpr int kMaxDepth = 256;            // Copy, ReadDir and RemoveAll recursion (link loops, stack)
+constexpr size_t kMaxGlobSegment = 4096;  // fnmatch's time grows with the pattern, for every entry
 constexpr size_t kChunk = size_t{1} << 20;
 
 // One call: its scope, root, configuration and arguments.
@@ -730,9 +730,9 @@ const Method kMethods[] = {
        const RelPath pattern = c.path_arg(0, "pattern");
        for (const std::string& part : pattern.parts) {  // as Go's filepath.Glob, before any match
          if (!gopath::well_formed(part)) c.s.fail_path(400, pattern.text, "is not a valid pattern (syntax error in pattern)");
-         // A name has at most 255 bytes; fnmatch's time grows with the pattern for every entry.
-         if (part.size() > kMaxGlobSegment)
-           c.s.fail_path(400, pattern.text, "is not a valid pattern (a component longer than 4096 bytes)");
+         if (part.size() > kMaxGlobSegment)  // a name has at most 255 bytes
+           c.s.fail_path(400, pattern.text, "is not a valid pattern (a component longer than " +
+                                                std::to_string(kMaxGlobSegment) + " bytes)");
        }
        std::vector<std::string> out;
        glob_from(c, RelPath{}, pattern.parts, 0, out);

@@ -850,8 +850,10 @@
       for (let k = 0; k < length; k += maxLocales) {
         const slice = [];
         for (let i = k; i < min(length, k + maxLocales); i++) if (i in o) slice.push(o[i]);
-        for (const tag of apply(getCanonicalLocales, Intl, [slice]))
-          if (!seen.has(tag)) seen.add(tag), out.push(tag);
+        for (const tag of apply(getCanonicalLocales, Intl, [slice])) {
+          if (!seen.has(tag)) out.push(tag);
+          seen.add(tag);
+        }
       }
       return out;
     };
@@ -932,51 +934,41 @@
     }
   }
 
-  // String.prototype.normalize hands ICU the whole string: the NFKD of
+  // normalize and toUpperCase hand ICU the whole string: the NFKD of
   // '\ufdfa'.repeat(2**26) (18 characters each) grew 1-4.5 GB and never
-  // ended. A long string is normalized a slice at a time, each cut before a
-  // character no normal form joins to what precedes it (below U+00A0, CJK
-  // ideographs, Hangul syllables); a text with none in 65,536 characters
-  // is a RangeError.
-  const normalize = String.prototype.normalize, normalizeSlice = 1 << 16;
-  const cutsBefore = (c) => c < 0xa0 || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7a3);
-  replace(String.prototype, 'normalize', { normalize(...args) {
-    if (this === null || this === undefined) return apply(normalize, this, args);
-    const text = `${this}`;
-    if (text.length <= 4 * normalizeSlice) return apply(normalize, text, args);
-    const form = args[0] === undefined ? 'NFC' : `${args[0]}`;
-    apply(normalize, '', [form]);  // V8's RangeError for a form it does not know
-    let out = '';
-    for (let at = 0; at < text.length;) {
-      let end = min(text.length, at + normalizeSlice);
-      const last = min(text.length, end + normalizeSlice);
-      while (end < text.length && !cutsBefore(text.charCodeAt(end))) {
-        if (++end === last && last < text.length)
-          throw new RangeError(`normalize: ${normalizeSlice} characters in a row, none of which a long text can be cut before`);
+  // ended; the upper case of '\u0390'.repeat(2**26) (three each) took 7 s
+  // past the deadline. A text of over 4 slices goes a slice at a time, cut
+  // where the result does not change: cutAt(text, end) moves a cut forward.
+  const textSlice = 1 << 16;
+  const bySlices = (name, native, arity, cutAt) => {  // arity: 0, or 1 for one string
+    replace(String.prototype, name, { [name](...args) {
+      if (this === null || this === undefined) return apply(native, this, args);
+      const text = `${this}`;
+      if (text.length <= 4 * textSlice) return apply(native, text, args);
+      args = arity > 0 && args[0] !== undefined ? [`${args[0]}`] : [];  // read once
+      apply(native, '', args);  // V8's own error for an argument it refuses
+      let out = '';
+      for (let at = 0, end; at < text.length; at = end) {
+        end = cutAt(text, min(text.length, at + textSlice));
+        out += apply(native, text.slice(at, end), args);
       }
-      out += apply(normalize, text.slice(at, end), [form]);
-      at = end;
+      return out;
+    } }[name]);
+  };
+  // Normal forms: before a character none of them joins to what precedes it
+  // (below U+00A0, CJK ideographs, Hangul syllables), within a slice further.
+  const cutsBefore = (c) => c < 0xa0 || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7a3);
+  bySlices('normalize', String.prototype.normalize, 1, (text, end) => {
+    for (const last = min(text.length, end + textSlice); end < text.length; end++) {
+      if (cutsBefore(text.charCodeAt(end))) return end;
+      if (end + 1 === last && last < text.length)
+        throw new RangeError(`normalize: ${textSlice} characters in a row, none of which a long text can be cut before`);
     }
-    return out;
-  } }.normalize);
-
-  // toUpperCase maps in ICU, whole: '\u0390'.repeat(2**26) (three
-  // characters each) took 7 s past the deadline. Upper-casing without a
-  // locale looks at no context, so a long text goes a slice at a time.
-  const toUpperCase = String.prototype.toUpperCase;
-  replace(String.prototype, 'toUpperCase', { toUpperCase() {
-    if (this === null || this === undefined) return apply(toUpperCase, this, []);
-    const text = `${this}`;
-    if (text.length <= 4 * normalizeSlice) return apply(toUpperCase, text, []);
-    let out = '';
-    for (let at = 0; at < text.length;) {
-      let end = min(text.length, at + normalizeSlice);
-      if ((text.charCodeAt(end - 1) & 0xfc00) === 0xd800) end++;  // a surrogate pair stays whole
-      out += apply(toUpperCase, text.slice(at, end), []);
-      at = end;
-    }
-    return out;
-  } }.toUpperCase);
+    return end;
+  });
+  // Upper case without a locale looks at no context: anywhere but inside a surrogate pair.
+  bySlices('toUpperCase', String.prototype.toUpperCase, 0,
+           (text, end) => (text.charCodeAt(end - 1) & 0xfc00) === 0xd800 ? end + 1 : end);
 
   // String.raw reads its template's raw strings in V8's own loop, by their
   // length: String.raw({raw: {length: 2**30}}) held its thread over 120 s.

@@ -90,8 +90,7 @@ void encode_utf8(const v8::FunctionCallbackInfo<v8::Value>& info) {
         (3 * units > room && static_cast<size_t>(text->Utf8Length(isolate)) > room))
       throw Error(507, "the UTF-8 of a string of " + std::to_string(units) + " characters does not fit in the script heap",
                   PHOST_E_NO_MEMORY);
-    with_utf8(isolate, info[0].As<v8::String>(),
-              [&](std::string_view bytes) { info.GetReturnValue().Set(new_bytes(isolate, bytes)); });
+    with_utf8(isolate, text, [&](std::string_view bytes) { info.GetReturnValue().Set(new_bytes(isolate, bytes)); });
   });
 }
 
@@ -128,8 +127,8 @@ void base64_encode(const v8::FunctionCallbackInfo<v8::Value>& info) {
     if (!info[0]->IsString()) throw Error(400, "btoa(text): text must be a string", PHOST_E_INVALID_ARG);
     v8::Local<v8::String> text = info[0].As<v8::String>();
     // Refused before the copies no deadline can stop: the flattened text and
-    // at least its base64 must fit in the heap.
-    // Its UTF-8 has 1 to 3 bytes a unit: counted exactly when 3 may not fit.
+    // its base64 must fit in the heap (its UTF-8 has 1 to 3 bytes a unit:
+    // counted exactly when 3 may not fit).
     const size_t least = static_cast<size_t>(text->Length());
     const auto base64_fits = [&](size_t utf8) { return string_fits(isolate, 4 * ((utf8 + 2) / 3)); };
     if (!string_fits(isolate, least) ||
