@@ -1,15 +1,18 @@
 // gou's script library: the globals gou installs in every context (log, time,
-// FS, http, Store, $L, All/Any/Race, Authorized, atob/btoa) and the web ones
+// FS, http, Store, $L, All/Any/Race, Authorized, Eval, Use, atob/btoa, the
+// __yao_data a call shares) and the web ones
 // scripts expect (TextEncoder/TextDecoder, structuredClone, queueMicrotask).
 // Every capability is a call of a named process (log.Info, time.Sleep,
 // fs.<name>.*, stores.<name>.*, http.*, lang.Translate), so an application can
 // see, replace or deny each one with its process rules.
 //
 // Evaluated once per context, before the context is hardened, as a function of
-// the bridge's Process and the runtime's natives; returns the globals to define.
+// the bridge's Process and the runtime's natives; returns the globals to define
+// (a getter there is defined as one).
 (function (Process, natives) {
   'use strict';
   const { defineProperty, freeze } = Object;
+  const apply = Reflect.apply;
   const isArray = Array.isArray;
   const stringify = JSON.stringify;
 
@@ -211,6 +214,42 @@
     return subject === undefined ? null : subject;
   };
 
+  // ---- gou's Eval and Use --------------------------------------------------
+  // Eval(source, ...args): gou turns each `function name(params) {` into an
+  // arrow function, evaluates the source at global scope (indirect eval, with
+  // eval's own limits) and calls the function it gives with args.
+  const evalGlobal = eval;
+  const functionHead = /function\s+\w+\s*\(([^)]*)\)\s*\{/g;
+  const Eval = function Eval(source, ...args) {
+    const where = 'Eval(source, ...args)';
+    if (arguments.length < 1) throw fail(where, 'missing parameters');
+    if (typeof source !== 'string') throw fail(where, 'the first parameter should be a string');
+    // A source eval refuses goes to it as it is: the rewrite is not spent on it.
+    const fn = evalGlobal(source.length > natives.maxEvalSource ? source : source.replace(functionHead, '($1) => {'));
+    if (typeof fn !== 'function') throw fail(where, 'the source must evaluate to a function');
+    return fn(...args);
+  };
+
+  // Use(Constructor, ...args, callback): callback(new Constructor(...args)),
+  // then the instance's __release(), whatever the callback did. A failure of
+  // __release is ignored, as in gou; the callback's own error goes on as is.
+  const Use = function Use(Constructor, ...rest) {
+    const where = 'Use(Constructor, ...args, callback)';
+    if (rest.length < 1) throw fail(where, 'needs at least a constructor and a callback');
+    if (typeof Constructor !== 'function') throw fail(where, 'the first argument must be a constructor');
+    const callback = rest[rest.length - 1];
+    if (typeof callback !== 'function') throw fail(where, 'the last argument must be a callback function');
+    const instance = new Constructor(...rest.slice(0, -1));
+    try {
+      return callback(instance);
+    } finally {
+      try {
+        const release = instance.__release;
+        if (typeof release === 'function') apply(release, instance, []);
+      } catch {}
+    }
+  };
+
   // ---- gou's atob/btoa: base64 of a string's UTF-8 --------------------------------
   const btoa = function btoa(text) {
     if (arguments.length < 1) throw fail('btoa(text)', 'text is missing');
@@ -283,7 +322,17 @@
   };
 
   return {
-    log, time, FS, Store, http, $L, All, Any, Race, Authorized, atob, btoa,
+    log, time, FS, Store, http, $L, All, Any, Race, Authorized, Eval, Use, atob, btoa,
     TextEncoder, TextDecoder, structuredClone, queueMicrotask,
+    // gou's share data, read-only here (gou trusted whatever a script wrote in
+    // it): a fresh object per read, undefined outside a call. No script is root.
+    get __yao_data() {
+      const sid = Context.sid;
+      if (sid === undefined) return undefined;
+      const data = { SID: sid, ROOT: false, DATA: Context.global, ISO: '' };
+      const subject = Context.authorized;
+      if (subject !== null && subject !== undefined) data.AUTHORIZED = subject;
+      return data;
+    },
   };
 })

@@ -318,6 +318,9 @@ void install_gou_globals(v8::Local<v8::Context> context, v8::Local<v8::Value> pr
         !natives->CreateDataProperty(context, v8_string(isolate, name), f).FromMaybe(false))
       throw failed(name);
   }
+  if (!natives->CreateDataProperty(context, v8_string(isolate, "maxEvalSource"), v8::Integer::New(isolate, Bridge::kMaxEvalSource))
+           .FromMaybe(false))
+    throw failed("maxEvalSource");
 
   static EmbeddedSource embedded(phost_globals_js, phost_globals_js_size);
   v8::Local<v8::String> source;
@@ -334,11 +337,24 @@ void install_gou_globals(v8::Local<v8::Context> context, v8::Local<v8::Value> pr
   constexpr auto kFixed = static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontDelete);
   v8::Local<v8::Array> names;
   if (!made.As<v8::Object>()->GetOwnPropertyNames(context).ToLocal(&names)) throw failed("globals");
+  const v8::Local<v8::String> get = v8_string(isolate, "get");
   for (uint32_t i = 0; i < names->Length(); ++i) {
-    v8::Local<v8::Value> name, value;
-    if (!names->Get(context, i).ToLocal(&name) || !made.As<v8::Object>()->Get(context, name).ToLocal(&value) ||
-        !context->Global()->DefineOwnProperty(context, name.As<v8::String>(), value, kFixed).FromMaybe(false))
+    v8::Local<v8::Value> name, descriptor, getter, value;
+    if (!names->Get(context, i).ToLocal(&name) ||
+        !made.As<v8::Object>()->GetOwnPropertyDescriptor(context, name.As<v8::String>()).ToLocal(&descriptor) ||
+        !descriptor.As<v8::Object>()->Get(context, get).ToLocal(&getter))
       throw failed("defining a global");
+    bool defined;
+    if (getter->IsFunction()) {  // enumerable, not configurable, no setter
+      v8::PropertyDescriptor accessor(getter, v8::Undefined(isolate));
+      accessor.set_enumerable(true);
+      accessor.set_configurable(false);
+      defined = context->Global()->DefineProperty(context, name.As<v8::String>(), accessor).FromMaybe(false);
+    } else {
+      defined = made.As<v8::Object>()->Get(context, name).ToLocal(&value) &&
+                context->Global()->DefineOwnProperty(context, name.As<v8::String>(), value, kFixed).FromMaybe(false);
+    }
+    if (!defined) throw failed("defining a global");
   }
 }
 

@@ -154,6 +154,14 @@ declare function Any(tasks: PhostTask[]): PhostTaskResult[];
 declare function Race(tasks: PhostTask[]): PhostTaskResult[];
 /** The current call's authorized subject, or null. */
 declare function Authorized(): any;
+/** gou's share data of the current call (read-only; undefined outside a call). */
+declare const __yao_data:
+  | { SID: string; ROOT: boolean; DATA: Record<string, any>; ISO: string; AUTHORIZED?: any }
+  | undefined;
+/** Evaluates source (a function, `function name(...) {...}` or an arrow) and calls it with args. */
+declare function Eval(source: string, ...args: any[]): any;
+/** callback(new Constructor(...args)), then the instance's __release(), also when callback throws. */
+declare function Use(Constructor: new (...args: any[]) => any, ...argsAndCallback: any[]): any;
 /** gou's: base64 of the UTF-8 of text, and back. */
 declare function btoa(text: string): string;
 declare function atob(data: string): string;

@@ -513,6 +513,78 @@ TEST_CASE("queueMicrotask runs its callback within the call") {
   CHECK(rt.error_of("scripts.q.Bad").message.find("TypeError") != std::string::npos);
 }
 
+TEST_CASE("__yao_data is gou's share data of the call, and read-only") {
+  rt_test::Runtime rt;
+  rt.load("d", "function Main() { return __yao_data; }\n"
+               "function Write() { __yao_data = 1; __yao_data.SID = 'x'; return __yao_data.SID; }\n"
+               "function Strict() { 'use strict'; __yao_data = 1; }");
+  CHECK(rt.json("scripts.d.Main") == R"({"SID":"","ROOT":false,"DATA":{},"ISO":""})");
+  phost::CallOptions options;
+  options.session = "S-1";
+  phost::Value global = phost::Value::from_json(R"({"name":"alice"})");
+  phost::Value subject = phost::Value::from_json(R"({"user_id":7})");
+  options.global = global;
+  options.subject = subject;
+  CHECK(rt.json("scripts.d.Main", phost::args(), options) ==
+        R"({"SID":"S-1","ROOT":false,"DATA":{"name":"alice"},"ISO":"","AUTHORIZED":{"user_id":7}})");
+  CHECK(rt.json("scripts.d.Write", phost::args(), options) == R"("S-1")");
+  const Failure strict = rt.error_of("scripts.d.Strict");
+  CHECK(strict.message.find("TypeError: Cannot set property __yao_data") != std::string::npos);
+}
+
+TEST_CASE("Eval calls the function its source declares, as gou rewrites it, with the call's data") {
+  rt_test::Runtime rt;
+  rt.load("e", "function Add() { return Eval('function add(a, b) { return a + b; }', 5, 3); }\n"
+               "function Greet() { return Eval(\"function greet(name) { return 'Hello, ' + name + '! ' + __yao_data.DATA.hello; }\", 'User'); }\n"
+               "function Arrow() { return Eval('(x) => x * 2', 21); }\n"
+               "function Scope() { var local = 1; return Eval('function f() { return typeof local; }'); }\n"
+               "function Value() { return Eval('1 + 1'); }\n"
+               "function Number() { return Eval(42); }\n"
+               "function None() { return Eval(); }\n"
+               "function Syntax() { return Eval('function ( {'); }\n"
+               "function Big() { return Eval('function f() { return 1 }' + ' '.repeat(2 ** 20)); }\n"
+               "function Throws() { try { Eval('function f() { throw new Exception(\"no\", 409) }'); } catch (e) { return [e.message, e.code]; } }");
+  CHECK(rt.json("scripts.e.Add") == "8");
+  phost::CallOptions options;
+  phost::Value global = phost::Value::from_json(R"({"hello":"world"})");
+  options.global = global;
+  CHECK(rt.json("scripts.e.Greet", phost::args(), options) == R"("Hello, User! world")");
+  CHECK(rt.json("scripts.e.Arrow") == "42");
+  CHECK(rt.json("scripts.e.Scope") == R"("undefined")");  // global scope, not the caller's
+  const Failure value = rt.error_of("scripts.e.Value");
+  CHECK(value.code == 400);
+  CHECK(value.message.find("Eval(source, ...args): the source must evaluate to a function") != std::string::npos);
+  const Failure number = rt.error_of("scripts.e.Number");
+  CHECK(number.code == 400);
+  CHECK(number.message.find("the first parameter should be a string") != std::string::npos);
+  CHECK(rt.error_of("scripts.e.None").message.find("Eval(source, ...args): missing parameters") != std::string::npos);
+  CHECK(rt.error_of("scripts.e.Syntax").message.find("SyntaxError") != std::string::npos);
+  CHECK(rt.error_of("scripts.e.Big").message.find("EvalError: eval and Function take at most 1048576 characters") !=
+        std::string::npos);
+  CHECK(rt.json("scripts.e.Throws") == R"(["no",409])");
+}
+
+TEST_CASE("Use releases its instance after the callback, also when the callback throws") {
+  rt_test::Runtime rt;
+  rt.load("u", "class R { constructor(a, b) { this.a = a; this.b = b; R.log.push('new ' + a + b); }\n"
+               "  __release() { R.log.push('released'); throw new Error('ignored'); } }\n"
+               "R.log = [];\n"
+               "function Ok() { R.log = []; const v = Use(R, 1, 2, (r) => r.a + r.b); return [v, R.log]; }\n"
+               "function Throws() { R.log = []; try { Use(R, 1, 2, () => { throw new Exception('boom', 418); }); }\n"
+               "  catch (e) { return [e.message, e.code, R.log]; } }\n"
+               "function Plain() { return Use(Object, (o) => typeof o); }\n"
+               "function NoCallback() { return Use(R, 1); }\n"
+               "function NotConstructor() { return Use(1, () => 1); }");
+  CHECK(rt.json("scripts.u.Ok") == R"([3,["new 12","released"]])");
+  CHECK(rt.json("scripts.u.Throws") == R"(["boom",418,["new 12","released"]])");
+  CHECK(rt.json("scripts.u.Plain") == R"("object")");
+  const Failure no_callback = rt.error_of("scripts.u.NoCallback");
+  CHECK(no_callback.code == 400);
+  CHECK(no_callback.message.find("the last argument must be a callback function") != std::string::npos);
+  CHECK(rt.error_of("scripts.u.NotConstructor").message.find("the first argument must be a constructor") !=
+        std::string::npos);
+}
+
 TEST_CASE("gou globals phost does not provide are a ReferenceError naming them") {
   rt_test::Runtime rt;
   rt.load("g", "function Main(name) { return eval(name); }\n"
@@ -524,8 +596,8 @@ TEST_CASE("gou globals phost does not provide are a ReferenceError naming them")
 
 TEST_CASE("globals minimal leaves only the bridge and registers no library processes") {
   rt_test::Runtime rt({.globals = "minimal"});
-  rt.load("m", "function Main() { return [typeof log, typeof time, typeof FS, typeof All, typeof Process, typeof console]; }");
-  CHECK(rt.json("scripts.m.Main") == R"(["undefined","undefined","undefined","undefined","function","object"])");
+  rt.load("m", "function Main() { return [typeof log, typeof time, typeof FS, typeof All, typeof Eval, typeof Process, typeof console]; }");
+  CHECK(rt.json("scripts.m.Main") == R"(["undefined","undefined","undefined","undefined","undefined","function","object"])");
   CHECK(rt.error_of("log.Info", phost::args("x")).code == 404);
 }
 

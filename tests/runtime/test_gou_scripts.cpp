@@ -156,11 +156,11 @@ TEST_CASE("an app's services/ folder: services.<id>.<Function>, the script __yao
 
 TEST_CASE("names imported from gou's type shims are the runtime's globals, even ones it does not have") {
   rt_test::Runtime rt;
-  rt.load("t", "import { Process, Query } from '@yaoapps/client';\nimport { log } from \"@yao/runtime\";\n"
-               "export function Main() { return [typeof Query, typeof log, Process('scripts.t.One')]; }\n"
+  rt.load("t", "import { Process, Query } from '@yaoapps/client';\nimport { log, Eval } from \"@yao/runtime\";\n"
+               "export function Main() { return [typeof Query, typeof log, typeof Eval, Process('scripts.t.One')]; }\n"
                "export function Use() { return new Query(); }\nfunction One() { return 1; }",
           "t.ts");
-  CHECK(rt.json("scripts.t.Main") == R"(["undefined","object",1])");
+  CHECK(rt.json("scripts.t.Main") == R"(["undefined","object","function",1])");
   const auto e = rt.error_of("scripts.t.Use");
   CHECK(e.message.find("ReferenceError: Query is not defined (at t.ts:4:") != std::string::npos);
 }
