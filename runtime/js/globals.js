@@ -1,10 +1,10 @@
 // gou's script library: the globals gou installs in every context (log, time,
-// FS, http, Store, $L, All/Any/Race, Authorized, Eval, Use, atob/btoa, the
-// __yao_data a call shares) and the web ones
-// scripts expect (TextEncoder/TextDecoder, structuredClone, queueMicrotask).
+// FS, http, Store, Query, $L, All/Any/Race, Authorized, Eval, Use, atob/btoa,
+// the __yao_data a call shares) and the web ones scripts expect
+// (TextEncoder/TextDecoder, structuredClone, queueMicrotask).
 // Every capability is a call of a named process (log.Info, time.Sleep,
-// fs.<name>.*, stores.<name>.*, http.*, lang.Translate), so an application can
-// see, replace or deny each one with its process rules.
+// fs.<name>.*, stores.<name>.*, query.<engine>.*, http.*, lang.Translate), so
+// an application can see, replace or deny each one with its process rules.
 //
 // Evaluated once per context, before the context is hardened, as a function of
 // the bridge's Process and the runtime's natives; returns the globals to define
@@ -125,7 +125,7 @@
     After(ms, process, ...args) { Process('time.After', ms, process, ...args); return null; },
   });
 
-  // ---- named resources: FS and Store -------------------------------------------
+  // ---- named resources: FS, Store and Query -----------------------------
   const resourceName = (where, name) => {
     if (typeof name !== 'string' || !/^[A-Za-z0-9_$-]{1,64}$/.test(name))
       throw fail(where, `name must be a string of 1 to 64 letters, digits, '_', '$' or '-', not ${plain(name)}`);
@@ -167,6 +167,16 @@
     }
   }, 'stores', ['Get', 'Set', 'Has', 'Del', 'GetDel', 'Len', 'Keys', 'Clear', 'Incr', 'Decr', 'Push', 'Pop', 'Pull',
                 'PullAll', 'AddToSet', 'ArrayLen', 'ArrayGet', 'ArraySet', 'ArraySlice', 'ArrayPage', 'ArrayAll']);
+
+  // new Query(engine = "default"): the application's query engine <engine>,
+  // reached as the processes query.<engine>.<Method>(dsl): phost has no
+  // database of its own, an application registers the engine it has.
+  const Query = methods(class Query {
+    constructor(engine = 'default') {
+      if (new.target === undefined) throw new TypeError("Class constructor Query cannot be invoked without 'new'");
+      defineProperty(this, 'name', { value: resourceName('new Query(engine)', engine), enumerable: true });
+    }
+  }, 'query', ['Get', 'First', 'Paginate', 'Run', 'Lint', 'Schema', 'Validate']);
 
   // ---- http --------------------------------------------------------------------
   const http = freeze({
@@ -322,7 +332,7 @@
   };
 
   return {
-    log, time, FS, Store, http, $L, All, Any, Race, Authorized, Eval, Use, atob, btoa,
+    log, time, FS, Store, Query, http, $L, All, Any, Race, Authorized, Eval, Use, atob, btoa,
     TextEncoder, TextDecoder, structuredClone, queueMicrotask,
     // gou's share data, read-only here (gou trusted whatever a script wrote in
     // it): a fresh object per read, undefined outside a call. No script is root.

@@ -482,7 +482,7 @@ ScriptFunction& ScriptCache::function(CompiledScript& c, std::string_view method
 constexpr const char* kRuntimeExports[] = {
     "Process", "Exception", "console", "Context", "log",  "time",       "FS",          "http",
     "Store",   "$L",        "All",     "Any",     "Race", "Authorized", "Eval",        "Use",  "atob", "btoa",
-    "TextEncoder", "TextDecoder", "structuredClone", "queueMicrotask"};
+    "TextEncoder", "TextDecoder", "structuredClone", "queueMicrotask", "Query"};
 
 v8::Local<v8::Module> ScriptCache::runtime_module() {
   if (!runtime_module_.IsEmpty()) return runtime_module_.Get(isolate_);

@@ -146,6 +146,14 @@ declare var http: PhostHttp;
 declare var FS: { new (name?: string): PhostFS; prototype: PhostFS };
 /** A store the store plugin's configuration names. */
 declare var Store: { new (name: string): PhostStore; prototype: PhostStore };
+/** The application's query engine (default "default"): each method calls query.<engine>.<Method>(dsl). */
+declare var Query: {
+  new (engine?: string): {
+    readonly name: string;
+    Get(dsl: any): any; First(dsl: any): any; Paginate(dsl: any): any; Run(dsl: any): any;
+    Lint(source: string): any; Schema(): any; Validate(dsl: any): any;
+  };
+};
 /** gou's i18n: "::Text" is translated by the application's lang.Translate process, if any. */
 declare function $L<T>(text: T): T;
 /** Runs every task in parallel and returns when all have ended; each result keeps its index. */

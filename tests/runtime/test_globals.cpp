@@ -253,6 +253,26 @@ TEST_CASE("FS methods call fs.<name>.<Method> with the script's arguments") {
   CHECK(rt.error_of("scripts.f.NoNew").message.find("without 'new'") != std::string::npos);
 }
 
+TEST_CASE("Query methods call query.<engine>.<Method>, and without an engine the 404 names the process") {
+  Opts o;
+  o.processes.push_back(echo_group("query"));
+  rt_test::Runtime rt(o);
+  rt.load("q", "function Main() { const q = new Query(); return [q.name, q.Get({select: ['id'], from: 'user'}), "
+               "new Query('Stats').Paginate({from: 'orders'}), q.Run({stmt: 'show version'})]; }\n"
+               "function Bad() { return new Query('a.b'); }");
+  CHECK(rt.json("scripts.q.Main") ==
+        R"(["default",{"name":"query.default.Get","args":[{"select":["id"],"from":"user"}]},)"
+        R"({"name":"query.stats.Paginate","args":[{"from":"orders"}]},)"
+        R"({"name":"query.default.Run","args":[{"stmt":"show version"}]}])");
+  CHECK(rt.error_of("scripts.q.Bad").message.find("new Query(engine)") != std::string::npos);
+
+  rt_test::Runtime bare;
+  bare.load("q", "function Main() { return new Query().First({from: 'user'}); }");
+  const Failure none = bare.error_of("scripts.q.Main");
+  CHECK(none.code == 404);
+  CHECK_MESSAGE(none.message.find("no process named 'query.default.first'") != std::string::npos, none.message);
+}
+
 TEST_CASE("FS over the fs plugin reads and writes under its root") {
   const auto root = rt_test::temp_dir("fs-root");
   Opts o;
@@ -588,9 +608,9 @@ TEST_CASE("Use releases its instance after the callback, also when the callback 
 TEST_CASE("gou globals phost does not provide are a ReferenceError naming them") {
   rt_test::Runtime rt;
   rt.load("g", "function Main(name) { return eval(name); }\n"
-               "function Q() { return new Query().Get({}); }\nfunction J() { return Job; }");
-  const Failure q = rt.error_of("scripts.g.Q");
-  CHECK(q.message.find("ReferenceError: Query is not defined") != std::string::npos);
+               "function P() { return new Plan('p'); }\nfunction J() { return Job; }");
+  const Failure p = rt.error_of("scripts.g.P");
+  CHECK(p.message.find("ReferenceError: Plan is not defined") != std::string::npos);
   CHECK(rt.error_of("scripts.g.J").message.find("ReferenceError: Job is not defined") != std::string::npos);
 }
 

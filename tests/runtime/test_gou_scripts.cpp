@@ -156,13 +156,13 @@ TEST_CASE("an app's services/ folder: services.<id>.<Function>, the script __yao
 
 TEST_CASE("names imported from gou's type shims are the runtime's globals, even ones it does not have") {
   rt_test::Runtime rt;
-  rt.load("t", "import { Process, Query } from '@yaoapps/client';\nimport { log, Eval } from \"@yao/runtime\";\n"
-               "export function Main() { return [typeof Query, typeof log, typeof Eval, Process('scripts.t.One')]; }\n"
-               "export function Use() { return new Query(); }\nfunction One() { return 1; }",
+  rt.load("t", "import { Process, Job } from '@yaoapps/client';\nimport { log, Eval } from \"@yao/runtime\";\n"
+               "export function Main() { return [typeof Job, typeof log, typeof Eval, Process('scripts.t.One')]; }\n"
+               "export function Use() { return new Job(); }\nfunction One() { return 1; }",
           "t.ts");
   CHECK(rt.json("scripts.t.Main") == R"(["undefined","object","function",1])");
   const auto e = rt.error_of("scripts.t.Use");
-  CHECK(e.message.find("ReferenceError: Query is not defined (at t.ts:4:") != std::string::npos);
+  CHECK(e.message.find("ReferenceError: Job is not defined (at t.ts:4:") != std::string::npos);
 }
 
 TEST_CASE("an error in the last lines is reported where the script has it, not in the epilogue") {

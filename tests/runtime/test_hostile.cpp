@@ -317,20 +317,20 @@ TEST_CASE("a var an indirect eval declares on the global object is gone before a
   // An indirect eval's var is defined on the global object itself, past the
   // interceptor that keeps undeclared names each script's own.
   rt.load("evil", "function Plant() {\n"
-                  "  (0, eval)('var token; var loot = []; var Query = function (sql) { loot.push(sql); return []; }');\n"
-                  "  return [typeof Query, Object.getOwnPropertyDescriptor(globalThis, 'token') !== undefined];\n"
+                  "  (0, eval)('var token; var loot = []; var Plan = function (sql) { loot.push(sql); return []; }');\n"
+                  "  return [typeof Plan, Object.getOwnPropertyDescriptor(globalThis, 'token') !== undefined];\n"
                   "}\n"
                   "function PlantAndCall() { Plant(); return Process('scripts.victim.Work', 'nested'); }\n"
-                  "function Read() { return [typeof token, typeof loot, typeof Query]; }");
+                  "function Read() { return [typeof token, typeof loot, typeof Plan]; }");
   rt.load("victim", "function Work(secret) {\n"
                     "  token = secret;\n"
-                    "  return [typeof Query === 'function' ? Query('select') : 'no Query', token];\n"
+                    "  return [typeof Plan === 'function' ? Plan('select') : 'no Plan', token];\n"
                     "}\n"
                     "function Mine() { return token; }\n"
                     "function Local() { eval('var x = 1'); return x; }");
   CHECK(rt.json("scripts.evil.Plant") == R"(["function",true])");
-  CHECK(rt.json("scripts.victim.Work", phost::args("s1")) == R"(["no Query","s1"])");
-  CHECK(rt.json("scripts.evil.PlantAndCall") == R"(["no Query","nested"])");
+  CHECK(rt.json("scripts.victim.Work", phost::args("s1")) == R"(["no Plan","s1"])");
+  CHECK(rt.json("scripts.evil.PlantAndCall") == R"(["no Plan","nested"])");
   CHECK(rt.json("scripts.evil.Read") == R"(["undefined","undefined","undefined"])");
   CHECK(rt.json("scripts.victim.Mine") == "\"nested\"");
   CHECK(rt.json("scripts.victim.Local") == "1");  // a direct eval's var stays the function's
@@ -377,7 +377,7 @@ TEST_CASE("a job one script queued reaches its own implicit globals only, whiche
 
 TEST_CASE("the global object's prototype, globalThis, indices and captureStackTrace are closed too") {
   rt_test::Runtime rt;
-  rt.load("evil", "function Proto() { Object.setPrototypeOf(globalThis, { Query: { Get() {} } }); }\n"
+  rt.load("evil", "function Proto() { Object.setPrototypeOf(globalThis, { Plan: { Get() {} } }); }\n"
                   "function Self() { 'use strict'; globalThis.globalThis = { Process: 'fake' }; }\n"
                   "function Index() { globalThis[0] = 'from evil'; }\n"
                   "function Stack() { Error.captureStackTrace(globalThis); }\n"
@@ -385,7 +385,7 @@ TEST_CASE("the global object's prototype, globalThis, indices and captureStackTr
   for (const char* name : {"scripts.evil.Proto", "scripts.evil.Self", "scripts.evil.Index", "scripts.evil.Stack"})
     CHECK_MESSAGE(rt.error_of(name).code == 500, name);
   CHECK(rt.json("scripts.evil.Mine") == "\"string\"");
-  rt.load("victim", "function Main() { return [typeof Query, globalThis.Process === Process, globalThis[0], typeof stack]; }");
+  rt.load("victim", "function Main() { return [typeof Plan, globalThis.Process === Process, globalThis[0], typeof stack]; }");
   CHECK(rt.json("scripts.victim.Main") == R"(["undefined",true,null,"undefined"])");
 }
 
@@ -394,15 +394,15 @@ TEST_CASE("what a script puts on the global object's own prototype no other scri
   rt.load("evil", "function Plant() {\n"
                   "  const p = Object.getPrototypeOf(globalThis);\n"
                   "  const tried = [];\n"
-                  "  try { p.Query = { Get() { return 'forged'; } }; } catch (e) { tried.push(e.name); }\n"
+                  "  try { p.Plan = { Get() { return 'forged'; } }; } catch (e) { tried.push(e.name); }\n"
                   "  try { Object.defineProperty(p, 'token', { set(v) {}, get() { return 'evil'; } }); }\n"
                   "  catch (e) { tried.push(e.name); }\n"
                   "  try { p.constructor.prototype.x = 1; } catch (e) { tried.push(e.name); }\n"
-                  "  return [Object.isFrozen(p), Object.isFrozen(p.constructor), tried, typeof p.Query, typeof p.x];\n"
+                  "  return [Object.isFrozen(p), Object.isFrozen(p.constructor), tried, typeof p.Plan, typeof p.x];\n"
                   "}\n");
   // Sloppy assignments fail silently; the definition throws.
   CHECK(rt.json("scripts.evil.Plant") == R"([true,true,["TypeError"],"undefined","undefined"])");
-  rt.load("victim", "function Main() { token = 'mine'; return [typeof Query, token]; }");
+  rt.load("victim", "function Main() { token = 'mine'; return [typeof Plan, token]; }");
   CHECK(rt.json("scripts.victim.Main") == R"(["undefined","mine"])");
 }
 
