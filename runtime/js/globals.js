@@ -229,7 +229,9 @@
   // arrow function, evaluates the source at global scope (indirect eval, with
   // eval's own limits) and calls the function it gives with args.
   const evalGlobal = eval;
-  const functionHead = /function\s+\w+\s*\(([^)]*)\)\s*\{/g;
+  // gou's pattern has [^)]* for the parameters; [^()]* keeps the search
+  // linear ('function a('.repeat(9e4) scanned to the end from every head).
+  const functionHead = /function\s+\w+\s*\(([^()]*)\)\s*\{/g;
   const Eval = function Eval(source, ...args) {
     const where = 'Eval(source, ...args)';
     if (arguments.length < 1) throw fail(where, 'missing parameters');

@@ -563,7 +563,8 @@ TEST_CASE("Eval calls the function its source declares, as gou rewrites it, with
                "function None() { return Eval(); }\n"
                "function Syntax() { return Eval('function ( {'); }\n"
                "function Big() { return Eval('function f() { return 1 }' + ' '.repeat(2 ** 20)); }\n"
-               "function Throws() { try { Eval('function f() { throw new Exception(\"no\", 409) }'); } catch (e) { return [e.message, e.code]; } }");
+               "function Throws() { try { Eval('function f() { throw new Exception(\"no\", 409) }'); } catch (e) { return [e.message, e.code]; } }\n"
+               "function Heads() { return Eval('function a('.repeat(95000)); }");
   CHECK(rt.json("scripts.e.Add") == "8");
   phost::CallOptions options;
   phost::Value global = phost::Value::from_json(R"({"hello":"world"})");
@@ -582,6 +583,12 @@ TEST_CASE("Eval calls the function its source declares, as gou rewrites it, with
   CHECK(rt.error_of("scripts.e.Big").message.find("EvalError: eval and Function take at most 1048576 characters") !=
         std::string::npos);
   CHECK(rt.json("scripts.e.Throws") == R"(["no",409])");
+  // The rewrite is linear: gou's pattern scanned to the end from each of these heads (minutes).
+  phost::CallOptions soon;
+  soon.timeout = std::chrono::milliseconds(5000);
+  const Failure heads = rt.error_of("scripts.e.Heads", phost::args(), soon);
+  CHECK_MESSAGE(heads.code == 500, heads.message);
+  CHECK_MESSAGE(heads.message.find("EvalError") != std::string::npos, heads.message);
 }
 
 TEST_CASE("Use releases its instance after the callback, also when the callback throws") {
