@@ -296,7 +296,7 @@ void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const st
         if (guard.outermost()) calls_.run_jobs(isolate_);
         if (bridge_state_.evaled) Bridge::drop_eval_globals(isolate_->GetCurrentContext(), bridge_state_);
         if (isolate_->IsExecutionTerminating()) stopped();
-        version->functions = exported_functions(c->ns.Get(isolate_));
+        version->functions = exported_functions(*c);
         return c;
       });
     } catch (const Error& e) {
@@ -310,23 +310,26 @@ void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const st
     if (!batch[i].error && compiled[i]) scripts_->adopt(std::move(compiled[i]));
 }
 
-std::vector<std::string> IsolateSlot::exported_functions(v8::Local<v8::Object> ns) {
+std::vector<std::string> IsolateSlot::exported_functions(const CompiledScript& c) {
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
-  v8::Local<v8::Array> keys;
   std::vector<std::string> functions;
-  if (!ns->GetOwnPropertyNames(context).ToLocal(&keys)) return functions;
   std::unordered_set<std::string> seen;
-  for (uint32_t k = 0; k < keys->Length(); ++k) {
-    // A namespace of many thousands is walked in C++, which no termination
-    // reaches: the deadline is looked at here.
-    if (timer_.reason() != StopReason::none || out_of_memory_) stopped();
-    v8::Local<v8::Value> key, value;
-    if (!keys->Get(context, k).ToLocal(&key) || !key->IsString() || !ns->Get(context, key).ToLocal(&value) ||
-        !callable_export(context, value))
-      continue;
-    std::string name = utf8(isolate_, key.As<v8::String>());
-    if (name.starts_with(kFunctionExportPrefix)) name.erase(0, kFunctionExportPrefix.size());
-    if (seen.insert(name).second) functions.push_back(std::move(name));
+  for (const v8::Global<v8::Object>* from : {&c.ns, &c.functions}) {
+    if (from->IsEmpty()) continue;
+    v8::Local<v8::Object> object = from->Get(isolate_);
+    v8::Local<v8::Array> keys;
+    if (!object->GetOwnPropertyNames(context).ToLocal(&keys)) continue;
+    for (uint32_t k = 0; k < keys->Length(); ++k) {
+      // A namespace of many thousands is walked in C++, which no termination
+      // reaches: the deadline is looked at here.
+      if (timer_.reason() != StopReason::none || out_of_memory_) stopped();
+      v8::Local<v8::Value> key, value;
+      if (!keys->Get(context, k).ToLocal(&key) || !key->IsString() || !object->Get(context, key).ToLocal(&value) ||
+          !callable_export(context, value))
+        continue;
+      std::string name = utf8(isolate_, key.As<v8::String>());
+      if (seen.insert(name).second) functions.push_back(std::move(name));
+    }
   }
   return functions;
 }

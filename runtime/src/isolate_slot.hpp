@@ -94,8 +94,9 @@ private:
   // A small buffer V8 could not do without was given past the heap limit.
   static void buffers_over_limit(void* data) noexcept;
   bool over_heap_limit();
-  // The callable functions a loaded script's namespace exposes, in order.
-  std::vector<std::string> exported_functions(v8::Local<v8::Object> ns);
+  // The callable functions of a loaded script, in order: its namespace's,
+  // then a module's others.
+  std::vector<std::string> exported_functions(const CompiledScript& c);
 
   const Services& services_;
   unsigned index_;

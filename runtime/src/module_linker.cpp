@@ -182,13 +182,33 @@ std::string json_module_path(std::string_view importer_file, std::string_view sp
 ModuleLinker::ModuleLinker(v8::Isolate* isolate, Find find, std::vector<ImportAlias> aliases)
     : isolate_(isolate), find_(std::move(find)), aliases_(std::move(aliases)) {
   isolate_->SetData(kLinkerSlot, this);
+  isolate_->SetHostInitializeImportMetaObjectCallback(&ModuleLinker::init_meta);
 }
 
 ModuleLinker::~ModuleLinker() { isolate_->SetData(kLinkerSlot, nullptr); }
 
 void ModuleLinker::add(v8::Local<v8::Module> module, const std::string& id) { ids_[module->ScriptId()] = id; }
 
-void ModuleLinker::forget(int module_script_id) { ids_.erase(module_script_id); }
+void ModuleLinker::forget(int module_script_id) {
+  ids_.erase(module_script_id);
+  functions_.erase(module_script_id);
+}
+
+v8::Local<v8::Object> ModuleLinker::functions(v8::Local<v8::Module> module) const {
+  const auto it = functions_.find(module->ScriptId());
+  return it == functions_.end() ? v8::Local<v8::Object>() : it->second.Get(isolate_);
+}
+
+// import.meta is the module's own: no other module reaches its functions.
+void ModuleLinker::init_meta(v8::Local<v8::Context> context, v8::Local<v8::Module> module, v8::Local<v8::Object> meta) {
+  v8::Isolate* isolate = context->GetIsolate();
+  auto* self = static_cast<ModuleLinker*>(isolate->GetData(kLinkerSlot));
+  if (!self) return;
+  v8::Local<v8::Object> functions = v8::Object::New(isolate, v8::Null(isolate), nullptr, nullptr, 0);
+  constexpr auto kFixed = static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontEnum | v8::DontDelete);
+  if (meta->DefineOwnProperty(context, v8_string(isolate, kModuleFunctions), functions, kFixed).FromMaybe(false))
+    self->functions_[module->ScriptId()].Reset(isolate, functions);
+}
 
 bool ModuleLinker::instantiate(v8::Local<v8::Context> context, v8::Local<v8::Module> module) {
   return module->InstantiateModule(context, &ModuleLinker::resolve).FromMaybe(false);

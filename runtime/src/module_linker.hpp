@@ -7,6 +7,8 @@
 #include "options.hpp"
 
 #include <v8-context.h>
+#include <v8-object.h>
+#include <v8-persistent-handle.h>
 #include <v8-script.h>
 
 #include <filesystem>
@@ -22,6 +24,11 @@ namespace phost::v8rt {
 // (`@yao/runtime`, `@yao/*`, `@yaoapp/*`, `@gou`, relative paths ending in
 // `/yao` or `/gou`): it exports the runtime's globals.
 inline constexpr std::string_view kRuntimeModuleId = "@yao/runtime";
+
+// The object on a module's import.meta that its epilogue (source_prep.hpp)
+// fills with every top-level function: callable by name, exported or not,
+// and never part of the namespace other modules import.
+inline constexpr const char* kModuleFunctions = "__phost_functions__";
 
 // Whether specifier is one of gou's type-shim imports (@yao/*, @yaoapp/*,
 // @yaoapps/*, @gou, .../yao, .../gou), whose names are the runtime's globals.
@@ -61,17 +68,23 @@ public:
   void add(v8::Local<v8::Module> module, const std::string& id);
   void forget(int module_script_id);
 
+  // The kModuleFunctions object of a module whose code read import.meta
+  // (its epilogue does when it has functions); empty otherwise.
+  v8::Local<v8::Object> functions(v8::Local<v8::Module> module) const;
+
   // Links module and what it imports; false with an exception pending.
   bool instantiate(v8::Local<v8::Context> context, v8::Local<v8::Module> module);
 
 private:
   static v8::MaybeLocal<v8::Module> resolve(v8::Local<v8::Context> context, v8::Local<v8::String> specifier,
                                             v8::Local<v8::FixedArray> assertions, v8::Local<v8::Module> referrer);
+  static void init_meta(v8::Local<v8::Context> context, v8::Local<v8::Module> module, v8::Local<v8::Object> meta);
 
   v8::Isolate* isolate_;
   Find find_;
   std::vector<ImportAlias> aliases_;
   std::unordered_map<int, std::string> ids_;  // V8 script id of a module -> script id
+  std::unordered_map<int, v8::Global<v8::Object>> functions_;  // V8 script id -> its kModuleFunctions
 };
 
 }  // namespace phost::v8rt

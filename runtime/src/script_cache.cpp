@@ -324,7 +324,11 @@ void ScriptCache::evaluate_module(CompiledScript& c) {
     isolate_->ThrowException(module->GetException());
     throw failed("evaluating module '" + id + "'");
   }
-  if (c.ns.IsEmpty()) c.ns.Reset(isolate_, module->GetModuleNamespace().As<v8::Object>());
+  if (c.ns.IsEmpty()) {
+    c.ns.Reset(isolate_, module->GetModuleNamespace().As<v8::Object>());
+    if (v8::Local<v8::Object> functions = linker_.functions(module); !functions.IsEmpty())
+      c.functions.Reset(isolate_, functions);
+  }
 }
 
 // " (at file:line:col)" of the first quoted occurrence of specifier in the
@@ -464,10 +468,9 @@ ScriptFunction& ScriptCache::function(CompiledScript& c, std::string_view method
     if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
     throw errors_.translate(context, try_catch, "looking up " + std::string(method));
   }
-  if (!found->IsFunction() && !c.module.IsEmpty() && !std::string_view(method).starts_with(kFunctionExportPrefix)) {
+  if (!found->IsFunction() && !c.functions.IsEmpty()) {
     // gou: every top-level function of a module is callable, exported or not.
-    const std::string hidden = std::string(kFunctionExportPrefix) + std::string(method);
-    if (!c.ns.Get(isolate_)->Get(context, v8_string(isolate_, hidden)).ToLocal(&found)) {
+    if (!c.functions.Get(isolate_)->Get(context, v8_string(isolate_, method)).ToLocal(&found)) {
       if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
       throw errors_.translate(context, try_catch, "looking up " + std::string(method));
     }

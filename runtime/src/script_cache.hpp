@@ -52,6 +52,7 @@ struct ScriptFunction {
 struct CompiledScript {
   ScriptRef script;
   v8::Global<v8::Object> ns;
+  v8::Global<v8::Object> functions;  // modules: every top-level function (ModuleLinker::functions)
   v8::Global<v8::Module> module;
   int module_id = 0;               // V8's script id of the module
   std::vector<ScriptRef> imports;  // modules: the versions it linked against

@@ -51,14 +51,12 @@ bool ascii_identifier(std::string_view name) {
   return !(name[0] >= '0' && name[0] <= '9');
 }
 
+// Binds nothing: a function may have any name the module does not use twice.
 std::string module_epilogue(const std::vector<std::string>& functions) {
   if (functions.empty()) return {};
-  std::string out = "\nexport {";
-  for (size_t i = 0; i < functions.size(); ++i) {
-    out += i ? ", " : " ";
-    out += functions[i] + " as " + std::string(kFunctionExportPrefix) + functions[i];
-  }
-  return out + " };";
+  std::string out = "\n";
+  for (const std::string& f : functions) out += "import.meta." + std::string(kModuleFunctions) + "." + f + " = " + f + ";";
+  return out;
 }
 
 // The byte offset of 1-based line:column (UTF-16 units) in text, or npos.
@@ -101,7 +99,11 @@ void drop_shim_imports(std::string& js, const std::vector<ScanResult::Import>& i
 
 PreparedSource SourcePrep::prepare(std::string_view source, std::string_view file, Transpiler::Deadline deadline) {
   const bool typescript = file.ends_with(".ts");
-  std::string keyed(file.ends_with(".ts") ? "ts\n" : "js\n");
+  // Keyed by the form of what is made too: what an older phost kept in a
+  // cache_dir (another epilogue) is not read for this one.
+  constexpr std::string_view kForm = "2";
+  std::string keyed(kForm);
+  keyed += typescript ? " ts\n" : " js\n";
   keyed += source;
   const CacheKey key = CodeCache::key(keyed, 'p');
   PreparedSource prepared;

@@ -5,7 +5,8 @@
 // them callable, exported or not, as gou does:
 //  - a classic script is compiled as a function body whose epilogue returns
 //    a namespace object of its functions (with a token it is given);
-//  - an ES module gets `export { f as __phost_fn$f, ... }`.
+//  - an ES module puts each of them on its import.meta's kModuleFunctions
+//    object (module_linker.hpp), outside the namespace its importers see.
 // Results are cached by SHA-256 in the code cache (memory and cache_dir), so
 // a restart neither transpiles nor parses again.
 #pragma once
@@ -20,8 +21,6 @@
 namespace phost::v8rt {
 
 inline constexpr const char* kTokenParam = "__phost_token__";
-// A module's functions are exported under this prefix too.
-inline constexpr std::string_view kFunctionExportPrefix = "__phost_fn$";
 
 struct PreparedSource {
   bool module = false;

@@ -39,8 +39,17 @@ TEST_CASE("every top-level function of a module is a process, exported or not") 
   CHECK(rt.json("scripts.m.Later") == "\"later\"");
   CHECK(rt.json("scripts.m.Named") == "\"d\"");
   const std::string scripts = rt.json("runtime.scripts");
-  CHECK(scripts.find(R"("helper")") != std::string::npos);
-  CHECK(scripts.find("__phost_fn") == std::string::npos);
+  CHECK_MESSAGE(scripts.find(R"("functions":["Main","default","helper","Later","Named"])") != std::string::npos, scripts);
+  // Importers see the module's exports and nothing else; its other
+  // functions are on its own import.meta, which no other module reaches.
+  rt.load("user", "import * as m from './m';\n"
+                  "export function Keys() { return Object.keys(m); }\n"
+                  "export function Meta() { return [typeof import.meta.__phost_functions__, typeof m.helper]; }\n"
+                  "export function Forge() { import.meta.__phost_functions__.helper = () => 'forged'; return 1; }");
+  CHECK(rt.json("scripts.user.Keys") == R"(["Main","default"])");
+  CHECK(rt.json("scripts.user.Meta") == R"(["object","undefined"])");
+  CHECK(rt.json("scripts.user.Forge") == "1");
+  CHECK(rt.json("scripts.m.helper", phost::args(4)) == "8");
 }
 
 TEST_CASE("a regex after ) or braces in template literals cannot hide a function") {
