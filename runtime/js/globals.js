@@ -226,9 +226,9 @@
 
   // ---- gou's Eval and Use --------------------------------------------------
   // Eval(source, ...args): gou turns each `function name(params) {` into an
-  // arrow function, evaluates the source at global scope (indirect eval, with
-  // eval's own limits) and calls the function it gives with args.
-  const evalGlobal = eval;
+  // arrow function, evaluates the source (with eval's own limits) and calls
+  // the function it gives with args. What the source declares stays its own
+  // (gou put it on the global object every script shares).
   // gou's pattern has [^)]* for the parameters; [^()]* keeps the search
   // linear ('function a('.repeat(9e4) scanned to the end from every head).
   const functionHead = /function\s+\w+\s*\(([^()]*)\)\s*\{/g;
@@ -237,7 +237,7 @@
     if (arguments.length < 1) throw fail(where, 'missing parameters');
     if (typeof source !== 'string') throw fail(where, 'the first parameter should be a string');
     // A source eval refuses goes to it as it is: the rewrite is not spent on it.
-    const fn = evalGlobal(source.length > natives.maxEvalSource ? source : source.replace(functionHead, '($1) => {'));
+    const fn = natives.evalLocal(source.length > natives.maxEvalSource ? source : source.replace(functionHead, '($1) => {'));
     if (typeof fn !== 'function') throw fail(where, 'the source must evaluate to a function');
     return fn(...args);
   };

@@ -322,11 +322,21 @@ void install_gou_globals(v8::Local<v8::Context> context, v8::Local<v8::Value> pr
            .FromMaybe(false))
     throw failed("maxEvalSource");
 
+  v8::ScriptOrigin origin(isolate, v8_string(isolate, kGlobalsFile));
+  v8::Local<v8::Script> script;
+  // Eval's: a direct eval in a sloppy function of its own, so what a source
+  // declares lives in that call's scope, never on the shared global object,
+  // and the source sees no binding of globals.js.
+  v8::Local<v8::Value> eval_local;
+  if (!v8::Script::Compile(context, v8_string(isolate, "(function (source) { return eval(source); })"), &origin)
+           .ToLocal(&script) ||
+      !script->Run(context).ToLocal(&eval_local) ||
+      !natives->CreateDataProperty(context, v8_string(isolate, "evalLocal"), eval_local).FromMaybe(false))
+    throw failed("evalLocal");
+
   static EmbeddedSource embedded(phost_globals_js, phost_globals_js_size);
   v8::Local<v8::String> source;
   if (!embedded.string(isolate).ToLocal(&source)) throw failed("source");
-  v8::ScriptOrigin origin(isolate, v8_string(isolate, kGlobalsFile));
-  v8::Local<v8::Script> script;
   v8::Local<v8::Value> factory, made;
   v8::Local<v8::Value> argv[] = {process, natives};
   if (!v8::Script::Compile(context, source, &origin).ToLocal(&script) || !script->Run(context).ToLocal(&factory) ||

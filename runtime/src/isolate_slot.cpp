@@ -160,18 +160,23 @@ Error IsolateSlot::stop_error(StopReason reason, const phost_call_ctx* ctx) cons
 // Runs body (which takes the guard) inside a DeadlineGuard. A stopped chain
 // fails with why it was stopped; the outermost guard drops any microtask a
 // failed call left behind, so that it never runs in the next caller's call.
+// A failed call's eval globals go at once, whichever guard: its caller may
+// catch the error and go on.
 template <class Body>
 auto IsolateSlot::guarded(phost_call_ctx* ctx, int64_t deadline_ns, Body&& body) {
   DeadlineGuard guard(timer_, deadline_ns, ctx);
   auto is_stopped = [this] {
     return timer_.reason() != StopReason::none || out_of_memory_ || isolate_->IsExecutionTerminating();
   };
-  auto drop_microtasks = [&] {
-    if (!guard.outermost()) return;
-    // A checkpoint while terminating clears the queue without running it.
-    if (!isolate_->IsExecutionTerminating()) isolate_->TerminateExecution();
-    isolate_->PerformMicrotaskCheckpoint();
-    isolate_->CancelTerminateExecution();
+  auto drop_leftovers = [&] {
+    if (guard.outermost()) {
+      // A checkpoint while terminating clears the queue without running it.
+      if (!isolate_->IsExecutionTerminating()) isolate_->TerminateExecution();
+      isolate_->PerformMicrotaskCheckpoint();
+      isolate_->CancelTerminateExecution();
+    }
+    if (bridge_state_.evaled && !isolate_->IsExecutionTerminating())
+      Bridge::drop_eval_globals(isolate_->GetCurrentContext(), bridge_state_);
   };
   try {
     auto result = body(guard);
@@ -180,13 +185,13 @@ auto IsolateSlot::guarded(phost_call_ctx* ctx, int64_t deadline_ns, Body&& body)
   } catch (const Error&) {
     const bool was_stopped = is_stopped();
     const StopReason reason = timer_.reason();
-    drop_microtasks();
+    drop_leftovers();
     if (was_stopped) throw stop_error(reason, ctx);
     throw;
   } catch (...) {
     const StopReason reason = timer_.reason();
     const bool was_stopped = is_stopped();
-    drop_microtasks();
+    drop_leftovers();
     if (was_stopped) throw stop_error(reason, ctx);
     throw;
   }
@@ -263,13 +268,16 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
       if (try_catch.HasCaught()) throw errors_->translate(context, try_catch, "converting the result");
       throw Error(e.code(), result_error(e.what()), e.status());
     }
+    // This call's eval globals go before the jobs left in the queue run: they
+    // may be another script's (a callee's promise callbacks).
+    if (bridge_state_.evaled) Bridge::drop_eval_globals(context, bridge_state_);
     // Jobs queued during this call (by getters, say) run inside it, with its context.
     if (guard.outermost()) {
       calls_.run_jobs(isolate_);
       if (over_heap_limit()) out_of_memory_ = true;  // the guard fails the call with 507
     }
     if (try_catch.HasCaught() && !isolate_->IsExecutionTerminating()) try_catch.Reset();
-    if (bridge_state_.evaled) Bridge::drop_eval_globals(context, bridge_state_);  // this call's
+    if (bridge_state_.evaled) Bridge::drop_eval_globals(context, bridge_state_);  // the jobs'
     return out;
   });
 }
@@ -292,6 +300,7 @@ void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const st
       compiled[i] = guarded(ctx, deadline_for(), [&](const DeadlineGuard& guard) {
         v8::HandleScope scope(isolate_);
         CallStack::Scope frame(calls_, {ctx, version->id, guard.deadline_ns()});
+        if (bridge_state_.evaled) Bridge::drop_eval_globals(isolate_->GetCurrentContext(), bridge_state_);
         CompiledRef c = scripts_->prepare(version);
         if (guard.outermost()) calls_.run_jobs(isolate_);
         if (bridge_state_.evaled) Bridge::drop_eval_globals(isolate_->GetCurrentContext(), bridge_state_);

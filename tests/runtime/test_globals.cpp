@@ -564,7 +564,11 @@ TEST_CASE("Eval calls the function its source declares, as gou rewrites it, with
                "function Syntax() { return Eval('function ( {'); }\n"
                "function Big() { return Eval('function f() { return 1 }' + ' '.repeat(2 ** 20)); }\n"
                "function Throws() { try { Eval('function f() { throw new Exception(\"no\", 409) }'); } catch (e) { return [e.message, e.code]; } }\n"
-               "function Heads() { return Eval('function a('.repeat(95000)); }");
+               "function Heads() { return Eval('function a('.repeat(95000)); }\n"
+               "function Counter() { const inc = Eval('var n = 0; function f() { return () => ++n; }'); inc(); inc();\n"
+               "  Process('scripts.peek.Main'); return [inc(), typeof n]; }\n"
+               "function Fails() { Eval('var secret = 1; function f() { throw new Error(\"no\"); }'); }");
+  rt.load("peek", "function Main() { return [typeof n, typeof secret]; }");
   CHECK(rt.json("scripts.e.Add") == "8");
   phost::CallOptions options;
   phost::Value global = phost::Value::from_json(R"({"hello":"world"})");
@@ -589,6 +593,10 @@ TEST_CASE("Eval calls the function its source declares, as gou rewrites it, with
   const Failure heads = rt.error_of("scripts.e.Heads", phost::args(), soon);
   CHECK_MESSAGE(heads.code == 500, heads.message);
   CHECK_MESSAGE(heads.message.find("EvalError") != std::string::npos, heads.message);
+  // What a source declares is its own: not a global, not lost in a nested call, not left by a failure.
+  CHECK(rt.json("scripts.e.Counter") == R"([3,"undefined"])");
+  CHECK(rt.error_of("scripts.e.Fails").code == 500);
+  CHECK(rt.json("scripts.peek.Main") == R"(["undefined","undefined"])");
 }
 
 TEST_CASE("Use releases its instance after the callback, also when the callback throws") {

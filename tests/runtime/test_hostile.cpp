@@ -336,6 +336,21 @@ TEST_CASE("a var an indirect eval declares on the global object is gone before a
   CHECK(rt.json("scripts.victim.Local") == "1");  // a direct eval's var stays the function's
 }
 
+TEST_CASE("a failed callee's eval globals are gone before its caller goes on, and its leftover jobs see none of the caller's") {
+  rt_test::Runtime rt;
+  rt.load("callee", "function Login(user, pw) { (0, eval)('var token = 1, password = 2'); throw new Error('bad password'); }\n"
+                    "const seen = [];\n"
+                    "function Queue() { Promise.resolve().then(() => Promise.resolve()).then(() => { seen.push(typeof globalThis.apiKey); });\n"
+                    "  return 1; }\n"
+                    "function Seen() { return seen; }");
+  rt.load("caller", "function Main() { try { Process('scripts.callee.Login', 'alice', 'hunter2'); } catch (e) {}\n"
+                    "  return [typeof token, typeof password]; }\n"
+                    "function Jobs() { Process('scripts.callee.Queue'); (0, eval)(\"var apiKey = 'secret'\"); return typeof apiKey; }");
+  CHECK(rt.json("scripts.caller.Main") == R"(["undefined","undefined"])");
+  CHECK(rt.json("scripts.caller.Jobs") == R"("string")");
+  CHECK(rt.json("scripts.callee.Seen") == R"(["undefined"])");
+}
+
 TEST_CASE("a job one script queued reaches its own implicit globals only, whichever call runs it") {
   rt_test::Runtime rt;
   // b's state: implicit globals of a sloppy script.
