@@ -18,8 +18,10 @@
 #include <v8-typed-array.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 extern const unsigned char phost_globals_js[];
@@ -219,6 +221,37 @@ void translate(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // [[process, args, timeout_s], ...] -> [{data, index[, error, code]}], every
 // task run to its end in parallel, as gou's All/Any/Race do.
+// Spends what value holds out of left as to_v8 will (an item each, the
+// bytes of strings and keys); false when it does not fit.
+bool spend(View value, ValueLimits& left) {
+  std::vector<View> pending{value};
+  auto take = [](size_t& from, size_t n) {
+    if (n > from) return false;
+    from -= n;
+    return true;
+  };
+  while (!pending.empty()) {
+    const View v = pending.back();
+    pending.pop_back();
+    if (!take(left.items, 1)) return false;
+    switch (v.kind()) {
+      case PHOST_STRING:
+      case PHOST_BYTES:
+        if (!take(left.bytes, v.as_string().size())) return false;
+        break;
+      case PHOST_ARRAY:
+      case PHOST_OBJECT:
+        for (size_t i = 0, n = v.size(); i < n; ++i) {
+          if (v.kind() == PHOST_OBJECT && !take(left.bytes, v.key_at(i).size())) return false;
+          pending.push_back(v[i]);
+        }
+        break;
+      default: break;
+    }
+  }
+  return true;
+}
+
 void parallel(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   const BridgeState& state = state_of(info.Data());
@@ -241,8 +274,20 @@ void parallel(const v8::FunctionCallbackInfo<v8::Value>& info) {
     phost_call_ctx* const ctx = frame ? frame->ctx : nullptr;
     const int64_t inherited_deadline = frame ? frame->deadline_ns : 0;
     const int64_t now = api().clock_ns();
+    // The results together are one value's worth at most: once they are
+    // over, a result is dropped as it comes and no further task starts
+    // (a thousand tasks of 64 MB each were all kept, 7.5 GB).
+    std::mutex spent;
+    ValueLimits left = state.limits;
+    std::atomic<bool> over{false};
+    const auto too_much = [&](Outcome& outcome) {
+      outcome.data = Value();
+      outcome.code = 413;
+      outcome.error = "the results of the tasks together are over the limits of one value (max_value_items, max_value_mb)";
+    };
     state.services.tasks.run(n, [&](size_t i) {
       Outcome& outcome = outcomes[i];
+      if (over.load(std::memory_order_relaxed)) return too_much(outcome);
       try {
         const View task = tasks[i];
         const std::string_view name = task[0].as_string();
@@ -258,6 +303,13 @@ void parallel(const v8::FunctionCallbackInfo<v8::Value>& info) {
         const phost_status status =
             api().call_with_deadline(state.services.self, ctx, to_str(name), task[1].get(), deadline, &out);
         outcome.data = Value::adopt(out);
+        if (outcome.data) {
+          std::lock_guard lock(spent);
+          if (over.load(std::memory_order_relaxed) || !spend(outcome.data, left)) {
+            over.store(true, std::memory_order_relaxed);
+            return too_much(outcome);
+          }
+        }
         if (status != PHOST_OK) {
           phost_error e{};
           e.struct_size = sizeof e;

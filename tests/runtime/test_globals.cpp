@@ -401,6 +401,18 @@ TEST_CASE("All runs its tasks at the same time and keeps gou's result shape") {
   CHECK(rt.json("scripts.p.AnyRace") == R"([[{"data":null,"index":0}],[{"data":null,"index":0}]])");
 }
 
+TEST_CASE("the results of All's tasks together are one value's worth: past it a result is dropped with 413") {
+  Opts o;
+  o.max_value_mb = 1;
+  o.processes.push_back({"app.big", [](phost::Call&) { return phost::Value::string(std::string(300'000, 'x')); }});
+  rt_test::Runtime rt(o);
+  // 20 results of 300 KB: three fit in 1 MB, each of the others is a 413 (it was all 20 kept, then one 413 for the call).
+  rt.load("p", "function Main() { const t = []; for (let i = 0; i < 20; i++) t.push({process: 'app.big'});\n"
+               "  const r = All(t); return [r.filter((x) => x.data !== null).length,\n"
+               "    r.filter((x) => x.code === 413 && x.data === null && /together are over the limits/.test(x.error)).length]; }");
+  CHECK(rt.json("scripts.p.Main") == "[3,17]");
+}
+
 TEST_CASE("a task's timeout ends that task with 408 and the others go on") {
   rt_test::Runtime rt;
   rt.load("p", "function Main() { const r = All([{process: 'time.Sleep', args: [600000], timeout: 0.05},\n"
