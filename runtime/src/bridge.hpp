@@ -11,6 +11,7 @@
 #include "convert.hpp"
 #include "js_error.hpp"
 #include "services.hpp"
+#include "watchdog.hpp"
 
 #include <v8-array-buffer.h>
 #include <v8-context.h>
@@ -26,6 +27,7 @@ struct BridgeState {
   const Services& services;
   const CallStack& calls;
   const std::unique_ptr<JsErrors>& errors;  // replaced with the isolate
+  CallTimer& timer;                         // stops the running chain
   ValueLimits limits;
   // Code was made from a string since the last drop_eval_globals.
   mutable bool evaled = false;

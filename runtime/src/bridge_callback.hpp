@@ -54,6 +54,12 @@ inline bool call_for_script(v8::Isolate* isolate, const BridgeState& state, std:
   phost_error e{};
   e.struct_size = sizeof e;
   api().last_error(&e);
+  // The chain's own deadline passed: it stops now, as the watchdog is about
+  // to, not with a 408 the script could catch and then return after it.
+  if (e.code == 408 && deadline_ns && api().clock_ns() >= deadline_ns) {
+    state.timer.stop(StopReason::timeout);
+    return false;
+  }
   state.errors->throw_error(isolate, to_view(e.message), e.code, name, status, to_view(e.stack));
   return false;
 }

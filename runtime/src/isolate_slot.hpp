@@ -111,7 +111,7 @@ private:
   std::unique_ptr<KeyCache> keys_;
   std::unique_ptr<ShapeCache> shapes_;
   CallStack calls_;
-  BridgeState bridge_state_{services_, calls_, errors_, value_limits()};
+  BridgeState bridge_state_{services_, calls_, errors_, timer_, value_limits()};
   std::unique_ptr<ScriptCache> scripts_;
   size_t heap_grants_ = 0;            // near_heap_limit raised the limit this often
   int young_large_space_ = -1;        // V8's index of its young large-object space
