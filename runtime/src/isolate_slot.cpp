@@ -182,18 +182,14 @@ auto IsolateSlot::guarded(phost_call_ctx* ctx, int64_t deadline_ns, Body&& body)
     auto result = body(guard);
     if (is_stopped()) stopped();
     return result;
-  } catch (const Error&) {
-    const bool was_stopped = is_stopped();
-    const StopReason reason = timer_.reason();
-    drop_leftovers();
-    if (was_stopped) throw stop_error(reason, ctx);
-    throw;
   } catch (...) {
     const StopReason reason = timer_.reason();
     const bool was_stopped = is_stopped();
     drop_leftovers();
-    if (was_stopped) throw stop_error(reason, ctx);
-    throw;
+    if (!was_stopped) throw;
+    Error error = stop_error(reason, ctx);
+    guard.take_own_timeout();  // a task's own timeout: its caller runs on
+    throw error;
   }
 }
 

@@ -89,12 +89,30 @@ DeadlineGuard::DeadlineGuard(CallTimer& timer, int64_t deadline_ns, const phost_
   if (outermost_) timer_.watchdog_.wake();
 }
 
+bool DeadlineGuard::take_own_timeout() noexcept {
+  if (outermost_) return false;
+  std::lock_guard lock(timer_.lock_);
+  const size_t n = timer_.armed_.size();
+  if (n < 2 || timer_.reason_ != StopReason::timeout) return false;
+  const CallTimer::Armed& outer = timer_.armed_[n - 2];
+  const int64_t now = api().clock_ns();
+  resume_ = deadline_ns_ && now >= deadline_ns_ && (!outer.deadline_ns || now < outer.deadline_ns) &&
+            !(outer.ctx && api().ctx_cancelled(outer.ctx));
+  return resume_;
+}
+
 DeadlineGuard::~DeadlineGuard() {
   v8::Isolate* isolate;
   StopReason reason;
   {
     std::lock_guard lock(timer_.lock_);
     timer_.armed_.pop_back();
+    if (!outermost_ && resume_) {
+      // The watchdog sees no stop from here on: the caller's deadline has not passed.
+      timer_.reason_.store(StopReason::none, std::memory_order_relaxed);
+      if (timer_.isolate_) timer_.isolate_->CancelTerminateExecution();
+      return;
+    }
     if (!outermost_) return;
     isolate = timer_.isolate_;
     reason = timer_.reason_.load(std::memory_order_relaxed);

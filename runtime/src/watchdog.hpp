@@ -81,10 +81,16 @@ public:
   bool outermost() const noexcept { return outermost_; }
   int64_t deadline_ns() const noexcept { return deadline_ns_; }
 
+  // A nested guard whose own deadline, earlier than its caller's, stopped the
+  // chain (an All task's timeout): true, and the chain runs on once this
+  // guard is gone, the caller getting this call's 408 as an error.
+  bool take_own_timeout() noexcept;
+
 private:
   CallTimer& timer_;
   int64_t deadline_ns_;
   bool outermost_;
+  bool resume_ = false;
 };
 
 // One thread per runtime; ticks only while some guard is armed.

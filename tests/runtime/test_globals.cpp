@@ -431,6 +431,17 @@ TEST_CASE("a task's timeout ends that task with 408 and the others go on") {
   CHECK(rt.json("scripts.p.Main") == "[408,true]");
 }
 
+TEST_CASE("a script task's own timeout ends that task only, also when it runs on the caller's thread and isolate") {
+  rt_test::Runtime rt({.timeout_ms = 20000});  // one isolate: the one task runs in the caller's own
+  rt.load("t", "function Loop() { while (true) {} }\n"
+               "function Sleeps() { try { time.Sleep(600000); } catch (e) { return 'caught ' + e.code; } }");
+  rt.load("p", "function Main(name) { const r = All([{process: name, timeout: 0.2}]); return [r[0].code, 'went on']; }");
+  // The task's stop ended the whole call with 408 before.
+  CHECK(rt.json("scripts.p.Main", phost::args("scripts.t.Loop")) == R"([408,"went on"])");
+  CHECK(rt.json("scripts.p.Main", phost::args("scripts.t.Sleeps")) == R"([408,"went on"])");
+  CHECK(rt.json("scripts.p.Main", phost::args("scripts.t.Loop")) == R"([408,"went on"])");  // the isolate runs on
+}
+
 TEST_CASE("All refuses bad task lists with a 400 naming the task") {
   rt_test::Runtime rt;
   rt.load("p", "function Main(tasks) { return All(tasks); }");
