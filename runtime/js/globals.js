@@ -12,6 +12,7 @@
 (function (Process, natives) {
   'use strict';
   const { defineProperty, freeze } = Object;
+  freeze(natives);
   const apply = Reflect.apply;
   const isArray = Array.isArray;
   const stringify = JSON.stringify;
@@ -231,13 +232,14 @@
   // (gou put it on the global object every script shares).
   // gou's pattern has [^)]* for the parameters; [^()]* keeps the search
   // linear ('function a('.repeat(9e4) scanned to the end from every head).
+  const evalLocal = natives.evalLocal;  // called bare: the source's `this` is not natives
   const functionHead = /function\s+\w+\s*\(([^()]*)\)\s*\{/g;
   const Eval = function Eval(source, ...args) {
     const where = 'Eval(source, ...args)';
     if (arguments.length < 1) throw fail(where, 'missing parameters');
     if (typeof source !== 'string') throw fail(where, 'the first parameter should be a string');
     // A source eval refuses goes to it as it is: the rewrite is not spent on it.
-    const fn = natives.evalLocal(source.length > natives.maxEvalSource ? source : source.replace(functionHead, '($1) => {'));
+    const fn = evalLocal(source.length > natives.maxEvalSource ? source : source.replace(functionHead, '($1) => {'));
     if (typeof fn !== 'function') throw fail(where, 'the source must evaluate to a function');
     return fn(...args);
   };

@@ -329,7 +329,9 @@ std::vector<std::string> IsolateSlot::exported_functions(const CompiledScript& c
       // reaches: the deadline is looked at here.
       if (timer_.reason() != StopReason::none || out_of_memory_) stopped();
       v8::Local<v8::Value> key, value;
-      if (!keys->Get(context, k).ToLocal(&key) || !key->IsString() || !object->Get(context, key).ToLocal(&value) ||
+      if (!keys->Get(context, k).ToLocal(&key) || !key->IsString() ||
+          !(from == &c.ns ? object->Get(context, key) : ModuleLinker::function_of(context, object, key.As<v8::String>()))
+               .ToLocal(&value) ||
           !callable_export(context, value))
         continue;
       std::string name = utf8(isolate_, key.As<v8::String>());

@@ -199,6 +199,18 @@ v8::Local<v8::Object> ModuleLinker::functions(v8::Local<v8::Module> module) cons
   return it == functions_.end() ? v8::Local<v8::Object>() : it->second.Get(isolate_);
 }
 
+v8::MaybeLocal<v8::Value> ModuleLinker::function_of(v8::Local<v8::Context> context, v8::Local<v8::Object> functions,
+                                                    v8::Local<v8::Name> name) {
+  v8::Isolate* isolate = context->GetIsolate();
+  v8::Local<v8::Value> descriptor, value;
+  if (!functions->GetOwnPropertyDescriptor(context, name).ToLocal(&descriptor)) return {};
+  if (!descriptor->IsObject()) return v8::Undefined(isolate);
+  // A descriptor is a plain object V8 made: reading it runs no script code.
+  const v8::Local<v8::Object> d = descriptor.As<v8::Object>();
+  if (!d->HasOwnProperty(context, v8_string(isolate, "value")).FromMaybe(false)) return v8::Undefined(isolate);
+  return d->Get(context, v8_string(isolate, "value"));
+}
+
 // import.meta is the module's own: no other module reaches its functions.
 void ModuleLinker::init_meta(v8::Local<v8::Context> context, v8::Local<v8::Module> module, v8::Local<v8::Object> meta) {
   v8::Isolate* isolate = context->GetIsolate();

@@ -71,6 +71,11 @@ public:
   // The kModuleFunctions object of a module whose code read import.meta
   // (its epilogue does when it has functions); empty otherwise.
   v8::Local<v8::Object> functions(v8::Local<v8::Module> module) const;
+  // What functions holds under name as a data property, or undefined: the
+  // module's code may have put a getter there, which must not run in its
+  // caller's call.
+  static v8::MaybeLocal<v8::Value> function_of(v8::Local<v8::Context> context, v8::Local<v8::Object> functions,
+                                               v8::Local<v8::Name> name);
 
   // Links module and what it imports; false with an exception pending.
   bool instantiate(v8::Local<v8::Context> context, v8::Local<v8::Module> module);

@@ -470,7 +470,7 @@ ScriptFunction& ScriptCache::function(CompiledScript& c, std::string_view method
   }
   if (!found->IsFunction() && !c.functions.IsEmpty()) {
     // gou: every top-level function of a module is callable, exported or not.
-    if (!c.functions.Get(isolate_)->Get(context, v8_string(isolate_, method)).ToLocal(&found)) {
+    if (!ModuleLinker::function_of(context, c.functions.Get(isolate_), v8_string(isolate_, method)).ToLocal(&found)) {
       if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) stopped();
       throw errors_.translate(context, try_catch, "looking up " + std::string(method));
     }

@@ -351,6 +351,29 @@ TEST_CASE("a failed callee's eval globals are gone before its caller goes on, an
   CHECK(rt.json("scripts.callee.Seen") == R"(["undefined"])");
 }
 
+TEST_CASE("Eval's source gets no runtime object as this, and nothing it does changes another script's Eval or btoa") {
+  rt_test::Runtime rt;
+  rt.load("evil", "function Plant() { const self = Eval('(() => this)');\n"
+                  "  try { self.evalLocal = () => () => 'hijacked'; self.base64Encode = (s) => 'leaked:' + s; } catch (e) {}\n"
+                  "  return [self === globalThis, typeof self.parallel]; }");
+  rt.load("victim", "function Use(pw) { return [Eval('function add(a, b) { return a + b; }', 2, 3), btoa(pw)]; }");
+  CHECK(rt.json("scripts.evil.Plant") == R"([true,"undefined"])");
+  CHECK(rt.json("scripts.victim.Use", phost::args("pw")) == R"([5,"cHc="])");
+}
+
+TEST_CASE("a getter a module puts among its functions never runs in its caller's call") {
+  rt_test::Runtime rt;
+  rt.load("m", "export const x = 1;\nconst seen = [];\n"
+               "Object.defineProperty(import.meta.__phost_functions__, 'Helper', { get() {\n"
+               "  Eval('function f(cb) { cb(typeof token); token = \"pwned\"; }', (v) => seen.push(v)); return Real; },\n"
+               "  configurable: true, enumerable: true });\n"
+               "function Real() { return seen; }");
+  rt.load("victim", "function Init() { token = 'tok-123'; let r; try { r = Process('scripts.m.Helper'); } catch (e) { r = e.code; }\n"
+                    "  return [r, token]; }");
+  CHECK(rt.json("scripts.victim.Init") == R"([404,"tok-123"])");
+  CHECK(rt.json("scripts.m.Real") == "[]");
+}
+
 TEST_CASE("a job one script queued reaches its own implicit globals only, whichever call runs it") {
   rt_test::Runtime rt;
   // b's state: implicit globals of a sloppy script.
