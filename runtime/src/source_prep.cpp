@@ -52,10 +52,13 @@ bool ascii_identifier(std::string_view name) {
 }
 
 // Binds nothing: a function may have any name the module does not use twice.
+// Guarded as classic_epilogue's names are: the quick scan's are candidates.
 std::string module_epilogue(const std::vector<std::string>& functions) {
   if (functions.empty()) return {};
   std::string out = "\n";
-  for (const std::string& f : functions) out += "import.meta." + std::string(kModuleFunctions) + "." + f + " = " + f + ";";
+  for (const std::string& f : functions)
+    out += "import.meta." + std::string(kModuleFunctions) + "[\"" + f + "\"] = typeof " + f + " === 'function' && " + f +
+           " !== globalThis[\"" + f + "\"] ? " + f + " : undefined;";
   return out;
 }
 
@@ -101,7 +104,7 @@ PreparedSource SourcePrep::prepare(std::string_view source, std::string_view fil
   const bool typescript = file.ends_with(".ts");
   // Keyed by the form of what is made too: what an older phost kept in a
   // cache_dir (another epilogue) is not read for this one.
-  constexpr std::string_view kForm = "2";
+  constexpr std::string_view kForm = "3";
   std::string keyed(kForm);
   keyed += typescript ? " ts\n" : " js\n";
   keyed += source;
@@ -152,12 +155,9 @@ PreparedSource SourcePrep::compute(std::string_view source, std::string_view fil
   SourceScan quick = scan_source(js);
   out.module = quick.module;
   out.epilogue_at = js.size();
-  if (!out.module) {
-    out.functions = std::move(quick.names);
-    out.body = js + classic_epilogue(out.functions, kTokenParam);
-  } else {
-    out.body = std::move(js);
-  }
+  for (std::string& f : quick.names)
+    if (ascii_identifier(f)) out.functions.push_back(std::move(f));
+  out.body = out.module ? js + module_epilogue(out.functions) : js + classic_epilogue(out.functions, kTokenParam);
   return out;
 }
 

@@ -52,6 +52,17 @@ TEST_CASE("every top-level function of a module is a process, exported or not") 
   CHECK(rt.json("scripts.m.helper", phost::args(4)) == "8");
 }
 
+TEST_CASE("a module too large for the transpiler's scan keeps its unexported functions callable") {
+  rt_test::Runtime rt({.timeout_ms = 60000});
+  // 50,000 functions exhaust sucrase's heap: the quick scan finds them (they were 404s).
+  std::string source = "export const z = 1;\n";
+  for (int i = 0; i < 50000; ++i) source += "function f" + std::to_string(i) + "() { return " + std::to_string(i) + "; }\n";
+  rt.load("many", source);
+  CHECK(rt.json("scripts.many.f0") == "0");
+  CHECK(rt.json("scripts.many.f49999") == "49999");
+  CHECK(rt.error_of("scripts.many.f50000").code == 404);
+}
+
 TEST_CASE("a regex after ) or braces in template literals cannot hide a function") {
   rt_test::Runtime rt;
   rt.load("tricky", "const c = 1, x = '{';\nif (c) /{/.test(x);\nconst t = `${ { a: '}' }.a }`;\n"
