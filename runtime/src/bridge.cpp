@@ -146,9 +146,8 @@ void console(const v8::FunctionCallbackInfo<v8::Value>& info) {
   const BridgeState& state = state_of(info.Data());
   callback(isolate, state, [&] {
     v8::Local<v8::Context> context = isolate->GetCurrentContext();
-    const CallFrame* frame = state.calls.top();
     std::string line = "[scripts.";
-    line += frame ? frame->script : std::string_view("?");
+    line += running_script(isolate, state.calls).value_or("?");
     line += ']';
     for (int i = 0; i < info.Length(); ++i) {
       v8::Local<v8::Value> text = info[i];
@@ -215,31 +214,6 @@ void refuse_new_global(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<
                                               : std::string("a symbol");
   isolate->ThrowException(v8::Exception::ReferenceError(v8_string_or_empty(
       isolate, text + " is not defined: scripts cannot create globals (declare it with let, const or var)")));
-}
-
-// The script whose own code is running. Outside jobs, the call's. While
-// jobs run, that of the innermost frame V8 compiled for a script, past
-// phost's own (its wrappers of built-ins): a job one script queued runs in
-// whichever call next runs the microtasks (a nested call's, or its
-// caller's). Null when that frame is code of no script's (eval'd, or a
-// Function made from text): the frames below it may be another script's,
-// the caller's whose call runs the job, not the script that queued it.
-std::optional<std::string_view> running_script(v8::Isolate* isolate, const CallStack& calls) {
-  if (!calls.running_jobs()) return calls.top()->script;
-  constexpr auto kWhat = static_cast<v8::StackTrace::StackTraceOptions>(v8::StackTrace::kScriptId |
-                                                                        v8::StackTrace::kScriptName);
-  for (const int limit : {1, 32}) {
-    const v8::Local<v8::StackTrace> trace = v8::StackTrace::CurrentStackTrace(isolate, limit, kWhat);
-    const int n = trace->GetFrameCount();
-    for (int i = 0; i < n; ++i) {
-      const v8::Local<v8::StackFrame> frame = trace->GetFrame(isolate, i);
-      if (const std::string* owner = calls.owner(frame->GetScriptId())) return *owner;
-      const v8::Local<v8::String> file = frame->GetScriptName();
-      if (file.IsEmpty() || !utf8_prefix(isolate, file, 16).starts_with("phost:")) return std::nullopt;
-    }
-    if (n < limit) break;
-  }
-  return std::nullopt;
 }
 
 // Sloppy gou scripts assign undeclared names (`total = 0`) and read them
@@ -315,6 +289,28 @@ constexpr char kBridgeJs[] = R"JS((function (processNative) {
 }))JS";
 
 }  // namespace
+
+// Past phost's own frames (its wrappers of built-ins) to the innermost one V8
+// compiled for a script; a frame of no script's (eval'd code, or a Function
+// made from text) ends the search: the frames below may be the caller's.
+std::optional<std::string_view> running_script(v8::Isolate* isolate, const CallStack& calls) {
+  if (!calls.top()) return std::nullopt;
+  if (!calls.running_jobs()) return calls.top()->script;
+  constexpr auto kWhat = static_cast<v8::StackTrace::StackTraceOptions>(v8::StackTrace::kScriptId |
+                                                                        v8::StackTrace::kScriptName);
+  for (const int limit : {1, 32}) {
+    const v8::Local<v8::StackTrace> trace = v8::StackTrace::CurrentStackTrace(isolate, limit, kWhat);
+    const int n = trace->GetFrameCount();
+    for (int i = 0; i < n; ++i) {
+      const v8::Local<v8::StackFrame> frame = trace->GetFrame(isolate, i);
+      if (const std::string* owner = calls.owner(frame->GetScriptId())) return *owner;
+      const v8::Local<v8::String> file = frame->GetScriptName();
+      if (file.IsEmpty() || !utf8_prefix(isolate, file, 16).starts_with("phost:")) return std::nullopt;
+    }
+    if (n < limit) break;
+  }
+  return std::nullopt;
+}
 
 v8::Local<v8::Context> Bridge::new_context(v8::Isolate* isolate, const BridgeState& state) {
   v8::EscapableHandleScope scope(isolate);

@@ -19,6 +19,8 @@
 #include <v8-local-handle.h>
 
 #include <memory>
+#include <optional>
+#include <string_view>
 
 namespace phost::v8rt {
 
@@ -32,6 +34,12 @@ struct BridgeState {
   // Code was made from a string since the last drop_eval_globals.
   mutable bool evaled = false;
 };
+
+// The script whose own code is running: outside jobs, the call's; while
+// jobs run, the one whose code the job is (a job one script queued runs in
+// whichever call next runs the microtasks, a nested call's or its caller's).
+// Null outside a call, and for code of no script's.
+std::optional<std::string_view> running_script(v8::Isolate* isolate, const CallStack& calls);
 
 class Bridge {
 public:

@@ -73,8 +73,7 @@ void script_id(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   const BridgeState& state = state_of(info.Data());
   callback(isolate, state, [&] {
-    const CallFrame* frame = state.calls.top();
-    info.GetReturnValue().Set(v8_string(isolate, frame ? frame->script : std::string_view("?")));
+    info.GetReturnValue().Set(v8_string(isolate, running_script(isolate, state.calls).value_or("?")));
   });
 }
 

@@ -54,6 +54,17 @@ TEST_CASE("log formats Go verbs and writes to the host log with the script id") 
   CHECK(logged(rt, "[scripts.report] cycle [unprintable: Converting circular structure to JSON], getter [unprintable: no x]"));
 }
 
+TEST_CASE("a job's log lines name the script that queued it, not the caller whose call runs it") {
+  rt_test::Runtime rt;
+  rt.load("callee", "function Queue() { Promise.resolve().then(() => { log.Error('approved %d', 1000); console.log('from the job'); });\n"
+                    "  return 1; }");
+  rt.load("caller", "function Main() { return Process('scripts.callee.Queue'); }");
+  CHECK(rt.json("scripts.caller.Main") == "1");
+  CHECK(logged(rt, "[scripts.callee] approved 1000"));
+  CHECK(logged(rt, "[scripts.callee] from the job"));
+  CHECK_FALSE(logged(rt, "[scripts.caller]"));
+}
+
 TEST_CASE("log without a format is a 400 and log cannot be replaced by a script") {
   rt_test::Runtime rt;
   rt.load("l", "function Empty() { return log.Info(); }\n"
