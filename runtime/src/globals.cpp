@@ -218,8 +218,6 @@ void translate(const v8::FunctionCallbackInfo<v8::Value>& info) {
   });
 }
 
-// [[process, args, timeout_s], ...] -> [{data, index[, error, code]}], every
-// task run to its end in parallel, as gou's All/Any/Race do.
 // Spends what value holds out of left as to_v8 will (an item each, the
 // bytes of strings and keys); false when it does not fit.
 bool spend(View value, ValueLimits& left) {
@@ -251,6 +249,8 @@ bool spend(View value, ValueLimits& left) {
   return true;
 }
 
+// [[process, args, timeout_s], ...] -> [{data, index[, error, code]}], every
+// task run to its end in parallel, as gou's All/Any/Race do.
 void parallel(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   const BridgeState& state = state_of(info.Data());
