@@ -202,7 +202,7 @@ v8::Local<v8::Object> ModuleLinker::functions(v8::Local<v8::Module> module) cons
 v8::MaybeLocal<v8::Value> ModuleLinker::function_of(v8::Local<v8::Context> context, v8::Local<v8::Object> functions,
                                                     v8::Local<v8::Name> name) {
   v8::Isolate* isolate = context->GetIsolate();
-  v8::Local<v8::Value> descriptor, value;
+  v8::Local<v8::Value> descriptor;
   if (!functions->GetOwnPropertyDescriptor(context, name).ToLocal(&descriptor)) return {};
   if (!descriptor->IsObject()) return v8::Undefined(isolate);
   // A descriptor is a plain object V8 made: reading it runs no script code.
