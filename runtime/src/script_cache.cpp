@@ -483,9 +483,9 @@ ScriptFunction& ScriptCache::function(CompiledScript& c, std::string_view method
 
 // The globals gou's type-shim imports stand for (`import { log } from "@yao/runtime"`).
 constexpr const char* kRuntimeExports[] = {
-    "Process", "Exception", "console", "Context",    "log",  "time", "FS",   "http",        "Store",       "Query",
-    "$L",      "All",       "Any",     "Race",       "Authorized",   "Eval", "Use",         "atob",        "btoa",
-    "TextEncoder",          "TextDecoder",           "structuredClone",      "queueMicrotask"};
+    "Process", "Exception", "console", "Context", "log", "time", "FS", "http", "Store", "Query", "$L", "All", "Any",
+    "Race", "Authorized", "Eval", "Use", "atob", "btoa", "TextEncoder", "TextDecoder", "structuredClone",
+    "queueMicrotask"};
 
 v8::Local<v8::Module> ScriptCache::runtime_module() {
   if (!runtime_module_.IsEmpty()) return runtime_module_.Get(isolate_);
