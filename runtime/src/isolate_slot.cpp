@@ -175,8 +175,7 @@ auto IsolateSlot::guarded(phost_call_ctx* ctx, int64_t deadline_ns, Body&& body)
       isolate_->PerformMicrotaskCheckpoint();
       isolate_->CancelTerminateExecution();
     }
-    if (bridge_state_.evaled && !isolate_->IsExecutionTerminating())
-      Bridge::drop_eval_globals(isolate_->GetCurrentContext(), bridge_state_);
+    if (!isolate_->IsExecutionTerminating()) drop_eval_globals();
   };
   try {
     auto result = body(guard);
@@ -198,7 +197,7 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
   return guarded(ctx, deadline_ns, [&](const DeadlineGuard& guard) {
     v8::HandleScope scope(isolate_);
     v8::Local<v8::Context> context = isolate_->GetCurrentContext();
-    if (bridge_state_.evaled) Bridge::drop_eval_globals(context, bridge_state_);  // the caller's
+    drop_eval_globals();  // the caller's
     v8::TryCatch try_catch(isolate_);
     CompiledRef c = scripts_->get(id);
     ScriptFunction& f = scripts_->function(*c, method);
@@ -266,14 +265,14 @@ Value IsolateSlot::call(std::string_view id, std::string_view method, const phos
     }
     // This call's eval globals go before the jobs left in the queue run: they
     // may be another script's (a callee's promise callbacks).
-    if (bridge_state_.evaled) Bridge::drop_eval_globals(context, bridge_state_);
+    drop_eval_globals();
     // Jobs queued during this call (by getters, say) run inside it, with its context.
     if (guard.outermost()) {
       calls_.run_jobs(isolate_);
       if (over_heap_limit()) out_of_memory_ = true;  // the guard fails the call with 507
     }
     if (try_catch.HasCaught() && !isolate_->IsExecutionTerminating()) try_catch.Reset();
-    if (bridge_state_.evaled) Bridge::drop_eval_globals(context, bridge_state_);  // the jobs'
+    drop_eval_globals();  // the jobs'
     return out;
   });
 }
@@ -296,10 +295,10 @@ void IsolateSlot::load(std::vector<Loaded>& batch, phost_call_ctx* ctx, const st
       compiled[i] = guarded(ctx, deadline_for(), [&](const DeadlineGuard& guard) {
         v8::HandleScope scope(isolate_);
         CallStack::Scope frame(calls_, {ctx, version->id, guard.deadline_ns()});
-        if (bridge_state_.evaled) Bridge::drop_eval_globals(isolate_->GetCurrentContext(), bridge_state_);
+        drop_eval_globals();
         CompiledRef c = scripts_->prepare(version);
         if (guard.outermost()) calls_.run_jobs(isolate_);
-        if (bridge_state_.evaled) Bridge::drop_eval_globals(isolate_->GetCurrentContext(), bridge_state_);
+        drop_eval_globals();
         if (isolate_->IsExecutionTerminating()) stopped();
         version->functions = exported_functions(*c);
         return c;

@@ -94,6 +94,10 @@ private:
   // A small buffer V8 could not do without was given past the heap limit.
   static void buffers_over_limit(void* data) noexcept;
   bool over_heap_limit();
+  // Whatever eval made on the global object since the last drop (Bridge::drop_eval_globals).
+  void drop_eval_globals() {
+    if (bridge_state_.evaled) Bridge::drop_eval_globals(isolate_->GetCurrentContext(), bridge_state_);
+  }
   // The callable functions of a loaded script, in order: its namespace's,
   // then a module's others.
   std::vector<std::string> exported_functions(const CompiledScript& c);
