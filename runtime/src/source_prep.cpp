@@ -52,13 +52,11 @@ bool ascii_identifier(std::string_view name) {
 }
 
 // Binds nothing: a function may have any name the module does not use twice.
-// Guarded as classic_epilogue's names are: the quick scan's are candidates.
 std::string module_epilogue(const std::vector<std::string>& functions) {
   if (functions.empty()) return {};
   std::string out = "\n";
   for (const std::string& f : functions)
-    out += "import.meta." + std::string(kModuleFunctions) + "[\"" + f + "\"] = typeof " + f + " === 'function' && " + f +
-           " !== globalThis[\"" + f + "\"] ? " + f + " : undefined;";
+    out += "import.meta." + std::string(kModuleFunctions) + "[\"" + f + "\"] = " + own_function(f) + ";";
   return out;
 }
 
@@ -139,25 +137,24 @@ PreparedSource SourcePrep::compute(std::string_view source, std::string_view fil
                 PHOST_E_PROCESS);
   ScanResult scan = transpiler_.scan(source, typescript, deadline);
   if (!scan.ok) check_deadline(scan.error);
+  std::vector<std::string> names;
   if (scan.ok) {
     out.module = scan.module;
     drop_shim_imports(js, scan.imports);
-    // Only ASCII names can be called (process names are ASCII).
-    for (std::string& f : scan.functions)
-      if (ascii_identifier(f)) out.functions.push_back(std::move(f));
-    out.epilogue_at = js.size();
-    out.body = out.module ? js + module_epilogue(out.functions)
-                          : js + classic_epilogue(out.functions, kTokenParam);
-    return out;
+    names = std::move(scan.functions);
+  } else {
+    // sucrase refuses a few sloppy forms V8 takes (`with`, HTML-like comments)
+    // and sources too large for its heap: V8 decides, with candidate names
+    // from the quick scan (the epilogues guard every name).
+    SourceScan quick = scan_source(js);
+    out.module = quick.module;
+    names = std::move(quick.names);
   }
-  // sucrase refuses a few sloppy forms V8 takes (`with`, HTML-like comments):
-  // V8 decides, with candidate names from the quick scan behind typeof guards.
-  SourceScan quick = scan_source(js);
-  out.module = quick.module;
-  out.epilogue_at = js.size();
-  for (std::string& f : quick.names)
+  // Only ASCII names can be called (process names are ASCII).
+  for (std::string& f : names)
     if (ascii_identifier(f)) out.functions.push_back(std::move(f));
-  out.body = out.module ? js + module_epilogue(out.functions) : js + classic_epilogue(out.functions, kTokenParam);
+  out.epilogue_at = js.size();
+  out.body = std::move(js) + (out.module ? module_epilogue(out.functions) : classic_epilogue(out.functions, kTokenParam));
   return out;
 }
 

@@ -212,20 +212,21 @@ private:
 
 SourceScan scan_source(std::string_view source) { return Scanner(source).run(); }
 
+std::string own_function(const std::string& name) {
+  return "typeof " + name + " === 'function' && " + name + " !== globalThis[\"" + name + "\"] ? " + name + " : undefined";
+}
+
 std::string classic_epilogue(const std::vector<std::string>& names, std::string_view token_param) {
   // Returns [token, namespace]: the token tells a real end of the script from
   // a top-level return, and the namespace is made here, after the script's
-  // own code, so the script never holds it. Each name is guarded: `typeof`
-  // never throws for an undeclared name, and a candidate that is only the
-  // global of the same name is not the script's.
+  // own code, so the script never holds it. Each name is guarded (own_function).
   std::string out = "\n;return [";
   out += token_param;
   out += ", { __proto__: null";
   for (const std::string& name : names) {
     out += ",\n  ";
     out += name == "__proto__" ? "[\"__proto__\"]" : name;  // a literal `__proto__:` would set the prototype
-    out += ": typeof " + name + " === 'function' && " + name + " !== globalThis[\"" + name + "\"] ? " + name +
-           " : undefined";
+    out += ": " + own_function(name);
   }
   out += " }];";
   return out;

@@ -16,6 +16,11 @@ struct SourceScan {
 
 SourceScan scan_source(std::string_view source);
 
+// A JS expression for name's function if the script declares one, else
+// undefined: `typeof` never throws for an undeclared name, and a candidate
+// that is only the global of the same name is not the script's.
+std::string own_function(const std::string& name);
+
 // The epilogue appended (after a newline) to a classic script compiled as a
 // function body whose one parameter is token_param: returns [token, ns],
 // ns a null-prototype object of the script's own top-level functions.
