@@ -398,12 +398,13 @@ void install_gou_globals(v8::Local<v8::Context> context, v8::Local<v8::Value> pr
   constexpr auto kFixed = static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontDelete);
   v8::Local<v8::Array> names;
   if (!made.As<v8::Object>()->GetOwnPropertyNames(context).ToLocal(&names)) throw failed("globals");
-  const v8::Local<v8::String> get = v8_string(isolate, "get");
+  const v8::Local<v8::String> get = v8_string(isolate, "get"), value = v8_string(isolate, "value");
   for (uint32_t i = 0; i < names->Length(); ++i) {
-    v8::Local<v8::Value> name, descriptor, getter, value;
+    v8::Local<v8::Value> name, descriptor, getter, plain;
     if (!names->Get(context, i).ToLocal(&name) ||
         !made.As<v8::Object>()->GetOwnPropertyDescriptor(context, name.As<v8::String>()).ToLocal(&descriptor) ||
-        !descriptor.As<v8::Object>()->Get(context, get).ToLocal(&getter))
+        !descriptor.As<v8::Object>()->Get(context, get).ToLocal(&getter) ||
+        !descriptor.As<v8::Object>()->Get(context, value).ToLocal(&plain))
       throw failed("defining a global");
     bool defined;
     if (getter->IsFunction()) {  // enumerable, not configurable, no setter
@@ -412,8 +413,7 @@ void install_gou_globals(v8::Local<v8::Context> context, v8::Local<v8::Value> pr
       accessor.set_configurable(false);
       defined = context->Global()->DefineProperty(context, name.As<v8::String>(), accessor).FromMaybe(false);
     } else {
-      defined = made.As<v8::Object>()->Get(context, name).ToLocal(&value) &&
-                context->Global()->DefineOwnProperty(context, name.As<v8::String>(), value, kFixed).FromMaybe(false);
+      defined = context->Global()->DefineOwnProperty(context, name.As<v8::String>(), plain, kFixed).FromMaybe(false);
     }
     if (!defined) throw failed("defining a global");
   }
